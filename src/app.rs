@@ -1,0 +1,67 @@
+//! Putting the workstation together from config: catalog, store, printer,
+//! keymap, and the restored state. Shared by the live app and replays.
+
+use anyhow::Context;
+use chrono::NaiveDateTime;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::{Config, PrinterConfig};
+use crate::core::catalog::Catalog;
+use crate::core::state::AppState;
+use crate::io::Executor;
+use crate::print::printer::TextFilePrinter;
+use crate::store::{LoadWarning, Store};
+use crate::tui::keymap::Keymap;
+
+/// The demo catalog, built into the binary so the demo needs no files.
+pub const DEMO_CATALOG: &str = include_str!("../fixtures/demo-catalog.csv");
+
+/// The directory for data when neither `--data-dir` nor the config names one.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "kassa").map_or_else(|| PathBuf::from(".kassa"), |dirs| dirs.data_dir().to_path_buf())
+}
+
+pub fn load_catalog(config: &Config) -> anyhow::Result<Catalog> {
+    match &config.catalog {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the catalog {}", path.display()))?;
+            Ok(Catalog::from_csv(&path.display().to_string(), &text)?)
+        }
+        None => Ok(Catalog::from_csv("demo catalog", DEMO_CATALOG)?),
+    }
+}
+
+pub fn load_keymap(path: Option<&Path>) -> anyhow::Result<Keymap> {
+    match path {
+        Some(path) => Ok(Keymap::load(path)?),
+        None => Ok(Keymap::default_keymap()),
+    }
+}
+
+/// A workstation ready to run: its state restored from disk and the executor
+/// that owns the store and the printer.
+pub struct Assembled {
+    pub state: AppState,
+    pub executor: Executor,
+    pub warning: Option<LoadWarning>,
+}
+
+pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: NaiveDateTime) -> anyhow::Result<Assembled> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let store = Store::open(data_dir)?;
+    let (durable, warning) = store.load_state()?;
+    let PrinterConfig::Text { file } = &config.printer;
+    let paper = match file {
+        Some(file) if file.is_absolute() => file.clone(),
+        Some(file) => data_dir.join(file),
+        None => data_dir.join("receipts.txt"),
+    };
+    let printer = TextFilePrinter::new(paper, config.settings.printer_width);
+    let state = AppState::restore(Arc::new(config.settings.clone()), catalog, durable, now);
+    Ok(Assembled {
+        state,
+        executor: Executor::new(store, Box::new(printer)),
+        warning,
+    })
+}

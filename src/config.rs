@@ -1,0 +1,467 @@
+//! Configuration: a TOML file turned once into validated settings.
+//! `kassa config check` reports every mistake with its file, line and column,
+//! not just the first one.
+//!
+//! ```toml
+//! [store]
+//! id = "0001"
+//! name = "Магазин №1"
+//! address = "г. Москва, ул. Ленина, 1"
+//! [register]
+//! id = "01"
+//! [data]
+//! dir = "/var/lib/kassa"
+//! [catalog]
+//! file = "/etc/kassa/catalog.csv"
+//! [printer]
+//! driver = "text"          # the demo printer: a text file
+//! file = "receipts.txt"    # relative to the data dir
+//! width = 42
+//! [keymap]
+//! file = "/etc/kassa/keymap.toml"
+//! [sale]
+//! merge_same_items = true
+//! max_quantity = "99999"
+//! max_position_sum = "10000000"
+//! max_receipt_sum = "100000000"
+//! max_positions = 1000
+//! [weight_barcode]
+//! pattern = "PPCCCCCWWWWWK"
+//! prefixes = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"]
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+
+use crate::core::barcode::WeightLayout;
+use crate::core::money::{Money, Quantity};
+use crate::core::state::Settings;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterConfig {
+    /// Appends a text rendering of each document to `file` (default: receipts.txt in the data dir).
+    Text { file: Option<PathBuf> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub settings: Settings,
+    pub data_dir: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
+    pub printer: PrinterConfig,
+    pub keymap: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            settings: Settings::default(),
+            data_dir: None,
+            catalog: None,
+            printer: PrinterConfig::Text { file: None },
+            keymap: None,
+        }
+    }
+}
+
+/// One mistake, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// All the mistakes of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issues(pub Vec<Issue>);
+
+impl fmt::Display for Issues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for issue in &self.0 {
+            writeln!(f, "{issue}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Issues {}
+
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    issues: Vec<Issue>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, offset: usize, message: String) {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        self.issues.push(Issue {
+            file: self.file.to_string(),
+            line,
+            column,
+            message,
+        });
+    }
+}
+
+type Spanned<T> = toml::Spanned<T>;
+
+/// Reads the keys of one section, remembering which were used.
+struct Section<'a, 't> {
+    name: &'static str,
+    table: Option<&'t DeTable<'a>>,
+    used: BTreeSet<&'static str>,
+}
+
+impl<'a, 't> Section<'a, 't> {
+    fn value(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'a>>> {
+        self.used.insert(key);
+        self.table?.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
+    }
+
+    fn string(&mut self, checker: &mut Checker, key: &'static str) -> Option<(String, usize)> {
+        let value = self.value(key)?;
+        match value.get_ref() {
+            DeValue::String(s) => Some((s.to_string(), value.span().start)),
+            _ => {
+                checker.report(value.span().start, format!("[{}] {key}: expected a string in quotes", self.name));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, checker: &mut Checker, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+        let value = self.value(key)?;
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<i64>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(n) if range.contains(&n) => Some(n),
+            _ => {
+                let (low, high) = (range.start(), range.end());
+                checker.report(
+                    value.span().start,
+                    format!("[{}] {key}: expected a whole number from {low} to {high}", self.name),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, checker: &mut Checker, key: &'static str) -> Option<bool> {
+        let value = self.value(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                checker.report(value.span().start, format!("[{}] {key}: expected true or false", self.name));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, checker: &mut Checker, key: &'static str) -> Option<Vec<(String, usize)>> {
+        let value = self.value(key)?;
+        let DeValue::Array(items) = value.get_ref() else {
+            checker.report(value.span().start, format!("[{}] {key}: expected a list of strings", self.name));
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push((s.to_string(), item.span().start)),
+                _ => checker.report(item.span().start, format!("[{}] {key}: expected a string in quotes", self.name)),
+            }
+        }
+        Some(out)
+    }
+
+    /// Reports keys nobody asked for (typos, misplaced settings).
+    fn finish(self, checker: &mut Checker, known: &[&str]) {
+        let Some(table) = self.table else { return };
+        for (key, _) in table.iter() {
+            if !self.used.contains(key.get_ref().as_ref()) {
+                let hint = if known.is_empty() {
+                    String::new()
+                } else {
+                    format!("; known: {}", known.join(", "))
+                };
+                checker.report(key.span().start, format!("[{}] unknown key {:?}{hint}", self.name, key.get_ref()));
+            }
+        }
+    }
+}
+
+const SECTIONS: &[(&str, &[&str])] = &[
+    ("store", &["id", "name", "address"]),
+    ("register", &["id"]),
+    ("data", &["dir"]),
+    ("catalog", &["file"]),
+    ("printer", &["driver", "file", "width"]),
+    ("keymap", &["file"]),
+    (
+        "sale",
+        &[
+            "merge_same_items",
+            "max_quantity",
+            "max_position_sum",
+            "max_receipt_sum",
+            "max_positions",
+        ],
+    ),
+    ("weight_barcode", &["pattern", "prefixes"]),
+];
+
+/// Parses and validates a config text. Relative paths are taken from `base`.
+pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
+    let mut checker = Checker {
+        file,
+        text,
+        issues: Vec::new(),
+    };
+    let document = match DeTable::parse(text) {
+        Ok(document) => document,
+        Err(e) => {
+            checker.report(e.span().map_or(0, |s| s.start), e.message().trim().to_string());
+            return Err(Issues(checker.issues));
+        }
+    };
+    let root = document.get_ref();
+    for (name, value) in root.iter() {
+        let known = SECTIONS.iter().any(|(section, _)| *section == name.get_ref().as_ref());
+        if !known {
+            let names: Vec<&str> = SECTIONS.iter().map(|(s, _)| *s).collect();
+            checker.report(
+                name.span().start,
+                format!("unknown section [{}]; known: {}", name.get_ref(), names.join(", ")),
+            );
+        } else if !matches!(value.get_ref(), DeValue::Table(_)) {
+            checker.report(name.span().start, format!("{} must be a [section]", name.get_ref()));
+        }
+    }
+    let section = |name: &'static str| -> Section {
+        let table = root.iter().find(|(k, _)| k.get_ref() == name).and_then(|(_, v)| match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        });
+        Section {
+            name,
+            table,
+            used: BTreeSet::new(),
+        }
+    };
+    let path = |value: String| -> PathBuf {
+        let p = PathBuf::from(value);
+        if p.is_absolute() { p } else { base.join(p) }
+    };
+    let mut config = Config::default();
+    let settings = &mut config.settings;
+
+    let mut store = section("store");
+    if let Some((id, at)) = store.string(&mut checker, "id") {
+        if id.trim().is_empty() {
+            checker.report(at, "[store] id: must not be empty".into());
+        }
+        settings.store_id = id;
+    }
+    if let Some((name, _)) = store.string(&mut checker, "name") {
+        settings.store_name = name;
+    }
+    if let Some((address, _)) = store.string(&mut checker, "address") {
+        settings.store_address = address;
+    }
+    store.finish(&mut checker, SECTIONS[0].1);
+
+    let mut register = section("register");
+    if let Some((id, at)) = register.string(&mut checker, "id") {
+        if id.trim().is_empty() {
+            checker.report(at, "[register] id: must not be empty".into());
+        }
+        settings.register_id = id;
+    }
+    register.finish(&mut checker, SECTIONS[1].1);
+
+    let mut data = section("data");
+    config.data_dir = data.string(&mut checker, "dir").map(|(d, _)| path(d));
+    data.finish(&mut checker, SECTIONS[2].1);
+
+    let mut catalog = section("catalog");
+    if let Some((file, at)) = catalog.string(&mut checker, "file") {
+        let file = path(file);
+        if !file.is_file() {
+            checker.report(at, format!("[catalog] file: {} does not exist or is not a file", file.display()));
+        }
+        config.catalog = Some(file);
+    }
+    catalog.finish(&mut checker, SECTIONS[3].1);
+
+    let mut printer = section("printer");
+    if let Some((driver, at)) = printer.string(&mut checker, "driver")
+        && driver != "text"
+    {
+        checker.report(at, format!("[printer] driver: unknown driver {driver:?}; known: text"));
+    }
+    let file = printer.string(&mut checker, "file").map(|(f, _)| PathBuf::from(f));
+    config.printer = PrinterConfig::Text { file };
+    if let Some(width) = printer.integer(&mut checker, "width", 24..=80) {
+        settings.printer_width = width as usize;
+    }
+    printer.finish(&mut checker, SECTIONS[4].1);
+
+    let mut keymap = section("keymap");
+    if let Some((file, at)) = keymap.string(&mut checker, "file") {
+        let file = path(file);
+        if !file.is_file() {
+            checker.report(at, format!("[keymap] file: {} does not exist or is not a file", file.display()));
+        }
+        config.keymap = Some(file);
+    }
+    keymap.finish(&mut checker, SECTIONS[5].1);
+
+    let mut sale = section("sale");
+    if let Some(merge) = sale.boolean(&mut checker, "merge_same_items") {
+        settings.merge_same_items = merge;
+    }
+    let limits = &mut settings.limits;
+    if let Some((text, at)) = sale.string(&mut checker, "max_quantity") {
+        match Quantity::parse(&text) {
+            Ok(q) => limits.max_quantity = q,
+            Err(e) => checker.report(at, format!("[sale] max_quantity: {e}")),
+        }
+    }
+    for (key, slot) in [
+        ("max_position_sum", &mut limits.max_position_sum),
+        ("max_receipt_sum", &mut limits.max_receipt_sum),
+    ] {
+        if let Some((text, at)) = sale.string(&mut checker, key) {
+            match Money::parse_positive(&text) {
+                Ok(m) => *slot = m,
+                Err(e) => checker.report(at, format!("[sale] {key}: {e} (write roubles in quotes, e.g. \"100000\")")),
+            }
+        }
+    }
+    if let Some(n) = sale.integer(&mut checker, "max_positions", 1..=10_000) {
+        limits.max_positions = n as usize;
+    }
+    sale.finish(&mut checker, SECTIONS[6].1);
+
+    let mut weight = section("weight_barcode");
+    let mut layout = WeightLayout::default();
+    let pattern_at = weight.string(&mut checker, "pattern").map(|(p, at)| {
+        layout.pattern = p;
+        at
+    });
+    let prefixes = weight.strings(&mut checker, "prefixes");
+    if let Some(prefixes) = &prefixes {
+        layout.prefixes = prefixes.iter().map(|(p, _)| p.clone()).collect();
+    }
+    if let Err(e) = layout.validate() {
+        let at = match &e {
+            crate::core::barcode::LayoutError::BadPrefix(bad) => prefixes.iter().flatten().find(|(p, _)| p == bad).map(|(_, at)| *at),
+            _ => pattern_at,
+        };
+        checker.report(at.unwrap_or(0), format!("[weight_barcode] {e}"));
+    }
+    settings.weight_layout = layout;
+    weight.finish(&mut checker, SECTIONS[7].1);
+
+    if checker.issues.is_empty() {
+        Ok(config)
+    } else {
+        Err(Issues(checker.issues))
+    }
+}
+
+/// Reads and checks a config file.
+pub fn load(path: &Path) -> Result<Config, Issues> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Issues(vec![Issue {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+        }])
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    parse(&file, &text, base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issues(text: &str) -> Vec<String> {
+        match parse("k.toml", text, Path::new("/")) {
+            Ok(_) => Vec::new(),
+            Err(Issues(list)) => list.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn empty_config_is_the_demo() {
+        let config = parse("k.toml", "", Path::new("/")).expect("empty is fine");
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let text = "[store]\nid = \"0042\"\nname = \"Ромашка\"\n[register]\nid = \"3\"\n[printer]\nwidth = 32\n\
+                    [sale]\nmerge_same_items = false\nmax_quantity = \"50\"\nmax_receipt_sum = \"1000\"\n\
+                    [weight_barcode]\npattern = \"PPCCCCCCWWWWK\"\nprefixes = [\"27\"]\n";
+        let config = parse("k.toml", text, Path::new("/")).expect("valid");
+        assert_eq!(config.settings.store_id, "0042");
+        assert_eq!(config.settings.register_id, "3");
+        assert_eq!(config.settings.printer_width, 32);
+        assert!(!config.settings.merge_same_items);
+        assert_eq!(config.settings.limits.max_quantity, Quantity(50_000));
+        assert_eq!(config.settings.limits.max_receipt_sum, Money(1000_00));
+        assert_eq!(config.settings.weight_layout.prefixes, ["27"]);
+    }
+
+    #[test]
+    fn reports_every_mistake_with_its_place() {
+        let text = "[store]\nid = 42\nnmae = \"x\"\n[printer]\nwidth = 500\n[sale]\nmax_receipt_sum = \"-1\"\n[weight_barcode]\nprefixes = [\"46\"]\n[extra]\n";
+        let found = issues(text);
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(found[0].starts_with("k.toml:10:2: unknown section [extra]"), "{found:#?}");
+        assert!(
+            found.iter().any(|i| i.starts_with("k.toml:2:6: [store] id: expected a string")),
+            "{found:#?}"
+        );
+        assert!(
+            found.iter().any(|i| i.starts_with("k.toml:3:1: [store] unknown key \"nmae\"")),
+            "{found:#?}"
+        );
+        assert!(found.iter().any(|i| i.starts_with("k.toml:5:9: [printer] width")), "{found:#?}");
+        assert!(
+            found.iter().any(|i| i.starts_with("k.toml:7:19: [sale] max_receipt_sum")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|i| i.starts_with("k.toml:9:13: [weight_barcode] weight barcode prefix")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_place() {
+        let found = issues("[store]\nid = \"unterminated\n");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("k.toml:2:"), "{found:?}");
+    }
+}

@@ -1,0 +1,304 @@
+//! The goods catalog: items, lookup by barcode or own code, name search.
+//!
+//! Kept compact because it is the largest thing in memory (100k+ items on a
+//! thin terminal): names in `Box<str>`, barcodes packed into `u64` keys, and
+//! items sorted by code so code lookup is a binary search with no extra map.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use thiserror::Error;
+
+use super::barcode::has_valid_check_digit;
+use super::money::{AmountError, Money};
+
+/// VAT rate of an item, as the fiscal registrar needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Vat {
+    #[default]
+    Vat20,
+    Vat10,
+    Vat0,
+    NoVat,
+}
+
+impl Vat {
+    fn parse(text: &str) -> Option<Vat> {
+        match text.trim() {
+            "" | "20" => Some(Vat::Vat20),
+            "10" => Some(Vat::Vat10),
+            "0" => Some(Vat::Vat0),
+            "none" | "без НДС" => Some(Vat::NoVat),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub code: Box<str>,
+    pub name: Box<str>,
+    pub price: Money,
+    /// No discount may take the unit price below this floor.
+    pub min_price: Money,
+    /// Sold by weight: quantities in grams, three decimals of a kilogram.
+    pub weighed: bool,
+    pub vat: Vat,
+}
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Sorted by `code`.
+    items: Vec<Item>,
+    by_barcode: HashMap<u64, u32>,
+}
+
+#[derive(Debug, Error)]
+pub enum CatalogError {
+    #[error("{source_name}, line {line}: {message}")]
+    Row { source_name: String, line: u64, message: String },
+    #[error("{source_name}: {0}", source_name = .1)]
+    Csv(csv::Error, String),
+    #[error("{source_name}: item code {code:?} appears twice")]
+    DuplicateCode { source_name: String, code: String },
+    #[error("{source_name}: barcode {barcode} belongs to two items: {first:?} and {second:?}")]
+    DuplicateBarcode {
+        source_name: String,
+        barcode: String,
+        first: String,
+        second: String,
+    },
+}
+
+/// Packs a numeric barcode of up to 19 digits into a key that keeps its
+/// length, so "036000291452" and "36000291452" stay different.
+fn barcode_key(barcode: &str) -> Option<u64> {
+    if barcode.is_empty() || barcode.len() > 14 || !barcode.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: u64 = barcode.parse().ok()?;
+    Some(value << 4 | barcode.len() as u64)
+}
+
+#[derive(Deserialize)]
+struct Row {
+    code: String,
+    name: String,
+    price: String,
+    #[serde(default)]
+    min_price: String,
+    #[serde(default)]
+    weighed: String,
+    #[serde(default)]
+    barcodes: String,
+    #[serde(default)]
+    vat: String,
+}
+
+impl Catalog {
+    /// Reads a `;`-separated CSV with a header:
+    /// `code;name;price;min_price;weighed;barcodes;vat`. `barcodes` is a
+    /// comma-separated list; `weighed` is `1`/`0`; `vat` is 20, 10, 0 or none.
+    pub fn from_csv(source_name: &str, text: &str) -> Result<Catalog, CatalogError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut items = Vec::new();
+        let mut barcodes: Vec<(u64, String, usize)> = Vec::new();
+        for record in reader.deserialize::<Row>() {
+            let row = record.map_err(|e| CatalogError::Csv(e, source_name.to_string()))?;
+            let line = items.len() as u64 + 2;
+            let row_error = |message: String| CatalogError::Row {
+                source_name: source_name.to_string(),
+                line,
+                message,
+            };
+            let (item, codes) = parse_row(row).map_err(row_error)?;
+            for code in codes {
+                let key = barcode_key(&code).ok_or_else(|| row_error(format!("barcode {code:?} is not all digits")))?;
+                barcodes.push((key, code, items.len()));
+            }
+            items.push(item);
+        }
+        Catalog::build(source_name, items, barcodes)
+    }
+
+    fn build(source_name: &str, items: Vec<Item>, barcodes: Vec<(u64, String, usize)>) -> Result<Catalog, CatalogError> {
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by(|a, b| items[*a].code.cmp(&items[*b].code));
+        let mut position_of = vec![0u32; items.len()];
+        for (position, original) in order.iter().enumerate() {
+            position_of[*original] = position as u32;
+        }
+        let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
+        let sorted: Vec<Item> = order.iter().filter_map(|i| slots[*i].take()).collect();
+        if let Some(pair) = sorted.windows(2).find(|w| w[0].code == w[1].code) {
+            return Err(CatalogError::DuplicateCode {
+                source_name: source_name.to_string(),
+                code: pair[0].code.to_string(),
+            });
+        }
+        let mut by_barcode = HashMap::with_capacity(barcodes.len());
+        for (key, code, original) in barcodes {
+            let index = position_of[original];
+            if let Some(previous) = by_barcode.insert(key, index) {
+                return Err(CatalogError::DuplicateBarcode {
+                    source_name: source_name.to_string(),
+                    barcode: code,
+                    first: sorted[previous as usize].name.to_string(),
+                    second: sorted[index as usize].name.to_string(),
+                });
+            }
+        }
+        Ok(Catalog { items: sorted, by_barcode })
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn by_barcode(&self, barcode: &str) -> Option<&Item> {
+        let index = *self.by_barcode.get(&barcode_key(barcode)?)?;
+        self.items.get(index as usize)
+    }
+
+    pub fn by_code(&self, code: &str) -> Option<&Item> {
+        let index = self.items.binary_search_by(|item| (*item.code).cmp(code)).ok()?;
+        self.items.get(index)
+    }
+
+    /// Items whose name contains every word of `query`, ignoring case,
+    /// at most `limit` of them, in catalog order.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<&Item> {
+        let words: Vec<Vec<char>> = query
+            .split_whitespace()
+            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+            .collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        self.items
+            .iter()
+            .filter(|item| words.iter().all(|w| contains_ignoring_case(&item.name, w)))
+            .take(limit)
+            .collect()
+    }
+
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+}
+
+/// Case-insensitive substring test without allocating (search runs on every
+/// keystroke over the whole catalog).
+fn contains_ignoring_case(haystack: &str, needle_lower: &[char]) -> bool {
+    let Some(&first) = needle_lower.first() else { return true };
+    let lower = |c: char| c.to_lowercase().next().unwrap_or(c);
+    let mut starts = haystack.char_indices();
+    while let Some((at, c)) = starts.next() {
+        if lower(c) != first {
+            continue;
+        }
+        let mut rest = haystack[at..].chars().skip(1);
+        if needle_lower[1..].iter().all(|n| rest.next().map(lower) == Some(*n)) {
+            return true;
+        }
+    }
+    false
+}
+
+fn parse_row(row: Row) -> Result<(Item, Vec<String>), String> {
+    let money = |field: &str, text: &str| -> Result<Money, String> { Money::parse(text).map_err(|e: AmountError| format!("{field}: {e}")) };
+    if row.code.is_empty() {
+        return Err("empty item code".into());
+    }
+    if row.name.is_empty() {
+        return Err(format!("item {:?} has no name", row.code));
+    }
+    let price = money("price", &row.price)?;
+    let min_price = if row.min_price.is_empty() {
+        Money::ZERO
+    } else {
+        money("min_price", &row.min_price)?
+    };
+    if min_price > price {
+        return Err(format!("min_price {min_price} is above price {price}"));
+    }
+    let weighed = match row.weighed.as_str() {
+        "" | "0" => false,
+        "1" => true,
+        other => return Err(format!("weighed: {other:?}, expected 0 or 1")),
+    };
+    let vat = Vat::parse(&row.vat).ok_or_else(|| format!("vat: {:?}, expected 20, 10, 0 or none", row.vat))?;
+    let barcodes: Vec<String> = row
+        .barcodes
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = barcodes.iter().find(|b| b.len() >= 8 && !has_valid_check_digit(b)) {
+        return Err(format!("barcode {bad}: wrong check digit"));
+    }
+    let item = Item {
+        code: row.code.into(),
+        name: row.name.into(),
+        price,
+        min_price,
+        weighed,
+        vat,
+    };
+    Ok((item, barcodes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "code;name;price;min_price;weighed;barcodes;vat\n\
+        1001;Молоко Простоквашино 3,2% 1л;89.90;80.00;0;4607001771562;10\n\
+        2001;Яблоки Гренни Смит;149.00;120.00;1;;\n\
+        1002;Хлеб Бородинский;55.50;;0;4600051000057,96385074;\n";
+
+    #[test]
+    fn loads_and_finds() {
+        let catalog = Catalog::from_csv("sample", SAMPLE).expect("valid sample");
+        assert_eq!(catalog.len(), 3);
+        assert_eq!(catalog.by_barcode("4607001771562").map(|i| &*i.code), Some("1001"));
+        assert_eq!(catalog.by_barcode("96385074").map(|i| &*i.code), Some("1002"));
+        assert_eq!(catalog.by_code("2001").map(|i| i.weighed), Some(true));
+        assert_eq!(catalog.by_code("1001").map(|i| i.vat), Some(Vat::Vat10));
+        assert!(catalog.by_code("9999").is_none());
+    }
+
+    #[test]
+    fn searches_words_ignoring_case() {
+        let catalog = Catalog::from_csv("sample", SAMPLE).expect("valid sample");
+        let names: Vec<&str> = catalog.search("МОЛ прост", 10).iter().map(|i| &*i.name).collect();
+        assert_eq!(names, ["Молоко Простоквашино 3,2% 1л"]);
+        assert_eq!(catalog.search("хлеб", 10).len(), 1);
+        assert!(catalog.search("сыр", 10).is_empty());
+    }
+
+    #[test]
+    fn rejects_bad_rows_with_line_numbers() {
+        let bad_price = "code;name;price\n1;Хлеб;12.345\n";
+        let err = Catalog::from_csv("c.csv", bad_price).expect_err("bad price").to_string();
+        assert!(err.starts_with("c.csv, line 2: price"), "{err}");
+        let bad_check = "code;name;price;min_price;weighed;barcodes\n1;Хлеб;1;;0;4607001771563\n";
+        let err = Catalog::from_csv("c.csv", bad_check).expect_err("bad check digit").to_string();
+        assert!(err.contains("wrong check digit"), "{err}");
+        let duplicate = "code;name;price\n1;Хлеб;1\n1;Батон;2\n";
+        assert!(matches!(
+            Catalog::from_csv("c.csv", duplicate),
+            Err(CatalogError::DuplicateCode { .. })
+        ));
+        let floor = "code;name;price;min_price\n1;Хлеб;1;2\n";
+        assert!(Catalog::from_csv("c.csv", floor).is_err());
+    }
+}

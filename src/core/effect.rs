@@ -1,0 +1,30 @@
+//! Effects: the I/O the core asks the runtime for. Each finishes with an Event.
+
+use chrono::NaiveDate;
+
+use super::journal::{ClosedReceipt, ReceiptId};
+use super::shift::Summary;
+use super::state::{Durable, PrintJob};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Write the durable state and flush. Answers `Event::Saved`.
+    SaveState(Box<Durable>),
+    /// In one transaction: append the receipt to the journal (and count a
+    /// return against its sale), and write `state`. Answers `Event::ReceiptClosed`.
+    CloseReceipt { receipt: Box<ClosedReceipt>, state: Box<Durable> },
+    /// In one transaction: keep the Z-summary and write `state`. Answers `Event::ShiftClosed`.
+    CloseShift { summary: Box<Summary>, state: Box<Durable> },
+    /// Print a document. Answers `Event::Printed`.
+    Print(Box<PrintJob>),
+    /// Look up sale receipts for a return. Answers `Event::ReceiptsFound`.
+    FindReceipts(ReceiptQuery),
+    /// Leave the program.
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptQuery {
+    Id(ReceiptId),
+    Date(NaiveDate),
+}

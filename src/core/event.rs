@@ -1,0 +1,35 @@
+//! Events: everything that happens to the core, from keys to I/O results.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::command::Command;
+use super::journal::{ClosedReceipt, ReturnSource};
+use super::shift::Summary;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// A bound key.
+    Command(Command),
+    /// A typed character (keys with no binding that produce text).
+    Char(char),
+    /// A code from a barcode scanner: handled like typing it and pressing Enter.
+    Scan(String),
+    /// The clock moved on.
+    Tick(NaiveDateTime),
+    /// The runtime restored the state and is ready: resume unfinished work.
+    Started,
+    /// The store found something wrong while loading (and set it aside).
+    StoreWarning(String),
+    /// The store saved the durable state (or could not).
+    Saved(Result<(), String>),
+    /// The journal took the closed receipt together with the new state.
+    ReceiptClosed(Result<ClosedReceipt, String>),
+    /// The shift is closed and its Z-summary stored.
+    ShiftClosed(Result<Summary, String>),
+    /// A print job finished.
+    Printed { job: u64, result: Result<(), String> },
+    /// The journal's answer to a receipt search for a return.
+    ReceiptsFound(Result<Vec<ReturnSource>, String>),
+}

@@ -1,0 +1,15 @@
+//! The cashier's world, pure and synchronous: no terminal, no disk, no
+//! network. `update::update` is the only place state changes.
+
+pub mod barcode;
+pub mod catalog;
+pub mod command;
+pub mod effect;
+pub mod event;
+pub mod journal;
+pub mod money;
+pub mod notice;
+pub mod receipt;
+pub mod shift;
+pub mod state;
+pub mod update;

@@ -1,0 +1,88 @@
+//! What the info line tells the cashier. The Russian wording is in `crate::text`.
+
+use super::command::Command;
+use super::journal::ReceiptId;
+use super::money::{AmountError, Money, Quantity};
+use super::state::CashDirection;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    // Ringing up
+    UnknownBarcode(String),
+    UnknownCode(String),
+    BadCheckDigit(String),
+    ReceiptBarcodeInSale,
+    InputTooLong(usize),
+    BadAmount(AmountError),
+    BadPercent(String),
+    WholePiecesOnly(String),
+    QuantityTooLarge(Quantity),
+    PositionSumTooLarge(Money),
+    ReceiptSumTooLarge(Money),
+    TooManyPositions(usize),
+    TypeQuantityFirst,
+    ReceiptEmpty,
+    DiscountCapped,
+    DiscountOnReturn,
+    PaymentsLockReceipt,
+    ReturnReceiptLocked,
+    Removed(String),
+    // Shift
+    NoShift,
+    ShiftExpired,
+    ShiftAlreadyOpen(u32),
+    FinishReceiptFirst,
+    CashierNameEmpty,
+    ShiftOpened(u32),
+    ShiftClosed(u32),
+    CashMoved(CashDirection, Money),
+    NotEnoughCash { needed: Money, drawer: Money },
+    // Payment
+    CardOverpay { remaining: Money },
+    ReceiptClosed { id: ReceiptId, change: Money },
+    ReceiptCancelled,
+    NoPayments,
+    // Returns
+    ReturnQueryNotUnderstood(String),
+    NothingFound,
+    NotASale(ReceiptId),
+    NothingLeftToReturn(ReceiptId),
+    ReturnMoreThanAvailable { available: Quantity },
+    NothingChosen,
+    // Persistence and devices
+    SaveFailed(String),
+    CloseFailed(String),
+    ShiftCloseFailed(String),
+    PrintFailed(String),
+    LookupFailed(String),
+    NothingToPrint,
+    StoreWarning(String),
+    Resumed,
+    ResumedClosing,
+    NotHere(Command),
+}
+
+impl Notice {
+    pub fn level(&self) -> Level {
+        use Notice::*;
+        match self {
+            ShiftOpened(_)
+            | ShiftClosed(_)
+            | CashMoved(..)
+            | ReceiptClosed { .. }
+            | ReceiptCancelled
+            | Removed(_)
+            | Resumed
+            | ResumedClosing => Level::Info,
+            DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
+            _ => Level::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}

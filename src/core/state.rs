@@ -1,0 +1,252 @@
+//! The whole application state. `update` is the only code that changes it;
+//! views only read it.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::barcode::WeightLayout;
+use super::catalog::Catalog;
+use super::event::Event;
+use super::journal::{ClosedReceipt, ReceiptId, ReturnSource};
+use super::money::{Money, Quantity};
+use super::notice::Notice;
+use super::receipt::Receipt;
+use super::shift::{Shift, Summary};
+use crate::print::document::Document;
+
+/// Validated settings the core needs (built once from config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub store_id: String,
+    pub store_name: String,
+    pub store_address: String,
+    pub register_id: String,
+    pub weight_layout: WeightLayout,
+    pub limits: Limits,
+    /// Scanning the item of the last position again adds to its quantity.
+    pub merge_same_items: bool,
+    pub printer_width: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_quantity: Quantity,
+    pub max_position_sum: Money,
+    pub max_receipt_sum: Money,
+    pub max_positions: usize,
+    pub max_input_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_quantity: Quantity(99_999_000),
+            max_position_sum: Money(10_000_000_00),
+            max_receipt_sum: Money(100_000_000_00),
+            max_positions: 1000,
+            max_input_chars: 48,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            store_id: "0001".into(),
+            store_name: "Демо-магазин".into(),
+            store_address: "г. Москва, ул. Примерная, 1".into(),
+            register_id: "01".into(),
+            weight_layout: WeightLayout::default(),
+            limits: Limits::default(),
+            merge_same_items: true,
+            printer_width: 42,
+        }
+    }
+}
+
+/// A document waiting for the printer; kept durable until printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintJob {
+    pub id: u64,
+    pub document: Document,
+}
+
+/// What must survive a crash: written to disk after every change.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Durable {
+    /// Shift numbers keep growing across restarts.
+    pub last_shift_number: u32,
+    /// Cash left in the drawer when the last shift closed.
+    pub drawer_cash: Money,
+    pub shift: Option<Shift>,
+    pub receipt: Option<Receipt>,
+    pub last_receipt: Option<ClosedReceipt>,
+    pub unprinted: Vec<PrintJob>,
+    pub next_print_job: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CashDirection {
+    In,
+    Out,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    CancelReceipt,
+    CloseShift,
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscountTarget {
+    Position(usize),
+    Receipt,
+}
+
+/// Whose quantity the quantity dialog sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuantityTarget {
+    Position(usize),
+    /// A weighed item scanned without a weight: ask for it before adding.
+    NewItem {
+        item_code: String,
+        barcode: Option<String>,
+    },
+}
+
+/// One line of the search dialog's result list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub code: String,
+    pub name: String,
+    pub price: Money,
+}
+
+/// The modal dialog on top of the sale screen. One view file per variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    OpenShift {
+        name: String,
+    },
+    CashMove {
+        direction: CashDirection,
+        amount: String,
+    },
+    Quantity {
+        target: QuantityTarget,
+        input: String,
+    },
+    Search {
+        query: String,
+        results: Vec<Found>,
+        selected: usize,
+    },
+    Discount {
+        target: DiscountTarget,
+        input: String,
+    },
+    Payment {
+        input: String,
+    },
+    Confirm(Question),
+    ReturnFind {
+        input: String,
+        results: Vec<ReturnSource>,
+        selected: usize,
+    },
+    ReturnPick {
+        source: Box<ReturnSource>,
+        quantities: Vec<Quantity>,
+        selected: usize,
+        input: String,
+    },
+    Preview {
+        title: PreviewTitle,
+        lines: Vec<String>,
+        scroll: usize,
+    },
+    Menu {
+        selected: usize,
+    },
+    Help {
+        scroll: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewTitle {
+    Receipt { id: ReceiptId, change: Money },
+    Summary(Summary),
+    Document,
+}
+
+/// Slow work the screen is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Busy {
+    ClosingReceipt(Box<Durable>),
+    ClosingShift(Box<Durable>),
+    FindingReceipts,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub catalog: Arc<Catalog>,
+    pub now: NaiveDateTime,
+    pub durable: Durable,
+    /// The last state handed to the store; a difference means a save is due.
+    pub(crate) saved: Durable,
+    /// The sale screen's input line (barcode, code or quantity being typed).
+    pub input: String,
+    /// Set by `3` + multiply: the quantity of the next scanned item.
+    pub pending_quantity: Option<Quantity>,
+    /// Selected receipt row.
+    pub selected: usize,
+    pub dialog: Option<Dialog>,
+    pub notice: Option<Notice>,
+    pub busy: Option<Busy>,
+    /// Input that arrived while busy; handled, in order, once the work is done.
+    pub(crate) deferred: VecDeque<Event>,
+    /// The last save failed: shown until a save succeeds.
+    pub save_error: Option<String>,
+    pub quit: bool,
+}
+
+impl AppState {
+    /// The state after start-up, from what the store kept.
+    pub fn restore(settings: Arc<Settings>, catalog: Arc<Catalog>, durable: Durable, now: NaiveDateTime) -> AppState {
+        let selected = durable.receipt.as_ref().map_or(0, |r| r.positions.len().saturating_sub(1));
+        AppState {
+            settings,
+            catalog,
+            now,
+            saved: durable.clone(),
+            durable,
+            input: String::new(),
+            pending_quantity: None,
+            selected,
+            dialog: None,
+            notice: None,
+            busy: None,
+            deferred: VecDeque::new(),
+            save_error: None,
+            quit: false,
+        }
+    }
+
+    pub fn receipt(&self) -> Option<&Receipt> {
+        self.durable.receipt.as_ref()
+    }
+
+    pub fn shift(&self) -> Option<&Shift> {
+        self.durable.shift.as_ref()
+    }
+
+    /// The id the open (or next) receipt will close with.
+    pub fn current_receipt_id(&self) -> Option<ReceiptId> {
+        self.shift().map(Shift::next_receipt_id)
+    }
+}

@@ -1,0 +1,251 @@
+//! Input to modal dialogs. Each handler gets the dialog by value and puts
+//! it back into the state when it stays open.
+
+use super::super::command::Command;
+use super::super::effect::Effect;
+use super::super::event::Event;
+use super::super::money::{Money, Quantity};
+use super::super::notice::Notice;
+use super::super::receipt::DiscountRule;
+use super::super::state::{AppState, Dialog, DiscountTarget, Found, QuantityTarget, Question};
+use super::{PAGE, edit, navigate, payment, returns, sale, shift};
+
+/// Search shows at most this many matches; typing more narrows them.
+const SEARCH_LIMIT: usize = 200;
+
+/// The menu's entries, in order; digits 1–9 pick them directly.
+pub const MENU: &[Command] = &[
+    Command::OpenShift,
+    Command::CashIn,
+    Command::CashOut,
+    Command::XReport,
+    Command::CloseShift,
+    Command::ReturnReceipt,
+    Command::Reprint,
+    Command::Help,
+    Command::Quit,
+];
+
+pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects: &mut Vec<Effect>) {
+    match dialog {
+        Dialog::OpenShift { mut name } => {
+            if edit(state, &mut name, &event) {
+                state.dialog = Some(Dialog::OpenShift { name });
+            } else if event == Event::Command(Command::Confirm) {
+                shift::open(state, &name, effects);
+            } else if event != Event::Command(Command::Cancel) {
+                state.dialog = Some(Dialog::OpenShift { name });
+            }
+        }
+        Dialog::CashMove { direction, mut amount } => {
+            if edit(state, &mut amount, &event) {
+                state.dialog = Some(Dialog::CashMove { direction, amount });
+            } else if event == Event::Command(Command::Confirm) {
+                shift::move_cash(state, direction, &amount, effects);
+            } else if event != Event::Command(Command::Cancel) {
+                state.dialog = Some(Dialog::CashMove { direction, amount });
+            }
+        }
+        Dialog::Quantity { target, mut input } => {
+            if edit(state, &mut input, &event) {
+                state.dialog = Some(Dialog::Quantity { target, input });
+            } else if event == Event::Command(Command::Confirm) {
+                apply_quantity(state, target, &input);
+            } else if event != Event::Command(Command::Cancel) {
+                state.dialog = Some(Dialog::Quantity { target, input });
+            }
+        }
+        Dialog::Search { query, results, selected } => search(state, query, results, selected, event),
+        Dialog::Discount { target, input } => discount(state, target, input, event),
+        Dialog::Payment { input } => payment::handle(state, input, event, effects),
+        Dialog::Confirm(question) => match event {
+            Event::Command(Command::Confirm) => answer_yes(state, question, effects),
+            Event::Command(Command::Cancel) => {}
+            _ => state.dialog = Some(Dialog::Confirm(question)),
+        },
+        Dialog::ReturnFind { input, results, selected } => returns::handle_find(state, input, results, selected, event, effects),
+        Dialog::ReturnPick {
+            source,
+            quantities,
+            selected,
+            input,
+        } => returns::handle_pick(state, source, quantities, selected, input, event),
+        Dialog::Preview { title, lines, scroll } => match event {
+            Event::Command(Command::Cancel | Command::Confirm) => {}
+            Event::Command(
+                command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End),
+            ) => {
+                let scroll = navigate(scroll, lines.len(), command, PAGE).unwrap_or(scroll);
+                state.dialog = Some(Dialog::Preview { title, lines, scroll });
+            }
+            // Anything else (the next scan, typing) closes the preview and goes on as usual.
+            other => sale::handle(state, other, effects),
+        },
+        Dialog::Menu { selected } => menu(state, selected, event, effects),
+        Dialog::Help { scroll } => match event {
+            Event::Command(
+                command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End),
+            ) => {
+                let scroll = navigate(scroll, Command::ALL.len(), command, PAGE).unwrap_or(scroll);
+                state.dialog = Some(Dialog::Help { scroll });
+            }
+            Event::Command(_) => {}
+            _ => state.dialog = Some(Dialog::Help { scroll }),
+        },
+    }
+}
+
+fn apply_quantity(state: &mut AppState, target: QuantityTarget, typed: &str) {
+    let quantity = match Quantity::parse(typed) {
+        Ok(q) => q,
+        Err(e) => {
+            state.notice = Some(Notice::BadAmount(e));
+            state.dialog = Some(Dialog::Quantity {
+                target,
+                input: typed.to_string(),
+            });
+            return;
+        }
+    };
+    match target {
+        QuantityTarget::Position(index) => sale::set_quantity(state, index, quantity),
+        QuantityTarget::NewItem { item_code, barcode } => {
+            let catalog = state.catalog.clone();
+            match catalog.by_code(&item_code) {
+                Some(item) => sale::add_item(state, item, quantity, barcode),
+                None => state.notice = Some(Notice::UnknownCode(item_code)),
+            }
+        }
+    }
+}
+
+fn search(state: &mut AppState, mut query: String, results: Vec<Found>, selected: usize, event: Event) {
+    if edit(state, &mut query, &event) {
+        let results = state
+            .catalog
+            .search(&query, SEARCH_LIMIT)
+            .into_iter()
+            .map(|item| Found {
+                code: item.code.to_string(),
+                name: item.name.to_string(),
+                price: item.price,
+            })
+            .collect();
+        state.dialog = Some(Dialog::Search {
+            query,
+            results,
+            selected: 0,
+        });
+        return;
+    }
+    match event {
+        Event::Command(Command::Cancel) => {}
+        Event::Command(Command::Confirm) => {
+            let catalog = state.catalog.clone();
+            match results.get(selected).and_then(|found| catalog.by_code(&found.code)) {
+                Some(item) => {
+                    let quantity = state.pending_quantity.take();
+                    sale::add_or_ask_weight(state, item, quantity, None);
+                }
+                None => state.dialog = Some(Dialog::Search { query, results, selected }),
+            }
+        }
+        Event::Command(command) => {
+            let selected = navigate(selected, results.len(), command, PAGE).unwrap_or(selected);
+            state.dialog = Some(Dialog::Search { query, results, selected });
+        }
+        _ => state.dialog = Some(Dialog::Search { query, results, selected }),
+    }
+}
+
+/// "10%" or "12.5 %" is a percentage, "50" or "50.00" an amount, "0" removes.
+fn parse_discount(typed: &str) -> Result<Option<DiscountRule>, Notice> {
+    let typed = typed.trim();
+    if let Some(percent) = typed.strip_suffix('%') {
+        let bad = || Notice::BadPercent(typed.to_string());
+        let hundredths = Money::parse(percent.trim()).map_err(|_| bad())?.0;
+        if hundredths > 100_00 {
+            return Err(bad());
+        }
+        return Ok((hundredths > 0).then_some(DiscountRule::Percent(hundredths)));
+    }
+    let amount = Money::parse(typed).map_err(Notice::BadAmount)?;
+    Ok((!amount.is_zero()).then_some(DiscountRule::Amount(amount)))
+}
+
+fn discount(state: &mut AppState, target: DiscountTarget, mut input: String, event: Event) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Discount { target, input });
+        return;
+    }
+    match event {
+        Event::Command(Command::Cancel) => {}
+        Event::Command(Command::NextField) => {
+            let target = match target {
+                DiscountTarget::Position(_) => DiscountTarget::Receipt,
+                DiscountTarget::Receipt => DiscountTarget::Position(state.selected),
+            };
+            state.dialog = Some(Dialog::Discount { target, input });
+        }
+        Event::Command(Command::Confirm) => match parse_discount(&input) {
+            Ok(rule) => {
+                let Some(receipt) = state.durable.receipt.as_mut() else { return };
+                match target {
+                    DiscountTarget::Position(i) => {
+                        if let Some(p) = receipt.positions.get_mut(i) {
+                            p.rule = rule;
+                        }
+                    }
+                    DiscountTarget::Receipt => receipt.receipt_rule = rule,
+                }
+                if receipt.recalculate() {
+                    state.notice = Some(Notice::DiscountCapped);
+                }
+            }
+            Err(notice) => {
+                state.notice = Some(notice);
+                state.dialog = Some(Dialog::Discount { target, input });
+            }
+        },
+        _ => state.dialog = Some(Dialog::Discount { target, input }),
+    }
+}
+
+fn menu(state: &mut AppState, selected: usize, event: Event, effects: &mut Vec<Effect>) {
+    let chosen = match event {
+        Event::Char(c @ '1'..='9') => MENU.get(c as usize - '1' as usize).copied(),
+        Event::Command(Command::Confirm) => MENU.get(selected).copied(),
+        Event::Command(Command::Cancel | Command::Menu) => return,
+        Event::Command(command) => {
+            let selected = navigate(selected, MENU.len(), command, PAGE).unwrap_or(selected);
+            state.dialog = Some(Dialog::Menu { selected });
+            return;
+        }
+        _ => None,
+    };
+    match chosen {
+        Some(command) => sale::handle(state, Event::Command(command), effects),
+        None => state.dialog = Some(Dialog::Menu { selected }),
+    }
+}
+
+fn answer_yes(state: &mut AppState, question: Question, effects: &mut Vec<Effect>) {
+    match question {
+        Question::CancelReceipt => {
+            let sum = state.receipt().map_or(Money::ZERO, |r| r.totals().total);
+            let was_sale = state.receipt().is_some_and(|r| !r.is_return());
+            state.durable.receipt = None;
+            if was_sale && let Some(shift) = state.durable.shift.as_mut() {
+                shift.record_cancel(sum);
+            }
+            state.selected = 0;
+            state.pending_quantity = None;
+            state.notice = Some(Notice::ReceiptCancelled);
+        }
+        Question::CloseShift => shift::begin_close(state, effects),
+        Question::Quit => {
+            state.quit = true;
+            effects.push(Effect::Quit);
+        }
+    }
+}

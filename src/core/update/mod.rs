@@ -1,0 +1,130 @@
+//! `update(state, event) -> effects`: all behaviour of the workstation.
+//!
+//! Input goes to the open dialog or, with none open, to the sale screen.
+//! After every event the durable part of the state is compared with what was
+//! last handed to the store, and a save is asked for when it differs — so no
+//! handler can forget to persist a change.
+
+mod dialogs;
+pub use dialogs::MENU;
+mod payment;
+mod printing;
+mod returns;
+mod sale;
+mod shift;
+
+use super::command::Command;
+use super::effect::Effect;
+use super::event::Event;
+use super::notice::Notice;
+use super::state::{AppState, Dialog};
+
+pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    handle(state, event, &mut effects);
+    while state.busy.is_none() {
+        let Some(deferred) = state.deferred.pop_front() else { break };
+        handle(state, deferred, &mut effects);
+    }
+    if state.durable != state.saved {
+        state.saved = state.durable.clone();
+        effects.push(Effect::SaveState(Box::new(state.durable.clone())));
+    }
+    effects
+}
+
+fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
+    match event {
+        Event::Tick(now) => state.now = now,
+        Event::Started => resume(state, effects),
+        Event::StoreWarning(warning) => state.notice = Some(Notice::StoreWarning(warning)),
+        Event::Saved(Ok(())) => state.save_error = None,
+        Event::Saved(Err(e)) => {
+            state.notice = Some(Notice::SaveFailed(e.clone()));
+            state.save_error = Some(e);
+            // Ask again on the next change: forget what we believed was saved.
+            state.saved = Default::default();
+        }
+        Event::ReceiptClosed(result) => payment::on_closed(state, result, effects),
+        Event::ShiftClosed(result) => shift::on_closed(state, result, effects),
+        Event::Printed { job, result } => printing::on_printed(state, job, result),
+        Event::ReceiptsFound(result) => returns::on_found(state, result),
+        input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_)) => {
+            if state.busy.is_some() {
+                // Nothing typed or scanned is lost while the disk works.
+                state.deferred.push_back(input);
+                return;
+            }
+            state.notice = None;
+            match state.dialog.take() {
+                Some(dialog) => dialogs::handle(state, dialog, input, effects),
+                None => sale::handle(state, input, effects),
+            }
+        }
+    }
+}
+
+/// After a restart: finish what was interrupted, so the cashier is where they were.
+fn resume(state: &mut AppState, effects: &mut Vec<Effect>) {
+    for job in state.durable.unprinted.clone() {
+        effects.push(Effect::Print(Box::new(job)));
+    }
+    if let Some(receipt) = state.receipt() {
+        let (paid, in_payment) = (
+            receipt.is_fully_paid() && !receipt.is_return(),
+            !receipt.payments.is_empty() || receipt.is_return(),
+        );
+        if in_payment {
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+        }
+        if paid {
+            state.notice = Some(Notice::ResumedClosing);
+            payment::begin_close(state, effects);
+            return;
+        }
+        state.notice = Some(Notice::Resumed);
+    }
+    if state.shift().is_some_and(|s| s.is_expired(state.now)) {
+        state.notice = Some(Notice::ShiftExpired);
+    }
+}
+
+/// Applies a typing event to a text field. True when the event was typing.
+fn edit(state: &mut AppState, field: &mut String, event: &Event) -> bool {
+    match event {
+        Event::Char(c) => {
+            if field.chars().count() >= state.settings.limits.max_input_chars {
+                state.notice = Some(Notice::InputTooLong(state.settings.limits.max_input_chars));
+            } else if !c.is_control() {
+                field.push(*c);
+            }
+            true
+        }
+        Event::Command(Command::Backspace) => {
+            field.pop();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Moves a selection within `len` rows by a navigation command.
+fn navigate(selected: usize, len: usize, command: Command, page: usize) -> Option<usize> {
+    let last = len.saturating_sub(1);
+    let moved = match command {
+        Command::Up => selected.saturating_sub(1),
+        Command::Down => (selected + 1).min(last),
+        Command::PageUp => selected.saturating_sub(page),
+        Command::PageDown => (selected + page).min(last),
+        Command::Home => 0,
+        Command::End => last,
+        _ => return None,
+    };
+    Some(moved)
+}
+
+/// Rows a page key moves by; the view shows about this many at 80x24.
+const PAGE: usize = 10;
+
+#[cfg(test)]
+mod tests;

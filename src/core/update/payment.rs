@@ -1,0 +1,172 @@
+//! Paying a receipt (cash, card, mixed), refunding a return, and closing.
+
+use super::super::command::Command;
+use super::super::effect::Effect;
+use super::super::event::Event;
+use super::super::journal::ClosedReceipt;
+use super::super::money::Money;
+use super::super::notice::Notice;
+use super::super::receipt::{Payment, PaymentKind};
+use super::super::state::{AppState, Busy, Dialog, PreviewTitle};
+use super::edit;
+use super::printing;
+use crate::print::layout;
+
+pub(super) fn handle(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Payment { input });
+        return;
+    }
+    let Event::Command(command) = event else {
+        state.dialog = Some(Dialog::Payment { input });
+        return;
+    };
+    let is_return = state.receipt().is_some_and(|r| r.is_return());
+    match command {
+        Command::Cancel => {}
+        Command::Confirm if is_return => {
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+            refund(state, effects);
+        }
+        Command::Confirm => {
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+            pay(state, PaymentKind::Cash, &input, effects);
+        }
+        Command::PayCard if !is_return => {
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+            pay(state, PaymentKind::Card, &input, effects);
+        }
+        Command::Storno if !is_return => {
+            let removed = state.durable.receipt.as_mut().and_then(|r| r.payments.pop());
+            if removed.is_none() {
+                state.notice = Some(Notice::NoPayments);
+            }
+            state.dialog = Some(Dialog::Payment { input });
+        }
+        other => {
+            state.notice = Some(Notice::NotHere(other));
+            state.dialog = Some(Dialog::Payment { input });
+        }
+    }
+}
+
+fn pay(state: &mut AppState, kind: PaymentKind, typed: &str, effects: &mut Vec<Effect>) {
+    let Some(receipt) = state.receipt() else { return };
+    let remaining = receipt.remaining();
+    if remaining.is_zero() {
+        // Fully paid already (e.g. an earlier close failed): close again.
+        begin_close(state, effects);
+        return;
+    }
+    let amount = if typed.trim().is_empty() {
+        remaining
+    } else {
+        match Money::parse_positive(typed) {
+            Ok(amount) => amount,
+            Err(e) => {
+                state.notice = Some(Notice::BadAmount(e));
+                return;
+            }
+        }
+    };
+    if kind == PaymentKind::Card && amount > remaining {
+        state.notice = Some(Notice::CardOverpay { remaining });
+        return;
+    }
+    let payment = Payment {
+        kind,
+        amount: amount.min(remaining),
+        tendered: amount,
+    };
+    if let Some(receipt) = state.durable.receipt.as_mut() {
+        receipt.payments.push(payment);
+        if receipt.is_fully_paid() {
+            begin_close(state, effects);
+        }
+    }
+}
+
+/// A return pays out by the sale's payment types: card first, then cash.
+fn refund(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let Some(receipt) = state.receipt() else { return };
+    if receipt.positions.is_empty() {
+        state.notice = Some(Notice::ReceiptEmpty);
+        return;
+    }
+    let (cash, card) = receipt.refund_split();
+    let drawer = state.shift().map_or(Money::ZERO, |s| s.drawer_cash());
+    if cash > drawer {
+        state.notice = Some(Notice::NotEnoughCash { needed: cash, drawer });
+        return;
+    }
+    if let Some(receipt) = state.durable.receipt.as_mut() {
+        receipt.payments.clear();
+        for (kind, amount) in [(PaymentKind::Card, card), (PaymentKind::Cash, cash)] {
+            if !amount.is_zero() {
+                receipt.payments.push(Payment {
+                    kind,
+                    amount,
+                    tendered: amount,
+                });
+            }
+        }
+    }
+    begin_close(state, effects);
+}
+
+/// Asks the store to journal the paid receipt together with the state after it.
+/// The screen waits; the receipt leaves the screen only once that is on disk.
+pub(super) fn begin_close(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let (Some(shift), Some(receipt)) = (state.durable.shift.clone(), state.durable.receipt.clone()) else {
+        return;
+    };
+    let closed = ClosedReceipt {
+        id: shift.next_receipt_id(),
+        store_id: state.settings.store_id.clone(),
+        register_id: state.settings.register_id.clone(),
+        cashier: shift.cashier.clone(),
+        closed_at: state.now,
+        receipt,
+    };
+    let mut next = state.durable.clone();
+    next.receipt = None;
+    if let Some(shift) = next.shift.as_mut() {
+        shift.record(&closed);
+    }
+    let document = layout::receipt(&closed, &state.settings, false);
+    printing::queue_job(&mut next, document);
+    next.last_receipt = Some(closed.clone());
+    state.busy = Some(Busy::ClosingReceipt(Box::new(next.clone())));
+    effects.push(Effect::CloseReceipt {
+        receipt: Box::new(closed),
+        state: Box::new(next),
+    });
+}
+
+pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, String>, effects: &mut Vec<Effect>) {
+    let Some(Busy::ClosingReceipt(next)) = state.busy.take() else {
+        return;
+    };
+    match result {
+        Ok(closed) => {
+            state.durable = *next;
+            state.saved = state.durable.clone();
+            state.selected = 0;
+            state.pending_quantity = None;
+            let change = closed.receipt.change();
+            state.notice = Some(Notice::ReceiptClosed { id: closed.id, change });
+            if let Some(job) = state.durable.unprinted.last().cloned() {
+                state.dialog = Some(printing::preview(
+                    PreviewTitle::Receipt { id: closed.id, change },
+                    &job.document,
+                    &state.settings,
+                ));
+                effects.push(Effect::Print(Box::new(job)));
+            }
+        }
+        Err(e) => {
+            state.notice = Some(Notice::CloseFailed(e));
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+        }
+    }
+}

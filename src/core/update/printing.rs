@@ -1,0 +1,56 @@
+//! Print jobs: durable until the printer confirms, reprinted on request.
+
+use super::super::effect::Effect;
+use super::super::notice::Notice;
+use super::super::state::{AppState, Dialog, Durable, PreviewTitle, PrintJob, Settings};
+use crate::print::document::Document;
+use crate::print::{layout, text};
+
+/// Adds a job to the durable list of documents waiting for the printer.
+pub(super) fn queue_job(durable: &mut Durable, document: Document) -> PrintJob {
+    let job = PrintJob {
+        id: durable.next_print_job,
+        document,
+    };
+    durable.next_print_job += 1;
+    durable.unprinted.push(job.clone());
+    job
+}
+
+/// Queues `document` in the state and asks the printer for it.
+pub(super) fn print(state: &mut AppState, document: Document, effects: &mut Vec<Effect>) {
+    let job = queue_job(&mut state.durable, document);
+    effects.push(Effect::Print(Box::new(job)));
+}
+
+pub(super) fn preview(title: PreviewTitle, document: &Document, settings: &Settings) -> Dialog {
+    Dialog::Preview {
+        title,
+        lines: text::render(document, settings.printer_width),
+        scroll: 0,
+    }
+}
+
+pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), String>) {
+    match result {
+        Ok(()) => state.durable.unprinted.retain(|j| j.id != job),
+        Err(e) => state.notice = Some(Notice::PrintFailed(e)),
+    }
+}
+
+/// Prints again what the printer failed to print, or else a copy of the last receipt.
+pub(super) fn reprint(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if !state.durable.unprinted.is_empty() {
+        for job in state.durable.unprinted.clone() {
+            effects.push(Effect::Print(Box::new(job)));
+        }
+        return;
+    }
+    let Some(last) = state.durable.last_receipt.clone() else {
+        state.notice = Some(Notice::NothingToPrint);
+        return;
+    };
+    let document = layout::receipt(&last, &state.settings, true);
+    state.dialog = Some(preview(PreviewTitle::Document, &document, &state.settings));
+    print(state, document, effects);
+}

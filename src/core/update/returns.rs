@@ -1,0 +1,241 @@
+//! Returns: find the sale in the journal, pick positions and quantities,
+//! and open a return receipt refunded by the sale's payment types.
+
+use chrono::NaiveDate;
+
+use super::super::command::Command;
+use super::super::effect::{Effect, ReceiptQuery};
+use super::super::event::Event;
+use super::super::journal::{ReceiptId, ReturnSource};
+use super::super::money::{Money, Quantity};
+use super::super::notice::Notice;
+use super::super::receipt::{Discount, DiscountSource, Receipt, ReceiptKind};
+use super::super::state::{AppState, Busy, Dialog};
+use super::sale::check_quantity;
+use super::{PAGE, edit, navigate};
+
+pub(super) fn open_find(state: &mut AppState) {
+    let check = match state.shift() {
+        None => Err(Notice::NoShift),
+        Some(s) if s.is_expired(state.now) => Err(Notice::ShiftExpired),
+        Some(_) if state.receipt().is_some() => Err(Notice::FinishReceiptFirst),
+        Some(_) => Ok(()),
+    };
+    match check {
+        Ok(()) => {
+            state.dialog = Some(Dialog::ReturnFind {
+                input: String::new(),
+                results: Vec::new(),
+                selected: 0,
+            })
+        }
+        Err(notice) => state.notice = Some(notice),
+    }
+}
+
+/// Understands "3/15" (shift/number), "15" (this shift), "23.11.2026" (a date).
+fn parse_query(state: &AppState, text: &str) -> Option<ReceiptQuery> {
+    let text = text.trim();
+    if let Some(id) = ReceiptId::from_barcode(text).or_else(|| ReceiptId::parse(text)) {
+        return Some(ReceiptQuery::Id(id));
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%d.%m.%Y") {
+        return Some(ReceiptQuery::Date(date));
+    }
+    let number: u32 = text.parse().ok()?;
+    let shift = state.shift()?.number;
+    Some(ReceiptQuery::Id(ReceiptId { shift, number }))
+}
+
+pub(super) fn handle_find(
+    state: &mut AppState,
+    mut input: String,
+    results: Vec<ReturnSource>,
+    selected: usize,
+    event: Event,
+    effects: &mut Vec<Effect>,
+) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::ReturnFind { input, results, selected });
+        return;
+    }
+    let query = match event {
+        Event::Scan(code) => code,
+        Event::Command(Command::Cancel) => return,
+        Event::Command(Command::Confirm) if input.trim().is_empty() && !results.is_empty() => {
+            let source = results.into_iter().nth(selected);
+            if let Some(source) = source {
+                pick(state, source);
+            }
+            return;
+        }
+        Event::Command(Command::Confirm) => input.clone(),
+        Event::Command(command) => {
+            let selected = navigate(selected, results.len(), command, PAGE).unwrap_or(selected);
+            state.dialog = Some(Dialog::ReturnFind { input, results, selected });
+            return;
+        }
+        _ => {
+            state.dialog = Some(Dialog::ReturnFind { input, results, selected });
+            return;
+        }
+    };
+    match parse_query(state, &query) {
+        Some(query) => {
+            state.busy = Some(Busy::FindingReceipts);
+            effects.push(Effect::FindReceipts(query));
+            state.dialog = Some(Dialog::ReturnFind {
+                input: String::new(),
+                results: Vec::new(),
+                selected: 0,
+            });
+        }
+        None => {
+            state.notice = Some(Notice::ReturnQueryNotUnderstood(query.trim().to_string()));
+            state.dialog = Some(Dialog::ReturnFind { input, results, selected });
+        }
+    }
+}
+
+pub(super) fn on_found(state: &mut AppState, result: Result<Vec<ReturnSource>, String>) {
+    if state.busy != Some(Busy::FindingReceipts) {
+        return;
+    }
+    state.busy = None;
+    let found = match result {
+        Ok(found) => found,
+        Err(e) => {
+            state.notice = Some(Notice::LookupFailed(e));
+            return;
+        }
+    };
+    let (sales, others): (Vec<ReturnSource>, Vec<ReturnSource>) = found.into_iter().partition(|s| !s.sale.receipt.is_return());
+    match (sales.len(), others.first()) {
+        (0, Some(other)) => state.notice = Some(Notice::NotASale(other.sale.id)),
+        (0, None) => state.notice = Some(Notice::NothingFound),
+        (1, _) => {
+            if let Some(source) = sales.into_iter().next() {
+                pick(state, source);
+            }
+        }
+        _ => {
+            state.dialog = Some(Dialog::ReturnFind {
+                input: String::new(),
+                results: sales,
+                selected: 0,
+            })
+        }
+    }
+}
+
+fn pick(state: &mut AppState, source: ReturnSource) {
+    let count = source.sale.receipt.positions.len();
+    if (0..count).all(|i| source.available(i) == Quantity::ZERO) {
+        state.notice = Some(Notice::NothingLeftToReturn(source.sale.id));
+        return;
+    }
+    state.dialog = Some(Dialog::ReturnPick {
+        source: Box::new(source),
+        quantities: vec![Quantity::ZERO; count],
+        selected: 0,
+        input: String::new(),
+    });
+}
+
+pub(super) fn handle_pick(
+    state: &mut AppState,
+    source: Box<ReturnSource>,
+    mut quantities: Vec<Quantity>,
+    mut selected: usize,
+    mut input: String,
+    event: Event,
+) {
+    if !edit(state, &mut input, &event) {
+        match event {
+            Event::Command(Command::Cancel) => return,
+            Event::Command(Command::Confirm) => {
+                set_pick_quantity(state, &source, &mut quantities, selected, &input);
+                input.clear();
+            }
+            Event::Command(Command::Pay) => {
+                if open_return_receipt(state, &source, &quantities) {
+                    return;
+                }
+            }
+            Event::Command(command) => selected = navigate(selected, quantities.len(), command, PAGE).unwrap_or(selected),
+            _ => {}
+        }
+    }
+    state.dialog = Some(Dialog::ReturnPick {
+        source,
+        quantities,
+        selected,
+        input,
+    });
+}
+
+/// Empty input toggles between all that is left and nothing; a number sets it.
+fn set_pick_quantity(state: &mut AppState, source: &ReturnSource, quantities: &mut [Quantity], index: usize, typed: &str) {
+    let available = source.available(index);
+    let Some(position) = source.sale.receipt.positions.get(index) else {
+        return;
+    };
+    let wanted = if typed.trim().is_empty() {
+        if quantities[index] == Quantity::ZERO {
+            available
+        } else {
+            Quantity::ZERO
+        }
+    } else {
+        match Quantity::parse(typed) {
+            Ok(q) => q,
+            Err(e) => {
+                state.notice = Some(Notice::BadAmount(e));
+                return;
+            }
+        }
+    };
+    if wanted > available {
+        state.notice = Some(Notice::ReturnMoreThanAvailable { available });
+        return;
+    }
+    if let Err(notice) = check_quantity(state, &position.name, position.weighed, wanted) {
+        state.notice = Some(notice);
+        return;
+    }
+    quantities[index] = wanted;
+}
+
+/// Makes the return receipt the open receipt. True when it was opened.
+fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: &[Quantity]) -> bool {
+    let kind = ReceiptKind::Return {
+        original: source.sale.id,
+        card_refundable: source.card_refundable(),
+    };
+    let mut receipt = Receipt::new(kind, state.now);
+    for (index, (sold, &quantity)) in source.sale.receipt.positions.iter().zip(quantities).enumerate() {
+        if quantity == Quantity::ZERO {
+            continue;
+        }
+        let mut position = sold.clone();
+        position.quantity = quantity;
+        position.rule = None;
+        position.original_index = Some(index);
+        // The refund is the sold total's share, so the discount is what makes it so.
+        let refund = source.refund_for(index, quantity);
+        let sum = position.sum().unwrap_or_default();
+        position.discounts = vec![Discount {
+            source: DiscountSource::Original,
+            amount: Money(sum.0 - refund.0),
+        }];
+        receipt.positions.push(position);
+    }
+    if receipt.positions.is_empty() {
+        state.notice = Some(Notice::NothingChosen);
+        return false;
+    }
+    state.durable.receipt = Some(receipt);
+    state.selected = 0;
+    state.dialog = Some(Dialog::Payment { input: String::new() });
+    true
+}

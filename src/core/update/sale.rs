@@ -1,0 +1,342 @@
+//! The sale screen: typing and scanning codes, quantities, storno, and the
+//! commands that open dialogs.
+
+use super::super::barcode::{Symbology, has_valid_check_digit};
+use super::super::catalog::Item;
+use super::super::command::Command;
+use super::super::effect::Effect;
+use super::super::event::Event;
+use super::super::journal::ReceiptId;
+use super::super::money::{Money, Quantity};
+use super::super::notice::Notice;
+use super::super::receipt::{Position, Receipt, ReceiptKind};
+use super::super::state::{AppState, CashDirection, Dialog, DiscountTarget, QuantityTarget, Question};
+use super::{PAGE, edit, navigate, printing, shift};
+
+pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
+    let mut input = std::mem::take(&mut state.input);
+    let typed = edit(state, &mut input, &event);
+    state.input = input;
+    if typed {
+        return;
+    }
+    match event {
+        Event::Scan(code) => enter_code(state, code.trim()),
+        Event::Command(command) => command_on_sale_screen(state, command, effects),
+        _ => {}
+    }
+}
+
+fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
+    let positions = state.receipt().map_or(0, |r| r.positions.len());
+    if let Some(selected) = navigate(state.selected, positions, command, PAGE) {
+        state.selected = selected;
+        return;
+    }
+    match command {
+        Command::Confirm => {
+            let code = std::mem::take(&mut state.input);
+            if !code.trim().is_empty() {
+                enter_code(state, code.trim());
+            }
+        }
+        Command::Cancel => {
+            if !state.input.is_empty() {
+                state.input.clear();
+            } else {
+                state.pending_quantity = None;
+            }
+        }
+        Command::Multiply => multiply(state),
+        Command::Quantity => change_quantity(state),
+        Command::Storno => storno(state),
+        Command::CancelReceipt => {
+            if state.receipt().is_some_and(|r| !r.payments.is_empty()) {
+                state.notice = Some(Notice::PaymentsLockReceipt);
+            } else if state.receipt().is_some() {
+                state.dialog = Some(Dialog::Confirm(Question::CancelReceipt));
+            } else {
+                state.notice = Some(Notice::ReceiptEmpty);
+            }
+        }
+        Command::Search => {
+            if let Err(notice) = can_add(state) {
+                state.notice = Some(notice);
+            } else {
+                state.dialog = Some(Dialog::Search {
+                    query: String::new(),
+                    results: Vec::new(),
+                    selected: 0,
+                });
+            }
+        }
+        Command::Discount => open_discount(state),
+        Command::Pay => {
+            if positions == 0 {
+                state.notice = Some(Notice::ReceiptEmpty);
+            } else {
+                state.dialog = Some(Dialog::Payment {
+                    input: std::mem::take(&mut state.input),
+                });
+            }
+        }
+        Command::OpenShift => shift::open_dialog(state),
+        Command::CloseShift => shift::ask_close(state),
+        Command::CashIn => shift::open_cash_move(state, CashDirection::In),
+        Command::CashOut => shift::open_cash_move(state, CashDirection::Out),
+        Command::XReport => shift::x_report(state, effects),
+        Command::ReturnReceipt => super::returns::open_find(state),
+        Command::Reprint => printing::reprint(state, effects),
+        Command::Menu => state.dialog = Some(Dialog::Menu { selected: 0 }),
+        Command::Help => state.dialog = Some(Dialog::Help { scroll: 0 }),
+        Command::Quit => state.dialog = Some(Dialog::Confirm(Question::Quit)),
+        Command::PayCard | Command::NextField | Command::Backspace => state.notice = Some(Notice::NotHere(command)),
+        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End => {}
+    }
+}
+
+/// Whether a position may be added now; the reason when not.
+pub(super) fn can_add(state: &AppState) -> Result<(), Notice> {
+    let shift = state.shift().ok_or(Notice::NoShift)?;
+    match state.receipt() {
+        Some(r) if r.is_return() => return Err(Notice::ReturnReceiptLocked),
+        Some(r) if !r.payments.is_empty() => return Err(Notice::PaymentsLockReceipt),
+        Some(_) => {}
+        // A new receipt may not start in a shift past 24 hours; an open one may finish.
+        None if shift.is_expired(state.now) => return Err(Notice::ShiftExpired),
+        None => {}
+    }
+    Ok(())
+}
+
+/// Whether the open receipt's positions may be changed (storno, quantity, discount).
+fn can_change(state: &AppState) -> Result<(), Notice> {
+    match state.receipt() {
+        None => Err(Notice::ReceiptEmpty),
+        Some(r) if r.positions.is_empty() => Err(Notice::ReceiptEmpty),
+        Some(r) if !r.payments.is_empty() => Err(Notice::PaymentsLockReceipt),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A typed or scanned code: barcode (with check digit), weight barcode, or item code.
+fn enter_code(state: &mut AppState, code: &str) {
+    if let Err(notice) = can_add(state) {
+        state.notice = Some(notice);
+        return;
+    }
+    let catalog = state.catalog.clone();
+    let digits = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
+    let barcode_length = Symbology::of_length(code.len()).is_some();
+    if digits && barcode_length && has_valid_check_digit(code) {
+        if let Some(item) = catalog.by_barcode(code) {
+            let quantity = state.pending_quantity.take();
+            return add_or_ask_weight(state, item, quantity, Some(code.to_string()));
+        }
+        if let Some(weight) = state.settings.weight_layout.decode(code) {
+            return match catalog.by_code(&weight.item_code) {
+                Some(item) => {
+                    state.pending_quantity = None;
+                    add_item(state, item, weight.weight, Some(code.to_string()));
+                }
+                None => state.notice = Some(Notice::UnknownCode(weight.item_code)),
+            };
+        }
+        if ReceiptId::from_barcode(code).is_some() {
+            state.notice = Some(Notice::ReceiptBarcodeInSale);
+            return;
+        }
+        if catalog.by_code(code).is_none() {
+            state.notice = Some(Notice::UnknownBarcode(code.to_string()));
+            return;
+        }
+    }
+    match catalog.by_code(code) {
+        Some(item) => {
+            let quantity = state.pending_quantity.take();
+            add_or_ask_weight(state, item, quantity, None);
+        }
+        None if digits && barcode_length => state.notice = Some(Notice::BadCheckDigit(code.to_string())),
+        None => state.notice = Some(Notice::UnknownCode(code.to_string())),
+    }
+}
+
+/// Adds `item`; a weighed item with no weight given asks for it first.
+pub(super) fn add_or_ask_weight(state: &mut AppState, item: &Item, quantity: Option<Quantity>, barcode: Option<String>) {
+    match quantity {
+        Some(q) => add_item(state, item, q, barcode),
+        None if item.weighed => {
+            state.dialog = Some(Dialog::Quantity {
+                target: QuantityTarget::NewItem {
+                    item_code: item.code.to_string(),
+                    barcode,
+                },
+                input: String::new(),
+            });
+        }
+        None => add_item(state, item, Quantity::ONE, barcode),
+    }
+}
+
+/// Checks a quantity against the item's unit and the limits.
+pub(super) fn check_quantity(state: &AppState, name: &str, weighed: bool, quantity: Quantity) -> Result<(), Notice> {
+    if !weighed && !quantity.is_whole() {
+        return Err(Notice::WholePiecesOnly(name.to_string()));
+    }
+    let max = state.settings.limits.max_quantity;
+    if quantity > max {
+        return Err(Notice::QuantityTooLarge(max));
+    }
+    Ok(())
+}
+
+/// Checks that a position of `price × quantity` fits the limits, given the
+/// receipt's total without the position at `replacing` (when changing one).
+fn check_sum(state: &AppState, price: Money, quantity: Quantity, replacing: Option<usize>) -> Result<(), Notice> {
+    let limits = state.settings.limits;
+    let sum = price
+        .times(quantity)
+        .filter(|s| *s <= limits.max_position_sum)
+        .ok_or(Notice::PositionSumTooLarge(limits.max_position_sum))?;
+    let others: i64 = state.receipt().map_or(0, |r| {
+        r.positions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != replacing)
+            .map(|(_, p)| p.total().0)
+            .sum()
+    });
+    if others.checked_add(sum.0).is_none_or(|t| t > limits.max_receipt_sum.0) {
+        return Err(Notice::ReceiptSumTooLarge(limits.max_receipt_sum));
+    }
+    Ok(())
+}
+
+pub(super) fn add_item(state: &mut AppState, item: &Item, quantity: Quantity, barcode: Option<String>) {
+    if let Err(notice) = check_quantity(state, &item.name, item.weighed, quantity) {
+        state.notice = Some(notice);
+        return;
+    }
+    // Same piece item as the last position: add to it instead of a new line.
+    let merge_into = state.receipt().and_then(|r| {
+        let last = r.positions.len().checked_sub(1)?;
+        let p = &r.positions[last];
+        let same =
+            state.settings.merge_same_items && !item.weighed && *p.item_code == *item.code && p.barcode == barcode && p.price == item.price;
+        same.then_some(last)
+    });
+    if let Some(index) = merge_into {
+        let current = state.receipt().map_or(Quantity::ZERO, |r| r.positions[index].quantity);
+        let Some(total) = current.checked_add(quantity) else {
+            state.notice = Some(Notice::QuantityTooLarge(state.settings.limits.max_quantity));
+            return;
+        };
+        set_quantity(state, index, total);
+        return;
+    }
+    if let Err(notice) = check_sum(state, item.price, quantity, None) {
+        state.notice = Some(notice);
+        return;
+    }
+    let max_positions = state.settings.limits.max_positions;
+    if state.receipt().is_some_and(|r| r.positions.len() >= max_positions) {
+        state.notice = Some(Notice::TooManyPositions(max_positions));
+        return;
+    }
+    let now = state.now;
+    let receipt = state.durable.receipt.get_or_insert_with(|| Receipt::new(ReceiptKind::Sale, now));
+    receipt.positions.push(Position::from_item(item, quantity, barcode));
+    let capped = receipt.recalculate();
+    state.selected = receipt.positions.len() - 1;
+    if capped {
+        state.notice = Some(Notice::DiscountCapped);
+    }
+}
+
+/// Sets the quantity of position `index` after checking unit and limits.
+pub(super) fn set_quantity(state: &mut AppState, index: usize, quantity: Quantity) {
+    let Some(p) = state.receipt().and_then(|r| r.positions.get(index)) else {
+        return;
+    };
+    let (name, weighed, price) = (p.name.clone(), p.weighed, p.price);
+    let checked = check_quantity(state, &name, weighed, quantity).and_then(|()| check_sum(state, price, quantity, Some(index)));
+    if let Err(notice) = checked {
+        state.notice = Some(notice);
+        return;
+    }
+    if let Some(receipt) = state.durable.receipt.as_mut() {
+        receipt.positions[index].quantity = quantity;
+        if receipt.recalculate() {
+            state.notice = Some(Notice::DiscountCapped);
+        }
+        state.selected = index;
+    }
+}
+
+fn multiply(state: &mut AppState) {
+    let typed = std::mem::take(&mut state.input);
+    if typed.trim().is_empty() {
+        state.notice = Some(Notice::TypeQuantityFirst);
+        return;
+    }
+    match Quantity::parse(&typed) {
+        Ok(q) if q > state.settings.limits.max_quantity => {
+            state.notice = Some(Notice::QuantityTooLarge(state.settings.limits.max_quantity))
+        }
+        Ok(q) => state.pending_quantity = Some(q),
+        Err(e) => state.notice = Some(Notice::BadAmount(e)),
+    }
+}
+
+/// With a number typed, sets it as the selected position's quantity;
+/// otherwise opens the quantity dialog.
+fn change_quantity(state: &mut AppState) {
+    if let Err(notice) = can_change(state) {
+        state.notice = Some(notice);
+        return;
+    }
+    if state.receipt().is_some_and(Receipt::is_return) {
+        state.notice = Some(Notice::ReturnReceiptLocked);
+        return;
+    }
+    let typed = std::mem::take(&mut state.input);
+    if typed.trim().is_empty() {
+        state.dialog = Some(Dialog::Quantity {
+            target: QuantityTarget::Position(state.selected),
+            input: String::new(),
+        });
+        return;
+    }
+    match Quantity::parse(&typed) {
+        Ok(q) => set_quantity(state, state.selected, q),
+        Err(e) => state.notice = Some(Notice::BadAmount(e)),
+    }
+}
+
+fn storno(state: &mut AppState) {
+    if let Err(notice) = can_change(state) {
+        state.notice = Some(notice);
+        return;
+    }
+    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    let index = state.selected.min(receipt.positions.len() - 1);
+    let removed = receipt.positions.remove(index);
+    receipt.recalculate();
+    state.selected = index.min(receipt.positions.len().saturating_sub(1));
+    state.notice = Some(Notice::Removed(removed.name));
+}
+
+fn open_discount(state: &mut AppState) {
+    if let Err(notice) = can_change(state) {
+        state.notice = Some(notice);
+        return;
+    }
+    if state.receipt().is_some_and(Receipt::is_return) {
+        state.notice = Some(Notice::DiscountOnReturn);
+        return;
+    }
+    state.dialog = Some(Dialog::Discount {
+        target: DiscountTarget::Position(state.selected),
+        input: String::new(),
+    });
+}

@@ -1,0 +1,136 @@
+//! The effect executor: one worker thread owns the store and the printer
+//! and carries out effects strictly in order, answering each with an event.
+//! Order matters (a receipt's last save must land before its close), and
+//! one owner means no locks around sled or the printer.
+
+use std::sync::mpsc;
+use std::thread;
+
+use crate::core::effect::Effect;
+use crate::core::event::Event;
+use crate::print::printer::Printer;
+use crate::store::Store;
+
+/// Where a test may kill the process (`KASSA_FAULT=<point>`), to prove that
+/// a crash at any step loses nothing and doubles nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultPoint {
+    BeforeSave,
+    AfterSave,
+    BeforeClose,
+    AfterClose,
+    BeforePrint,
+    AfterPrint,
+}
+
+impl FaultPoint {
+    pub fn from_env() -> Option<FaultPoint> {
+        let value = std::env::var("KASSA_FAULT").ok()?;
+        Some(match value.as_str() {
+            "before_save" => FaultPoint::BeforeSave,
+            "after_save" => FaultPoint::AfterSave,
+            "before_close" => FaultPoint::BeforeClose,
+            "after_close" => FaultPoint::AfterClose,
+            "before_print" => FaultPoint::BeforePrint,
+            "after_print" => FaultPoint::AfterPrint,
+            _ => return None,
+        })
+    }
+}
+
+pub struct Executor {
+    store: Store,
+    printer: Box<dyn Printer>,
+    fault: Option<FaultPoint>,
+}
+
+impl Executor {
+    pub fn new(store: Store, printer: Box<dyn Printer>) -> Executor {
+        Executor {
+            store,
+            printer,
+            fault: FaultPoint::from_env(),
+        }
+    }
+
+    fn crash_if(&self, point: FaultPoint) {
+        if self.fault == Some(point) {
+            // The test asked for a crash here: die like a power cut, no unwinding.
+            std::process::abort();
+        }
+    }
+
+    /// Carries out one effect. `Effect::Quit` is the runtime's and gives no event.
+    pub fn execute(&mut self, effect: Effect) -> Option<Event> {
+        Some(match effect {
+            Effect::SaveState(durable) => {
+                self.crash_if(FaultPoint::BeforeSave);
+                let result = self.store.save_state(&durable).map_err(|e| e.to_string());
+                self.crash_if(FaultPoint::AfterSave);
+                Event::Saved(result)
+            }
+            Effect::CloseReceipt { receipt, state } => {
+                self.crash_if(FaultPoint::BeforeClose);
+                let result = self
+                    .store
+                    .close_receipt(&receipt, &state)
+                    .map(|()| *receipt)
+                    .map_err(|e| e.to_string());
+                self.crash_if(FaultPoint::AfterClose);
+                Event::ReceiptClosed(result)
+            }
+            Effect::CloseShift { summary, state } => Event::ShiftClosed(
+                self.store
+                    .close_shift(&summary, &state)
+                    .map(|()| *summary)
+                    .map_err(|e| e.to_string()),
+            ),
+            Effect::Print(job) => {
+                self.crash_if(FaultPoint::BeforePrint);
+                let result = self.printer.print(&job.document).map_err(|e| e.to_string());
+                self.crash_if(FaultPoint::AfterPrint);
+                Event::Printed { job: job.id, result }
+            }
+            Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| e.to_string())),
+            Effect::Quit => return None,
+        })
+    }
+}
+
+/// Handle to the worker thread. Events come back through `results`.
+pub struct Worker {
+    effects: mpsc::Sender<Effect>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker; each event it produces is passed to `deliver`.
+    pub fn start(mut executor: Executor, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<Worker> {
+        let (effects, inbox) = mpsc::channel::<Effect>();
+        let handle = thread::Builder::new().name("kassa-io".into()).spawn(move || {
+            for effect in inbox {
+                if let Some(event) = executor.execute(effect) {
+                    deliver(event);
+                }
+            }
+        })?;
+        Ok(Worker {
+            effects,
+            handle: Some(handle),
+        })
+    }
+
+    /// Hands the effect back when the worker is gone.
+    pub fn send(&self, effect: Effect) -> Result<(), Effect> {
+        self.effects.send(effect).map_err(|e| e.0)
+    }
+
+    /// Finishes queued effects and stops the worker (closing the store).
+    pub fn shutdown(mut self) {
+        let (dead, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.effects, dead));
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! kassa — a keyboard-driven terminal cashier workstation.
+
+pub mod app;
+pub mod bench;
+pub mod catalog_gen;
+pub mod config;
+pub mod core;
+pub mod io;
+pub mod print;
+pub mod replay;
+pub mod runtime;
+pub mod store;
+pub mod text;
+pub mod tui;

@@ -1,0 +1,284 @@
+//! The `kassa` command line.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use kassa::app;
+use kassa::config::{self, Config};
+use kassa::core::command::Command;
+use kassa::core::journal::ReceiptId;
+use kassa::print::{layout, text};
+use kassa::replay::{self, ReplaySetup};
+use kassa::store::Store;
+use kassa::tui::keymap::Keymap;
+use kassa::tui::view::Theme;
+use kassa::{bench, catalog_gen, tui};
+
+/// Keyboard-driven terminal cashier workstation.
+///
+/// With no config it runs the demo: demo catalog, text printer, data under
+/// the user's data directory.
+#[derive(Parser)]
+#[command(name = "kassa", version)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Option<Sub>,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Config file (default: $KASSA_CONFIG, then /etc/kassa/config.toml if present, else the demo).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (overrides the config's [data] dir).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Keymap file merged over the default keymap.
+    #[arg(long, global = true)]
+    keymap: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Sub {
+    /// Run a key-replay script headless and print the final screen.
+    Replay {
+        script: PathBuf,
+        /// Terminal without colours (as with NO_COLOR).
+        #[arg(long)]
+        no_color: bool,
+    },
+    /// Check a config file and report every mistake with its line.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Read the journal of closed receipts.
+    Journal {
+        #[command(subcommand)]
+        action: JournalAction,
+    },
+    /// List every command and its keys in the active keymap.
+    Keys,
+    /// Generate a large catalog for benchmarks.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
+    /// Measure start-up, scan-to-frame time, bytes per scan and memory.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Check FILE (default: the config kassa would use).
+    Check { file: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum JournalAction {
+    /// List closed receipts, optionally of one shift.
+    List {
+        #[arg(long)]
+        shift: Option<u32>,
+    },
+    /// Show one receipt as printed, by shift/number (e.g. 3/15).
+    Show { id: String },
+}
+
+#[derive(Subcommand)]
+enum CatalogAction {
+    /// Write a catalog of N items (CSV) to stdout or --out.
+    Generate {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn config_path(common: &Common) -> Option<PathBuf> {
+    let system = PathBuf::from("/etc/kassa/config.toml");
+    common
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("KASSA_CONFIG").map(PathBuf::from))
+        .or_else(|| system.is_file().then_some(system))
+}
+
+fn load_config(common: &Common) -> anyhow::Result<Config> {
+    match config_path(common) {
+        Some(path) => config::load(&path).map_err(|issues| anyhow::anyhow!("the config has mistakes:\n{issues}")),
+        None => Ok(Config::default()),
+    }
+}
+
+fn data_dir(common: &Common, config: &Config) -> PathBuf {
+    common
+        .data_dir
+        .clone()
+        .or_else(|| config.data_dir.clone())
+        .unwrap_or_else(app::default_data_dir)
+}
+
+fn keymap(common: &Common, config: &Config) -> anyhow::Result<Keymap> {
+    app::load_keymap(common.keymap.as_deref().or(config.keymap.as_deref()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kassa: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let common = cli.common;
+    match cli.command {
+        None => run_workstation(&common),
+        Some(Sub::Replay { script, no_color }) => {
+            let config = load_config(&common)?;
+            let temp;
+            let data_dir = match &common.data_dir {
+                Some(dir) => dir.clone(),
+                None => {
+                    temp = tempdir()?;
+                    temp.clone()
+                }
+            };
+            let setup = ReplaySetup {
+                catalog: Arc::new(app::load_catalog(&config)?),
+                keymap: keymap(&common, &config)?,
+                config,
+                data_dir,
+                theme: if no_color { Theme { color: false } } else { Theme::from_env() },
+            };
+            let screen = replay::run_file(&script, &setup)?;
+            println!("{screen}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Config {
+            action: ConfigAction::Check { file },
+        }) => {
+            let Some(path) = file.or_else(|| config_path(&common)) else {
+                println!("no config file: kassa runs the demo");
+                return Ok(ExitCode::SUCCESS);
+            };
+            match config::load(&path) {
+                Ok(config) => {
+                    if let Some(keymap) = &config.keymap {
+                        Keymap::load(keymap)?;
+                    }
+                    app::load_catalog(&config)?;
+                    println!("{}: OK", path.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(issues) => {
+                    eprint!("{issues}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Some(Sub::Journal { action }) => journal(&common, action),
+        Some(Sub::Keys) => {
+            let config = load_config(&common)?;
+            let keymap = keymap(&common, &config)?;
+            for &command in Command::ALL {
+                let keys: Vec<String> = keymap.keys_for(command).iter().map(ToString::to_string).collect();
+                println!("{:<16} {:<18} {}", command.name(), keys.join(", "), command.doc());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Catalog {
+            action: CatalogAction::Generate { items, out },
+        }) => {
+            let csv = catalog_gen::generate(items);
+            match out {
+                Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{csv}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Bench(args)) => {
+            bench::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn tempdir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("kassa-replay-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
+    let config = load_config(common)?;
+    let keymap = keymap(common, &config)?;
+    let catalog = Arc::new(app::load_catalog(&config)?);
+    let dir = data_dir(common, &config);
+    let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
+    let warning = assembled.warning.map(|w| w.0);
+    tui::terminal::run(assembled.state, assembled.executor, &keymap, warning)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_store(common: &Common) -> anyhow::Result<Store> {
+    let config = load_config(common)?;
+    let dir = data_dir(common, &config);
+    if !dir.join("kassa.sled").exists() {
+        anyhow::bail!("no journal in {} (use --data-dir)", dir.display());
+    }
+    Ok(Store::open(&dir)?)
+}
+
+fn journal(common: &Common, action: JournalAction) -> anyhow::Result<ExitCode> {
+    let store = open_store(common)?;
+    match action {
+        JournalAction::List { shift } => {
+            for receipt in store.journal(shift) {
+                match receipt {
+                    Ok(r) => {
+                        let kind = if r.receipt.is_return() { "return" } else { "sale" };
+                        println!(
+                            "{:>10}  {}  {:<6}  {:>12}  {}",
+                            r.id.to_string(),
+                            r.closed_at.format("%Y-%m-%d %H:%M"),
+                            kind,
+                            r.totals().total.to_string(),
+                            r.cashier
+                        );
+                    }
+                    Err(e) => eprintln!("kassa: {e}"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JournalAction::Show { id } => {
+            let parsed = ReceiptId::parse(&id)
+                .or_else(|| ReceiptId::from_barcode(&id))
+                .with_context(|| format!("{id:?}: expected shift/number, e.g. 3/15"))?;
+            let Some(receipt) = store.receipt(parsed)? else {
+                eprintln!("kassa: receipt {parsed} is not in the journal");
+                return Ok(ExitCode::FAILURE);
+            };
+            let config = load_config(common)?;
+            let document = layout::receipt(&receipt, &config.settings, false);
+            for line in text::render(&document, config.settings.printer_width) {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

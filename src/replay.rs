@@ -1,0 +1,366 @@
+//! Key-replay scripts: drive the real workstation headless, step by step,
+//! and check the screen and the state. `cargo test` runs every script under
+//! tests/scenarios; `kassa replay FILE` runs one and prints the final screen.
+//!
+//! One step per line; `#` starts a comment.
+//!
+//! | step | meaning |
+//! |---|---|
+//! | `size 100x30` | terminal size (before the first other step; default 80x24) |
+//! | `clock 2026-11-23 09:00` | set the injected clock |
+//! | `advance 25h` / `30m` / `15s` | move the clock on |
+//! | `press F5 Enter Ctrl+O` | keys by their keymap names, in order |
+//! | `command pay` | a command by name, whatever key it is on |
+//! | `type 4607001771562` | type text, character by character |
+//! | `scan 4607001771562` | a barcode scanner read |
+//! | `restart` | stop and start again from the same data directory |
+//! | `expect screen "text"` | the screen shows `text` |
+//! | `expect no-screen "text"` | the screen does not show `text` |
+//! | `expect notice "text"` | the info line contains `text` |
+//! | `expect total 123.45` | the open receipt's total to pay (0 with none) |
+//! | `expect positions 3` | positions in the open receipt |
+//! | `expect receipts 2` | receipts closed in this shift |
+//! | `expect shift 4` | the open shift's number (0: none) |
+//! | `expect drawer 1500.00` | cash in the drawer |
+//! | `expect dialog payment` | the open dialog (`none` when none) |
+//! | `expect unprinted 0` | documents still waiting for the printer |
+//! | `screen` | print the screen at this point (for writing scripts) |
+//!
+//! After every step the runner waits until no effect is in flight: no sleeps.
+
+use anyhow::{Context, bail};
+use chrono::{Duration, NaiveDateTime};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+
+use crate::app;
+use crate::config::Config;
+use crate::core::catalog::Catalog;
+use crate::core::command::Command;
+use crate::core::event::Event;
+use crate::core::money::Money;
+use crate::core::state::{AppState, Dialog};
+use crate::runtime::Runtime;
+use crate::text;
+use crate::tui::keymap::{Chord, Keymap};
+use crate::tui::view::{self, Theme};
+
+/// The clock every replay starts from unless the script sets one.
+pub const DEFAULT_CLOCK: &str = "2026-11-23 09:00";
+
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Size(u16, u16),
+    Clock(NaiveDateTime),
+    Advance(Duration),
+    Press(Vec<Event>),
+    Type(String),
+    Scan(String),
+    Restart,
+    Expect(Expectation),
+    Screen,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Expectation {
+    Screen(String),
+    NoScreen(String),
+    Notice(String),
+    Total(Money),
+    Positions(usize),
+    Receipts(u32),
+    Shift(u32),
+    Drawer(Money),
+    Dialog(String),
+    Unprinted(usize),
+}
+
+/// A parsed script: steps with their line numbers.
+pub struct Script {
+    name: String,
+    steps: Vec<(usize, Step)>,
+}
+
+fn parse_clock(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M").ok()
+}
+
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: i64 = number.parse().ok()?;
+    match unit {
+        "h" => Some(Duration::hours(n)),
+        "m" => Some(Duration::minutes(n)),
+        "s" => Some(Duration::seconds(n)),
+        _ => None,
+    }
+}
+
+fn quoted(text: &str) -> Option<String> {
+    let text = text.trim();
+    text.strip_prefix('"')?.strip_suffix('"').map(str::to_string)
+}
+
+fn parse_expectation(text: &str) -> Option<Expectation> {
+    let (what, value) = text.trim().split_once(' ')?;
+    Some(match what {
+        "screen" => Expectation::Screen(quoted(value)?),
+        "no-screen" => Expectation::NoScreen(quoted(value)?),
+        "notice" => Expectation::Notice(quoted(value)?),
+        "total" => Expectation::Total(Money::parse(value).ok()?),
+        "drawer" => Expectation::Drawer(Money::parse(value).ok()?),
+        "positions" => Expectation::Positions(value.trim().parse().ok()?),
+        "receipts" => Expectation::Receipts(value.trim().parse().ok()?),
+        "shift" => Expectation::Shift(value.trim().parse().ok()?),
+        "unprinted" => Expectation::Unprinted(value.trim().parse().ok()?),
+        "dialog" => Expectation::Dialog(value.trim().to_string()),
+        _ => return None,
+    })
+}
+
+impl Script {
+    pub fn parse(name: &str, text: &str, keymap: &Keymap) -> anyhow::Result<Script> {
+        let mut steps = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let content = raw.trim();
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let (verb, rest) = content.split_once(' ').unwrap_or((content, ""));
+            let bad = |why: &str| anyhow::anyhow!("{name}:{line}: {why}: {content}");
+            let step = match verb {
+                "size" => {
+                    let (w, h) = rest.split_once('x').ok_or_else(|| bad("expected WIDTHxHEIGHT"))?;
+                    let size = (w.trim().parse::<u16>(), h.trim().parse::<u16>());
+                    match size {
+                        (Ok(w), Ok(h)) if w >= 20 && h >= 10 => Step::Size(w, h),
+                        _ => return Err(bad("expected WIDTHxHEIGHT, at least 20x10")),
+                    }
+                }
+                "clock" => Step::Clock(parse_clock(rest).ok_or_else(|| bad("expected YYYY-MM-DD HH:MM"))?),
+                "advance" => Step::Advance(parse_duration(rest).ok_or_else(|| bad("expected a duration like 25h, 30m, 15s"))?),
+                "press" => {
+                    let mut events = Vec::new();
+                    for name in rest.split_whitespace() {
+                        let chord = Chord::parse(name).ok_or_else(|| bad(&format!("unknown key {name:?}")))?;
+                        events.push(
+                            keymap
+                                .event(&chord)
+                                .ok_or_else(|| bad(&format!("key {name} is not bound and types nothing")))?,
+                        );
+                    }
+                    if events.is_empty() {
+                        return Err(bad("press needs at least one key"));
+                    }
+                    Step::Press(events)
+                }
+                "command" => {
+                    let command = Command::from_name(rest.trim()).ok_or_else(|| bad("unknown command"))?;
+                    Step::Press(vec![Event::Command(command)])
+                }
+                "type" => Step::Type(rest.to_string()),
+                "scan" => Step::Scan(rest.trim().to_string()),
+                "restart" => Step::Restart,
+                "screen" => Step::Screen,
+                "expect" => Step::Expect(parse_expectation(rest).ok_or_else(|| bad("unknown expectation"))?),
+                _ => return Err(bad("unknown step")),
+            };
+            steps.push((line, step));
+        }
+        Ok(Script {
+            name: name.to_string(),
+            steps,
+        })
+    }
+}
+
+/// What a replay needs besides the script.
+pub struct ReplaySetup {
+    pub config: Config,
+    pub catalog: Arc<Catalog>,
+    pub keymap: Keymap,
+    pub data_dir: PathBuf,
+    pub theme: Theme,
+}
+
+struct Live {
+    runtime: Runtime,
+    results: mpsc::Receiver<Event>,
+}
+
+impl Live {
+    fn start(setup: &ReplaySetup, now: NaiveDateTime) -> anyhow::Result<Live> {
+        let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
+        let (tx, results) = mpsc::channel();
+        let mut runtime = Runtime::start(assembled.state, assembled.executor, move |event| {
+            let _ = tx.send(event);
+        })?;
+        if let Some(warning) = assembled.warning {
+            runtime.dispatch(Event::StoreWarning(warning.0));
+        }
+        let mut live = Live { runtime, results };
+        live.settle()?;
+        Ok(live)
+    }
+
+    fn dispatch(&mut self, event: Event) -> anyhow::Result<()> {
+        self.runtime.dispatch(event);
+        self.settle()
+    }
+
+    /// Waits until every effect has finished and its event was handled.
+    fn settle(&mut self) -> anyhow::Result<()> {
+        while !self.runtime.is_idle() {
+            let event = self
+                .results
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .context("an effect never finished")?;
+            self.runtime.deliver(event);
+        }
+        Ok(())
+    }
+}
+
+/// Runs `script`; on success returns the final screen.
+pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
+    let mut now = parse_clock(DEFAULT_CLOCK).context("default clock")?;
+    let mut size = (80, 24);
+    let mut live = Live::start(setup, now)?;
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
+    for (line, step) in &script.steps {
+        let at = |why: String| anyhow::anyhow!("{}:{line}: {why}", script.name);
+        match step {
+            Step::Size(w, h) => {
+                size = (*w, *h);
+                terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
+            }
+            Step::Clock(t) => {
+                now = *t;
+                live.dispatch(Event::Tick(now))?;
+            }
+            Step::Advance(d) => {
+                now += *d;
+                live.dispatch(Event::Tick(now))?;
+            }
+            Step::Press(events) => {
+                for event in events {
+                    live.dispatch(event.clone())?;
+                }
+            }
+            Step::Type(text) => {
+                for c in text.chars() {
+                    live.dispatch(Event::Char(c))?;
+                }
+            }
+            Step::Scan(code) => live.dispatch(Event::Scan(code.clone()))?,
+            Step::Restart => {
+                drop(live.runtime.shutdown());
+                live = Live::start(setup, now)?;
+            }
+            Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
+            Step::Expect(expectation) => {
+                let screen = render(&mut terminal, &live.runtime.state, setup)?;
+                if let Err(why) = check(expectation, &live.runtime.state, &screen) {
+                    return Err(at(format!("{why}\n--- screen ---\n{screen}")));
+                }
+            }
+        }
+    }
+    let screen = render(&mut terminal, &live.runtime.state, setup)?;
+    live.runtime.shutdown();
+    Ok(screen)
+}
+
+/// Draws the state on the headless terminal and returns its text.
+pub fn render(terminal: &mut Terminal<TestBackend>, state: &AppState, setup: &ReplaySetup) -> anyhow::Result<String> {
+    terminal.draw(|frame| view::draw(frame, state, &setup.keymap, setup.theme))?;
+    Ok(screen_text(terminal.backend()))
+}
+
+pub fn screen_text(backend: &TestBackend) -> String {
+    let buffer = backend.buffer();
+    let width = buffer.area.width as usize;
+    let mut lines = Vec::new();
+    for row in buffer.content.chunks(width) {
+        let line: String = row.iter().map(|cell| cell.symbol()).collect();
+        lines.push(line.trim_end().to_string());
+    }
+    lines.join("\n")
+}
+
+fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
+    match dialog {
+        None => "none",
+        Some(Dialog::OpenShift { .. }) => "open_shift",
+        Some(Dialog::CashMove { .. }) => "cash_move",
+        Some(Dialog::Quantity { .. }) => "quantity",
+        Some(Dialog::Search { .. }) => "search",
+        Some(Dialog::Discount { .. }) => "discount",
+        Some(Dialog::Payment { .. }) => "payment",
+        Some(Dialog::Confirm(_)) => "confirm",
+        Some(Dialog::ReturnFind { .. }) => "return_find",
+        Some(Dialog::ReturnPick { .. }) => "return_pick",
+        Some(Dialog::Preview { .. }) => "preview",
+        Some(Dialog::Menu { .. }) => "menu",
+        Some(Dialog::Help { .. }) => "help",
+    }
+}
+
+fn check(expectation: &Expectation, state: &AppState, screen: &str) -> Result<(), String> {
+    let equal = |what: &str, expected: String, actual: String| {
+        if expected == actual {
+            Ok(())
+        } else {
+            Err(format!("expected {what} {expected}, got {actual}"))
+        }
+    };
+    match expectation {
+        Expectation::Screen(text) if screen.contains(text.as_str()) => Ok(()),
+        Expectation::Screen(text) => Err(format!("the screen does not show {text:?}")),
+        Expectation::NoScreen(text) if !screen.contains(text.as_str()) => Ok(()),
+        Expectation::NoScreen(text) => Err(format!("the screen shows {text:?}")),
+        Expectation::Notice(text) => {
+            let notice = state.notice.as_ref().map(text::notice).unwrap_or_default();
+            if notice.contains(text.as_str()) {
+                Ok(())
+            } else {
+                Err(format!("the notice is {notice:?}, expected it to contain {text:?}"))
+            }
+        }
+        Expectation::Total(m) => equal(
+            "total",
+            m.to_string(),
+            state.receipt().map_or(Money::ZERO, |r| r.totals().total).to_string(),
+        ),
+        Expectation::Positions(n) => equal(
+            "positions",
+            n.to_string(),
+            state.receipt().map_or(0, |r| r.positions.len()).to_string(),
+        ),
+        Expectation::Receipts(n) => {
+            let closed = state.shift().map_or(0, |s| s.counters.sales.count + s.counters.returns.count);
+            equal("receipts", n.to_string(), closed.to_string())
+        }
+        Expectation::Shift(n) => equal("shift", n.to_string(), state.shift().map_or(0, |s| s.number).to_string()),
+        Expectation::Drawer(m) => {
+            let drawer = state.shift().map_or(state.durable.drawer_cash, |s| s.drawer_cash());
+            equal("drawer", m.to_string(), drawer.to_string())
+        }
+        Expectation::Dialog(name) => equal("dialog", name.clone(), dialog_name(state.dialog.as_ref()).to_string()),
+        Expectation::Unprinted(n) => equal("unprinted", n.to_string(), state.durable.unprinted.len().to_string()),
+    }
+}
+
+/// Loads a script file and runs it; used by `kassa replay` and the tests.
+pub fn run_file(path: &Path, setup: &ReplaySetup) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let script = Script::parse(&path.display().to_string(), &text, &setup.keymap)?;
+    if script.steps.is_empty() {
+        bail!("{}: the script has no steps", path.display());
+    }
+    run(&script, setup)
+}

@@ -1,0 +1,302 @@
+//! Durable storage on sled, behind a small interface (sled's on-disk format
+//! is pre-1.0, so nothing else touches it).
+//!
+//! Trees: `state` (the open receipt, shift and counters, rewritten on every
+//! change), `journal` (closed receipts by shift/number), `by_date` (index),
+//! `returned` (what was returned against each sale), `shifts` (Z-summaries),
+//! `corrupt` (entries that could not be read, set aside for support).
+//! Every write that the cashier is told about is flushed first; closing a
+//! receipt or a shift is one transaction over the trees it touches.
+
+use chrono::{NaiveDate, Utc};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+use crate::core::effect::ReceiptQuery;
+use crate::core::journal::{ClosedReceipt, ReceiptId, ReturnSource, Returned};
+use crate::core::receipt::ReceiptKind;
+use crate::core::shift::Summary;
+use crate::core::state::Durable;
+
+const STATE_KEY: &[u8] = b"durable";
+/// Small on purpose: terminals are thin and the working set is tiny.
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot open the database at {path}: {source}")]
+    Open { path: PathBuf, source: sled::Error },
+    #[error("the database at {path} is in use by another kassa process (only one may run per data directory)")]
+    Locked { path: PathBuf },
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("cannot encode {what}: {source}")]
+    Encode { what: &'static str, source: serde_json::Error },
+    #[error("receipt {0} is already in the journal with other contents")]
+    DuplicateReceipt(ReceiptId),
+    #[error("return {ret}: position {index} of sale {sale} would be returned beyond what was sold")]
+    OverReturn { ret: ReceiptId, sale: ReceiptId, index: usize },
+    #[error("sale {0} for this return is not in the journal")]
+    UnknownSale(ReceiptId),
+    #[error("journal entry {key} is unreadable: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+/// A problem found while loading, reported to the cashier and support.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadWarning(pub String);
+
+pub struct Store {
+    db: sled::Db,
+    state: sled::Tree,
+    journal: sled::Tree,
+    by_date: sled::Tree,
+    returned: sled::Tree,
+    shifts: sled::Tree,
+    corrupt: sled::Tree,
+}
+
+fn encode<T: serde::Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|source| StoreError::Encode { what, source })
+}
+
+fn date_key(date: NaiveDate, id: ReceiptId) -> Vec<u8> {
+    let mut key = date.format("%Y%m%d").to_string().into_bytes();
+    key.extend_from_slice(&id.key());
+    key
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join("kassa.sled");
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|source| match &source {
+                sled::Error::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") => {
+                    StoreError::Locked { path: path.clone() }
+                }
+                _ => StoreError::Open {
+                    path: path.clone(),
+                    source,
+                },
+            })?;
+        Ok(Store {
+            state: db.open_tree("state")?,
+            journal: db.open_tree("journal")?,
+            by_date: db.open_tree("by_date")?,
+            returned: db.open_tree("returned")?,
+            shifts: db.open_tree("shifts")?,
+            corrupt: db.open_tree("corrupt")?,
+            db,
+        })
+    }
+
+    /// Loads the durable state. An unreadable state is set aside in the
+    /// `corrupt` tree and replaced by one rebuilt from the journal, so shift
+    /// numbers still grow; the warning says so.
+    pub fn load_state(&self) -> Result<(Durable, Option<LoadWarning>), StoreError> {
+        let Some(bytes) = self.state.get(STATE_KEY)? else {
+            return Ok((Durable::default(), None));
+        };
+        match serde_json::from_slice::<Durable>(&bytes) {
+            Ok(durable) => Ok((durable, None)),
+            Err(e) => {
+                let key = format!("state-{}", Utc::now().format("%Y%m%dT%H%M%S%.3f"));
+                self.corrupt.insert(key.as_bytes(), bytes)?;
+                let durable = Durable {
+                    last_shift_number: self.last_shift_number()?,
+                    ..Durable::default()
+                };
+                self.save_state(&durable)?;
+                Ok((
+                    durable,
+                    Some(LoadWarning(format!("saved state was unreadable ({e}); set aside as {key}"))),
+                ))
+            }
+        }
+    }
+
+    /// The highest shift number the journal or the Z-summaries know.
+    fn last_shift_number(&self) -> Result<u32, StoreError> {
+        let from_journal = self
+            .journal
+            .last()?
+            .and_then(|(k, _)| ReceiptId::from_key(&k))
+            .map_or(0, |id| id.shift);
+        let from_shifts = self
+            .shifts
+            .last()?
+            .and_then(|(k, _)| k.as_ref().try_into().ok().map(u32::from_be_bytes))
+            .unwrap_or(0);
+        Ok(from_journal.max(from_shifts))
+    }
+
+    pub fn save_state(&self, durable: &Durable) -> Result<(), StoreError> {
+        self.state.insert(STATE_KEY, encode("state", durable)?)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Journals a closed receipt and writes the state after it, atomically.
+    /// Closing the same receipt twice (a retry after a crash) is harmless.
+    pub fn close_receipt(&self, receipt: &ClosedReceipt, durable: &Durable) -> Result<(), StoreError> {
+        let entry = encode("receipt", receipt)?;
+        let state = encode("state", durable)?;
+        let date = date_key(receipt.closed_at.date(), receipt.id);
+        let original = match receipt.receipt.kind {
+            ReceiptKind::Return { original, .. } => Some(original),
+            ReceiptKind::Sale => None,
+        };
+        let result = (&self.journal, &self.by_date, &self.returned, &self.state).transaction(|(journal, by_date, returned, state_tree)| {
+            let key = receipt.id.key();
+            if let Some(existing) = journal.get(key)? {
+                if existing.as_ref() == entry.as_slice() {
+                    state_tree.insert(STATE_KEY, state.as_slice())?;
+                    return Ok(());
+                }
+                return Err(ConflictableTransactionError::Abort(StoreError::DuplicateReceipt(receipt.id)));
+            }
+            if let Some(original) = original {
+                let sale_bytes = journal
+                    .get(original.key())?
+                    .ok_or(ConflictableTransactionError::Abort(StoreError::UnknownSale(original)))?;
+                let sale: ClosedReceipt = serde_json::from_slice(&sale_bytes).map_err(|e| {
+                    ConflictableTransactionError::Abort(StoreError::Corrupt {
+                        key: original.to_string(),
+                        reason: e.to_string(),
+                    })
+                })?;
+                let mut record: Returned = match returned.get(original.key())? {
+                    Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                        ConflictableTransactionError::Abort(StoreError::Corrupt {
+                            key: format!("returned {original}"),
+                            reason: e.to_string(),
+                        })
+                    })?,
+                    None => Returned::default(),
+                };
+                record.record(receipt);
+                for (index, sold) in sale.receipt.positions.iter().enumerate() {
+                    if record.quantity(index) > sold.quantity {
+                        return Err(ConflictableTransactionError::Abort(StoreError::OverReturn {
+                            ret: receipt.id,
+                            sale: original,
+                            index,
+                        }));
+                    }
+                }
+                let bytes = serde_json::to_vec(&record)
+                    .map_err(|source| ConflictableTransactionError::Abort(StoreError::Encode { what: "returned", source }))?;
+                returned.insert(&original.key(), bytes)?;
+            }
+            journal.insert(&key, entry.as_slice())?;
+            by_date.insert(date.as_slice(), &[])?;
+            state_tree.insert(STATE_KEY, state.as_slice())?;
+            Ok(())
+        });
+        unwrap_transaction(result)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Keeps the Z-summary and writes the state after closing, atomically.
+    pub fn close_shift(&self, summary: &Summary, durable: &Durable) -> Result<(), StoreError> {
+        let entry = encode("summary", summary)?;
+        let state = encode("state", durable)?;
+        let result = (&self.shifts, &self.state).transaction(|(shifts, state_tree)| {
+            shifts.insert(&summary.shift.to_be_bytes(), entry.as_slice())?;
+            state_tree.insert(STATE_KEY, state.as_slice())?;
+            Ok(())
+        });
+        unwrap_transaction(result)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn receipt(&self, id: ReceiptId) -> Result<Option<ClosedReceipt>, StoreError> {
+        self.journal
+            .get(id.key())?
+            .map(|bytes| decode_receipt(&id.to_string(), &bytes))
+            .transpose()
+    }
+
+    pub fn returned(&self, id: ReceiptId) -> Result<Returned, StoreError> {
+        match self.returned.get(id.key())? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                key: format!("returned {id}"),
+                reason: e.to_string(),
+            }),
+            None => Ok(Returned::default()),
+        }
+    }
+
+    /// Receipts for a return, each with what was already returned.
+    pub fn find(&self, query: &ReceiptQuery) -> Result<Vec<ReturnSource>, StoreError> {
+        let receipts = match query {
+            ReceiptQuery::Id(id) => self.receipt(*id)?.into_iter().collect(),
+            ReceiptQuery::Date(date) => self.on_date(*date)?,
+        };
+        receipts
+            .into_iter()
+            .map(|sale| {
+                Ok(ReturnSource {
+                    returned: self.returned(sale.id)?,
+                    sale,
+                })
+            })
+            .collect()
+    }
+
+    pub fn on_date(&self, date: NaiveDate) -> Result<Vec<ClosedReceipt>, StoreError> {
+        let prefix = date.format("%Y%m%d").to_string();
+        let mut found = Vec::new();
+        for entry in self.by_date.scan_prefix(prefix.as_bytes()) {
+            let (key, _) = entry?;
+            if let Some(receipt) = ReceiptId::from_key(&key[8..]).map(|id| self.receipt(id)).transpose()?.flatten() {
+                found.push(receipt);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every journal entry in order, optionally only one shift's.
+    pub fn journal(&self, shift: Option<u32>) -> impl Iterator<Item = Result<ClosedReceipt, StoreError>> + '_ {
+        let prefix = shift.map(|s| s.to_be_bytes().to_vec()).unwrap_or_default();
+        self.journal.scan_prefix(prefix).map(|entry| {
+            let (key, bytes) = entry?;
+            let name = ReceiptId::from_key(&key).map_or_else(|| format!("{key:?}"), |id| id.to_string());
+            decode_receipt(&name, &bytes)
+        })
+    }
+
+    pub fn summaries(&self) -> impl Iterator<Item = Result<Summary, StoreError>> + '_ {
+        self.shifts.iter().map(|entry| {
+            let (key, bytes) = entry?;
+            serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                key: format!("shift {key:?}"),
+                reason: e.to_string(),
+            })
+        })
+    }
+}
+
+fn decode_receipt(name: &str, bytes: &[u8]) -> Result<ClosedReceipt, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: name.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn unwrap_transaction(result: Result<(), TransactionError<StoreError>>) -> Result<(), StoreError> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(TransactionError::Abort(e)) => Err(e),
+        Err(TransactionError::Storage(e)) => Err(StoreError::Sled(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,5 @@
+//! The terminal side: keymaps, drawing, and the live event loop.
+
+pub mod keymap;
+pub mod terminal;
+pub mod view;

@@ -1,0 +1,43 @@
+//! Modal dialogs, drawn over the receipt area. One file per dialog.
+
+mod cash_move;
+mod confirm;
+mod discount;
+mod help;
+mod menu;
+mod open_shift;
+mod payment;
+mod preview;
+mod quantity;
+mod return_find;
+mod return_pick;
+mod search;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::Theme;
+use crate::core::state::{AppState, Dialog};
+use crate::tui::keymap::Keymap;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppState, keymap: &Keymap, theme: Theme) {
+    match dialog {
+        Dialog::OpenShift { name } => open_shift::draw(frame, area, name, theme),
+        Dialog::CashMove { direction, amount } => cash_move::draw(frame, area, *direction, amount, state, theme),
+        Dialog::Quantity { target, input } => quantity::draw(frame, area, target, input, state, theme),
+        Dialog::Search { query, results, selected } => search::draw(frame, area, query, results, *selected, theme),
+        Dialog::Discount { target, input } => discount::draw(frame, area, *target, input, state, theme),
+        Dialog::Payment { input } => payment::draw(frame, area, input, state, theme),
+        Dialog::Confirm(question) => confirm::draw(frame, area, *question, theme),
+        Dialog::ReturnFind { input, results, selected } => return_find::draw(frame, area, input, results, *selected, theme),
+        Dialog::ReturnPick {
+            source,
+            quantities,
+            selected,
+            input,
+        } => return_pick::draw(frame, area, source, quantities, *selected, input, theme),
+        Dialog::Preview { title, lines, scroll } => preview::draw(frame, area, title, lines, *scroll, theme),
+        Dialog::Menu { selected } => menu::draw(frame, area, *selected, keymap, theme),
+        Dialog::Help { scroll } => help::draw(frame, area, *scroll, keymap, theme),
+    }
+}

@@ -1,0 +1,47 @@
+//! Payment of a sale (cash, card, mixed) or the refund of a return.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::super::{Theme, dialog_area, dialog_frame, field};
+use crate::core::receipt::PaymentKind;
+use crate::core::state::AppState;
+use crate::text;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState, theme: Theme) {
+    let Some(receipt) = state.receipt() else { return };
+    let total = receipt.totals().total;
+    if receipt.is_return() {
+        let inner = dialog_frame(frame, dialog_area(area, 50, 7), text::REFUND_TITLE, theme);
+        let (cash, card) = receipt.refund_split();
+        let lines = vec![
+            Line::styled(format!("{} {total}", text::TO_REFUND), theme.strong()),
+            Line::raw(format!("{}: {cash}", text::CASH)),
+            Line::raw(format!("{}: {card}", text::CARD)),
+            Line::styled(text::REFUND_CONFIRM, theme.dim()),
+        ];
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
+    let height = 7 + receipt.payments.len() as u16;
+    let inner = dialog_frame(frame, dialog_area(area, 50, height), text::PAYMENT_TITLE, theme);
+    let mut lines = vec![Line::styled(format!("{} {total}", text::TO_PAY), theme.strong())];
+    for p in &receipt.payments {
+        let kind = if p.kind == PaymentKind::Cash { text::CASH } else { text::CARD };
+        lines.push(Line::raw(format!("  {kind}: {}", p.tendered)));
+    }
+    lines.push(Line::raw(format!("{}: {}", text::PAID, receipt.paid())));
+    lines.push(Line::styled(
+        format!("{}: {}", text::REMAINING, receipt.remaining()),
+        theme.strong(),
+    ));
+    let change = receipt.change();
+    if !change.is_zero() {
+        lines.push(Line::styled(format!("{}: {change}", text::CHANGE), theme.strong()));
+    }
+    lines.push(Line::styled(text::PAYMENT_PROMPT, theme.dim()));
+    lines.push(field(text::AMOUNT, input, theme));
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,215 @@
+//! Drawing: a pure function of the state (and the live keymap, for key
+//! names). One file per screen part or dialog.
+//!
+//! At 80x24: status line, receipt table, totals, client slot, input line,
+//! info line, key hints. Wider terminals give the table more room; taller
+//! ones more rows.
+
+mod dialogs;
+mod hints;
+mod receipt;
+mod status;
+mod totals;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use crate::core::notice::Level;
+use crate::core::state::{AppState, Busy};
+use crate::text;
+use crate::tui::keymap::Keymap;
+
+/// Colours, or none at all (NO_COLOR, monochrome consoles): then emphasis
+/// is carried by bold and reverse video only, so nothing is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    fn fg(self, color: Color) -> Style {
+        if self.color { Style::new().fg(color) } else { Style::new() }
+    }
+
+    pub fn bar(self) -> Style {
+        if self.color {
+            Style::new().bg(Color::Blue).fg(Color::White)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+
+    pub fn selected(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn strong(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    pub fn dim(self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+
+    pub fn level(self, level: Level) -> Style {
+        match level {
+            Level::Info => self.fg(Color::Green),
+            Level::Warning => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Level::Error => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+        }
+    }
+
+    pub fn alarm(self) -> Style {
+        if self.color {
+            Style::new().bg(Color::Red).fg(Color::White).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        }
+    }
+
+    pub fn key(self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+    }
+}
+
+pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Theme) {
+    let area = frame.area();
+    let [status_area, body, totals_area, client_area, input_area, info_area, hints_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    status::draw(frame, status_area, state, theme);
+    receipt::draw(frame, body, state, theme);
+    totals::draw(frame, totals_area, state, theme);
+    totals::draw_client(frame, client_area, theme);
+    draw_input(frame, input_area, state, theme);
+    draw_info(frame, info_area, state, theme);
+    hints::draw(frame, hints_area, state, keymap, theme);
+    if let Some(dialog) = &state.dialog {
+        dialogs::draw(frame, body, dialog, state, keymap, theme);
+    }
+}
+
+fn draw_input(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
+    let mut spans = vec![Span::styled(format!("{}: ", text::INPUT), theme.dim())];
+    if let Some(q) = state.pending_quantity {
+        spans.push(Span::styled(format!("{} {q} × ", text::QUANTITY_PENDING), theme.strong()));
+    }
+    if state.dialog.is_none() {
+        spans.push(Span::raw(state.input.as_str()));
+        spans.push(Span::styled(" ", theme.selected()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
+    let line = match (&state.busy, &state.notice) {
+        (Some(busy), _) => {
+            let waiting = match busy {
+                Busy::ClosingReceipt(_) => text::WAIT_CLOSING,
+                Busy::ClosingShift(_) => text::WAIT_SHIFT,
+                Busy::FindingReceipts => text::WAIT_JOURNAL,
+            };
+            Line::styled(waiting, theme.level(Level::Warning))
+        }
+        (None, Some(notice)) => Line::styled(text::notice(notice), theme.level(notice.level())),
+        (None, None) => Line::default(),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A centred box for a dialog, clipped to `within`.
+fn dialog_area(within: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(within.width);
+    let height = height.min(within.height);
+    Rect {
+        x: within.x + (within.width - width) / 2,
+        y: within.y + (within.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// Clears the dialog's box, draws its frame and title, and returns the inside.
+fn dialog_frame(frame: &mut Frame, area: Rect, title: &str, theme: Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(Span::styled(format!(" {title} "), theme.strong()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// A text field: label, value and a cursor block.
+fn field<'a>(label: &'a str, value: &'a str, theme: Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label}: "), theme.dim()),
+        Span::raw(value),
+        Span::styled(" ", theme.selected()),
+    ])
+}
+
+/// The first row of a list window of `height` rows that keeps `selected` visible.
+fn window_start(selected: usize, len: usize, height: usize) -> usize {
+    if height == 0 || len <= height || selected < height {
+        return 0;
+    }
+    (selected + 1 - height).min(len - height)
+}
+
+/// Cuts `text` to `width` characters, marking the cut with "…".
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_keeps_selection_visible() {
+        for len in [0, 5, 30, 500] {
+            for selected in 0..len {
+                let start = window_start(selected, len, 10);
+                assert!(
+                    start <= selected && selected < start + 10,
+                    "len {len} selected {selected} start {start}"
+                );
+                assert!(start + 10 <= len.max(10));
+            }
+        }
+    }
+
+    #[test]
+    fn fit_cuts_with_ellipsis() {
+        assert_eq!(fit("Молоко", 10), "Молоко");
+        assert_eq!(fit("Молоко Простоквашино", 8), "Молоко …");
+    }
+}

@@ -1,0 +1,56 @@
+//! The status line: link lamp slot, store/register, shift, receipt, cashier, clock.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Theme, fit};
+use crate::core::state::AppState;
+use crate::text;
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
+    let settings = &state.settings;
+    let clock = state.now.format("%d.%m.%Y %H:%M").to_string();
+    // The first two cells are the loyalty link lamp's slot.
+    let mut left = vec![Span::raw("  ")];
+    let place = format!(
+        "{} {} · {} {}",
+        text::STORE,
+        settings.store_id,
+        text::REGISTER,
+        settings.register_id
+    );
+    left.push(Span::raw(place));
+    match state.shift() {
+        Some(shift) => {
+            left.push(Span::raw(format!(" │ {} {}", text::SHIFT, shift.number)));
+            if shift.is_expired(state.now) {
+                left.push(Span::styled(format!(" {}", text::SHIFT_EXPIRED), theme.alarm()));
+            }
+            left.push(Span::raw(format!(" │ {} {}", text::RECEIPT, shift.next_receipt)));
+        }
+        None => left.push(Span::raw(format!(" │ {}", text::SHIFT_CLOSED))),
+    }
+    let mut right = Vec::new();
+    if state.save_error.is_some() {
+        right.push(Span::styled(format!(" {} ", text::NOT_SAVED), theme.alarm()));
+    }
+    let unprinted = state.durable.unprinted.len();
+    if unprinted > 0 {
+        right.push(Span::styled(format!(" {unprinted} {} ", text::UNPRINTED), theme.alarm()));
+    }
+    right.push(Span::raw(format!(" {clock} ")));
+    let used: usize = left.iter().chain(&right).map(|s| s.content.chars().count()).sum();
+    let width = area.width as usize;
+    if let Some(shift) = state.shift() {
+        let room = width.saturating_sub(used + 3 + text::CASHIER.chars().count() + 1);
+        if room >= 4 {
+            left.push(Span::raw(format!(" │ {} {}", text::CASHIER, fit(&shift.cashier, room))));
+        }
+    }
+    let used: usize = left.iter().chain(&right).map(|s| s.content.chars().count()).sum();
+    left.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+    left.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(left)).style(theme.bar()), area);
+}
