@@ -1,1 +1,129 @@
+use chrono::{NaiveDate, NaiveDateTime};
 
+use super::*;
+use crate::core::catalog::Item;
+use crate::core::money::{Money, Quantity};
+use crate::core::receipt::{Payment, PaymentKind, Position, Receipt};
+use crate::core::shift::Shift;
+
+fn at() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("valid")
+}
+
+fn receipt(kind: ReceiptKind, number: u32, quantity: i64) -> ClosedReceipt {
+    let item = Item {
+        code: "1".into(),
+        name: "Молоко".into(),
+        price: Money(100_00),
+        min_price: Money::ZERO,
+        weighed: false,
+        vat: Default::default(),
+    };
+    let mut r = Receipt::new(kind, at());
+    let mut p = Position::from_item(&item, Quantity::pieces(quantity), None);
+    if matches!(r.kind, ReceiptKind::Return { .. }) {
+        p.original_index = Some(0);
+    }
+    r.positions.push(p);
+    let total = r.totals().total;
+    r.payments.push(Payment {
+        kind: PaymentKind::Cash,
+        amount: total,
+        tendered: total,
+    });
+    ClosedReceipt {
+        id: ReceiptId { shift: 1, number },
+        store_id: "1".into(),
+        register_id: "1".into(),
+        cashier: "Иванова".into(),
+        closed_at: at(),
+        receipt: r,
+    }
+}
+
+fn durable() -> Durable {
+    Durable {
+        last_shift_number: 1,
+        shift: Some(Shift::open(1, "Иванова".into(), at(), Money::ZERO)),
+        ..Durable::default()
+    }
+}
+
+#[test]
+fn state_survives_reopening() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let store = Store::open(dir.path()).expect("open");
+        store.save_state(&durable()).expect("save");
+    }
+    let store = Store::open(dir.path()).expect("reopen");
+    assert_eq!(store.load_state().expect("load"), (durable(), None));
+}
+
+#[test]
+fn closing_is_atomic_and_idempotent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    let sale = receipt(ReceiptKind::Sale, 1, 3);
+    store.close_receipt(&sale, &durable()).expect("close");
+    // The same close again (a retry after a crash) changes nothing.
+    store.close_receipt(&sale, &durable()).expect("retry is harmless");
+    assert_eq!(store.journal(None).count(), 1);
+    // Another receipt under the same number is refused.
+    let other = receipt(ReceiptKind::Sale, 1, 2);
+    assert!(matches!(
+        store.close_receipt(&other, &durable()),
+        Err(StoreError::DuplicateReceipt(_))
+    ));
+    assert_eq!(store.on_date(at().date()).expect("by date").len(), 1);
+    assert_eq!(store.find(&ReceiptQuery::Date(at().date())).expect("find").len(), 1);
+}
+
+#[test]
+fn returns_are_counted_and_never_exceed_the_sale() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    let sale = receipt(ReceiptKind::Sale, 1, 3);
+    store.close_receipt(&sale, &durable()).expect("close");
+    let kind = ReceiptKind::Return {
+        original: sale.id,
+        card_refundable: Money::ZERO,
+    };
+    store
+        .close_receipt(&receipt(kind.clone(), 2, 2), &durable())
+        .expect("return 2 of 3");
+    let over = receipt(kind.clone(), 3, 2);
+    assert!(matches!(store.close_receipt(&over, &durable()), Err(StoreError::OverReturn { .. })));
+    assert_eq!(store.journal(None).count(), 2, "the refused return left nothing behind");
+    let found = store.find(&ReceiptQuery::Id(sale.id)).expect("find");
+    assert_eq!(found[0].returned.quantity(0), Quantity::pieces(2));
+    assert_eq!(found[0].returned.refunded_cash, Money(200_00));
+    let unknown = receipt(
+        ReceiptKind::Return {
+            original: ReceiptId { shift: 9, number: 9 },
+            card_refundable: Money::ZERO,
+        },
+        4,
+        1,
+    );
+    assert!(matches!(store.close_receipt(&unknown, &durable()), Err(StoreError::UnknownSale(_))));
+}
+
+#[test]
+fn an_unreadable_state_is_set_aside_and_numbering_continues() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let store = Store::open(dir.path()).expect("open");
+        let mut sale = receipt(ReceiptKind::Sale, 1, 1);
+        sale.id.shift = 7;
+        store.close_receipt(&sale, &durable()).expect("close");
+        store.state.insert(STATE_KEY, &b"{not json"[..]).expect("corrupt it");
+    }
+    let store = Store::open(dir.path()).expect("reopen");
+    let (state, warning) = store.load_state().expect("load");
+    assert_eq!(state.last_shift_number, 7);
+    assert!(warning.is_some_and(|w| w.0.contains("set aside")));
+    assert_eq!(store.corrupt.len(), 1);
+}

@@ -221,8 +221,7 @@ pub(super) fn add_item(state: &mut AppState, item: &Item, quantity: Quantity, ba
     let merge_into = state.receipt().and_then(|r| {
         let last = r.positions.len().checked_sub(1)?;
         let p = &r.positions[last];
-        let same =
-            state.settings.merge_same_items && !item.weighed && *p.item_code == *item.code && p.barcode == barcode && p.price == item.price;
+        let same = state.settings.merge_same_items && !item.weighed && *p.item_code == *item.code && p.price == item.price;
         same.then_some(last)
     });
     if let Some(index) = merge_into {

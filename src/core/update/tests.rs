@@ -1,1 +1,483 @@
+//! Behaviour of `update`, with effects carried out in memory.
 
+use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::update;
+use crate::core::barcode::WeightLayout;
+use crate::core::catalog::Catalog;
+use crate::core::command::Command;
+use crate::core::effect::{Effect, ReceiptQuery};
+use crate::core::event::Event;
+use crate::core::journal::{ClosedReceipt, ReceiptId, ReturnSource, Returned};
+use crate::core::money::{Money, Quantity};
+use crate::core::notice::Notice;
+use crate::core::state::{AppState, Dialog, Durable, Settings};
+
+const CATALOG: &str = "code;name;price;min_price;weighed;barcodes;vat\n\
+    1001;Молоко;89.90;80.00;0;4607001771562;10\n\
+    1002;Хлеб;55.50;;0;4600051000057;10\n\
+    2001;Яблоки;149.00;120.00;1;;10\n";
+
+fn start() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("valid")
+}
+
+/// The core plus an in-memory stand-in for the store and the printer.
+struct Harness {
+    state: AppState,
+    journal: BTreeMap<ReceiptId, ClosedReceipt>,
+    returned: BTreeMap<ReceiptId, Returned>,
+    saved: Option<Durable>,
+    printed: usize,
+    fail_next_close: bool,
+    fail_prints: bool,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        Harness::with(Settings::default())
+    }
+
+    fn with(settings: Settings) -> Harness {
+        let catalog = Arc::new(Catalog::from_csv("test", CATALOG).expect("valid catalog"));
+        let state = AppState::restore(Arc::new(settings), catalog, Durable::default(), start());
+        Harness {
+            state,
+            journal: BTreeMap::new(),
+            returned: BTreeMap::new(),
+            saved: None,
+            printed: 0,
+            fail_next_close: false,
+            fail_prints: false,
+        }
+    }
+
+    fn send(&mut self, event: Event) {
+        let mut pending = update(&mut self.state, event);
+        while !pending.is_empty() {
+            let effects = std::mem::take(&mut pending);
+            for effect in effects {
+                if let Some(answer) = self.execute(effect) {
+                    pending.extend(update(&mut self.state, answer));
+                }
+            }
+        }
+    }
+
+    fn execute(&mut self, effect: Effect) -> Option<Event> {
+        Some(match effect {
+            Effect::SaveState(durable) => {
+                self.saved = Some(*durable);
+                Event::Saved(Ok(()))
+            }
+            Effect::CloseReceipt { receipt, state } => {
+                if std::mem::take(&mut self.fail_next_close) {
+                    return Some(Event::ReceiptClosed(Err("No space left on device".into())));
+                }
+                if let crate::core::receipt::ReceiptKind::Return { original, .. } = receipt.receipt.kind {
+                    self.returned.entry(original).or_default().record(&receipt);
+                }
+                self.journal.insert(receipt.id, (*receipt).clone());
+                self.saved = Some(*state);
+                Event::ReceiptClosed(Ok(*receipt))
+            }
+            Effect::CloseShift { summary, state } => {
+                self.saved = Some(*state);
+                Event::ShiftClosed(Ok(*summary))
+            }
+            Effect::Print(job) => {
+                if self.fail_prints {
+                    return Some(Event::Printed {
+                        job: job.id,
+                        result: Err("нет бумаги".into()),
+                    });
+                }
+                self.printed += 1;
+                Event::Printed {
+                    job: job.id,
+                    result: Ok(()),
+                }
+            }
+            Effect::FindReceipts(ReceiptQuery::Id(id)) => Event::ReceiptsFound(Ok(self
+                .journal
+                .get(&id)
+                .map(|sale| ReturnSource {
+                    sale: sale.clone(),
+                    returned: self.returned.get(&id).cloned().unwrap_or_default(),
+                })
+                .into_iter()
+                .collect())),
+            Effect::FindReceipts(ReceiptQuery::Date(_)) => Event::ReceiptsFound(Ok(Vec::new())),
+            Effect::Quit => return None,
+        })
+    }
+
+    fn press(&mut self, command: Command) {
+        self.send(Event::Command(command));
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(Event::Char(c));
+        }
+    }
+
+    fn open_shift(&mut self) {
+        self.press(Command::OpenShift);
+        self.type_text("Иванова");
+        self.press(Command::Confirm);
+    }
+
+    fn total(&self) -> Money {
+        self.state.receipt().map_or(Money::ZERO, |r| r.totals().total)
+    }
+
+    fn close_dialog(&mut self) {
+        if self.state.dialog.is_some() {
+            self.press(Command::Cancel);
+        }
+    }
+}
+
+#[test]
+fn selling_needs_an_open_shift() {
+    let mut h = Harness::new();
+    h.send(Event::Scan("4607001771562".into()));
+    assert_eq!(h.state.notice, Some(Notice::NoShift));
+    assert!(h.state.receipt().is_none());
+}
+
+#[test]
+fn scan_typed_code_and_multiply() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.type_text("1002");
+    h.press(Command::Confirm);
+    h.type_text("3");
+    h.press(Command::Multiply);
+    h.send(Event::Scan("4600051000057".into()));
+    let receipt = h.state.receipt().expect("open receipt");
+    let names: Vec<&str> = receipt.positions.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        receipt.positions.len(),
+        2,
+        "the second bread merges into the last line: {names:?} {:?}",
+        h.state.notice
+    );
+    assert_eq!(receipt.positions[1].quantity, Quantity::pieces(4));
+    assert_eq!(h.total(), Money(89_90 + 4 * 55_50));
+    assert_eq!(
+        h.saved.as_ref().and_then(|d| d.receipt.as_ref()),
+        Some(receipt),
+        "every change is saved"
+    );
+}
+
+#[test]
+fn bad_barcodes_are_explained() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771563".into()));
+    assert_eq!(h.state.notice, Some(Notice::BadCheckDigit("4607001771563".into())));
+    h.send(Event::Scan("4006381333931".into()));
+    assert_eq!(h.state.notice, Some(Notice::UnknownBarcode("4006381333931".into())));
+    h.type_text("абв");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.notice, Some(Notice::UnknownCode("абв".into())));
+    h.type_text(&"9".repeat(60));
+    assert_eq!(h.state.notice, Some(Notice::InputTooLong(48)));
+    assert_eq!(h.state.input.chars().count(), 48);
+    assert!(h.state.receipt().is_none());
+}
+
+#[test]
+fn weight_barcode_and_weighed_items() {
+    let mut h = Harness::new();
+    h.open_shift();
+    let code = WeightLayout::default().encode("22", 2001, 1255).expect("fits");
+    h.send(Event::Scan(code));
+    assert_eq!(h.state.receipt().map(|r| r.positions[0].quantity), Some(Quantity(1255)));
+    assert_eq!(h.total(), Money(187_00)); // 149.00 × 1.255 = 186.995, rounded half-up
+    // A weighed item typed by code asks for its weight.
+    h.type_text("2001");
+    h.press(Command::Confirm);
+    assert!(matches!(h.state.dialog, Some(Dialog::Quantity { .. })));
+    h.type_text("0,5");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.receipt().map(|r| r.positions.len()), Some(2));
+    // Pieces must be whole.
+    h.type_text("1.5");
+    h.press(Command::Multiply);
+    h.send(Event::Scan("4607001771562".into()));
+    assert_eq!(h.state.notice, Some(Notice::WholePiecesOnly("Молоко".into())));
+}
+
+#[test]
+fn limits_stop_overflow() {
+    let mut settings = Settings::default();
+    settings.limits.max_position_sum = Money(1000_00);
+    settings.limits.max_receipt_sum = Money(1500_00);
+    let mut h = Harness::with(settings);
+    h.open_shift();
+    h.type_text("12");
+    h.press(Command::Multiply);
+    h.send(Event::Scan("4607001771562".into()));
+    assert_eq!(h.state.notice, Some(Notice::PositionSumTooLarge(Money(1000_00))));
+    h.type_text("11");
+    h.press(Command::Multiply);
+    h.send(Event::Scan("4607001771562".into()));
+    assert_eq!(h.total(), Money(11 * 89_90));
+    h.type_text("10");
+    h.press(Command::Multiply);
+    h.send(Event::Scan("4600051000057".into()));
+    assert_eq!(h.state.notice, Some(Notice::ReceiptSumTooLarge(Money(1500_00))));
+    h.type_text("100000");
+    h.press(Command::Multiply);
+    assert!(matches!(h.state.notice, Some(Notice::QuantityTooLarge(_))));
+    h.type_text("99999999999999999999");
+    h.press(Command::Multiply);
+    assert!(matches!(h.state.notice, Some(Notice::BadAmount(_))));
+}
+
+#[test]
+fn discounts_respect_the_floor() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Discount);
+    h.type_text("50%");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.notice, Some(Notice::DiscountCapped));
+    assert_eq!(h.total(), Money(80_00));
+    h.press(Command::Discount);
+    h.type_text("0");
+    h.press(Command::Confirm);
+    assert_eq!(h.total(), Money(89_90));
+}
+
+#[test]
+fn mixed_payment_closes_prints_and_counts() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.send(Event::Scan("4600051000057".into()));
+    h.press(Command::Pay);
+    h.type_text("45.40");
+    h.press(Command::PayCard);
+    assert!(h.state.receipt().is_some(), "not closed before fully paid");
+    h.type_text("200");
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none());
+    assert_eq!(
+        h.state.notice,
+        Some(Notice::ReceiptClosed {
+            id: ReceiptId { shift: 1, number: 1 },
+            change: Money(100_00)
+        })
+    );
+    let shift = h.state.shift().expect("shift");
+    assert_eq!(shift.counters.sales.card, Money(45_40));
+    assert_eq!(shift.counters.sales.cash, Money(100_00));
+    assert_eq!(shift.next_receipt, 2);
+    assert!(h.state.durable.unprinted.is_empty());
+    assert_eq!(h.printed, 2, "shift opening and the receipt");
+}
+
+#[test]
+fn card_cannot_overpay() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    h.type_text("100");
+    h.press(Command::PayCard);
+    assert_eq!(h.state.notice, Some(Notice::CardOverpay { remaining: Money(89_90) }));
+}
+
+#[test]
+fn a_failed_close_keeps_the_receipt_and_retries() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    h.fail_next_close = true;
+    h.press(Command::Confirm);
+    assert!(matches!(h.state.notice, Some(Notice::CloseFailed(_))));
+    assert!(h.state.receipt().is_some_and(|r| r.is_fully_paid()));
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none());
+    assert_eq!(h.journal.len(), 1);
+}
+
+#[test]
+fn input_while_closing_is_kept_for_later() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    // Drive by hand so the close stays in flight while a scan arrives.
+    let effects = update(&mut h.state, Event::Command(Command::Confirm));
+    let close = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::CloseReceipt { .. }))
+        .expect("close asked");
+    update(&mut h.state, Event::Scan("4600051000057".into()));
+    assert_eq!(
+        h.state.receipt().map(|r| r.positions.len()),
+        Some(1),
+        "not applied to the closing receipt"
+    );
+    let answer = h.execute(close).expect("answer");
+    h.send(answer);
+    let receipt = h.state.receipt().expect("the deferred scan opened the next receipt");
+    assert_eq!(receipt.positions[0].name, "Хлеб");
+}
+
+#[test]
+fn printer_failure_keeps_the_document() {
+    let mut h = Harness::new();
+    h.fail_prints = true;
+    h.open_shift();
+    assert_eq!(h.state.durable.unprinted.len(), 1);
+    assert!(matches!(h.state.notice, Some(Notice::PrintFailed(_))));
+    h.fail_prints = false;
+    h.press(Command::Reprint);
+    assert!(h.state.durable.unprinted.is_empty());
+}
+
+#[test]
+fn partial_returns_never_exceed_what_was_sold() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.type_text("3");
+    h.press(Command::Multiply);
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    h.type_text("100");
+    h.press(Command::PayCard);
+    h.press(Command::Confirm);
+    h.close_dialog();
+    // Return 2 of 3.
+    h.press(Command::ReturnReceipt);
+    h.type_text("1/1");
+    h.press(Command::Confirm);
+    assert!(matches!(h.state.dialog, Some(Dialog::ReturnPick { .. })));
+    h.type_text("2");
+    h.press(Command::Confirm);
+    h.press(Command::Pay);
+    assert_eq!(h.total(), Money(179_80));
+    assert_eq!(h.state.receipt().map(|r| r.refund_split()), Some((Money(79_80), Money(100_00))));
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none());
+    // Asking for 2 more is refused; the last one is allowed.
+    h.close_dialog();
+    h.press(Command::ReturnReceipt);
+    h.type_text("1/1");
+    h.press(Command::Confirm);
+    h.type_text("2");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.notice, Some(Notice::ReturnMoreThanAvailable { available: Quantity::ONE }));
+    h.press(Command::Confirm);
+    h.press(Command::Pay);
+    h.press(Command::Confirm);
+    let shift = h.state.shift().expect("shift");
+    assert_eq!(shift.counters.returns.count, 2);
+    assert_eq!(
+        Money(shift.counters.returns.card.0 + shift.counters.returns.cash.0),
+        Money(3 * 89_90)
+    );
+    h.close_dialog();
+    h.press(Command::ReturnReceipt);
+    h.type_text("1/1");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.notice, Some(Notice::NothingLeftToReturn(ReceiptId { shift: 1, number: 1 })));
+}
+
+#[test]
+fn a_shift_past_24_hours_blocks_new_receipts() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Tick(start() + chrono::Duration::hours(24)));
+    h.send(Event::Scan("4607001771562".into()));
+    assert_eq!(h.state.notice, Some(Notice::ShiftExpired));
+    h.press(Command::CloseShift);
+    h.press(Command::Confirm);
+    assert!(h.state.shift().is_none());
+    h.open_shift();
+    assert_eq!(h.state.shift().map(|s| s.number), Some(2));
+}
+
+#[test]
+fn cash_out_cannot_exceed_the_drawer() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.press(Command::CashIn);
+    h.type_text("1000");
+    h.press(Command::Confirm);
+    h.press(Command::CashOut);
+    h.type_text("1000.01");
+    h.press(Command::Confirm);
+    assert_eq!(
+        h.state.notice,
+        Some(Notice::NotEnoughCash {
+            needed: Money(1000_01),
+            drawer: Money(1000_00)
+        })
+    );
+    h.press(Command::Cancel);
+    h.press(Command::CashOut);
+    h.type_text("400");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.shift().map(|s| s.drawer_cash()), Some(Money(600_00)));
+}
+
+#[test]
+fn restart_resumes_payment_and_finishes_a_paid_receipt() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    h.type_text("50");
+    h.press(Command::PayCard);
+    // "Crash" and start again from what was saved.
+    let saved = h.saved.clone().expect("saved");
+    let mut after = Harness::new();
+    after.state = AppState::restore(h.state.settings.clone(), h.state.catalog.clone(), saved, start());
+    after.send(Event::Started);
+    assert!(matches!(after.state.dialog, Some(Dialog::Payment { .. })));
+    assert_eq!(after.state.receipt().map(|r| r.remaining()), Some(Money(39_90)));
+    // Fully paid but not journaled: finished on start.
+    let mut paid = after.state.durable.clone();
+    if let Some(r) = paid.receipt.as_mut() {
+        r.payments.push(crate::core::receipt::Payment {
+            kind: crate::core::receipt::PaymentKind::Cash,
+            amount: Money(39_90),
+            tendered: Money(39_90),
+        });
+    }
+    let mut last = Harness::new();
+    last.state = AppState::restore(h.state.settings.clone(), h.state.catalog.clone(), paid, start());
+    last.send(Event::Started);
+    assert!(last.state.receipt().is_none());
+    assert_eq!(last.journal.len(), 1);
+}
+
+#[test]
+fn storno_and_cancel() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.send(Event::Scan("4600051000057".into()));
+    h.press(Command::Up);
+    h.press(Command::Storno);
+    assert_eq!(h.state.notice, Some(Notice::Removed("Молоко".into())));
+    h.press(Command::CancelReceipt);
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none());
+    assert_eq!(h.state.shift().map(|s| s.counters.cancelled_count), Some(1));
+}

@@ -1,0 +1,73 @@
+//! Runs every key-replay scenario under tests/scenarios, each in its own
+//! data directory, at 80x24 unless the script sets a size.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use kassa::app;
+use kassa::config::Config;
+use kassa::replay::{self, ReplaySetup};
+use kassa::tui::keymap::Keymap;
+use kassa::tui::view::Theme;
+
+fn setup(data_dir: &Path) -> ReplaySetup {
+    let config = Config::default();
+    ReplaySetup {
+        catalog: Arc::new(app::load_catalog(&config).expect("demo catalog")),
+        keymap: Keymap::default_keymap(),
+        config,
+        data_dir: data_dir.to_path_buf(),
+        theme: Theme { color: false },
+    }
+}
+
+#[test]
+fn every_scenario_passes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut scripts: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/scenarios")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "replay"))
+        .collect();
+    scripts.sort();
+    assert!(scripts.len() >= 15, "at least 15 scenarios, found {}", scripts.len());
+    let mut failures = Vec::new();
+    for script in &scripts {
+        let data = tempfile::tempdir().expect("temp dir");
+        if let Err(e) = replay::run_file(script, &setup(data.path())) {
+            failures.push(format!("{e:#}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios failed:\n\n{}",
+        failures.len(),
+        scripts.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn a_script_with_a_broken_step_names_its_line() {
+    let keymap = Keymap::default_keymap();
+    let error = replay::Script::parse("bad.replay", "press F5\npress F99\n", &keymap)
+        .err()
+        .expect("F99 is no key");
+    assert_eq!(error.to_string(), "bad.replay:2: unknown key \"F99\": press F99");
+    let error = replay::Script::parse("bad.replay", "expect total lots\n", &keymap)
+        .err()
+        .expect("not a sum");
+    assert!(error.to_string().starts_with("bad.replay:1: unknown expectation"));
+}
+
+#[test]
+fn a_failing_expectation_shows_the_screen() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let keymap = Keymap::default_keymap();
+    let script = replay::Script::parse("fail.replay", "expect screen \"нет такого текста\"\n", &keymap).expect("parses");
+    let error = replay::run(&script, &setup(data.path())).err().expect("fails");
+    let text = format!("{error:#}");
+    assert!(text.starts_with("fail.replay:1: the screen does not show"), "{text}");
+    assert!(text.contains("смена закрыта"), "the screen is attached: {text}");
+}
