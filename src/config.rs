@@ -378,10 +378,10 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
     weight.finish(&mut checker, SECTIONS[7].1);
 
     if checker.issues.is_empty() {
-        Ok(config)
-    } else {
-        Err(Issues(checker.issues))
+        return Ok(config);
     }
+    checker.issues.sort_by_key(|i| (i.line, i.column));
+    Err(Issues(checker.issues))
 }
 
 /// Reads and checks a config file.
@@ -436,7 +436,7 @@ mod tests {
         let text = "[store]\nid = 42\nnmae = \"x\"\n[printer]\nwidth = 500\n[sale]\nmax_receipt_sum = \"-1\"\n[weight_barcode]\nprefixes = [\"46\"]\n[extra]\n";
         let found = issues(text);
         assert_eq!(found.len(), 6, "{found:#?}");
-        assert!(found[0].starts_with("k.toml:10:2: unknown section [extra]"), "{found:#?}");
+        assert!(found[5].starts_with("k.toml:10:2: unknown section [extra]"), "{found:#?}");
         assert!(
             found.iter().any(|i| i.starts_with("k.toml:2:6: [store] id: expected a string")),
             "{found:#?}"

@@ -11,8 +11,9 @@ use crate::core::event::Event;
 use crate::print::printer::Printer;
 use crate::store::Store;
 
-/// Where a test may kill the process (`KASSA_FAULT=<point>`), to prove that
-/// a crash at any step loses nothing and doubles nothing.
+/// Where a test may kill the process (`KASSA_FAULT=<point>[:<n>]`, the n-th
+/// time the point is reached, first by default), to prove that a crash at
+/// any step loses nothing and doubles nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultPoint {
     BeforeSave,
@@ -24,9 +25,11 @@ pub enum FaultPoint {
 }
 
 impl FaultPoint {
-    pub fn from_env() -> Option<FaultPoint> {
+    /// The point and on which hit to crash, from `KASSA_FAULT`.
+    pub fn from_env() -> Option<(FaultPoint, u32)> {
         let value = std::env::var("KASSA_FAULT").ok()?;
-        Some(match value.as_str() {
+        let (name, hit) = value.split_once(':').unwrap_or((value.as_str(), "1"));
+        let point = match name {
             "before_save" => FaultPoint::BeforeSave,
             "after_save" => FaultPoint::AfterSave,
             "before_close" => FaultPoint::BeforeClose,
@@ -34,14 +37,16 @@ impl FaultPoint {
             "before_print" => FaultPoint::BeforePrint,
             "after_print" => FaultPoint::AfterPrint,
             _ => return None,
-        })
+        };
+        Some((point, hit.parse().ok()?))
     }
 }
 
 pub struct Executor {
     store: Store,
     printer: Box<dyn Printer>,
-    fault: Option<FaultPoint>,
+    /// The armed fault point and how many more hits before it fires.
+    fault: Option<(FaultPoint, u32)>,
 }
 
 impl Executor {
@@ -53,8 +58,13 @@ impl Executor {
         }
     }
 
-    fn crash_if(&self, point: FaultPoint) {
-        if self.fault == Some(point) {
+    fn crash_if(&mut self, point: FaultPoint) {
+        let Some((armed, hits_left)) = self.fault.as_mut() else { return };
+        if *armed != point {
+            return;
+        }
+        *hits_left = hits_left.saturating_sub(1);
+        if *hits_left == 0 {
             // The test asked for a crash here: die like a power cut, no unwinding.
             std::process::abort();
         }

@@ -66,7 +66,7 @@ fn a_failing_expectation_shows_the_screen() {
     let data = tempfile::tempdir().expect("temp dir");
     let keymap = Keymap::default_keymap();
     let script = replay::Script::parse("fail.replay", "expect screen \"нет такого текста\"\n", &keymap).expect("parses");
-    let error = replay::run(&script, &setup(data.path())).err().expect("fails");
+    let error = replay::run(&script, &setup(data.path())).expect_err("fails");
     let text = format!("{error:#}");
     assert!(text.starts_with("fail.replay:1: the screen does not show"), "{text}");
     assert!(text.contains("смена закрыта"), "the screen is attached: {text}");

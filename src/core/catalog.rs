@@ -199,8 +199,7 @@ impl Catalog {
 fn contains_ignoring_case(haystack: &str, needle_lower: &[char]) -> bool {
     let Some(&first) = needle_lower.first() else { return true };
     let lower = |c: char| c.to_lowercase().next().unwrap_or(c);
-    let mut starts = haystack.char_indices();
-    while let Some((at, c)) = starts.next() {
+    for (at, c) in haystack.char_indices() {
         if lower(c) != first {
             continue;
         }

@@ -172,7 +172,7 @@ impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let text = if abs % 1000 == 0 {
+        let text = if abs.is_multiple_of(1000) {
             format!("{sign}{}", abs / 1000)
         } else {
             format!("{sign}{}.{:03}", abs / 1000, abs % 1000)

@@ -103,10 +103,7 @@ impl Chord {
             shift: false,
         };
         let mut rest = text;
-        loop {
-            let Some((modifier, tail)) = rest.split_once('+').filter(|(m, t)| !m.is_empty() && !t.is_empty()) else {
-                break;
-            };
+        while let Some((modifier, tail)) = rest.split_once('+').filter(|(m, t)| !m.is_empty() && !t.is_empty()) {
             match modifier.to_ascii_lowercase().as_str() {
                 "ctrl" => chord.ctrl = true,
                 "alt" => chord.alt = true,

@@ -28,7 +28,9 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     }
     if state.durable != state.saved {
         state.saved = state.durable.clone();
-        effects.push(Effect::SaveState(Box::new(state.durable.clone())));
+        // First: what the cashier just did is on disk before anything it
+        // leads to (a close, a print) can fail or be cut short.
+        effects.insert(0, Effect::SaveState(Box::new(state.durable.clone())));
     }
     effects
 }

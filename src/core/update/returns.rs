@@ -157,11 +157,7 @@ pub(super) fn handle_pick(
                 set_pick_quantity(state, &source, &mut quantities, selected, &input);
                 input.clear();
             }
-            Event::Command(Command::Pay) => {
-                if open_return_receipt(state, &source, &quantities) {
-                    return;
-                }
-            }
+            Event::Command(Command::Pay) if open_return_receipt(state, &source, &quantities) => return,
             Event::Command(command) => selected = navigate(selected, quantities.len(), command, PAGE).unwrap_or(selected),
             _ => {}
         }

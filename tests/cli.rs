@@ -1,0 +1,92 @@
+//! The command line as support uses it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kassa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("KASSA_CONFIG")
+        .env_remove("KASSA_FAULT")
+        .args(args)
+        .output()
+        .expect("kassa runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+#[test]
+fn config_check_names_every_mistake_with_its_place() {
+    let out = kassa(&["config", "check", "tests/configs/broken.toml"]);
+    assert!(!out.status.success());
+    let lines: Vec<String> = text(&out.stderr).lines().map(str::to_string).collect();
+    let expected = [
+        "tests/configs/broken.toml:3:6: [store] id: expected a string in quotes",
+        "tests/configs/broken.toml:4:1: [store] unknown key \"nmae\"; known: id, name, address",
+        "tests/configs/broken.toml:7:10: [printer] driver: unknown driver \"escpos-serial\"; known: text",
+        "tests/configs/broken.toml:8:9: [printer] width: expected a whole number from 24 to 80",
+        "tests/configs/broken.toml:11:19: [sale] max_receipt_sum: not a number: \"-1\" (write roubles in quotes, e.g. \"100000\")",
+        "tests/configs/broken.toml:14:11: [weight_barcode] weight barcode pattern \"PPCCCCCWWWWW\": needs exactly 13 letters of P, C, W, K",
+        "tests/configs/broken.toml:16:2: unknown section [extras]; known: store, register, data, catalog, printer, keymap, sale, weight_barcode",
+    ];
+    assert_eq!(lines, expected);
+    let ok = kassa(&["config", "check", "fixtures/config.example.toml"]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+}
+
+#[test]
+fn replay_prints_the_final_screen_and_journal_shows_the_receipt() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let dir = data.path().to_str().expect("utf-8 path");
+    let out = kassa(&["--data-dir", dir, "replay", "tests/scenarios/01_sale_cash.replay"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let screen = text(&out.stdout);
+    assert!(screen.contains("Смена 1 │ Чек 2"), "{screen}");
+    assert_eq!(screen.lines().count(), 24, "80x24 screen");
+    let list = kassa(&["--data-dir", dir, "journal", "list"]);
+    assert!(text(&list.stdout).contains("1/1"), "{}", text(&list.stderr));
+    let show = kassa(&["--data-dir", dir, "journal", "show", "1/1"]);
+    let receipt = text(&show.stdout);
+    assert!(
+        receipt.contains("КАССОВЫЙ ЧЕК / ПРИХОД") && receipt.contains("Молоко Простоквашино"),
+        "{receipt}"
+    );
+    let missing = kassa(&["--data-dir", dir, "journal", "show", "7/7"]);
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("receipt 7/7 is not in the journal"));
+}
+
+#[test]
+fn a_second_process_on_the_same_data_gets_a_clear_message() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let _held = kassa::store::Store::open(data.path()).expect("open");
+    let out = kassa(&["--data-dir", data.path().to_str().expect("utf-8"), "journal", "list"]);
+    assert!(!out.status.success());
+    let message = text(&out.stderr);
+    assert!(message.contains("in use by another kassa process"), "{message}");
+}
+
+#[test]
+fn a_bad_catalog_is_reported_with_its_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let catalog = dir.path().join("catalog.csv");
+    std::fs::write(&catalog, "code;name;price\n1;Хлеб;55.50\n2;Батон;12,3,4\n").expect("write");
+    let config = dir.path().join("kassa.toml");
+    std::fs::write(&config, "[catalog]\nfile = \"catalog.csv\"\n").expect("write");
+    let out = kassa(&["config", "check", config.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let message = text(&out.stderr);
+    assert!(message.contains("catalog.csv, line 3: price"), "{message}");
+    assert!(Path::new(&catalog).exists());
+}
+
+#[test]
+fn keys_lists_every_command() {
+    let out = kassa(&["keys"]);
+    let listing = text(&out.stdout);
+    assert!(listing.lines().count() >= 28);
+    assert!(listing.contains("pay              F5"), "{listing}");
+}
