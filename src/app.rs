@@ -25,8 +25,9 @@ pub fn default_data_dir() -> PathBuf {
 pub fn load_catalog(config: &Config) -> anyhow::Result<Catalog> {
     match &config.catalog {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the catalog {}", path.display()))?;
-            Ok(Catalog::from_csv(&path.display().to_string(), &text)?)
+            // Streamed: a 100k-item file is never held in memory whole.
+            let file = std::fs::File::open(path).with_context(|| format!("cannot read the catalog {}", path.display()))?;
+            Ok(Catalog::from_reader(&path.display().to_string(), file)?)
         }
         None => Ok(Catalog::from_csv("demo catalog", DEMO_CATALOG)?),
     }

@@ -48,8 +48,11 @@ pub struct Item {
 
 #[derive(Debug, Default)]
 pub struct Catalog {
-    /// Sorted by `code`.
+    /// In file order.
     items: Vec<Item>,
+    /// Indexes into `items`, sorted by code: code lookup is a binary search
+    /// at four bytes per item, with no second copy of the items.
+    by_code: Vec<u32>,
     by_barcode: HashMap<u64, u32>,
 }
 
@@ -59,6 +62,8 @@ pub enum CatalogError {
     Row { source_name: String, line: u64, message: String },
     #[error("{source_name}: {0}", source_name = .1)]
     Csv(csv::Error, String),
+    #[error("{source_name}: the header has no {column:?} column (expected code;name;price;min_price;weighed;barcodes;vat)")]
+    MissingColumn { source_name: String, column: &'static str },
     #[error("{source_name}: item code {code:?} appears twice")]
     DuplicateCode { source_name: String, code: String },
     #[error("{source_name}: barcode {barcode} belongs to two items: {first:?} and {second:?}")]
@@ -70,7 +75,7 @@ pub enum CatalogError {
     },
 }
 
-/// Packs a numeric barcode of up to 19 digits into a key that keeps its
+/// Packs a numeric barcode of up to 14 digits into a key that keeps its
 /// length, so "036000291452" and "36000291452" stay different.
 fn barcode_key(barcode: &str) -> Option<u64> {
     if barcode.is_empty() || barcode.len() > 14 || !barcode.bytes().all(|b| b.is_ascii_digit()) {
@@ -80,19 +85,46 @@ fn barcode_key(barcode: &str) -> Option<u64> {
     Some(value << 4 | barcode.len() as u64)
 }
 
-#[derive(Deserialize)]
-struct Row {
-    code: String,
-    name: String,
-    price: String,
-    #[serde(default)]
-    min_price: String,
-    #[serde(default)]
-    weighed: String,
-    #[serde(default)]
-    barcodes: String,
-    #[serde(default)]
-    vat: String,
+/// One catalog line's fields, borrowed from the reader's buffer.
+struct Row<'a> {
+    code: &'a str,
+    name: &'a str,
+    price: &'a str,
+    min_price: &'a str,
+    weighed: &'a str,
+    vat: &'a str,
+}
+
+/// Where each known column sits in the file's header.
+struct Columns {
+    code: usize,
+    name: usize,
+    price: usize,
+    min_price: Option<usize>,
+    weighed: Option<usize>,
+    barcodes: Option<usize>,
+    vat: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(source_name: &str, header: &csv::StringRecord) -> Result<Columns, CatalogError> {
+        let find = |name: &str| header.iter().position(|h| h.trim() == name);
+        let required = |column: &'static str| {
+            find(column).ok_or(CatalogError::MissingColumn {
+                source_name: source_name.to_string(),
+                column,
+            })
+        };
+        Ok(Columns {
+            code: required("code")?,
+            name: required("name")?,
+            price: required("price")?,
+            min_price: find("min_price"),
+            weighed: find("weighed"),
+            barcodes: find("barcodes"),
+            vat: find("vat"),
+        })
+    }
 }
 
 impl Catalog {
@@ -100,58 +132,69 @@ impl Catalog {
     /// `code;name;price;min_price;weighed;barcodes;vat`. `barcodes` is a
     /// comma-separated list; `weighed` is `1`/`0`; `vat` is 20, 10, 0 or none.
     pub fn from_csv(source_name: &str, text: &str) -> Result<Catalog, CatalogError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(b';')
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+        Catalog::from_reader(source_name, text.as_bytes())
+    }
+
+    /// Like [`Catalog::from_csv`], streaming from a file or any reader.
+    pub fn from_reader(source_name: &str, reader: impl std::io::Read) -> Result<Catalog, CatalogError> {
+        let csv_error = |e| CatalogError::Csv(e, source_name.to_string());
+        let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(reader);
+        let columns = Columns::from_header(source_name, reader.headers().map_err(csv_error)?)?;
         let mut items = Vec::new();
-        let mut barcodes: Vec<(u64, String, usize)> = Vec::new();
-        for record in reader.deserialize::<Row>() {
-            let row = record.map_err(|e| CatalogError::Csv(e, source_name.to_string()))?;
-            let line = items.len() as u64 + 2;
+        let mut by_barcode = HashMap::new();
+        // One reused record: UTF-8 is checked once per line, fields are borrowed.
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).map_err(csv_error)? {
+            let line = record.position().map_or(0, |p| p.line());
             let row_error = |message: String| CatalogError::Row {
                 source_name: source_name.to_string(),
                 line,
                 message,
             };
-            let (item, codes) = parse_row(row).map_err(row_error)?;
-            for code in codes {
-                let key = barcode_key(&code).ok_or_else(|| row_error(format!("barcode {code:?} is not all digits")))?;
-                barcodes.push((key, code, items.len()));
+            let field = |index: Option<usize>| index.and_then(|i| record.get(i)).unwrap_or_default().trim();
+            let row = Row {
+                code: field(Some(columns.code)),
+                name: field(Some(columns.name)),
+                price: field(Some(columns.price)),
+                min_price: field(columns.min_price),
+                weighed: field(columns.weighed),
+                vat: field(columns.vat),
+            };
+            let item = parse_row(&row).map_err(row_error)?;
+            let index = items.len() as u32;
+            for code in field(columns.barcodes).split(',').map(str::trim).filter(|b| !b.is_empty()) {
+                if code.len() >= 8 && !has_valid_check_digit(code) {
+                    return Err(row_error(format!("barcode {code}: wrong check digit")));
+                }
+                let key = barcode_key(code).ok_or_else(|| row_error(format!("barcode {code:?} is not all digits")))?;
+                if let Some(previous) = by_barcode.insert(key, index) {
+                    let first: &Item = &items[previous as usize];
+                    return Err(CatalogError::DuplicateBarcode {
+                        source_name: source_name.to_string(),
+                        barcode: code.to_string(),
+                        first: first.name.to_string(),
+                        second: item.name.to_string(),
+                    });
+                }
             }
             items.push(item);
         }
-        Catalog::build(source_name, items, barcodes)
-    }
-
-    fn build(source_name: &str, items: Vec<Item>, barcodes: Vec<(u64, String, usize)>) -> Result<Catalog, CatalogError> {
-        let mut order: Vec<usize> = (0..items.len()).collect();
-        order.sort_by(|a, b| items[*a].code.cmp(&items[*b].code));
-        let mut position_of = vec![0u32; items.len()];
-        for (position, original) in order.iter().enumerate() {
-            position_of[*original] = position as u32;
-        }
-        let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
-        let sorted: Vec<Item> = order.iter().filter_map(|i| slots[*i].take()).collect();
-        if let Some(pair) = sorted.windows(2).find(|w| w[0].code == w[1].code) {
+        items.shrink_to_fit();
+        by_barcode.shrink_to_fit();
+        let mut by_code: Vec<u32> = (0..items.len() as u32).collect();
+        by_code.sort_unstable_by(|a, b| items[*a as usize].code.cmp(&items[*b as usize].code));
+        if let Some(pair) = by_code.windows(2).find(|w| items[w[0] as usize].code == items[w[1] as usize].code) {
+            let code = items[pair[0] as usize].code.to_string();
             return Err(CatalogError::DuplicateCode {
                 source_name: source_name.to_string(),
-                code: pair[0].code.to_string(),
+                code,
             });
         }
-        let mut by_barcode = HashMap::with_capacity(barcodes.len());
-        for (key, code, original) in barcodes {
-            let index = position_of[original];
-            if let Some(previous) = by_barcode.insert(key, index) {
-                return Err(CatalogError::DuplicateBarcode {
-                    source_name: source_name.to_string(),
-                    barcode: code,
-                    first: sorted[previous as usize].name.to_string(),
-                    second: sorted[index as usize].name.to_string(),
-                });
-            }
-        }
-        Ok(Catalog { items: sorted, by_barcode })
+        Ok(Catalog {
+            items,
+            by_code,
+            by_barcode,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -168,8 +211,8 @@ impl Catalog {
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Item> {
-        let index = self.items.binary_search_by(|item| (*item.code).cmp(code)).ok()?;
-        self.items.get(index)
+        let at = self.by_code.binary_search_by(|&i| (*self.items[i as usize].code).cmp(code)).ok()?;
+        self.items.get(self.by_code[at] as usize)
     }
 
     /// Items whose name contains every word of `query`, ignoring case,
@@ -211,7 +254,7 @@ fn contains_ignoring_case(haystack: &str, needle_lower: &[char]) -> bool {
     false
 }
 
-fn parse_row(row: Row) -> Result<(Item, Vec<String>), String> {
+fn parse_row(row: &Row) -> Result<Item, String> {
     let money = |field: &str, text: &str| -> Result<Money, String> { Money::parse(text).map_err(|e: AmountError| format!("{field}: {e}")) };
     if row.code.is_empty() {
         return Err("empty item code".into());
@@ -219,40 +262,29 @@ fn parse_row(row: Row) -> Result<(Item, Vec<String>), String> {
     if row.name.is_empty() {
         return Err(format!("item {:?} has no name", row.code));
     }
-    let price = money("price", &row.price)?;
+    let price = money("price", row.price)?;
     let min_price = if row.min_price.is_empty() {
         Money::ZERO
     } else {
-        money("min_price", &row.min_price)?
+        money("min_price", row.min_price)?
     };
     if min_price > price {
         return Err(format!("min_price {min_price} is above price {price}"));
     }
-    let weighed = match row.weighed.as_str() {
+    let weighed = match row.weighed {
         "" | "0" => false,
         "1" => true,
         other => return Err(format!("weighed: {other:?}, expected 0 or 1")),
     };
-    let vat = Vat::parse(&row.vat).ok_or_else(|| format!("vat: {:?}, expected 20, 10, 0 or none", row.vat))?;
-    let barcodes: Vec<String> = row
-        .barcodes
-        .split(',')
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-        .map(str::to_string)
-        .collect();
-    if let Some(bad) = barcodes.iter().find(|b| b.len() >= 8 && !has_valid_check_digit(b)) {
-        return Err(format!("barcode {bad}: wrong check digit"));
-    }
-    let item = Item {
+    let vat = Vat::parse(row.vat).ok_or_else(|| format!("vat: {:?}, expected 20, 10, 0 or none", row.vat))?;
+    Ok(Item {
         code: row.code.into(),
         name: row.name.into(),
         price,
         min_price,
         weighed,
         vat,
-    };
-    Ok((item, barcodes))
+    })
 }
 
 #[cfg(test)]
