@@ -146,14 +146,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => run_workstation(&common),
         Some(Sub::Replay { script, no_color }) => {
             let config = load_config(&common)?;
-            let temp;
-            let data_dir = match &common.data_dir {
-                Some(dir) => dir.clone(),
-                None => {
-                    temp = tempdir()?;
-                    temp.clone()
-                }
-            };
+            // Without --data-dir a replay starts from nothing and leaves nothing behind.
+            let temp = if common.data_dir.is_none() { Some(tempdir()?) } else { None };
+            let data_dir = common.data_dir.clone().or_else(|| temp.clone()).context("data directory")?;
             let setup = ReplaySetup {
                 catalog: Arc::new(app::load_catalog(&config)?),
                 keymap: keymap(&common, &config)?,
@@ -161,8 +156,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 data_dir,
                 theme: if no_color { Theme { color: false } } else { Theme::from_env() },
             };
-            let screen = replay::run_file(&script, &setup)?;
-            println!("{screen}");
+            let result = replay::run_file(&script, &setup);
+            if let Some(temp) = temp {
+                std::fs::remove_dir_all(temp).ok();
+            }
+            println!("{}", result?);
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Config {

@@ -149,20 +149,11 @@ pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, Stri
     };
     match result {
         Ok(closed) => {
-            state.durable = *next;
-            state.saved = state.durable.clone();
             state.selected = 0;
             state.pending_quantity = None;
             let change = closed.receipt.change();
             state.notice = Some(Notice::ReceiptClosed { id: closed.id, change });
-            if let Some(job) = state.durable.unprinted.last().cloned() {
-                state.dialog = Some(printing::preview(
-                    PreviewTitle::Receipt { id: closed.id, change },
-                    &job.document,
-                    &state.settings,
-                ));
-                effects.push(Effect::Print(Box::new(job)));
-            }
+            printing::adopt_closed(state, *next, PreviewTitle::Receipt { id: closed.id, change }, effects);
         }
         Err(e) => {
             state.notice = Some(Notice::CloseFailed(e));

@@ -31,6 +31,17 @@ pub(super) fn preview(title: PreviewTitle, document: &Document, settings: &Setti
     }
 }
 
+/// After a close is on disk: its state becomes the current one, and the
+/// document it queued (the last job) is shown and printed.
+pub(super) fn adopt_closed(state: &mut AppState, next: Durable, title: PreviewTitle, effects: &mut Vec<Effect>) {
+    state.durable = next;
+    state.saved = state.durable.clone();
+    if let Some(job) = state.durable.unprinted.last().cloned() {
+        state.dialog = Some(preview(title, &job.document, &state.settings));
+        effects.push(Effect::Print(Box::new(job)));
+    }
+}
+
 pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), String>) {
     match result {
         Ok(()) => state.durable.unprinted.retain(|j| j.id != job),

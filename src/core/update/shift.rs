@@ -132,13 +132,8 @@ pub(super) fn on_closed(state: &mut AppState, result: Result<Summary, String>, e
     };
     match result {
         Ok(summary) => {
-            state.durable = *next;
-            state.saved = state.durable.clone();
             state.notice = Some(Notice::ShiftClosed(summary.shift));
-            if let Some(job) = state.durable.unprinted.last().cloned() {
-                state.dialog = Some(printing::preview(PreviewTitle::Summary(summary), &job.document, &state.settings));
-                effects.push(Effect::Print(Box::new(job)));
-            }
+            printing::adopt_closed(state, *next, PreviewTitle::Summary(summary), effects);
         }
         Err(e) => state.notice = Some(Notice::ShiftCloseFailed(e)),
     }
