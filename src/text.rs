@@ -114,6 +114,10 @@ pub fn question(question: Question) -> &'static str {
     }
 }
 
+// The demo store, when no config names one
+pub const DEMO_STORE_NAME: &str = "Демо-магазин";
+pub const DEMO_STORE_ADDRESS: &str = "г. Москва, ул. Примерная, 1";
+
 pub const YES_NO: &str = "Ввод — да, Esc — нет";
 
 // Status line

@@ -55,8 +55,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             store_id: "0001".into(),
-            store_name: "Демо-магазин".into(),
-            store_address: "г. Москва, ул. Примерная, 1".into(),
+            store_name: crate::text::DEMO_STORE_NAME.into(),
+            store_address: crate::text::DEMO_STORE_ADDRESS.into(),
             register_id: "01".into(),
             weight_layout: WeightLayout::default(),
             limits: Limits::default(),

@@ -82,7 +82,6 @@ async fn event_loop(
     keymap: &Keymap,
     warning: Option<String>,
 ) -> anyhow::Result<()> {
-    let theme = Theme::from_env();
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let mut runtime = Runtime::start(state, executor, move |event| {
         let _ = results_tx.send(event);
@@ -90,21 +89,39 @@ async fn event_loop(
     if let Some(warning) = warning {
         runtime.dispatch(Event::StoreWarning(warning));
     }
+    let result = serve(terminal, &mut runtime, &mut results, keymap).await;
+    // Whatever ended the loop (quit, a lost terminal), finish the queued
+    // writes before the store closes.
+    runtime.shutdown();
+    result
+}
+
+async fn serve(
+    terminal: &mut DefaultTerminal,
+    runtime: &mut Runtime,
+    results: &mut mpsc::UnboundedReceiver<Event>,
+    keymap: &Keymap,
+) -> anyhow::Result<()> {
+    let theme = Theme::from_env();
     let mut keys = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut shown_minute = None;
     draw(terminal, &runtime.state, keymap, theme)?;
     while !runtime.state.quit {
         tokio::select! {
-            Some(input) = keys.next() => match input? {
-                TermEvent::Key(key) => {
-                    if let Some(event) = key_event(&key, keymap) {
-                        runtime.dispatch(event);
+            input = keys.next() => match input {
+                // The terminal is gone (stdin closed, SSH dropped): stop cleanly.
+                None => return Ok(()),
+                Some(input) => match input? {
+                    TermEvent::Key(key) => {
+                        if let Some(event) = key_event(&key, keymap) {
+                            runtime.dispatch(event);
+                        }
                     }
-                }
-                TermEvent::Resize(..) => terminal.autoresize()?,
-                TermEvent::Paste(text) => text.chars().for_each(|c| runtime.dispatch(Event::Char(c))),
-                _ => continue,
+                    TermEvent::Resize(..) => terminal.autoresize()?,
+                    TermEvent::Paste(text) => text.chars().for_each(|c| runtime.dispatch(Event::Char(c))),
+                    _ => continue,
+                },
             },
             Some(result) = results.recv() => runtime.deliver(result),
             _ = clock.tick() => {
@@ -119,7 +136,6 @@ async fn event_loop(
         }
         draw(terminal, &runtime.state, keymap, theme)?;
     }
-    runtime.shutdown();
     Ok(())
 }
 

@@ -80,6 +80,16 @@ impl Theme {
         }
     }
 
+    /// An alarm inside the (reversed) status bar: in monochrome it stands out
+    /// by dropping the reverse video around it.
+    pub fn alarm_in_bar(self) -> Style {
+        if self.color {
+            self.alarm()
+        } else {
+            Style::new().add_modifier(Modifier::BOLD).remove_modifier(Modifier::REVERSED)
+        }
+    }
+
     pub fn key(self) -> Style {
         if self.color {
             Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
@@ -196,6 +206,70 @@ fn fit(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::catalog::Catalog;
+    use crate::core::event::Event;
+    use crate::core::state::{Durable, Settings};
+    use crate::core::update::update;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::Buffer;
+    use std::sync::Arc;
+
+    const CATALOG: &str = "code;name;price\n1;Молоко;89.90\n2;Хлеб;55.50\n";
+
+    fn screen(theme: Theme, events: &[Event]) -> Buffer {
+        let catalog = Arc::new(Catalog::from_csv("t", CATALOG).expect("valid"));
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("date");
+        let mut state = AppState::restore(Arc::new(Settings::default()), catalog, Durable::default(), now);
+        for event in events {
+            update(&mut state, event.clone());
+        }
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        terminal
+            .draw(|frame| draw(frame, &state, &Keymap::default_keymap(), theme))
+            .expect("draw");
+        terminal.backend().buffer().clone()
+    }
+
+    fn sale() -> Vec<Event> {
+        use crate::core::command::Command;
+        let mut events = vec![Event::Command(Command::OpenShift)];
+        events.extend("Иванова".chars().map(Event::Char));
+        events.push(Event::Command(Command::Confirm));
+        events.extend([Event::Command(Command::Cancel), Event::Char('1'), Event::Command(Command::Confirm)]);
+        events.extend([Event::Char('2'), Event::Command(Command::Confirm), Event::Command(Command::Up)]);
+        events
+    }
+
+    #[test]
+    fn the_selected_row_is_reversed_with_or_without_colour() {
+        for color in [true, false] {
+            let buffer = screen(Theme { color }, &sale());
+            // Row 2 is the first position, selected after Up; row 3 is not.
+            assert!(buffer[(1, 2)].modifier.contains(Modifier::REVERSED), "colour {color}");
+            assert!(!buffer[(1, 3)].modifier.contains(Modifier::REVERSED), "colour {color}");
+        }
+    }
+
+    #[test]
+    fn an_expired_shift_is_an_alarm_in_colour_and_in_monochrome() {
+        let mut events = sale();
+        let later = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("date");
+        events.push(Event::Tick(later));
+        let find = |buffer: &Buffer| (0..80).find(|&x| buffer[(x, 0)].symbol() == ">").expect("the >24ч marker");
+        let colour = screen(Theme { color: true }, &events);
+        assert_eq!(colour[(find(&colour), 0)].bg, Color::Red);
+        let mono = screen(Theme { color: false }, &events);
+        let cell = &mono[(find(&mono), 0)];
+        assert_eq!(cell.bg, Color::Reset);
+        assert!(cell.modifier.contains(Modifier::BOLD));
+        assert!(!cell.modifier.contains(Modifier::REVERSED), "stands out of the reversed bar");
+        assert!(mono[(5, 0)].modifier.contains(Modifier::REVERSED), "the bar itself is reversed");
+    }
 
     #[test]
     fn window_keeps_selection_visible() {

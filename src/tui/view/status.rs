@@ -26,7 +26,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
         Some(shift) => {
             left.push(Span::raw(format!(" │ {} {}", text::SHIFT, shift.number)));
             if shift.is_expired(state.now) {
-                left.push(Span::styled(format!(" {}", text::SHIFT_EXPIRED), theme.alarm()));
+                left.push(Span::styled(format!(" {}", text::SHIFT_EXPIRED), theme.alarm_in_bar()));
             }
             left.push(Span::raw(format!(" │ {} {}", text::RECEIPT, shift.next_receipt)));
         }
@@ -34,11 +34,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
     }
     let mut right = Vec::new();
     if state.save_error.is_some() {
-        right.push(Span::styled(format!(" {} ", text::NOT_SAVED), theme.alarm()));
+        right.push(Span::styled(format!(" {} ", text::NOT_SAVED), theme.alarm_in_bar()));
     }
     let unprinted = state.durable.unprinted.len();
     if unprinted > 0 {
-        right.push(Span::styled(format!(" {unprinted} {} ", text::UNPRINTED), theme.alarm()));
+        right.push(Span::styled(format!(" {unprinted} {} ", text::UNPRINTED), theme.alarm_in_bar()));
     }
     right.push(Span::raw(format!(" {clock} ")));
     let used: usize = left.iter().chain(&right).map(|s| s.content.chars().count()).sum();
