@@ -6,6 +6,7 @@ pub mod catalog_gen;
 pub mod config;
 pub mod core;
 pub mod io;
+pub mod loyalty;
 pub mod print;
 pub mod replay;
 pub mod runtime;

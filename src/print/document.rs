@@ -12,6 +12,28 @@ pub enum Align {
     Right,
 }
 
+/// How a text too long for the paper is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Wrap {
+    /// At spaces, cutting only words longer than a line.
+    #[default]
+    Words,
+    /// At any character.
+    Anywhere,
+}
+
+/// Where an EAN-13's digits are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DigitsAt {
+    None,
+    #[default]
+    Below,
+    Above,
+    Both,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Line {
@@ -20,17 +42,33 @@ pub enum Line {
         align: Align,
         bold: bool,
         double: bool,
+        #[serde(default)]
+        wrap: Wrap,
     },
-    /// Left text and right text on one line (name … sum).
+    /// Left text and right text on one line (name … sum), `fill` between.
     Pair {
         left: String,
         right: String,
         bold: bool,
+        #[serde(default = "space")]
+        fill: char,
     },
-    Separator,
-    /// An EAN-13 barcode with its digits under it.
-    Barcode(String),
+    /// A rule across the paper made of `symbol`.
+    Rule(char),
+    /// An EAN-13 barcode (13 digits with the check digit).
+    Ean13 {
+        digits: String,
+        text: DigitsAt,
+    },
+    /// A QR code of `data`.
+    Qr {
+        data: String,
+    },
     Blank,
+}
+
+fn space() -> char {
+    ' '
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -39,34 +77,27 @@ pub struct Document {
 }
 
 impl Document {
-    pub fn text(&mut self, text: impl Into<String>) -> &mut Self {
+    fn push_text(&mut self, text: impl Into<String>, align: Align, bold: bool, double: bool) -> &mut Self {
         self.lines.push(Line::Text {
             text: text.into(),
-            align: Align::Left,
-            bold: false,
-            double: false,
+            align,
+            bold,
+            double,
+            wrap: Wrap::Words,
         });
         self
+    }
+
+    pub fn text(&mut self, text: impl Into<String>) -> &mut Self {
+        self.push_text(text, Align::Left, false, false)
     }
 
     pub fn centered(&mut self, text: impl Into<String>, bold: bool) -> &mut Self {
-        self.lines.push(Line::Text {
-            text: text.into(),
-            align: Align::Center,
-            bold,
-            double: false,
-        });
-        self
+        self.push_text(text, Align::Center, bold, false)
     }
 
     pub fn title(&mut self, text: impl Into<String>) -> &mut Self {
-        self.lines.push(Line::Text {
-            text: text.into(),
-            align: Align::Center,
-            bold: true,
-            double: true,
-        });
-        self
+        self.push_text(text, Align::Center, true, true)
     }
 
     pub fn pair(&mut self, left: impl Into<String>, right: impl Into<String>) -> &mut Self {
@@ -74,6 +105,7 @@ impl Document {
             left: left.into(),
             right: right.into(),
             bold: false,
+            fill: ' ',
         });
         self
     }
@@ -83,17 +115,21 @@ impl Document {
             left: left.into(),
             right: right.into(),
             bold: true,
+            fill: ' ',
         });
         self
     }
 
     pub fn separator(&mut self) -> &mut Self {
-        self.lines.push(Line::Separator);
+        self.lines.push(Line::Rule('-'));
         self
     }
 
     pub fn barcode(&mut self, digits: impl Into<String>) -> &mut Self {
-        self.lines.push(Line::Barcode(digits.into()));
+        self.lines.push(Line::Ean13 {
+            digits: digits.into(),
+            text: DigitsAt::Below,
+        });
         self
     }
 

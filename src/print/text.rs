@@ -1,7 +1,7 @@
 //! Renders a document as plain text lines of a fixed width: the demo
 //! printer's output and the on-screen preview.
 
-use super::document::{Align, Document, Line};
+use super::document::{Align, DigitsAt, Document, Line, Wrap};
 
 /// Renders `document` for a paper `width` in characters (at least 16).
 pub fn render(document: &Document, width: usize) -> Vec<String> {
@@ -9,27 +9,65 @@ pub fn render(document: &Document, width: usize) -> Vec<String> {
     let mut out = Vec::with_capacity(document.lines.len());
     for line in &document.lines {
         match line {
-            Line::Text { text, align, double, .. } => {
+            Line::Text {
+                text, align, double, wrap, ..
+            } => {
                 // A double-size line takes twice the room: spread its letters.
                 let shown = if *double && text.chars().count() * 2 <= width {
                     spread(text)
                 } else {
                     text.clone()
                 };
-                for part in wrap(&shown, width) {
-                    out.push(aligned(&part, *align, width));
+                for paragraph in shown.split('\n') {
+                    let parts = match wrap {
+                        Wrap::Words => wrap_words(paragraph, width),
+                        Wrap::Anywhere => wrap_anywhere(paragraph, width),
+                    };
+                    out.extend(parts.iter().map(|part| aligned(part, *align, width)));
                 }
             }
-            Line::Pair { left, right, .. } => out.extend(pair(left, right, width)),
-            Line::Separator => out.push("-".repeat(width)),
-            Line::Barcode(digits) => {
-                out.push(aligned(&"║".repeat(digits.len().min(width)), Align::Center, width));
-                out.push(aligned(digits, Align::Center, width));
+            Line::Pair { left, right, fill, .. } => out.extend(pair(left, right, *fill, width)),
+            Line::Rule(symbol) => out.push(symbol.to_string().repeat(width)),
+            Line::Ean13 { digits, text } => {
+                let digits_line = aligned(digits, Align::Center, width);
+                if matches!(text, DigitsAt::Above | DigitsAt::Both) {
+                    out.push(digits_line.clone());
+                }
+                out.push(aligned(&ean13_bars(digits), Align::Center, width));
+                if matches!(text, DigitsAt::Below | DigitsAt::Both) {
+                    out.push(digits_line);
+                }
+            }
+            Line::Qr { data } => {
+                // The text printer cannot draw a QR code: it frames its content legibly.
+                let inner = width.saturating_sub(4).max(1);
+                out.push(format!("┌{}┐", "─".repeat(width.saturating_sub(2))));
+                out.push(format!("│ {:<inner$} │", "QR"));
+                for part in wrap_anywhere(data, inner) {
+                    out.push(format!("│ {part:<inner$} │"));
+                }
+                out.push(format!("└{}┘", "─".repeat(width.saturating_sub(2))));
             }
             Line::Blank => out.push(String::new()),
         }
     }
     out
+}
+
+/// A legible stand-in for an EAN-13's bars: one bar per digit.
+fn ean13_bars(digits: &str) -> String {
+    digits
+        .chars()
+        .map(|c| if c.to_digit(10).is_some_and(|d| d % 2 == 0) { '▌' } else { '▐' })
+        .collect()
+}
+
+fn wrap_anywhere(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
 }
 
 fn spread(text: &str) -> String {
@@ -55,13 +93,13 @@ fn aligned(text: &str, align: Align, width: usize) -> String {
 
 /// Left text and right text on one line; when they do not fit, the left text
 /// wraps and the right text ends the last line.
-fn pair(left: &str, right: &str, width: usize) -> Vec<String> {
+fn pair(left: &str, right: &str, fill: char, width: usize) -> Vec<String> {
     let right_len = right.chars().count();
-    let mut lines = wrap(left, width);
+    let mut lines = wrap_words(left, width);
     let last = lines.pop().unwrap_or_default();
     let last_len = last.chars().count();
     if last_len + 1 + right_len <= width {
-        lines.push(format!("{last}{}{right}", " ".repeat(width - last_len - right_len)));
+        lines.push(format!("{last}{}{right}", fill.to_string().repeat(width - last_len - right_len)));
     } else {
         lines.push(last);
         lines.push(aligned(right, Align::Right, width));
@@ -71,7 +109,7 @@ fn pair(left: &str, right: &str, width: usize) -> Vec<String> {
 
 /// Wraps on spaces, keeping the first line's indent; words longer than the
 /// width are cut.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let indent = text.len() - text.trim_start_matches(' ').len();
     let mut current = " ".repeat(indent.min(width / 2));
@@ -130,6 +168,29 @@ mod tests {
         let lines = render(&d, 20);
         assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
         assert!(lines.last().is_some_and(|l| l.ends_with("1234.50")));
+    }
+
+    #[test]
+    fn barcodes_and_qr_codes_are_legible() {
+        let mut d = Document::default();
+        d.lines.push(Line::Ean13 {
+            digits: "4600972223306".into(),
+            text: DigitsAt::Both,
+        });
+        d.lines.push(Line::Qr {
+            data: "http://atol.ru/PromoCode/Activate/5012-5640".into(),
+        });
+        d.lines.push(Line::Pair {
+            left: "Итого".into(),
+            right: "7.50".into(),
+            bold: false,
+            fill: '.',
+        });
+        let lines = render(&d, 24);
+        assert_eq!(lines.iter().filter(|l| l.contains("4600972223306")).count(), 2);
+        assert!(lines.iter().any(|l| l.contains("http://atol.ru/Promo")), "{lines:#?}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 24), "{lines:#?}");
+        assert_eq!(lines.last().map(String::as_str), Some("Итого...............7.50"));
     }
 
     #[test]

@@ -1,0 +1,261 @@
+//! Loyalty: one interface for four protocols.
+//!
+//! The core speaks only [`Request`] and [`Reply`]; each provider turns them
+//! into its own wire format. Every failure is either a link failure (the
+//! server could not be reached or did not answer in time: retry, or go on
+//! offline) or a refusal (the server answered with an error: show its text,
+//! stop) — see [`LoyaltyError`].
+//!
+//! | interface | Frontol Loyalty API | KilBil | MaxBonus (cashbox 2.0.6) | ProBonus (Carbis v0) |
+//! |---|---|---|---|---|
+//! | identify a client ([`ClientId`]: card, phone; a QR resolves to one of them) | `client.card` / `client.mobilePhone` sent with every request | `searchclient` (`search_mode` 2 card, 0 phone) | `POST /customer/auth` (phone); QR, card or short code via QR auth | `accounts/find_by_phone` |
+//! | [`Request::ClientInfo`] (balance enquiry) | `POST /client` → cashierInformation / printingInformation | `searchclient` → `bonus_balance`, name | customer auth → `total_bonus`, name | `accounts/get_balance_extended` (+ `transactions`) |
+//! | [`Request::Register`], [`Request::ConfirmRegistration`] | not in the protocol: [`LoyaltyError::Unsupported`] | `addclient`, `askconfirmphone` (sms_type 0), `checkconfirmphonecode` | register request (SMS), confirmation with code + CustomerRegisterRequest | `accounts/insert_by_template` into `accountGroupId` |
+//! | [`Request::Calculate`] (precheck) | `/document` `calculate` → discounts, `availableAmount`, client, `validationCode`, messages, slips | `processsale` with `bonus_out` 0 → `bill_data.items` | `check` (CalcCheckRequest) → `calc_id`, max write-off, balance | computed locally from the account's level and rules |
+//! | [`Request::PayByBonus`] | `payByBonus` → `paidAmount` per position (or none: we distribute) | `processsale` with `bonus_out` → per-item `bonus_out` | second `check` with the write-off (pin first when `n_checkpin`) | local distribution; spent in `register_check` |
+//! | [`Request::CancelBonusPayment`] | `cancelBonusPayment` | `processsale` with `bonus_out` 0 | `check` again without write-off | local |
+//! | [`Request::Confirm`] of a sale | `confirm`, type `receipt` (idempotent by `uid`) | `confirmsale` (`move_id` is the key) | `check/write` with `calc_id`; "already processed" → `rollback`, write again | `external/register_check` (`checkGuid` is the key) |
+//! | [`Request::Confirm`] of a return | `confirm`, type `refundReceipt`, `referenceUid` | `getdetailingbymove`, `processsale` type 1, `confirmsale` | `check/return` (returned positions, or empty for all) | `external/return_check` |
+//! | link failure | transport error, timeout | transport error, timeout, non-200 (lamp red) | transport error, timeout, 5xx | transport error, timeout, 5xx |
+//! | refusal | HTTP ≠ 200 or `code` ≠ 0 with `error` | `result_code` ≠ 0 | 401, 422 and error bodies | error bodies, 4xx |
+//!
+//! The document's `uid` is kept from the first request of a receipt to its
+//! confirmation; it is each protocol's idempotency key (KilBil derives its
+//! `move_id` from the receipt's place and number instead).
+
+pub mod frontol;
+pub mod slip;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::core::money::{Money, Quantity};
+
+/// How the client was identified. A scanned QR is resolved to one of these.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientId {
+    /// A loyalty card: the parsed magstripe track, the card's barcode, or typed digits.
+    Card(String),
+    /// A mobile phone in international form without separators: `+79211022546`.
+    Phone(String),
+}
+
+impl ClientId {
+    /// Reads what the cashier typed or scanned: 11 digits starting with 7 or
+    /// 8, or `+7` and 10 digits, is a phone; anything else printable is a card.
+    pub fn parse(text: &str) -> Option<ClientId> {
+        let text = text.trim();
+        if text.is_empty() || text.len() > 64 || text.chars().any(char::is_control) {
+            return None;
+        }
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let phone_like = text.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+        if phone_like
+            && digits.len() == 11
+            && (digits.starts_with('7') || digits.starts_with('8'))
+            && (text.starts_with('+') || !text.contains('+'))
+        {
+            return Some(ClientId::Phone(format!("+7{}", &digits[1..])));
+        }
+        if phone_like && text.starts_with('+') {
+            return None;
+        }
+        Some(ClientId::Card(text.to_string()))
+    }
+
+    /// For the screen and logs: all but the last four characters hidden.
+    pub fn masked(&self) -> String {
+        let (raw, prefix) = match self {
+            ClientId::Card(card) => (card.as_str(), ""),
+            ClientId::Phone(phone) => (phone.as_str(), ""),
+        };
+        let count = raw.chars().count();
+        let shown: String = raw.chars().skip(count.saturating_sub(4)).collect();
+        format!("{prefix}{}{shown}", "*".repeat(count.saturating_sub(4).min(8)))
+    }
+}
+
+/// One line of the receipt as the loyalty system sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// 1-based, in receipt order.
+    pub index: u32,
+    pub code: String,
+    pub name: String,
+    pub price: Money,
+    pub min_price: Money,
+    pub quantity: Quantity,
+    /// After local discounts, loyalty discounts and bonus payment, as each
+    /// request of the spec asks.
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Sale,
+    /// A return against a sale that had loyalty: `reference_uid` is the sale's uid.
+    Return {
+        reference_uid: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub uid: String,
+    pub kind: DocumentKind,
+    pub shift: u32,
+    pub number: u32,
+    pub at: NaiveDateTime,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentType {
+    Cash,
+    Card,
+    /// Bonus payment: non-fiscal, works as a discount.
+    Bonus,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub kind: PaymentType,
+    pub amount: Money,
+}
+
+/// A new client's details (KilBil, MaxBonus, ProBonus registration).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Profile {
+    pub surname: String,
+    pub name: String,
+    pub patronymic: String,
+    pub birth_date: Option<chrono::NaiveDate>,
+    pub sex: Option<char>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Request {
+    /// Balance and client details, outside a receipt.
+    ClientInfo {
+        client: ClientId,
+    },
+    /// Registration: the server sends an SMS code to the phone.
+    Register {
+        phone: String,
+        profile: Profile,
+    },
+    ConfirmRegistration {
+        phone: String,
+        code: String,
+        profile: Profile,
+    },
+    /// The precheck.
+    Calculate {
+        client: ClientId,
+        document: Document,
+    },
+    PayByBonus {
+        client: ClientId,
+        document: Document,
+        amount: Money,
+    },
+    CancelBonusPayment {
+        client: ClientId,
+        document: Document,
+        amount: Money,
+    },
+    /// After the receipt closed: a sale, or a return against its sale.
+    Confirm {
+        client: ClientId,
+        document: Document,
+        payments: Vec<Payment>,
+    },
+}
+
+impl Request {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::ClientInfo { .. } => "client",
+            Request::Register { .. } => "register",
+            Request::ConfirmRegistration { .. } => "confirm_registration",
+            Request::Calculate { .. } => "calculate",
+            Request::PayByBonus { .. } => "pay_by_bonus",
+            Request::CancelBonusPayment { .. } => "cancel_bonus_payment",
+            Request::Confirm { .. } => "confirm",
+        }
+    }
+}
+
+/// What the server says about the client.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClientInfo {
+    pub name: Option<String>,
+    pub balance: Option<Money>,
+    /// For the electronic receipt.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The answer applies only once the cashier types this code.
+    pub validation_code: Option<String>,
+    /// The most bonus payment the server allows for this receipt.
+    pub available: Option<Money>,
+}
+
+/// Text for the cashier, block by block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextBlock {
+    pub text: String,
+    pub align: slip::Align,
+    pub size: slip::Size,
+    pub bold: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Reply {
+    pub client: Option<ClientInfo>,
+    /// Precheck discounts by line index.
+    pub discounts: Vec<(u32, Money)>,
+    /// Bonus payment by line index; `None` when the server left it to us.
+    pub distribution: Option<Vec<(u32, Money)>>,
+    pub messages: Vec<TextBlock>,
+    pub slips: Vec<slip::Slip>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum LoyaltyError {
+    /// No answer: connection refused or dropped, timeout, a broken transport.
+    #[error("no link to the loyalty server: {0}")]
+    Link(String),
+    /// The server answered and said no (or answered something unreadable).
+    #[error("{text}")]
+    Refused { text: String },
+    /// The protocol has no such request.
+    #[error("{0} is not part of this loyalty protocol")]
+    Unsupported(String),
+}
+
+impl LoyaltyError {
+    pub fn is_link(&self) -> bool {
+        matches!(self, LoyaltyError::Link(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_phones_and_cards() {
+        assert_eq!(ClientId::parse("+7 (921) 102-25-46"), Some(ClientId::Phone("+79211022546".into())));
+        assert_eq!(ClientId::parse("89211022546"), Some(ClientId::Phone("+79211022546".into())));
+        assert_eq!(ClientId::parse("9070000000001000"), Some(ClientId::Card("9070000000001000".into())));
+        assert_eq!(ClientId::parse("+1 555 123"), None);
+        assert_eq!(ClientId::parse(""), None);
+        assert_eq!(ClientId::Phone("+79211022546".into()).masked(), "********2546");
+    }
+}
