@@ -5,6 +5,7 @@ pub mod bench;
 pub mod catalog_gen;
 pub mod config;
 pub mod core;
+pub mod emulators;
 pub mod io;
 pub mod loyalty;
 pub mod print;

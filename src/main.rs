@@ -10,6 +10,7 @@ use kassa::app;
 use kassa::config::{self, Config};
 use kassa::core::command::Command;
 use kassa::core::journal::ReceiptId;
+use kassa::emulators::frontol::{Emulator, Rules, demo_clients};
 use kassa::print::{layout, text};
 use kassa::replay::{self, ReplaySetup};
 use kassa::store::Store;
@@ -71,6 +72,23 @@ enum Sub {
     },
     /// Measure start-up, scan-to-frame time, bytes per scan and memory.
     Bench(bench::BenchArgs),
+    /// Serve a loyalty server emulator (for manual checks and support).
+    Emulate {
+        #[command(subcommand)]
+        server: EmulateServer,
+    },
+}
+
+#[derive(Subcommand)]
+enum EmulateServer {
+    /// The Frontol Loyalty API, with the demo clients; prints each request.
+    Frontol {
+        #[arg(long, default_value = "127.0.0.1:8088")]
+        listen: std::net::SocketAddr,
+        /// The access key: requests must carry its FrontolAuth token.
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -203,6 +221,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,
                 None => print!("{csv}"),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Emulate {
+            server: EmulateServer::Frontol { listen, key },
+        }) => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let emulator = Emulator::new(key, demo_clients(), Rules::default()).echo(true);
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                println!("Frontol Loyalty API emulator on http://{listen} (cards 7770000000017, 7770000000024, 7770000000031)");
+                emulator.serve(listener).await.context("server")
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Bench(args)) => {
