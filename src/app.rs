@@ -46,6 +46,7 @@ pub struct Assembled {
     pub state: AppState,
     pub executor: Executor,
     pub warning: Option<LoadWarning>,
+    pub loyalty: Option<crate::loyalty::worker::LoyaltyConfig>,
 }
 
 pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: NaiveDateTime) -> anyhow::Result<Assembled> {
@@ -64,5 +65,6 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
         state,
         executor: Executor::new(store, Box::new(printer)),
         warning,
+        loyalty: config.loyalty.clone(),
     })
 }

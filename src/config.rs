@@ -38,6 +38,9 @@ use toml::de::{DeTable, DeValue};
 use crate::core::barcode::WeightLayout;
 use crate::core::money::{Money, Quantity};
 use crate::core::state::Settings;
+use crate::loyalty::frontol;
+use crate::loyalty::worker::LoyaltyConfig;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrinterConfig {
@@ -52,16 +55,30 @@ pub struct Config {
     pub catalog: Option<PathBuf>,
     pub printer: PrinterConfig,
     pub keymap: Option<PathBuf>,
+    /// The store's loyalty server; `None` sells without loyalty.
+    pub loyalty: Option<LoyaltyConfig>,
+}
+
+/// The demo's loyalty: the Frontol emulator in-process.
+pub fn demo_loyalty() -> LoyaltyConfig {
+    LoyaltyConfig::DemoFrontol {
+        timeout: Duration::from_secs(3),
+        answer_delay: Duration::from_secs(10),
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            settings: Settings::default(),
+            settings: Settings {
+                loyalty: true,
+                ..Settings::default()
+            },
             data_dir: None,
             catalog: None,
             printer: PrinterConfig::Text { file: None },
             keymap: None,
+            loyalty: Some(demo_loyalty()),
         }
     }
 }
@@ -222,6 +239,18 @@ const SECTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("weight_barcode", &["pattern", "prefixes"]),
+    (
+        "loyalty",
+        &[
+            "provider",
+            "url",
+            "key",
+            "timeout_ms",
+            "organization",
+            "business_unit",
+            "work_place",
+        ],
+    ),
 ];
 
 /// Parses and validates a config text. Relative paths are taken from `base`.
@@ -266,7 +295,12 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
         let p = PathBuf::from(value);
         if p.is_absolute() { p } else { base.join(p) }
     };
-    let mut config = Config::default();
+    // A config file without [loyalty] sells without loyalty; only the demo has the emulator.
+    let mut config = Config {
+        settings: Settings::default(),
+        loyalty: None,
+        ..Config::default()
+    };
     let settings = &mut config.settings;
 
     let mut store = section("store");
@@ -377,6 +411,52 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
     settings.weight_layout = layout;
     weight.finish(&mut checker, SECTIONS[7].1);
 
+    let mut loyalty = section("loyalty");
+    if loyalty.table.is_some() {
+        let timeout = Duration::from_millis(loyalty.integer(&mut checker, "timeout_ms", 100..=120_000).unwrap_or(5000) as u64);
+        let provider = loyalty.string(&mut checker, "provider");
+        let url = loyalty.string(&mut checker, "url");
+        let key = loyalty.string(&mut checker, "key").map(|(k, _)| k);
+        let mut text = |name: &'static str, default: &str| loyalty.string(&mut checker, name).map_or(default.to_string(), |(v, _)| v);
+        let organization = text("organization", &settings.store_name);
+        let business_unit = text("business_unit", &settings.store_id);
+        let work_place = text("work_place", &settings.register_id);
+        config.loyalty = match (provider, url) {
+            (Some((p, _)), _) if p == "demo" => Some(LoyaltyConfig::DemoFrontol {
+                timeout,
+                answer_delay: Duration::from_secs(10),
+            }),
+            (Some((p, _)), Some((url, url_at))) if p == "frontol" => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    checker.report(url_at, format!("[loyalty] url: {url:?} must start with http:// or https://"));
+                }
+                Some(LoyaltyConfig::Frontol(frontol::Settings {
+                    url,
+                    key,
+                    organization,
+                    business_unit,
+                    work_place,
+                    timeout,
+                }))
+            }
+            (Some((p, at)), _) if p == "frontol" => {
+                checker.report(at, "[loyalty] url: the frontol provider needs the server's url".into());
+                None
+            }
+            (Some((p, at)), _) => {
+                checker.report(at, format!("[loyalty] provider: unknown provider {p:?}; known: frontol, demo"));
+                None
+            }
+            (None, _) => {
+                let at = loyalty.table.map_or(0, |t| t.iter().next().map_or(0, |(k, _)| k.span().start));
+                checker.report(at, "[loyalty] provider: missing (frontol or demo)".into());
+                None
+            }
+        };
+        settings.loyalty = config.loyalty.is_some();
+    }
+    loyalty.finish(&mut checker, SECTIONS[8].1);
+
     if checker.issues.is_empty() {
         return Ok(config);
     }
@@ -413,7 +493,9 @@ mod tests {
     #[test]
     fn empty_config_is_the_demo() {
         let config = parse("k.toml", "", Path::new("/")).expect("empty is fine");
-        assert_eq!(config, Config::default());
+        assert_eq!(config.loyalty, None, "a config file without [loyalty] has none");
+        assert!(!config.settings.loyalty);
+        assert_eq!(Config::default().loyalty, Some(demo_loyalty()), "the demo has the emulator");
     }
 
     #[test]

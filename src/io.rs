@@ -102,7 +102,8 @@ impl Executor {
                 Event::Printed { job: job.id, result }
             }
             Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| e.to_string())),
-            Effect::Quit => return None,
+            // Both are the runtime's: loyalty requests go to the loyalty worker.
+            Effect::Quit | Effect::Loyalty { .. } => return None,
         })
     }
 }

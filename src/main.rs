@@ -260,7 +260,7 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     let dir = data_dir(common, &config);
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
     let warning = assembled.warning.map(|w| w.0);
-    tui::terminal::run(assembled.state, assembled.executor, &keymap, warning)?;
+    tui::terminal::run(assembled.state, assembled.executor, assembled.loyalty, &keymap, warning)?;
     Ok(ExitCode::SUCCESS)
 }
 

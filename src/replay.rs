@@ -24,6 +24,10 @@
 //! | `expect drawer 1500.00` | cash in the drawer |
 //! | `expect dialog payment` | the open dialog (`none` when none) |
 //! | `expect unprinted 0` | documents still waiting for the printer |
+//! | `expect link up` | the loyalty link lamp: `up`, `down` or `unknown` |
+//! | `expect outbox 1` | loyalty confirmations waiting to be sent |
+//! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `malformed`, `bad_distribution` |
+//! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
 //! | `screen` | print the screen at this point (for writing scripts) |
 //!
 //! After every step the runner waits until no effect is in flight: no sleeps.
@@ -42,6 +46,8 @@ use crate::core::command::Command;
 use crate::core::event::Event;
 use crate::core::money::Money;
 use crate::core::state::{AppState, Dialog};
+use crate::emulators::frontol::Failure;
+use crate::loyalty::worker::LoyaltyConfig;
 use crate::runtime::Runtime;
 use crate::text;
 use crate::tui::keymap::{Chord, Keymap};
@@ -61,6 +67,10 @@ enum Step {
     Restart,
     Expect(Expectation),
     Screen,
+    /// Make the demo's loyalty emulator misbehave for the next N requests.
+    Fail(Failure, u32),
+    /// Change the key the demo's loyalty emulator checks.
+    ServerKey(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +85,10 @@ enum Expectation {
     Drawer(Money),
     Dialog(String),
     Unprinted(usize),
+    /// The loyalty link lamp: up, down, or unknown.
+    Link(String),
+    /// Confirmations waiting in the outbox.
+    Outbox(usize),
 }
 
 /// A parsed script: steps with their line numbers.
@@ -104,6 +118,20 @@ fn quoted(text: &str) -> Option<String> {
     text.strip_prefix('"')?.strip_suffix('"').map(str::to_string)
 }
 
+/// `emulator fail timeout 2`, `emulator key wrong-key`.
+fn parse_emulator(text: &str) -> Option<Step> {
+    let mut words = text.split_whitespace();
+    match words.next()? {
+        "fail" => {
+            let failure: Failure = serde_json::from_value(serde_json::Value::String(words.next()?.to_string())).ok()?;
+            let times = words.next().map_or(Some(1), |n| n.parse().ok())?;
+            Some(Step::Fail(failure, times))
+        }
+        "key" => Some(Step::ServerKey(words.next()?.to_string())),
+        _ => None,
+    }
+}
+
 fn parse_expectation(text: &str) -> Option<Expectation> {
     let (what, value) = text.trim().split_once(' ')?;
     Some(match what {
@@ -117,6 +145,8 @@ fn parse_expectation(text: &str) -> Option<Expectation> {
         "shift" => Expectation::Shift(value.trim().parse().ok()?),
         "unprinted" => Expectation::Unprinted(value.trim().parse().ok()?),
         "dialog" => Expectation::Dialog(value.trim().to_string()),
+        "link" => Expectation::Link(value.trim().to_string()),
+        "outbox" => Expectation::Outbox(value.trim().parse().ok()?),
         _ => return None,
     })
 }
@@ -167,6 +197,7 @@ impl Script {
                 "restart" => Step::Restart,
                 "screen" => Step::Screen,
                 "expect" => Step::Expect(parse_expectation(rest).ok_or_else(|| bad("unknown expectation"))?),
+                "emulator" => parse_emulator(rest).ok_or_else(|| bad("expected: emulator fail MODE [N], or emulator key KEY"))?,
                 _ => return Err(bad("unknown step")),
             };
             steps.push((line, step));
@@ -196,7 +227,15 @@ impl Live {
     fn start(setup: &ReplaySetup, now: NaiveDateTime) -> anyhow::Result<Live> {
         let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
         let (tx, results) = mpsc::channel();
-        let mut runtime = Runtime::start(assembled.state, assembled.executor, move |event| {
+        // Replays wait for answers: keep the demo's loyalty timeout short.
+        let loyalty = assembled.loyalty.map(|config| match config {
+            LoyaltyConfig::DemoFrontol { .. } => LoyaltyConfig::DemoFrontol {
+                timeout: std::time::Duration::from_millis(400),
+                answer_delay: std::time::Duration::from_millis(1200),
+            },
+            other => other,
+        });
+        let mut runtime = Runtime::start(assembled.state, assembled.executor, loyalty, move |event| {
             let _ = tx.send(event);
         })?;
         if let Some(warning) = assembled.warning {
@@ -262,6 +301,14 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                 live = Live::start(setup, now)?;
             }
             Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
+            Step::Fail(failure, times) => match live.runtime.emulator() {
+                Some(emulator) => emulator.fail(*failure, *times),
+                None => return Err(at("no loyalty emulator in this setup".into())),
+            },
+            Step::ServerKey(key) => match live.runtime.emulator() {
+                Some(emulator) => emulator.set_key(Some(key.clone())),
+                None => return Err(at("no loyalty emulator in this setup".into())),
+            },
             Step::Expect(expectation) => {
                 let screen = render(&mut terminal, &live.runtime.state, setup)?;
                 if let Err(why) = check(expectation, &live.runtime.state, &screen) {
@@ -307,6 +354,13 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
         Some(Dialog::Preview { .. }) => "preview",
         Some(Dialog::Menu { .. }) => "menu",
         Some(Dialog::Help { .. }) => "help",
+        Some(Dialog::Client { .. }) => "client",
+        Some(Dialog::ValidationCode { .. }) => "validation_code",
+        Some(Dialog::Message { .. }) => "message",
+        Some(Dialog::Bonus { .. }) => "bonus",
+        Some(Dialog::LinkLost { .. }) => "link_lost",
+        Some(Dialog::Contact { .. }) => "contact",
+        Some(Dialog::Balance { .. }) => "balance",
     }
 }
 
@@ -352,6 +406,15 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str) -> Result<()
         }
         Expectation::Dialog(name) => equal("dialog", name.clone(), dialog_name(state.dialog.as_ref()).to_string()),
         Expectation::Unprinted(n) => equal("unprinted", n.to_string(), state.durable.unprinted.len().to_string()),
+        Expectation::Link(expected) => {
+            let link = match state.link {
+                None => "unknown",
+                Some(true) => "up",
+                Some(false) => "down",
+            };
+            equal("link", expected.clone(), link.to_string())
+        }
+        Expectation::Outbox(n) => equal("outbox", n.to_string(), state.durable.outbox.len().to_string()),
     }
 }
 

@@ -7,10 +7,13 @@ use crate::core::event::Event;
 use crate::core::state::AppState;
 use crate::core::update::update;
 use crate::io::{Executor, Worker};
+use crate::loyalty::LoyaltyError;
+use crate::loyalty::worker::{LoyaltyConfig, LoyaltyWorker};
 
 pub struct Runtime {
     pub state: AppState,
     worker: Option<Worker>,
+    loyalty: Option<LoyaltyWorker>,
     in_flight: usize,
 }
 
@@ -26,6 +29,10 @@ fn failed(effect: Effect, reason: &str) -> Option<Event> {
             result: Err(reason),
         },
         Effect::FindReceipts(_) => Event::ReceiptsFound(Err(reason)),
+        Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
+            id,
+            result: Err(LoyaltyError::Link(reason)),
+        },
         Effect::Quit => return None,
     })
 }
@@ -33,11 +40,18 @@ fn failed(effect: Effect, reason: &str) -> Option<Event> {
 impl Runtime {
     /// Starts the worker; every event it produces is passed to `deliver`
     /// (a channel into the caller's loop), and must come back via [`Runtime::deliver`].
-    pub fn start(state: AppState, executor: Executor, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<Runtime> {
+    pub fn start(
+        state: AppState,
+        executor: Executor,
+        loyalty: Option<LoyaltyConfig>,
+        deliver: impl Fn(Event) + Send + Clone + 'static,
+    ) -> std::io::Result<Runtime> {
+        let loyalty = loyalty.map(|config| LoyaltyWorker::start(config, deliver.clone())).transpose()?;
         let worker = Worker::start(executor, deliver)?;
         let mut runtime = Runtime {
             state,
             worker: Some(worker),
+            loyalty,
             in_flight: 0,
         };
         runtime.dispatch(Event::Started);
@@ -49,9 +63,13 @@ impl Runtime {
             if effect == Effect::Quit {
                 continue;
             }
-            let sent = match &self.worker {
-                Some(worker) => worker.send(effect),
-                None => Err(effect),
+            let sent = match (effect, &self.worker, &self.loyalty) {
+                (Effect::Loyalty { id, request, at }, _, Some(loyalty)) => {
+                    loyalty.send(id, request, at).map_err(|request| Effect::Loyalty { id, request, at })
+                }
+                (effect @ Effect::Loyalty { .. }, _, None) => Err(effect),
+                (effect, Some(worker), _) => worker.send(effect),
+                (effect, None, _) => Err(effect),
             };
             match sent {
                 Ok(()) => self.in_flight += 1,
@@ -75,9 +93,17 @@ impl Runtime {
     }
 
     /// Waits for queued effects to finish and closes the store.
+    /// The demo's in-process loyalty emulator, when there is one.
+    pub fn emulator(&self) -> Option<&crate::emulators::frontol::Emulator> {
+        self.loyalty.as_ref().and_then(|l| l.emulator.as_ref())
+    }
+
     pub fn shutdown(mut self) -> AppState {
         if let Some(worker) = self.worker.take() {
             worker.shutdown();
+        }
+        if let Some(loyalty) = self.loyalty.take() {
+            loyalty.shutdown();
         }
         self.state
     }

@@ -38,6 +38,10 @@ pub fn command_label(command: Command) -> &'static str {
         Menu => "Меню",
         Help => "Справка",
         Quit => "Выход",
+        Client => "Клиент",
+        BonusPayment => "Бонусы",
+        CancelBonusPayment => "Отмена бонусов",
+        Balance => "Баланс",
     }
 }
 
@@ -102,6 +106,23 @@ pub fn notice(notice: &Notice) -> String {
         NothingToPrint => "Нечего печатать".into(),
         Resumed => "Восстановлен открытый чек".into(),
         ResumedClosing => "Восстановлено закрытие оплаченного чека".into(),
+        NoLoyalty => "Система лояльности не настроена".into(),
+        BadClientId(s) => format!("«{s}» — не номер карты и не телефон"),
+        ClientSet(masked) => format!("Клиент {masked}"),
+        ClientRemoved => "Клиент удалён из чека".into(),
+        RemoveBonusFirst => "Сначала отмените оплату бонусами".into(),
+        BonusPaidLocksReceipt => "Чек оплачен бонусами: чтобы изменить его, отмените оплату бонусами".into(),
+        LoyaltyRefused(text) => format!("Лояльность: {text}. Удалите клиента из чека, чтобы продолжить"),
+        OfflineAccrualOnly => "Нет связи: оплата бонусами недоступна, возможно только начисление".into(),
+        WrongValidationCode => "Неверный код подтверждения".into(),
+        BonusNotAvailable => "Оплата бонусами для этого чека недоступна".into(),
+        BonusTooMuch { limit } => format!("Бонусами можно оплатить не больше {limit}"),
+        BonusPaid(sum) => format!("Оплачено бонусами {sum}"),
+        BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
+        NoBonusPaid => "Оплаты бонусами в чеке нет".into(),
+        ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
+        QueuedSent => "Отложенное начисление бонусов отправлено".into(),
+        QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
         NotHere(command) => format!("«{}» здесь недоступно", command_label(*command)),
     }
 }
@@ -111,6 +132,7 @@ pub fn question(question: Question) -> &'static str {
         Question::CancelReceipt => "Отменить весь чек?",
         Question::CloseShift => "Закрыть смену и напечатать Z-отчёт?",
         Question::Quit => "Выйти из программы? Открытый чек сохранится.",
+        Question::RemoveClient => "Удалить клиента из чека? Скидки лояльности будут сняты.",
     }
 }
 
@@ -237,4 +259,66 @@ pub fn cash_direction_title(direction: CashDirection) -> &'static str {
         CashDirection::In => CASH_IN_TITLE,
         CashDirection::Out => CASH_OUT_TITLE,
     }
+}
+
+// Loyalty
+pub const LOYALTY_REMOVE_CLIENT: &str = "Дальнейшая работа с системой лояльности невозможна: удалите клиента из чека.";
+pub const BONUS_NOT_CANCELLED: &str = "Оплата бонусами НЕ отменена.";
+pub const CONFIRM_REFUSED: &str = "Система лояльности не приняла чек. Начисление нужно выполнить на стороне лояльности вручную.";
+pub const CLIENT_TITLE: &str = "Клиент программы лояльности";
+pub const CLIENT_PROMPT: &str = "Карта или телефон (можно отсканировать карту или QR)";
+pub const BALANCE_TITLE: &str = "Баланс клиента";
+pub const VALIDATION_TITLE: &str = "Код подтверждения";
+pub const VALIDATION_PROMPT: &str = "Спросите у покупателя код из SMS";
+pub const CODE: &str = "Код";
+pub const MESSAGE_TITLE: &str = "Система лояльности";
+pub const MESSAGE_HINT: &str = "Ввод — продолжить";
+pub const BONUS_TITLE: &str = "Оплата бонусами";
+pub const BONUS_AVAILABLE: &str = "Доступно к оплате";
+pub const BONUS_BALANCE: &str = "Баланс";
+pub const BONUS_HINT: &str = "Tab — всё доступное, Ввод — оплатить, Esc — без бонусов";
+pub const LINK_LOST_TITLE: &str = "Нет связи с системой лояльности";
+pub const LINK_LOST_TEXT: &str = "Сервер лояльности не отвечает.";
+pub const LINK_LOST_HINT: &str = "Ввод — повторить, Esc — продолжить без оплаты бонусами (только начисление)";
+pub const CONTACT_TITLE: &str = "Электронный чек";
+pub const CONTACT_NONE: &str = "Без электронного чека";
+pub const CONTACT_PROMPT: &str = "Другой телефон или e-mail";
+pub const WAIT_LOYALTY: &str = "Запрос в систему лояльности…";
+pub const LOYALTY_OFFLINE: &str = "только начисление";
+pub const LOYALTY_BLOCKED: &str = "лояльность отключена";
+pub const BONUS_PAID: &str = "Бонусами";
+pub const OUTBOX: &str = "неотправлено";
+pub const P_CONTACT: &str = "Эл. чек";
+pub const P_BONUS: &str = "БОНУСАМИ (нефиск.)";
+pub const P_CLIENT: &str = "Карта клиента";
+
+pub fn bad_distribution_message(amount: crate::core::money::Money) -> String {
+    format!(
+        "Оплата бонусами {amount} НЕ применена: распределение нарушает минимальные цены. \
+         Отмените списание на стороне лояльности вручную. Оплата бонусами этого чека заблокирована."
+    )
+}
+
+pub fn bad_distribution_slip(amount: crate::core::money::Money) -> Vec<String> {
+    vec![
+        "ВНИМАНИЕ!".into(),
+        format!("Списание {amount} бонусов не применено к чеку"),
+        "Отмените списание в системе лояльности вручную".into(),
+    ]
+}
+
+pub fn offline_accrual_slip() -> Vec<String> {
+    vec![
+        "Нет связи с системой лояльности".into(),
+        "Бонусы будут начислены позже".into(),
+        "(оффлайн-начисление)".into(),
+    ]
+}
+
+pub fn refused_confirm_slip(error: &str) -> Vec<String> {
+    vec![
+        "Ошибка начисления бонусов".into(),
+        error.to_string(),
+        "Начисление будет выполнено вручную".into(),
+    ]
 }

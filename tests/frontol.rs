@@ -326,5 +326,6 @@ async fn a_bad_distribution_is_returned_when_asked() {
         amount: Money(300_00),
     };
     let reply = frontol.call(&pay, now()).await.expect("answers");
-    assert_eq!(reply.distribution, Some(vec![(1, Money(300_00))]));
+    // Line 1 (floor 2000.00) is paid in full: far below its minimum price.
+    assert_eq!(reply.distribution, Some(vec![(1, Money(5000_00))]));
 }

@@ -88,6 +88,14 @@ commands! {
     Help = "help",
     /// Leave the program (asks for confirmation; the open receipt is kept).
     Quit = "quit",
+    /// Enter the loyalty client (card, phone or QR), or remove the one entered.
+    Client = "client",
+    /// Pay part of the receipt with the client's bonuses.
+    BonusPayment = "bonus_payment",
+    /// Cancel the bonus payment of the open receipt.
+    CancelBonusPayment = "cancel_bonus_payment",
+    /// Ask the loyalty system for a client's balance.
+    Balance = "balance",
 }
 
 #[cfg(test)]

@@ -19,6 +19,12 @@ pub enum Effect {
     Print(Box<PrintJob>),
     /// Look up sale receipts for a return. Answers `Event::ReceiptsFound`.
     FindReceipts(ReceiptQuery),
+    /// Send a request to the loyalty server. Answers `Event::LoyaltyReplied`.
+    Loyalty {
+        id: u64,
+        request: Box<crate::loyalty::Request>,
+        at: chrono::NaiveDateTime,
+    },
     /// Leave the program.
     Quit,
 }

@@ -32,4 +32,9 @@ pub enum Event {
     Printed { job: u64, result: Result<(), String> },
     /// The journal's answer to a receipt search for a return.
     ReceiptsFound(Result<Vec<ReturnSource>, String>),
+    /// The loyalty server answered request `id` (or could not be reached).
+    LoyaltyReplied {
+        id: u64,
+        result: Result<crate::loyalty::Reply, crate::loyalty::LoyaltyError>,
+    },
 }

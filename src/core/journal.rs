@@ -78,6 +78,9 @@ pub struct ClosedReceipt {
     pub cashier: String,
     pub closed_at: NaiveDateTime,
     pub receipt: Receipt,
+    /// The customer's phone or e-mail for the electronic receipt (fiscal tag 1008).
+    #[serde(default)]
+    pub contact: Option<String>,
 }
 
 impl ClosedReceipt {

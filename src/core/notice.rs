@@ -60,6 +60,24 @@ pub enum Notice {
     Resumed,
     ResumedClosing,
     NotHere(Command),
+    // Loyalty
+    NoLoyalty,
+    BadClientId(String),
+    ClientSet(String),
+    ClientRemoved,
+    RemoveBonusFirst,
+    BonusPaidLocksReceipt,
+    LoyaltyRefused(String),
+    OfflineAccrualOnly,
+    WrongValidationCode,
+    BonusNotAvailable,
+    BonusTooMuch { limit: Money },
+    BonusPaid(Money),
+    BonusCancelled(Money),
+    NoBonusPaid,
+    ConfirmQueued,
+    QueuedSent,
+    QueuedRefused(String),
 }
 
 impl Notice {
@@ -73,7 +91,13 @@ impl Notice {
             | ReceiptCancelled
             | Removed(_)
             | Resumed
-            | ResumedClosing => Level::Info,
+            | ResumedClosing
+            | ClientSet(_)
+            | ClientRemoved
+            | BonusPaid(_)
+            | BonusCancelled(_)
+            | QueuedSent => Level::Info,
+            OfflineAccrualOnly | ConfirmQueued | NoBonusPaid | BonusNotAvailable => Level::Warning,
             DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
             _ => Level::Error,
         }

@@ -22,8 +22,10 @@ pub enum DiscountSource {
     Position,
     /// Typed by the cashier for the whole receipt, shared over positions.
     Receipt,
-    /// Granted by the loyalty system.
+    /// Granted by the loyalty system's precheck.
     Loyalty,
+    /// Paid by bonus: a non-fiscal payment that works as a discount.
+    Bonus,
     /// A returned position keeps the discount it was sold with.
     Original,
 }
@@ -137,6 +139,9 @@ pub struct Receipt {
     pub positions: Vec<Position>,
     pub receipt_rule: Option<DiscountRule>,
     pub payments: Vec<Payment>,
+    /// The loyalty client and what the loyalty system said, when there is one.
+    #[serde(default)]
+    pub loyalty: Option<super::loyalty::ReceiptLoyalty>,
 }
 
 impl Receipt {
@@ -147,6 +152,7 @@ impl Receipt {
             positions: Vec::new(),
             receipt_rule: None,
             payments: Vec::new(),
+            loyalty: None,
         }
     }
 

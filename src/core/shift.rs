@@ -175,6 +175,7 @@ mod tests {
             cashier: "Иванова".into(),
             closed_at: at(10),
             receipt,
+            contact: None,
         }
     }
 

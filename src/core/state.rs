@@ -28,6 +28,8 @@ pub struct Settings {
     /// Scanning the item of the last position again adds to its quantity.
     pub merge_same_items: bool,
     pub printer_width: usize,
+    /// A loyalty provider is configured (the demo has one).
+    pub loyalty: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,7 @@ impl Default for Settings {
             limits: Limits::default(),
             merge_same_items: true,
             printer_width: 42,
+            loyalty: false,
         }
     }
 }
@@ -85,6 +88,13 @@ pub struct Durable {
     pub last_receipt: Option<ClosedReceipt>,
     pub unprinted: Vec<PrintJob>,
     pub next_print_job: u64,
+    /// Loyalty requests to send after closing (the confirmations), kept
+    /// until the server has them. Written in the close transaction, so a
+    /// crash between closing and sending loses nothing.
+    #[serde(default)]
+    pub outbox: Vec<super::loyalty::Outgoing>,
+    #[serde(default)]
+    pub next_outgoing: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +108,7 @@ pub enum Question {
     CancelReceipt,
     CloseShift,
     Quit,
+    RemoveClient,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +185,55 @@ pub enum Dialog {
     Help {
         scroll: usize,
     },
+    /// Entering the loyalty client: card, phone, or a scanned card or QR.
+    Client {
+        input: String,
+    },
+    /// The precheck asked for a code; its answer waits until the code is right.
+    ValidationCode {
+        reply: Box<crate::loyalty::Reply>,
+        input: String,
+    },
+    /// Text from the loyalty system (or about it), then `then`.
+    Message {
+        blocks: Vec<crate::loyalty::TextBlock>,
+        then: Option<Box<Dialog>>,
+    },
+    /// How much to pay by bonus.
+    Bonus {
+        input: String,
+    },
+    /// No link to the loyalty server: retry, or go on without it.
+    LinkLost {
+        retry: LoyaltyPurpose,
+    },
+    /// The electronic receipt's contact, before closing.
+    Contact {
+        options: Vec<String>,
+        selected: usize,
+        input: String,
+    },
+    /// A balance enquiry outside a receipt.
+    Balance {
+        input: String,
+    },
+}
+
+/// What a loyalty request is for, to know what to do with its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoyaltyPurpose {
+    Calculate,
+    PayByBonus {
+        amount: Money,
+    },
+    CancelBonus {
+        amount: Money,
+    },
+    ClientInfo,
+    /// An outbox entry (a confirmation after closing).
+    Confirm {
+        outgoing: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +249,8 @@ pub enum Busy {
     ClosingReceipt(Box<Durable>),
     ClosingShift(Box<Durable>),
     FindingReceipts,
+    /// Waiting for the loyalty server (bounded by the provider's timeout).
+    Loyalty,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +275,13 @@ pub struct AppState {
     /// The last save failed: shown until a save succeeds.
     pub save_error: Option<String>,
     pub quit: bool,
+    /// The loyalty link lamp: `None` before any answer, then whether the last request got through.
+    pub link: Option<bool>,
+    /// Loyalty requests in flight and what each is for.
+    pub loyalty_requests: Vec<(u64, LoyaltyPurpose)>,
+    pub next_request: u64,
+    /// When the outbox may be tried again after a link failure.
+    pub next_drain: Option<NaiveDateTime>,
 }
 
 impl AppState {
@@ -234,6 +303,10 @@ impl AppState {
             deferred: VecDeque::new(),
             save_error: None,
             quit: false,
+            link: None,
+            loyalty_requests: Vec::new(),
+            next_request: 0,
+            next_drain: None,
         }
     }
 

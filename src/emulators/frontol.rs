@@ -204,6 +204,11 @@ impl Emulator {
         inner.failures.extend(std::iter::repeat_n(failure, times as usize));
     }
 
+    /// Changes the access key the server checks (tests of a wrong key).
+    pub fn set_key(&self, key: Option<String>) {
+        self.lock().key = key;
+    }
+
     /// How long a `timeout` failure waits before answering.
     pub fn set_delay(&self, delay: Duration) {
         self.lock().delay = delay;
@@ -509,10 +514,18 @@ impl Inner {
             .map(|p| Money((p.total_amount.0.0 - p.minimum_price.0.times(p.quantity.0).unwrap_or(Money::ZERO).0).max(0)))
             .collect();
         let mut shares = distribute(amount, &weights, &caps);
-        if bad_distribution && let Some(first) = shares.first_mut() {
-            // Everything on the first position, whatever its minimum price says.
-            *first = amount;
-            shares.iter_mut().skip(1).for_each(|s| *s = Money::ZERO);
+        if bad_distribution {
+            // The position with the highest floor is paid in full, below its minimum price.
+            let floors: Vec<Money> = r
+                .positions
+                .iter()
+                .map(|p| p.minimum_price.0.times(p.quantity.0).unwrap_or(Money::ZERO))
+                .collect();
+            let worst = (0..floors.len()).max_by_key(|&i| floors[i]).unwrap_or(0);
+            shares.iter_mut().for_each(|s| *s = Money::ZERO);
+            if let Some(position) = r.positions.get(worst) {
+                shares[worst] = position.total_amount.0;
+            }
         }
         self.clients[client].balance.0 -= amount.0;
         let document = self.documents.entry(r.uid.clone()).or_default();

@@ -25,6 +25,7 @@
 
 pub mod frontol;
 pub mod slip;
+pub mod worker;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};

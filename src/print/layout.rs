@@ -63,11 +63,20 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
             doc.pair(label, paid.to_string());
         }
     }
+    if let Some(loyalty) = r.loyalty.as_ref().filter(|l| !l.bonus_paid.is_zero()) {
+        doc.pair(text::P_BONUS, loyalty.bonus_paid.to_string());
+    }
     let change = r.change();
     if !change.is_zero() {
         let tendered = Money(r.paid_by(PaymentKind::Cash).0 + change.0);
         doc.pair(text::P_TENDERED, tendered.to_string());
         doc.bold_pair(text::P_CHANGE, change.to_string());
+    }
+    if let Some(loyalty) = &r.loyalty {
+        doc.pair(text::P_CLIENT, loyalty.client.masked());
+    }
+    if let Some(contact) = &closed.contact {
+        doc.pair(text::P_CONTACT, contact.clone());
     }
     doc.separator();
     if let Some(code) = closed.id.barcode() {

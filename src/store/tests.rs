@@ -40,6 +40,7 @@ fn receipt(kind: ReceiptKind, number: u32, quantity: i64) -> ClosedReceipt {
         cashier: "Иванова".into(),
         closed_at: at(),
         receipt: r,
+        contact: None,
     }
 }
 

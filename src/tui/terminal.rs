@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use crate::core::event::Event;
 use crate::core::state::AppState;
 use crate::io::Executor;
+use crate::loyalty::worker::LoyaltyConfig;
 use crate::runtime::Runtime;
 use crate::tui::keymap::{Chord, Key, Keymap};
 
@@ -67,10 +68,16 @@ pub fn local_now() -> NaiveDateTime {
 
 /// Runs the workstation in the terminal until the cashier quits.
 /// `warning` is what the store reported while loading, shown to the cashier.
-pub fn run(state: AppState, executor: Executor, keymap: &Keymap, warning: Option<String>) -> anyhow::Result<()> {
+pub fn run(
+    state: AppState,
+    executor: Executor,
+    loyalty: Option<LoyaltyConfig>,
+    keymap: &Keymap,
+    warning: Option<String>,
+) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let mut terminal = ratatui::init();
-    let result = tokio.block_on(event_loop(&mut terminal, state, executor, keymap, warning));
+    let result = tokio.block_on(event_loop(&mut terminal, state, executor, loyalty, keymap, warning));
     ratatui::restore();
     result
 }
@@ -79,11 +86,12 @@ async fn event_loop(
     terminal: &mut DefaultTerminal,
     state: AppState,
     executor: Executor,
+    loyalty: Option<LoyaltyConfig>,
     keymap: &Keymap,
     warning: Option<String>,
 ) -> anyhow::Result<()> {
     let (results_tx, mut results) = mpsc::unbounded_channel();
-    let mut runtime = Runtime::start(state, executor, move |event| {
+    let mut runtime = Runtime::start(state, executor, loyalty, move |event| {
         let _ = results_tx.send(event);
     })?;
     if let Some(warning) = warning {

@@ -8,7 +8,7 @@ use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::DiscountRule;
 use super::super::state::{AppState, Dialog, DiscountTarget, Found, QuantityTarget, Question};
-use super::{PAGE, edit, navigate, payment, returns, sale, shift};
+use super::{PAGE, edit, loyalty, navigate, payment, returns, sale, shift};
 
 /// Search shows at most this many matches; typing more narrows them.
 const SEARCH_LIMIT: usize = 200;
@@ -82,6 +82,16 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
             other => sale::handle(state, other, effects),
         },
         Dialog::Menu { selected } => menu(state, selected, event, effects),
+        Dialog::Client { input } => loyalty::client_dialog(state, input, event),
+        Dialog::Balance { input } => loyalty::balance_dialog(state, input, event, effects),
+        Dialog::ValidationCode { reply, input } => loyalty::validation_dialog(state, reply, input, event, effects),
+        Dialog::Bonus { input } => loyalty::bonus_dialog(state, input, event, effects),
+        Dialog::LinkLost { retry } => loyalty::link_lost_dialog(state, retry, event, effects),
+        Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event, effects),
+        Dialog::Message { blocks, then } => match event {
+            Event::Command(Command::Confirm | Command::Cancel) => state.dialog = then.map(|d| *d),
+            _ => state.dialog = Some(Dialog::Message { blocks, then }),
+        },
         Dialog::Help { scroll } => match event {
             Event::Command(
                 command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End),
@@ -189,6 +199,7 @@ fn discount(state: &mut AppState, target: DiscountTarget, mut input: String, eve
         }
         Event::Command(Command::Confirm) => match parse_discount(&input) {
             Ok(rule) => {
+                loyalty::invalidate(state);
                 let Some(receipt) = state.durable.receipt.as_mut() else { return };
                 match target {
                     DiscountTarget::Position(i) => {
@@ -243,6 +254,7 @@ fn answer_yes(state: &mut AppState, question: Question, effects: &mut Vec<Effect
             state.notice = Some(Notice::ReceiptCancelled);
         }
         Question::CloseShift => shift::begin_close(state, effects),
+        Question::RemoveClient => loyalty::remove_client(state),
         Question::Quit => {
             state.quit = true;
             effects.push(Effect::Quit);

@@ -7,6 +7,7 @@
 
 mod dialogs;
 pub use dialogs::MENU;
+mod loyalty;
 mod payment;
 mod printing;
 mod returns;
@@ -37,7 +38,10 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
 
 fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
     match event {
-        Event::Tick(now) => state.now = now,
+        Event::Tick(now) => {
+            state.now = now;
+            loyalty::drain(state, effects);
+        }
         Event::Started => resume(state, effects),
         Event::StoreWarning(warning) => state.notice = Some(Notice::StoreWarning(warning)),
         Event::Saved(Ok(())) => state.save_error = None,
@@ -51,6 +55,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::ShiftClosed(result) => shift::on_closed(state, result, effects),
         Event::Printed { job, result } => printing::on_printed(state, job, result),
         Event::ReceiptsFound(result) => returns::on_found(state, result),
+        Event::LoyaltyReplied { id, result } => loyalty::on_replied(state, id, result, effects),
         input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_)) => {
             if state.busy.is_some() {
                 // Nothing typed or scanned is lost while the disk works.
@@ -71,6 +76,7 @@ fn resume(state: &mut AppState, effects: &mut Vec<Effect>) {
     for job in state.durable.unprinted.clone() {
         effects.push(Effect::Print(Box::new(job)));
     }
+    loyalty::drain(state, effects);
     if let Some(receipt) = state.receipt() {
         let (paid, in_payment) = (
             receipt.is_fully_paid() && !receipt.is_return(),
@@ -81,7 +87,7 @@ fn resume(state: &mut AppState, effects: &mut Vec<Effect>) {
         }
         if paid {
             state.notice = Some(Notice::ResumedClosing);
-            payment::begin_close(state, effects);
+            payment::begin_close(state, None, effects);
             return;
         }
         state.notice = Some(Notice::Resumed);

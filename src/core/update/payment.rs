@@ -55,7 +55,7 @@ fn pay(state: &mut AppState, kind: PaymentKind, typed: &str, effects: &mut Vec<E
     let remaining = receipt.remaining();
     if remaining.is_zero() {
         // Fully paid already (e.g. an earlier close failed): close again.
-        begin_close(state, effects);
+        ready_to_close(state, effects);
         return;
     }
     let amount = if typed.trim().is_empty() {
@@ -81,7 +81,7 @@ fn pay(state: &mut AppState, kind: PaymentKind, typed: &str, effects: &mut Vec<E
     if let Some(receipt) = state.durable.receipt.as_mut() {
         receipt.payments.push(payment);
         if receipt.is_fully_paid() {
-            begin_close(state, effects);
+            ready_to_close(state, effects);
         }
     }
 }
@@ -111,12 +111,80 @@ fn refund(state: &mut AppState, effects: &mut Vec<Effect>) {
             }
         }
     }
-    begin_close(state, effects);
+    ready_to_close(state, effects);
+}
+
+/// Paid in full: offer the electronic receipt's contacts when there are
+/// any (remembered from the client and the precheck), then close.
+fn ready_to_close(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let options = state
+        .receipt()
+        .and_then(|r| r.loyalty.as_ref())
+        .map(|l| l.contacts.clone())
+        .unwrap_or_default();
+    if options.is_empty() {
+        begin_close(state, None, effects);
+    } else {
+        state.dialog = Some(Dialog::Contact {
+            options,
+            selected: 0,
+            input: String::new(),
+        });
+    }
+}
+
+/// The contact window: a remembered contact, another typed one, or none.
+pub(super) fn contact_dialog(
+    state: &mut AppState,
+    options: Vec<String>,
+    mut selected: usize,
+    mut input: String,
+    event: Event,
+    effects: &mut Vec<Effect>,
+) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Contact { options, selected, input });
+        return;
+    }
+    let chosen = match event {
+        Event::Command(Command::Confirm) if !input.trim().is_empty() => match contact(&input) {
+            Some(typed) => Some(typed),
+            None => {
+                state.notice = Some(Notice::BadClientId(input.trim().to_string()));
+                state.dialog = Some(Dialog::Contact { options, selected, input });
+                return;
+            }
+        },
+        Event::Command(Command::Confirm) => options.get(selected).cloned(),
+        Event::Command(Command::Cancel) => None,
+        Event::Command(command) => {
+            // The last row is "no electronic receipt".
+            selected = super::navigate(selected, options.len() + 1, command, super::PAGE).unwrap_or(selected);
+            state.dialog = Some(Dialog::Contact { options, selected, input });
+            return;
+        }
+        _ => {
+            state.dialog = Some(Dialog::Contact { options, selected, input });
+            return;
+        }
+    };
+    state.dialog = Some(Dialog::Payment { input: String::new() });
+    begin_close(state, chosen, effects);
+}
+
+/// A typed contact: a phone (normalised) or an e-mail.
+fn contact(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    if let Some(crate::loyalty::ClientId::Phone(phone)) = crate::loyalty::ClientId::parse(typed) {
+        return Some(phone);
+    }
+    let (user, domain) = typed.split_once('@')?;
+    (!user.is_empty() && domain.contains('.') && !typed.contains(char::is_whitespace)).then(|| typed.to_string())
 }
 
 /// Asks the store to journal the paid receipt together with the state after it.
 /// The screen waits; the receipt leaves the screen only once that is on disk.
-pub(super) fn begin_close(state: &mut AppState, effects: &mut Vec<Effect>) {
+pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects: &mut Vec<Effect>) {
     let (Some(shift), Some(receipt)) = (state.durable.shift.clone(), state.durable.receipt.clone()) else {
         return;
     };
@@ -127,6 +195,7 @@ pub(super) fn begin_close(state: &mut AppState, effects: &mut Vec<Effect>) {
         cashier: shift.cashier.clone(),
         closed_at: state.now,
         receipt,
+        contact,
     };
     let mut next = state.durable.clone();
     next.receipt = None;
@@ -135,6 +204,11 @@ pub(super) fn begin_close(state: &mut AppState, effects: &mut Vec<Effect>) {
     }
     let document = layout::receipt(&closed, &state.settings, false);
     printing::queue_job(&mut next, document);
+    // The confirmation goes into the outbox in the same transaction as the journal entry.
+    if let Some(outgoing) = super::loyalty::outgoing_for(state, &closed, next.next_outgoing) {
+        next.next_outgoing += 1;
+        next.outbox.push(outgoing);
+    }
     next.last_receipt = Some(closed.clone());
     state.busy = Some(Busy::ClosingReceipt(Box::new(next.clone())));
     effects.push(Effect::CloseReceipt {
@@ -154,6 +228,7 @@ pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, Stri
             let change = closed.receipt.change();
             state.notice = Some(Notice::ReceiptClosed { id: closed.id, change });
             printing::adopt_closed(state, *next, PreviewTitle::Receipt { id: closed.id, change }, effects);
+            super::loyalty::drain(state, effects);
         }
         Err(e) => {
             state.notice = Some(Notice::CloseFailed(e));

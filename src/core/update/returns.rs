@@ -7,6 +7,7 @@ use super::super::command::Command;
 use super::super::effect::{Effect, ReceiptQuery};
 use super::super::event::Event;
 use super::super::journal::{ReceiptId, ReturnSource};
+use super::super::loyalty as rl;
 use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::{Discount, DiscountSource, Receipt, ReceiptKind};
@@ -229,6 +230,14 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
     if receipt.positions.is_empty() {
         state.notice = Some(Notice::NothingChosen);
         return false;
+    }
+    // A return by reference goes to the loyalty system only if its sale had loyalty.
+    if state.settings.loyalty
+        && let Some(sale) = source.sale.receipt.loyalty.as_ref()
+    {
+        let (shift, number) = state.current_receipt_id().map_or((0, 0), |id| (id.shift, id.number));
+        let uid = rl::receipt_uid(&state.settings.store_id, &state.settings.register_id, shift, number, state.now);
+        receipt.loyalty = rl::for_return(sale, uid);
     }
     state.durable.receipt = Some(receipt);
     state.selected = 0;

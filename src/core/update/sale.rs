@@ -11,7 +11,7 @@ use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::{Position, Receipt, ReceiptKind};
 use super::super::state::{AppState, CashDirection, Dialog, DiscountTarget, QuantityTarget, Question};
-use super::{PAGE, edit, navigate, printing, shift};
+use super::{PAGE, edit, loyalty, navigate, printing, shift};
 
 pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
     let mut input = std::mem::take(&mut state.input);
@@ -53,6 +53,8 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::CancelReceipt => {
             if state.receipt().is_some_and(|r| !r.payments.is_empty()) {
                 state.notice = Some(Notice::PaymentsLockReceipt);
+            } else if bonus_paid(state) {
+                state.notice = Some(Notice::RemoveBonusFirst);
             } else if state.receipt().is_some() {
                 state.dialog = Some(Dialog::Confirm(Question::CancelReceipt));
             } else {
@@ -74,11 +76,14 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::Pay => {
             if positions == 0 {
                 state.notice = Some(Notice::ReceiptEmpty);
-            } else {
+            } else if !loyalty::subtotal(state, false, effects) {
                 state.dialog = Some(Dialog::Payment {
                     input: std::mem::take(&mut state.input),
                 });
             }
+        }
+        Command::Client | Command::BonusPayment | Command::CancelBonusPayment | Command::Balance => {
+            loyalty::command(state, command, effects)
         }
         Command::OpenShift => shift::open_dialog(state),
         Command::CloseShift => shift::ask_close(state),
@@ -101,6 +106,7 @@ pub(super) fn can_add(state: &AppState) -> Result<(), Notice> {
     match state.receipt() {
         Some(r) if r.is_return() => return Err(Notice::ReturnReceiptLocked),
         Some(r) if !r.payments.is_empty() => return Err(Notice::PaymentsLockReceipt),
+        Some(_) if bonus_paid(state) => return Err(Notice::BonusPaidLocksReceipt),
         Some(_) => {}
         // A new receipt may not start in a shift past 24 hours; an open one may finish.
         None if shift.is_expired(state.now) => return Err(Notice::ShiftExpired),
@@ -109,12 +115,21 @@ pub(super) fn can_add(state: &AppState) -> Result<(), Notice> {
     Ok(())
 }
 
+/// The open receipt has a bonus payment: it must be cancelled before changes.
+fn bonus_paid(state: &AppState) -> bool {
+    state
+        .receipt()
+        .and_then(|r| r.loyalty.as_ref())
+        .is_some_and(|l| !l.bonus_paid.is_zero())
+}
+
 /// Whether the open receipt's positions may be changed (storno, quantity, discount).
 fn can_change(state: &AppState) -> Result<(), Notice> {
     match state.receipt() {
         None => Err(Notice::ReceiptEmpty),
         Some(r) if r.positions.is_empty() => Err(Notice::ReceiptEmpty),
         Some(r) if !r.payments.is_empty() => Err(Notice::PaymentsLockReceipt),
+        Some(_) if bonus_paid(state) => Err(Notice::BonusPaidLocksReceipt),
         Some(_) => Ok(()),
     }
 }
@@ -243,6 +258,7 @@ pub(super) fn add_item(state: &mut AppState, item: &Item, quantity: Quantity, ba
         return;
     }
     let now = state.now;
+    loyalty::invalidate(state);
     let receipt = state.durable.receipt.get_or_insert_with(|| Receipt::new(ReceiptKind::Sale, now));
     receipt.positions.push(Position::from_item(item, quantity, barcode));
     let capped = receipt.recalculate();
@@ -263,6 +279,7 @@ pub(super) fn set_quantity(state: &mut AppState, index: usize, quantity: Quantit
         state.notice = Some(notice);
         return;
     }
+    loyalty::invalidate(state);
     if let Some(receipt) = state.durable.receipt.as_mut() {
         receipt.positions[index].quantity = quantity;
         if receipt.recalculate() {
@@ -317,6 +334,7 @@ fn storno(state: &mut AppState) {
         state.notice = Some(notice);
         return;
     }
+    loyalty::invalidate(state);
     let Some(receipt) = state.durable.receipt.as_mut() else { return };
     let index = state.selected.min(receipt.positions.len() - 1);
     let removed = receipt.positions.remove(index);

@@ -112,6 +112,10 @@ impl Harness {
                 .into_iter()
                 .collect())),
             Effect::FindReceipts(ReceiptQuery::Date(_)) => Event::ReceiptsFound(Ok(Vec::new())),
+            Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
+                id,
+                result: Err(crate::loyalty::LoyaltyError::Link("no server here".into())),
+            },
             Effect::Quit => return None,
         })
     }

@@ -90,6 +90,15 @@ impl Theme {
         }
     }
 
+    /// The loyalty link lamp: green or red; in monochrome the symbol says it.
+    pub fn lamp(self, up: bool) -> Style {
+        match (self.color, up) {
+            (true, true) => Style::new().fg(Color::LightGreen).add_modifier(Modifier::BOLD),
+            (true, false) => Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD),
+            (false, _) => Style::new().add_modifier(Modifier::BOLD),
+        }
+    }
+
     pub fn key(self) -> Style {
         if self.color {
             Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
@@ -114,7 +123,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Theme) 
     status::draw(frame, status_area, state, theme);
     receipt::draw(frame, body, state, theme);
     totals::draw(frame, totals_area, state, theme);
-    totals::draw_client(frame, client_area, theme);
+    totals::draw_client(frame, client_area, state, theme);
     draw_input(frame, input_area, state, theme);
     draw_info(frame, info_area, state, theme);
     hints::draw(frame, hints_area, state, keymap, theme);
@@ -142,6 +151,7 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
                 Busy::ClosingReceipt(_) => text::WAIT_CLOSING,
                 Busy::ClosingShift(_) => text::WAIT_SHIFT,
                 Busy::FindingReceipts => text::WAIT_JOURNAL,
+                Busy::Loyalty => text::WAIT_LOYALTY,
             };
             Line::styled(waiting, theme.level(Level::Warning))
         }

@@ -12,8 +12,15 @@ use crate::text;
 pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let settings = &state.settings;
     let clock = state.now.format("%d.%m.%Y %H:%M").to_string();
-    // The first two cells are the loyalty link lamp's slot.
-    let mut left = vec![Span::raw("  ")];
+    // The first two cells are the loyalty link lamp: green while requests
+    // get through, red after a link failure; a letter says it without colour.
+    let lamp = match (state.settings.loyalty, state.link) {
+        (false, _) => Span::raw("  "),
+        (true, None) => Span::raw("○ "),
+        (true, Some(true)) => Span::styled("● ", theme.lamp(true)),
+        (true, Some(false)) => Span::styled("✖ ", theme.lamp(false)),
+    };
+    let mut left = vec![lamp];
     let place = format!(
         "{} {} · {} {}",
         text::STORE,

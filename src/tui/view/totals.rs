@@ -6,6 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
+use crate::core::loyalty::Stage;
+use crate::core::notice::Level;
 use crate::core::state::AppState;
 use crate::text;
 
@@ -24,11 +26,36 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
     frame.render_widget(Paragraph::new(Line::from(spans)).alignment(Alignment::Right), area);
 }
 
-/// The slot where the loyalty client (card, name, balance) will show.
-pub(super) fn draw_client(frame: &mut Frame, area: Rect, theme: Theme) {
-    let line = Line::from(vec![
-        Span::styled(format!("{}: ", text::CLIENT), theme.dim()),
-        Span::styled(text::NO_CLIENT, theme.dim()),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
+/// The loyalty client: who, what the server allows, what bonuses paid.
+pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
+    let mut spans = vec![Span::styled(format!("{}: ", text::CLIENT), theme.dim())];
+    match state.receipt().and_then(|r| r.loyalty.as_ref()) {
+        None => spans.push(Span::styled(text::NO_CLIENT, theme.dim())),
+        Some(loyalty) => {
+            spans.push(Span::styled(
+                loyalty.name.clone().unwrap_or_else(|| loyalty.client.masked()),
+                theme.strong(),
+            ));
+            if let Some(balance) = loyalty.balance {
+                spans.push(Span::raw(format!("  {} {balance}", text::BONUS_BALANCE)));
+            }
+            match &loyalty.stage {
+                Stage::Calculated { available } => spans.push(Span::raw(format!("  {} {available}", text::BONUS_AVAILABLE))),
+                Stage::Offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_OFFLINE), theme.level(Level::Warning))),
+                Stage::Refused { .. } => spans.push(Span::styled(format!("  {}", text::LOYALTY_BLOCKED), theme.level(Level::Error))),
+                Stage::Pending | Stage::Return => {}
+            }
+            if !loyalty.bonus_paid.is_zero() {
+                spans.push(Span::styled(
+                    format!("  {} {}", text::BONUS_PAID, loyalty.bonus_paid),
+                    theme.strong(),
+                ));
+            }
+        }
+    }
+    let unsent = state.durable.outbox.len();
+    if unsent > 0 {
+        spans.push(Span::styled(format!("  [{unsent} {}]", text::OUTBOX), theme.level(Level::Warning)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -1,10 +1,15 @@
 //! Modal dialogs, drawn over the receipt area. One file per dialog.
 
+mod bonus;
 mod cash_move;
+mod client;
 mod confirm;
+mod contact;
 mod discount;
 mod help;
+mod link_lost;
 mod menu;
+mod message;
 mod open_shift;
 mod payment;
 mod preview;
@@ -12,6 +17,7 @@ mod quantity;
 mod return_find;
 mod return_pick;
 mod search;
+mod validation_code;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -39,5 +45,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::Preview { title, lines, scroll } => preview::draw(frame, area, title, lines, *scroll, theme),
         Dialog::Menu { selected } => menu::draw(frame, area, *selected, keymap, theme),
         Dialog::Help { scroll } => help::draw(frame, area, *scroll, keymap, theme),
+        Dialog::Client { input } => client::draw(frame, area, crate::text::CLIENT_TITLE, input, theme),
+        Dialog::Balance { input } => client::draw(frame, area, crate::text::BALANCE_TITLE, input, theme),
+        Dialog::ValidationCode { input, .. } => validation_code::draw(frame, area, input, theme),
+        Dialog::Message { blocks, .. } => message::draw(frame, area, blocks, theme),
+        Dialog::Bonus { input } => bonus::draw(frame, area, input, state, theme),
+        Dialog::LinkLost { .. } => link_lost::draw(frame, area, theme),
+        Dialog::Contact { options, selected, input } => contact::draw(frame, area, options, *selected, input, theme),
     }
 }

@@ -1,0 +1,345 @@
+//! A receipt's loyalty state, and the receipt as the loyalty system sees it.
+//! Pure data and arithmetic: the requests themselves are effects.
+
+use serde::{Deserialize, Serialize};
+
+use super::journal::ClosedReceipt;
+use super::money::Money;
+use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
+use crate::loyalty::{self, ClientId, Document, DocumentKind, Line, Payment, PaymentType};
+
+/// Where the receipt's loyalty stands, as the Frontol processes walk it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Nothing calculated for the receipt as it is now.
+    Pending,
+    /// The precheck is applied; `available` caps the bonus payment.
+    Calculated { available: Money },
+    /// No link and the cashier went on: accrual only, no bonus payment.
+    Offline,
+    /// The server refused: nothing more until the client is removed.
+    Refused { text: String },
+    /// A return against a sale with loyalty: nothing is asked before closing;
+    /// the confirmation refers to the sale.
+    Return,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptLoyalty {
+    pub client: ClientId,
+    /// The document's uid, kept from the first request to the confirmation.
+    pub uid: String,
+    /// For a return: the sale's uid.
+    pub reference_uid: Option<String>,
+    pub stage: Stage,
+    /// The bonus payment spread over positions (as `Bonus` discounts).
+    pub bonus_paid: Money,
+    /// A distribution broke the minimum prices: no bonus payment, for good.
+    pub bonus_blocked: bool,
+    /// Phones and e-mails remembered for the electronic receipt.
+    pub contacts: Vec<String>,
+    /// The client's name and balance when the server told them.
+    pub name: Option<String>,
+    pub balance: Option<Money>,
+}
+
+impl ReceiptLoyalty {
+    pub fn new(client: ClientId, uid: String) -> ReceiptLoyalty {
+        // A phone typed as the identifier is also a contact for the e-receipt.
+        let contacts = match &client {
+            ClientId::Phone(phone) => vec![phone.clone()],
+            ClientId::Card(_) => Vec::new(),
+        };
+        ReceiptLoyalty {
+            client,
+            uid,
+            reference_uid: None,
+            stage: Stage::Pending,
+            bonus_paid: Money::ZERO,
+            bonus_blocked: false,
+            contacts,
+            name: None,
+            balance: None,
+        }
+    }
+
+    pub fn remember_contact(&mut self, contact: &str) {
+        let contact = contact.trim();
+        if !contact.is_empty() && !self.contacts.iter().any(|c| c == contact) {
+            self.contacts.push(contact.to_string());
+        }
+    }
+
+    /// The precheck's contacts replace those that came from typing the phone.
+    pub fn replace_contacts(&mut self, phone: Option<&str>, email: Option<&str>) {
+        if phone.is_some() || email.is_some() {
+            self.contacts.clear();
+        }
+        for contact in [phone, email].into_iter().flatten() {
+            self.remember_contact(contact);
+        }
+    }
+}
+
+/// The loyalty of a return against `sale`, when the sale had it (and the
+/// server did not refuse it): same client and contacts, its own uid, and the
+/// sale's uid as the reference.
+pub fn for_return(sale: &ReceiptLoyalty, uid: String) -> Option<ReceiptLoyalty> {
+    if matches!(sale.stage, Stage::Refused { .. }) {
+        return None;
+    }
+    Some(ReceiptLoyalty {
+        client: sale.client.clone(),
+        uid,
+        reference_uid: Some(sale.uid.clone()),
+        stage: Stage::Return,
+        bonus_paid: Money::ZERO,
+        bonus_blocked: true,
+        contacts: sale.contacts.clone(),
+        name: sale.name.clone(),
+        balance: None,
+    })
+}
+
+/// A request saved to be sent (or sent again) after the receipt closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outgoing {
+    pub id: u64,
+    pub request: loyalty::Request,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// A uid for a receipt: a UUID (as servers expect) derived from the store,
+/// register, shift, number and opening time, so it is unique and replays
+/// are deterministic.
+pub fn receipt_uid(store: &str, register: &str, shift: u32, number: u32, opened_at: chrono::NaiveDateTime) -> String {
+    use md5::{Digest, Md5};
+    let digest = Md5::digest(format!("{store}/{register}/{shift}/{number}/{opened_at}").as_bytes());
+    let mut bytes: [u8; 16] = digest.into();
+    bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    uuid::Uuid::from_bytes(bytes).to_string()
+}
+
+/// What the position costs after everything but `skip` (for the request
+/// fields whose meaning leaves some discounts out).
+fn total_without(position: &Position, skip: &[DiscountSource]) -> Money {
+    let kept: i64 = position
+        .discounts
+        .iter()
+        .filter(|d| !skip.contains(&d.source))
+        .map(|d| d.amount.0)
+        .sum();
+    Money(position.sum().unwrap_or(Money::ZERO).0 - kept)
+}
+
+/// The receipt as the loyalty system sees it. `skip` leaves out discounts
+/// that this request must not count.
+pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number: u32, skip: &[DiscountSource]) -> Document {
+    let lines = receipt
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Line {
+            index: i as u32 + 1,
+            code: p.item_code.clone(),
+            name: p.name.clone(),
+            price: p.price,
+            min_price: p.min_price,
+            quantity: p.quantity,
+            total: total_without(p, skip),
+        })
+        .collect();
+    let kind = match (&receipt.kind, &loyalty.reference_uid) {
+        (ReceiptKind::Return { .. }, Some(reference)) => DocumentKind::Return {
+            reference_uid: reference.clone(),
+        },
+        _ => DocumentKind::Sale,
+    };
+    Document {
+        uid: loyalty.uid.clone(),
+        kind,
+        shift,
+        number,
+        at: receipt.opened_at,
+        lines,
+    }
+}
+
+/// The confirmation of a closed receipt: totals net of everything, and the
+/// payments (cash net of change; the bonus as a non-fiscal payment).
+pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loyalty::Request {
+    let receipt = &closed.receipt;
+    let document = document(receipt, loyalty, closed.id.shift, closed.id.number, &[]);
+    let mut payments = Vec::new();
+    if !loyalty.bonus_paid.is_zero() {
+        payments.push(Payment {
+            kind: PaymentType::Bonus,
+            amount: loyalty.bonus_paid,
+        });
+    }
+    for (kind, wire) in [(PaymentKind::Cash, PaymentType::Cash), (PaymentKind::Card, PaymentType::Card)] {
+        let amount = receipt.paid_by(kind);
+        if !amount.is_zero() {
+            payments.push(Payment { kind: wire, amount });
+        }
+    }
+    loyalty::Request::Confirm {
+        client: loyalty.client.clone(),
+        document,
+        payments,
+    }
+}
+
+/// How much discount the floor still allows on each position.
+pub fn rooms(receipt: &Receipt) -> Vec<Money> {
+    receipt
+        .positions
+        .iter()
+        .map(|p| Money((p.total().0 - p.floor().0).max(0)))
+        .collect()
+}
+
+/// The most the cashier may pay by bonus: what the floors allow, what is
+/// left to pay, and what the server said (when it said).
+pub fn bonus_limit(receipt: &Receipt, server: Option<Money>) -> Money {
+    let floors = Money(rooms(receipt).iter().map(|m| m.0).sum());
+    let limit = floors.min(receipt.remaining());
+    server.map_or(limit, |s| s.min(limit))
+}
+
+/// Applies precheck discounts by line index, each within its position's
+/// floor. True when some discount was cut.
+pub fn apply_discounts(receipt: &mut Receipt, discounts: &[(u32, Money)]) -> bool {
+    let mut capped = false;
+    for (index, amount) in discounts {
+        let Some(position) = (*index as usize).checked_sub(1).and_then(|i| receipt.positions.get_mut(i)) else {
+            capped = true;
+            continue;
+        };
+        let room = Money((position.total().0 - position.floor().0).max(0));
+        let granted = (*amount).min(room);
+        capped |= granted < *amount;
+        if !granted.is_zero() {
+            position.discounts.push(super::receipt::Discount {
+                source: DiscountSource::Loyalty,
+                amount: granted,
+            });
+        }
+    }
+    capped
+}
+
+/// Checks a server's bonus distribution against the floors; the shares per
+/// position when it fits.
+pub fn check_distribution(receipt: &Receipt, distribution: &[(u32, Money)]) -> Option<Vec<Money>> {
+    let rooms = rooms(receipt);
+    let mut shares = vec![Money::ZERO; rooms.len()];
+    for (index, amount) in distribution {
+        let i = (*index as usize).checked_sub(1).filter(|i| *i < rooms.len())?;
+        shares[i].0 += amount.0;
+        if amount.is_negative() || shares[i] > rooms[i] {
+            return None;
+        }
+    }
+    Some(shares)
+}
+
+/// Our own distribution of a bonus payment, in proportion to the totals and within the floors.
+pub fn own_distribution(receipt: &Receipt, amount: Money) -> Vec<Money> {
+    let weights: Vec<Money> = receipt.positions.iter().map(Position::total).collect();
+    distribute(amount, &weights, &rooms(receipt))
+}
+
+/// Puts bonus shares on the positions as `Bonus` discounts.
+pub fn apply_bonus(receipt: &mut Receipt, shares: &[Money]) -> Money {
+    let mut paid = Money::ZERO;
+    for (position, share) in receipt.positions.iter_mut().zip(shares) {
+        if !share.is_zero() {
+            position.discounts.push(super::receipt::Discount {
+                source: DiscountSource::Bonus,
+                amount: *share,
+            });
+            paid.0 += share.0;
+        }
+    }
+    paid
+}
+
+/// Removes every discount of `source`.
+pub fn forget(receipt: &mut Receipt, source: DiscountSource) {
+    for position in &mut receipt.positions {
+        position.discounts.retain(|d| d.source != source);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::catalog::Item;
+    use crate::core::money::Quantity;
+    use chrono::NaiveDate;
+
+    fn receipt() -> Receipt {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("date");
+        let mut r = Receipt::new(ReceiptKind::Sale, at);
+        for (price, min) in [(1000_00, 900_00), (500_00, 0)] {
+            let item = Item {
+                code: "1".into(),
+                name: "Т".into(),
+                price: Money(price),
+                min_price: Money(min),
+                weighed: false,
+                vat: Default::default(),
+            };
+            r.positions.push(Position::from_item(&item, Quantity::ONE, None));
+        }
+        r
+    }
+
+    #[test]
+    fn uids_are_uuids_and_differ_per_receipt() {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("date");
+        let a = receipt_uid("1", "1", 1, 1, at);
+        assert_eq!(uuid::Uuid::parse_str(&a).map(|u| u.get_version_num()), Ok(8));
+        assert_ne!(a, receipt_uid("1", "1", 1, 2, at));
+        assert_eq!(a, receipt_uid("1", "1", 1, 1, at));
+    }
+
+    #[test]
+    fn discounts_and_distributions_respect_floors() {
+        let mut r = receipt();
+        assert!(
+            apply_discounts(&mut r, &[(1, Money(150_00)), (2, Money(50_00))]),
+            "line 1 may lose only 100.00"
+        );
+        assert_eq!(r.totals().total, Money(900_00 + 450_00));
+        assert_eq!(bonus_limit(&r, Some(Money(1000_00))), Money(450_00));
+        assert_eq!(check_distribution(&r, &[(1, Money(1))]), None, "line 1 is at its floor");
+        assert_eq!(
+            check_distribution(&r, &[(2, Money(450_00))]),
+            Some(vec![Money::ZERO, Money(450_00)])
+        );
+        assert_eq!(check_distribution(&r, &[(3, Money(1))]), None);
+        let shares = own_distribution(&r, Money(100_00));
+        assert_eq!(shares, vec![Money::ZERO, Money(100_00)]);
+        assert_eq!(apply_bonus(&mut r, &shares), Money(100_00));
+        assert_eq!(r.totals().total, Money(1250_00));
+        forget(&mut r, DiscountSource::Bonus);
+        assert_eq!(r.totals().total, Money(1350_00));
+    }
+
+    #[test]
+    fn contacts_from_the_precheck_replace_the_typed_phone() {
+        let mut l = ReceiptLoyalty::new(ClientId::Phone("+79211022546".into()), "u".into());
+        assert_eq!(l.contacts, ["+79211022546"]);
+        l.replace_contacts(Some("+79211022547"), Some("a@b.ru"));
+        assert_eq!(l.contacts, ["+79211022547", "a@b.ru"]);
+    }
+}

@@ -1,0 +1,612 @@
+//! Loyalty in the sale flow, following the Frontol Loyalty API's business
+//! processes (the most complete of the four specs):
+//!
+//! - the client (card or phone) is entered before, during or after ringing up;
+//! - the subtotal sends the precheck: earlier loyalty discounts are
+//!   forgotten, the answer's discounts apply within the minimum prices, its
+//!   `availableAmount` and the local limits cap the bonus dialog; a
+//!   `validationCode` must be typed before anything applies, and cancelling
+//!   it returns to the state before the subtotal;
+//! - a link failure offers Retry or Continue without bonus payment
+//!   (accrual only); a refusal shows its text and loyalty stops until the
+//!   client is removed;
+//! - bonus payment applies the server's distribution, or ours when it sent
+//!   none; a distribution that breaks a minimum price is not applied, an
+//!   emergency slip is printed, and bonus payment is blocked for the receipt;
+//! - bonus payment can be cancelled until the receipt closes;
+//! - the confirmation goes after closing, from the durable outbox: a link
+//!   failure prints an emergency slip and keeps it for a later resend (the
+//!   server is idempotent by uid); a refusal prints a slip and drops it —
+//!   closing is never interrupted.
+
+use chrono::Duration;
+
+use super::super::command::Command;
+use super::super::effect::Effect;
+use super::super::event::Event;
+use super::super::loyalty::{self as rl, Outgoing, ReceiptLoyalty, Stage};
+use super::super::money::Money;
+use super::super::notice::Notice;
+use super::super::receipt::{DiscountSource, Receipt, ReceiptKind};
+use super::super::state::{AppState, Busy, Dialog, LoyaltyPurpose, Question};
+use super::{edit, printing};
+use crate::loyalty::slip::{self, Align, Size};
+use crate::loyalty::{ClientId, LoyaltyError, Reply, Request, TextBlock};
+use crate::text;
+
+/// How long the outbox waits after a link failure before trying again.
+const RETRY_AFTER_SECONDS: i64 = 30;
+
+fn message(text: impl Into<String>) -> TextBlock {
+    TextBlock {
+        text: text.into(),
+        align: Align::Left,
+        size: Size::Default,
+        bold: false,
+    }
+}
+
+fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
+    state.receipt().and_then(|r| r.loyalty.as_ref())
+}
+
+fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
+    state.durable.receipt.as_mut().and_then(|r| r.loyalty.as_mut())
+}
+
+/// Sends `request` and remembers what it is for.
+fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects: &mut Vec<Effect>) {
+    let id = state.next_request;
+    state.next_request += 1;
+    let waits = matches!(
+        purpose,
+        LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::CancelBonus { .. }
+    );
+    if waits {
+        state.busy = Some(Busy::Loyalty);
+    }
+    state.loyalty_requests.push((id, purpose));
+    effects.push(Effect::Loyalty {
+        id,
+        request: Box::new(request),
+        at: state.now,
+    });
+}
+
+/// The receipt's number and shift as the loyalty system sees them.
+fn numbers(state: &AppState) -> (u32, u32) {
+    state.current_receipt_id().map_or((0, 0), |id| (id.shift, id.number))
+}
+
+// ---- commands ------------------------------------------------------------
+
+pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<Effect>) {
+    if !state.settings.loyalty {
+        state.notice = Some(Notice::NoLoyalty);
+        return;
+    }
+    match command {
+        Command::Client => client_command(state),
+        Command::BonusPayment => {
+            subtotal(state, true, effects);
+        }
+        Command::CancelBonusPayment => cancel_bonus(state, effects),
+        Command::Balance => state.dialog = Some(Dialog::Balance { input: String::new() }),
+        _ => {}
+    }
+}
+
+fn client_command(state: &mut AppState) {
+    if state.shift().is_none() {
+        state.notice = Some(Notice::NoShift);
+        return;
+    }
+    match state.receipt() {
+        Some(r) if r.is_return() => state.notice = Some(Notice::ReturnReceiptLocked),
+        Some(r) if !r.payments.is_empty() => state.notice = Some(Notice::PaymentsLockReceipt),
+        Some(Receipt { loyalty: Some(l), .. }) if !l.bonus_paid.is_zero() => state.notice = Some(Notice::RemoveBonusFirst),
+        Some(Receipt { loyalty: Some(_), .. }) => state.dialog = Some(Dialog::Confirm(Question::RemoveClient)),
+        _ => state.dialog = Some(Dialog::Client { input: String::new() }),
+    }
+}
+
+/// The client dialog: a typed or scanned card or phone.
+pub(super) fn client_dialog(state: &mut AppState, mut input: String, event: Event) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Client { input });
+        return;
+    }
+    let typed = match event {
+        Event::Scan(code) => code,
+        Event::Command(Command::Confirm) => input.clone(),
+        Event::Command(Command::Cancel) => return,
+        _ => {
+            state.dialog = Some(Dialog::Client { input });
+            return;
+        }
+    };
+    match ClientId::parse(&typed) {
+        Some(client) => set_client(state, client),
+        None => {
+            state.notice = Some(Notice::BadClientId(typed.trim().to_string()));
+            state.dialog = Some(Dialog::Client { input });
+        }
+    }
+}
+
+pub(super) fn set_client(state: &mut AppState, client: ClientId) {
+    let now = state.now;
+    let (shift, number) = numbers(state);
+    let settings = state.settings.clone();
+    let receipt = state.durable.receipt.get_or_insert_with(|| Receipt::new(ReceiptKind::Sale, now));
+    let uid = rl::receipt_uid(&settings.store_id, &settings.register_id, shift, number, receipt.opened_at);
+    state.notice = Some(Notice::ClientSet(client.masked()));
+    receipt.loyalty = Some(ReceiptLoyalty::new(client, uid));
+}
+
+pub(super) fn remove_client(state: &mut AppState) {
+    if let Some(receipt) = state.durable.receipt.as_mut() {
+        rl::forget(receipt, DiscountSource::Loyalty);
+        receipt.loyalty = None;
+        if receipt.positions.is_empty() {
+            state.durable.receipt = None;
+        }
+    }
+    state.notice = Some(Notice::ClientRemoved);
+}
+
+/// The receipt changed: what the precheck said no longer holds.
+pub(super) fn invalidate(state: &mut AppState) {
+    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    let Some(loyalty) = receipt.loyalty.as_mut() else { return };
+    if matches!(loyalty.stage, Stage::Calculated { .. }) {
+        loyalty.stage = Stage::Pending;
+        rl::forget(receipt, DiscountSource::Loyalty);
+    }
+}
+
+/// The subtotal with a loyalty client: the precheck when due (its answer
+/// then opens the bonus dialog or the payment), or the bonus dialog when
+/// asked for. True when loyalty took over; false to go on to the payment.
+pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Vec<Effect>) -> bool {
+    let Some(stage) = loyalty_of(state).filter(|_| state.settings.loyalty).map(|l| l.stage.clone()) else {
+        if bonus_asked {
+            state.notice = Some(Notice::BonusNotAvailable);
+        }
+        return bonus_asked;
+    };
+    if state.receipt().is_some_and(|r| r.is_return() || r.positions.is_empty()) {
+        return false;
+    }
+    match stage {
+        Stage::Refused { text } => state.notice = Some(Notice::LoyaltyRefused(text)),
+        Stage::Pending => calculate(state, effects),
+        Stage::Calculated { .. } if bonus_asked => match bonus_limit(state) {
+            Some(_) => state.dialog = Some(Dialog::Bonus { input: String::new() }),
+            None => state.notice = Some(Notice::BonusNotAvailable),
+        },
+        Stage::Offline if bonus_asked => state.notice = Some(Notice::OfflineAccrualOnly),
+        Stage::Calculated { .. } | Stage::Offline | Stage::Return => return false,
+    }
+    true
+}
+
+/// The precheck: earlier loyalty discounts are forgotten first.
+fn calculate(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let (shift, number) = numbers(state);
+    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    rl::forget(receipt, DiscountSource::Loyalty);
+    receipt.recalculate();
+    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
+    let document = rl::document(receipt, loyalty, shift, number, &[]);
+    let request = Request::Calculate {
+        client: loyalty.client.clone(),
+        document,
+    };
+    send(state, LoyaltyPurpose::Calculate, request, effects);
+}
+
+/// Whether bonus payment is possible now, and its limit.
+fn bonus_limit(state: &AppState) -> Option<Money> {
+    let receipt = state.receipt()?;
+    let loyalty = receipt.loyalty.as_ref()?;
+    let Stage::Calculated { available } = loyalty.stage else {
+        return None;
+    };
+    if loyalty.bonus_blocked || !loyalty.bonus_paid.is_zero() {
+        return None;
+    }
+    Some(rl::bonus_limit(receipt, Some(available))).filter(|l| !l.is_zero())
+}
+
+/// After the precheck: the bonus dialog when bonuses can pay, else the payment.
+fn after_precheck(state: &AppState) -> Dialog {
+    match bonus_limit(state) {
+        Some(_) => Dialog::Bonus { input: String::new() },
+        None => Dialog::Payment { input: String::new() },
+    }
+}
+
+/// The bonus dialog: an amount up to the limit; Tab fills in all of it.
+pub(super) fn bonus_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Bonus { input });
+        return;
+    }
+    let Some(limit) = bonus_limit(state) else {
+        state.dialog = Some(Dialog::Payment { input: String::new() });
+        return;
+    };
+    match event {
+        Event::Command(Command::NextField) => state.dialog = Some(Dialog::Bonus { input: limit.to_string() }),
+        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Payment { input: String::new() }),
+        Event::Command(Command::Confirm) => match Money::parse_positive(&input) {
+            Ok(amount) if amount > limit => {
+                state.notice = Some(Notice::BonusTooMuch { limit });
+                state.dialog = Some(Dialog::Bonus { input });
+            }
+            Ok(amount) => pay_by_bonus(state, amount, effects),
+            Err(e) => {
+                state.notice = Some(Notice::BadAmount(e));
+                state.dialog = Some(Dialog::Bonus { input });
+            }
+        },
+        _ => state.dialog = Some(Dialog::Bonus { input }),
+    }
+}
+
+fn pay_by_bonus(state: &mut AppState, amount: Money, effects: &mut Vec<Effect>) {
+    let (shift, number) = numbers(state);
+    let Some(receipt) = state.receipt() else { return };
+    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
+    let document = rl::document(receipt, loyalty, shift, number, &[]);
+    let request = Request::PayByBonus {
+        client: loyalty.client.clone(),
+        document,
+        amount,
+    };
+    send(state, LoyaltyPurpose::PayByBonus { amount }, request, effects);
+}
+
+fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let (shift, number) = numbers(state);
+    let Some(receipt) = state.receipt() else {
+        state.notice = Some(Notice::NoBonusPaid);
+        return;
+    };
+    let Some(loyalty) = receipt.loyalty.as_ref().filter(|l| !l.bonus_paid.is_zero()) else {
+        state.notice = Some(Notice::NoBonusPaid);
+        return;
+    };
+    if !receipt.payments.is_empty() {
+        state.notice = Some(Notice::PaymentsLockReceipt);
+        return;
+    }
+    let amount = loyalty.bonus_paid;
+    let document = rl::document(receipt, loyalty, shift, number, &[]);
+    let request = Request::CancelBonusPayment {
+        client: loyalty.client.clone(),
+        document,
+        amount,
+    };
+    send(state, LoyaltyPurpose::CancelBonus { amount }, request, effects);
+}
+
+/// The balance dialog: a card or phone, then the server's answer.
+pub(super) fn balance_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Balance { input });
+        return;
+    }
+    let typed = match event {
+        Event::Scan(code) => code,
+        Event::Command(Command::Confirm) => input.clone(),
+        Event::Command(Command::Cancel) => return,
+        _ => {
+            state.dialog = Some(Dialog::Balance { input });
+            return;
+        }
+    };
+    match ClientId::parse(&typed) {
+        Some(client) => send(state, LoyaltyPurpose::ClientInfo, Request::ClientInfo { client }, effects),
+        None => {
+            state.notice = Some(Notice::BadClientId(typed.trim().to_string()));
+            state.dialog = Some(Dialog::Balance { input });
+        }
+    }
+}
+
+/// A typed validation code: the held precheck answer applies once it matches.
+pub(super) fn validation_dialog(state: &mut AppState, reply: Box<Reply>, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::ValidationCode { reply, input });
+        return;
+    }
+    match event {
+        // Cancel: back to before the subtotal; nothing of the answer applies.
+        Event::Command(Command::Cancel) => {}
+        Event::Command(Command::Confirm) => {
+            let expected = reply.client.as_ref().and_then(|c| c.validation_code.clone()).unwrap_or_default();
+            if input.trim() == expected {
+                apply_precheck(state, *reply, effects);
+            } else {
+                state.notice = Some(Notice::WrongValidationCode);
+                state.dialog = Some(Dialog::ValidationCode {
+                    reply,
+                    input: String::new(),
+                });
+            }
+        }
+        _ => state.dialog = Some(Dialog::ValidationCode { reply, input }),
+    }
+}
+
+/// No link: Enter retries the request, Esc goes on without bonus payment.
+pub(super) fn link_lost_dialog(state: &mut AppState, retry: LoyaltyPurpose, event: Event, effects: &mut Vec<Effect>) {
+    match event {
+        Event::Command(Command::Confirm) => match retry {
+            LoyaltyPurpose::PayByBonus { amount } => pay_by_bonus(state, amount, effects),
+            _ => calculate(state, effects),
+        },
+        Event::Command(Command::Cancel) => {
+            if let Some(loyalty) = loyalty_mut(state) {
+                loyalty.stage = Stage::Offline;
+            }
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                rl::forget(receipt, DiscountSource::Loyalty);
+            }
+            state.notice = Some(Notice::OfflineAccrualOnly);
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+        }
+        _ => state.dialog = Some(Dialog::LinkLost { retry }),
+    }
+}
+
+// ---- answers ---------------------------------------------------------------
+
+pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+    let Some(at) = state.loyalty_requests.iter().position(|(request, _)| *request == id) else {
+        return;
+    };
+    let (_, purpose) = state.loyalty_requests.remove(at);
+    if state.busy == Some(Busy::Loyalty) && !matches!(purpose, LoyaltyPurpose::Confirm { .. } | LoyaltyPurpose::ClientInfo) {
+        state.busy = None;
+    }
+    state.link = Some(!matches!(result, Err(LoyaltyError::Link(_))));
+    match (purpose, result) {
+        (LoyaltyPurpose::Calculate, Ok(reply)) => {
+            if reply.client.as_ref().is_some_and(|c| c.validation_code.is_some()) {
+                state.dialog = Some(Dialog::ValidationCode {
+                    reply: Box::new(reply),
+                    input: String::new(),
+                });
+            } else {
+                apply_precheck(state, reply, effects);
+            }
+        }
+        (LoyaltyPurpose::Calculate, Err(LoyaltyError::Link(_))) => {
+            state.dialog = Some(Dialog::LinkLost {
+                retry: LoyaltyPurpose::Calculate,
+            })
+        }
+        (LoyaltyPurpose::Calculate, Err(refusal)) => {
+            let text = refusal.to_string();
+            if let Some(loyalty) = loyalty_mut(state) {
+                loyalty.stage = Stage::Refused { text: text.clone() };
+            }
+            state.notice = Some(Notice::LoyaltyRefused(text.clone()));
+            state.dialog = Some(Dialog::Message {
+                blocks: vec![message(text), message(text::LOYALTY_REMOVE_CLIENT)],
+                then: None,
+            });
+        }
+        (LoyaltyPurpose::PayByBonus { amount }, Ok(reply)) => apply_bonus(state, amount, reply, effects),
+        (LoyaltyPurpose::PayByBonus { amount }, Err(LoyaltyError::Link(_))) => {
+            state.dialog = Some(Dialog::LinkLost {
+                retry: LoyaltyPurpose::PayByBonus { amount },
+            })
+        }
+        (LoyaltyPurpose::PayByBonus { .. }, Err(refusal)) => {
+            // Everything from the precheck is dropped; a new subtotal asks again.
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                rl::forget(receipt, DiscountSource::Loyalty);
+                if let Some(loyalty) = receipt.loyalty.as_mut() {
+                    loyalty.stage = Stage::Pending;
+                }
+            }
+            state.dialog = Some(Dialog::Message {
+                blocks: vec![message(refusal.to_string())],
+                then: None,
+            });
+        }
+        (LoyaltyPurpose::CancelBonus { amount }, Ok(reply)) => {
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                rl::forget(receipt, DiscountSource::Bonus);
+                if let Some(loyalty) = receipt.loyalty.as_mut() {
+                    loyalty.bonus_paid = Money::ZERO;
+                }
+            }
+            state.notice = Some(Notice::BonusCancelled(amount));
+            show(state, reply, None, effects);
+        }
+        (LoyaltyPurpose::CancelBonus { .. }, Err(error)) => {
+            state.dialog = Some(Dialog::Message {
+                blocks: vec![message(text::BONUS_NOT_CANCELLED), message(error.to_string())],
+                then: None,
+            });
+        }
+        (LoyaltyPurpose::ClientInfo, Ok(reply)) => show(state, reply, None, effects),
+        (LoyaltyPurpose::ClientInfo, Err(error)) => {
+            state.dialog = Some(Dialog::Message {
+                blocks: vec![message(error.to_string())],
+                then: None,
+            })
+        }
+        (LoyaltyPurpose::Confirm { outgoing }, result) => on_confirmed(state, outgoing, result, effects),
+    }
+}
+
+/// Prints the answer's slips and shows its messages, then `then`.
+fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+    for one in &reply.slips {
+        printing::print(state, slip::to_document(one), effects);
+    }
+    state.dialog = if reply.messages.is_empty() {
+        then
+    } else {
+        Some(Dialog::Message {
+            blocks: reply.messages,
+            then: then.map(Box::new),
+        })
+    };
+}
+
+fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
+    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    rl::forget(receipt, DiscountSource::Loyalty);
+    let capped = rl::apply_discounts(receipt, &reply.discounts);
+    let local = rl::bonus_limit(receipt, None);
+    if let Some(loyalty) = receipt.loyalty.as_mut() {
+        let client = reply.client.clone().unwrap_or_default();
+        loyalty.stage = Stage::Calculated {
+            available: client.available.unwrap_or(local),
+        };
+        if matches!(loyalty.client, ClientId::Phone(_)) {
+            loyalty.replace_contacts(client.phone.as_deref(), client.email.as_deref());
+        } else {
+            client
+                .phone
+                .iter()
+                .chain(client.email.iter())
+                .for_each(|c| loyalty.remember_contact(c));
+        }
+        loyalty.name = client.name.or(loyalty.name.take());
+        loyalty.balance = client.balance.or(loyalty.balance);
+    }
+    if capped {
+        state.notice = Some(Notice::DiscountCapped);
+    }
+    let next = after_precheck(state);
+    show(state, reply, Some(next), effects);
+}
+
+fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut Vec<Effect>) {
+    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    let shares = match &reply.distribution {
+        None => Some(rl::own_distribution(receipt, amount)),
+        Some(distribution) => rl::check_distribution(receipt, distribution),
+    };
+    match shares {
+        Some(shares) => {
+            let paid = rl::apply_bonus(receipt, &shares);
+            if let Some(loyalty) = receipt.loyalty.as_mut() {
+                loyalty.bonus_paid = paid;
+            }
+            state.notice = Some(Notice::BonusPaid(paid));
+            show(state, reply, Some(Dialog::Payment { input: String::new() }), effects);
+        }
+        None => {
+            // Not applied: the write-off must be undone on the server by hand.
+            if let Some(loyalty) = receipt.loyalty.as_mut() {
+                loyalty.bonus_blocked = true;
+            }
+            let lines = text::bad_distribution_slip(amount);
+            let mut with_emergency = reply;
+            with_emergency.slips.push(slip::emergency(&lines));
+            with_emergency.messages.insert(0, message(text::bad_distribution_message(amount)));
+            show(state, with_emergency, Some(Dialog::Payment { input: String::new() }), effects);
+        }
+    }
+}
+
+// ---- after closing: the outbox ----------------------------------------------
+
+/// The confirmation to keep in the outbox when `closed` had loyalty.
+pub(super) fn outgoing_for(state: &AppState, closed: &super::super::journal::ClosedReceipt, id: u64) -> Option<Outgoing> {
+    let loyalty = closed.receipt.loyalty.as_ref().filter(|_| state.settings.loyalty)?;
+    if matches!(loyalty.stage, Stage::Refused { .. }) {
+        return None;
+    }
+    Some(Outgoing {
+        id,
+        request: rl::confirm_request(closed, loyalty),
+        attempts: 0,
+        last_error: None,
+    })
+}
+
+/// Sends the oldest outbox entry unless one is already on its way.
+pub(super) fn drain(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if !state.settings.loyalty
+        || state
+            .loyalty_requests
+            .iter()
+            .any(|(_, p)| matches!(p, LoyaltyPurpose::Confirm { .. }))
+    {
+        return;
+    }
+    if state.next_drain.is_some_and(|at| state.now < at) {
+        return;
+    }
+    let Some(first) = state.durable.outbox.first() else { return };
+    let (outgoing, request) = (first.id, first.request.clone());
+    send(state, LoyaltyPurpose::Confirm { outgoing }, request, effects);
+}
+
+fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+    // A resend from the outbox happens while the cashier does something
+    // else: it must not pop up over their work, so its news is a notice.
+    let resend = state.durable.outbox.iter().any(|o| o.id == outgoing && o.attempts > 0);
+    let then = state.dialog.take().map(Box::new);
+    match result {
+        Ok(reply) => {
+            state.durable.outbox.retain(|o| o.id != outgoing);
+            state.next_drain = None;
+            for one in &reply.slips {
+                printing::print(state, slip::to_document(one), effects);
+            }
+            state.dialog = if reply.messages.is_empty() || resend {
+                then.map(|d| *d)
+            } else {
+                Some(Dialog::Message {
+                    blocks: reply.messages,
+                    then,
+                })
+            };
+            if resend {
+                state.notice = Some(Notice::QueuedSent);
+            }
+            drain(state, effects);
+        }
+        Err(LoyaltyError::Link(reason)) => {
+            state.next_drain = Some(state.now + Duration::seconds(RETRY_AFTER_SECONDS));
+            let Some(entry) = state.durable.outbox.iter_mut().find(|o| o.id == outgoing) else {
+                return;
+            };
+            entry.attempts += 1;
+            entry.last_error = Some(reason);
+            state.dialog = then.map(|d| *d);
+            if entry.attempts == 1 {
+                // The first failure for this receipt: tell the cashier and the customer once.
+                let document = slip::to_document(&slip::emergency(&text::offline_accrual_slip()));
+                printing::print(state, document, effects);
+                state.notice = Some(Notice::ConfirmQueued);
+            }
+        }
+        Err(refusal) => {
+            state.durable.outbox.retain(|o| o.id != outgoing);
+            let lines = text::refused_confirm_slip(&refusal.to_string());
+            printing::print(state, slip::to_document(&slip::emergency(&lines)), effects);
+            if resend {
+                state.dialog = then.map(|d| *d);
+                state.notice = Some(Notice::QueuedRefused(refusal.to_string()));
+            } else {
+                state.dialog = Some(Dialog::Message {
+                    blocks: vec![message(text::CONFIRM_REFUSED), message(refusal.to_string())],
+                    then,
+                });
+            }
+            drain(state, effects);
+        }
+    }
+}

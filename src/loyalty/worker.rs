@@ -1,0 +1,112 @@
+//! The loyalty worker: one thread with its own async runtime sends requests
+//! to the configured provider, one at a time and in order, and answers each
+//! with `Event::LoyaltyReplied`. The UI never waits on the network: the core
+//! shows what it is waiting for, and every request is bounded by the
+//! provider's timeout. The demo's emulator runs on the same runtime.
+
+use chrono::NaiveDateTime;
+use std::net::SocketAddr;
+use std::thread;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::frontol::{self, Frontol};
+use super::{LoyaltyError, Reply, Request};
+use crate::core::event::Event;
+use crate::emulators::frontol::{Emulator, Rules, demo_clients};
+
+/// Which loyalty server, from config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoyaltyConfig {
+    Frontol(frontol::Settings),
+    /// The demo: the Frontol emulator in-process, with its demo clients.
+    DemoFrontol {
+        timeout: Duration,
+        answer_delay: Duration,
+    },
+}
+
+enum Provider {
+    Frontol(Frontol),
+}
+
+impl Provider {
+    async fn call(&self, request: &Request, at: NaiveDateTime) -> Result<Reply, LoyaltyError> {
+        match self {
+            Provider::Frontol(frontol) => frontol.call(request, at).await,
+        }
+    }
+}
+
+type Job = (u64, Box<Request>, NaiveDateTime);
+
+pub struct LoyaltyWorker {
+    requests: mpsc::UnboundedSender<Job>,
+    handle: Option<thread::JoinHandle<()>>,
+    /// The in-process emulator of the demo (tests steer it).
+    pub emulator: Option<Emulator>,
+}
+
+/// The demo emulator's access key: the demo exercises FrontolAuth too.
+const DEMO_KEY: &str = "demo-key";
+
+impl LoyaltyWorker {
+    pub fn start(config: LoyaltyConfig, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<LoyaltyWorker> {
+        let (requests, mut inbox) = mpsc::unbounded_channel::<Job>();
+        let (settings, demo) = match config {
+            LoyaltyConfig::Frontol(settings) => (settings, None),
+            LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+                listener.set_nonblocking(true)?;
+                let addr: SocketAddr = listener.local_addr()?;
+                let emulator = Emulator::new(Some(DEMO_KEY.into()), demo_clients(), Rules::default());
+                emulator.set_delay(answer_delay);
+                let settings = frontol::Settings {
+                    url: format!("http://{addr}"),
+                    key: Some(DEMO_KEY.into()),
+                    organization: "Демо".into(),
+                    business_unit: "0001".into(),
+                    work_place: "01".into(),
+                    timeout,
+                };
+                (settings, Some((emulator, listener)))
+            }
+        };
+        let provider = Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?);
+        let emulator = demo.as_ref().map(|(e, _)| e.clone());
+        let handle = thread::Builder::new().name("kassa-loyalty".into()).spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Some((emulator, listener)) = demo
+                    && let Ok(listener) = tokio::net::TcpListener::from_std(listener)
+                {
+                    tokio::spawn(emulator.serve(listener));
+                }
+                while let Some((id, request, at)) = inbox.recv().await {
+                    let result = provider.call(&request, at).await;
+                    deliver(Event::LoyaltyReplied { id, result });
+                }
+            });
+        })?;
+        Ok(LoyaltyWorker {
+            requests,
+            handle: Some(handle),
+            emulator,
+        })
+    }
+
+    /// Hands the request back when the worker is gone.
+    pub fn send(&self, id: u64, request: Box<Request>, at: NaiveDateTime) -> Result<(), Box<Request>> {
+        self.requests.send((id, request, at)).map_err(|e| e.0.1)
+    }
+
+    pub fn shutdown(mut self) {
+        let (dead, _) = mpsc::unbounded_channel();
+        drop(std::mem::replace(&mut self.requests, dead));
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Text for the cashier from the loyalty system: blocks with alignment,
+//! size and weight. A terminal has one font size, so a larger size shows as
+//! emphasis: bold from medium up, reverse video from large up.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::super::{Theme, dialog_area, dialog_frame};
+use crate::loyalty::TextBlock;
+use crate::loyalty::slip::{Align, Size};
+use crate::text;
+
+fn style(block: &TextBlock) -> Style {
+    let mut style = Style::new();
+    if block.bold || !matches!(block.size, Size::Default | Size::Small) {
+        style = style.add_modifier(Modifier::BOLD);
+    }
+    if block.size.is_large() {
+        style = style.add_modifier(Modifier::REVERSED);
+    }
+    style
+}
+
+fn alignment(align: Align) -> Alignment {
+    match align {
+        Align::Left => Alignment::Left,
+        Align::Center => Alignment::Center,
+        Align::Right => Alignment::Right,
+    }
+}
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], theme: Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    for block in blocks {
+        for part in block.text.trim_end_matches('\n').split('\n') {
+            lines.push(Line::styled(part.to_string(), style(block)).alignment(alignment(block.align)));
+        }
+    }
+    // The text, the hint and the frame; long lines wrap into what is left.
+    let height = lines.len() as u16 + 3;
+    let inner = dialog_frame(frame, dialog_area(area, 70, height), text::MESSAGE_TITLE, theme);
+    lines.push(Line::styled(text::MESSAGE_HINT, theme.dim()));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
