@@ -72,6 +72,19 @@ impl Executor {
 
     /// Carries out one effect. `Effect::Quit` is the runtime's and gives no event.
     pub fn execute(&mut self, effect: Effect) -> Option<Event> {
+        let event = self.carry_out(effect)?;
+        match &event {
+            Event::Saved(Err(e)) | Event::ReceiptClosed(Err(e)) | Event::ShiftClosed(Err(e)) | Event::ReceiptsFound(Err(e)) => {
+                tracing::error!(target: "kassa::store", "{e}")
+            }
+            Event::Printed { job, result: Err(e) } => tracing::warn!(target: "kassa::printer", "job {job}: {e}"),
+            Event::ReceiptClosed(Ok(r)) => tracing::info!(target: "kassa::journal", "receipt {} closed, total {}", r.id, r.totals().total),
+            _ => {}
+        }
+        Some(event)
+    }
+
+    fn carry_out(&mut self, effect: Effect) -> Option<Event> {
         Some(match effect {
             Effect::SaveState(durable) => {
                 self.crash_if(FaultPoint::BeforeSave);

@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod emulators;
 pub mod io;
+pub mod logging;
 pub mod loyalty;
 pub mod print;
 pub mod replay;

@@ -167,6 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Without --data-dir a replay starts from nothing and leaves nothing behind.
             let temp = if common.data_dir.is_none() { Some(tempdir()?) } else { None };
             let data_dir = common.data_dir.clone().or_else(|| temp.clone()).context("data directory")?;
+            let _log = kassa::logging::init(&data_dir)?;
             let setup = ReplaySetup {
                 catalog: Arc::new(app::load_catalog(&config)?),
                 keymap: keymap(&common, &config)?,
@@ -258,6 +259,8 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     let keymap = keymap(common, &config)?;
     let catalog = Arc::new(app::load_catalog(&config)?);
     let dir = data_dir(common, &config);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let _log = kassa::logging::init(&dir)?;
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
     let warning = assembled.warning.map(|w| w.0);
     tui::terminal::run(assembled.state, assembled.executor, assembled.loyalty, &keymap, warning)?;

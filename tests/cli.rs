@@ -90,3 +90,22 @@ fn keys_lists_every_command() {
     assert!(listing.lines().count() >= 28);
     assert!(listing.contains("pay              F5"), "{listing}");
 }
+
+#[test]
+fn loyalty_requests_are_logged_without_secrets() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let dir = data.path().to_str().expect("utf-8");
+    let out = kassa(&["--data-dir", dir, "replay", "tests/scenarios/23_loyalty_phone_validation.replay"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut logged = String::new();
+    for entry in std::fs::read_dir(data.path().join("logs")).expect("logs written") {
+        logged.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("readable"));
+    }
+    assert!(
+        logged.contains("calculate") && logged.contains("/document"),
+        "requests are logged: {logged}"
+    );
+    for secret in ["8956", "demo-key", "FrontolAuth", "+79211022546", "9211022546"] {
+        assert!(!logged.contains(secret), "{secret} leaked into the log");
+    }
+}

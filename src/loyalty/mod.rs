@@ -260,3 +260,62 @@ mod tests {
         assert_eq!(ClientId::Phone("+79211022546".into()).masked(), "********2546");
     }
 }
+
+/// Keys whose values never reach a log: codes, keys, tokens, pins.
+const SECRET_KEYS: &[&str] = &["validationCode", "key", "token", "pin", "password", "code_sms", "h"];
+/// Keys whose values are shown with all but the last four characters hidden.
+const MASKED_KEYS: &[&str] = &["card", "mobilePhone", "phone", "search_value"];
+
+fn mask(text: &str) -> String {
+    let count = text.chars().count();
+    let shown: String = text.chars().skip(count.saturating_sub(4)).collect();
+    format!("{}{shown}", "*".repeat(count.saturating_sub(4)))
+}
+
+fn redact_value(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                if SECRET_KEYS.contains(&key.as_str()) {
+                    *inner = serde_json::Value::String("***".into());
+                } else if let (true, Some(text)) = (MASKED_KEYS.contains(&key.as_str()), inner.as_str()) {
+                    *inner = serde_json::Value::String(mask(text));
+                } else {
+                    redact_value(inner);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_value),
+        _ => {}
+    }
+}
+
+/// A request or answer body as it may be logged: secrets replaced, card
+/// and phone numbers masked; what is not JSON is only measured.
+pub fn redact(body: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            redact_value(&mut value);
+            value.to_string()
+        }
+        Err(_) => format!("<{} bytes, not JSON>", body.len()),
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::redact;
+
+    #[test]
+    fn secrets_and_numbers_never_reach_the_log() {
+        let body =
+            r#"{"client":{"card":"7770000000017","mobilePhone":"+79211022546","validationCode":"8956"},"positions":[{"price":1.00}]}"#;
+        let logged = redact(body.as_bytes());
+        assert!(
+            !logged.contains("8956") && !logged.contains("7770000000017") && !logged.contains("79211022546"),
+            "{logged}"
+        );
+        assert!(logged.contains("*********0017") && logged.contains("1.00"), "{logged}");
+        assert_eq!(redact(b"garbage"), "<7 bytes, not JSON>");
+    }
+}

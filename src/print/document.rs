@@ -74,6 +74,10 @@ fn space() -> char {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Document {
     pub lines: Vec<Line>,
+    /// The customer's phone or e-mail for the electronic receipt: a fiscal
+    /// registrar sends it as tag 1008; a plain printer only prints it.
+    #[serde(default)]
+    pub customer_contact: Option<String>,
 }
 
 impl Document {

@@ -77,6 +77,7 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
     }
     if let Some(contact) = &closed.contact {
         doc.pair(text::P_CONTACT, contact.clone());
+        doc.customer_contact = Some(contact.clone());
     }
     doc.separator();
     if let Some(code) = closed.id.barcode() {

@@ -367,10 +367,20 @@ impl Frontol {
         if let Some(key) = self.settings.key.as_deref().filter(|k| !k.is_empty()) {
             http = http.header("Authorization", format!("FrontolAuth {}", token(key, &body)));
         }
-        let response = http.body(body).send().await.map_err(|e| LoyaltyError::Link(describe(&e)))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(describe(&e)))?;
-        classify(request, status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes)
+        // The key and the token are never logged; the body is, redacted.
+        tracing::info!(target: "kassa::loyalty", "→ {url} {}", super::redact(&body));
+        let answered = async {
+            let response = http.body(body).send().await.map_err(|e| LoyaltyError::Link(describe(&e)))?;
+            let status = response.status();
+            let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(describe(&e)))?;
+            tracing::info!(target: "kassa::loyalty", "← {} {}", status.as_u16(), super::redact(&bytes));
+            classify(request, status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes)
+        }
+        .await;
+        if let Err(error) = &answered {
+            tracing::warn!(target: "kassa::loyalty", "{} failed: {error}", request.name());
+        }
+        answered
     }
 }
 
