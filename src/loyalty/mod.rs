@@ -63,6 +63,11 @@ impl ClientId {
         if phone_like && text.starts_with('+') {
             return None;
         }
+        // A scanned QR (e.g. from the tax service's app) carries the phone
+        // inside other text: `tel:+79161234567`, `...&phone=+79161234567`.
+        if !phone_like && let Some(phone) = embedded_phone(text) {
+            return Some(ClientId::Phone(phone));
+        }
         Some(ClientId::Card(text.to_string()))
     }
 
@@ -76,6 +81,17 @@ impl ClientId {
         let shown: String = raw.chars().skip(count.saturating_sub(4)).collect();
         format!("{prefix}{}{shown}", "*".repeat(count.saturating_sub(4).min(8)))
     }
+}
+
+/// `+7` and ten digits somewhere in `text`, not inside a longer number.
+fn embedded_phone(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|at| {
+        let rest = text.get(at..)?;
+        let digits = rest.strip_prefix("+7")?;
+        let ten: String = digits.chars().take_while(char::is_ascii_digit).collect();
+        (ten.len() == 10).then(|| format!("+7{ten}"))
+    })
 }
 
 /// One line of the receipt as the loyalty system sees it.
@@ -256,6 +272,12 @@ mod tests {
         assert_eq!(ClientId::parse("89211022546"), Some(ClientId::Phone("+79211022546".into())));
         assert_eq!(ClientId::parse("9070000000001000"), Some(ClientId::Card("9070000000001000".into())));
         assert_eq!(ClientId::parse("+1 555 123"), None);
+        assert_eq!(ClientId::parse("tel:+79161234567"), Some(ClientId::Phone("+79161234567".into())));
+        assert_eq!(
+            ClientId::parse("t=20261123&phone=+79161234567&s=1"),
+            Some(ClientId::Phone("+79161234567".into()))
+        );
+        assert_eq!(ClientId::parse("QR-CARD-42"), Some(ClientId::Card("QR-CARD-42".into())));
         assert_eq!(ClientId::parse(""), None);
         assert_eq!(ClientId::Phone("+79211022546".into()).masked(), "********2546");
     }

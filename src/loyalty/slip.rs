@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::barcode::{has_valid_check_digit, with_check_digit};
-use crate::print::document::{self, DigitsAt, Document, Wrap};
+use crate::print::document::{self, CodeSize, Correction, DigitsAt, Document, Wrap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,19 +54,15 @@ pub enum Element {
         wrap: Wrap,
     },
     /// A rule across the paper.
-    Line {
-        symbol: char,
-        size: Size,
-    },
+    Line { symbol: char, size: Size },
     /// An empty line.
     Br,
     /// EAN-13 data: 12 digits (the check digit is added) or 13 with a right one.
-    Barcode {
-        data: String,
-        digits: DigitsAt,
-    },
+    Barcode { data: String, digits: DigitsAt, size: CodeSize },
     Qr {
         data: String,
+        size: CodeSize,
+        correction: Correction,
     },
 }
 
@@ -121,10 +117,11 @@ pub fn to_document(slip: &Slip) -> Document {
             Element::Line { symbol, .. } => document::Line::Rule(*symbol),
             Element::Br => document::Line::Blank,
             // Data that is not an EAN-13 is printed as text, as the spec asks of devices that cannot.
-            Element::Barcode { data, digits } => match ean13(data) {
+            Element::Barcode { data, digits, size } => match ean13(data) {
                 Some(code) => document::Line::Ean13 {
                     digits: code,
                     text: *digits,
+                    size: *size,
                 },
                 None => document::Line::Text {
                     text: data.clone(),
@@ -134,7 +131,11 @@ pub fn to_document(slip: &Slip) -> Document {
                     wrap: Wrap::Anywhere,
                 },
             },
-            Element::Qr { data } => document::Line::Qr { data: data.clone() },
+            Element::Qr { data, size, correction } => document::Line::Qr {
+                data: data.clone(),
+                size: *size,
+                correction: *correction,
+            },
         };
         doc.lines.push(line);
     }
@@ -198,6 +199,8 @@ mod tests {
             },
             Element::Qr {
                 data: "http://atol.ru/PromoCode/Activate/5012-5640".into(),
+                size: CodeSize::Normal,
+                correction: Correction::High,
             },
             Element::Pair {
                 left: "27.01.2015".into(),
@@ -211,10 +214,12 @@ mod tests {
             Element::Barcode {
                 data: "123456789012".into(),
                 digits: DigitsAt::Below,
+                size: CodeSize::Large,
             },
             Element::Barcode {
                 data: "ABC".into(),
                 digits: DigitsAt::Below,
+                size: CodeSize::Normal,
             },
         ];
         let lines = render(&to_document(&slip), 32);

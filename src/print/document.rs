@@ -34,6 +34,29 @@ pub enum DigitsAt {
     Both,
 }
 
+/// How large a barcode or QR code prints (the printer's nearest module size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeSize {
+    Tiny,
+    Small,
+    #[default]
+    Normal,
+    Large,
+    ExtraLarge,
+}
+
+/// A QR code's error correction level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    Low,
+    #[default]
+    Medium,
+    High,
+    Ultra,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Line {
@@ -59,10 +82,16 @@ pub enum Line {
     Ean13 {
         digits: String,
         text: DigitsAt,
+        #[serde(default)]
+        size: CodeSize,
     },
     /// A QR code of `data`.
     Qr {
         data: String,
+        #[serde(default)]
+        size: CodeSize,
+        #[serde(default)]
+        correction: Correction,
     },
     Blank,
 }
@@ -133,6 +162,7 @@ impl Document {
         self.lines.push(Line::Ean13 {
             digits: digits.into(),
             text: DigitsAt::Below,
+            size: CodeSize::Normal,
         });
         self
     }

@@ -28,7 +28,7 @@ pub fn render(document: &Document, width: usize) -> Vec<String> {
             }
             Line::Pair { left, right, fill, .. } => out.extend(pair(left, right, *fill, width)),
             Line::Rule(symbol) => out.push(symbol.to_string().repeat(width)),
-            Line::Ean13 { digits, text } => {
+            Line::Ean13 { digits, text, .. } => {
                 let digits_line = aligned(digits, Align::Center, width);
                 if matches!(text, DigitsAt::Above | DigitsAt::Both) {
                     out.push(digits_line.clone());
@@ -38,7 +38,7 @@ pub fn render(document: &Document, width: usize) -> Vec<String> {
                     out.push(digits_line);
                 }
             }
-            Line::Qr { data } => {
+            Line::Qr { data, .. } => {
                 // The text printer cannot draw a QR code: it frames its content legibly.
                 let inner = width.saturating_sub(4).max(1);
                 out.push(format!("┌{}┐", "─".repeat(width.saturating_sub(2))));
@@ -176,9 +176,12 @@ mod tests {
         d.lines.push(Line::Ean13 {
             digits: "4600972223306".into(),
             text: DigitsAt::Both,
+            size: Default::default(),
         });
         d.lines.push(Line::Qr {
             data: "http://atol.ru/PromoCode/Activate/5012-5640".into(),
+            size: Default::default(),
+            correction: Default::default(),
         });
         d.lines.push(Line::Pair {
             left: "Итого".into(),

@@ -25,7 +25,7 @@ use std::time::Duration;
 use super::slip::{Align, Element, Size, Slip};
 use super::{ClientId, ClientInfo, Document, DocumentKind, LoyaltyError, Payment, PaymentType, Reply, Request, TextBlock};
 use crate::core::money::Money;
-use crate::print::document::{DigitsAt, Wrap};
+use crate::print::document::{CodeSize, Correction, DigitsAt, Wrap};
 use wire::{Amount, Answer, Qty};
 
 /// Settings of one store's Frontol Loyalty API server.
@@ -210,6 +210,25 @@ fn first_char(value: Option<String>, default: char) -> char {
     value.and_then(|s| s.chars().next()).unwrap_or(default)
 }
 
+fn code_size(value: &Option<String>) -> CodeSize {
+    match lower(value).as_str() {
+        "tiny" => CodeSize::Tiny,
+        "small" => CodeSize::Small,
+        "large" => CodeSize::Large,
+        "extralarge" => CodeSize::ExtraLarge,
+        _ => CodeSize::Normal,
+    }
+}
+
+fn correction(value: &Option<String>) -> Correction {
+    match lower(value).as_str() {
+        "low" => Correction::Low,
+        "high" => Correction::High,
+        "ultra" => Correction::Ultra,
+        _ => Correction::Medium,
+    }
+}
+
 /// One element of printingInformation; unknown types print as text.
 fn element(value: &serde_json::Value) -> Element {
     let wrap = match lower(&field(value, "wrapping")).as_str() {
@@ -231,6 +250,7 @@ fn element(value: &serde_json::Value) -> Element {
         },
         "br" => Element::Br,
         "barcode" => Element::Barcode {
+            size: code_size(&field(value, "size")),
             data: field(value, "data").unwrap_or_default(),
             digits: match lower(&field(value, "printText")).as_str() {
                 "below" => DigitsAt::Below,
@@ -241,6 +261,8 @@ fn element(value: &serde_json::Value) -> Element {
         },
         "qrcode" => Element::Qr {
             data: field(value, "data").unwrap_or_default(),
+            size: code_size(&field(value, "size")),
+            correction: correction(&field(value, "correction")),
         },
         _ => Element::Text {
             text: field(value, "text").unwrap_or_default(),
