@@ -176,7 +176,11 @@ fn run_child(which: &str, catalog: Option<&Path>) -> anyhow::Result<()> {
         let now = chrono::NaiveDateTime::parse_from_str(DEFAULT_CLOCK, "%Y-%m-%d %H:%M")?;
         let assembled = app::assemble(&config, catalog, &data_dir, now)?;
         let keymap = Keymap::default_keymap();
-        terminal.draw(|frame| view::draw(frame, &assembled.state, &keymap, Theme { color: true }))?;
+        // As the workstation starts: the I/O worker and the loyalty worker
+        // with the demo's in-process emulator, then the first frame.
+        let runtime = crate::runtime::Runtime::start(assembled.state, assembled.executor, assembled.loyalty, |_| {})?;
+        terminal.draw(|frame| view::draw(frame, &runtime.state, &keymap, Theme { color: true }))?;
+        runtime.shutdown();
     }
     eprintln!("rss_kib={}", peak_rss_kib().unwrap_or(0));
     Ok(())

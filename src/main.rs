@@ -10,6 +10,7 @@ use kassa::app;
 use kassa::config::{self, Config};
 use kassa::core::command::Command;
 use kassa::core::journal::ReceiptId;
+use kassa::core::money::Money;
 use kassa::emulators::frontol::{Emulator, Rules, demo_clients};
 use kassa::print::{layout, text};
 use kassa::replay::{self, ReplaySetup};
@@ -88,6 +89,15 @@ enum EmulateServer {
         /// The access key: requests must carry its FrontolAuth token.
         #[arg(long)]
         key: Option<String>,
+        /// Discount on every position, percent (within minimum prices).
+        #[arg(long, default_value = "5")]
+        discount: String,
+        /// The share of a receipt bonuses may pay, percent.
+        #[arg(long, default_value = "50")]
+        max_bonus_share: String,
+        /// Bonuses accrued on fiscal payments, percent.
+        #[arg(long, default_value = "5")]
+        accrual: String,
     },
 }
 
@@ -225,11 +235,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Emulate {
-            server: EmulateServer::Frontol { listen, key },
+            server:
+                EmulateServer::Frontol {
+                    listen,
+                    key,
+                    discount,
+                    max_bonus_share,
+                    accrual,
+                },
         }) => {
+            let percent = |name: &str, text: &str| -> anyhow::Result<i64> {
+                let value = Money::parse(text).map_err(|e| anyhow::anyhow!("--{name}: {e}"))?.kopecks();
+                anyhow::ensure!(value <= 100_00, "--{name}: {text} is more than 100%");
+                Ok(value)
+            };
+            let rules = Rules {
+                discount: percent("discount", &discount)?,
+                max_bonus_share: percent("max-bonus-share", &max_bonus_share)?,
+                accrual: percent("accrual", &accrual)?,
+            };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async {
-                let emulator = Emulator::new(key, demo_clients(), Rules::default()).echo(true);
+                let emulator = Emulator::new(key, demo_clients(), rules).echo(true);
                 let listener = tokio::net::TcpListener::bind(listen)
                     .await
                     .with_context(|| format!("cannot listen on {listen}"))?;

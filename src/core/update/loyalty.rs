@@ -585,12 +585,18 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
             };
             entry.attempts += 1;
             entry.last_error = Some(reason);
-            state.dialog = then.map(|d| *d);
+            state.notice = Some(Notice::ConfirmQueued);
             if entry.attempts == 1 {
-                // The first failure for this receipt: tell the cashier and the customer once.
+                // The first failure for this receipt: an emergency slip for the
+                // customer and a message for the cashier, once.
                 let document = slip::to_document(&slip::emergency(&text::offline_accrual_slip()));
                 printing::print(state, document, effects);
-                state.notice = Some(Notice::ConfirmQueued);
+                state.dialog = Some(Dialog::Message {
+                    blocks: vec![message(text::notice(&Notice::ConfirmQueued))],
+                    then,
+                });
+            } else {
+                state.dialog = then.map(|d| *d);
             }
         }
         Err(refusal) => {
