@@ -26,6 +26,7 @@
 //! | `expect unprinted 0` | documents still waiting for the printer |
 //! | `expect link up` | the loyalty link lamp: `up`, `down` or `unknown` |
 //! | `expect outbox 1` | loyalty confirmations waiting to be sent |
+//! | `expect server-balance 7770000000017 1450.00` | the demo loyalty server's balance of a card or phone |
 //! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `malformed`, `bad_distribution` |
 //! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
 //! | `screen` | print the screen at this point (for writing scripts) |
@@ -89,6 +90,8 @@ enum Expectation {
     Link(String),
     /// Confirmations waiting in the outbox.
     Outbox(usize),
+    /// The demo loyalty server's balance of a card or phone.
+    ServerBalance(String, Money),
 }
 
 /// A parsed script: steps with their line numbers.
@@ -147,6 +150,10 @@ fn parse_expectation(text: &str) -> Option<Expectation> {
         "dialog" => Expectation::Dialog(value.trim().to_string()),
         "link" => Expectation::Link(value.trim().to_string()),
         "outbox" => Expectation::Outbox(value.trim().parse().ok()?),
+        "server-balance" => {
+            let (client, amount) = value.trim().split_once(' ')?;
+            Expectation::ServerBalance(client.to_string(), Money::parse(amount).ok()?)
+        }
         _ => return None,
     })
 }
@@ -311,7 +318,18 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
             },
             Step::Expect(expectation) => {
                 let screen = render(&mut terminal, &live.runtime.state, setup)?;
-                if let Err(why) = check(expectation, &live.runtime.state, &screen) {
+                let checked = match expectation {
+                    Expectation::ServerBalance(client, expected) => {
+                        let balance = live.runtime.emulator().and_then(|e| e.balance(client));
+                        if balance == Some(*expected) {
+                            Ok(())
+                        } else {
+                            Err(format!("expected the server balance of {client} {expected}, got {balance:?}"))
+                        }
+                    }
+                    other => check(other, &live.runtime.state, &screen),
+                };
+                if let Err(why) = checked {
                     return Err(at(format!("{why}\n--- screen ---\n{screen}")));
                 }
             }
@@ -415,6 +433,7 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str) -> Result<()
             equal("link", expected.clone(), link.to_string())
         }
         Expectation::Outbox(n) => equal("outbox", n.to_string(), state.durable.outbox.len().to_string()),
+        Expectation::ServerBalance(..) => Ok(()),
     }
 }
 

@@ -121,6 +121,8 @@ pub fn notice(notice: &Notice) -> String {
         BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
         NoBonusPaid => "Оплаты бонусами в чеке нет".into(),
         ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
+        LostBonusCancelled(sum) => format!("Незавершённая оплата бонусами {sum} отменена в системе лояльности"),
+        LostBonusInDoubt(sum) => format!("Нет связи: незавершённая оплата бонусами {sum} будет отменена при следующем подытоге"),
         QueuedSent => "Отложенное начисление бонусов отправлено".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
         NotHere(command) => format!("«{}» здесь недоступно", command_label(*command)),

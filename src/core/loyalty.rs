@@ -42,6 +42,10 @@ pub struct ReceiptLoyalty {
     /// The client's name and balance when the server told them.
     pub name: Option<String>,
     pub balance: Option<Money>,
+    /// A bonus payment sent and not yet answered. Saved before sending: after
+    /// a crash the server may have debited it, so it is cancelled there first.
+    #[serde(default)]
+    pub bonus_in_flight: Option<Money>,
 }
 
 impl ReceiptLoyalty {
@@ -61,6 +65,7 @@ impl ReceiptLoyalty {
             contacts,
             name: None,
             balance: None,
+            bonus_in_flight: None,
         }
     }
 
@@ -99,6 +104,7 @@ pub fn for_return(sale: &ReceiptLoyalty, uid: String) -> Option<ReceiptLoyalty> 
         contacts: sale.contacts.clone(),
         name: sale.name.clone(),
         balance: None,
+        bonus_in_flight: None,
     })
 }
 

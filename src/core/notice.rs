@@ -78,6 +78,8 @@ pub enum Notice {
     ConfirmQueued,
     QueuedSent,
     QueuedRefused(String),
+    LostBonusCancelled(Money),
+    LostBonusInDoubt(Money),
 }
 
 impl Notice {

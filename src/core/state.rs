@@ -230,6 +230,10 @@ pub enum LoyaltyPurpose {
         amount: Money,
     },
     ClientInfo,
+    /// Cancelling a bonus payment whose answer a crash lost.
+    Recover {
+        amount: Money,
+    },
     /// An outbox entry (a confirmation after closing).
     Confirm {
         outgoing: u64,

@@ -60,7 +60,7 @@ fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects
     state.next_request += 1;
     let waits = matches!(
         purpose,
-        LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::CancelBonus { .. }
+        LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::CancelBonus { .. } | LoyaltyPurpose::Recover { .. }
     );
     if waits {
         state.busy = Some(Busy::Loyalty);
@@ -178,6 +178,9 @@ pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Ve
     if state.receipt().is_some_and(|r| r.is_return() || r.positions.is_empty()) {
         return false;
     }
+    if recover(state, effects) {
+        return true;
+    }
     match stage {
         Stage::Refused { text } => state.notice = Some(Notice::LoyaltyRefused(text)),
         Stage::Pending => calculate(state, effects),
@@ -265,7 +268,36 @@ fn pay_by_bonus(state: &mut AppState, amount: Money, effects: &mut Vec<Effect>) 
         document,
         amount,
     };
+    if let Some(loyalty) = loyalty_mut(state) {
+        loyalty.bonus_in_flight = Some(amount);
+    }
     send(state, LoyaltyPurpose::PayByBonus { amount }, request, effects);
+}
+
+/// A bonus payment whose answer was lost (the program stopped while it was
+/// on its way) is cancelled on the server before anything else, so the
+/// client is never debited twice. True when a cancellation was sent.
+pub(super) fn recover(state: &mut AppState, effects: &mut Vec<Effect>) -> bool {
+    if !state.settings.loyalty
+        || state
+            .loyalty_requests
+            .iter()
+            .any(|(_, p)| matches!(p, LoyaltyPurpose::Recover { .. }))
+    {
+        return false;
+    }
+    let (shift, number) = numbers(state);
+    let Some(receipt) = state.receipt() else { return false };
+    let Some(loyalty) = receipt.loyalty.as_ref() else { return false };
+    let Some(amount) = loyalty.bonus_in_flight else { return false };
+    let document = rl::document(receipt, loyalty, shift, number, &[]);
+    let request = Request::CancelBonusPayment {
+        client: loyalty.client.clone(),
+        document,
+        amount,
+    };
+    send(state, LoyaltyPurpose::Recover { amount }, request, effects);
+    true
 }
 
 fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
@@ -345,14 +377,23 @@ pub(super) fn validation_dialog(state: &mut AppState, reply: Box<Reply>, mut inp
 pub(super) fn link_lost_dialog(state: &mut AppState, retry: LoyaltyPurpose, event: Event, effects: &mut Vec<Effect>) {
     match event {
         Event::Command(Command::Confirm) => match retry {
-            LoyaltyPurpose::PayByBonus { amount } => pay_by_bonus(state, amount, effects),
+            LoyaltyPurpose::PayByBonus { amount } => {
+                // A payment that may have gone through is cancelled before another is sent.
+                if !recover(state, effects) {
+                    pay_by_bonus(state, amount, effects);
+                }
+            }
             _ => calculate(state, effects),
         },
         Event::Command(Command::Cancel) => {
             if let Some(loyalty) = loyalty_mut(state) {
                 loyalty.stage = Stage::Offline;
             }
-            if let Some(receipt) = state.durable.receipt.as_mut() {
+            // After a failed precheck there is nothing to keep; after a failed
+            // bonus payment the precheck's discounts stay: only the payment goes.
+            if retry == LoyaltyPurpose::Calculate
+                && let Some(receipt) = state.durable.receipt.as_mut()
+            {
                 rl::forget(receipt, DiscountSource::Loyalty);
             }
             state.notice = Some(Notice::OfflineAccrualOnly);
@@ -373,6 +414,14 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         state.busy = None;
     }
     state.link = Some(!matches!(result, Err(LoyaltyError::Link(_))));
+    // An answer settles a bonus payment in doubt; no answer (a timeout may
+    // come after the server debited) leaves it in doubt, to be cancelled.
+    if matches!(purpose, LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::Recover { .. })
+        && !matches!(result, Err(LoyaltyError::Link(_)))
+        && let Some(loyalty) = loyalty_mut(state)
+    {
+        loyalty.bonus_in_flight = None;
+    }
     match (purpose, result) {
         (LoyaltyPurpose::Calculate, Ok(reply)) => {
             if reply.client.as_ref().is_some_and(|c| c.validation_code.is_some()) {
@@ -435,6 +484,10 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 then: None,
             });
         }
+        (LoyaltyPurpose::Recover { amount }, Ok(_)) => state.notice = Some(Notice::LostBonusCancelled(amount)),
+        // Refused: the server never took that payment; nothing to undo.
+        (LoyaltyPurpose::Recover { .. }, Err(LoyaltyError::Refused { .. } | LoyaltyError::Unsupported(_))) => {}
+        (LoyaltyPurpose::Recover { amount }, Err(LoyaltyError::Link(_))) => state.notice = Some(Notice::LostBonusInDoubt(amount)),
         (LoyaltyPurpose::ClientInfo, Ok(reply)) => show(state, reply, None, effects),
         (LoyaltyPurpose::ClientInfo, Err(error)) => {
             state.dialog = Some(Dialog::Message {
@@ -521,18 +574,36 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
 
 // ---- after closing: the outbox ----------------------------------------------
 
-/// The confirmation to keep in the outbox when `closed` had loyalty.
-pub(super) fn outgoing_for(state: &AppState, closed: &super::super::journal::ClosedReceipt, id: u64) -> Option<Outgoing> {
-    let loyalty = closed.receipt.loyalty.as_ref().filter(|_| state.settings.loyalty)?;
+/// What to keep in the outbox when `closed` had loyalty: the cancellation of
+/// a bonus payment still in doubt (so the server drops a debit the receipt
+/// never took), then the confirmation. Ids start at `first_id`.
+pub(super) fn outgoing_for(state: &AppState, closed: &super::super::journal::ClosedReceipt, first_id: u64) -> Vec<Outgoing> {
+    let Some(loyalty) = closed.receipt.loyalty.as_ref().filter(|_| state.settings.loyalty) else {
+        return Vec::new();
+    };
     if matches!(loyalty.stage, Stage::Refused { .. }) {
-        return None;
+        return Vec::new();
     }
-    Some(Outgoing {
-        id,
-        request: rl::confirm_request(closed, loyalty),
-        attempts: 0,
-        last_error: None,
-    })
+    let mut requests = Vec::new();
+    if let Some(amount) = loyalty.bonus_in_flight {
+        let document = rl::document(&closed.receipt, loyalty, closed.id.shift, closed.id.number, &[]);
+        requests.push(Request::CancelBonusPayment {
+            client: loyalty.client.clone(),
+            document,
+            amount,
+        });
+    }
+    requests.push(rl::confirm_request(closed, loyalty));
+    requests
+        .into_iter()
+        .zip(first_id..)
+        .map(|(request, id)| Outgoing {
+            id,
+            request,
+            attempts: 0,
+            last_error: None,
+        })
+        .collect()
 }
 
 /// Sends the oldest outbox entry unless one is already on its way.
@@ -556,7 +627,9 @@ pub(super) fn drain(state: &mut AppState, effects: &mut Vec<Effect>) {
 fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     // A resend from the outbox happens while the cashier does something
     // else: it must not pop up over their work, so its news is a notice.
-    let resend = state.durable.outbox.iter().any(|o| o.id == outgoing && o.attempts > 0);
+    let entry = state.durable.outbox.iter().find(|o| o.id == outgoing);
+    let resend = entry.is_some_and(|o| o.attempts > 0);
+    let cancellation = entry.is_some_and(|o| matches!(o.request, Request::CancelBonusPayment { .. }));
     let then = state.dialog.take().map(Box::new);
     match result {
         Ok(reply) => {
@@ -598,6 +671,12 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
             } else {
                 state.dialog = then.map(|d| *d);
             }
+        }
+        Err(_) if cancellation => {
+            // The server never took the doubtful payment: nothing to undo.
+            state.durable.outbox.retain(|o| o.id != outgoing);
+            state.dialog = then.map(|d| *d);
+            drain(state, effects);
         }
         Err(refusal) => {
             state.durable.outbox.retain(|o| o.id != outgoing);

@@ -77,6 +77,7 @@ fn resume(state: &mut AppState, effects: &mut Vec<Effect>) {
         effects.push(Effect::Print(Box::new(job)));
     }
     loyalty::drain(state, effects);
+    loyalty::recover(state, effects);
     if let Some(receipt) = state.receipt() {
         let (paid, in_payment) = (
             receipt.is_fully_paid() && !receipt.is_return(),

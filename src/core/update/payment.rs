@@ -205,10 +205,9 @@ pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects
     let document = layout::receipt(&closed, &state.settings, false);
     printing::queue_job(&mut next, document);
     // The confirmation goes into the outbox in the same transaction as the journal entry.
-    if let Some(outgoing) = super::loyalty::outgoing_for(state, &closed, next.next_outgoing) {
-        next.next_outgoing += 1;
-        next.outbox.push(outgoing);
-    }
+    let outgoing = super::loyalty::outgoing_for(state, &closed, next.next_outgoing);
+    next.next_outgoing += outgoing.len() as u64;
+    next.outbox.extend(outgoing);
     next.last_receipt = Some(closed.clone());
     state.busy = Some(Busy::ClosingReceipt(Box::new(next.clone())));
     effects.push(Effect::CloseReceipt {

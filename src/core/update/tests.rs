@@ -485,3 +485,37 @@ fn storno_and_cancel() {
     assert!(h.state.receipt().is_none());
     assert_eq!(h.state.shift().map(|s| s.counters.cancelled_count), Some(1));
 }
+
+#[test]
+fn a_bonus_payment_lost_in_a_crash_is_cancelled_on_start() {
+    use crate::core::loyalty::ReceiptLoyalty;
+    use crate::loyalty::{ClientId, Request};
+    let settings = Settings {
+        loyalty: true,
+        ..Settings::default()
+    };
+    let mut h = Harness::with(settings);
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    // The program stopped while a payment of 30.00 was on its way to the server.
+    let mut durable = h.state.durable.clone();
+    if let Some(receipt) = durable.receipt.as_mut() {
+        let loyalty = ReceiptLoyalty::new(ClientId::Card("7770000000017".into()), "uid-1".into());
+        receipt.loyalty = Some(ReceiptLoyalty {
+            bonus_in_flight: Some(Money(30_00)),
+            ..loyalty
+        });
+    }
+    let mut state = AppState::restore(h.state.settings.clone(), h.state.catalog.clone(), durable, start());
+    let effects = update(&mut state, Event::Started);
+    let cancels = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Loyalty { request, .. } if matches!(**request, Request::CancelBonusPayment { amount, .. } if amount == Money(30_00))))
+        .count();
+    assert_eq!(cancels, 1, "{effects:?}");
+    assert_eq!(
+        state.busy,
+        Some(crate::core::state::Busy::Loyalty),
+        "nothing else happens until it is settled"
+    );
+}
