@@ -7,14 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::barcode::{has_valid_check_digit, with_check_digit};
 use crate::print::document::{self, CodeSize, Correction, DigitsAt, Document, Wrap};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Align {
-    #[default]
-    Left,
-    Center,
-    Right,
-}
+/// Alignment is the print document's own.
+pub use crate::print::document::Align;
 
 /// Text size. A terminal has one font size, so on screen sizes above the
 /// default show as emphasis; on paper `Large`/`ExtraLarge` print double.
@@ -77,27 +71,14 @@ pub fn ean13(data: &str) -> Option<String> {
     }
 }
 
-fn align(a: Align) -> document::Align {
-    match a {
-        Align::Left => document::Align::Left,
-        Align::Center => document::Align::Center,
-        Align::Right => document::Align::Right,
-    }
-}
-
 /// One printed document per slip.
 pub fn to_document(slip: &Slip) -> Document {
     let mut doc = Document::default();
     for element in slip {
         let line = match element {
-            Element::Text {
-                text,
-                size,
-                align: a,
-                wrap,
-            } => document::Line::Text {
+            Element::Text { text, size, align, wrap } => document::Line::Text {
                 text: text.clone(),
-                align: align(*a),
+                align: *align,
                 bold: size.is_large(),
                 double: size.is_large(),
                 wrap: *wrap,

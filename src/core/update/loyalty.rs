@@ -110,27 +110,34 @@ fn client_command(state: &mut AppState) {
     }
 }
 
-/// The client dialog: a typed or scanned card or phone.
-pub(super) fn client_dialog(state: &mut AppState, mut input: String, event: Event) {
+/// Reads a card or phone typed or scanned into a dialog built by `dialog`.
+/// `Some` once one is entered; the dialog stays open (with its input) otherwise.
+fn read_client(state: &mut AppState, mut input: String, event: Event, dialog: fn(String) -> Dialog) -> Option<ClientId> {
     if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::Client { input });
-        return;
+        state.dialog = Some(dialog(input));
+        return None;
     }
     let typed = match event {
         Event::Scan(code) => code,
         Event::Command(Command::Confirm) => input.clone(),
-        Event::Command(Command::Cancel) => return,
+        Event::Command(Command::Cancel) => return None,
         _ => {
-            state.dialog = Some(Dialog::Client { input });
-            return;
+            state.dialog = Some(dialog(input));
+            return None;
         }
     };
-    match ClientId::parse(&typed) {
-        Some(client) => set_client(state, client),
-        None => {
-            state.notice = Some(Notice::BadClientId(typed.trim().to_string()));
-            state.dialog = Some(Dialog::Client { input });
-        }
+    let client = ClientId::parse(&typed);
+    if client.is_none() {
+        state.notice = Some(Notice::BadClientId(typed.trim().to_string()));
+        state.dialog = Some(dialog(input));
+    }
+    client
+}
+
+/// The client dialog: a typed or scanned card or phone.
+pub(super) fn client_dialog(state: &mut AppState, input: String, event: Event) {
+    if let Some(client) = read_client(state, input, event, |input| Dialog::Client { input }) {
+        set_client(state, client);
     }
 }
 
@@ -325,26 +332,9 @@ fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
 }
 
 /// The balance dialog: a card or phone, then the server's answer.
-pub(super) fn balance_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::Balance { input });
-        return;
-    }
-    let typed = match event {
-        Event::Scan(code) => code,
-        Event::Command(Command::Confirm) => input.clone(),
-        Event::Command(Command::Cancel) => return,
-        _ => {
-            state.dialog = Some(Dialog::Balance { input });
-            return;
-        }
-    };
-    match ClientId::parse(&typed) {
-        Some(client) => send(state, LoyaltyPurpose::ClientInfo, Request::ClientInfo { client }, effects),
-        None => {
-            state.notice = Some(Notice::BadClientId(typed.trim().to_string()));
-            state.dialog = Some(Dialog::Balance { input });
-        }
+pub(super) fn balance_dialog(state: &mut AppState, input: String, event: Event, effects: &mut Vec<Effect>) {
+    if let Some(client) = read_client(state, input, event, |input| Dialog::Balance { input }) {
+        send(state, LoyaltyPurpose::ClientInfo, Request::ClientInfo { client }, effects);
     }
 }
 
