@@ -123,7 +123,8 @@ pub fn notice(notice: &Notice) -> String {
         ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
         LostBonusCancelled(sum) => format!("Незавершённая оплата бонусами {sum} отменена в системе лояльности"),
         LostBonusInDoubt(sum) => format!("Нет связи: незавершённая оплата бонусами {sum} будет отменена при следующем подытоге"),
-        QueuedSent => "Отложенное начисление бонусов отправлено".into(),
+        ScanNotNow(code) => format!("Скан {code} не принят: сначала закройте окно (Esc)"),
+        QueuedSent => "Отложенный запрос в систему лояльности отправлен".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
         NotHere(command) => format!("«{}» здесь недоступно", command_label(*command)),
     }

@@ -79,6 +79,7 @@ pub enum Notice {
     QueuedSent,
     QueuedRefused(String),
     LostBonusCancelled(Money),
+    ScanNotNow(String),
     LostBonusInDoubt(Money),
 }
 

@@ -26,7 +26,23 @@ pub const MENU: &[Command] = &[
     Command::Quit,
 ];
 
+/// Dialogs that read a scan themselves, or give way to it.
+fn takes_scans(dialog: &Dialog) -> bool {
+    matches!(
+        dialog,
+        Dialog::Client { .. } | Dialog::Balance { .. } | Dialog::ReturnFind { .. } | Dialog::Preview { .. } | Dialog::Message { .. }
+    )
+}
+
 pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects: &mut Vec<Effect>) {
+    if let Event::Scan(code) = &event
+        && !takes_scans(&dialog)
+    {
+        // A scan is never dropped silently: the cashier learns it was not taken.
+        state.notice = Some(Notice::ScanNotNow(code.clone()));
+        state.dialog = Some(dialog);
+        return;
+    }
     match dialog {
         Dialog::OpenShift { mut name } => {
             if edit(state, &mut name, &event) {
@@ -90,6 +106,8 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event, effects),
         Dialog::Message { blocks, then } => match event {
             Event::Command(Command::Confirm | Command::Cancel) => state.dialog = then.map(|d| *d),
+            // The next customer's first item: the message has been seen.
+            scan @ Event::Scan(_) => sale::handle(state, scan, effects),
             _ => state.dialog = Some(Dialog::Message { blocks, then }),
         },
         Dialog::Help { scroll } => match event {
@@ -245,6 +263,7 @@ fn answer_yes(state: &mut AppState, question: Question, effects: &mut Vec<Effect
         Question::CancelReceipt => {
             let sum = state.receipt().map_or(Money::ZERO, |r| r.totals().total);
             let was_sale = state.receipt().is_some_and(|r| !r.is_return());
+            loyalty::settle_doubt_later(state);
             state.durable.receipt = None;
             if was_sale && let Some(shift) = state.durable.shift.as_mut() {
                 shift.record_cancel(sum);

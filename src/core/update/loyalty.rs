@@ -151,7 +151,31 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
     receipt.loyalty = Some(ReceiptLoyalty::new(client, uid));
 }
 
+/// The receipt is going away (cancelled, or its client removed) with a bonus
+/// payment in doubt: the outbox will cancel it on the server.
+pub(super) fn settle_doubt_later(state: &mut AppState) {
+    let (shift, number) = numbers(state);
+    let Some(receipt) = state.durable.receipt.as_ref() else { return };
+    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
+    let Some(amount) = loyalty.bonus_in_flight else { return };
+    let document = rl::document(receipt, loyalty, shift, number, &[]);
+    let request = Request::CancelBonusPayment {
+        client: loyalty.client.clone(),
+        document,
+        amount,
+    };
+    let id = state.durable.next_outgoing;
+    state.durable.next_outgoing += 1;
+    state.durable.outbox.push(Outgoing {
+        id,
+        request,
+        attempts: 0,
+        last_error: None,
+    });
+}
+
 pub(super) fn remove_client(state: &mut AppState) {
+    settle_doubt_later(state);
     if let Some(receipt) = state.durable.receipt.as_mut() {
         rl::forget(receipt, DiscountSource::Loyalty);
         receipt.loyalty = None;
@@ -618,8 +642,8 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
     // A resend from the outbox happens while the cashier does something
     // else: it must not pop up over their work, so its news is a notice.
     let entry = state.durable.outbox.iter().find(|o| o.id == outgoing);
-    let resend = entry.is_some_and(|o| o.attempts > 0);
     let cancellation = entry.is_some_and(|o| matches!(o.request, Request::CancelBonusPayment { .. }));
+    let resend = entry.is_some_and(|o| o.attempts > 0) || cancellation;
     let then = state.dialog.take().map(Box::new);
     match result {
         Ok(reply) => {
