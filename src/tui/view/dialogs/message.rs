@@ -32,6 +32,9 @@ fn alignment(align: Align) -> Alignment {
     }
 }
 
+/// The dialog's width; its height follows the wrapped text.
+const WIDTH: u16 = 70;
+
 pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], theme: Theme) {
     let mut lines: Vec<Line> = Vec::new();
     for block in blocks {
@@ -39,9 +42,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], theme: T
             lines.push(Line::styled(part.to_string(), style(block)).alignment(alignment(block.align)));
         }
     }
-    // The text, the hint and the frame; long lines wrap into what is left.
-    let height = lines.len() as u16 + 3;
-    let inner = dialog_frame(frame, dialog_area(area, 70, height), text::MESSAGE_TITLE, theme);
     lines.push(Line::styled(text::MESSAGE_HINT, theme.dim()));
+    let inner_width = usize::from(WIDTH.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_width).max(1)).sum();
+    let inner = dialog_frame(frame, dialog_area(area, WIDTH, rows as u16 + 2), text::MESSAGE_TITLE, theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
