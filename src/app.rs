@@ -53,6 +53,10 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     let store = Store::open(data_dir)?;
     let (durable, warning) = store.load_state()?;
+    let (queue, queue_warnings) = store.queue_view()?;
+    // Everything set aside while loading is told to the cashier (and support) at once.
+    let warnings: Vec<String> = warning.into_iter().map(|w| w.0).chain(queue_warnings).collect();
+    let warning = (!warnings.is_empty()).then(|| LoadWarning(warnings.join("; ")));
     let PrinterConfig::Text { file } = &config.printer;
     let paper = match file {
         Some(file) if file.is_absolute() => file.clone(),
@@ -60,7 +64,8 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
         None => data_dir.join("receipts.txt"),
     };
     let printer = TextFilePrinter::new(paper, config.settings.printer_width);
-    let state = AppState::restore(Arc::new(config.settings.clone()), catalog, durable, now);
+    let mut state = AppState::restore(Arc::new(config.settings.clone()), catalog, durable, now);
+    state.queue = queue;
     Ok(Assembled {
         state,
         executor: Executor::new(store, Box::new(printer)),

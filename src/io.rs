@@ -22,6 +22,12 @@ pub enum FaultPoint {
     AfterClose,
     BeforePrint,
     AfterPrint,
+    /// Around recording a queue entry's outcome (after the server answered).
+    BeforeDequeue,
+    AfterDequeue,
+    /// Around sending a loyalty request (in the loyalty worker).
+    BeforeSend,
+    AfterSend,
 }
 
 impl FaultPoint {
@@ -36,11 +42,18 @@ impl FaultPoint {
             "after_close" => FaultPoint::AfterClose,
             "before_print" => FaultPoint::BeforePrint,
             "after_print" => FaultPoint::AfterPrint,
+            "before_dequeue" => FaultPoint::BeforeDequeue,
+            "after_dequeue" => FaultPoint::AfterDequeue,
+            "before_send" => FaultPoint::BeforeSend,
+            "after_send" => FaultPoint::AfterSend,
             _ => return None,
         };
         Some((point, hit.parse().ok()?))
     }
 }
+
+/// How many entries the queue screen shows of each list.
+const QUEUE_SCREEN_ROWS: usize = 500;
 
 pub struct Executor {
     store: Store,
@@ -56,6 +69,15 @@ impl Executor {
             printer,
             fault: FaultPoint::from_env(),
         }
+    }
+
+    /// The queue's view after a change (unreadable entries are set aside; logged).
+    fn view(&self) -> Result<crate::core::queue::QueueView, crate::store::StoreError> {
+        let (view, warnings) = self.store.queue_view()?;
+        for warning in warnings {
+            tracing::error!(target: "kassa::queue", "{warning}");
+        }
+        Ok(view)
     }
 
     fn crash_if(&mut self, point: FaultPoint) {
@@ -92,11 +114,11 @@ impl Executor {
                 self.crash_if(FaultPoint::AfterSave);
                 Event::Saved(result)
             }
-            Effect::CloseReceipt { receipt, state } => {
+            Effect::CloseReceipt { receipt, state, enqueue } => {
                 self.crash_if(FaultPoint::BeforeClose);
                 let result = self
                     .store
-                    .close_receipt(&receipt, &state)
+                    .close_receipt(&receipt, &state, &enqueue)
                     .map(|()| *receipt)
                     .map_err(|e| e.to_string());
                 self.crash_if(FaultPoint::AfterClose);
@@ -115,6 +137,28 @@ impl Executor {
                 Event::Printed { job: job.id, result }
             }
             Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| e.to_string())),
+            Effect::Enqueue { entries, state } => Event::QueueChanged(
+                self.store
+                    .enqueue(&entries, &state)
+                    .and_then(|()| self.view())
+                    .map_err(|e| e.to_string()),
+            ),
+            Effect::QueueDone { id, outcome } => {
+                self.crash_if(FaultPoint::BeforeDequeue);
+                let result = self
+                    .store
+                    .queue_done(id, &outcome)
+                    .and_then(|()| self.view())
+                    .map_err(|e| e.to_string());
+                self.crash_if(FaultPoint::AfterDequeue);
+                Event::QueueChanged(result)
+            }
+            Effect::QueueList => Event::QueueListed(
+                self.store
+                    .queue_list(QUEUE_SCREEN_ROWS)
+                    .and_then(|q| Ok((q, self.store.rejected_list(QUEUE_SCREEN_ROWS)?)))
+                    .map_err(|e| e.to_string()),
+            ),
             // Both are the runtime's: loyalty requests go to the loyalty worker.
             Effect::Quit | Effect::Loyalty { .. } => return None,
         })

@@ -379,6 +379,7 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
         Some(Dialog::LinkLost { .. }) => "link_lost",
         Some(Dialog::Contact { .. }) => "contact",
         Some(Dialog::Balance { .. }) => "balance",
+        Some(Dialog::Queue(_)) => "queue",
     }
 }
 
@@ -432,7 +433,7 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str) -> Result<()
             };
             equal("link", expected.clone(), link.to_string())
         }
-        Expectation::Outbox(n) => equal("outbox", n.to_string(), state.durable.outbox.len().to_string()),
+        Expectation::Outbox(n) => equal("outbox", n.to_string(), state.queue.depth.to_string()),
         Expectation::ServerBalance(..) => Ok(()),
     }
 }

@@ -42,6 +42,8 @@ pub fn command_label(command: Command) -> &'static str {
         BonusPayment => "Бонусы",
         CancelBonusPayment => "Отмена бонусов",
         Balance => "Баланс",
+        Queue => "Очередь",
+        SendNow => "Отправить",
     }
 }
 
@@ -290,7 +292,6 @@ pub const WAIT_LOYALTY: &str = "Запрос в систему лояльнос�
 pub const LOYALTY_OFFLINE: &str = "только начисление";
 pub const LOYALTY_BLOCKED: &str = "лояльность отключена";
 pub const BONUS_PAID: &str = "Бонусами";
-pub const OUTBOX: &str = "неотправлено";
 pub const P_CONTACT: &str = "Эл. чек";
 pub const P_BONUS: &str = "БОНУСАМИ (нефиск.)";
 pub const P_CLIENT: &str = "Карта клиента";
@@ -325,3 +326,10 @@ pub fn refused_confirm_slip(error: &str) -> Vec<String> {
         "Начисление будет выполнено вручную".into(),
     ]
 }
+pub const QUEUE_TITLE: &str = "Очередь лояльности";
+pub const REJECTED_TITLE: &str = "Отклонённые запросы";
+pub const QUEUE_EMPTY: &str = "Очередь пуста";
+pub const QUEUE_HINT: &str = "Ввод — подробно, Tab — очередь/отклонённые, Ctrl+T — отправить сейчас";
+pub const QUEUE_ATTEMPTS: &str = "попыток";
+pub const QUEUE_NEXT: &str = "следующая";
+pub const QUEUE_STATUS: &str = "Очередь";

@@ -96,6 +96,10 @@ commands! {
     CancelBonusPayment = "cancel_bonus_payment",
     /// Ask the loyalty system for a client's balance.
     Balance = "balance",
+    /// Show the loyalty queue: unsent requests and the rejected archive.
+    Queue = "queue",
+    /// Send the loyalty queue now, without waiting for the retry delay.
+    SendNow = "send_now",
 }
 
 #[cfg(test)]

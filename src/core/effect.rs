@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use super::journal::{ClosedReceipt, ReceiptId};
+use super::queue::{Outcome, QueueEntry};
 use super::shift::Summary;
 use super::state::{Durable, PrintJob};
 
@@ -11,8 +12,19 @@ pub enum Effect {
     /// Write the durable state and flush. Answers `Event::Saved`.
     SaveState(Box<Durable>),
     /// In one transaction: append the receipt to the journal (and count a
-    /// return against its sale), and write `state`. Answers `Event::ReceiptClosed`.
-    CloseReceipt { receipt: Box<ClosedReceipt>, state: Box<Durable> },
+    /// return against its sale), queue its loyalty requests, and write
+    /// `state`. Answers `Event::ReceiptClosed`.
+    CloseReceipt {
+        receipt: Box<ClosedReceipt>,
+        state: Box<Durable>,
+        enqueue: Vec<QueueEntry>,
+    },
+    /// In one transaction: queue `entries` and write `state`. Answers `Event::QueueChanged`.
+    Enqueue { entries: Vec<QueueEntry>, state: Box<Durable> },
+    /// Record how sending queue entry `id` ended. Answers `Event::QueueChanged`.
+    QueueDone { id: u64, outcome: Outcome },
+    /// Read the queue for the queue screen. Answers `Event::QueueListed`.
+    QueueList,
     /// In one transaction: keep the Z-summary and write `state`. Answers `Event::ShiftClosed`.
     CloseShift { summary: Box<Summary>, state: Box<Durable> },
     /// Print a document. Answers `Event::Printed`.

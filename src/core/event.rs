@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command::Command;
 use super::journal::{ClosedReceipt, ReturnSource};
+use super::queue::{QueueEntry, QueueView, Rejected};
 use super::shift::Summary;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,12 @@ pub enum Event {
     Printed { job: u64, result: Result<(), String> },
     /// The journal's answer to a receipt search for a return.
     ReceiptsFound(Result<Vec<ReturnSource>, String>),
+    /// The loyalty queue after a change the store made.
+    QueueChanged(Result<QueueView, String>),
+    /// The queue and the rejected archive, for the queue screen.
+    QueueListed(Result<(Vec<QueueEntry>, Vec<Rejected>), String>),
+    /// Someone (the queue screen, the support CLI, closing the shift) asks to send the queue now.
+    SendQueueNow,
     /// The loyalty server answered request `id` (or could not be reached).
     LoyaltyReplied {
         id: u64,

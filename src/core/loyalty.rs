@@ -108,15 +108,6 @@ pub fn for_return(sale: &ReceiptLoyalty, uid: String) -> Option<ReceiptLoyalty> 
     })
 }
 
-/// A request saved to be sent (or sent again) after the receipt closed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outgoing {
-    pub id: u64,
-    pub request: loyalty::Request,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}
-
 /// A uid for a receipt: a UUID (as servers expect) derived from the store,
 /// register, shift, number and opening time, so it is unique and replays
 /// are deterministic.

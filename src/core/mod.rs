@@ -10,6 +10,7 @@ pub mod journal;
 pub mod loyalty;
 pub mod money;
 pub mod notice;
+pub mod queue;
 pub mod receipt;
 pub mod shift;
 pub mod state;

@@ -88,11 +88,7 @@ pub struct Durable {
     pub last_receipt: Option<ClosedReceipt>,
     pub unprinted: Vec<PrintJob>,
     pub next_print_job: u64,
-    /// Loyalty requests to send after closing (the confirmations), kept
-    /// until the server has them. Written in the close transaction, so a
-    /// crash between closing and sending loses nothing.
-    #[serde(default)]
-    pub outbox: Vec<super::loyalty::Outgoing>,
+    /// The id the next loyalty queue entry gets.
     #[serde(default)]
     pub next_outgoing: u64,
 }
@@ -217,6 +213,19 @@ pub enum Dialog {
     Balance {
         input: String,
     },
+    /// The loyalty queue screen.
+    Queue(QueueScreen),
+}
+
+/// The loyalty queue screen: pending entries or the rejected archive, a
+/// list or one entry's details.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QueueScreen {
+    pub pending: Vec<crate::core::queue::QueueEntry>,
+    pub rejected: Vec<crate::core::queue::Rejected>,
+    pub show_rejected: bool,
+    pub selected: usize,
+    pub details: bool,
 }
 
 /// What a loyalty request is for, to know what to do with its answer.
@@ -234,7 +243,7 @@ pub enum LoyaltyPurpose {
     Recover {
         amount: Money,
     },
-    /// An outbox entry (a confirmation after closing).
+    /// A queue entry (a confirmation after closing, or a cancellation).
     Confirm {
         outgoing: u64,
     },
@@ -250,7 +259,7 @@ pub enum PreviewTitle {
 /// Slow work the screen is waiting for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Busy {
-    ClosingReceipt(Box<Durable>),
+    ClosingReceipt(Box<Durable>, Vec<crate::core::queue::QueueEntry>),
     ClosingShift(Box<Durable>),
     FindingReceipts,
     /// Waiting for the loyalty server (bounded by the provider's timeout).
@@ -284,8 +293,8 @@ pub struct AppState {
     /// Loyalty requests in flight and what each is for.
     pub loyalty_requests: Vec<(u64, LoyaltyPurpose)>,
     pub next_request: u64,
-    /// When the outbox may be tried again after a link failure.
-    pub next_drain: Option<NaiveDateTime>,
+    /// The loyalty queue: how deep, and what goes next (the store has the rest).
+    pub queue: crate::core::queue::QueueView,
 }
 
 impl AppState {
@@ -310,7 +319,7 @@ impl AppState {
             link: None,
             loyalty_requests: Vec::new(),
             next_request: 0,
-            next_drain: None,
+            queue: Default::default(),
         }
     }
 

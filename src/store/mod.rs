@@ -4,7 +4,8 @@
 //! Trees: `state` (the open receipt, shift and counters, rewritten on every
 //! change), `journal` (closed receipts by shift/number), `by_date` (index),
 //! `returned` (what was returned against each sale), `shifts` (Z-summaries),
-//! `corrupt` (entries that could not be read, set aside for support).
+//! `corrupt` (entries that could not be read, set aside for support),
+//! `queue` and `rejected` (loyalty requests after closing: see `queue`).
 //! Every write that the cashier is told about is flushed first; closing a
 //! receipt or a shift is one transaction over the trees it touches.
 
@@ -47,9 +48,13 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadWarning(pub String);
 
+pub mod queue;
+
 pub struct Store {
     db: sled::Db,
     state: sled::Tree,
+    queue: sled::Tree,
+    rejected: sled::Tree,
     journal: sled::Tree,
     by_date: sled::Tree,
     returned: sled::Tree,
@@ -90,6 +95,8 @@ impl Store {
             returned: db.open_tree("returned")?,
             shifts: db.open_tree("shifts")?,
             corrupt: db.open_tree("corrupt")?,
+            queue: db.open_tree("queue")?,
+            rejected: db.open_tree("rejected")?,
             db,
         })
     }
@@ -142,18 +149,27 @@ impl Store {
 
     /// Journals a closed receipt and writes the state after it, atomically.
     /// Closing the same receipt twice (a retry after a crash) is harmless.
-    pub fn close_receipt(&self, receipt: &ClosedReceipt, durable: &Durable) -> Result<(), StoreError> {
+    /// The receipt's queued loyalty requests go in the same transaction: a
+    /// closed receipt and its queue entries exist together or not at all.
+    pub fn close_receipt(&self, receipt: &ClosedReceipt, durable: &Durable, enqueue: &[queue::QueueEntry]) -> Result<(), StoreError> {
         let entry = encode("receipt", receipt)?;
         let state = encode("state", durable)?;
+        let queued: Vec<(u64, Vec<u8>)> = enqueue
+            .iter()
+            .map(|e| Ok((e.id, encode("queue entry", e)?)))
+            .collect::<Result<_, StoreError>>()?;
         let date = date_key(receipt.closed_at.date(), receipt.id);
         let original = match receipt.receipt.kind {
             ReceiptKind::Return { original, .. } => Some(original),
             ReceiptKind::Sale => None,
         };
-        let result = (&self.journal, &self.by_date, &self.returned, &self.state).transaction(|(journal, by_date, returned, state_tree)| {
+        let trees = (&self.journal, &self.by_date, &self.returned, &self.state, &self.queue);
+        let result = trees.transaction(|(journal, by_date, returned, state_tree, queue_tree)| {
             let key = receipt.id.key();
             if let Some(existing) = journal.get(key)? {
                 if existing.as_ref() == entry.as_slice() {
+                    // Closed before (a retry after a crash): its queue entries were
+                    // written then and may be sent already; they are not added again.
                     state_tree.insert(STATE_KEY, state.as_slice())?;
                     return Ok(());
                 }
@@ -194,6 +210,9 @@ impl Store {
             }
             journal.insert(&key, entry.as_slice())?;
             by_date.insert(date.as_slice(), &[])?;
+            for (id, bytes) in &queued {
+                queue_tree.insert(&queue::key(*id), bytes.as_slice())?;
+            }
             state_tree.insert(STATE_KEY, state.as_slice())?;
             Ok(())
         });

@@ -68,14 +68,14 @@ fn closing_is_atomic_and_idempotent() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("open");
     let sale = receipt(ReceiptKind::Sale, 1, 3);
-    store.close_receipt(&sale, &durable()).expect("close");
+    store.close_receipt(&sale, &durable(), &[]).expect("close");
     // The same close again (a retry after a crash) changes nothing.
-    store.close_receipt(&sale, &durable()).expect("retry is harmless");
+    store.close_receipt(&sale, &durable(), &[]).expect("retry is harmless");
     assert_eq!(store.journal(None).count(), 1);
     // Another receipt under the same number is refused.
     let other = receipt(ReceiptKind::Sale, 1, 2);
     assert!(matches!(
-        store.close_receipt(&other, &durable()),
+        store.close_receipt(&other, &durable(), &[]),
         Err(StoreError::DuplicateReceipt(_))
     ));
     assert_eq!(store.on_date(at().date()).expect("by date").len(), 1);
@@ -87,16 +87,19 @@ fn returns_are_counted_and_never_exceed_the_sale() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("open");
     let sale = receipt(ReceiptKind::Sale, 1, 3);
-    store.close_receipt(&sale, &durable()).expect("close");
+    store.close_receipt(&sale, &durable(), &[]).expect("close");
     let kind = ReceiptKind::Return {
         original: sale.id,
         card_refundable: Money::ZERO,
     };
     store
-        .close_receipt(&receipt(kind.clone(), 2, 2), &durable())
+        .close_receipt(&receipt(kind.clone(), 2, 2), &durable(), &[])
         .expect("return 2 of 3");
     let over = receipt(kind.clone(), 3, 2);
-    assert!(matches!(store.close_receipt(&over, &durable()), Err(StoreError::OverReturn { .. })));
+    assert!(matches!(
+        store.close_receipt(&over, &durable(), &[]),
+        Err(StoreError::OverReturn { .. })
+    ));
     assert_eq!(store.journal(None).count(), 2, "the refused return left nothing behind");
     let found = store.find(&ReceiptQuery::Id(sale.id)).expect("find");
     assert_eq!(found[0].returned.quantity(0), Quantity::pieces(2));
@@ -109,7 +112,10 @@ fn returns_are_counted_and_never_exceed_the_sale() {
         4,
         1,
     );
-    assert!(matches!(store.close_receipt(&unknown, &durable()), Err(StoreError::UnknownSale(_))));
+    assert!(matches!(
+        store.close_receipt(&unknown, &durable(), &[]),
+        Err(StoreError::UnknownSale(_))
+    ));
 }
 
 #[test]
@@ -119,7 +125,7 @@ fn an_unreadable_state_is_set_aside_and_numbering_continues() {
         let store = Store::open(dir.path()).expect("open");
         let mut sale = receipt(ReceiptKind::Sale, 1, 1);
         sale.id.shift = 7;
-        store.close_receipt(&sale, &durable()).expect("close");
+        store.close_receipt(&sale, &durable(), &[]).expect("close");
         store.state.insert(STATE_KEY, &b"{not json"[..]).expect("corrupt it");
     }
     let store = Store::open(dir.path()).expect("reopen");

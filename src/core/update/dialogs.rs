@@ -22,6 +22,7 @@ pub const MENU: &[Command] = &[
     Command::CloseShift,
     Command::ReturnReceipt,
     Command::Reprint,
+    Command::Queue,
     Command::Help,
     Command::Quit,
 ];
@@ -99,6 +100,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         },
         Dialog::Menu { selected } => menu(state, selected, event, effects),
         Dialog::Client { input } => loyalty::client_dialog(state, input, event),
+        Dialog::Queue(screen) => super::queue::handle(state, screen, event, effects),
         Dialog::Balance { input } => loyalty::balance_dialog(state, input, event, effects),
         Dialog::ValidationCode { reply, input } => loyalty::validation_dialog(state, reply, input, event, effects),
         Dialog::Bonus { input } => loyalty::bonus_dialog(state, input, event, effects),
@@ -263,7 +265,7 @@ fn answer_yes(state: &mut AppState, question: Question, effects: &mut Vec<Effect
         Question::CancelReceipt => {
             let sum = state.receipt().map_or(Money::ZERO, |r| r.totals().total);
             let was_sale = state.receipt().is_some_and(|r| !r.is_return());
-            loyalty::settle_doubt_later(state);
+            loyalty::settle_doubt_later(state, effects);
             state.durable.receipt = None;
             if was_sale && let Some(shift) = state.durable.shift.as_mut() {
                 shift.record_cancel(sum);
@@ -273,7 +275,7 @@ fn answer_yes(state: &mut AppState, question: Question, effects: &mut Vec<Effect
             state.notice = Some(Notice::ReceiptCancelled);
         }
         Question::CloseShift => shift::begin_close(state, effects),
-        Question::RemoveClient => loyalty::remove_client(state),
+        Question::RemoveClient => loyalty::remove_client(state, effects),
         Question::Quit => {
             state.quit = true;
             effects.push(Effect::Quit);

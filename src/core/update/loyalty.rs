@@ -14,28 +14,25 @@
 //!   none; a distribution that breaks a minimum price is not applied, an
 //!   emergency slip is printed, and bonus payment is blocked for the receipt;
 //! - bonus payment can be cancelled until the receipt closes;
-//! - the confirmation goes after closing, from the durable outbox: a link
-//!   failure prints an emergency slip and keeps it for a later resend (the
-//!   server is idempotent by uid); a refusal prints a slip and drops it —
-//!   closing is never interrupted.
-
-use chrono::Duration;
+//! - the confirmation goes after closing, through the durable queue (written
+//!   in the close transaction): a link failure prints an emergency slip once
+//!   and the entry is retried with backoff (the server is idempotent by
+//!   uid); a refusal prints a slip and moves the entry to the rejected
+//!   archive — closing is never interrupted.
 
 use super::super::command::Command;
 use super::super::effect::Effect;
 use super::super::event::Event;
-use super::super::loyalty::{self as rl, Outgoing, ReceiptLoyalty, Stage};
+use super::super::loyalty::{self as rl, ReceiptLoyalty, Stage};
 use super::super::money::Money;
 use super::super::notice::Notice;
+use super::super::queue::{Outcome, QueueEntry, next_attempt};
 use super::super::receipt::{DiscountSource, Receipt, ReceiptKind};
 use super::super::state::{AppState, Busy, Dialog, LoyaltyPurpose, Question};
 use super::{edit, printing};
 use crate::loyalty::slip::{self, Align, Size};
 use crate::loyalty::{ClientId, LoyaltyError, Reply, Request, TextBlock};
 use crate::text;
-
-/// How long the outbox waits after a link failure before trying again.
-const RETRY_AFTER_SECONDS: i64 = 30;
 
 fn message(text: impl Into<String>) -> TextBlock {
     TextBlock {
@@ -153,7 +150,7 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
 
 /// The receipt is going away (cancelled, or its client removed) with a bonus
 /// payment in doubt: the outbox will cancel it on the server.
-pub(super) fn settle_doubt_later(state: &mut AppState) {
+pub(super) fn settle_doubt_later(state: &mut AppState, effects: &mut Vec<Effect>) {
     let (shift, number) = numbers(state);
     let Some(receipt) = state.durable.receipt.as_ref() else { return };
     let Some(loyalty) = receipt.loyalty.as_ref() else { return };
@@ -164,18 +161,22 @@ pub(super) fn settle_doubt_later(state: &mut AppState) {
         document,
         amount,
     };
-    let id = state.durable.next_outgoing;
+    let queued_entry = entry(state, state.durable.next_outgoing, request);
     state.durable.next_outgoing += 1;
-    state.durable.outbox.push(Outgoing {
-        id,
-        request,
-        attempts: 0,
-        last_error: None,
+    if let Some(loyalty) = loyalty_mut(state) {
+        loyalty.bonus_in_flight = None;
+    }
+    let entries = vec![queued_entry];
+    queued(state, &entries);
+    // Queued with the state that no longer holds the doubt, in one transaction.
+    effects.push(Effect::Enqueue {
+        entries,
+        state: Box::new(state.durable.clone()),
     });
 }
 
-pub(super) fn remove_client(state: &mut AppState) {
-    settle_doubt_later(state);
+pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
+    settle_doubt_later(state, effects);
     if let Some(receipt) = state.durable.receipt.as_mut() {
         rl::forget(receipt, DiscountSource::Loyalty);
         receipt.loyalty = None;
@@ -586,12 +587,27 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
     }
 }
 
-// ---- after closing: the outbox ----------------------------------------------
+// ---- after closing: the queue -------------------------------------------------
 
-/// What to keep in the outbox when `closed` had loyalty: the cancellation of
-/// a bonus payment still in doubt (so the server drops a debit the receipt
-/// never took), then the confirmation. Ids start at `first_id`.
-pub(super) fn outgoing_for(state: &AppState, closed: &super::super::journal::ClosedReceipt, first_id: u64) -> Vec<Outgoing> {
+/// The provider's name on queue entries (one provider per store).
+const PROVIDER: &str = "frontol";
+
+fn entry(state: &AppState, id: u64, request: Request) -> QueueEntry {
+    QueueEntry {
+        id,
+        provider: PROVIDER.into(),
+        request,
+        created: state.now,
+        attempts: 0,
+        last_error: None,
+        next_attempt: None,
+    }
+}
+
+/// What to queue when `closed` had loyalty: the cancellation of a bonus
+/// payment still in doubt (so the server drops a debit the receipt never
+/// took), then the confirmation. Ids start at `first_id`.
+pub(super) fn queue_for(state: &AppState, closed: &super::super::journal::ClosedReceipt, first_id: u64) -> Vec<QueueEntry> {
     let Some(loyalty) = closed.receipt.loyalty.as_ref().filter(|_| state.settings.loyalty) else {
         return Vec::new();
     };
@@ -611,16 +627,19 @@ pub(super) fn outgoing_for(state: &AppState, closed: &super::super::journal::Clo
     requests
         .into_iter()
         .zip(first_id..)
-        .map(|(request, id)| Outgoing {
-            id,
-            request,
-            attempts: 0,
-            last_error: None,
-        })
+        .map(|(request, id)| entry(state, id, request))
         .collect()
 }
 
-/// Sends the oldest outbox entry unless one is already on its way.
+/// The queue grew by `entries` (already on disk): keep the view current.
+pub(super) fn queued(state: &mut AppState, entries: &[QueueEntry]) {
+    state.queue.depth += entries.len();
+    if state.queue.head.is_none() {
+        state.queue.head = entries.first().cloned();
+    }
+}
+
+/// Sends the next queue entry when its time has come, unless one is on its way.
 pub(super) fn drain(state: &mut AppState, effects: &mut Vec<Effect>) {
     if !state.settings.loyalty
         || state
@@ -630,50 +649,81 @@ pub(super) fn drain(state: &mut AppState, effects: &mut Vec<Effect>) {
     {
         return;
     }
-    if state.next_drain.is_some_and(|at| state.now < at) {
+    let Some(head) = state.queue.head.as_ref() else { return };
+    if head.next_attempt.is_some_and(|at| state.now < at) {
         return;
     }
-    let Some(first) = state.durable.outbox.first() else { return };
-    let (outgoing, request) = (first.id, first.request.clone());
-    send(state, LoyaltyPurpose::Confirm { outgoing }, request, effects);
+    let (id, request) = (head.id, head.request.clone());
+    send(state, LoyaltyPurpose::Confirm { outgoing: id }, request, effects);
+}
+
+/// Send the queue now, without waiting for the backoff (the queue screen,
+/// the support CLI, closing the shift).
+pub(super) fn send_now(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if let Some(head) = state.queue.head.as_mut() {
+        head.next_attempt = None;
+    }
+    drain(state, effects);
+}
+
+pub(super) fn on_queue_changed(state: &mut AppState, result: Result<crate::core::queue::QueueView, String>, effects: &mut Vec<Effect>) {
+    match result {
+        Ok(view) => {
+            state.queue = view;
+            super::queue::refresh(state, effects);
+            drain(state, effects);
+        }
+        Err(e) => state.notice = Some(Notice::SaveFailed(e)),
+    }
 }
 
 fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    // A resend from the outbox happens while the cashier does something
-    // else: it must not pop up over their work, so its news is a notice.
-    let entry = state.durable.outbox.iter().find(|o| o.id == outgoing);
-    let cancellation = entry.is_some_and(|o| matches!(o.request, Request::CancelBonusPayment { .. }));
-    let resend = entry.is_some_and(|o| o.attempts > 0) || cancellation;
+    let Some(head) = state.queue.head.clone().filter(|h| h.id == outgoing) else {
+        return;
+    };
+    // A resend happens while the cashier does something else: it must not
+    // pop up over their work, so its news is a notice. So is a cancellation.
+    let cancellation = matches!(head.request, Request::CancelBonusPayment { .. });
+    let background = head.attempts > 0 || cancellation;
     let then = state.dialog.take().map(Box::new);
+    state.dialog = then.clone().map(|d| *d);
     match result {
         Ok(reply) => {
-            state.durable.outbox.retain(|o| o.id != outgoing);
-            state.next_drain = None;
+            effects.push(Effect::QueueDone {
+                id: outgoing,
+                outcome: Outcome::Sent,
+            });
+            state.queue.head = None;
             for one in &reply.slips {
                 printing::print(state, slip::to_document(one), effects);
             }
-            state.dialog = if reply.messages.is_empty() || resend {
-                then.map(|d| *d)
-            } else {
-                Some(Dialog::Message {
+            if background {
+                state.notice = Some(Notice::QueuedSent);
+            } else if !reply.messages.is_empty() {
+                state.dialog = Some(Dialog::Message {
                     blocks: reply.messages,
                     then,
-                })
-            };
-            if resend {
-                state.notice = Some(Notice::QueuedSent);
+                });
             }
-            drain(state, effects);
         }
         Err(LoyaltyError::Link(reason)) => {
-            state.next_drain = Some(state.now + Duration::seconds(RETRY_AFTER_SECONDS));
-            let Some(entry) = state.durable.outbox.iter_mut().find(|o| o.id == outgoing) else {
-                return;
-            };
-            entry.attempts += 1;
-            entry.last_error = Some(reason);
+            let attempts = head.attempts + 1;
+            let next_attempt = next_attempt(state.now, outgoing, attempts);
+            effects.push(Effect::QueueDone {
+                id: outgoing,
+                outcome: Outcome::Retry {
+                    attempts,
+                    error: reason.clone(),
+                    next_attempt,
+                },
+            });
+            if let Some(h) = state.queue.head.as_mut() {
+                h.attempts = attempts;
+                h.last_error = Some(reason);
+                h.next_attempt = Some(next_attempt);
+            }
             state.notice = Some(Notice::ConfirmQueued);
-            if entry.attempts == 1 {
+            if attempts == 1 && !cancellation {
                 // The first failure for this receipt: an emergency slip for the
                 // customer and a message for the cashier, once.
                 let document = slip::to_document(&slip::emergency(&text::offline_accrual_slip()));
@@ -682,30 +732,33 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                     blocks: vec![message(text::notice(&Notice::ConfirmQueued))],
                     then,
                 });
-            } else {
-                state.dialog = then.map(|d| *d);
             }
         }
-        Err(_) if cancellation => {
-            // The server never took the doubtful payment: nothing to undo.
-            state.durable.outbox.retain(|o| o.id != outgoing);
-            state.dialog = then.map(|d| *d);
-            drain(state, effects);
-        }
         Err(refusal) => {
-            state.durable.outbox.retain(|o| o.id != outgoing);
-            let lines = text::refused_confirm_slip(&refusal.to_string());
+            // Never silently dropped: the entry moves to the rejected archive with the server's text.
+            let text = refusal.to_string();
+            effects.push(Effect::QueueDone {
+                id: outgoing,
+                outcome: Outcome::Rejected {
+                    text: text.clone(),
+                    at: state.now,
+                },
+            });
+            state.queue.head = None;
+            if cancellation {
+                // The server never took the doubtful payment: nothing to undo.
+                return;
+            }
+            let lines = text::refused_confirm_slip(&text);
             printing::print(state, slip::to_document(&slip::emergency(&lines)), effects);
-            if resend {
-                state.dialog = then.map(|d| *d);
-                state.notice = Some(Notice::QueuedRefused(refusal.to_string()));
+            if background {
+                state.notice = Some(Notice::QueuedRefused(text));
             } else {
                 state.dialog = Some(Dialog::Message {
-                    blocks: vec![message(text::CONFIRM_REFUSED), message(refusal.to_string())],
+                    blocks: vec![message(text::CONFIRM_REFUSED), message(text)],
                     then,
                 });
             }
-            drain(state, effects);
         }
     }
 }

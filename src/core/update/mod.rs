@@ -10,6 +10,7 @@ pub use dialogs::MENU;
 mod loyalty;
 mod payment;
 mod printing;
+mod queue;
 mod returns;
 mod sale;
 mod shift;
@@ -56,6 +57,9 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::Printed { job, result } => printing::on_printed(state, job, result),
         Event::ReceiptsFound(result) => returns::on_found(state, result),
         Event::LoyaltyReplied { id, result } => loyalty::on_replied(state, id, result, effects),
+        Event::QueueChanged(result) => loyalty::on_queue_changed(state, result, effects),
+        Event::QueueListed(result) => queue::on_listed(state, result),
+        Event::SendQueueNow => loyalty::send_now(state, effects),
         input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_)) => {
             if state.busy.is_some() {
                 // Nothing typed or scanned is lost while the disk works.

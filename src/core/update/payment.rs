@@ -204,20 +204,20 @@ pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects
     }
     let document = layout::receipt(&closed, &state.settings, false);
     printing::queue_job(&mut next, document);
-    // The confirmation goes into the outbox in the same transaction as the journal entry.
-    let outgoing = super::loyalty::outgoing_for(state, &closed, next.next_outgoing);
-    next.next_outgoing += outgoing.len() as u64;
-    next.outbox.extend(outgoing);
+    // Its loyalty requests are queued in the same transaction as the journal entry.
+    let enqueue = super::loyalty::queue_for(state, &closed, next.next_outgoing);
+    next.next_outgoing += enqueue.len() as u64;
     next.last_receipt = Some(closed.clone());
-    state.busy = Some(Busy::ClosingReceipt(Box::new(next.clone())));
+    state.busy = Some(Busy::ClosingReceipt(Box::new(next.clone()), enqueue.clone()));
     effects.push(Effect::CloseReceipt {
         receipt: Box::new(closed),
         state: Box::new(next),
+        enqueue,
     });
 }
 
 pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, String>, effects: &mut Vec<Effect>) {
-    let Some(Busy::ClosingReceipt(next)) = state.busy.take() else {
+    let Some(Busy::ClosingReceipt(next, enqueued)) = state.busy.take() else {
         return;
     };
     match result {
@@ -227,6 +227,7 @@ pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, Stri
             let change = closed.receipt.change();
             state.notice = Some(Notice::ReceiptClosed { id: closed.id, change });
             printing::adopt_closed(state, *next, PreviewTitle::Receipt { id: closed.id, change }, effects);
+            super::loyalty::queued(state, &enqueued);
             super::loyalty::drain(state, effects);
         }
         Err(e) => {

@@ -85,8 +85,10 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::Client | Command::BonusPayment | Command::CancelBonusPayment | Command::Balance => {
             loyalty::command(state, command, effects)
         }
+        Command::Queue => super::queue::open(state, effects),
+        Command::SendNow => loyalty::send_now(state, effects),
         Command::OpenShift => shift::open_dialog(state),
-        Command::CloseShift => shift::ask_close(state),
+        Command::CloseShift => shift::ask_close(state, effects),
         Command::CashIn => shift::open_cash_move(state, CashDirection::In),
         Command::CashOut => shift::open_cash_move(state, CashDirection::Out),
         Command::XReport => shift::x_report(state, effects),

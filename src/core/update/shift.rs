@@ -101,13 +101,15 @@ pub(super) fn x_report(state: &mut AppState, effects: &mut Vec<Effect>) {
     printing::print(state, document, effects);
 }
 
-pub(super) fn ask_close(state: &mut AppState) {
+pub(super) fn ask_close(state: &mut AppState, effects: &mut Vec<Effect>) {
     if state.shift().is_none() {
         state.notice = Some(Notice::NoShift);
     } else if state.receipt().is_some() {
         state.notice = Some(Notice::FinishReceiptFirst);
     } else {
         state.dialog = Some(Dialog::Confirm(Question::CloseShift));
+        // Unsent loyalty requests go out now, before the shift ends.
+        super::loyalty::send_now(state, effects);
     }
 }
 

@@ -74,7 +74,7 @@ impl Harness {
                 self.saved = Some(*durable);
                 Event::Saved(Ok(()))
             }
-            Effect::CloseReceipt { receipt, state } => {
+            Effect::CloseReceipt { receipt, state, .. } => {
                 if std::mem::take(&mut self.fail_next_close) {
                     return Some(Event::ReceiptClosed(Err("No space left on device".into())));
                 }
@@ -112,6 +112,8 @@ impl Harness {
                 .into_iter()
                 .collect())),
             Effect::FindReceipts(ReceiptQuery::Date(_)) => Event::ReceiptsFound(Ok(Vec::new())),
+            Effect::Enqueue { .. } | Effect::QueueDone { .. } => Event::QueueChanged(Ok(Default::default())),
+            Effect::QueueList => Event::QueueListed(Ok((Vec::new(), Vec::new()))),
             Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
                 id,
                 result: Err(crate::loyalty::LoyaltyError::Link("no server here".into())),

@@ -148,7 +148,7 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let line = match (&state.busy, &state.notice) {
         (Some(busy), _) => {
             let waiting = match busy {
-                Busy::ClosingReceipt(_) => text::WAIT_CLOSING,
+                Busy::ClosingReceipt(..) => text::WAIT_CLOSING,
                 Busy::ClosingShift(_) => text::WAIT_SHIFT,
                 Busy::FindingReceipts => text::WAIT_JOURNAL,
                 Busy::Loyalty => text::WAIT_LOYALTY,

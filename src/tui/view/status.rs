@@ -43,6 +43,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
     if state.save_error.is_some() {
         right.push(Span::styled(format!(" {} ", text::NOT_SAVED), theme.alarm_in_bar()));
     }
+    if state.queue.depth > 0 {
+        right.push(Span::styled(
+            format!(" {} {} ", text::QUEUE_STATUS, state.queue.depth),
+            theme.level(crate::core::notice::Level::Warning),
+        ));
+    }
     let unprinted = state.durable.unprinted.len();
     if unprinted > 0 {
         right.push(Span::styled(format!(" {unprinted} {} ", text::UNPRINTED), theme.alarm_in_bar()));

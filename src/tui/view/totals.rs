@@ -53,9 +53,5 @@ pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme
             }
         }
     }
-    let unsent = state.durable.outbox.len();
-    if unsent > 0 {
-        spans.push(Span::styled(format!("  [{unsent} {}]", text::OUTBOX), theme.level(Level::Warning)));
-    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

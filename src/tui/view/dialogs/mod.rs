@@ -14,6 +14,7 @@ mod open_shift;
 mod payment;
 mod preview;
 mod quantity;
+mod queue;
 mod return_find;
 mod return_pick;
 mod search;
@@ -45,6 +46,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::Preview { title, lines, scroll } => preview::draw(frame, area, title, lines, *scroll, theme),
         Dialog::Menu { selected } => menu::draw(frame, area, *selected, keymap, theme),
         Dialog::Help { scroll } => help::draw(frame, area, *scroll, keymap, theme),
+        Dialog::Queue(screen) => queue::draw(frame, area, screen, theme),
         Dialog::Client { input } => client::draw(frame, area, crate::text::CLIENT_TITLE, input, theme),
         Dialog::Balance { input } => client::draw(frame, area, crate::text::BALANCE_TITLE, input, theme),
         Dialog::ValidationCode { input, .. } => validation_code::draw(frame, area, input, theme),
