@@ -47,6 +47,7 @@ pub struct Assembled {
     pub executor: Executor,
     pub warning: Option<LoadWarning>,
     pub loyalty: Option<crate::loyalty::worker::LoyaltyConfig>,
+    pub data_dir: PathBuf,
 }
 
 pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: NaiveDateTime) -> anyhow::Result<Assembled> {
@@ -71,5 +72,6 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
         executor: Executor::new(store, Box::new(printer)),
         warning,
         loyalty: config.loyalty.clone(),
+        data_dir: data_dir.to_path_buf(),
     })
 }

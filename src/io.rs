@@ -71,6 +71,11 @@ impl Executor {
         }
     }
 
+    /// A handle to the store for readers outside the worker (the support socket).
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
     /// The queue's view after a change (unreadable entries are set aside; logged).
     fn view(&self) -> Result<crate::core::queue::QueueView, crate::store::StoreError> {
         let (view, warnings) = self.store.queue_view()?;

@@ -4,6 +4,7 @@ pub mod app;
 pub mod bench;
 pub mod catalog_gen;
 pub mod config;
+pub mod control;
 pub mod core;
 pub mod emulators;
 pub mod io;

@@ -73,11 +73,28 @@ enum Sub {
     },
     /// Measure start-up, scan-to-frame time, bytes per scan and memory.
     Bench(bench::BenchArgs),
+    /// The loyalty queue: list, show one entry, send now, export (works while the workstation runs).
+    Queue {
+        #[command(subcommand)]
+        action: QueueAction,
+    },
     /// Serve a loyalty server emulator (for manual checks and support).
     Emulate {
         #[command(subcommand)]
         server: EmulateServer,
     },
+}
+
+#[derive(Subcommand)]
+enum QueueAction {
+    /// Pending and rejected entries.
+    List,
+    /// One entry in full.
+    Show { id: u64 },
+    /// Send the queue now (through the running workstation).
+    Send,
+    /// Every entry as JSON lines.
+    Export,
 }
 
 #[derive(Subcommand)]
@@ -265,6 +282,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Sub::Queue { action }) => queue(&common, action),
         Some(Sub::Bench(args)) => {
             bench::run(&args)?;
             Ok(ExitCode::SUCCESS)
@@ -289,9 +307,42 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let _log = kassa::logging::init(&dir)?;
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
-    let warning = assembled.warning.map(|w| w.0);
-    tui::terminal::run(assembled.state, assembled.executor, assembled.loyalty, &keymap, warning)?;
+    tui::terminal::run(assembled, &keymap)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks the running workstation through its socket; with none running,
+/// reads the store itself.
+fn queue(common: &Common, action: QueueAction) -> anyhow::Result<ExitCode> {
+    let config = load_config(common)?;
+    let dir = data_dir(common, &config);
+    let command = match action {
+        QueueAction::List => "list".to_string(),
+        QueueAction::Show { id } => format!("show {id}"),
+        QueueAction::Send => "send".to_string(),
+        QueueAction::Export => "export".to_string(),
+    };
+    let answer = match kassa::control::ask(&dir, &command)? {
+        Some(answer) => answer,
+        None if command == "send" => {
+            eprintln!(
+                "kassa: no workstation is running on {}: the queue is sent when it starts",
+                dir.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        None => kassa::control::answer(&open_store(common)?, &command),
+    };
+    match answer {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("kassa: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 fn open_store(common: &Common) -> anyhow::Result<Store> {

@@ -50,6 +50,8 @@ pub struct LoadWarning(pub String);
 
 pub mod queue;
 
+/// Cheap to clone: sled's handles are shared, and safe to read from any thread.
+#[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     state: sled::Tree,

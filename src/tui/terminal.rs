@@ -9,10 +9,10 @@ use ratatui::{DefaultTerminal, Terminal};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+use crate::app::Assembled;
+use crate::control;
 use crate::core::event::Event;
 use crate::core::state::AppState;
-use crate::io::Executor;
-use crate::loyalty::worker::LoyaltyConfig;
 use crate::runtime::Runtime;
 use crate::tui::keymap::{Chord, Key, Keymap};
 
@@ -67,40 +67,42 @@ pub fn local_now() -> NaiveDateTime {
 }
 
 /// Runs the workstation in the terminal until the cashier quits.
-/// `warning` is what the store reported while loading, shown to the cashier.
-pub fn run(
-    state: AppState,
-    executor: Executor,
-    loyalty: Option<LoyaltyConfig>,
-    keymap: &Keymap,
-    warning: Option<String>,
-) -> anyhow::Result<()> {
-    let tokio = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+pub fn run(assembled: Assembled, keymap: &Keymap) -> anyhow::Result<()> {
+    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut terminal = ratatui::init();
-    let result = tokio.block_on(event_loop(&mut terminal, state, executor, loyalty, keymap, warning));
+    let result = tokio.block_on(event_loop(&mut terminal, assembled, keymap));
     ratatui::restore();
     result
 }
 
-async fn event_loop(
-    terminal: &mut DefaultTerminal,
-    state: AppState,
-    executor: Executor,
-    loyalty: Option<LoyaltyConfig>,
-    keymap: &Keymap,
-    warning: Option<String>,
-) -> anyhow::Result<()> {
+async fn event_loop(terminal: &mut DefaultTerminal, assembled: Assembled, keymap: &Keymap) -> anyhow::Result<()> {
+    let Assembled {
+        state,
+        executor,
+        warning,
+        loyalty,
+        data_dir,
+    } = assembled;
+    // The support socket reads the store directly and asks the loop to send the queue.
+    let (send_tx, mut send_rx) = mpsc::unbounded_channel();
+    match control::bind(&data_dir) {
+        Ok(listener) => {
+            tokio::spawn(control::serve(listener, executor.store(), send_tx));
+        }
+        Err(e) => tracing::warn!(target: "kassa::control", "no support socket in {}: {e}", data_dir.display()),
+    }
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let mut runtime = Runtime::start(state, executor, loyalty, move |event| {
         let _ = results_tx.send(event);
     })?;
     if let Some(warning) = warning {
-        runtime.dispatch(Event::StoreWarning(warning));
+        runtime.dispatch(Event::StoreWarning(warning.0));
     }
-    let result = serve(terminal, &mut runtime, &mut results, keymap).await;
+    let result = serve(terminal, &mut runtime, &mut results, &mut send_rx, keymap).await;
     // Whatever ended the loop (quit, a lost terminal), finish the queued
     // writes before the store closes.
     runtime.shutdown();
+    let _ = std::fs::remove_file(control::socket_path(&data_dir));
     result
 }
 
@@ -108,6 +110,7 @@ async fn serve(
     terminal: &mut DefaultTerminal,
     runtime: &mut Runtime,
     results: &mut mpsc::UnboundedReceiver<Event>,
+    send_now: &mut mpsc::UnboundedReceiver<()>,
     keymap: &Keymap,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
@@ -132,6 +135,7 @@ async fn serve(
                 },
             },
             Some(result) = results.recv() => runtime.deliver(result),
+            Some(()) = send_now.recv() => runtime.dispatch(Event::SendQueueNow),
             _ = clock.tick() => {
                 let now = local_now();
                 runtime.dispatch(Event::Tick(now));

@@ -1,0 +1,135 @@
+//! The support channel: `kassa queue list|show ID|send|export` while the
+//! workstation runs.
+//!
+//! sled lets one process open a database, so the running workstation listens
+//! on a Unix socket, `<data dir>/kassa.sock`, created owner-only (0600): a
+//! line with a command in, the answer out. Reads come straight from the
+//! store (sled is safe to read from another thread); `send` becomes an event
+//! in the workstation's loop, so the core decides, as for any other input.
+//! With no workstation running, the CLI opens the store itself; `send` then
+//! says the queue goes out when the workstation starts.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use crate::store::Store;
+
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("kassa.sock")
+}
+
+/// Answers the read-only commands from the store.
+pub fn answer(store: &Store, command: &str) -> Result<String, String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let failed = |e: crate::store::StoreError| e.to_string();
+    match words.as_slice() {
+        ["list"] => {
+            let pending = store.queue_list(usize::MAX).map_err(failed)?;
+            let rejected = store.rejected_list(usize::MAX).map_err(failed)?;
+            let mut out = format!("pending: {}\n", pending.len());
+            for e in &pending {
+                let error = e.last_error.as_deref().unwrap_or("");
+                out.push_str(&format!(
+                    "{:>6}  {}  {:<22} attempts {:<3} {}\n",
+                    e.id,
+                    e.created.format("%Y-%m-%d %H:%M:%S"),
+                    e.request.name(),
+                    e.attempts,
+                    error
+                ));
+            }
+            out.push_str(&format!("rejected: {}\n", rejected.len()));
+            for r in &rejected {
+                out.push_str(&format!(
+                    "{:>6}  {}  {:<22} {}\n",
+                    r.entry.id,
+                    r.at.format("%Y-%m-%d %H:%M:%S"),
+                    r.entry.request.name(),
+                    r.text
+                ));
+            }
+            Ok(out)
+        }
+        ["show", id] => {
+            let id: u64 = id.parse().map_err(|_| format!("{id:?} is not an entry number"))?;
+            if let Some(entry) = store.queue_entry(id).map_err(failed)? {
+                return serde_json::to_string_pretty(&entry).map_err(|e| e.to_string());
+            }
+            let rejected = store.rejected_list(usize::MAX).map_err(failed)?;
+            match rejected.into_iter().find(|r| r.entry.id == id) {
+                Some(r) => serde_json::to_string_pretty(&r).map_err(|e| e.to_string()),
+                None => Err(format!("no queue entry {id}")),
+            }
+        }
+        ["export"] => {
+            // One JSON object per line: pending entries, then rejected ones.
+            let mut out = String::new();
+            for e in store.queue_list(usize::MAX).map_err(failed)? {
+                out.push_str(&serde_json::json!({"pending": e}).to_string());
+                out.push('\n');
+            }
+            for r in store.rejected_list(usize::MAX).map_err(failed)? {
+                out.push_str(&serde_json::json!({"rejected": r}).to_string());
+                out.push('\n');
+            }
+            Ok(out)
+        }
+        _ => Err(format!("unknown command {command:?}: list, show ID, send, export")),
+    }
+}
+
+/// Binds the socket, owner-only. A socket file left by a crash is replaced.
+pub fn bind(data_dir: &Path) -> std::io::Result<tokio::net::UnixListener> {
+    let path = socket_path(data_dir);
+    if path.exists() && UnixStream::connect(&path).is_err() {
+        std::fs::remove_file(&path)?;
+    }
+    let listener = tokio::net::UnixListener::bind(&path)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+/// Serves support commands until the listener is dropped; `send` is passed to the loop.
+pub async fn serve(listener: tokio::net::UnixListener, store: Store, send_now: mpsc::UnboundedSender<()>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let (read, mut write) = stream.into_split();
+        let mut line = String::new();
+        if tokio::io::BufReader::new(read).read_line(&mut line).await.is_err() {
+            continue;
+        }
+        let reply = match line.trim() {
+            "send" => match send_now.send(()) {
+                Ok(()) => Ok("sending the queue now\n".to_string()),
+                Err(_) => Err("the workstation is stopping".to_string()),
+            },
+            command => answer(&store, command),
+        };
+        let text = match reply {
+            Ok(text) => format!("ok\n{text}"),
+            Err(error) => format!("error\n{error}\n"),
+        };
+        let _ = write.write_all(text.as_bytes()).await;
+    }
+}
+
+/// Asks the running workstation. `Ok(None)` when none is running.
+pub fn ask(data_dir: &Path, command: &str) -> std::io::Result<Option<Result<String, String>>> {
+    let Ok(mut stream) = UnixStream::connect(socket_path(data_dir)) else {
+        return Ok(None);
+    };
+    stream.write_all(format!("{command}\n").as_bytes())?;
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    reader.read_line(&mut status)?;
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest)?;
+    Ok(Some(if status.trim() == "ok" {
+        Ok(rest)
+    } else {
+        Err(rest.trim().to_string())
+    }))
+}

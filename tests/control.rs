@@ -1,0 +1,100 @@
+//! The support socket: owner-only, answers from the store, passes `send`
+//! to the workstation's loop; with no workstation the CLI reads the store.
+
+use chrono::NaiveDate;
+use std::os::unix::fs::PermissionsExt;
+
+use kassa::control;
+use kassa::core::queue::{Outcome, QueueEntry};
+use kassa::core::state::Durable;
+use kassa::loyalty::{ClientId, Request};
+use kassa::store::Store;
+
+fn entry(id: u64) -> QueueEntry {
+    QueueEntry {
+        id,
+        provider: "frontol".into(),
+        request: Request::ClientInfo {
+            client: ClientId::Card("7770000000017".into()),
+        },
+        created: NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("date"),
+        attempts: 2,
+        last_error: Some("no answer within the timeout".into()),
+        next_attempt: None,
+    }
+}
+
+#[tokio::test]
+async fn the_socket_answers_while_the_workstation_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    store.enqueue(&[entry(1), entry(2)], &Durable::default()).expect("enqueue");
+    let at = entry(2).created;
+    store
+        .queue_done(
+            2,
+            &Outcome::Rejected {
+                text: "Клиент не найден".into(),
+                at,
+            },
+        )
+        .expect("reject");
+    let listener = control::bind(dir.path()).expect("bind");
+    let mode = std::fs::metadata(control::socket_path(dir.path()))
+        .expect("socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "owner-only");
+    let (send_tx, mut send_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(control::serve(listener, store.clone(), send_tx));
+    let path = dir.path().to_path_buf();
+    let ask = |command: &'static str| {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || control::ask(&path, command).expect("io").expect("a workstation answers"))
+    };
+    let list = ask("list").await.expect("joined").expect("ok");
+    assert!(
+        list.contains("pending: 1") && list.contains("attempts 2") && list.contains("rejected: 1") && list.contains("Клиент не найден"),
+        "{list}"
+    );
+    let show = ask("show 1").await.expect("joined").expect("ok");
+    assert!(show.contains("\"id\": 1"), "{show}");
+    let export = ask("export").await.expect("joined").expect("ok");
+    assert_eq!(export.lines().count(), 2);
+    assert!(ask("show 99").await.expect("joined").is_err());
+    assert!(
+        ask("frobnicate")
+            .await
+            .expect("joined")
+            .is_err_and(|e| e.contains("unknown command"))
+    );
+    ask("send").await.expect("joined").expect("ok");
+    assert_eq!(send_rx.recv().await, Some(()), "send reaches the loop");
+}
+
+#[test]
+fn with_no_workstation_the_cli_reads_the_store_and_says_send_must_wait() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let store = Store::open(dir.path()).expect("store");
+        store.enqueue(&[entry(7)], &Durable::default()).expect("enqueue");
+    }
+    assert!(control::ask(dir.path(), "list").expect("io").is_none(), "nobody listens");
+    let kassa = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("KASSA_CONFIG")
+            .output()
+            .expect("runs")
+    };
+    let list = kassa(&["queue", "list"]);
+    assert!(list.status.success());
+    assert!(String::from_utf8_lossy(&list.stdout).contains("pending: 1"));
+    let send = kassa(&["queue", "send"]);
+    assert!(!send.status.success());
+    assert!(String::from_utf8_lossy(&send.stderr).contains("the queue is sent when it starts"));
+}
