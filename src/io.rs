@@ -55,11 +55,31 @@ impl FaultPoint {
 /// How many entries the queue screen shows of each list.
 const QUEUE_SCREEN_ROWS: usize = 500;
 
+/// The armed fault point and how many more hits before it fires.
+pub struct Faults(Option<(FaultPoint, u32)>);
+
+impl Faults {
+    pub fn from_env() -> Faults {
+        Faults(FaultPoint::from_env())
+    }
+
+    pub fn crash_if(&mut self, point: FaultPoint) {
+        let Some((armed, hits_left)) = self.0.as_mut() else { return };
+        if *armed != point {
+            return;
+        }
+        *hits_left = hits_left.saturating_sub(1);
+        if *hits_left == 0 {
+            // The test asked for a crash here: die like a power cut, no unwinding.
+            std::process::abort();
+        }
+    }
+}
+
 pub struct Executor {
     store: Store,
     printer: Box<dyn Printer>,
-    /// The armed fault point and how many more hits before it fires.
-    fault: Option<(FaultPoint, u32)>,
+    faults: Faults,
 }
 
 impl Executor {
@@ -67,7 +87,7 @@ impl Executor {
         Executor {
             store,
             printer,
-            fault: FaultPoint::from_env(),
+            faults: Faults::from_env(),
         }
     }
 
@@ -86,15 +106,7 @@ impl Executor {
     }
 
     fn crash_if(&mut self, point: FaultPoint) {
-        let Some((armed, hits_left)) = self.fault.as_mut() else { return };
-        if *armed != point {
-            return;
-        }
-        *hits_left = hits_left.saturating_sub(1);
-        if *hits_left == 0 {
-            // The test asked for a crash here: die like a power cut, no unwinding.
-            std::process::abort();
-        }
+        self.faults.crash_if(point);
     }
 
     /// Carries out one effect. `Effect::Quit` is the runtime's and gives no event.

@@ -277,7 +277,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let listener = tokio::net::TcpListener::bind(listen)
                     .await
                     .with_context(|| format!("cannot listen on {listen}"))?;
-                println!("Frontol Loyalty API emulator on http://{listen} (cards 7770000000017, 7770000000024, 7770000000031)");
+                let bound = listener.local_addr()?;
+                println!("Frontol Loyalty API emulator on http://{bound} (cards 7770000000017, 7770000000024, 7770000000031)");
                 emulator.serve(listener).await.context("server")
             })?;
             Ok(ExitCode::SUCCESS)

@@ -19,6 +19,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{HashMap, VecDeque};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -267,7 +268,8 @@ async fn handle(
             body: String::from_utf8_lossy(body).to_string(),
         };
         if inner.echo {
-            println!("{} {}", logged.path, logged.body);
+            // The echo is for a person watching; a closed terminal must not stop the server.
+            let _ = writeln!(std::io::stdout(), "{} {}", logged.path, logged.body);
         }
         inner.log.push(logged);
         if let Some(key) = inner.key.clone().filter(|k| !k.is_empty()) {

@@ -14,6 +14,7 @@ use super::frontol::{self, Frontol};
 use super::{LoyaltyError, Reply, Request};
 use crate::core::event::Event;
 use crate::emulators::frontol::{Emulator, Rules, demo_clients};
+use crate::io::FaultPoint;
 
 /// Which loyalty server, from config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,8 +85,11 @@ impl LoyaltyWorker {
                 {
                     tokio::spawn(emulator.serve(listener));
                 }
+                let mut faults = crate::io::Faults::from_env();
                 while let Some((id, request, at)) = inbox.recv().await {
+                    faults.crash_if(FaultPoint::BeforeSend);
                     let result = provider.call(&request, at).await;
+                    faults.crash_if(FaultPoint::AfterSend);
                     deliver(Event::LoyaltyReplied { id, result });
                 }
             });
