@@ -42,6 +42,9 @@ pub struct BenchArgs {
     /// Repetitions of each measurement.
     #[arg(long, default_value_t = 20)]
     runs: usize,
+    /// Loyalty queue depth for the queue measurements (0 skips them).
+    #[arg(long, default_value_t = 10_000)]
+    queue_entries: usize,
     /// Internal: run as the start-up child ("kassa" or "bare") and exit after the first frame.
     #[arg(long, hide = true)]
     child: Option<String>,
@@ -111,6 +114,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     );
     startup(args, &dir, &catalog_path)?;
     scans(args, &catalog_path)?;
+    if args.queue_entries > 0 {
+        crate::bench_queue::run(args.queue_entries, args.runs, &dir, &catalog_path, report)?;
+    }
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

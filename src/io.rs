@@ -96,13 +96,13 @@ impl Executor {
         self.store.clone()
     }
 
-    /// The queue's view after a change (unreadable entries are set aside; logged).
-    fn view(&self) -> Result<crate::core::queue::QueueView, crate::store::StoreError> {
-        let (view, warnings) = self.store.queue_view()?;
-        for warning in warnings {
+    /// The queue's next entry after a change (unreadable entries are set aside; logged).
+    fn head(&self) -> Result<(Option<crate::core::queue::QueueEntry>, usize), crate::store::StoreError> {
+        let (head, warnings) = self.store.queue_head()?;
+        for warning in &warnings {
             tracing::error!(target: "kassa::queue", "{warning}");
         }
-        Ok(view)
+        Ok((head, warnings.len()))
     }
 
     fn crash_if(&mut self, point: FaultPoint) {
@@ -157,7 +157,7 @@ impl Executor {
             Effect::Enqueue { entries, state } => Event::QueueChanged(
                 self.store
                     .enqueue(&entries, &state)
-                    .and_then(|()| self.view())
+                    .and_then(|()| self.head())
                     .map_err(|e| e.to_string()),
             ),
             Effect::QueueDone { id, outcome } => {
@@ -165,7 +165,7 @@ impl Executor {
                 let result = self
                     .store
                     .queue_done(id, &outcome)
-                    .and_then(|()| self.view())
+                    .and_then(|()| self.head())
                     .map_err(|e| e.to_string());
                 self.crash_if(FaultPoint::AfterDequeue);
                 Event::QueueChanged(result)

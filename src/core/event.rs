@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command::Command;
 use super::journal::{ClosedReceipt, ReturnSource};
-use super::queue::{QueueEntry, QueueView, Rejected};
+use super::queue::{QueueEntry, Rejected};
 use super::shift::Summary;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,8 +33,9 @@ pub enum Event {
     Printed { job: u64, result: Result<(), String> },
     /// The journal's answer to a receipt search for a return.
     ReceiptsFound(Result<Vec<ReturnSource>, String>),
-    /// The loyalty queue after a change the store made.
-    QueueChanged(Result<QueueView, String>),
+    /// The queue's next entry after a change the store made, and how many
+    /// unreadable entries it set aside on the way.
+    QueueChanged(Result<(Option<QueueEntry>, usize), String>),
     /// The queue and the rejected archive, for the queue screen.
     QueueListed(Result<(Vec<QueueEntry>, Vec<Rejected>), String>),
     /// Someone (the queue screen, the support CLI, closing the shift) asks to send the queue now.

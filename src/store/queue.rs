@@ -28,14 +28,16 @@ pub(super) fn key(id: u64) -> [u8; 8] {
 }
 
 impl Store {
-    /// The queue's depth and first readable entry. Unreadable entries met on
-    /// the way are moved to `corrupt` and reported in the warnings.
-    pub fn queue_view(&self) -> Result<(QueueView, Vec<String>), StoreError> {
+    /// The first readable entry. Unreadable entries met on the way are
+    /// moved to `corrupt` and reported in the warnings (as many as were set aside).
+    pub fn queue_head(&self) -> Result<(Option<QueueEntry>, Vec<String>), StoreError> {
         let mut warnings = Vec::new();
-        let head = loop {
-            let Some((k, bytes)) = self.queue.first()? else { break None };
+        loop {
+            let Some((k, bytes)) = self.queue.first()? else {
+                return Ok((None, warnings));
+            };
             match serde_json::from_slice::<QueueEntry>(&bytes) {
-                Ok(entry) => break Some(entry),
+                Ok(entry) => return Ok((Some(entry), warnings)),
                 Err(e) => {
                     let name = format!("queue-{}", u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8])));
                     self.corrupt.insert(name.as_bytes(), bytes)?;
@@ -44,7 +46,13 @@ impl Store {
                     warnings.push(format!("queue entry unreadable ({e}); set aside as {name}"));
                 }
             }
-        };
+        }
+    }
+
+    /// The whole view, at start-up: counting walks the trees (sled keeps no
+    /// count), so afterwards the core keeps the depth itself.
+    pub fn queue_view(&self) -> Result<(QueueView, Vec<String>), StoreError> {
+        let (head, warnings) = self.queue_head()?;
         Ok((
             QueueView {
                 depth: self.queue.len(),

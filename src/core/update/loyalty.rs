@@ -666,10 +666,14 @@ pub(super) fn send_now(state: &mut AppState, effects: &mut Vec<Effect>) {
     drain(state, effects);
 }
 
-pub(super) fn on_queue_changed(state: &mut AppState, result: Result<crate::core::queue::QueueView, String>, effects: &mut Vec<Effect>) {
+pub(super) fn on_queue_changed(state: &mut AppState, result: Result<(Option<QueueEntry>, usize), String>, effects: &mut Vec<Effect>) {
     match result {
-        Ok(view) => {
-            state.queue = view;
+        Ok((head, set_aside)) => {
+            state.queue.head = head;
+            state.queue.depth = state.queue.depth.saturating_sub(set_aside);
+            if set_aside > 0 {
+                state.notice = Some(Notice::StoreWarning(format!("{set_aside} queue entries unreadable, set aside")));
+            }
             super::queue::refresh(state, effects);
             drain(state, effects);
         }
@@ -694,6 +698,7 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                 outcome: Outcome::Sent,
             });
             state.queue.head = None;
+            state.queue.depth = state.queue.depth.saturating_sub(1);
             for one in &reply.slips {
                 printing::print(state, slip::to_document(one), effects);
             }
@@ -745,6 +750,8 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                 },
             });
             state.queue.head = None;
+            state.queue.depth = state.queue.depth.saturating_sub(1);
+            state.queue.rejected += 1;
             if cancellation {
                 // The server never took the doubtful payment: nothing to undo.
                 return;

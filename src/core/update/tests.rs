@@ -112,7 +112,7 @@ impl Harness {
                 .into_iter()
                 .collect())),
             Effect::FindReceipts(ReceiptQuery::Date(_)) => Event::ReceiptsFound(Ok(Vec::new())),
-            Effect::Enqueue { .. } | Effect::QueueDone { .. } => Event::QueueChanged(Ok(Default::default())),
+            Effect::Enqueue { .. } | Effect::QueueDone { .. } => Event::QueueChanged(Ok((None, 0))),
             Effect::QueueList => Event::QueueListed(Ok((Vec::new(), Vec::new()))),
             Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
                 id,
