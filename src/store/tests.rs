@@ -134,3 +134,34 @@ fn an_unreadable_state_is_set_aside_and_numbering_continues() {
     assert!(warning.is_some_and(|w| w.0.contains("set aside")));
     assert_eq!(store.corrupt.len(), 1);
 }
+
+#[test]
+fn a_corrupt_queue_entry_is_set_aside_not_a_panic() {
+    use crate::core::queue::QueueEntry;
+    use crate::loyalty::{ClientId, Request};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    let good = QueueEntry {
+        id: 2,
+        provider: "frontol".into(),
+        request: Request::ClientInfo {
+            client: ClientId::Card("1".into()),
+        },
+        created: at(),
+        attempts: 0,
+        last_error: None,
+        next_attempt: None,
+    };
+    store.enqueue(std::slice::from_ref(&good), &durable()).expect("enqueue");
+    // A half-written entry ahead of it.
+    store
+        .queue
+        .insert(1u64.to_be_bytes(), &b"{\"id\": 1, \"provi"[..])
+        .expect("corrupt it");
+    let (view, warnings) = store.queue_view().expect("view");
+    assert_eq!(view.head, Some(good));
+    assert_eq!(view.depth, 1);
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains("set aside as queue-1"), "{warnings:?}");
+    assert_eq!(store.corrupt.len(), 1);
+}

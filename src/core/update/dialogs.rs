@@ -265,7 +265,7 @@ fn answer_yes(state: &mut AppState, question: Question, effects: &mut Vec<Effect
         Question::CancelReceipt => {
             let sum = state.receipt().map_or(Money::ZERO, |r| r.totals().total);
             let was_sale = state.receipt().is_some_and(|r| !r.is_return());
-            loyalty::settle_doubt_later(state, effects);
+            loyalty::queue_cancellation(state, effects);
             state.durable.receipt = None;
             if was_sale && let Some(shift) = state.durable.shift.as_mut() {
                 shift.record_cancel(sum);

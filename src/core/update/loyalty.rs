@@ -149,12 +149,17 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
 }
 
 /// The receipt is going away (cancelled, or its client removed) with a bonus
-/// payment in doubt: the outbox will cancel it on the server.
-pub(super) fn settle_doubt_later(state: &mut AppState, effects: &mut Vec<Effect>) {
+/// payment on it or in doubt: the queue cancels it on the server, so no
+/// debit outlives the receipt. (Accruals and cancellations are queued;
+/// spending needs the link.)
+pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>) {
     let (shift, number) = numbers(state);
     let Some(receipt) = state.durable.receipt.as_ref() else { return };
     let Some(loyalty) = receipt.loyalty.as_ref() else { return };
-    let Some(amount) = loyalty.bonus_in_flight else { return };
+    let amount = Money(loyalty.bonus_paid.0 + loyalty.bonus_in_flight.unwrap_or(Money::ZERO).0);
+    if amount.is_zero() {
+        return;
+    }
     let document = rl::document(receipt, loyalty, shift, number, &[]);
     let request = Request::CancelBonusPayment {
         client: loyalty.client.clone(),
@@ -165,18 +170,19 @@ pub(super) fn settle_doubt_later(state: &mut AppState, effects: &mut Vec<Effect>
     state.durable.next_outgoing += 1;
     if let Some(loyalty) = loyalty_mut(state) {
         loyalty.bonus_in_flight = None;
+        loyalty.bonus_paid = Money::ZERO;
     }
     let entries = vec![queued_entry];
     queued(state, &entries);
-    // Queued with the state that no longer holds the doubt, in one transaction.
+    // `update` gives this the final state, so both land in one transaction.
     effects.push(Effect::Enqueue {
         entries,
-        state: Box::new(state.durable.clone()),
+        state: Box::default(),
     });
 }
 
 pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
-    settle_doubt_later(state, effects);
+    queue_cancellation(state, effects);
     if let Some(receipt) = state.durable.receipt.as_mut() {
         rl::forget(receipt, DiscountSource::Loyalty);
         receipt.loyalty = None;
@@ -428,7 +434,14 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
     if state.busy == Some(Busy::Loyalty) && !matches!(purpose, LoyaltyPurpose::Confirm { .. } | LoyaltyPurpose::ClientInfo) {
         state.busy = None;
     }
+    let was_down = state.link == Some(false);
     state.link = Some(!matches!(result, Err(LoyaltyError::Link(_))));
+    if was_down && state.link == Some(true) {
+        // The link is back: the queue goes now, not when its backoff ends.
+        if let Some(head) = state.queue.head.as_mut() {
+            head.next_attempt = None;
+        }
+    }
     // An answer settles a bonus payment in doubt; no answer (a timeout may
     // come after the server debited) leaves it in doubt, to be cancelled.
     if matches!(purpose, LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::Recover { .. })
@@ -512,6 +525,8 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         }
         (LoyaltyPurpose::Confirm { outgoing }, result) => on_confirmed(state, outgoing, result, effects),
     }
+    // After any answer: the queue's next entry may be due (e.g. the link came back).
+    drain(state, effects);
 }
 
 /// Prints the answer's slips and shows its messages, then `then`.

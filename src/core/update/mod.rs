@@ -28,10 +28,18 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
         let Some(deferred) = state.deferred.pop_front() else { break };
         handle(state, deferred, &mut effects);
     }
-    if state.durable != state.saved {
+    // First: what the cashier just did is on disk before anything it leads
+    // to (a close, a print, a request) can fail or be cut short. Entries put
+    // in the loyalty queue go in the same transaction as that state.
+    if let Some(at) = effects.iter().position(|e| matches!(e, Effect::Enqueue { .. })) {
+        let mut enqueue = effects.remove(at);
+        if let Effect::Enqueue { state: with, .. } = &mut enqueue {
+            **with = state.durable.clone();
+        }
         state.saved = state.durable.clone();
-        // First: what the cashier just did is on disk before anything it
-        // leads to (a close, a print) can fail or be cut short.
+        effects.insert(0, enqueue);
+    } else if state.durable != state.saved {
+        state.saved = state.durable.clone();
         effects.insert(0, Effect::SaveState(Box::new(state.durable.clone())));
     }
     effects

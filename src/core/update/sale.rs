@@ -53,8 +53,6 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::CancelReceipt => {
             if state.receipt().is_some_and(|r| !r.payments.is_empty()) {
                 state.notice = Some(Notice::PaymentsLockReceipt);
-            } else if bonus_paid(state) {
-                state.notice = Some(Notice::RemoveBonusFirst);
             } else if state.receipt().is_some() {
                 state.dialog = Some(Dialog::Confirm(Question::CancelReceipt));
             } else {

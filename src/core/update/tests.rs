@@ -521,3 +521,36 @@ fn a_bonus_payment_lost_in_a_crash_is_cancelled_on_start() {
         "nothing else happens until it is settled"
     );
 }
+
+#[test]
+fn a_queued_cancellation_and_the_cancelled_receipt_are_one_write() {
+    use crate::core::loyalty::ReceiptLoyalty;
+    use crate::loyalty::{ClientId, Request};
+    let settings = Settings {
+        loyalty: true,
+        ..Settings::default()
+    };
+    let mut h = Harness::with(settings);
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    if let Some(receipt) = h.state.durable.receipt.as_mut() {
+        let loyalty = ReceiptLoyalty::new(ClientId::Card("7770000000017".into()), "uid-2".into());
+        receipt.loyalty = Some(ReceiptLoyalty {
+            bonus_paid: Money(20_00),
+            ..loyalty
+        });
+    }
+    update(&mut h.state, Event::Command(Command::CancelReceipt));
+    let effects = update(&mut h.state, Event::Command(Command::Confirm));
+    match effects.first() {
+        Some(Effect::Enqueue { entries, state }) => {
+            assert!(matches!(entries[0].request, Request::CancelBonusPayment { amount, .. } if amount == Money(20_00)));
+            assert!(state.receipt.is_none(), "the state written with the entry is the final one");
+        }
+        other => panic!("the queue entry goes first, with the state: {other:?}"),
+    }
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::SaveState(_))),
+        "no second, competing write of the state"
+    );
+}
