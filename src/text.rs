@@ -333,3 +333,4 @@ pub const QUEUE_HINT: &str = "Ввод — подробно, Tab — очере�
 pub const QUEUE_ATTEMPTS: &str = "попыток";
 pub const QUEUE_NEXT: &str = "следующая";
 pub const QUEUE_STATUS: &str = "Очередь";
+pub const REJECTED_STATUS: &str = "Отклонено";

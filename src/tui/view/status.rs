@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit};
+use crate::core::notice::Level;
 use crate::core::state::AppState;
 use crate::text;
 
@@ -46,7 +47,14 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
     if state.queue.depth > 0 {
         right.push(Span::styled(
             format!(" {} {} ", text::QUEUE_STATUS, state.queue.depth),
-            theme.level(crate::core::notice::Level::Warning),
+            theme.level(Level::Warning),
+        ));
+    }
+    // Refused requests wait for a person (support settles them by hand).
+    if state.queue.rejected > 0 {
+        right.push(Span::styled(
+            format!(" {} {} ", text::REJECTED_STATUS, state.queue.rejected),
+            theme.alarm_in_bar(),
         ));
     }
     let unprinted = state.durable.unprinted.len();
