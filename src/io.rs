@@ -127,7 +127,7 @@ impl Executor {
         Some(match effect {
             Effect::SaveState(durable) => {
                 self.crash_if(FaultPoint::BeforeSave);
-                let result = self.store.save_state(&durable).map_err(|e| e.to_string());
+                let result = self.store.save_state(&durable).map_err(|e| crate::text::store_error(&e));
                 self.crash_if(FaultPoint::AfterSave);
                 Event::Saved(result)
             }
@@ -137,7 +137,7 @@ impl Executor {
                     .store
                     .close_receipt(&receipt, &state, &enqueue)
                     .map(|()| *receipt)
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| crate::text::store_error(&e));
                 self.crash_if(FaultPoint::AfterClose);
                 Event::ReceiptClosed(result)
             }
@@ -145,7 +145,7 @@ impl Executor {
                 self.store
                     .close_shift(&summary, &state)
                     .map(|()| *summary)
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| crate::text::store_error(&e)),
             ),
             Effect::Print(job) => {
                 self.crash_if(FaultPoint::BeforePrint);
@@ -153,12 +153,12 @@ impl Executor {
                 self.crash_if(FaultPoint::AfterPrint);
                 Event::Printed { job: job.id, result }
             }
-            Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| e.to_string())),
+            Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| crate::text::store_error(&e))),
             Effect::Enqueue { entries, state } => Event::QueueChanged(
                 self.store
                     .enqueue(&entries, &state)
                     .and_then(|()| self.head())
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| crate::text::store_error(&e)),
             ),
             Effect::QueueDone { id, outcome } => {
                 self.crash_if(FaultPoint::BeforeDequeue);
@@ -166,7 +166,7 @@ impl Executor {
                     .store
                     .queue_done(id, &outcome)
                     .and_then(|()| self.head())
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| crate::text::store_error(&e));
                 self.crash_if(FaultPoint::AfterDequeue);
                 Event::QueueChanged(result)
             }
@@ -174,7 +174,7 @@ impl Executor {
                 self.store
                     .queue_list(QUEUE_SCREEN_ROWS)
                     .and_then(|q| Ok((q, self.store.rejected_list(QUEUE_SCREEN_ROWS)?)))
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| crate::text::store_error(&e)),
             ),
             // Both are the runtime's: loyalty requests go to the loyalty worker.
             Effect::Quit | Effect::Loyalty { .. } => return None,

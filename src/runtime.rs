@@ -2,6 +2,8 @@
 //! feeds events to `update`, hands effects to the I/O worker, and counts
 //! what is in flight so a replay can wait until everything has settled.
 
+use std::time::{Duration, Instant};
+
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::state::AppState;
@@ -15,7 +17,15 @@ pub struct Runtime {
     worker: Option<Worker>,
     loyalty: Option<LoyaltyWorker>,
     in_flight: usize,
+    /// Effects the I/O worker has not answered yet, and since when it has not
+    /// made progress: a disk that stops answering must not go unnoticed.
+    io_in_flight: usize,
+    io_waiting_since: Option<Instant>,
+    stuck_reported: bool,
 }
+
+/// How long a disk operation may take before the cashier is told.
+const STUCK_AFTER: Duration = Duration::from_secs(15);
 
 /// The event an effect would have produced had it failed with `reason`.
 fn failed(effect: Effect, reason: &str) -> Option<Event> {
@@ -55,6 +65,9 @@ impl Runtime {
             worker: Some(worker),
             loyalty,
             in_flight: 0,
+            io_in_flight: 0,
+            io_waiting_since: None,
+            stuck_reported: false,
         };
         runtime.dispatch(Event::Started);
         Ok(runtime)
@@ -65,6 +78,7 @@ impl Runtime {
             if effect == Effect::Quit {
                 continue;
             }
+            let to_disk = !matches!(effect, Effect::Loyalty { .. });
             let sent = match (effect, &self.worker, &self.loyalty) {
                 (Effect::Loyalty { id, request, at }, _, Some(loyalty)) => {
                     loyalty.send(id, request, at).map_err(|request| Effect::Loyalty { id, request, at })
@@ -74,7 +88,13 @@ impl Runtime {
                 (effect, None, _) => Err(effect),
             };
             match sent {
-                Ok(()) => self.in_flight += 1,
+                Ok(()) => {
+                    self.in_flight += 1;
+                    if to_disk {
+                        self.io_in_flight += 1;
+                        self.io_waiting_since.get_or_insert_with(Instant::now);
+                    }
+                }
                 Err(effect) => {
                     if let Some(event) = failed(effect, "I/O worker stopped") {
                         self.dispatch(event);
@@ -87,7 +107,23 @@ impl Runtime {
     /// An event produced by the worker.
     pub fn deliver(&mut self, event: Event) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        if !matches!(event, Event::LoyaltyReplied { .. }) {
+            // The I/O worker made progress: the watchdog starts over.
+            self.io_in_flight = self.io_in_flight.saturating_sub(1);
+            self.io_waiting_since = (self.io_in_flight > 0).then(Instant::now);
+            self.stuck_reported = false;
+        }
         self.dispatch(event);
+    }
+
+    /// Called on the clock: tells the core, once, that the disk stopped answering.
+    pub fn watch(&mut self) {
+        let stuck = self.io_waiting_since.is_some_and(|since| since.elapsed() > STUCK_AFTER);
+        if stuck && !self.stuck_reported {
+            self.stuck_reported = true;
+            tracing::error!(target: "kassa::store", "a disk operation has not finished for {} s", STUCK_AFTER.as_secs());
+            self.dispatch(Event::StorageStuck);
+        }
     }
 
     pub fn is_idle(&self) -> bool {

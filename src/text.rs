@@ -126,6 +126,7 @@ pub fn notice(notice: &Notice) -> String {
         LostBonusCancelled(sum) => format!("Незавершённая оплата бонусами {sum} отменена в системе лояльности"),
         LostBonusInDoubt(sum) => format!("Нет связи: незавершённая оплата бонусами {sum} будет отменена при следующем подытоге"),
         ScanNotNow(code) => format!("Скан {code} не принят: сначала закройте окно (Esc)"),
+        StorageStuck => STORAGE_STUCK.into(),
         QueuedSent => "Отложенный запрос в систему лояльности отправлен".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
         NotHere(command) => format!("«{}» здесь недоступно", command_label(*command)),
@@ -334,3 +335,17 @@ pub const QUEUE_ATTEMPTS: &str = "попыток";
 pub const QUEUE_NEXT: &str = "следующая";
 pub const QUEUE_STATUS: &str = "Очередь";
 pub const REJECTED_STATUS: &str = "Отклонено";
+
+/// A store error as the cashier reads it (support reads the English one in the log).
+pub fn store_error(error: &crate::store::StoreError) -> String {
+    use crate::store::StoreError::*;
+    match error {
+        DiskFull { free_kib, .. } => format!("диск переполнен (свободно {free_kib} КиБ), ничего не записано — освободите место"),
+        Locked { .. } => "база занята другой программой kassa".into(),
+        Sled(e) => format!("ошибка диска: {e}"),
+        other => other.to_string(),
+    }
+}
+
+pub const STORAGE_STUCK: &str =
+    "Диск не отвечает: запись не завершается. Данные чека не потеряны. Проверьте место на диске и перезапустите кассу";

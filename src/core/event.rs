@@ -40,6 +40,8 @@ pub enum Event {
     QueueListed(Result<(Vec<QueueEntry>, Vec<Rejected>), String>),
     /// Someone (the queue screen, the support CLI, closing the shift) asks to send the queue now.
     SendQueueNow,
+    /// A disk write has not finished for a long time (the runtime's watchdog).
+    StorageStuck,
     /// The loyalty server answered request `id` (or could not be reached).
     LoyaltyReplied {
         id: u64,

@@ -80,6 +80,7 @@ pub enum Notice {
     QueuedRefused(String),
     LostBonusCancelled(Money),
     ScanNotNow(String),
+    StorageStuck,
     LostBonusInDoubt(Money),
 }
 

@@ -42,6 +42,8 @@ pub enum StoreError {
     UnknownSale(ReceiptId),
     #[error("journal entry {key} is unreadable: {reason}")]
     Corrupt { key: String, reason: String },
+    #[error("the disk holding {path} is full ({free_kib} KiB free): nothing was written; free some space")]
+    DiskFull { path: PathBuf, free_kib: u64 },
 }
 
 /// A problem found while loading, reported to the cashier and support.
@@ -54,6 +56,8 @@ pub mod queue;
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
+    /// The data directory, for free-space checks.
+    dir: PathBuf,
     state: sled::Tree,
     queue: sled::Tree,
     rejected: sled::Tree,
@@ -91,6 +95,7 @@ impl Store {
                 },
             })?;
         Ok(Store {
+            dir: dir.to_path_buf(),
             state: db.open_tree("state")?,
             journal: db.open_tree("journal")?,
             by_date: db.open_tree("by_date")?,
@@ -143,7 +148,26 @@ impl Store {
         Ok(from_journal.max(from_shifts))
     }
 
+    /// Refuses to write when the disk is (nearly) full. sled does not fail
+    /// cleanly there — its flush can wait forever after ENOSPC — so writes
+    /// stop while there is still room for sled's own bookkeeping.
+    pub(crate) fn check_room(&self) -> Result<(), StoreError> {
+        let (Ok(free), Ok(total)) = (fs2::available_space(&self.dir), fs2::total_space(&self.dir)) else {
+            return Ok(());
+        };
+        // 64 MiB, or a fifth of a small disk.
+        let reserve = (64 * 1024 * 1024).min(total / 5);
+        if free < reserve {
+            return Err(StoreError::DiskFull {
+                path: self.dir.clone(),
+                free_kib: free / 1024,
+            });
+        }
+        Ok(())
+    }
+
     pub fn save_state(&self, durable: &Durable) -> Result<(), StoreError> {
+        self.check_room()?;
         self.state.insert(STATE_KEY, encode("state", durable)?)?;
         self.db.flush()?;
         Ok(())
@@ -154,6 +178,7 @@ impl Store {
     /// The receipt's queued loyalty requests go in the same transaction: a
     /// closed receipt and its queue entries exist together or not at all.
     pub fn close_receipt(&self, receipt: &ClosedReceipt, durable: &Durable, enqueue: &[queue::QueueEntry]) -> Result<(), StoreError> {
+        self.check_room()?;
         let entry = encode("receipt", receipt)?;
         let state = encode("state", durable)?;
         let queued: Vec<(u64, Vec<u8>)> = enqueue
@@ -225,6 +250,7 @@ impl Store {
 
     /// Keeps the Z-summary and writes the state after closing, atomically.
     pub fn close_shift(&self, summary: &Summary, durable: &Durable) -> Result<(), StoreError> {
+        self.check_room()?;
         let entry = encode("summary", summary)?;
         let state = encode("state", durable)?;
         let result = (&self.shifts, &self.state).transaction(|(shifts, state_tree)| {

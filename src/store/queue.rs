@@ -65,6 +65,7 @@ impl Store {
 
     /// Appends entries (flushed before returning).
     pub fn enqueue(&self, entries: &[QueueEntry], state: &crate::core::state::Durable) -> Result<(), StoreError> {
+        self.check_room()?;
         let encoded: Vec<(u64, Vec<u8>)> = entries
             .iter()
             .map(|e| Ok((e.id, super::encode("queue entry", e)?)))
@@ -84,6 +85,7 @@ impl Store {
 
     /// Records how sending entry `id` ended (flushed).
     pub fn queue_done(&self, id: u64, outcome: &Outcome) -> Result<(), StoreError> {
+        self.check_room()?;
         let Some(bytes) = self.queue.get(key(id))? else { return Ok(()) };
         match outcome {
             Outcome::Sent => {

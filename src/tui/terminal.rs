@@ -138,6 +138,7 @@ async fn serve(
             Some(()) = send_now.recv() => runtime.dispatch(Event::SendQueueNow),
             _ = clock.tick() => {
                 let now = local_now();
+                runtime.watch();
                 runtime.dispatch(Event::Tick(now));
                 // The clock shows minutes: redraw only when the minute changes.
                 if shown_minute == Some(now.minute()) {

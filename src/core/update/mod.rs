@@ -68,6 +68,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::QueueChanged(result) => loyalty::on_queue_changed(state, result, effects),
         Event::QueueListed(result) => queue::on_listed(state, result),
         Event::SendQueueNow => loyalty::send_now(state, effects),
+        Event::StorageStuck => state.notice = Some(Notice::StorageStuck),
         input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_)) => {
             if state.busy.is_some() {
                 // Nothing typed or scanned is lost while the disk works.
