@@ -131,35 +131,36 @@ fn startup(args: &BenchArgs, dir: &Path, catalog: &Path) -> anyhow::Result<()> {
         let mut samples = Vec::with_capacity(args.runs);
         let mut child_rss = 0;
         for run in 0..args.runs {
-            let data = dir.join(format!("data-{child}-{run}"));
-            let started = Instant::now();
-            let output = Process::new(&exe)
-                .args(["bench", "--child", child, "--catalog"])
-                .arg(catalog)
-                .arg("--data-dir")
-                .arg(&data)
-                .stdin(Stdio::null())
-                .output()
-                .context("cannot run the start-up child")?;
-            samples.push(started.elapsed());
-            anyhow::ensure!(
-                output.status.success(),
-                "start-up child failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            if let Some(kib) = stderr
-                .lines()
-                .find_map(|l| l.strip_prefix("rss_kib="))
-                .and_then(|v| v.trim().parse::<u64>().ok())
-            {
-                child_rss = child_rss.max(kib);
-            }
+            let (elapsed, rss) = start_child(&exe, child, catalog, &dir.join(format!("data-{child}-{run}")))?;
+            samples.push(elapsed);
+            child_rss = child_rss.max(rss);
         }
         report(name, samples);
         println!("{:<44} peak RSS {:.1} MiB", format!("  ({child})"), child_rss as f64 / 1024.0);
     }
     Ok(())
+}
+
+/// Runs one start-up child; how long it took and its peak RSS in KiB.
+pub(crate) fn start_child(exe: &Path, child: &str, catalog: &Path, data: &Path) -> anyhow::Result<(Duration, u64)> {
+    let started = Instant::now();
+    let output = Process::new(exe)
+        .args(["bench", "--child", child, "--catalog"])
+        .arg(catalog)
+        .arg("--data-dir")
+        .arg(data)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run the start-up child")?;
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    anyhow::ensure!(output.status.success(), "start-up child failed: {stderr}");
+    let rss = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("rss_kib="))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    Ok((elapsed, rss))
 }
 
 /// The child: load everything, draw one frame to stdout, exit.

@@ -1,10 +1,8 @@
 //! The queue's numbers for `kassa bench`: enqueue + flush latency, the drain
 //! rate against the local emulator, and start-up with a deep queue.
 
-use anyhow::Context;
 use chrono::NaiveDateTime;
 use std::path::Path;
-use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::core::money::{Money, Quantity};
@@ -86,21 +84,7 @@ pub fn run(entries: usize, runs: usize, dir: &Path, catalog: &Path, report: impl
     let exe = std::env::current_exe()?;
     let mut samples = Vec::new();
     for _ in 0..runs {
-        let started = Instant::now();
-        let output = Process::new(&exe)
-            .args(["bench", "--child", "kassa", "--catalog"])
-            .arg(catalog)
-            .arg("--data-dir")
-            .arg(&deep)
-            .stdin(Stdio::null())
-            .output()
-            .context("cannot run the start-up child")?;
-        samples.push(started.elapsed());
-        anyhow::ensure!(
-            output.status.success(),
-            "start-up child failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        samples.push(crate::bench::start_child(&exe, "kassa", catalog, &deep)?.0);
     }
     report(&format!("start-up to first frame, {entries} queued"), samples);
 

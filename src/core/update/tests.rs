@@ -488,27 +488,31 @@ fn storno_and_cancel() {
     assert_eq!(h.state.shift().map(|s| s.counters.cancelled_count), Some(1));
 }
 
-#[test]
-fn a_bonus_payment_lost_in_a_crash_is_cancelled_on_start() {
+/// A loyalty workstation with an open receipt of one item whose loyalty
+/// `with` adjusts (a bonus paid, a payment in doubt…).
+fn loyalty_receipt(with: impl FnOnce(&mut crate::core::loyalty::ReceiptLoyalty)) -> Harness {
     use crate::core::loyalty::ReceiptLoyalty;
-    use crate::loyalty::{ClientId, Request};
-    let settings = Settings {
+    use crate::loyalty::ClientId;
+    let mut h = Harness::with(Settings {
         loyalty: true,
         ..Settings::default()
-    };
-    let mut h = Harness::with(settings);
+    });
     h.open_shift();
     h.send(Event::Scan("4607001771562".into()));
-    // The program stopped while a payment of 30.00 was on its way to the server.
-    let mut durable = h.state.durable.clone();
-    if let Some(receipt) = durable.receipt.as_mut() {
-        let loyalty = ReceiptLoyalty::new(ClientId::Card("7770000000017".into()), "uid-1".into());
-        receipt.loyalty = Some(ReceiptLoyalty {
-            bonus_in_flight: Some(Money(30_00)),
-            ..loyalty
-        });
+    let mut loyalty = ReceiptLoyalty::new(ClientId::Card("7770000000017".into()), "uid-1".into());
+    with(&mut loyalty);
+    if let Some(receipt) = h.state.durable.receipt.as_mut() {
+        receipt.loyalty = Some(loyalty);
     }
-    let mut state = AppState::restore(h.state.settings.clone(), h.state.catalog.clone(), durable, start());
+    h
+}
+
+#[test]
+fn a_bonus_payment_lost_in_a_crash_is_cancelled_on_start() {
+    use crate::loyalty::Request;
+    // The program stopped while a payment of 30.00 was on its way to the server.
+    let h = loyalty_receipt(|l| l.bonus_in_flight = Some(Money(30_00)));
+    let mut state = AppState::restore(h.state.settings.clone(), h.state.catalog.clone(), h.state.durable.clone(), start());
     let effects = update(&mut state, Event::Started);
     let cancels = effects
         .iter()
@@ -524,22 +528,8 @@ fn a_bonus_payment_lost_in_a_crash_is_cancelled_on_start() {
 
 #[test]
 fn a_queued_cancellation_and_the_cancelled_receipt_are_one_write() {
-    use crate::core::loyalty::ReceiptLoyalty;
-    use crate::loyalty::{ClientId, Request};
-    let settings = Settings {
-        loyalty: true,
-        ..Settings::default()
-    };
-    let mut h = Harness::with(settings);
-    h.open_shift();
-    h.send(Event::Scan("4607001771562".into()));
-    if let Some(receipt) = h.state.durable.receipt.as_mut() {
-        let loyalty = ReceiptLoyalty::new(ClientId::Card("7770000000017".into()), "uid-2".into());
-        receipt.loyalty = Some(ReceiptLoyalty {
-            bonus_paid: Money(20_00),
-            ..loyalty
-        });
-    }
+    use crate::loyalty::Request;
+    let mut h = loyalty_receipt(|l| l.bonus_paid = Money(20_00));
     update(&mut h.state, Event::Command(Command::CancelReceipt));
     let effects = update(&mut h.state, Event::Command(Command::Confirm));
     match effects.first() {
