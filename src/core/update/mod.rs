@@ -31,13 +31,24 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     // First: what the cashier just did is on disk before anything it leads
     // to (a close, a print, a request) can fail or be cut short. Entries put
     // in the loyalty queue go in the same transaction as that state.
-    if let Some(at) = effects.iter().position(|e| matches!(e, Effect::Enqueue { .. })) {
-        let mut enqueue = effects.remove(at);
-        if let Effect::Enqueue { state: with, .. } = &mut enqueue {
-            **with = state.durable.clone();
+    // All of them, however many handlers queued, in one transaction.
+    let mut queued = Vec::new();
+    effects.retain_mut(|effect| match effect {
+        Effect::Enqueue { entries, .. } => {
+            queued.append(entries);
+            false
         }
+        _ => true,
+    });
+    if !queued.is_empty() {
         state.saved = state.durable.clone();
-        effects.insert(0, enqueue);
+        effects.insert(
+            0,
+            Effect::Enqueue {
+                entries: queued,
+                state: Box::new(state.durable.clone()),
+            },
+        );
     } else if state.durable != state.saved {
         state.saved = state.durable.clone();
         effects.insert(0, Effect::SaveState(Box::new(state.durable.clone())));
