@@ -154,12 +154,14 @@ impl Executor {
                 Event::Printed { job: job.id, result }
             }
             Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| crate::text::store_error(&e))),
-            Effect::Enqueue { entries, state } => Event::QueueChanged(
-                self.store
-                    .enqueue(&entries, &state)
-                    .and_then(|()| self.head())
-                    .map_err(|e| crate::text::store_error(&e)),
-            ),
+            Effect::Enqueue { entries, state } => match self.store.enqueue(&entries, &state) {
+                Ok(()) => Event::QueueChanged(self.head().map_err(|e| crate::text::store_error(&e))),
+                // Handed back: the core keeps them and tries again.
+                Err(e) => Event::EnqueueFailed {
+                    entries,
+                    error: crate::text::store_error(&e),
+                },
+            },
             Effect::QueueDone { id, outcome } => {
                 self.crash_if(FaultPoint::BeforeDequeue);
                 let result = self

@@ -39,7 +39,8 @@ fn failed(effect: Effect, reason: &str) -> Option<Event> {
             result: Err(reason),
         },
         Effect::FindReceipts(_) => Event::ReceiptsFound(Err(reason)),
-        Effect::Enqueue { .. } | Effect::QueueDone { .. } => Event::QueueChanged(Err(reason)),
+        Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: reason },
+        Effect::QueueDone { .. } => Event::QueueChanged(Err(reason)),
         Effect::QueueList => Event::QueueListed(Err(reason)),
         Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
             id,

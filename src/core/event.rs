@@ -42,6 +42,8 @@ pub enum Event {
     SendQueueNow,
     /// A disk write has not finished for a long time (the runtime's watchdog).
     StorageStuck,
+    /// The store could not queue these entries (nothing was written).
+    EnqueueFailed { entries: Vec<QueueEntry>, error: String },
     /// The loyalty server answered request `id` (or could not be reached).
     LoyaltyReplied {
         id: u64,

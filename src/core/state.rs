@@ -91,6 +91,10 @@ pub struct Durable {
     /// The id the next loyalty queue entry gets.
     #[serde(default)]
     pub next_outgoing: u64,
+    /// Queue entries the store could not take (a full disk): kept here, in
+    /// the state, and queued again on the next tick.
+    #[serde(default)]
+    pub unqueued: Vec<crate::core::queue::QueueEntry>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -654,6 +654,29 @@ pub(super) fn queued(state: &mut AppState, entries: &[QueueEntry]) {
     }
 }
 
+/// The store refused entries (a full disk): they stay in the durable state,
+/// which is saved again at the next chance, and are queued again on the next tick.
+pub(super) fn enqueue_failed(state: &mut AppState, entries: Vec<QueueEntry>, error: String) {
+    state.durable.unqueued.extend(entries);
+    state.notice = Some(Notice::SaveFailed(error.clone()));
+    state.save_error = Some(error);
+    // Forget what we believed was saved: the next update saves the state again.
+    state.saved = Default::default();
+}
+
+/// Queues again what the store refused before.
+pub(super) fn requeue(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if state.durable.unqueued.is_empty() {
+        return;
+    }
+    let entries = std::mem::take(&mut state.durable.unqueued);
+    // `update` gives this the final state (without them) in the same transaction.
+    effects.push(Effect::Enqueue {
+        entries,
+        state: Box::default(),
+    });
+}
+
 /// Sends the next queue entry when its time has come, unless one is on its way.
 pub(super) fn drain(state: &mut AppState, effects: &mut Vec<Effect>) {
     if !state.settings.loyalty

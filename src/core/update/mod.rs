@@ -60,6 +60,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
     match event {
         Event::Tick(now) => {
             state.now = now;
+            loyalty::requeue(state, effects);
             loyalty::drain(state, effects);
         }
         Event::Started => resume(state, effects),
@@ -80,6 +81,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::QueueListed(result) => queue::on_listed(state, result),
         Event::SendQueueNow => loyalty::send_now(state, effects),
         Event::StorageStuck => state.notice = Some(Notice::StorageStuck),
+        Event::EnqueueFailed { entries, error } => loyalty::enqueue_failed(state, entries, error),
         input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_)) => {
             if state.busy.is_some() {
                 // Nothing typed or scanned is lost while the disk works.

@@ -35,6 +35,8 @@ struct Harness {
     printed: usize,
     fail_next_close: bool,
     fail_prints: bool,
+    queue: Vec<crate::core::queue::QueueEntry>,
+    fail_next_enqueue: bool,
 }
 
 impl Harness {
@@ -53,6 +55,8 @@ impl Harness {
             printed: 0,
             fail_next_close: false,
             fail_prints: false,
+            queue: Vec::new(),
+            fail_next_enqueue: false,
         }
     }
 
@@ -112,7 +116,19 @@ impl Harness {
                 .into_iter()
                 .collect())),
             Effect::FindReceipts(ReceiptQuery::Date(_)) => Event::ReceiptsFound(Ok(Vec::new())),
-            Effect::Enqueue { .. } | Effect::QueueDone { .. } => Event::QueueChanged(Ok((None, 0))),
+            Effect::Enqueue { entries, .. } if self.fail_next_enqueue => {
+                self.fail_next_enqueue = false;
+                Event::EnqueueFailed {
+                    entries,
+                    error: "диск переполнен".into(),
+                }
+            }
+            Effect::Enqueue { entries, state } => {
+                self.queue.extend(entries);
+                self.saved = Some(*state);
+                Event::QueueChanged(Ok((self.queue.first().cloned(), 0)))
+            }
+            Effect::QueueDone { .. } => Event::QueueChanged(Ok((None, 0))),
             Effect::QueueList => Event::QueueListed(Ok((Vec::new(), Vec::new()))),
             Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
                 id,
@@ -542,5 +558,31 @@ fn a_queued_cancellation_and_the_cancelled_receipt_are_one_write() {
     assert!(
         !effects.iter().any(|e| matches!(e, Effect::SaveState(_))),
         "no second, competing write of the state"
+    );
+}
+
+#[test]
+fn a_cancellation_the_disk_refused_is_kept_and_queued_again() {
+    use crate::loyalty::Request;
+    let mut h = loyalty_receipt(|l| l.bonus_paid = Money(20_00));
+    h.fail_next_enqueue = true;
+    h.press(Command::CancelReceipt);
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none());
+    assert!(matches!(h.state.notice, Some(Notice::SaveFailed(_))));
+    assert_eq!(h.state.durable.unqueued.len(), 1, "kept in the state");
+    assert_eq!(
+        h.saved.as_ref().map(|d| d.unqueued.len()),
+        Some(1),
+        "and the state with it was saved"
+    );
+    assert!(h.queue.is_empty());
+    h.send(Event::Tick(start() + chrono::Duration::seconds(1)));
+    assert!(h.state.durable.unqueued.is_empty());
+    assert!(matches!(h.queue[0].request, Request::CancelBonusPayment { amount, .. } if amount == Money(20_00)));
+    assert_eq!(
+        h.saved.as_ref().map(|d| d.unqueued.len()),
+        Some(0),
+        "queued together with the state that no longer holds it"
     );
 }
