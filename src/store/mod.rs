@@ -206,19 +206,9 @@ impl Store {
                 let sale_bytes = journal
                     .get(original.key())?
                     .ok_or(ConflictableTransactionError::Abort(StoreError::UnknownSale(original)))?;
-                let sale: ClosedReceipt = serde_json::from_slice(&sale_bytes).map_err(|e| {
-                    ConflictableTransactionError::Abort(StoreError::Corrupt {
-                        key: original.to_string(),
-                        reason: e.to_string(),
-                    })
-                })?;
+                let sale: ClosedReceipt = decode(original, &sale_bytes).map_err(ConflictableTransactionError::Abort)?;
                 let mut record: Returned = match returned.get(original.key())? {
-                    Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                        ConflictableTransactionError::Abort(StoreError::Corrupt {
-                            key: format!("returned {original}"),
-                            reason: e.to_string(),
-                        })
-                    })?,
+                    Some(bytes) => decode(format_args!("returned {original}"), &bytes).map_err(ConflictableTransactionError::Abort)?,
                     None => Returned::default(),
                 };
                 record.record(receipt);
@@ -264,18 +254,12 @@ impl Store {
     }
 
     pub fn receipt(&self, id: ReceiptId) -> Result<Option<ClosedReceipt>, StoreError> {
-        self.journal
-            .get(id.key())?
-            .map(|bytes| decode_receipt(&id.to_string(), &bytes))
-            .transpose()
+        self.journal.get(id.key())?.map(|bytes| decode(id, &bytes)).transpose()
     }
 
     pub fn returned(&self, id: ReceiptId) -> Result<Returned, StoreError> {
         match self.returned.get(id.key())? {
-            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                key: format!("returned {id}"),
-                reason: e.to_string(),
-            }),
+            Some(bytes) => decode(format_args!("returned {id}"), &bytes),
             None => Ok(Returned::default()),
         }
     }
@@ -315,22 +299,21 @@ impl Store {
         self.journal.scan_prefix(prefix).map(|entry| {
             let (key, bytes) = entry?;
             let name = ReceiptId::from_key(&key).map_or_else(|| format!("{key:?}"), |id| id.to_string());
-            decode_receipt(&name, &bytes)
+            decode(&name, &bytes)
         })
     }
 
     pub fn summaries(&self) -> impl Iterator<Item = Result<Summary, StoreError>> + '_ {
         self.shifts.iter().map(|entry| {
             let (key, bytes) = entry?;
-            serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                key: format!("shift {key:?}"),
-                reason: e.to_string(),
-            })
+            decode(format_args!("shift {key:?}"), &bytes)
         })
     }
 }
 
-fn decode_receipt(name: &str, bytes: &[u8]) -> Result<ClosedReceipt, StoreError> {
+/// Reads a stored JSON value; one that cannot be read is reported as
+/// corrupt under `name` (the caller decides whether to set it aside).
+fn decode<T: serde::de::DeserializeOwned>(name: impl std::fmt::Display, bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         key: name.to_string(),
         reason: e.to_string(),

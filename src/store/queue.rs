@@ -27,6 +27,11 @@ pub(super) fn key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
 
+/// An entry's id from its key (0 for a key of the wrong size, which only a damaged tree holds).
+fn entry_id(key: &[u8]) -> u64 {
+    key.try_into().map_or(0, u64::from_be_bytes)
+}
+
 impl Store {
     /// The first readable entry. Unreadable entries met on the way are
     /// moved to `corrupt` and reported in the warnings (as many as were set aside).
@@ -39,7 +44,7 @@ impl Store {
             match serde_json::from_slice::<QueueEntry>(&bytes) {
                 Ok(entry) => return Ok((Some(entry), warnings)),
                 Err(e) => {
-                    let name = format!("queue-{}", u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8])));
+                    let name = format!("queue-{}", entry_id(&k));
                     self.corrupt.insert(name.as_bytes(), bytes)?;
                     self.queue.remove(k)?;
                     self.db.flush()?;
@@ -92,10 +97,7 @@ impl Store {
                 self.queue.remove(key(id))?;
             }
             Outcome::Rejected { text, at } => {
-                let entry: QueueEntry = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                    key: format!("queue {id}"),
-                    reason: e.to_string(),
-                })?;
+                let entry: QueueEntry = super::decode(format_args!("queue {id}"), &bytes)?;
                 let rejected = super::encode(
                     "rejected entry",
                     &Rejected {
@@ -116,10 +118,7 @@ impl Store {
                 error,
                 next_attempt,
             } => {
-                let mut entry: QueueEntry = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                    key: format!("queue {id}"),
-                    reason: e.to_string(),
-                })?;
+                let mut entry: QueueEntry = super::decode(format_args!("queue {id}"), &bytes)?;
                 entry.attempts = *attempts;
                 entry.last_error = Some(error.clone());
                 entry.next_attempt = Some(*next_attempt);
@@ -135,11 +134,8 @@ impl Store {
         let mut out = Vec::new();
         for item in self.queue.iter().take(limit) {
             let (k, bytes) = item?;
-            let id = u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8]));
-            out.push(serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                key: format!("queue {id}"),
-                reason: e.to_string(),
-            })?);
+            let id = entry_id(&k);
+            out.push(super::decode(format_args!("queue {id}"), &bytes)?);
         }
         Ok(out)
     }
@@ -149,11 +145,8 @@ impl Store {
         let mut out = Vec::new();
         for item in self.rejected.iter().rev().take(limit) {
             let (k, bytes) = item?;
-            let id = u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8]));
-            out.push(serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                key: format!("rejected {id}"),
-                reason: e.to_string(),
-            })?);
+            let id = entry_id(&k);
+            out.push(super::decode(format_args!("rejected {id}"), &bytes)?);
         }
         Ok(out)
     }
@@ -161,12 +154,7 @@ impl Store {
     pub fn queue_entry(&self, id: u64) -> Result<Option<QueueEntry>, StoreError> {
         self.queue
             .get(key(id))?
-            .map(|bytes| {
-                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                    key: format!("queue {id}"),
-                    reason: e.to_string(),
-                })
-            })
+            .map(|bytes| super::decode(format_args!("queue {id}"), &bytes))
             .transpose()
     }
 }
