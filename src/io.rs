@@ -8,6 +8,7 @@ use std::thread;
 
 use crate::core::effect::Effect;
 use crate::core::event::Event;
+use crate::core::queue::{Outcome, QueueChange};
 use crate::print::printer::Printer;
 use crate::store::Store;
 
@@ -96,13 +97,30 @@ impl Executor {
         self.store.clone()
     }
 
-    /// The queue's next entry after a change (unreadable entries are set aside; logged).
-    fn head(&self) -> Result<(Option<crate::core::queue::QueueEntry>, usize), crate::store::StoreError> {
-        let (head, warnings) = self.store.queue_head()?;
-        for warning in &warnings {
-            tracing::error!(target: "kassa::queue", "{warning}");
+    /// The queue after a write: its head read afresh (unreadable entries are
+    /// set aside and logged), whether or not the write itself succeeded.
+    fn change(&self, written: Result<(usize, usize), crate::store::StoreError>) -> QueueChange {
+        let (gone, archived, write_error) = match written {
+            Ok((gone, archived)) => (gone, archived, None),
+            Err(e) => (0, 0, Some(e)),
+        };
+        let (head, set_aside, read_error) = match self.store.queue_head() {
+            Ok((head, warnings)) => {
+                for warning in &warnings {
+                    tracing::error!(target: "kassa::queue", "{warning}");
+                }
+                (head, warnings.len(), None)
+            }
+            Err(e) => (None, 0, Some(e)),
+        };
+        let error = write_error.or(read_error).map(|e| crate::text::store_error(&e));
+        QueueChange {
+            head,
+            gone: gone + set_aside,
+            archived,
+            set_aside,
+            error,
         }
-        Ok((head, warnings.len()))
     }
 
     fn crash_if(&mut self, point: FaultPoint) {
@@ -155,7 +173,7 @@ impl Executor {
             }
             Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| crate::text::store_error(&e))),
             Effect::Enqueue { entries, state } => match self.store.enqueue(&entries, &state) {
-                Ok(()) => Event::QueueChanged(self.head().map_err(|e| crate::text::store_error(&e))),
+                Ok(()) => Event::QueueChanged(self.change(Ok((0, 0)))),
                 // Handed back: the core keeps them and tries again.
                 Err(e) => Event::EnqueueFailed {
                     entries,
@@ -164,11 +182,9 @@ impl Executor {
             },
             Effect::QueueDone { id, outcome } => {
                 self.crash_if(FaultPoint::BeforeDequeue);
-                let result = self
-                    .store
-                    .queue_done(id, &outcome)
-                    .and_then(|()| self.head())
-                    .map_err(|e| crate::text::store_error(&e));
+                let archived = usize::from(matches!(outcome, Outcome::Rejected { .. }));
+                let gone = usize::from(!matches!(outcome, Outcome::Retry { .. }));
+                let result = self.change(self.store.queue_done(id, &outcome).map(|()| (gone, archived)));
                 self.crash_if(FaultPoint::AfterDequeue);
                 Event::QueueChanged(result)
             }

@@ -40,7 +40,10 @@ fn failed(effect: Effect, reason: &str) -> Option<Event> {
         },
         Effect::FindReceipts(_) => Event::ReceiptsFound(Err(reason)),
         Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: reason },
-        Effect::QueueDone { .. } => Event::QueueChanged(Err(reason)),
+        Effect::QueueDone { .. } => Event::QueueChanged(crate::core::queue::QueueChange {
+            error: Some(reason),
+            ..Default::default()
+        }),
         Effect::QueueList => Event::QueueListed(Err(reason)),
         Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
             id,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command::Command;
 use super::journal::{ClosedReceipt, ReturnSource};
-use super::queue::{QueueEntry, Rejected};
+use super::queue::{QueueChange, QueueEntry, Rejected};
 use super::shift::Summary;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,9 +33,10 @@ pub enum Event {
     Printed { job: u64, result: Result<(), String> },
     /// The journal's answer to a receipt search for a return.
     ReceiptsFound(Result<Vec<ReturnSource>, String>),
-    /// The queue's next entry after a change the store made, and how many
-    /// unreadable entries it set aside on the way.
-    QueueChanged(Result<(Option<QueueEntry>, usize), String>),
+    /// The store changed the queue (or tried to): its next entry as it is
+    /// now, and what really left the queue. Always sent, also after a failed
+    /// write, so the core never loses track of the queue.
+    QueueChanged(QueueChange),
     /// The queue and the rejected archive, for the queue screen.
     QueueListed(Result<(Vec<QueueEntry>, Vec<Rejected>), String>),
     /// Someone (the queue screen, the support CLI, closing the shift) asks to send the queue now.

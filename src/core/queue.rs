@@ -33,6 +33,21 @@ pub struct QueueView {
     pub rejected: usize,
 }
 
+/// What a queue write did, as the store reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct QueueChange {
+    /// The next entry, read after the write.
+    pub head: Option<QueueEntry>,
+    /// Entries that left the queue: sent, rejected, or set aside as unreadable.
+    pub gone: usize,
+    /// Of those, moved to the rejected archive.
+    pub archived: usize,
+    /// Of those, unreadable and set aside.
+    pub set_aside: usize,
+    /// The write (or the read after it) failed: the cashier's wording.
+    pub error: Option<String>,
+}
+
 /// How a send of an entry ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {

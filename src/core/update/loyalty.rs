@@ -26,7 +26,7 @@ use super::super::event::Event;
 use super::super::loyalty::{self as rl, ReceiptLoyalty, Stage};
 use super::super::money::Money;
 use super::super::notice::Notice;
-use super::super::queue::{Outcome, QueueEntry, next_attempt};
+use super::super::queue::{Outcome, QueueChange, QueueEntry, next_attempt};
 use super::super::receipt::{DiscountSource, Receipt, ReceiptKind};
 use super::super::state::{AppState, Busy, Dialog, LoyaltyPurpose, Question};
 use super::{edit, printing};
@@ -704,19 +704,25 @@ pub(super) fn send_now(state: &mut AppState, effects: &mut Vec<Effect>) {
     drain(state, effects);
 }
 
-pub(super) fn on_queue_changed(state: &mut AppState, result: Result<(Option<QueueEntry>, usize), String>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok((head, set_aside)) => {
-            state.queue.head = head;
-            state.queue.depth = state.queue.depth.saturating_sub(set_aside);
-            if set_aside > 0 {
-                state.notice = Some(Notice::StoreWarning(format!("{set_aside} queue entries unreadable, set aside")));
-            }
-            super::queue::refresh(state, effects);
-            drain(state, effects);
-        }
-        Err(e) => state.notice = Some(Notice::SaveFailed(e)),
+pub(super) fn on_queue_changed(state: &mut AppState, change: QueueChange, effects: &mut Vec<Effect>) {
+    state.queue.head = change.head;
+    state.queue.depth = state.queue.depth.saturating_sub(change.gone);
+    state.queue.rejected += change.archived;
+    if change.set_aside > 0 {
+        state.notice = Some(Notice::StoreWarning(format!(
+            "{} queue entries unreadable, set aside",
+            change.set_aside
+        )));
     }
+    if let Some(error) = change.error {
+        // The store still holds what it could not update: wait before sending it again.
+        state.notice = Some(Notice::SaveFailed(error));
+        if let Some(head) = state.queue.head.as_mut() {
+            head.next_attempt = Some(next_attempt(state.now, head.id, head.attempts.max(1)));
+        }
+    }
+    super::queue::refresh(state, effects);
+    drain(state, effects);
 }
 
 fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
@@ -736,7 +742,6 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                 outcome: Outcome::Sent,
             });
             state.queue.head = None;
-            state.queue.depth = state.queue.depth.saturating_sub(1);
             for one in &reply.slips {
                 printing::print(state, slip::to_document(one), effects);
             }
@@ -788,8 +793,6 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                 },
             });
             state.queue.head = None;
-            state.queue.depth = state.queue.depth.saturating_sub(1);
-            state.queue.rejected += 1;
             if cancellation {
                 // The server never took the doubtful payment: nothing to undo.
                 return;

@@ -77,7 +77,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::Printed { job, result } => printing::on_printed(state, job, result),
         Event::ReceiptsFound(result) => returns::on_found(state, result),
         Event::LoyaltyReplied { id, result } => loyalty::on_replied(state, id, result, effects),
-        Event::QueueChanged(result) => loyalty::on_queue_changed(state, result, effects),
+        Event::QueueChanged(change) => loyalty::on_queue_changed(state, change, effects),
         Event::QueueListed(result) => queue::on_listed(state, result),
         Event::SendQueueNow => loyalty::send_now(state, effects),
         Event::StorageStuck => state.notice = Some(Notice::StorageStuck),

@@ -37,6 +37,7 @@ struct Harness {
     fail_prints: bool,
     queue: Vec<crate::core::queue::QueueEntry>,
     fail_next_enqueue: bool,
+    fail_next_dequeue: bool,
 }
 
 impl Harness {
@@ -57,6 +58,7 @@ impl Harness {
             fail_prints: false,
             queue: Vec::new(),
             fail_next_enqueue: false,
+            fail_next_dequeue: false,
         }
     }
 
@@ -126,9 +128,45 @@ impl Harness {
             Effect::Enqueue { entries, state } => {
                 self.queue.extend(entries);
                 self.saved = Some(*state);
-                Event::QueueChanged(Ok((self.queue.first().cloned(), 0)))
+                Event::QueueChanged(crate::core::queue::QueueChange {
+                    head: self.queue.first().cloned(),
+                    ..Default::default()
+                })
             }
-            Effect::QueueDone { .. } => Event::QueueChanged(Ok((None, 0))),
+            Effect::QueueDone { .. } if self.fail_next_dequeue => {
+                self.fail_next_dequeue = false;
+                let error = Some("диск переполнен".to_string());
+                Event::QueueChanged(crate::core::queue::QueueChange {
+                    head: self.queue.first().cloned(),
+                    error,
+                    ..Default::default()
+                })
+            }
+            Effect::QueueDone { id, outcome } => {
+                use crate::core::queue::Outcome;
+                // As the store does: a retry updates the entry, anything else removes it.
+                let before = self.queue.len();
+                match outcome {
+                    Outcome::Retry {
+                        attempts,
+                        error,
+                        next_attempt,
+                    } => {
+                        if let Some(entry) = self.queue.iter_mut().find(|e| e.id == id) {
+                            entry.attempts = attempts;
+                            entry.last_error = Some(error);
+                            entry.next_attempt = Some(next_attempt);
+                        }
+                    }
+                    Outcome::Sent | Outcome::Rejected { .. } => self.queue.retain(|e| e.id != id),
+                }
+                let gone = before - self.queue.len();
+                Event::QueueChanged(crate::core::queue::QueueChange {
+                    head: self.queue.first().cloned(),
+                    gone,
+                    ..Default::default()
+                })
+            }
             Effect::QueueList => Event::QueueListed(Ok((Vec::new(), Vec::new()))),
             Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
                 id,
@@ -585,4 +623,18 @@ fn a_cancellation_the_disk_refused_is_kept_and_queued_again() {
         Some(0),
         "queued together with the state that no longer holds it"
     );
+}
+
+#[test]
+fn a_queue_write_that_fails_keeps_the_entry_and_backs_off() {
+    let mut h = loyalty_receipt(|l| l.bonus_paid = Money(20_00));
+    h.fail_next_dequeue = true;
+    // Cancelling queues a cancellation; sending it finds no link (this harness
+    // has no server), and recording that attempt fails.
+    h.press(Command::CancelReceipt);
+    h.press(Command::Confirm);
+    assert!(matches!(h.state.notice, Some(Notice::SaveFailed(_))), "{:?}", h.state.notice);
+    let head = h.state.queue.head.clone().expect("the entry is still known");
+    assert!(head.next_attempt.is_some_and(|t| t > start()), "waits before sending again");
+    assert_eq!(h.state.queue.depth, 1);
 }
