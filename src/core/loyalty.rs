@@ -165,6 +165,16 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
     }
 }
 
+/// The request that cancels `amount` of bonus payment on the receipt.
+pub fn cancellation(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number: u32, amount: Money) -> loyalty::Request {
+    let document = document(receipt, loyalty, shift, number, &[]);
+    loyalty::Request::CancelBonusPayment {
+        client: loyalty.client.clone(),
+        document,
+        amount,
+    }
+}
+
 /// The confirmation of a closed receipt: totals net of everything, and the
 /// payments (cash net of change; the bonus as a non-fiscal payment).
 pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loyalty::Request {

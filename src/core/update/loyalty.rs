@@ -160,12 +160,7 @@ pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>
     if amount.is_zero() {
         return;
     }
-    let document = rl::document(receipt, loyalty, shift, number, &[]);
-    let request = Request::CancelBonusPayment {
-        client: loyalty.client.clone(),
-        document,
-        amount,
-    };
+    let request = rl::cancellation(receipt, loyalty, shift, number, amount);
     let queued_entry = entry(state, state.durable.next_outgoing, request);
     state.durable.next_outgoing += 1;
     if let Some(loyalty) = loyalty_mut(state) {
@@ -328,12 +323,7 @@ pub(super) fn recover(state: &mut AppState, effects: &mut Vec<Effect>) -> bool {
     let Some(receipt) = state.receipt() else { return false };
     let Some(loyalty) = receipt.loyalty.as_ref() else { return false };
     let Some(amount) = loyalty.bonus_in_flight else { return false };
-    let document = rl::document(receipt, loyalty, shift, number, &[]);
-    let request = Request::CancelBonusPayment {
-        client: loyalty.client.clone(),
-        document,
-        amount,
-    };
+    let request = rl::cancellation(receipt, loyalty, shift, number, amount);
     send(state, LoyaltyPurpose::Recover { amount }, request, effects);
     true
 }
@@ -353,12 +343,7 @@ fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
         return;
     }
     let amount = loyalty.bonus_paid;
-    let document = rl::document(receipt, loyalty, shift, number, &[]);
-    let request = Request::CancelBonusPayment {
-        client: loyalty.client.clone(),
-        document,
-        amount,
-    };
+    let request = rl::cancellation(receipt, loyalty, shift, number, amount);
     send(state, LoyaltyPurpose::CancelBonus { amount }, request, effects);
 }
 
@@ -631,12 +616,13 @@ pub(super) fn queue_for(state: &AppState, closed: &super::super::journal::Closed
     }
     let mut requests = Vec::new();
     if let Some(amount) = loyalty.bonus_in_flight {
-        let document = rl::document(&closed.receipt, loyalty, closed.id.shift, closed.id.number, &[]);
-        requests.push(Request::CancelBonusPayment {
-            client: loyalty.client.clone(),
-            document,
+        requests.push(rl::cancellation(
+            &closed.receipt,
+            loyalty,
+            closed.id.shift,
+            closed.id.number,
             amount,
-        });
+        ));
     }
     requests.push(rl::confirm_request(closed, loyalty));
     requests
@@ -733,8 +719,7 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
     // pop up over their work, so its news is a notice. So is a cancellation.
     let cancellation = matches!(head.request, Request::CancelBonusPayment { .. });
     let background = head.attempts > 0 || cancellation;
-    let then = state.dialog.take().map(Box::new);
-    state.dialog = then.clone().map(|d| *d);
+    let then = state.dialog.clone().map(Box::new);
     match result {
         Ok(reply) => {
             effects.push(Effect::QueueDone {
