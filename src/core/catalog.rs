@@ -46,6 +46,21 @@ pub struct Item {
     pub vat: Vat,
 }
 
+#[cfg(test)]
+impl Item {
+    /// A piece item for tests: code "1", the given name, prices and VAT 20 %.
+    pub(crate) fn sample(name: &str, price: Money, min_price: Money) -> Item {
+        Item {
+            code: "1".into(),
+            name: name.into(),
+            price,
+            min_price,
+            weighed: false,
+            vat: Vat::Vat20,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Catalog {
     /// In file order.

@@ -295,14 +295,7 @@ mod tests {
             .expect("date");
         let mut r = Receipt::new(ReceiptKind::Sale, at);
         for (price, min) in [(1000_00, 900_00), (500_00, 0)] {
-            let item = Item {
-                code: "1".into(),
-                name: "Т".into(),
-                price: Money(price),
-                min_price: Money(min),
-                weighed: false,
-                vat: Default::default(),
-            };
+            let item = Item::sample("Т", Money(price), Money(min));
             r.positions.push(Position::from_item(&item, Quantity::ONE, None));
         }
         r

@@ -303,14 +303,7 @@ mod tests {
     }
 
     fn position(price: i64, min_price: i64, quantity: i64) -> Position {
-        let item = Item {
-            code: "1".into(),
-            name: "Товар".into(),
-            price: Money(price),
-            min_price: Money(min_price),
-            weighed: false,
-            vat: Vat::Vat20,
-        };
+        let item = Item::sample("Товар", Money(price), Money(min_price));
         Position::from_item(&item, Quantity(quantity), None)
     }
 

@@ -149,14 +149,7 @@ mod tests {
 
     fn closed(kind: ReceiptKind, number: u32, cash: i64, card: i64) -> ClosedReceipt {
         let mut receipt = Receipt::new(kind, at(10));
-        let item = crate::core::catalog::Item {
-            code: "1".into(),
-            name: "Товар".into(),
-            price: Money(cash + card),
-            min_price: Money::ZERO,
-            weighed: false,
-            vat: Default::default(),
-        };
+        let item = crate::core::catalog::Item::sample("Товар", Money(cash + card), Money::ZERO);
         receipt.positions.push(Position::from_item(&item, Quantity::ONE, None));
         receipt.payments.push(Payment {
             kind: PaymentKind::Cash,

@@ -13,14 +13,7 @@ fn at() -> NaiveDateTime {
 }
 
 fn receipt(kind: ReceiptKind, number: u32, quantity: i64) -> ClosedReceipt {
-    let item = Item {
-        code: "1".into(),
-        name: "Молоко".into(),
-        price: Money(100_00),
-        min_price: Money::ZERO,
-        weighed: false,
-        vat: Default::default(),
-    };
+    let item = Item::sample("Молоко", Money(100_00), Money::ZERO);
     let mut r = Receipt::new(kind, at());
     let mut p = Position::from_item(&item, Quantity::pieces(quantity), None);
     if matches!(r.kind, ReceiptKind::Return { .. }) {
