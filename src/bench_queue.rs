@@ -37,6 +37,8 @@ fn entry(id: u64) -> QueueEntry {
         number: id as u32,
         at: at(),
         lines: vec![line],
+        promo_code: None,
+        closed_at: Some(at()),
     };
     let request = Request::Confirm {
         client: ClientId::Card("7770000000017".into()),

@@ -48,7 +48,6 @@ use crate::core::event::Event;
 use crate::core::money::Money;
 use crate::core::state::{AppState, Dialog};
 use crate::emulators::frontol::Failure;
-use crate::loyalty::worker::LoyaltyConfig;
 use crate::runtime::Runtime;
 use crate::text;
 use crate::tui::keymap::{Chord, Keymap};
@@ -235,13 +234,9 @@ impl Live {
         let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
         let (tx, results) = mpsc::channel();
         // Replays wait for answers: keep the demo's loyalty timeout short.
-        let loyalty = assembled.loyalty.map(|config| match config {
-            LoyaltyConfig::DemoFrontol { .. } => LoyaltyConfig::DemoFrontol {
-                timeout: std::time::Duration::from_millis(400),
-                answer_delay: std::time::Duration::from_millis(1200),
-            },
-            other => other,
-        });
+        let loyalty = assembled
+            .loyalty
+            .map(|config| config.with_timing(std::time::Duration::from_millis(400), std::time::Duration::from_millis(1200)));
         let mut runtime = Runtime::start(assembled.state, assembled.executor, loyalty, move |event| {
             let _ = tx.send(event);
         })?;
@@ -313,7 +308,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
             Step::ServerKey(key) => match live.runtime.emulator() {
-                Some(emulator) => emulator.set_key(Some(key.clone())),
+                Some(emulator) => emulator.set_key(key),
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
             Step::Expect(expectation) => {

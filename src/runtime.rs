@@ -136,7 +136,7 @@ impl Runtime {
 
     /// Waits for queued effects to finish and closes the store.
     /// The demo's in-process loyalty emulator, when there is one.
-    pub fn emulator(&self) -> Option<&crate::emulators::frontol::Emulator> {
+    pub fn emulator(&self) -> Option<&crate::emulators::DemoServer> {
         self.loyalty.as_ref().and_then(|l| l.emulator.as_ref())
     }
 

@@ -349,3 +349,23 @@ pub fn store_error(error: &crate::store::StoreError) -> String {
 
 pub const STORAGE_STUCK: &str =
     "Диск не отвечает: запись не завершается. Данные чека не потеряны. Проверьте место на диске и перезапустите кассу";
+
+// ---- KilBil --------------------------------------------------------------------
+
+pub const KILBIL_NOT_FOUND: &str = "Клиент не найден в программе лояльности";
+pub const KILBIL_PHONE_TAKEN: &str = "Клиент с этим телефоном уже зарегистрирован";
+pub const KILBIL_NO_PHONE: &str = "У клиента нет телефона для SMS-кода";
+pub const KILBIL_NOT_A_SALE: &str = "Чек продажи не найден в программе лояльности";
+pub const UNREADABLE_ANSWER: &str = "непонятный ответ сервера лояльности";
+
+pub fn kilbil_not_in_sale(code: &str) -> String {
+    format!("Товара {code} нет в чеке продажи (или возвращается больше, чем продано)")
+}
+
+pub fn kilbil_result_code(code: i64) -> String {
+    format!("Сервер лояльности отказал (код {code})")
+}
+
+pub fn client_balance(balance: crate::core::money::Money) -> String {
+    format!("Баланс: {balance} бонусов")
+}

@@ -57,6 +57,8 @@ fn sale(uid: &str) -> Document {
         number: 1,
         at: now(),
         lines: vec![line(1, 2500_00, 1000_00, 2000, 5000_00), line(2, 780_90, 700_00, 732, 571_62)],
+        promo_code: None,
+        closed_at: None,
     }
 }
 
@@ -181,6 +183,7 @@ async fn calculate_pay_cancel_confirm_and_refund() {
         uid: "0a1b2c3d-0000-4000-8000-000000000002".into(),
         kind: DocumentKind::Return {
             reference_uid: closed.uid.clone(),
+            sale: None,
         },
         lines: vec![Line {
             index: 1,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::journal::ClosedReceipt;
 use super::money::Money;
 use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
-use crate::loyalty::{self, ClientId, Document, DocumentKind, Line, Payment, PaymentType};
+use crate::loyalty::{self, ClientId, Document, DocumentKind, Line, Payment, PaymentType, SaleRef};
 
 /// Where the receipt's loyalty stands, as the Frontol processes walk it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +46,12 @@ pub struct ReceiptLoyalty {
     /// a crash the server may have debited it, so it is cancelled there first.
     #[serde(default)]
     pub bonus_in_flight: Option<Money>,
+    /// The promo code the cashier entered (one per receipt).
+    #[serde(default)]
+    pub promo_code: Option<String>,
+    /// For a return: where and when its sale was made.
+    #[serde(default)]
+    pub sale: Option<SaleRef>,
 }
 
 impl ReceiptLoyalty {
@@ -66,6 +72,8 @@ impl ReceiptLoyalty {
             name: None,
             balance: None,
             bonus_in_flight: None,
+            promo_code: None,
+            sale: None,
         }
     }
 
@@ -90,7 +98,7 @@ impl ReceiptLoyalty {
 /// The loyalty of a return against `sale`, when the sale had it (and the
 /// server did not refuse it): same client and contacts, its own uid, and the
 /// sale's uid as the reference.
-pub fn for_return(sale: &ReceiptLoyalty, uid: String) -> Option<ReceiptLoyalty> {
+pub fn for_return(sale: &ReceiptLoyalty, uid: String, sale_ref: SaleRef) -> Option<ReceiptLoyalty> {
     if matches!(sale.stage, Stage::Refused { .. }) {
         return None;
     }
@@ -105,6 +113,8 @@ pub fn for_return(sale: &ReceiptLoyalty, uid: String) -> Option<ReceiptLoyalty> 
         name: sale.name.clone(),
         balance: None,
         bonus_in_flight: None,
+        promo_code: None,
+        sale: Some(sale_ref),
     })
 }
 
@@ -152,6 +162,7 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
     let kind = match (&receipt.kind, &loyalty.reference_uid) {
         (ReceiptKind::Return { .. }, Some(reference)) => DocumentKind::Return {
             reference_uid: reference.clone(),
+            sale: loyalty.sale.clone(),
         },
         _ => DocumentKind::Sale,
     };
@@ -162,6 +173,8 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
         number,
         at: receipt.opened_at,
         lines,
+        promo_code: loyalty.promo_code.clone(),
+        closed_at: None,
     }
 }
 
@@ -179,7 +192,8 @@ pub fn cancellation(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, num
 /// payments (cash net of change; the bonus as a non-fiscal payment).
 pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loyalty::Request {
     let receipt = &closed.receipt;
-    let document = document(receipt, loyalty, closed.id.shift, closed.id.number, &[]);
+    let mut document = document(receipt, loyalty, closed.id.shift, closed.id.number, &[]);
+    document.closed_at = Some(closed.closed_at);
     let mut payments = Vec::new();
     if !loyalty.bonus_paid.is_zero() {
         payments.push(Payment {

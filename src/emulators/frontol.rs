@@ -66,21 +66,7 @@ impl Default for Rules {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Failure {
-    /// Answer only after the client has given up.
-    Timeout,
-    /// Send the headers, then drop the connection.
-    Drop,
-    Http500,
-    /// `code` 1 with an error text.
-    Error,
-    /// A 200 answer that is not JSON.
-    Malformed,
-    /// A payByBonus distribution that puts a position below its minimum price.
-    BadDistribution,
-}
+pub use super::Failure;
 
 #[derive(Debug, Clone, Deserialize)]
 struct Control {

@@ -11,6 +11,8 @@
 //! | identify a client ([`ClientId`]: card, phone; a QR resolves to one of them) | `client.card` / `client.mobilePhone` sent with every request | `searchclient` (`search_mode` 2 card, 0 phone) | `POST /customer/auth` (phone); QR, card or short code via QR auth | `accounts/find_by_phone` |
 //! | [`Request::ClientInfo`] (balance enquiry) | `POST /client` → cashierInformation / printingInformation | `searchclient` → `bonus_balance`, name | customer auth → `total_bonus`, name | `accounts/get_balance_extended` (+ `transactions`) |
 //! | [`Request::Register`], [`Request::ConfirmRegistration`] | not in the protocol: [`LoyaltyError::Unsupported`] | `addclient`, `askconfirmphone` (sms_type 0), `checkconfirmphonecode` | register request (SMS), confirmation with code + CustomerRegisterRequest | `accounts/insert_by_template` into `accountGroupId` |
+//! | [`Request::CheckLink`] | not sent (the flow does not probe) | `searchclient` for phone `70000000000`, at shift open and receipt start | not sent | not sent |
+//! | [`Request::SendSpendCode`], [`Request::CheckSpendCode`] | not in the protocol | `askconfirmphone` (sms_type 1), `checkconfirmphonecode` | `askpin`, `checkpin` when `n_checkpin` | not in the protocol |
 //! | [`Request::Calculate`] (precheck) | `/document` `calculate` → discounts, `availableAmount`, client, `validationCode`, messages, slips | `processsale` with `bonus_out` 0 → `bill_data.items` | `check` (CalcCheckRequest) → `calc_id`, max write-off, balance | computed locally from the account's level and rules |
 //! | [`Request::PayByBonus`] | `payByBonus` → `paidAmount` per position (or none: we distribute) | `processsale` with `bonus_out` → per-item `bonus_out` | second `check` with the write-off (pin first when `n_checkpin`) | local distribution; spent in `register_check` |
 //! | [`Request::CancelBonusPayment`] | `cancelBonusPayment` | `processsale` with `bonus_out` 0 | `check` again without write-off | local |
@@ -24,6 +26,8 @@
 //! `move_id` from the receipt's place and number instead).
 
 pub mod frontol;
+pub mod kilbil;
+pub mod numbers;
 pub mod slip;
 pub mod worker;
 
@@ -116,7 +120,18 @@ pub enum DocumentKind {
     /// A return against a sale that had loyalty: `reference_uid` is the sale's uid.
     Return {
         reference_uid: String,
+        /// Where and when the sale was made (KilBil names moves by it).
+        #[serde(default)]
+        sale: Option<SaleRef>,
     },
+}
+
+/// A closed sale's place: its shift, number and opening time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleRef {
+    pub shift: u32,
+    pub number: u32,
+    pub opened_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +142,12 @@ pub struct Document {
     pub number: u32,
     pub at: NaiveDateTime,
     pub lines: Vec<Line>,
+    /// The promo code the cashier entered (one per receipt).
+    #[serde(default)]
+    pub promo_code: Option<String>,
+    /// When the receipt closed (set in a confirmation).
+    #[serde(default)]
+    pub closed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +179,10 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Request {
-    /// Balance and client details, outside a receipt.
+    /// Is the server reachable? (KilBil's probe at shift open and receipt start.)
+    CheckLink,
+    /// Balance and client details: the balance enquiry, or identifying the
+    /// client as soon as entered.
     ClientInfo {
         client: ClientId,
     },
@@ -171,6 +195,14 @@ pub enum Request {
         phone: String,
         code: String,
         profile: Profile,
+    },
+    /// An SMS code to the client's phone before bonuses are spent.
+    SendSpendCode {
+        client: ClientId,
+    },
+    CheckSpendCode {
+        client: ClientId,
+        code: String,
     },
     /// The precheck.
     Calculate {
@@ -198,9 +230,12 @@ pub enum Request {
 impl Request {
     pub fn name(&self) -> &'static str {
         match self {
+            Request::CheckLink => "check_link",
             Request::ClientInfo { .. } => "client",
             Request::Register { .. } => "register",
             Request::ConfirmRegistration { .. } => "confirm_registration",
+            Request::SendSpendCode { .. } => "send_spend_code",
+            Request::CheckSpendCode { .. } => "check_spend_code",
             Request::Calculate { .. } => "calculate",
             Request::PayByBonus { .. } => "pay_by_bonus",
             Request::CancelBonusPayment { .. } => "cancel_bonus_payment",
@@ -230,6 +265,18 @@ pub struct TextBlock {
     pub align: slip::Align,
     pub size: slip::Size,
     pub bold: bool,
+}
+
+impl TextBlock {
+    /// Plain left-aligned text.
+    pub fn plain(text: impl Into<String>) -> TextBlock {
+        TextBlock {
+            text: text.into(),
+            align: slip::Align::Left,
+            size: slip::Size::Default,
+            bold: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -283,6 +330,24 @@ mod tests {
     }
 }
 
+/// A transport failure in a few words for the cashier and the log.
+pub fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no answer within the timeout".into()
+    } else if error.is_connect() {
+        "cannot connect".into()
+    } else {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+}
+
 /// Keys whose values never reach a log: codes, keys, tokens, pins.
 const SECRET_KEYS: &[&str] = &["validationCode", "key", "token", "pin", "password", "code_sms", "h"];
 /// Keys whose values are shown with all but the last four characters hidden.
@@ -294,20 +359,20 @@ fn mask(text: &str) -> String {
     format!("{}{shown}", "*".repeat(count.saturating_sub(4)))
 }
 
-fn redact_value(value: &mut serde_json::Value) {
+fn redact_value(value: &mut serde_json::Value, secrets: &[&str]) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, inner) in map.iter_mut() {
-                if SECRET_KEYS.contains(&key.as_str()) {
+                if SECRET_KEYS.contains(&key.as_str()) || secrets.contains(&key.as_str()) {
                     *inner = serde_json::Value::String("***".into());
                 } else if let (true, Some(text)) = (MASKED_KEYS.contains(&key.as_str()), inner.as_str()) {
                     *inner = serde_json::Value::String(mask(text));
                 } else {
-                    redact_value(inner);
+                    redact_value(inner, secrets);
                 }
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_value),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| redact_value(item, secrets)),
         _ => {}
     }
 }
@@ -315,9 +380,15 @@ fn redact_value(value: &mut serde_json::Value) {
 /// A request or answer body as it may be logged: secrets replaced, card
 /// and phone numbers masked; what is not JSON is only measured.
 pub fn redact(body: &[u8]) -> String {
+    redact_also(body, &[])
+}
+
+/// [`redact`], with more keys whose values are secret in this body (KilBil's
+/// SMS code is a plain `code`, which elsewhere names an item).
+pub fn redact_also(body: &[u8], secrets: &[&str]) -> String {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut value) => {
-            redact_value(&mut value);
+            redact_value(&mut value, secrets);
             value.to_string()
         }
         Err(_) => format!("<{} bytes, not JSON>", body.len()),

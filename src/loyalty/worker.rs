@@ -11,30 +11,58 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::frontol::{self, Frontol};
+use super::kilbil::{self, KilBil};
 use super::{LoyaltyError, Reply, Request};
 use crate::core::event::Event;
-use crate::emulators::frontol::{Emulator, Rules, demo_clients};
+use crate::emulators::{self, DemoServer};
 use crate::io::FaultPoint;
 
 /// Which loyalty server, from config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoyaltyConfig {
     Frontol(frontol::Settings),
+    KilBil(kilbil::Settings),
     /// The demo: the Frontol emulator in-process, with its demo clients.
     DemoFrontol {
         timeout: Duration,
         answer_delay: Duration,
     },
+    /// The KilBil emulator in-process, with its demo clients.
+    DemoKilBil {
+        timeout: Duration,
+        answer_delay: Duration,
+    },
+}
+
+impl LoyaltyConfig {
+    /// The name on queue entries and in logs.
+    pub fn provider(&self) -> &'static str {
+        match self {
+            LoyaltyConfig::Frontol(_) | LoyaltyConfig::DemoFrontol { .. } => "frontol",
+            LoyaltyConfig::KilBil(_) | LoyaltyConfig::DemoKilBil { .. } => "kilbil",
+        }
+    }
+
+    /// The same setup with other timings (replays keep them short).
+    pub fn with_timing(self, timeout: Duration, answer_delay: Duration) -> LoyaltyConfig {
+        match self {
+            LoyaltyConfig::DemoFrontol { .. } => LoyaltyConfig::DemoFrontol { timeout, answer_delay },
+            LoyaltyConfig::DemoKilBil { .. } => LoyaltyConfig::DemoKilBil { timeout, answer_delay },
+            other => other,
+        }
+    }
 }
 
 enum Provider {
     Frontol(Frontol),
+    KilBil(KilBil),
 }
 
 impl Provider {
     async fn call(&self, request: &Request, at: NaiveDateTime) -> Result<Reply, LoyaltyError> {
         match self {
             Provider::Frontol(frontol) => frontol.call(request, at).await,
+            Provider::KilBil(kilbil) => kilbil.call(request, at).await,
         }
     }
 }
@@ -45,7 +73,7 @@ pub struct LoyaltyWorker {
     requests: mpsc::UnboundedSender<Job>,
     handle: Option<thread::JoinHandle<()>>,
     /// The in-process emulator of the demo (tests steer it).
-    pub emulator: Option<Emulator>,
+    pub emulator: Option<DemoServer>,
 }
 
 /// The demo emulator's access key: the demo exercises FrontolAuth too.
@@ -54,13 +82,19 @@ const DEMO_KEY: &str = "demo-key";
 impl LoyaltyWorker {
     pub fn start(config: LoyaltyConfig, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<LoyaltyWorker> {
         let (requests, mut inbox) = mpsc::unbounded_channel::<Job>();
-        let (settings, demo) = match config {
-            LoyaltyConfig::Frontol(settings) => (settings, None),
+        let local = || -> std::io::Result<(std::net::TcpListener, SocketAddr)> {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+            listener.set_nonblocking(true)?;
+            let addr = listener.local_addr()?;
+            Ok((listener, addr))
+        };
+        let (provider, demo) = match config {
+            LoyaltyConfig::Frontol(settings) => (Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?), None),
+            LoyaltyConfig::KilBil(settings) => (Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
-                let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-                listener.set_nonblocking(true)?;
-                let addr: SocketAddr = listener.local_addr()?;
-                let emulator = Emulator::new(Some(DEMO_KEY.into()), demo_clients(), Rules::default());
+                let (listener, addr) = local()?;
+                let rules = emulators::frontol::Rules::default();
+                let emulator = emulators::frontol::Emulator::new(Some(DEMO_KEY.into()), emulators::frontol::demo_clients(), rules);
                 emulator.set_delay(answer_delay);
                 let settings = frontol::Settings {
                     url: format!("http://{addr}"),
@@ -70,10 +104,25 @@ impl LoyaltyWorker {
                     work_place: "01".into(),
                     timeout,
                 };
-                (settings, Some((emulator, listener)))
+                let provider = Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?);
+                (provider, Some((DemoServer::Frontol(emulator), listener)))
+            }
+            LoyaltyConfig::DemoKilBil { timeout, answer_delay } => {
+                let (listener, addr) = local()?;
+                let rules = emulators::kilbil::Rules::default();
+                let emulator = emulators::kilbil::Emulator::new(DEMO_KEY, emulators::kilbil::demo_clients(), rules);
+                emulator.set_delay(answer_delay);
+                let settings = kilbil::Settings {
+                    url: format!("http://{addr}"),
+                    key: DEMO_KEY.into(),
+                    store_code: "0001".into(),
+                    register_code: "01".into(),
+                    timeout,
+                };
+                let provider = Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?);
+                (provider, Some((DemoServer::KilBil(emulator), listener)))
             }
         };
-        let provider = Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?);
         let emulator = demo.as_ref().map(|(e, _)| e.clone());
         let handle = thread::Builder::new().name("kassa-loyalty".into()).spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
@@ -83,7 +132,10 @@ impl LoyaltyWorker {
                 if let Some((emulator, listener)) = demo
                     && let Ok(listener) = tokio::net::TcpListener::from_std(listener)
                 {
-                    tokio::spawn(emulator.serve(listener));
+                    match emulator {
+                        DemoServer::Frontol(e) => tokio::spawn(e.serve(listener)),
+                        DemoServer::KilBil(e) => tokio::spawn(e.serve(listener)),
+                    };
                 }
                 let mut faults = crate::io::Faults::from_env();
                 while let Some((id, request, at)) = inbox.recv().await {

@@ -237,7 +237,12 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
     {
         let (shift, number) = state.current_receipt_id().map_or((0, 0), |id| (id.shift, id.number));
         let uid = rl::receipt_uid(&state.settings.store_id, &state.settings.register_id, shift, number, state.now);
-        receipt.loyalty = rl::for_return(sale, uid);
+        let sale_ref = crate::loyalty::SaleRef {
+            shift: source.sale.id.shift,
+            number: source.sale.id.number,
+            opened_at: source.sale.receipt.opened_at,
+        };
+        receipt.loyalty = rl::for_return(sale, uid, sale_ref);
     }
     state.durable.receipt = Some(receipt);
     state.selected = 0;

@@ -115,7 +115,7 @@ pub fn encode(settings: &Settings, request: &Request, now: NaiveDateTime) -> Res
         shift: document.shift,
         uid: document.uid.clone(),
         reference_uid: match &document.kind {
-            DocumentKind::Return { reference_uid } => Some(reference_uid.clone()),
+            DocumentKind::Return { reference_uid, .. } => Some(reference_uid.clone()),
             DocumentKind::Sale => None,
         },
         kind: match document.kind {
@@ -144,7 +144,11 @@ pub fn encode(settings: &Settings, request: &Request, now: NaiveDateTime) -> Res
             };
             return Ok(("/client", to_bytes(&body)?));
         }
-        Request::Register { .. } | Request::ConfirmRegistration { .. } => {
+        Request::CheckLink
+        | Request::Register { .. }
+        | Request::ConfirmRegistration { .. }
+        | Request::SendSpendCode { .. }
+        | Request::CheckSpendCode { .. } => {
             return Err(LoyaltyError::Unsupported(request.name().to_string()));
         }
         Request::Calculate { client, document } => common(client, document, "calculate"),
@@ -392,9 +396,9 @@ impl Frontol {
         // The key and the token are never logged; the body is, redacted.
         tracing::info!(target: "kassa::loyalty", "→ {url} {}", super::redact(&body));
         let answered = async {
-            let response = http.body(body).send().await.map_err(|e| LoyaltyError::Link(describe(&e)))?;
+            let response = http.body(body).send().await.map_err(|e| LoyaltyError::Link(super::describe(&e)))?;
             let status = response.status();
-            let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(describe(&e)))?;
+            let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(&e)))?;
             tracing::info!(target: "kassa::loyalty", "← {} {}", status.as_u16(), super::redact(&bytes));
             classify(request, status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes)
         }
@@ -403,23 +407,6 @@ impl Frontol {
             tracing::warn!(target: "kassa::loyalty", "{} failed: {error}", request.name());
         }
         answered
-    }
-}
-
-fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "no answer within the timeout".into()
-    } else if error.is_connect() {
-        "cannot connect".into()
-    } else {
-        let mut text = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
     }
 }
 

@@ -1,0 +1,626 @@
+//! The KilBil provider (`../shared/specs/kilbil.txt`): JSON functions at
+//! `POST <url>/load/<function>?h=<key>`.
+//!
+//! How the interface maps onto the functions:
+//! - [`Request::CheckLink`]: `searchclient` for phone `70000000000` — "not
+//!   found" is an answer, so the link is up;
+//! - [`Request::ClientInfo`]: `searchclient` by phone (mode 0) or card (mode 2);
+//!   not found is a refusal with the spec's wording;
+//! - [`Request::Register`]: `searchclient` (the phone must be new — the only
+//!   uniqueness check the spec asks for), `addclient` with the phone, then
+//!   `askconfirmphone` with `sms_type` 0; [`Request::ConfirmRegistration`]:
+//!   `checkconfirmphonecode`;
+//! - [`Request::SendSpendCode`] / [`Request::CheckSpendCode`]:
+//!   `askconfirmphone` with `sms_type` 1 / `checkconfirmphonecode`;
+//! - [`Request::Calculate`], [`Request::PayByBonus`],
+//!   [`Request::CancelBonusPayment`]: `processsale` with `bonus_out` 0, the
+//!   amount, 0; a return is first checked against its sale with
+//!   `getdetailingbymove`, then calculated with `type` 1;
+//! - [`Request::Confirm`]: `confirmsale` (the server is idempotent by
+//!   `move_id`).
+//!
+//! `processsale` needs the client's `client_id` and searchclient's
+//! `max_bill_bonus_out`; they are remembered per client for the life of the
+//! worker and looked up again when missing (after a restart).
+//!
+//! Failures: no answer, a timeout and any HTTP status but 200 are link
+//! failures (the spec: "any other code and no answer are a negative
+//! answer"; the lamp turns red and queued confirmations wait — a wrong key
+//! keeps them waiting, not lost); 200 with `result_code` ≠ 0, or an
+//! unreadable 200, is a refusal. The key `h` travels in the URL and never
+//! reaches a log.
+
+pub mod wire;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::{ClientId, ClientInfo, Document, DocumentKind, LoyaltyError, Reply, Request, TextBlock};
+use crate::core::money::Money;
+use crate::text;
+use wire::{Amount, Qty};
+
+/// Settings of one store's KilBil account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Base URL, e.g. `https://bonus.kilbil.ru`; requests go to `<url>/load/<function>`.
+    pub url: String,
+    /// The key `h`: a secret.
+    pub key: String,
+    /// «Код структурного подразделения» and «код кассы» for `move_id`.
+    pub store_code: String,
+    pub register_code: String,
+    /// The response timeout from the company card.
+    pub timeout: Duration,
+}
+
+/// `<store>-<register>-<shift>-<receipt date>-<receipt №>`: unique per receipt.
+pub fn move_id(settings: &Settings, shift: u32, number: u32, opened_at: NaiveDateTime) -> String {
+    format!(
+        "{}-{}-{shift}-{}-{number}",
+        settings.store_code,
+        settings.register_code,
+        opened_at.format(wire::MOVE_DATE)
+    )
+}
+
+pub fn date_time(at: NaiveDateTime) -> String {
+    at.format(wire::DATE_TIME).to_string()
+}
+
+/// `+79161234567` → `79161234567`.
+pub fn wire_phone(phone: &str) -> String {
+    phone.trim_start_matches('+').to_string()
+}
+
+fn search(client: &ClientId) -> wire::SearchClient {
+    match client {
+        ClientId::Phone(phone) => wire::SearchClient {
+            search_mode: wire::BY_PHONE,
+            search_value: wire_phone(phone),
+        },
+        ClientId::Card(card) => wire::SearchClient {
+            search_mode: wire::BY_CARD,
+            search_value: card.clone(),
+        },
+    }
+}
+
+/// What searchclient told about a client, kept for processsale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Known {
+    pub client_id: serde_json::Value,
+    pub phone: Option<String>,
+    pub name: Option<String>,
+    pub balance: Money,
+    pub max_bill_bonus_out: Money,
+}
+
+impl Known {
+    fn from_answer(answer: &wire::ClientAnswer) -> Option<Known> {
+        let client_id = answer.client_id.clone().filter(|id| !id.is_null())?;
+        let name = [&answer.last_name, &answer.first_name, &answer.middle_name]
+            .into_iter()
+            .flatten()
+            .map(|part| part.trim())
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Some(Known {
+            client_id,
+            phone: answer.phone.clone().filter(|p| !p.trim().is_empty()),
+            name: (!name.is_empty()).then_some(name),
+            balance: answer.bonus_balance.map_or(Money::ZERO, |a| a.0),
+            max_bill_bonus_out: answer.max_bill_bonus_out.map_or(Money::ZERO, |a| a.0),
+        })
+    }
+
+    /// The interface's view: bonus payment is capped by both the receipt's
+    /// maximum and the balance.
+    fn info(&self) -> ClientInfo {
+        ClientInfo {
+            name: self.name.clone(),
+            balance: Some(self.balance),
+            phone: self.phone.as_ref().map(|p| format!("+{}", wire_phone(p))),
+            email: None,
+            validation_code: None,
+            available: Some(self.max_bill_bonus_out.min(self.balance).max(Money::ZERO)),
+        }
+    }
+
+    fn messages(&self) -> Vec<TextBlock> {
+        let mut lines = Vec::new();
+        if let Some(name) = &self.name {
+            lines.push(name.clone());
+        }
+        lines.push(text::client_balance(self.balance));
+        lines.into_iter().map(TextBlock::plain).collect()
+    }
+}
+
+fn goods(document: &Document) -> Vec<wire::Good> {
+    document
+        .lines
+        .iter()
+        .map(|l| wire::Good {
+            code: l.code.clone(),
+            vendor_code: l.code.clone(),
+            name: l.name.clone(),
+            price: Amount(l.price),
+            quantity: Qty(l.quantity),
+            total: Amount(l.total),
+            min_price: Amount(l.min_price),
+            discounted_price: Amount(l.price),
+            discounted_total: Amount(l.total),
+        })
+        .collect()
+}
+
+/// Matches answer items to the document's lines: line for line when the
+/// counts agree, else each item to the first unmatched line with its code.
+fn matched<'a>(document: &Document, items: &'a [wire::Item]) -> Vec<(u32, &'a wire::Item)> {
+    if items.len() == document.lines.len() && items.iter().zip(&document.lines).all(|(i, l)| i.code == l.code) {
+        return document.lines.iter().map(|l| l.index).zip(items).collect();
+    }
+    let mut used = vec![false; document.lines.len()];
+    items
+        .iter()
+        .filter_map(|item| {
+            let at = document
+                .lines
+                .iter()
+                .enumerate()
+                .position(|(n, l)| !used[n] && l.code == item.code)?;
+            used[at] = true;
+            Some((document.lines[at].index, item))
+        })
+        .collect()
+}
+
+/// processsale's answer as the interface's reply: a discount where the new
+/// price is lower, and the bonus payment per line.
+pub fn sale_reply(document: &Document, answer: &wire::SaleAnswer, known: Option<&Known>, paying: bool) -> Reply {
+    let items = answer.bill_data.as_ref().map(|b| b.items.as_slice()).unwrap_or_default();
+    let pairs = matched(document, items);
+    let line = |index: u32| document.lines.iter().find(|l| l.index == index);
+    let discounts = pairs
+        .iter()
+        .filter_map(|(index, item)| {
+            let line = line(*index)?;
+            let cut = Money(item.price.0.0 - item.discounted_price.0.0).times(line.quantity)?;
+            (cut.0 > 0).then_some((*index, cut))
+        })
+        .collect();
+    let distribution = paying.then(|| {
+        pairs
+            .iter()
+            .filter_map(|(index, item)| item.bonus_out.map(|b| (*index, b.0)))
+            .filter(|(_, amount)| !amount.is_zero())
+            .collect()
+    });
+    Reply {
+        client: known.map(Known::info),
+        discounts,
+        distribution,
+        messages: Vec::new(),
+        slips: Vec::new(),
+    }
+}
+
+/// Checks that a return takes back only what the sale had.
+pub fn check_return(document: &Document, sale: &wire::MoveAnswer) -> Result<(), LoyaltyError> {
+    if sale.move_info.as_ref().is_some_and(|info| info.oper_type != wire::OPER_SALE) {
+        return Err(refused(text::KILBIL_NOT_A_SALE.to_string()));
+    }
+    for line in &document.lines {
+        let sold: i64 = sale
+            .move_detail
+            .iter()
+            .filter(|m| m.code == line.code)
+            .map(|m| m.quantity.0.thousandths())
+            .sum();
+        let returned: i64 = document
+            .lines
+            .iter()
+            .filter(|l| l.code == line.code)
+            .map(|l| l.quantity.thousandths())
+            .sum();
+        if returned > sold {
+            return Err(refused(text::kilbil_not_in_sale(&line.code)));
+        }
+    }
+    Ok(())
+}
+
+fn refused(text: String) -> LoyaltyError {
+    LoyaltyError::Refused { text }
+}
+
+/// Reads an answer: 200 with `result_code` 0 and the expected shape.
+pub fn classify<T: DeserializeOwned>(status: u16, reason: &str, body: &[u8]) -> Result<T, LoyaltyError> {
+    if status != 200 {
+        return Err(LoyaltyError::Link(format!("HTTP {status} {reason}")));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| refused(format!("{}: {e}", text::UNREADABLE_ANSWER)))?;
+    let code = value.get("result_code").and_then(serde_json::Value::as_i64);
+    if code != Some(0) {
+        let said = wire::REFUSAL_TEXT_KEYS
+            .iter()
+            .find_map(|key| value.get(*key).and_then(|v| v.as_str()))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        return Err(refused(match (said, code) {
+            (Some(said), _) => said.to_string(),
+            (None, Some(code)) => text::kilbil_result_code(code),
+            (None, None) => format!("{}: result_code", text::UNREADABLE_ANSWER),
+        }));
+    }
+    serde_json::from_value(value).map_err(|e| refused(format!("{}: {e}", text::UNREADABLE_ANSWER)))
+}
+
+/// The HTTP side: one client with the store's settings.
+pub struct KilBil {
+    settings: Settings,
+    http: reqwest::Client,
+    known: Mutex<HashMap<ClientId, Known>>,
+}
+
+impl KilBil {
+    pub fn new(settings: Settings) -> Result<KilBil, LoyaltyError> {
+        // reqwest is built without a default TLS provider; ring is ours. Installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .build()
+            .map_err(|e| LoyaltyError::Link(format!("cannot set up HTTP: {e}")))?;
+        Ok(KilBil {
+            settings,
+            http,
+            known: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// One function call. The body is logged redacted; the URL without `h`.
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, function: &str, body: &B) -> Result<T, LoyaltyError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| refused(format!("cannot encode the request: {e}")))?;
+        let url = format!("{}/load/{function}", self.settings.url.trim_end_matches('/'));
+        // checkconfirmphonecode's `code` is the SMS code.
+        let secrets: &[&str] = if function == wire::CHECK_CONFIRM_PHONE_CODE {
+            &["code"]
+        } else {
+            &[]
+        };
+        tracing::info!(target: "kassa::loyalty", "→ {url} {}", super::redact_also(&bytes, secrets));
+        let answered = async {
+            let with_key = reqwest::Url::parse_with_params(&url, [("h", self.settings.key.as_str())])
+                .map_err(|e| refused(format!("[loyalty] url {url:?}: {e}")))?;
+            let response = self
+                .http
+                .post(with_key)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .body(bytes)
+                .send()
+                .await
+                .map_err(|e| LoyaltyError::Link(super::describe(&e)))?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(&e)))?;
+            tracing::info!(target: "kassa::loyalty", "← {function} {} {}", status.as_u16(), super::redact(&body));
+            classify(status.as_u16(), status.canonical_reason().unwrap_or(""), &body)
+        }
+        .await;
+        if let Err(error) = &answered {
+            tracing::warn!(target: "kassa::loyalty", "{function} failed: {error}");
+        }
+        answered
+    }
+
+    fn remembered(&self, client: &ClientId) -> Option<Known> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).get(client).cloned()
+    }
+
+    /// searchclient; the answer is remembered for processsale.
+    async fn find(&self, client: &ClientId) -> Result<Known, LoyaltyError> {
+        let answer: wire::ClientAnswer = self.post(wire::SEARCH_CLIENT, &search(client)).await?;
+        let known = Known::from_answer(&answer).ok_or_else(|| refused(text::KILBIL_NOT_FOUND.to_string()))?;
+        self.known
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(client.clone(), known.clone());
+        Ok(known)
+    }
+
+    async fn known(&self, client: &ClientId) -> Result<Known, LoyaltyError> {
+        match self.remembered(client) {
+            Some(known) => Ok(known),
+            None => self.find(client).await,
+        }
+    }
+
+    /// The phone to send a code to: the client's own, or the one typed.
+    fn phone_of(client: &ClientId, known: &Known) -> Result<String, LoyaltyError> {
+        known
+            .phone
+            .clone()
+            .or(match client {
+                ClientId::Phone(phone) => Some(phone.clone()),
+                ClientId::Card(_) => None,
+            })
+            .map(|p| wire_phone(&p))
+            .ok_or_else(|| refused(text::KILBIL_NO_PHONE.to_string()))
+    }
+
+    async fn process(&self, client: &ClientId, document: &Document, bonus_out: Money) -> Result<Reply, LoyaltyError> {
+        let known = self.known(client).await?;
+        let (kind, return_move_id, return_doc_dt) = match &document.kind {
+            DocumentKind::Sale => (wire::SALE, None, None),
+            DocumentKind::Return { sale, .. } => {
+                let sale = sale.as_ref().ok_or_else(|| refused(text::KILBIL_NOT_A_SALE.to_string()))?;
+                let sale_move = move_id(&self.settings, sale.shift, sale.number, sale.opened_at);
+                let detail: wire::MoveAnswer = self
+                    .post(
+                        wire::GET_DETAILING_BY_MOVE,
+                        &wire::GetDetailingByMove {
+                            move_id: sale_move.clone(),
+                        },
+                    )
+                    .await?;
+                check_return(document, &detail)?;
+                (wire::RETURN, Some(sale_move), Some(date_time(sale.opened_at)))
+            }
+        };
+        let body = wire::ProcessSale {
+            client_id: known.client_id.clone(),
+            kind,
+            bonus_out: Amount(bonus_out),
+            max_bonus_out: Amount(known.max_bill_bonus_out),
+            good_data: goods(document),
+            move_id: move_id(&self.settings, document.shift, document.number, document.at),
+            doc_open_dt: date_time(document.at),
+            return_move_id,
+            return_doc_dt,
+            promo_codes: document.promo_code.iter().cloned().collect(),
+            coupons: document.promo_code.iter().map(|c| wire::Coupon { coupon: c.clone() }).collect(),
+        };
+        let answer: wire::SaleAnswer = self.post(wire::PROCESS_SALE, &body).await?;
+        Ok(sale_reply(document, &answer, Some(&known), !bonus_out.is_zero()))
+    }
+
+    async fn ask_code(&self, client: &ClientId, sms_type: u8) -> Result<Reply, LoyaltyError> {
+        let known = self.known(client).await?;
+        let body = wire::AskConfirmPhone {
+            client_id: known.client_id.clone(),
+            phone: Self::phone_of(client, &known)?,
+            sms_type,
+        };
+        let _: wire::Done = self.post(wire::ASK_CONFIRM_PHONE, &body).await?;
+        Ok(Reply {
+            client: Some(known.info()),
+            ..Reply::default()
+        })
+    }
+
+    async fn check_code(&self, client: &ClientId, code: &str) -> Result<Known, LoyaltyError> {
+        let known = self.known(client).await?;
+        let body = wire::CheckConfirmPhoneCode {
+            client_id: known.client_id.clone(),
+            phone: Self::phone_of(client, &known)?,
+            code: code.trim().to_string(),
+        };
+        let _: wire::Done = self.post(wire::CHECK_CONFIRM_PHONE_CODE, &body).await?;
+        Ok(known)
+    }
+
+    async fn register(&self, phone: &str) -> Result<Reply, LoyaltyError> {
+        let client = ClientId::Phone(phone.to_string());
+        let found: wire::ClientAnswer = self.post(wire::SEARCH_CLIENT, &search(&client)).await?;
+        if Known::from_answer(&found).is_some() {
+            return Err(refused(text::KILBIL_PHONE_TAKEN.to_string()));
+        }
+        let body = wire::AddClient {
+            client_id: serde_json::Value::Null,
+            phone: wire_phone(phone),
+        };
+        let added: wire::Done = self.post(wire::ADD_CLIENT, &body).await?;
+        let client_id = added
+            .client_id
+            .filter(|id| !id.is_null())
+            .ok_or_else(|| refused(text::KILBIL_NOT_FOUND.to_string()))?;
+        let known = Known {
+            client_id,
+            phone: Some(wire_phone(phone)),
+            name: None,
+            balance: Money::ZERO,
+            max_bill_bonus_out: Money::ZERO,
+        };
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(client.clone(), known);
+        self.ask_code(&client, wire::SMS_REGISTRATION).await
+    }
+
+    pub async fn call(&self, request: &Request, _now: NaiveDateTime) -> Result<Reply, LoyaltyError> {
+        match request {
+            Request::CheckLink => {
+                let probe = wire::SearchClient {
+                    search_mode: wire::BY_PHONE,
+                    search_value: wire::PROBE_PHONE.into(),
+                };
+                let _: wire::ClientAnswer = self.post(wire::SEARCH_CLIENT, &probe).await?;
+                Ok(Reply::default())
+            }
+            Request::ClientInfo { client } => {
+                let known = self.find(client).await?;
+                Ok(Reply {
+                    client: Some(known.info()),
+                    messages: known.messages(),
+                    ..Reply::default()
+                })
+            }
+            Request::Register { phone, .. } => self.register(phone).await,
+            Request::ConfirmRegistration { phone, code, .. } => {
+                let client = ClientId::Phone(phone.clone());
+                self.check_code(&client, code).await?;
+                // Fresh details (and the new client's maximum) for the receipt.
+                let known = self.find(&client).await?;
+                Ok(Reply {
+                    client: Some(known.info()),
+                    messages: known.messages(),
+                    ..Reply::default()
+                })
+            }
+            Request::SendSpendCode { client } => self.ask_code(client, wire::SMS_SPEND).await,
+            Request::CheckSpendCode { client, code } => {
+                let known = self.check_code(client, code).await?;
+                Ok(Reply {
+                    client: Some(known.info()),
+                    ..Reply::default()
+                })
+            }
+            Request::Calculate { client, document } => {
+                // A fresh balance and maximum for every final calculation of a sale.
+                if matches!(document.kind, DocumentKind::Sale) {
+                    self.find(client).await?;
+                }
+                self.process(client, document, Money::ZERO).await
+            }
+            Request::PayByBonus { client, document, amount } => self.process(client, document, *amount).await,
+            Request::CancelBonusPayment { client, document, .. } => self.process(client, document, Money::ZERO).await,
+            Request::Confirm { document, .. } => {
+                let body = wire::ConfirmSale {
+                    move_id: move_id(&self.settings, document.shift, document.number, document.at),
+                    doc_open_dt: date_time(document.at),
+                    doc_dt: date_time(document.closed_at.unwrap_or(document.at)),
+                };
+                let _: wire::Done = self.post(wire::CONFIRM_SALE, &body).await?;
+                Ok(Reply::default())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::money::Quantity;
+    use crate::loyalty::Line;
+
+    fn document() -> Document {
+        let line = |index: u32, code: &str, price: i64, quantity: i64| Line {
+            index,
+            code: code.into(),
+            name: format!("Товар {code}"),
+            price: Money(price),
+            min_price: Money::ZERO,
+            quantity: Quantity(quantity),
+            total: Money(price).times(Quantity(quantity)).expect("small"),
+        };
+        Document {
+            uid: "u".into(),
+            kind: DocumentKind::Sale,
+            shift: 5,
+            number: 7,
+            at: chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+                .and_then(|d| d.and_hms_opt(9, 30, 0))
+                .expect("valid"),
+            lines: vec![line(1, "42", 100_00, 2000), line(2, "43", 50_00, 1000), line(3, "42", 100_00, 1000)],
+            promo_code: None,
+            closed_at: None,
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            url: "http://localhost".into(),
+            key: "k".into(),
+            store_code: "0001".into(),
+            register_code: "01".into(),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn move_id_follows_the_spec() {
+        let d = document();
+        assert_eq!(move_id(&settings(), d.shift, d.number, d.at), "0001-01-5-20261123-7");
+        assert_eq!(date_time(d.at), "2026-11-23 09:30:00");
+    }
+
+    #[test]
+    fn failures_are_classified() {
+        let link = classify::<wire::Done>(500, "Internal Server Error", b"").expect_err("500");
+        assert!(link.is_link());
+        let refused = classify::<wire::Done>(200, "OK", br#"{"result_code":3,"message":"No such card"}"#).expect_err("code 3");
+        assert_eq!(refused.to_string(), "No such card");
+        let bare = classify::<wire::Done>(200, "OK", br#"{"result_code":7}"#).expect_err("code 7");
+        assert!(bare.to_string().contains('7'), "{bare}");
+        assert!(classify::<wire::Done>(200, "OK", b"[1,").is_err_and(|e| !e.is_link()));
+        assert!(classify::<wire::SaleAnswer>(200, "OK", br#"{"result_code":0,"bill_data":{"items":"x"}}"#).is_err_and(|e| !e.is_link()));
+        assert!(classify::<wire::Done>(200, "OK", br#"{"result_code":0,"success":1}"#).is_ok());
+    }
+
+    #[test]
+    fn answers_apply_line_by_line_and_by_code() {
+        let d = document();
+        let item = |code: &str, price: i64, new: i64, bonus: i64| wire::Item {
+            code: code.into(),
+            price: Amount(Money(price)),
+            discounted_price: Amount(Money(new)),
+            bonus_out: Some(Amount(Money(bonus))),
+        };
+        let answer = wire::SaleAnswer {
+            result_code: 0,
+            bill_data: Some(wire::BillData {
+                items: vec![
+                    item("42", 100_00, 90_00, 30_00),
+                    item("43", 50_00, 50_00, 0),
+                    item("42", 100_00, 95_00, 5_00),
+                ],
+                bonus_out: Some(Amount(Money(35_00))),
+            }),
+        };
+        let reply = sale_reply(&d, &answer, None, true);
+        assert_eq!(reply.discounts, vec![(1, Money(20_00)), (3, Money(5_00))]);
+        assert_eq!(reply.distribution, Some(vec![(1, Money(30_00)), (3, Money(5_00))]));
+        // Out of order and one missing: matched by code.
+        let shuffled = wire::SaleAnswer {
+            result_code: 0,
+            bill_data: Some(wire::BillData {
+                items: vec![item("43", 50_00, 40_00, 0), item("42", 100_00, 90_00, 0)],
+                bonus_out: None,
+            }),
+        };
+        assert_eq!(
+            sale_reply(&d, &shuffled, None, false).discounts,
+            vec![(2, Money(10_00)), (1, Money(20_00))]
+        );
+    }
+
+    #[test]
+    fn a_return_takes_back_only_what_was_sold() {
+        let d = document();
+        let sold = |quantity: i64| wire::MoveAnswer {
+            result_code: 0,
+            move_info: Some(wire::MoveInfo { oper_type: 0 }),
+            move_detail: vec![
+                wire::MoveLine {
+                    code: "42".into(),
+                    price: Amount(Money(100_00)),
+                    total: Amount(Money(300_00)),
+                    quantity: Qty(Quantity(quantity)),
+                },
+                wire::MoveLine {
+                    code: "43".into(),
+                    price: Amount(Money(50_00)),
+                    total: Amount(Money(50_00)),
+                    quantity: Qty(Quantity(1000)),
+                },
+            ],
+        };
+        assert!(check_return(&d, &sold(3000)).is_ok());
+        assert!(check_return(&d, &sold(2000)).is_err());
+    }
+}
