@@ -38,8 +38,8 @@ use toml::de::{DeTable, DeValue};
 use crate::core::barcode::WeightLayout;
 use crate::core::money::{Money, Quantity};
 use crate::core::state::Settings;
-use crate::loyalty::frontol;
 use crate::loyalty::worker::LoyaltyConfig;
+use crate::loyalty::{frontol, kilbil};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,6 +249,9 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "organization",
             "business_unit",
             "work_place",
+            "store_code",
+            "register_code",
+            "spend_code",
         ],
     ),
 ];
@@ -421,38 +424,73 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
         let organization = text("organization", &settings.store_name);
         let business_unit = text("business_unit", &settings.store_id);
         let work_place = text("work_place", &settings.register_id);
-        config.loyalty = match (provider, url) {
-            (Some((p, _)), _) if p == "demo" => Some(LoyaltyConfig::DemoFrontol {
-                timeout,
-                answer_delay: Duration::from_secs(10),
-            }),
-            (Some((p, _)), Some((url, url_at))) if p == "frontol" => {
+        let store_code = text("store_code", &settings.store_id);
+        let register_code = text("register_code", &settings.register_id);
+        let spend_code = loyalty.boolean(&mut checker, "spend_code").unwrap_or(false);
+        let demo_delay = Duration::from_secs(10);
+        let mut checked_url = |name: &str, url: Option<(String, usize)>, at: usize| match url {
+            Some((url, url_at)) => {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     checker.report(url_at, format!("[loyalty] url: {url:?} must start with http:// or https://"));
                 }
-                Some(LoyaltyConfig::Frontol(frontol::Settings {
+                Some(url)
+            }
+            None => {
+                checker.report(at, format!("[loyalty] url: the {name} provider needs the server's url"));
+                None
+            }
+        };
+        config.loyalty = match provider {
+            Some((p, _)) if p == "demo" => Some(LoyaltyConfig::DemoFrontol {
+                timeout,
+                answer_delay: demo_delay,
+            }),
+            Some((p, _)) if p == "demo-kilbil" => Some(LoyaltyConfig::DemoKilBil {
+                timeout,
+                answer_delay: demo_delay,
+            }),
+            Some((p, at)) if p == "frontol" => checked_url("frontol", url, at).map(|url| {
+                LoyaltyConfig::Frontol(frontol::Settings {
                     url,
                     key,
                     organization,
                     business_unit,
                     work_place,
                     timeout,
-                }))
+                })
+            }),
+            Some((p, at)) if p == "kilbil" => {
+                let url = checked_url("kilbil", url, at);
+                if key.as_deref().is_none_or(|k| k.trim().is_empty()) {
+                    checker.report(
+                        at,
+                        "[loyalty] key: the kilbil provider needs the key (h) from the company card".into(),
+                    );
+                }
+                url.zip(key).map(|(url, key)| {
+                    LoyaltyConfig::KilBil(kilbil::Settings {
+                        url,
+                        key,
+                        store_code,
+                        register_code,
+                        timeout,
+                    })
+                })
             }
-            (Some((p, at)), _) if p == "frontol" => {
-                checker.report(at, "[loyalty] url: the frontol provider needs the server's url".into());
+            Some((p, at)) => {
+                checker.report(
+                    at,
+                    format!("[loyalty] provider: unknown provider {p:?}; known: frontol, kilbil, demo, demo-kilbil"),
+                );
                 None
             }
-            (Some((p, at)), _) => {
-                checker.report(at, format!("[loyalty] provider: unknown provider {p:?}; known: frontol, demo"));
-                None
-            }
-            (None, _) => {
+            None => {
                 let at = loyalty.table.map_or(0, |t| t.iter().next().map_or(0, |(k, _)| k.span().start));
-                checker.report(at, "[loyalty] provider: missing (frontol or demo)".into());
+                checker.report(at, "[loyalty] provider: missing (frontol, kilbil, demo or demo-kilbil)".into());
                 None
             }
         };
+        settings.flow = config.loyalty.as_ref().map_or_else(Default::default, |l| l.flow(spend_code));
         settings.loyalty = config.loyalty.is_some();
     }
     loyalty.finish(&mut checker, SECTIONS[8].1);

@@ -7,6 +7,7 @@
 //! | step | meaning |
 //! |---|---|
 //! | `size 100x30` | terminal size (before the first other step; default 80x24) |
+//! | `loyalty kilbil` | the demo's loyalty server speaks KilBil (`kilbil spend-code`: with SMS codes before spending); first in the script |
 //! | `clock 2026-11-23 09:00` | set the injected clock |
 //! | `advance 25h` / `30m` / `15s` | move the clock on |
 //! | `press F5 Enter Ctrl+O` | keys by their keymap names, in order |
@@ -59,6 +60,8 @@ pub const DEFAULT_CLOCK: &str = "2026-11-23 09:00";
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
     Size(u16, u16),
+    /// The demo's loyalty protocol, for the whole script.
+    Loyalty(crate::loyalty::worker::LoyaltyConfig, bool),
     Clock(NaiveDateTime),
     Advance(Duration),
     Press(Vec<Event>),
@@ -177,6 +180,31 @@ impl Script {
                         _ => return Err(bad("expected WIDTHxHEIGHT, at least 20x10")),
                     }
                 }
+                "loyalty" => {
+                    if steps.iter().any(|(_, s)| !matches!(s, Step::Size(..))) {
+                        return Err(bad("loyalty must come first"));
+                    }
+                    let demo = crate::config::demo_loyalty();
+                    let (timeout, delay) = (std::time::Duration::from_secs(3), std::time::Duration::from_secs(10));
+                    match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
+                        ["frontol"] => Step::Loyalty(demo, false),
+                        ["kilbil"] => Step::Loyalty(
+                            crate::loyalty::worker::LoyaltyConfig::DemoKilBil {
+                                timeout,
+                                answer_delay: delay,
+                            },
+                            false,
+                        ),
+                        ["kilbil", "spend-code"] => Step::Loyalty(
+                            crate::loyalty::worker::LoyaltyConfig::DemoKilBil {
+                                timeout,
+                                answer_delay: delay,
+                            },
+                            true,
+                        ),
+                        _ => return Err(bad("expected: loyalty frontol | kilbil [spend-code]")),
+                    }
+                }
                 "clock" => Step::Clock(parse_clock(rest).ok_or_else(|| bad("expected YYYY-MM-DD HH:MM"))?),
                 "advance" => Step::Advance(parse_duration(rest).ok_or_else(|| bad("expected a duration like 25h, 30m, 15s"))?),
                 "press" => {
@@ -270,11 +298,31 @@ impl Live {
 pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
     let mut now = parse_clock(DEFAULT_CLOCK).context("default clock")?;
     let mut size = (80, 24);
+    let chosen = script.steps.iter().find_map(|(_, step)| match step {
+        Step::Loyalty(config, spend_code) => Some(ReplaySetup {
+            config: Config {
+                settings: crate::core::state::Settings {
+                    loyalty: true,
+                    flow: config.flow(*spend_code),
+                    ..setup.config.settings.clone()
+                },
+                loyalty: Some(config.clone()),
+                ..setup.config.clone()
+            },
+            catalog: setup.catalog.clone(),
+            keymap: setup.keymap.clone(),
+            data_dir: setup.data_dir.clone(),
+            theme: setup.theme,
+        }),
+        _ => None,
+    });
+    let setup = chosen.as_ref().unwrap_or(setup);
     let mut live = Live::start(setup, now)?;
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
     for (line, step) in &script.steps {
         let at = |why: String| anyhow::anyhow!("{}:{line}: {why}", script.name);
         match step {
+            Step::Loyalty(..) => {}
             Step::Size(w, h) => {
                 size = (*w, *h);
                 terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
@@ -375,6 +423,10 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
         Some(Dialog::Contact { .. }) => "contact",
         Some(Dialog::Balance { .. }) => "balance",
         Some(Dialog::Queue(_)) => "queue",
+        Some(Dialog::PromoCode { .. }) => "promo_code",
+        Some(Dialog::Register { .. }) => "register",
+        Some(Dialog::RegistrationCode { .. }) => "registration_code",
+        Some(Dialog::SpendCode { .. }) => "spend_code",
     }
 }
 

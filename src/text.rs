@@ -44,6 +44,8 @@ pub fn command_label(command: Command) -> &'static str {
         Balance => "Баланс",
         Queue => "Очередь",
         SendNow => "Отправить",
+        PromoCode => "Промокод",
+        RegisterClient => "Новый клиент",
     }
 }
 
@@ -130,6 +132,14 @@ pub fn notice(notice: &Notice) -> String {
         QueuedSent => "Отложенный запрос в систему лояльности отправлен".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
         NotHere(command) => format!("«{}» здесь недоступно", command_label(*command)),
+        LoyaltyAnswer(text) => format!("Лояльность: {text}"),
+        LoyaltyOffline => "Нет связи с программой лояльности: этот чек — без бонусов и скидок лояльности".into(),
+        NotInProtocol(command) => format!("«{}» не поддерживается системой лояльности этого магазина", command_label(*command)),
+        PromoNeedsClient => "Промокод вводится для клиента программы лояльности: сначала укажите клиента".into(),
+        PromoSet(code) => format!("Промокод {code} применён к чеку"),
+        PromoRemoved => "Промокод удалён из чека".into(),
+        ClientRegistered => "Клиент зарегистрирован".into(),
+        CodeSent => "Код отправлен покупателю в SMS".into(),
     }
 }
 
@@ -352,6 +362,14 @@ pub const STORAGE_STUCK: &str =
 
 // ---- KilBil --------------------------------------------------------------------
 
+pub const LINK_DOWN_MESSAGE: &str = "Нет связи с программой лояльности. Продажа продолжается без бонусов; лампа в левом верхнем углу загорится зелёным, когда связь вернётся.";
+pub const PROMO_TITLE: &str = "Промокод";
+pub const PROMO_PROMPT: &str = "Один промокод на чек; пусто — убрать";
+pub const REGISTER_TITLE: &str = "Новый клиент";
+pub const REGISTER_PROMPT: &str = "Телефон покупателя (на него придёт SMS с кодом)";
+pub const PHONE: &str = "Телефон";
+pub const SPEND_CODE_TITLE: &str = "Подтверждение списания";
+pub const LOYALTY_NO_LINK: &str = "нет связи — без бонусов";
 pub const KILBIL_NOT_FOUND: &str = "Клиент не найден в программе лояльности";
 pub const KILBIL_PHONE_TAKEN: &str = "Клиент с этим телефоном уже зарегистрирован";
 pub const KILBIL_NO_PHONE: &str = "У клиента нет телефона для SMS-кода";

@@ -96,6 +96,10 @@ commands! {
     CancelBonusPayment = "cancel_bonus_payment",
     /// Ask the loyalty system for a client's balance.
     Balance = "balance",
+    /// Enter the receipt's promo code (one per receipt).
+    PromoCode = "promo_code",
+    /// Register a new loyalty client by phone (an SMS code confirms it).
+    RegisterClient = "register_client",
     /// Show the loyalty queue: unsent requests and the rejected archive.
     Queue = "queue",
     /// Send the loyalty queue now, without waiting for the retry delay.

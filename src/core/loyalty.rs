@@ -8,6 +8,84 @@ use super::money::Money;
 use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
 use crate::loyalty::{self, ClientId, Document, DocumentKind, Line, Payment, PaymentType, SaleRef};
 
+/// How the store's loyalty protocol runs a receipt: what differs between
+/// the specs' business processes, as data (set once from config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    /// The name on queue entries.
+    pub provider: &'static str,
+    /// KilBil: a link probe at shift open and at the start of every receipt;
+    /// with no link, nothing is sent for that receipt.
+    pub probe: bool,
+    /// KilBil: the client is looked up as soon as entered (name and balance
+    /// on screen; an error on the info line) and every change of the receipt
+    /// is recalculated in the background.
+    pub live: bool,
+    /// Frontol: a link failure asks Retry or Continue, and a receipt that went
+    /// on offline is still confirmed (accrual later). Otherwise (KilBil) the
+    /// receipt goes on without loyalty, nothing more is sent for it, and the
+    /// cashier is told once per outage (the lamp stays red).
+    pub ask_on_link_loss: bool,
+    /// Frontol: payByBonus debits at once, so a payment in doubt or left on a
+    /// receipt that goes away is cancelled on the server. KilBil: nothing is
+    /// spent before the confirmation.
+    pub spend_debits_at_once: bool,
+    /// KilBil: a return is calculated against its sale when it opens.
+    pub return_calculated: bool,
+    /// KilBil: promo codes, registration of new clients.
+    pub promo_codes: bool,
+    pub registration: bool,
+    /// KilBil (from config): an SMS code to the client's phone before spending bonuses.
+    pub spend_code: bool,
+}
+
+impl Flow {
+    pub fn frontol() -> Flow {
+        Flow {
+            provider: "frontol",
+            probe: false,
+            live: false,
+            ask_on_link_loss: true,
+            spend_debits_at_once: true,
+            return_calculated: false,
+            promo_codes: false,
+            registration: false,
+            spend_code: false,
+        }
+    }
+
+    pub fn kilbil(spend_code: bool) -> Flow {
+        Flow {
+            provider: "kilbil",
+            probe: true,
+            live: true,
+            ask_on_link_loss: false,
+            spend_debits_at_once: false,
+            return_calculated: true,
+            promo_codes: true,
+            registration: true,
+            spend_code,
+        }
+    }
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow::frontol()
+    }
+}
+
+/// What the receipt's link probe found (KilBil).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkCheck {
+    #[default]
+    Unchecked,
+    Up,
+    /// No link at the start or lost mid-receipt: nothing more is sent for it.
+    Down,
+}
+
 /// Where the receipt's loyalty stands, as the Frontol processes walk it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -36,10 +36,18 @@ pub enum Notice {
     ShiftOpened(u32),
     ShiftClosed(u32),
     CashMoved(CashDirection, Money),
-    NotEnoughCash { needed: Money, drawer: Money },
+    NotEnoughCash {
+        needed: Money,
+        drawer: Money,
+    },
     // Payment
-    CardOverpay { remaining: Money },
-    ReceiptClosed { id: ReceiptId, change: Money },
+    CardOverpay {
+        remaining: Money,
+    },
+    ReceiptClosed {
+        id: ReceiptId,
+        change: Money,
+    },
     ReceiptCancelled,
     NoPayments,
     // Returns
@@ -47,7 +55,9 @@ pub enum Notice {
     NothingFound,
     NotASale(ReceiptId),
     NothingLeftToReturn(ReceiptId),
-    ReturnMoreThanAvailable { available: Quantity },
+    ReturnMoreThanAvailable {
+        available: Quantity,
+    },
     NothingChosen,
     // Persistence and devices
     SaveFailed(String),
@@ -71,7 +81,9 @@ pub enum Notice {
     OfflineAccrualOnly,
     WrongValidationCode,
     BonusNotAvailable,
-    BonusTooMuch { limit: Money },
+    BonusTooMuch {
+        limit: Money,
+    },
     BonusPaid(Money),
     BonusCancelled(Money),
     NoBonusPaid,
@@ -82,6 +94,17 @@ pub enum Notice {
     ScanNotNow(String),
     StorageStuck,
     LostBonusInDoubt(Money),
+    /// The loyalty server's answer in the client form (KilBil: the info line).
+    LoyaltyAnswer(String),
+    /// No link for this receipt: it goes on without loyalty.
+    LoyaltyOffline,
+    /// The store's loyalty protocol has no such operation.
+    NotInProtocol(Command),
+    PromoNeedsClient,
+    PromoSet(String),
+    PromoRemoved,
+    ClientRegistered,
+    CodeSent,
 }
 
 impl Notice {
@@ -100,8 +123,12 @@ impl Notice {
             | ClientRemoved
             | BonusPaid(_)
             | BonusCancelled(_)
-            | QueuedSent => Level::Info,
-            OfflineAccrualOnly | ConfirmQueued | NoBonusPaid | BonusNotAvailable => Level::Warning,
+            | QueuedSent
+            | PromoSet(_)
+            | PromoRemoved
+            | ClientRegistered
+            | CodeSent => Level::Info,
+            OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable => Level::Warning,
             DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
             _ => Level::Error,
         }

@@ -142,6 +142,9 @@ pub struct Receipt {
     /// The loyalty client and what the loyalty system said, when there is one.
     #[serde(default)]
     pub loyalty: Option<super::loyalty::ReceiptLoyalty>,
+    /// The loyalty link probe's finding for this receipt (KilBil).
+    #[serde(default)]
+    pub link: super::loyalty::LinkCheck,
 }
 
 impl Receipt {
@@ -153,6 +156,7 @@ impl Receipt {
             receipt_rule: None,
             payments: Vec::new(),
             loyalty: None,
+            link: Default::default(),
         }
     }
 

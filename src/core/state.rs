@@ -30,6 +30,8 @@ pub struct Settings {
     pub printer_width: usize,
     /// A loyalty provider is configured (the demo has one).
     pub loyalty: bool,
+    /// How that provider runs a receipt.
+    pub flow: super::loyalty::Flow,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +67,7 @@ impl Default for Settings {
             merge_same_items: true,
             printer_width: 42,
             loyalty: false,
+            flow: Default::default(),
         }
     }
 }
@@ -194,6 +197,23 @@ pub enum Dialog {
         reply: Box<crate::loyalty::Reply>,
         input: String,
     },
+    /// The promo code of the receipt (one; empty removes it).
+    PromoCode {
+        input: String,
+    },
+    /// A new client's phone; then the SMS code sent to it.
+    Register {
+        input: String,
+    },
+    RegistrationCode {
+        phone: String,
+        input: String,
+    },
+    /// The SMS code that allows spending `amount` of bonuses.
+    SpendCode {
+        amount: Money,
+        input: String,
+    },
     /// Text from the loyalty system (or about it), then `then`.
     Message {
         blocks: Vec<crate::loyalty::TextBlock>,
@@ -250,6 +270,32 @@ pub enum LoyaltyPurpose {
     /// A queue entry (a confirmation after closing, or a cancellation).
     Confirm {
         outgoing: u64,
+    },
+    /// The link probe (KilBil): at shift open and at the start of a receipt.
+    Probe,
+    /// Looking the client up as soon as entered (KilBil).
+    Identify {
+        client: crate::loyalty::ClientId,
+    },
+    /// A background recalculation of the receipt as it was sent (KilBil).
+    Recalculate {
+        document: Box<crate::loyalty::Document>,
+    },
+    /// A return checked and calculated against its sale (KilBil).
+    ReturnCheck,
+    /// A new client: the SMS code went out, or the code was checked.
+    Register {
+        phone: String,
+    },
+    ConfirmRegistration {
+        phone: String,
+    },
+    /// The SMS code before spending `amount`: sent, or checked.
+    SendSpendCode {
+        amount: Money,
+    },
+    CheckSpendCode {
+        amount: Money,
     },
 }
 

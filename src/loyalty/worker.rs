@@ -43,6 +43,14 @@ impl LoyaltyConfig {
         }
     }
 
+    /// How the core runs a receipt with this provider.
+    pub fn flow(&self, spend_code: bool) -> crate::core::loyalty::Flow {
+        match self {
+            LoyaltyConfig::Frontol(_) | LoyaltyConfig::DemoFrontol { .. } => crate::core::loyalty::Flow::frontol(),
+            LoyaltyConfig::KilBil(_) | LoyaltyConfig::DemoKilBil { .. } => crate::core::loyalty::Flow::kilbil(spend_code),
+        }
+    }
+
     /// The same setup with other timings (replays keep them short).
     pub fn with_timing(self, timeout: Duration, answer_delay: Duration) -> LoyaltyConfig {
         match self {

@@ -23,25 +23,16 @@
 use super::super::command::Command;
 use super::super::effect::Effect;
 use super::super::event::Event;
-use super::super::loyalty::{self as rl, ReceiptLoyalty, Stage};
+use super::super::loyalty::{self as rl, LinkCheck, ReceiptLoyalty, Stage};
 use super::super::money::Money;
 use super::super::notice::Notice;
 use super::super::queue::{Outcome, QueueChange, QueueEntry, next_attempt};
 use super::super::receipt::{DiscountSource, Receipt, ReceiptKind};
 use super::super::state::{AppState, Busy, Dialog, LoyaltyPurpose, Question};
 use super::{edit, printing};
-use crate::loyalty::slip::{self, Align, Size};
-use crate::loyalty::{ClientId, LoyaltyError, Reply, Request, TextBlock};
+use crate::loyalty::slip;
+use crate::loyalty::{ClientId, Document, LoyaltyError, Reply, Request, TextBlock};
 use crate::text;
-
-fn message(text: impl Into<String>) -> TextBlock {
-    TextBlock {
-        text: text.into(),
-        align: Align::Left,
-        size: Size::Default,
-        bold: false,
-    }
-}
 
 fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
     state.receipt().and_then(|r| r.loyalty.as_ref())
@@ -55,11 +46,7 @@ fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
 fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects: &mut Vec<Effect>) {
     let id = state.next_request;
     state.next_request += 1;
-    let waits = matches!(
-        purpose,
-        LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::CancelBonus { .. } | LoyaltyPurpose::Recover { .. }
-    );
-    if waits {
+    if waits(&purpose) {
         state.busy = Some(Busy::Loyalty);
     }
     state.loyalty_requests.push((id, purpose));
@@ -68,6 +55,36 @@ fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects
         request: Box::new(request),
         at: state.now,
     });
+}
+
+/// Requests the cashier waits for (input is held until they answer).
+fn waits(purpose: &LoyaltyPurpose) -> bool {
+    use LoyaltyPurpose::*;
+    match purpose {
+        Calculate | PayByBonus { .. } | CancelBonus { .. } | Recover { .. } | Identify { .. } | ReturnCheck => true,
+        Register { .. } | ConfirmRegistration { .. } | SendSpendCode { .. } | CheckSpendCode { .. } => true,
+        ClientInfo | Confirm { .. } | Probe | Recalculate { .. } => false,
+    }
+}
+
+/// Requests of the client form: their failures show on the info line and,
+/// where the cashier is told once per outage, leave the lamp alone.
+fn client_form(purpose: &LoyaltyPurpose) -> bool {
+    use LoyaltyPurpose::*;
+    matches!(
+        purpose,
+        ClientInfo | Identify { .. } | Register { .. } | ConfirmRegistration { .. } | SendSpendCode { .. } | CheckSpendCode { .. }
+    )
+}
+
+/// A request in flight of one of these kinds.
+fn in_flight(state: &AppState, kind: fn(&LoyaltyPurpose) -> bool) -> bool {
+    state.loyalty_requests.iter().any(|(_, p)| kind(p))
+}
+
+/// The receipt's link is down (KilBil): nothing is sent for it.
+fn receipt_offline(state: &AppState) -> bool {
+    state.receipt().is_some_and(|r| r.link == LinkCheck::Down)
 }
 
 /// The receipt's number and shift as the loyalty system sees them.
@@ -89,7 +106,136 @@ pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<
         }
         Command::CancelBonusPayment => cancel_bonus(state, effects),
         Command::Balance => state.dialog = Some(Dialog::Balance { input: String::new() }),
+        Command::PromoCode => promo_command(state),
+        Command::RegisterClient => register_command(state),
         _ => {}
+    }
+}
+
+fn promo_command(state: &mut AppState) {
+    if !state.settings.flow.promo_codes {
+        state.notice = Some(Notice::NotInProtocol(Command::PromoCode));
+        return;
+    }
+    match state.receipt() {
+        Some(r) if r.is_return() => state.notice = Some(Notice::ReturnReceiptLocked),
+        Some(r) if !r.payments.is_empty() => state.notice = Some(Notice::PaymentsLockReceipt),
+        Some(Receipt { loyalty: Some(l), .. }) if !l.bonus_paid.is_zero() => state.notice = Some(Notice::RemoveBonusFirst),
+        Some(Receipt { loyalty: Some(l), .. }) => {
+            state.dialog = Some(Dialog::PromoCode {
+                input: l.promo_code.clone().unwrap_or_default(),
+            })
+        }
+        _ => state.notice = Some(Notice::PromoNeedsClient),
+    }
+}
+
+/// The promo code dialog: one code per receipt; empty removes it.
+pub(super) fn promo_dialog(state: &mut AppState, mut input: String, event: Event) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::PromoCode { input });
+        return;
+    }
+    match event {
+        Event::Command(Command::Confirm) => {
+            let code = input.trim().to_uppercase();
+            let Some(loyalty) = loyalty_mut(state) else { return };
+            loyalty.promo_code = (!code.is_empty()).then(|| code.clone());
+            state.notice = Some(if code.is_empty() {
+                Notice::PromoRemoved
+            } else {
+                Notice::PromoSet(code)
+            });
+            // The receipt is calculated again with (or without) it.
+            if let Some(loyalty) = loyalty_mut(state) {
+                loyalty.stage = match &loyalty.stage {
+                    Stage::Calculated { .. } => Stage::Pending,
+                    other => other.clone(),
+                };
+            }
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                rl::forget(receipt, DiscountSource::Loyalty);
+            }
+        }
+        Event::Command(Command::Cancel) => {}
+        _ => state.dialog = Some(Dialog::PromoCode { input }),
+    }
+}
+
+fn register_command(state: &mut AppState) {
+    if !state.settings.flow.registration {
+        state.notice = Some(Notice::NotInProtocol(Command::RegisterClient));
+    } else if receipt_offline(state) {
+        state.notice = Some(Notice::LoyaltyOffline);
+    } else {
+        state.dialog = Some(Dialog::Register { input: String::new() });
+    }
+}
+
+/// A new client's phone: the server sends the SMS code.
+pub(super) fn register_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Register { input });
+        return;
+    }
+    match event {
+        Event::Command(Command::Confirm) => match ClientId::parse(&input) {
+            Some(ClientId::Phone(phone)) => {
+                let request = Request::Register {
+                    phone: phone.clone(),
+                    profile: Default::default(),
+                };
+                send(state, LoyaltyPurpose::Register { phone }, request, effects);
+            }
+            _ => {
+                state.notice = Some(Notice::BadClientId(input.trim().to_string()));
+                state.dialog = Some(Dialog::Register { input });
+            }
+        },
+        Event::Command(Command::Cancel) => {}
+        _ => state.dialog = Some(Dialog::Register { input }),
+    }
+}
+
+/// The SMS code of a registration.
+pub(super) fn registration_code_dialog(state: &mut AppState, phone: String, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::RegistrationCode { phone, input });
+        return;
+    }
+    match event {
+        Event::Command(Command::Confirm) => {
+            let request = Request::ConfirmRegistration {
+                phone: phone.clone(),
+                code: input.trim().to_string(),
+                profile: Default::default(),
+            };
+            send(state, LoyaltyPurpose::ConfirmRegistration { phone }, request, effects);
+        }
+        Event::Command(Command::Cancel) => {}
+        _ => state.dialog = Some(Dialog::RegistrationCode { phone, input }),
+    }
+}
+
+/// The SMS code that allows spending bonuses.
+pub(super) fn spend_code_dialog(state: &mut AppState, amount: Money, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::SpendCode { amount, input });
+        return;
+    }
+    let Some(client) = loyalty_of(state).map(|l| l.client.clone()) else {
+        return;
+    };
+    match event {
+        Event::Command(Command::Confirm) => {
+            let request = Request::CheckSpendCode {
+                client,
+                code: input.trim().to_string(),
+            };
+            send(state, LoyaltyPurpose::CheckSpendCode { amount }, request, effects);
+        }
+        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Payment { input: String::new() }),
+        _ => state.dialog = Some(Dialog::SpendCode { amount, input }),
     }
 }
 
@@ -132,9 +278,18 @@ fn read_client(state: &mut AppState, mut input: String, event: Event, dialog: fn
 }
 
 /// The client dialog: a typed or scanned card or phone.
-pub(super) fn client_dialog(state: &mut AppState, input: String, event: Event) {
-    if let Some(client) = read_client(state, input, event, |input| Dialog::Client { input }) {
+pub(super) fn client_dialog(state: &mut AppState, input: String, event: Event, effects: &mut Vec<Effect>) {
+    let Some(client) = read_client(state, input, event, |input| Dialog::Client { input }) else {
+        return;
+    };
+    if !state.settings.flow.live {
         set_client(state, client);
+    } else if receipt_offline(state) {
+        state.notice = Some(Notice::LoyaltyOffline);
+    } else {
+        // The client is set once the server found them (name and balance on screen).
+        let request = Request::ClientInfo { client: client.clone() };
+        send(state, LoyaltyPurpose::Identify { client }, request, effects);
     }
 }
 
@@ -153,6 +308,10 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
 /// debit outlives the receipt. (Accruals and cancellations are queued;
 /// spending needs the link.)
 pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if !state.settings.flow.spend_debits_at_once {
+        // Nothing was spent on the server: an unconfirmed move counts for nothing.
+        return;
+    }
     let (shift, number) = numbers(state);
     let Some(receipt) = state.durable.receipt.as_ref() else { return };
     let Some(loyalty) = receipt.loyalty.as_ref() else { return };
@@ -188,6 +347,60 @@ pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
     state.notice = Some(Notice::ClientRemoved);
 }
 
+/// The link probe (KilBil), unless one is on its way.
+pub(super) fn probe(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if state.settings.loyalty && state.settings.flow.probe && !in_flight(state, |p| *p == LoyaltyPurpose::Probe) {
+        send(state, LoyaltyPurpose::Probe, Request::CheckLink, effects);
+    }
+}
+
+/// After every event (KilBil): probe a new receipt's link, recalculate a
+/// changed receipt in the background, check a return against its sale.
+pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if !state.settings.loyalty || state.busy.is_some() {
+        return;
+    }
+    let flow = state.settings.flow.clone();
+    let Some(receipt) = state.receipt() else { return };
+    if flow.probe && receipt.link == LinkCheck::Unchecked {
+        probe(state, effects);
+        return;
+    }
+    let Some(loyalty) = receipt.loyalty.as_ref().filter(|_| receipt.link != LinkCheck::Down) else {
+        return;
+    };
+    let calculating = |p: &LoyaltyPurpose| {
+        use LoyaltyPurpose::*;
+        matches!(
+            p,
+            Calculate | Recalculate { .. } | ReturnCheck | PayByBonus { .. } | CancelBonus { .. }
+        )
+    };
+    if in_flight(state, calculating) {
+        return;
+    }
+    let (shift, number) = numbers(state);
+    let client = loyalty.client.clone();
+    match loyalty.stage {
+        Stage::Pending if flow.live && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() => {
+            let document = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
+            let request = Request::Calculate {
+                client,
+                document: document.clone(),
+            };
+            let purpose = LoyaltyPurpose::Recalculate {
+                document: Box::new(document),
+            };
+            send(state, purpose, request, effects);
+        }
+        Stage::Return if flow.return_calculated => {
+            let document = rl::document(receipt, loyalty, shift, number, &[]);
+            send(state, LoyaltyPurpose::ReturnCheck, Request::Calculate { client, document }, effects);
+        }
+        _ => {}
+    }
+}
+
 /// The receipt changed: what the precheck said no longer holds.
 pub(super) fn invalidate(state: &mut AppState) {
     let Some(receipt) = state.durable.receipt.as_mut() else { return };
@@ -213,6 +426,12 @@ pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Ve
     }
     if recover(state, effects) {
         return true;
+    }
+    if receipt_offline(state) {
+        if bonus_asked {
+            state.notice = Some(Notice::LoyaltyOffline);
+        }
+        return bonus_asked;
     }
     match stage {
         Stage::Refused { text } => state.notice = Some(Notice::LoyaltyRefused(text)),
@@ -281,6 +500,17 @@ pub(super) fn bonus_dialog(state: &mut AppState, mut input: String, event: Event
                 state.notice = Some(Notice::BonusTooMuch { limit });
                 state.dialog = Some(Dialog::Bonus { input });
             }
+            Ok(amount) if state.settings.flow.spend_code => {
+                let Some(client) = loyalty_of(state).map(|l| l.client.clone()) else {
+                    return;
+                };
+                send(
+                    state,
+                    LoyaltyPurpose::SendSpendCode { amount },
+                    Request::SendSpendCode { client },
+                    effects,
+                );
+            }
             Ok(amount) => pay_by_bonus(state, amount, effects),
             Err(e) => {
                 state.notice = Some(Notice::BadAmount(e));
@@ -301,7 +531,9 @@ fn pay_by_bonus(state: &mut AppState, amount: Money, effects: &mut Vec<Effect>) 
         document,
         amount,
     };
-    if let Some(loyalty) = loyalty_mut(state) {
+    if state.settings.flow.spend_debits_at_once
+        && let Some(loyalty) = loyalty_mut(state)
+    {
         loyalty.bonus_in_flight = Some(amount);
     }
     send(state, LoyaltyPurpose::PayByBonus { amount }, request, effects);
@@ -416,11 +648,19 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         return;
     };
     let (_, purpose) = state.loyalty_requests.remove(at);
-    if state.busy == Some(Busy::Loyalty) && !matches!(purpose, LoyaltyPurpose::Confirm { .. } | LoyaltyPurpose::ClientInfo) {
+    if state.busy == Some(Busy::Loyalty) && waits(&purpose) {
         state.busy = None;
     }
     let was_down = state.link == Some(false);
-    state.link = Some(!matches!(result, Err(LoyaltyError::Link(_))));
+    let ask = state.settings.flow.ask_on_link_loss;
+    let link_failed = match (&purpose, &result) {
+        // The probe: any negative answer means no link.
+        (LoyaltyPurpose::Probe, result) => result.is_err(),
+        (_, result) => matches!(result, Err(LoyaltyError::Link(_))),
+    };
+    if !(link_failed && !ask && client_form(&purpose)) {
+        state.link = Some(!link_failed);
+    }
     if was_down && state.link == Some(true) {
         // The link is back: the queue goes now, not when its backoff ends.
         if let Some(head) = state.queue.head.as_mut() {
@@ -436,6 +676,91 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         loyalty.bonus_in_flight = None;
     }
     match (purpose, result) {
+        (LoyaltyPurpose::Probe, result) => {
+            if let Some(receipt) = state.durable.receipt.as_mut().filter(|r| r.link == LinkCheck::Unchecked) {
+                receipt.link = if result.is_ok() { LinkCheck::Up } else { LinkCheck::Down };
+            }
+        }
+        // Without Retry/Continue (KilBil): the receipt goes on without loyalty.
+        (
+            purpose @ (LoyaltyPurpose::Calculate
+            | LoyaltyPurpose::PayByBonus { .. }
+            | LoyaltyPurpose::CancelBonus { .. }
+            | LoyaltyPurpose::Recalculate { .. }
+            | LoyaltyPurpose::ReturnCheck),
+            Err(LoyaltyError::Link(_)),
+        ) if !ask => {
+            go_offline(state);
+            if matches!(purpose, LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. }) {
+                state.dialog = Some(Dialog::Payment { input: String::new() });
+            }
+        }
+        (LoyaltyPurpose::Recalculate { document }, Ok(reply)) => recalculated(state, &document, &reply),
+        (LoyaltyPurpose::Recalculate { .. } | LoyaltyPurpose::ReturnCheck, Err(refusal)) => {
+            let text = refusal.to_string();
+            if let Some(loyalty) = loyalty_mut(state) {
+                loyalty.stage = Stage::Refused { text: text.clone() };
+            }
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                rl::forget(receipt, DiscountSource::Loyalty);
+            }
+            state.notice = Some(Notice::LoyaltyRefused(text));
+        }
+        (LoyaltyPurpose::ReturnCheck, Ok(_)) => {
+            if let Some(loyalty) = loyalty_mut(state) {
+                loyalty.stage = Stage::Calculated { available: Money::ZERO };
+            }
+        }
+        (LoyaltyPurpose::Identify { client }, Ok(reply)) => identified(state, client, &reply),
+        (LoyaltyPurpose::Register { phone }, Ok(_)) => {
+            state.notice = Some(Notice::CodeSent);
+            state.dialog = Some(Dialog::RegistrationCode {
+                phone,
+                input: String::new(),
+            });
+        }
+        (LoyaltyPurpose::Register { phone }, Err(error)) => {
+            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.dialog = Some(Dialog::Register { input: phone });
+        }
+        (LoyaltyPurpose::ConfirmRegistration { phone }, Ok(reply)) => {
+            let can_take = state.shift().is_some()
+                && !receipt_offline(state)
+                && state
+                    .receipt()
+                    .is_none_or(|r| r.loyalty.is_none() && !r.is_return() && r.payments.is_empty());
+            if can_take {
+                identified(state, ClientId::Phone(phone), &reply);
+            }
+            state.notice = Some(Notice::ClientRegistered);
+        }
+        (LoyaltyPurpose::ConfirmRegistration { phone }, Err(error)) => {
+            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.dialog = Some(Dialog::RegistrationCode {
+                phone,
+                input: String::new(),
+            });
+        }
+        (LoyaltyPurpose::SendSpendCode { amount }, Ok(_)) => {
+            state.notice = Some(Notice::CodeSent);
+            state.dialog = Some(Dialog::SpendCode {
+                amount,
+                input: String::new(),
+            });
+        }
+        (LoyaltyPurpose::SendSpendCode { .. }, Err(error)) => {
+            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.dialog = Some(Dialog::Bonus { input: String::new() });
+        }
+        (LoyaltyPurpose::CheckSpendCode { amount }, Ok(_)) => pay_by_bonus(state, amount, effects),
+        (LoyaltyPurpose::CheckSpendCode { amount }, Err(error)) => {
+            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.dialog = Some(Dialog::SpendCode {
+                amount,
+                input: String::new(),
+            });
+        }
+        (LoyaltyPurpose::Identify { .. }, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(error.to_string())),
         (LoyaltyPurpose::Calculate, Ok(reply)) => {
             if reply.client.as_ref().is_some_and(|c| c.validation_code.is_some()) {
                 state.dialog = Some(Dialog::ValidationCode {
@@ -458,7 +783,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             }
             state.notice = Some(Notice::LoyaltyRefused(text.clone()));
             state.dialog = Some(Dialog::Message {
-                blocks: vec![message(text), message(text::LOYALTY_REMOVE_CLIENT)],
+                blocks: vec![TextBlock::plain(text), TextBlock::plain(text::LOYALTY_REMOVE_CLIENT)],
                 then: None,
             });
         }
@@ -477,7 +802,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 }
             }
             state.dialog = Some(Dialog::Message {
-                blocks: vec![message(refusal.to_string())],
+                blocks: vec![TextBlock::plain(refusal.to_string())],
                 then: None,
             });
         }
@@ -493,7 +818,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         }
         (LoyaltyPurpose::CancelBonus { .. }, Err(error)) => {
             state.dialog = Some(Dialog::Message {
-                blocks: vec![message(text::BONUS_NOT_CANCELLED), message(error.to_string())],
+                blocks: vec![TextBlock::plain(text::BONUS_NOT_CANCELLED), TextBlock::plain(error.to_string())],
                 then: None,
             });
         }
@@ -504,11 +829,18 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         (LoyaltyPurpose::ClientInfo, Ok(reply)) => show(state, reply, None, effects),
         (LoyaltyPurpose::ClientInfo, Err(error)) => {
             state.dialog = Some(Dialog::Message {
-                blocks: vec![message(error.to_string())],
+                blocks: vec![TextBlock::plain(error.to_string())],
                 then: None,
             })
         }
         (LoyaltyPurpose::Confirm { outgoing }, result) => on_confirmed(state, outgoing, result, effects),
+    }
+    if !ask && !was_down && state.link == Some(false) {
+        // The cashier is told once, at the first failure; the lamp stays red until a request succeeds.
+        state.dialog = Some(Dialog::Message {
+            blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
+            then: state.dialog.take().map(Box::new),
+        });
     }
     // After any answer: the queue's next entry may be due (e.g. the link came back).
     drain(state, effects);
@@ -530,6 +862,55 @@ fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut 
 }
 
 fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
+    apply_answer(state, &reply);
+    let next = after_precheck(state);
+    show(state, reply, Some(next), effects);
+}
+
+/// A background recalculation applies only to the receipt it was made for.
+fn recalculated(state: &mut AppState, sent: &Document, reply: &Reply) {
+    let (shift, number) = numbers(state);
+    let Some(receipt) = state.receipt() else { return };
+    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
+    let current = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
+    if loyalty.stage == Stage::Pending && current == *sent {
+        apply_answer(state, reply);
+    }
+}
+
+/// The client was found: set on the receipt with the name and balance.
+fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
+    if receipt_offline(state) {
+        state.notice = Some(Notice::LoyaltyOffline);
+        return;
+    }
+    set_client(state, client);
+    let info = reply.client.clone().unwrap_or_default();
+    if let Some(loyalty) = loyalty_mut(state) {
+        loyalty.name = info.name;
+        loyalty.balance = info.balance;
+        if let Some(phone) = info.phone {
+            loyalty.remember_contact(&phone);
+        }
+    }
+}
+
+/// No link for this receipt (KilBil): it goes on without loyalty. Nothing
+/// was spent or confirmed on the server, so nothing of it stays.
+fn go_offline(state: &mut AppState) {
+    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    receipt.link = LinkCheck::Down;
+    if let Some(loyalty) = receipt.loyalty.as_mut() {
+        loyalty.bonus_paid = Money::ZERO;
+        loyalty.bonus_in_flight = None;
+        rl::forget(receipt, DiscountSource::Loyalty);
+        rl::forget(receipt, DiscountSource::Bonus);
+    }
+    state.notice = Some(Notice::LoyaltyOffline);
+}
+
+/// Applies a calculation's discounts and what it said about the client.
+fn apply_answer(state: &mut AppState, reply: &Reply) {
     let Some(receipt) = state.durable.receipt.as_mut() else { return };
     rl::forget(receipt, DiscountSource::Loyalty);
     let capped = rl::apply_discounts(receipt, &reply.discounts);
@@ -554,8 +935,6 @@ fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>)
     if capped {
         state.notice = Some(Notice::DiscountCapped);
     }
-    let next = after_precheck(state);
-    show(state, reply, Some(next), effects);
 }
 
 fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut Vec<Effect>) {
@@ -581,7 +960,9 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
             let lines = text::bad_distribution_slip(amount);
             let mut with_emergency = reply;
             with_emergency.slips.push(slip::emergency(&lines));
-            with_emergency.messages.insert(0, message(text::bad_distribution_message(amount)));
+            with_emergency
+                .messages
+                .insert(0, TextBlock::plain(text::bad_distribution_message(amount)));
             show(state, with_emergency, Some(Dialog::Payment { input: String::new() }), effects);
         }
     }
@@ -589,13 +970,10 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
 
 // ---- after closing: the queue -------------------------------------------------
 
-/// The provider's name on queue entries (one provider per store).
-const PROVIDER: &str = "frontol";
-
 fn entry(state: &AppState, id: u64, request: Request) -> QueueEntry {
     QueueEntry {
         id,
-        provider: PROVIDER.into(),
+        provider: state.settings.flow.provider.into(),
         request,
         created: state.now,
         attempts: 0,
@@ -612,6 +990,11 @@ pub(super) fn queue_for(state: &AppState, closed: &super::super::journal::Closed
         return Vec::new();
     };
     if matches!(loyalty.stage, Stage::Refused { .. }) {
+        return Vec::new();
+    }
+    // KilBil: only a receipt the server calculated as it closed is confirmed.
+    let calculated = matches!(loyalty.stage, Stage::Calculated { .. }) && closed.receipt.link != LinkCheck::Down;
+    if !state.settings.flow.ask_on_link_loss && !calculated {
         return Vec::new();
     }
     let mut requests = Vec::new();
@@ -756,13 +1139,13 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                 h.next_attempt = Some(next_attempt);
             }
             state.notice = Some(Notice::ConfirmQueued);
-            if attempts == 1 && !cancellation {
+            if attempts == 1 && !cancellation && state.settings.flow.ask_on_link_loss {
                 // The first failure for this receipt: an emergency slip for the
                 // customer and a message for the cashier, once.
                 let document = slip::to_document(&slip::emergency(&text::offline_accrual_slip()));
                 printing::print(state, document, effects);
                 state.dialog = Some(Dialog::Message {
-                    blocks: vec![message(text::notice(&Notice::ConfirmQueued))],
+                    blocks: vec![TextBlock::plain(text::notice(&Notice::ConfirmQueued))],
                     then,
                 });
             }
@@ -788,7 +1171,7 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                 state.notice = Some(Notice::QueuedRefused(text));
             } else {
                 state.dialog = Some(Dialog::Message {
-                    blocks: vec![message(text::CONFIRM_REFUSED), message(text)],
+                    blocks: vec![TextBlock::plain(text::CONFIRM_REFUSED), TextBlock::plain(text)],
                     then,
                 });
             }

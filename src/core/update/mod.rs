@@ -28,6 +28,7 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
         let Some(deferred) = state.deferred.pop_front() else { break };
         handle(state, deferred, &mut effects);
     }
+    loyalty::background(state, &mut effects);
     // First: what the cashier just did is on disk before anything it leads
     // to (a close, a print, a request) can fail or be cut short. Entries put
     // in the loyalty queue go in the same transaction as that state.

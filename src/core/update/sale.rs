@@ -80,9 +80,12 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
                 });
             }
         }
-        Command::Client | Command::BonusPayment | Command::CancelBonusPayment | Command::Balance => {
-            loyalty::command(state, command, effects)
-        }
+        Command::Client
+        | Command::BonusPayment
+        | Command::CancelBonusPayment
+        | Command::Balance
+        | Command::PromoCode
+        | Command::RegisterClient => loyalty::command(state, command, effects),
         Command::Queue => super::queue::open(state, effects),
         Command::SendNow => loyalty::send_now(state, effects),
         Command::OpenShift => shift::open_dialog(state),

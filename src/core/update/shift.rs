@@ -29,6 +29,8 @@ pub(super) fn open(state: &mut AppState, name: &str, effects: &mut Vec<Effect>) 
     state.durable.shift = Some(shift);
     state.notice = Some(Notice::ShiftOpened(number));
     printing::print(state, document, effects);
+    // KilBil: the link state is set at shift open.
+    super::loyalty::probe(state, effects);
 }
 
 /// Cash moves need an open shift within 24 hours and no open receipt.

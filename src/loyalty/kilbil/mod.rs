@@ -480,13 +480,9 @@ impl KilBil {
                     ..Reply::default()
                 })
             }
-            Request::Calculate { client, document } => {
-                // A fresh balance and maximum for every final calculation of a sale.
-                if matches!(document.kind, DocumentKind::Sale) {
-                    self.find(client).await?;
-                }
-                self.process(client, document, Money::ZERO).await
-            }
+            // The client's id and maximum come from the searchclient made when
+            // the client was entered (or now, after a restart).
+            Request::Calculate { client, document } => self.process(client, document, Money::ZERO).await,
             Request::PayByBonus { client, document, amount } => self.process(client, document, *amount).await,
             Request::CancelBonusPayment { client, document, .. } => self.process(client, document, Money::ZERO).await,
             Request::Confirm { document, .. } => {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::core::loyalty::Stage;
+use crate::core::loyalty::{LinkCheck, Stage};
 use crate::core::notice::Level;
 use crate::core::state::AppState;
 use crate::text;
@@ -39,11 +39,16 @@ pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme
             if let Some(balance) = loyalty.balance {
                 spans.push(Span::raw(format!("  {} {balance}", text::BONUS_BALANCE)));
             }
+            let offline = state.receipt().is_some_and(|r| r.link == LinkCheck::Down);
             match &loyalty.stage {
+                _ if offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_NO_LINK), theme.level(Level::Warning))),
                 Stage::Calculated { available } => spans.push(Span::raw(format!("  {} {available}", text::BONUS_AVAILABLE))),
                 Stage::Offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_OFFLINE), theme.level(Level::Warning))),
                 Stage::Refused { .. } => spans.push(Span::styled(format!("  {}", text::LOYALTY_BLOCKED), theme.level(Level::Error))),
                 Stage::Pending | Stage::Return => {}
+            }
+            if let Some(code) = &loyalty.promo_code {
+                spans.push(Span::raw(format!("  {} {code}", text::PROMO_TITLE)));
             }
             if !loyalty.bonus_paid.is_zero() {
                 spans.push(Span::styled(

@@ -13,11 +13,14 @@ mod message;
 mod open_shift;
 mod payment;
 mod preview;
+mod promo_code;
 mod quantity;
 mod queue;
+mod register;
 mod return_find;
 mod return_pick;
 mod search;
+mod spend_code;
 mod validation_code;
 
 use ratatui::Frame;
@@ -50,6 +53,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::Client { input } => client::draw(frame, area, crate::text::CLIENT_TITLE, input, theme),
         Dialog::Balance { input } => client::draw(frame, area, crate::text::BALANCE_TITLE, input, theme),
         Dialog::ValidationCode { input, .. } => validation_code::draw(frame, area, input, theme),
+        Dialog::PromoCode { input } => promo_code::draw(frame, area, input, theme),
+        Dialog::Register { input } => register::draw_phone(frame, area, input, theme),
+        Dialog::RegistrationCode { phone, input } => register::draw_code(frame, area, phone, input, theme),
+        Dialog::SpendCode { amount, input } => spend_code::draw(frame, area, *amount, input, theme),
         Dialog::Message { blocks, .. } => message::draw(frame, area, blocks, theme),
         Dialog::Bonus { input } => bonus::draw(frame, area, input, state, theme),
         Dialog::LinkLost { .. } => link_lost::draw(frame, area, theme),

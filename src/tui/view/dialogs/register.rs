@@ -1,0 +1,25 @@
+//! Registering a new loyalty client: the phone, then the SMS code sent to it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::super::{Theme, dialog_area, dialog_frame, field};
+use crate::text;
+
+pub(super) fn draw_phone(frame: &mut Frame, area: Rect, input: &str, theme: Theme) {
+    let inner = dialog_frame(frame, dialog_area(area, 60, 5), text::REGISTER_TITLE, theme);
+    let lines = vec![Line::styled(text::REGISTER_PROMPT, theme.dim()), field(text::PHONE, input, theme)];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub(super) fn draw_code(frame: &mut Frame, area: Rect, phone: &str, input: &str, theme: Theme) {
+    let inner = dialog_frame(frame, dialog_area(area, 60, 6), text::REGISTER_TITLE, theme);
+    let lines = vec![
+        Line::raw(format!("{}: {phone}", text::PHONE)),
+        Line::styled(text::VALIDATION_PROMPT, theme.dim()),
+        field(text::CODE, input, theme),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
