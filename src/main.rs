@@ -116,6 +116,28 @@ enum EmulateServer {
         #[arg(long, default_value = "5")]
         accrual: String,
     },
+    /// KilBil (`/load/<function>?h=KEY`), with the demo clients; prints each
+    /// request and each SMS code (the last four digits of the phone).
+    Kilbil {
+        #[arg(long, default_value = "127.0.0.1:8089")]
+        listen: std::net::SocketAddr,
+        /// The key `h` requests must carry.
+        #[arg(long)]
+        key: String,
+        /// Off every price for an identified client, percent (within minimum prices).
+        #[arg(long, default_value = "3")]
+        discount: String,
+        /// Bonuses accrued on what was paid in money, percent.
+        #[arg(long, default_value = "5")]
+        accrual: String,
+    },
+}
+
+/// A percentage argument in hundredths of a percent.
+fn percent(name: &str, text: &str) -> anyhow::Result<i64> {
+    let value = Money::parse(text).map_err(|e| anyhow::anyhow!("--{name}: {e}"))?.kopecks();
+    anyhow::ensure!((0..=100_00).contains(&value), "--{name}: {text} is not between 0 and 100%");
+    Ok(value)
 }
 
 #[derive(Subcommand)]
@@ -261,11 +283,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     accrual,
                 },
         }) => {
-            let percent = |name: &str, text: &str| -> anyhow::Result<i64> {
-                let value = Money::parse(text).map_err(|e| anyhow::anyhow!("--{name}: {e}"))?.kopecks();
-                anyhow::ensure!(value <= 100_00, "--{name}: {text} is more than 100%");
-                Ok(value)
-            };
             let rules = Rules {
                 discount: percent("discount", &discount)?,
                 max_bonus_share: percent("max-bonus-share", &max_bonus_share)?,
@@ -279,6 +296,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("cannot listen on {listen}"))?;
                 let bound = listener.local_addr()?;
                 println!("Frontol Loyalty API emulator on http://{bound} (cards 7770000000017, 7770000000024, 7770000000031)");
+                emulator.serve(listener).await.context("server")
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Emulate {
+            server:
+                EmulateServer::Kilbil {
+                    listen,
+                    key,
+                    discount,
+                    accrual,
+                },
+        }) => {
+            use kassa::emulators::kilbil;
+            let rules = kilbil::Rules {
+                discount: percent("discount", &discount)?,
+                accrual: percent("accrual", &accrual)?,
+                ..kilbil::Rules::default()
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let emulator = kilbil::Emulator::new(&key, kilbil::demo_clients(), rules).echo(true);
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                let bound = listener.local_addr()?;
+                println!(
+                    "KilBil emulator on http://{bound}/load/<function>?h=… (cards 7770000000017, 7770000000024; promo code {})",
+                    kilbil::PROMO
+                );
                 emulator.serve(listener).await.context("server")
             })?;
             Ok(ExitCode::SUCCESS)

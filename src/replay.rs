@@ -258,14 +258,14 @@ struct Live {
 }
 
 impl Live {
-    fn start(setup: &ReplaySetup, now: NaiveDateTime) -> anyhow::Result<Live> {
+    fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<crate::emulators::DemoServer>) -> anyhow::Result<Live> {
         let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
         let (tx, results) = mpsc::channel();
         // Replays wait for answers: keep the demo's loyalty timeout short.
         let loyalty = assembled
             .loyalty
             .map(|config| config.with_timing(std::time::Duration::from_millis(400), std::time::Duration::from_millis(1200)));
-        let mut runtime = Runtime::start(assembled.state, assembled.executor, loyalty, move |event| {
+        let mut runtime = Runtime::start_with(assembled.state, assembled.executor, loyalty, server, move |event| {
             let _ = tx.send(event);
         })?;
         if let Some(warning) = assembled.warning {
@@ -317,7 +317,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
         _ => None,
     });
     let setup = chosen.as_ref().unwrap_or(setup);
-    let mut live = Live::start(setup, now)?;
+    let mut live = Live::start(setup, now, None)?;
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
     for (line, step) in &script.steps {
         let at = |why: String| anyhow::anyhow!("{}:{line}: {why}", script.name);
@@ -347,8 +347,10 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
             }
             Step::Scan(code) => live.dispatch(Event::Scan(code.clone()))?,
             Step::Restart => {
+                // The loyalty server is remote: it keeps its state over the workstation's restart.
+                let server = live.runtime.emulator().cloned();
                 drop(live.runtime.shutdown());
-                live = Live::start(setup, now)?;
+                live = Live::start(setup, now, server)?;
             }
             Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
             Step::Fail(failure, times) => match live.runtime.emulator() {

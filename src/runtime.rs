@@ -62,7 +62,21 @@ impl Runtime {
         loyalty: Option<LoyaltyConfig>,
         deliver: impl Fn(Event) + Send + Clone + 'static,
     ) -> std::io::Result<Runtime> {
-        let loyalty = loyalty.map(|config| LoyaltyWorker::start(config, deliver.clone())).transpose()?;
+        Runtime::start_with(state, executor, loyalty, None, deliver)
+    }
+
+    /// [`Runtime::start`] with the demo's loyalty server kept from before:
+    /// a remote server does not restart with the workstation (replays).
+    pub fn start_with(
+        state: AppState,
+        executor: Executor,
+        loyalty: Option<LoyaltyConfig>,
+        server: Option<crate::emulators::DemoServer>,
+        deliver: impl Fn(Event) + Send + Clone + 'static,
+    ) -> std::io::Result<Runtime> {
+        let loyalty = loyalty
+            .map(|config| LoyaltyWorker::start(config, server, deliver.clone()))
+            .transpose()?;
         let worker = Worker::start(executor, deliver)?;
         let mut runtime = Runtime {
             state,

@@ -109,3 +109,25 @@ fn loyalty_requests_are_logged_without_secrets() {
         assert!(!logged.contains(secret), "{secret} leaked into the log");
     }
 }
+
+#[test]
+fn kilbil_requests_are_logged_without_the_key_or_codes() {
+    let mut logged = String::new();
+    for script in ["39_kilbil_spend_code_and_promo", "38_kilbil_registration", "40_kilbil_failures"] {
+        let data = tempfile::tempdir().expect("temp dir");
+        let dir = data.path().to_str().expect("utf-8");
+        let out = kassa(&["--data-dir", dir, "replay", &format!("tests/scenarios/{script}.replay")]);
+        assert!(out.status.success(), "{script}: {}", text(&out.stderr));
+        for entry in std::fs::read_dir(data.path().join("logs")).expect("logs written") {
+            logged.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("readable"));
+        }
+    }
+    assert!(
+        logged.contains("/load/processsale") && logged.contains("checkconfirmphonecode"),
+        "requests and answers are logged: {logged}"
+    );
+    // The key h, the SMS codes typed (4567, 0101) and the phones never appear.
+    for secret in ["demo-key", "h=", "\"4567\"", "\"0101\"", "79161234567", "79035550101"] {
+        assert!(!logged.contains(secret), "{secret} leaked into the log");
+    }
+}

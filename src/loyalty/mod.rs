@@ -331,14 +331,16 @@ mod tests {
 }
 
 /// A transport failure in a few words for the cashier and the log.
-pub fn describe(error: &reqwest::Error) -> String {
+/// The URL is left out: KilBil's carries the key.
+pub fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
     if error.is_timeout() {
         "no answer within the timeout".into()
     } else if error.is_connect() {
         "cannot connect".into()
     } else {
         let mut text = error.to_string();
-        let mut source = std::error::Error::source(error);
+        let mut source = std::error::Error::source(&error);
         while let Some(cause) = source {
             text.push_str(": ");
             text.push_str(&cause.to_string());

@@ -88,7 +88,13 @@ pub struct LoyaltyWorker {
 const DEMO_KEY: &str = "demo-key";
 
 impl LoyaltyWorker {
-    pub fn start(config: LoyaltyConfig, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<LoyaltyWorker> {
+    /// `server`: the demo's emulator to keep serving (its clients and
+    /// documents), instead of a new one.
+    pub fn start(
+        config: LoyaltyConfig,
+        server: Option<DemoServer>,
+        deliver: impl Fn(Event) + Send + 'static,
+    ) -> std::io::Result<LoyaltyWorker> {
         let (requests, mut inbox) = mpsc::unbounded_channel::<Job>();
         let local = || -> std::io::Result<(std::net::TcpListener, SocketAddr)> {
             let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -101,8 +107,13 @@ impl LoyaltyWorker {
             LoyaltyConfig::KilBil(settings) => (Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
                 let (listener, addr) = local()?;
-                let rules = emulators::frontol::Rules::default();
-                let emulator = emulators::frontol::Emulator::new(Some(DEMO_KEY.into()), emulators::frontol::demo_clients(), rules);
+                let emulator = match server {
+                    Some(DemoServer::Frontol(kept)) => kept,
+                    _ => {
+                        let rules = emulators::frontol::Rules::default();
+                        emulators::frontol::Emulator::new(Some(DEMO_KEY.into()), emulators::frontol::demo_clients(), rules)
+                    }
+                };
                 emulator.set_delay(answer_delay);
                 let settings = frontol::Settings {
                     url: format!("http://{addr}"),
@@ -117,8 +128,13 @@ impl LoyaltyWorker {
             }
             LoyaltyConfig::DemoKilBil { timeout, answer_delay } => {
                 let (listener, addr) = local()?;
-                let rules = emulators::kilbil::Rules::default();
-                let emulator = emulators::kilbil::Emulator::new(DEMO_KEY, emulators::kilbil::demo_clients(), rules);
+                let emulator = match server {
+                    Some(DemoServer::KilBil(kept)) => kept,
+                    _ => {
+                        let rules = emulators::kilbil::Rules::default();
+                        emulators::kilbil::Emulator::new(DEMO_KEY, emulators::kilbil::demo_clients(), rules)
+                    }
+                };
                 emulator.set_delay(answer_delay);
                 let settings = kilbil::Settings {
                     url: format!("http://{addr}"),

@@ -441,6 +441,8 @@ pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Ve
             None => state.notice = Some(Notice::BonusNotAvailable),
         },
         Stage::Offline if bonus_asked => state.notice = Some(Notice::OfflineAccrualOnly),
+        // Calculated in the background (KilBil): the points are asked right before payment.
+        Stage::Calculated { .. } if state.settings.flow.live => state.dialog = Some(after_precheck(state)),
         Stage::Calculated { .. } | Stage::Offline | Stage::Return => return false,
     }
     true

@@ -307,9 +307,9 @@ impl KilBil {
                 .body(bytes)
                 .send()
                 .await
-                .map_err(|e| LoyaltyError::Link(super::describe(&e)))?;
+                .map_err(|e| LoyaltyError::Link(super::describe(e)))?;
             let status = response.status();
-            let body = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(&e)))?;
+            let body = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
             tracing::info!(target: "kassa::loyalty", "← {function} {} {}", status.as_u16(), super::redact(&body));
             classify(status.as_u16(), status.canonical_reason().unwrap_or(""), &body)
         }
