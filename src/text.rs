@@ -387,3 +387,14 @@ pub fn kilbil_result_code(code: i64) -> String {
 pub fn client_balance(balance: crate::core::money::Money) -> String {
     format!("Баланс: {balance} бонусов")
 }
+
+/// A loyalty failure as the cashier reads it: the server's own text for a
+/// refusal (support reads the transport detail in the log).
+pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
+    use crate::loyalty::LoyaltyError::*;
+    match error {
+        Link(_) => "нет связи с сервером лояльности".into(),
+        Refused { text } => text.clone(),
+        Unsupported(_) => "операция не поддерживается системой лояльности этого магазина".into(),
+    }
+}

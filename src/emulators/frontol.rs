@@ -10,7 +10,7 @@
 //! where MODE is `timeout`, `drop`, `http500`, `error`, `malformed` or
 //! `bad_distribution`; `GET /log` returns the requests received.
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -272,9 +272,7 @@ async fn handle(
         Some(Failure::Error) => return Json(json!({"code": 1, "error": "Ошибка сервера лояльности (эмулятор)"})).into_response(),
         Some(Failure::Malformed) => return (StatusCode::OK, "{\"code\": 0, \"document\": [").into_response(),
         Some(Failure::Drop) => {
-            let broken =
-                futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped by the emulator")) });
-            return Response::new(Body::from_stream(broken));
+            return super::dropped();
         }
         _ => {}
     }

@@ -12,7 +12,7 @@
 //! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`;
 //! `GET /log` returns the requests received.
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -357,9 +357,7 @@ async fn function(State(emulator): State<Emulator>, Path(function): Path<String>
         }
         Some(Failure::Malformed) => return (StatusCode::OK, "{\"result_code\": 0, \"bill_data\": [").into_response(),
         Some(Failure::Drop) => {
-            let broken =
-                futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped by the emulator")) });
-            return Response::new(Body::from_stream(broken));
+            return super::dropped();
         }
         _ => {}
     }

@@ -25,6 +25,13 @@ pub enum Failure {
     BadDistribution,
 }
 
+/// An answer whose headers go out and whose body breaks off: a dropped connection.
+pub fn dropped() -> axum::response::Response {
+    let broken =
+        futures_util::stream::once(async { Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("dropped by the emulator")) });
+    axum::response::Response::new(axum::body::Body::from_stream(broken))
+}
+
 /// The demo's in-process loyalty server, whichever protocol the store speaks.
 #[derive(Clone)]
 pub enum DemoServer {

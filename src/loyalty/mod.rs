@@ -330,6 +330,17 @@ mod tests {
     }
 }
 
+/// The HTTP client of a provider: every request bounded by `timeout`.
+pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, LoyaltyError> {
+    // reqwest is built without a default TLS provider; ring is ours. Installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| LoyaltyError::Link(format!("cannot set up HTTP: {e}")))
+}
+
 /// A transport failure in a few words for the cashier and the log.
 /// The URL is left out: KilBil's carries the key.
 pub fn describe(error: reqwest::Error) -> String {

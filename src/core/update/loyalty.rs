@@ -138,6 +138,7 @@ pub(super) fn promo_dialog(state: &mut AppState, mut input: String, event: Event
     }
     match event {
         Event::Command(Command::Confirm) => {
+            // Codes are printed in capitals on flyers; the cashier may type them in any case.
             let code = input.trim().to_uppercase();
             let Some(loyalty) = loyalty_mut(state) else { return };
             loyalty.promo_code = (!code.is_empty()).then(|| code.clone());
@@ -722,7 +723,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             });
         }
         (LoyaltyPurpose::Register { phone }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::Register { input: phone });
         }
         (LoyaltyPurpose::ConfirmRegistration { phone }, Ok(reply)) => {
@@ -737,7 +738,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             state.notice = Some(Notice::ClientRegistered);
         }
         (LoyaltyPurpose::ConfirmRegistration { phone }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::RegistrationCode {
                 phone,
                 input: String::new(),
@@ -751,18 +752,18 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             });
         }
         (LoyaltyPurpose::SendSpendCode { .. }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::Bonus { input: String::new() });
         }
         (LoyaltyPurpose::CheckSpendCode { amount }, Ok(_)) => pay_by_bonus(state, amount, effects),
         (LoyaltyPurpose::CheckSpendCode { amount }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(error.to_string()));
+            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::SpendCode {
                 amount,
                 input: String::new(),
             });
         }
-        (LoyaltyPurpose::Identify { .. }, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(error.to_string())),
+        (LoyaltyPurpose::Identify { .. }, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
         (LoyaltyPurpose::Calculate, Ok(reply)) => {
             if reply.client.as_ref().is_some_and(|c| c.validation_code.is_some()) {
                 state.dialog = Some(Dialog::ValidationCode {
@@ -820,7 +821,10 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         }
         (LoyaltyPurpose::CancelBonus { .. }, Err(error)) => {
             state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text::BONUS_NOT_CANCELLED), TextBlock::plain(error.to_string())],
+                blocks: vec![
+                    TextBlock::plain(text::BONUS_NOT_CANCELLED),
+                    TextBlock::plain(text::loyalty_error(&error)),
+                ],
                 then: None,
             });
         }
@@ -831,7 +835,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         (LoyaltyPurpose::ClientInfo, Ok(reply)) => show(state, reply, None, effects),
         (LoyaltyPurpose::ClientInfo, Err(error)) => {
             state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(error.to_string())],
+                blocks: vec![TextBlock::plain(text::loyalty_error(&error))],
                 then: None,
             })
         }

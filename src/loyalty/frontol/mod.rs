@@ -371,13 +371,7 @@ pub struct Frontol {
 
 impl Frontol {
     pub fn new(settings: Settings) -> Result<Frontol, LoyaltyError> {
-        // reqwest is built without a default TLS provider; ring is ours. Installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .build()
-            .map_err(|e| LoyaltyError::Link(format!("cannot set up HTTP: {e}")))?;
+        let http = super::http_client(settings.timeout)?;
         Ok(Frontol { settings, http })
     }
 
