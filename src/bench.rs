@@ -117,6 +117,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.queue_entries > 0 {
         crate::bench_queue::run(args.queue_entries, args.runs, &dir, &catalog_path, report)?;
     }
+    crate::bench_kilbil::run(args.runs, report)?;
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

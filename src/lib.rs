@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_kilbil;
 pub mod bench_queue;
 pub mod catalog_gen;
 pub mod config;
