@@ -552,6 +552,19 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_kilbil_store() {
+        let text = "[store]\nid = \"0042\"\n[loyalty]\nprovider = \"kilbil\"\nurl = \"https://bonus.kilbil.ru\"\nkey = \"h1\"\nspend_code = true\n";
+        let config = parse("k.toml", text, Path::new("/")).expect("valid");
+        let Some(LoyaltyConfig::KilBil(kilbil)) = &config.loyalty else {
+            panic!("a KilBil store: {:?}", config.loyalty);
+        };
+        assert_eq!((kilbil.store_code.as_str(), kilbil.register_code.as_str()), ("0042", "01"));
+        assert_eq!(config.settings.flow, crate::core::loyalty::Flow::kilbil(true));
+        let found = issues("[loyalty]\nprovider = \"kilbil\"\nurl = \"https://bonus.kilbil.ru\"\n");
+        assert!(found.iter().any(|i| i.contains("key (h)")), "{found:#?}");
+    }
+
+    #[test]
     fn reports_every_mistake_with_its_place() {
         let text = "[store]\nid = 42\nnmae = \"x\"\n[printer]\nwidth = 500\n[sale]\nmax_receipt_sum = \"-1\"\n[weight_barcode]\nprefixes = [\"46\"]\n[extra]\n";
         let found = issues(text);

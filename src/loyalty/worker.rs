@@ -35,14 +35,6 @@ pub enum LoyaltyConfig {
 }
 
 impl LoyaltyConfig {
-    /// The name on queue entries and in logs.
-    pub fn provider(&self) -> &'static str {
-        match self {
-            LoyaltyConfig::Frontol(_) | LoyaltyConfig::DemoFrontol { .. } => "frontol",
-            LoyaltyConfig::KilBil(_) | LoyaltyConfig::DemoKilBil { .. } => "kilbil",
-        }
-    }
-
     /// How the core runs a receipt with this provider.
     pub fn flow(&self, spend_code: bool) -> crate::core::loyalty::Flow {
         match self {
