@@ -3,19 +3,13 @@
 //! loopback HTTP against the local emulator — the client's own overhead
 //! (encoding, decoding, matching answers to lines), without the WAN.
 
-use chrono::NaiveDateTime;
 use std::time::{Duration, Instant};
 
+use crate::bench_queue::at;
 use crate::core::money::{Money, Quantity};
 use crate::emulators::kilbil::{Emulator, Rules, demo_clients};
 use crate::loyalty::kilbil::{KilBil, Settings};
 use crate::loyalty::{ClientId, Document, DocumentKind, Line, Request};
-
-fn at() -> NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
-        .and_then(|d| d.and_hms_opt(10, 0, 0))
-        .unwrap_or_default()
-}
 
 fn document(number: u32, positions: usize) -> Document {
     let lines = (0..positions)

@@ -13,7 +13,8 @@ use crate::loyalty::frontol::{Frontol, Settings};
 use crate::loyalty::{ClientId, Document, DocumentKind, Line, Payment, PaymentType, Request};
 use crate::store::Store;
 
-fn at() -> NaiveDateTime {
+/// The benchmarks' fixed clock.
+pub(crate) fn at() -> NaiveDateTime {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
         .and_then(|d| d.and_hms_opt(9, 0, 0))
         .unwrap_or_default()

@@ -93,27 +93,39 @@ pub fn bind(data_dir: &Path) -> std::io::Result<tokio::net::UnixListener> {
     Ok(listener)
 }
 
-/// Serves support commands until the listener is dropped; `send` is passed to the loop.
+/// Serves support commands until the listener is dropped; `send` is passed
+/// to the loop. This runs on the cashier's (single-threaded) runtime, so each
+/// connection is its own task and the store is read on the blocking pool: a
+/// long listing or a client that never sends its line never stalls the screen.
 pub async fn serve(listener: tokio::net::UnixListener, store: Store, send_now: mpsc::UnboundedSender<()>) {
     while let Ok((stream, _)) = listener.accept().await {
-        let (read, mut write) = stream.into_split();
-        let mut line = String::new();
-        if tokio::io::BufReader::new(read).read_line(&mut line).await.is_err() {
-            continue;
-        }
-        let reply = match line.trim() {
-            "send" => match send_now.send(()) {
-                Ok(()) => Ok("sending the queue now\n".to_string()),
-                Err(_) => Err("the workstation is stopping".to_string()),
-            },
-            command => answer(&store, command),
-        };
-        let text = match reply {
-            Ok(text) => format!("ok\n{text}"),
-            Err(error) => format!("error\n{error}\n"),
-        };
-        let _ = write.write_all(text.as_bytes()).await;
+        tokio::spawn(one_request(stream, store.clone(), send_now.clone()));
     }
+}
+
+async fn one_request(stream: tokio::net::UnixStream, store: Store, send_now: mpsc::UnboundedSender<()>) {
+    let (read, mut write) = stream.into_split();
+    let mut line = String::new();
+    if tokio::io::BufReader::new(read).read_line(&mut line).await.is_err() {
+        return;
+    }
+    let reply = match line.trim() {
+        "send" => match send_now.send(()) {
+            Ok(()) => Ok("sending the queue now\n".to_string()),
+            Err(_) => Err("the workstation is stopping".to_string()),
+        },
+        command => {
+            let command = command.to_string();
+            tokio::task::spawn_blocking(move || answer(&store, &command))
+                .await
+                .unwrap_or_else(|e| Err(format!("the request failed: {e}")))
+        }
+    };
+    let text = match reply {
+        Ok(text) => format!("ok\n{text}"),
+        Err(error) => format!("error\n{error}\n"),
+    };
+    let _ = write.write_all(text.as_bytes()).await;
 }
 
 /// Asks the running workstation. `Ok(None)` when none is running.

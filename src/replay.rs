@@ -184,24 +184,13 @@ impl Script {
                     if steps.iter().any(|(_, s)| !matches!(s, Step::Size(..))) {
                         return Err(bad("loyalty must come first"));
                     }
-                    let demo = crate::config::demo_loyalty();
-                    let (timeout, delay) = (std::time::Duration::from_secs(3), std::time::Duration::from_secs(10));
+                    // Timings are the replay's own (see `Live::start`).
+                    let (timeout, answer_delay) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+                    let kilbil = crate::loyalty::worker::LoyaltyConfig::DemoKilBil { timeout, answer_delay };
                     match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
-                        ["frontol"] => Step::Loyalty(demo, false),
-                        ["kilbil"] => Step::Loyalty(
-                            crate::loyalty::worker::LoyaltyConfig::DemoKilBil {
-                                timeout,
-                                answer_delay: delay,
-                            },
-                            false,
-                        ),
-                        ["kilbil", "spend-code"] => Step::Loyalty(
-                            crate::loyalty::worker::LoyaltyConfig::DemoKilBil {
-                                timeout,
-                                answer_delay: delay,
-                            },
-                            true,
-                        ),
+                        ["frontol"] => Step::Loyalty(crate::config::demo_loyalty(), false),
+                        ["kilbil"] => Step::Loyalty(kilbil, false),
+                        ["kilbil", "spend-code"] => Step::Loyalty(kilbil, true),
                         _ => return Err(bad("expected: loyalty frontol | kilbil [spend-code]")),
                     }
                 }

@@ -140,6 +140,9 @@ pub fn notice(notice: &Notice) -> String {
         PromoRemoved => "Промокод удалён из чека".into(),
         ClientRegistered => "Клиент зарегистрирован".into(),
         CodeSent => "Код отправлен покупателю в SMS".into(),
+        QueueEntriesSetAside(count) => {
+            format!("Внимание, сообщите в поддержку: {count} записей очереди лояльности не читаются и отложены в базе (дерево corrupt)")
+        }
     }
 }
 

@@ -211,48 +211,24 @@ async fn sale_with_bonus_then_return_against_it() {
 async fn registration_and_spend_codes() {
     let (emulator, addr) = start().await;
     let kilbil = client_for(addr, KEY);
-    let phone = "+79035550101".to_string();
-    let registered = kilbil
-        .call(
-            &Request::Register {
-                phone: phone.clone(),
-                profile: Profile::default(),
-            },
-            at(9),
-        )
-        .await
-        .expect("addclient + askconfirmphone");
+    let phone = "+79035550101";
+    let register = || Request::Register {
+        phone: phone.into(),
+        profile: Profile::default(),
+    };
+    let confirm_with = |code: String| Request::ConfirmRegistration {
+        phone: phone.into(),
+        code,
+        profile: Profile::default(),
+    };
+    let registered = kilbil.call(&register(), at(9)).await.expect("addclient + askconfirmphone");
     assert!(registered.client.is_some());
-    let again = kilbil
-        .call(
-            &Request::Register {
-                phone: phone.clone(),
-                profile: Profile::default(),
-            },
-            at(9),
-        )
-        .await;
+    let again = kilbil.call(&register(), at(9)).await;
     assert!(matches!(again, Err(LoyaltyError::Refused { .. })), "the phone is unique: {again:?}");
-    let wrong = kilbil
-        .call(
-            &Request::ConfirmRegistration {
-                phone: phone.clone(),
-                code: "0000".into(),
-                profile: Profile::default(),
-            },
-            at(9),
-        )
-        .await;
+    let wrong = kilbil.call(&confirm_with("0000".into()), at(9)).await;
     assert!(matches!(wrong, Err(LoyaltyError::Refused { .. })), "{wrong:?}");
     let confirmed = kilbil
-        .call(
-            &Request::ConfirmRegistration {
-                phone: phone.clone(),
-                code: sms_code("79035550101"),
-                profile: Profile::default(),
-            },
-            at(9),
-        )
+        .call(&confirm_with(sms_code("79035550101")), at(9))
         .await
         .expect("the right code");
     assert_eq!(confirmed.client.and_then(|c| c.balance), Some(Money::ZERO));

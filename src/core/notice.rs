@@ -105,6 +105,8 @@ pub enum Notice {
     PromoRemoved,
     ClientRegistered,
     CodeSent,
+    /// Unreadable queue entries were moved to the `corrupt` tree.
+    QueueEntriesSetAside(usize),
 }
 
 impl Notice {

@@ -18,8 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{HashMap, VecDeque};
-use std::io::Write;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -67,17 +66,7 @@ impl Default for Rules {
 }
 
 pub use super::Failure;
-
-#[derive(Debug, Clone, Deserialize)]
-struct Control {
-    fail: Failure,
-    #[serde(default = "one")]
-    times: u32,
-}
-
-fn one() -> u32 {
-    1
-}
+use super::Misbehaviour;
 
 /// One request as received: for tests to assert on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,10 +97,8 @@ struct Inner {
     rules: Rules,
     clients: Vec<Client>,
     documents: HashMap<String, Document>,
-    failures: VecDeque<Failure>,
     log: Vec<Logged>,
-    delay: Duration,
-    echo: bool,
+    misbehaviour: Misbehaviour,
 }
 
 /// The emulator's shared state: cloneable, one per server.
@@ -168,27 +155,23 @@ impl Emulator {
             rules,
             clients,
             documents: HashMap::new(),
-            failures: VecDeque::new(),
             log: Vec::new(),
-            delay: Duration::from_secs(10),
-            echo: false,
+            misbehaviour: Misbehaviour::default(),
         })))
     }
 
     /// Print each request to stdout (the `kassa emulate` command).
     pub fn echo(self, on: bool) -> Emulator {
-        self.lock().echo = on;
+        self.lock().misbehaviour.echo = on;
         self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A poisoned lock only means a handler panicked mid-request; the data is still usable.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::lock(&self.0)
     }
 
     pub fn fail(&self, failure: Failure, times: u32) {
-        let mut inner = self.lock();
-        inner.failures.extend(std::iter::repeat_n(failure, times as usize));
+        self.lock().misbehaviour.queue(failure, times);
     }
 
     /// Changes the access key the server checks (tests of a wrong key).
@@ -198,7 +181,7 @@ impl Emulator {
 
     /// How long a `timeout` failure waits before answering.
     pub fn set_delay(&self, delay: Duration) {
-        self.lock().delay = delay;
+        self.lock().misbehaviour.delay = delay;
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -230,10 +213,7 @@ impl Emulator {
 
     /// Binds `addr` (port 0 for any) and serves in the background of the current runtime.
     pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
-        tokio::spawn(self.serve(listener));
-        Ok(bound)
+        super::spawn(self.router(), addr).await
     }
 }
 
@@ -253,10 +233,7 @@ async fn handle(
             authorization: authorization.clone(),
             body: String::from_utf8_lossy(body).to_string(),
         };
-        if inner.echo {
-            // The echo is for a person watching; a closed terminal must not stop the server.
-            let _ = writeln!(std::io::stdout(), "{} {}", logged.path, logged.body);
-        }
+        inner.misbehaviour.say(path, body);
         inner.log.push(logged);
         if let Some(key) = inner.key.clone().filter(|k| !k.is_empty()) {
             let expected = format!("FrontolAuth {}", token(&key, body));
@@ -264,8 +241,7 @@ async fn handle(
                 return (StatusCode::FORBIDDEN, Json(json!({"code": 403, "error": "Неверный токен доступа"}))).into_response();
             }
         }
-        let failure = inner.failures.pop_front();
-        (failure, inner.delay)
+        (inner.misbehaviour.take(), inner.misbehaviour.delay)
     };
     match failure {
         Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
@@ -328,7 +304,7 @@ async fn client(State(emulator): State<Emulator>, headers: HeaderMap, body: Byte
     .await
 }
 
-async fn control(State(emulator): State<Emulator>, Json(control): Json<Control>) -> StatusCode {
+async fn control(State(emulator): State<Emulator>, Json(control): Json<super::Control>) -> StatusCode {
     emulator.fail(control.fail, control.times);
     StatusCode::OK
 }

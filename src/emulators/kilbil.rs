@@ -21,13 +21,13 @@ use axum::{Json, Router};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::Failure;
+use super::{Failure, Misbehaviour};
 use crate::core::money::{Money, Quantity};
 use crate::core::receipt::distribute;
 use crate::loyalty::kilbil::wire::{self, Amount, Qty};
@@ -150,10 +150,8 @@ struct Inner {
     /// Codes sent and not yet used: client id → (code, attempts left).
     codes: HashMap<u64, (String, u32)>,
     moves: HashMap<String, Move>,
-    failures: VecDeque<Failure>,
     log: Vec<Logged>,
-    delay: Duration,
-    echo: bool,
+    misbehaviour: Misbehaviour,
 }
 
 #[derive(Clone)]
@@ -233,26 +231,23 @@ impl Emulator {
             next_id,
             codes: HashMap::new(),
             moves: HashMap::new(),
-            failures: VecDeque::new(),
             log: Vec::new(),
-            delay: Duration::from_secs(10),
-            echo: false,
+            misbehaviour: Misbehaviour::default(),
         })))
     }
 
     /// Print each request (and each "SMS") to stdout (the `kassa emulate` command).
     pub fn echo(self, on: bool) -> Emulator {
-        self.lock().echo = on;
+        self.lock().misbehaviour.echo = on;
         self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A poisoned lock only means a handler panicked mid-request; the data is still usable.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        super::lock(&self.0)
     }
 
     pub fn fail(&self, failure: Failure, times: u32) {
-        self.lock().failures.extend(std::iter::repeat_n(failure, times as usize));
+        self.lock().misbehaviour.queue(failure, times);
     }
 
     pub fn set_key(&self, key: &str) {
@@ -261,7 +256,7 @@ impl Emulator {
 
     /// How long a `timeout` failure waits before answering.
     pub fn set_delay(&self, delay: Duration) {
-        self.lock().delay = delay;
+        self.lock().misbehaviour.delay = delay;
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -298,10 +293,7 @@ impl Emulator {
 
     /// Binds `addr` (port 0 for any) and serves in the background of the current runtime.
     pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
-        tokio::spawn(self.serve(listener));
-        Ok(bound)
+        super::spawn(self.router(), addr).await
     }
 }
 
@@ -311,18 +303,7 @@ fn key_of(query: Option<&str>) -> Option<String> {
     url.query_pairs().find(|(name, _)| name == "h").map(|(_, value)| value.into_owned())
 }
 
-#[derive(Debug, Deserialize)]
-struct Control {
-    fail: Failure,
-    #[serde(default = "one")]
-    times: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-async fn control(State(emulator): State<Emulator>, Json(control): Json<Control>) -> StatusCode {
+async fn control(State(emulator): State<Emulator>, Json(control): Json<super::Control>) -> StatusCode {
     emulator.fail(control.fail, control.times);
     StatusCode::OK
 }
@@ -340,15 +321,12 @@ async fn function(State(emulator): State<Emulator>, Path(function): Path<String>
             key_ok,
             body: String::from_utf8_lossy(&body).to_string(),
         };
-        if inner.echo {
-            // The echo is for a person watching; a closed terminal must not stop the server.
-            let _ = writeln!(std::io::stdout(), "{} {}", logged.function, crate::loyalty::redact(&body));
-        }
+        inner.misbehaviour.say(&function, &body);
         inner.log.push(logged);
         if !key_ok {
             return (StatusCode::UNAUTHORIZED, "wrong key").into_response();
         }
-        (inner.failures.pop_front(), inner.delay)
+        (inner.misbehaviour.take(), inner.misbehaviour.delay)
     };
     match failure {
         Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
@@ -423,7 +401,8 @@ impl Inner {
             return Err(refuse(BAD_REQUEST, "Телефон не совпадает с телефоном клиента"));
         }
         let code = sms_code(&r.phone);
-        if self.echo {
+        if self.misbehaviour.echo {
+            // The emulator's "SMS": the person at `kassa emulate` reads the code here.
             let _ = writeln!(std::io::stdout(), "SMS на {}: код {code}", r.phone);
         }
         self.codes.insert(self.clients[index].id, (code, 3));

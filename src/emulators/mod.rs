@@ -5,6 +5,11 @@ pub mod frontol;
 pub mod kilbil;
 
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use crate::core::money::Money;
 
@@ -23,6 +28,73 @@ pub enum Failure {
     Malformed,
     /// A bonus distribution that puts a position below its minimum price.
     BadDistribution,
+}
+
+/// What every emulator does besides its protocol: misbehave on command,
+/// answer late, and echo what it gets for a person watching.
+#[derive(Debug)]
+pub struct Misbehaviour {
+    failures: VecDeque<Failure>,
+    /// How long a `timeout` failure waits before answering.
+    pub delay: Duration,
+    /// Print each request (redacted) to stdout: the `kassa emulate` command.
+    pub echo: bool,
+}
+
+impl Default for Misbehaviour {
+    fn default() -> Self {
+        Misbehaviour {
+            failures: VecDeque::new(),
+            delay: Duration::from_secs(10),
+            echo: false,
+        }
+    }
+}
+
+impl Misbehaviour {
+    /// The next `times` requests fail with `failure`.
+    pub fn queue(&mut self, failure: Failure, times: u32) {
+        self.failures.extend(std::iter::repeat_n(failure, times as usize));
+    }
+
+    /// How the request being answered misbehaves, if at all.
+    pub fn take(&mut self) -> Option<Failure> {
+        self.failures.pop_front()
+    }
+
+    /// A line for the person watching; secrets and card or phone numbers redacted.
+    pub fn say(&self, what: &str, body: &[u8]) {
+        if self.echo {
+            // A closed terminal must not stop the server.
+            let _ = writeln!(std::io::stdout(), "{what} {}", crate::loyalty::redact(body));
+        }
+    }
+}
+
+/// `POST /control`: `{"fail": MODE, "times": N}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Control {
+    pub fail: Failure,
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// An emulator's state, locked. A poisoned lock only means a handler
+/// panicked mid-request; the data is still usable.
+pub fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Binds `addr` (port 0 for any) and serves `router` in the background of the current runtime.
+pub async fn spawn(router: axum::Router, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(bound)
 }
 
 /// An answer whose headers go out and whose body breaks off: a dropped connection.

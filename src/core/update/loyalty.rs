@@ -681,7 +681,11 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
     match (purpose, result) {
         (LoyaltyPurpose::Probe, result) => {
             if let Some(receipt) = state.durable.receipt.as_mut().filter(|r| r.link == LinkCheck::Unchecked) {
-                receipt.link = if result.is_ok() { LinkCheck::Up } else { LinkCheck::Down };
+                match result {
+                    Ok(_) => receipt.link = LinkCheck::Up,
+                    // The same as losing the link later in the receipt.
+                    Err(_) => go_offline(state),
+                }
             }
         }
         // Without Retry/Continue (KilBil): the receipt goes on without loyalty.
@@ -1084,10 +1088,7 @@ pub(super) fn on_queue_changed(state: &mut AppState, change: QueueChange, effect
     state.queue.depth = state.queue.depth.saturating_sub(change.gone);
     state.queue.rejected += change.archived;
     if change.set_aside > 0 {
-        state.notice = Some(Notice::StoreWarning(format!(
-            "{} queue entries unreadable, set aside",
-            change.set_aside
-        )));
+        state.notice = Some(Notice::QueueEntriesSetAside(change.set_aside));
     }
     if let Some(error) = change.error {
         // The store still holds what it could not update: wait before sending it again.
