@@ -50,7 +50,13 @@ pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let client = ClientId::Card("7770000000017".into());
         kilbil
-            .call(&Request::ClientInfo { client: client.clone() }, at())
+            .call(
+                &Request::ClientInfo {
+                    client: client.clone(),
+                    history: false,
+                },
+                at(),
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         for positions in [10, 100] {

@@ -39,7 +39,7 @@ use crate::core::barcode::WeightLayout;
 use crate::core::money::{Money, Quantity};
 use crate::core::state::Settings;
 use crate::loyalty::worker::LoyaltyConfig;
-use crate::loyalty::{frontol, kilbil};
+use crate::loyalty::{frontol, kilbil, probonus};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,9 +252,107 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "store_code",
             "register_code",
             "spend_code",
+            "token",
+            "login",
+            "password",
+            "rest_code",
+            "rk_unit",
+            "account_group",
+            "accrual_percent",
+            "max_spend_percent",
         ],
     ),
 ];
+
+const PROVIDERS: &str = "frontol, kilbil, probonus, demo, demo-kilbil, demo-probonus";
+
+/// The `[loyalty]` keys of a ProBonus store, as read (each checked on its own).
+struct ProBonusKeys {
+    token: Option<(String, usize)>,
+    login: Option<(String, usize)>,
+    password: Option<(String, usize)>,
+    rest_code: Option<i64>,
+    rk_unit: i64,
+    account_group: Option<i64>,
+    rules: probonus::Rules,
+}
+
+impl ProBonusKeys {
+    fn read(loyalty: &mut Section, checker: &mut Checker) -> ProBonusKeys {
+        let mut percent = |key: &'static str| {
+            let (text, at) = loyalty.string(checker, key)?;
+            match Money::parse(&text) {
+                Ok(hundredths) if hundredths.0 <= 100_00 => Some(hundredths.0),
+                _ => {
+                    checker.report(
+                        at,
+                        format!("[loyalty] {key}: {text:?} is not a percent from 0 to 100 (e.g. \"5\" or \"2.5\")"),
+                    );
+                    None
+                }
+            }
+        };
+        let rules = probonus::Rules {
+            accrual: percent("accrual_percent").unwrap_or(0),
+            max_spend: percent("max_spend_percent").unwrap_or(0),
+        };
+        ProBonusKeys {
+            token: loyalty.string(checker, "token"),
+            login: loyalty.string(checker, "login"),
+            password: loyalty.string(checker, "password"),
+            rest_code: loyalty.integer(checker, "rest_code", 0..=i64::from(u32::MAX)),
+            rk_unit: loyalty.integer(checker, "rk_unit", 100..=999).unwrap_or(999),
+            account_group: loyalty.integer(checker, "account_group", 1..=i64::from(u32::MAX)),
+            rules,
+        }
+    }
+
+    /// The settings, when the keys make a whole: a token or a login with its
+    /// password (not both), and the restaurant code.
+    fn settings(self, checker: &mut Checker, at: usize, url: Option<String>, timeout: Duration) -> Option<probonus::Settings> {
+        let auth = match (self.token, self.login, self.password) {
+            (Some((token, _)), None, None) => Some(probonus::Auth::Token(token)),
+            (None, Some((login, _)), Some((password, _))) => Some(probonus::Auth::Login { login, password }),
+            (Some((_, token_at)), Some(_), _) | (Some((_, token_at)), _, Some(_)) => {
+                checker.report(
+                    token_at,
+                    "[loyalty] token: give either the API token or login and password, not both".into(),
+                );
+                None
+            }
+            (None, Some((_, login_at)), None) => {
+                checker.report(login_at, "[loyalty] password: the login needs its password".into());
+                None
+            }
+            (None, None, Some((_, password_at))) => {
+                checker.report(password_at, "[loyalty] login: the password needs its login".into());
+                None
+            }
+            (None, None, None) => {
+                checker.report(
+                    at,
+                    "[loyalty] token: the probonus provider needs the API token, or login and password".into(),
+                );
+                None
+            }
+        };
+        if self.rest_code.is_none() {
+            checker.report(
+                at,
+                "[loyalty] rest_code: the probonus provider needs the restaurant code (restCode)".into(),
+            );
+        }
+        Some(probonus::Settings {
+            url: url?,
+            auth: auth?,
+            rest_code: u32::try_from(self.rest_code?).ok()?,
+            rk_unit: u32::try_from(self.rk_unit).ok()?,
+            account_group: self.account_group.and_then(|g| u64::try_from(g).ok()),
+            rules: self.rules,
+            timeout,
+        })
+    }
+}
 
 /// Parses and validates a config text. Relative paths are taken from `base`.
 pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
@@ -427,6 +525,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
         let store_code = text("store_code", &settings.store_id);
         let register_code = text("register_code", &settings.register_id);
         let spend_code = loyalty.boolean(&mut checker, "spend_code").unwrap_or(false);
+        let probonus_keys = ProBonusKeys::read(&mut loyalty, &mut checker);
         let demo_delay = Duration::from_secs(10);
         let mut checked_url = |name: &str, url: Option<(String, usize)>, at: usize| match url {
             Some((url, url_at)) => {
@@ -449,6 +548,14 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
                 timeout,
                 answer_delay: demo_delay,
             }),
+            Some((p, _)) if p == "demo-probonus" => Some(LoyaltyConfig::DemoProBonus {
+                timeout,
+                answer_delay: demo_delay,
+            }),
+            Some((p, at)) if p == "probonus" => {
+                let url = checked_url("probonus", url, at);
+                probonus_keys.settings(&mut checker, at, url, timeout).map(LoyaltyConfig::ProBonus)
+            }
             Some((p, at)) if p == "frontol" => checked_url("frontol", url, at).map(|url| {
                 LoyaltyConfig::Frontol(frontol::Settings {
                     url,
@@ -478,15 +585,12 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
                 })
             }
             Some((p, at)) => {
-                checker.report(
-                    at,
-                    format!("[loyalty] provider: unknown provider {p:?}; known: frontol, kilbil, demo, demo-kilbil"),
-                );
+                checker.report(at, format!("[loyalty] provider: unknown provider {p:?}; known: {PROVIDERS}"));
                 None
             }
             None => {
                 let at = loyalty.table.map_or(0, |t| t.iter().next().map_or(0, |(k, _)| k.span().start));
-                checker.report(at, "[loyalty] provider: missing (frontol, kilbil, demo or demo-kilbil)".into());
+                checker.report(at, format!("[loyalty] provider: missing ({PROVIDERS})"));
                 None
             }
         };

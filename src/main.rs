@@ -83,6 +83,18 @@ enum Sub {
         #[command(subcommand)]
         server: EmulateServer,
     },
+    /// ProBonus helpers for installers.
+    Probonus {
+        #[command(subcommand)]
+        action: ProbonusAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProbonusAction {
+    /// List the account groups (`account_groups/list`) and check the
+    /// configured `account_group` can take new guests (`haveTemplate`).
+    Groups,
 }
 
 #[derive(Subcommand)]
@@ -130,6 +142,25 @@ enum EmulateServer {
         /// Bonuses accrued on what was paid in money, percent.
         #[arg(long, default_value = "5")]
         accrual: String,
+    },
+    /// ProBonus (`/api/v0/…`), with the demo guests, levels and groups;
+    /// prints each request. Give a token, or a login and password, or both.
+    Probonus {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// The permanent API token (header X-Api-Token).
+        #[arg(long)]
+        token: Option<String>,
+        #[arg(long, requires = "password")]
+        login: Option<String>,
+        #[arg(long, requires = "login")]
+        password: Option<String>,
+        /// The restaurant code (restCode) checks must carry.
+        #[arg(long, default_value_t = 1)]
+        rest_code: u32,
+        /// Seconds a bearer token lives.
+        #[arg(long, default_value_t = 3600)]
+        token_ttl: u64,
     },
 }
 
@@ -330,12 +361,71 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Sub::Emulate {
+            server:
+                EmulateServer::Probonus {
+                    listen,
+                    token,
+                    login,
+                    password,
+                    rest_code,
+                    token_ttl,
+                },
+        }) => {
+            use kassa::emulators::probonus;
+            anyhow::ensure!(token.is_some() || login.is_some(), "give --token, or --login and --password");
+            let credentials = probonus::Credentials {
+                token,
+                login: login.zip(password),
+                ttl: std::time::Duration::from_secs(token_ttl),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let emulator = probonus::Emulator::new(credentials, rest_code, probonus::demo()).echo(true);
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                let bound = listener.local_addr()?;
+                println!("ProBonus emulator on http://{bound}/api/v0/… (guests +79161234567, +79211022546; template group 3)");
+                emulator.serve(listener).await.context("server")
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Probonus {
+            action: ProbonusAction::Groups,
+        }) => probonus_groups(&common),
         Some(Sub::Queue { action }) => queue(&common, action),
         Some(Sub::Bench(args)) => {
             bench::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `kassa probonus groups`: the groups, and whether the configured one takes new guests.
+fn probonus_groups(common: &Common) -> anyhow::Result<ExitCode> {
+    use kassa::loyalty::probonus::{self, ProBonus};
+    let config = load_config(common)?;
+    let Some(kassa::loyalty::worker::LoyaltyConfig::ProBonus(settings)) = config.loyalty else {
+        anyhow::bail!("the config's [loyalty] provider is not probonus");
+    };
+    let configured = settings.account_group;
+    let client = ProBonus::new(settings)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let groups = runtime.block_on(client.groups())?;
+    for group in &groups {
+        let template = if group.have_template { "haveTemplate" } else { "" };
+        println!("{:>6}  {:<40} {template}", group.id, group.name);
+    }
+    let problems = probonus::group_problems(&groups, configured);
+    for problem in &problems {
+        eprintln!("warning: {problem}");
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn tempdir() -> anyhow::Result<PathBuf> {

@@ -7,7 +7,7 @@
 //! | step | meaning |
 //! |---|---|
 //! | `size 100x30` | terminal size (before the first other step; default 80x24) |
-//! | `loyalty kilbil` | the demo's loyalty server speaks KilBil (`kilbil spend-code`: with SMS codes before spending); first in the script |
+//! | `loyalty kilbil` | the demo's loyalty server speaks KilBil (`kilbil spend-code`: with SMS codes before spending; `probonus`: ProBonus); first in the script |
 //! | `clock 2026-11-23 09:00` | set the injected clock |
 //! | `advance 25h` / `30m` / `15s` | move the clock on |
 //! | `press F5 Enter Ctrl+O` | keys by their keymap names, in order |
@@ -30,6 +30,7 @@
 //! | `expect server-balance 7770000000017 1450.00` | the demo loyalty server's balance of a card or phone |
 //! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `malformed`, `bad_distribution` |
 //! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
+//! | `emulator expire-tokens` | the demo ProBonus server ends its bearer tokens now |
 //! | `screen` | print the screen at this point (for writing scripts) |
 //!
 //! After every step the runner waits until no effect is in flight: no sleeps.
@@ -74,6 +75,8 @@ enum Step {
     Fail(Failure, u32),
     /// Change the key the demo's loyalty emulator checks.
     ServerKey(String),
+    /// End the bearer tokens the demo's loyalty emulator issued (ProBonus).
+    ExpireTokens,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +136,7 @@ fn parse_emulator(text: &str) -> Option<Step> {
             Some(Step::Fail(failure, times))
         }
         "key" => Some(Step::ServerKey(words.next()?.to_string())),
+        "expire-tokens" => Some(Step::ExpireTokens),
         _ => None,
     }
 }
@@ -187,11 +191,13 @@ impl Script {
                     // Timings are the replay's own (see `Live::start`).
                     let (timeout, answer_delay) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
                     let kilbil = crate::loyalty::worker::LoyaltyConfig::DemoKilBil { timeout, answer_delay };
+                    let probonus = crate::loyalty::worker::LoyaltyConfig::DemoProBonus { timeout, answer_delay };
                     match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
                         ["frontol"] => Step::Loyalty(crate::config::demo_loyalty(), false),
                         ["kilbil"] => Step::Loyalty(kilbil, false),
                         ["kilbil", "spend-code"] => Step::Loyalty(kilbil, true),
-                        _ => return Err(bad("expected: loyalty frontol | kilbil [spend-code]")),
+                        ["probonus"] => Step::Loyalty(probonus, false),
+                        _ => return Err(bad("expected: loyalty frontol | kilbil [spend-code] | probonus")),
                     }
                 }
                 "clock" => Step::Clock(parse_clock(rest).ok_or_else(|| bad("expected YYYY-MM-DD HH:MM"))?),
@@ -220,7 +226,8 @@ impl Script {
                 "restart" => Step::Restart,
                 "screen" => Step::Screen,
                 "expect" => Step::Expect(parse_expectation(rest).ok_or_else(|| bad("unknown expectation"))?),
-                "emulator" => parse_emulator(rest).ok_or_else(|| bad("expected: emulator fail MODE [N], or emulator key KEY"))?,
+                "emulator" => parse_emulator(rest)
+                    .ok_or_else(|| bad("expected: emulator fail MODE [N], emulator key KEY, or emulator expire-tokens"))?,
                 _ => return Err(bad("unknown step")),
             };
             steps.push((line, step));
@@ -350,6 +357,10 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                 Some(emulator) => emulator.set_key(key),
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
+            Step::ExpireTokens => match live.runtime.emulator() {
+                Some(emulator) => emulator.expire_tokens(),
+                None => return Err(at("no loyalty emulator in this setup".into())),
+            },
             Step::Expect(expectation) => {
                 let screen = render(&mut terminal, &live.runtime.state, setup)?;
                 let checked = match expectation {
@@ -417,6 +428,7 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
         Some(Dialog::PromoCode { .. }) => "promo_code",
         Some(Dialog::Register { .. }) => "register",
         Some(Dialog::RegistrationCode { .. }) => "registration_code",
+        Some(Dialog::RegisterName { .. }) => "register_name",
         Some(Dialog::SpendCode { .. }) => "spend_code",
     }
 }

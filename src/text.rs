@@ -140,6 +140,7 @@ pub fn notice(notice: &Notice) -> String {
         PromoRemoved => "Промокод удалён из чека".into(),
         ClientRegistered => "Клиент зарегистрирован".into(),
         CodeSent => "Код отправлен покупателю в SMS".into(),
+        NameNeeded => "Введите имя гостя".into(),
         QueueEntriesSetAside(count) => {
             format!("Внимание, сообщите в поддержку: {count} записей очереди лояльности не читаются и отложены в базе (дерево corrupt)")
         }
@@ -370,14 +371,52 @@ pub const PROMO_TITLE: &str = "Промокод";
 pub const PROMO_PROMPT: &str = "Один промокод на чек; пусто — убрать";
 pub const REGISTER_TITLE: &str = "Новый клиент";
 pub const REGISTER_PROMPT: &str = "Телефон покупателя (на него придёт SMS с кодом)";
+pub const REGISTER_PHONE_PROMPT: &str = "Телефон нового гостя";
+pub const REGISTER_NAME_PROMPT: &str = "Фамилия Имя Отчество (хотя бы имя)";
+pub const GUEST_NAME: &str = "ФИО";
 pub const PHONE: &str = "Телефон";
 pub const SPEND_CODE_TITLE: &str = "Подтверждение списания";
 pub const LOYALTY_NO_LINK: &str = "нет связи — без бонусов";
 pub const KILBIL_NOT_FOUND: &str = "Клиент не найден в программе лояльности";
-pub const KILBIL_PHONE_TAKEN: &str = "Клиент с этим телефоном уже зарегистрирован";
+pub const PHONE_TAKEN: &str = "Клиент с этим телефоном уже зарегистрирован";
 pub const KILBIL_NO_PHONE: &str = "У клиента нет телефона для SMS-кода";
 pub const KILBIL_NOT_A_SALE: &str = "Чек продажи не найден в программе лояльности";
 pub const UNREADABLE_ANSWER: &str = "непонятный ответ сервера лояльности";
+
+pub const PROBONUS_PHONE_ONLY: &str = "ProBonus ищет гостя только по телефону";
+pub const PROBONUS_NOT_FOUND: &str = "Гость с этим телефоном не найден в ProBonus";
+pub const PROBONUS_NO_GROUP: &str = "Регистрация не настроена: в конфигурации нет [loyalty] account_group";
+pub const PROBONUS_HISTORY: &str = "Последние операции:";
+pub const PROBONUS_NO_HISTORY: &str = "операций нет";
+
+pub fn probonus_status(status: u16) -> String {
+    format!("ProBonus отказал (HTTP {status})")
+}
+
+pub fn probonus_level(name: &str) -> String {
+    format!("Уровень: {name}")
+}
+
+pub fn probonus_coupon(name: &str) -> String {
+    format!("Купон: {name}")
+}
+
+pub fn probonus_too_much(available: crate::core::money::Money) -> String {
+    format!("Бонусами можно оплатить не больше {available}")
+}
+
+pub fn probonus_transaction(at: chrono::NaiveDateTime, amount: crate::core::money::Money, what: Option<&str>) -> String {
+    let sign = if amount.is_negative() { "−" } else { "+" };
+    let amount = crate::core::money::Money(amount.0.abs());
+    format!("{}  {sign}{amount}  {}", at.format("%d.%m.%Y %H:%M"), what.unwrap_or(""))
+        .trim_end()
+        .to_string()
+}
+
+/// Bonuses that burn on a day, for the client panel and the balance enquiry.
+pub fn burning(burning: &crate::loyalty::Burning) -> String {
+    format!("сгорит {} — {}", burning.amount, burning.on.format("%d.%m.%Y"))
+}
 
 pub fn kilbil_not_in_sale(code: &str) -> String {
     format!("Товара {code} нет в чеке продажи (или возвращается больше, чем продано)")

@@ -16,6 +16,7 @@ fn entry(id: u64) -> QueueEntry {
         provider: "frontol".into(),
         request: Request::ClientInfo {
             client: ClientId::Card("7770000000017".into()),
+            history: false,
         },
         created: NaiveDate::from_ymd_opt(2026, 11, 23)
             .and_then(|d| d.and_hms_opt(10, 0, 0))

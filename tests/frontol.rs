@@ -184,6 +184,7 @@ async fn calculate_pay_cancel_confirm_and_refund() {
         kind: DocumentKind::Return {
             reference_uid: closed.uid.clone(),
             sale: None,
+            kept: None,
         },
         lines: vec![Line {
             index: 1,
@@ -217,7 +218,13 @@ async fn calculate_pay_cancel_confirm_and_refund() {
 
     // Balance enquiry.
     let info = frontol
-        .call(&Request::ClientInfo { client: card() }, now())
+        .call(
+            &Request::ClientInfo {
+                client: card(),
+                history: false,
+            },
+            now(),
+        )
         .await
         .expect("client info");
     assert!(info.messages.iter().any(|m| m.text.contains("Смирнова")));
@@ -227,7 +234,16 @@ async fn calculate_pay_cancel_confirm_and_refund() {
 async fn a_wrong_key_is_refused_with_403_and_no_key_sends_no_header() {
     let (emulator, addr) = start(Some(KEY)).await;
     let wrong = client_for(addr, Some("other"));
-    let error = wrong.call(&Request::ClientInfo { client: card() }, now()).await.expect_err("403");
+    let error = wrong
+        .call(
+            &Request::ClientInfo {
+                client: card(),
+                history: false,
+            },
+            now(),
+        )
+        .await
+        .expect_err("403");
     assert_eq!(
         error,
         LoyaltyError::Refused {
@@ -235,9 +251,15 @@ async fn a_wrong_key_is_refused_with_403_and_no_key_sends_no_header() {
         }
     );
     let none = client_for(addr, None);
-    none.call(&Request::ClientInfo { client: card() }, now())
-        .await
-        .expect_err("no token");
+    none.call(
+        &Request::ClientInfo {
+            client: card(),
+            history: false,
+        },
+        now(),
+    )
+    .await
+    .expect_err("no token");
     assert_eq!(emulator.log().last().and_then(|l| l.authorization.clone()), None);
 }
 
@@ -281,14 +303,26 @@ async fn the_emulator_validates_what_it_reads() {
     assert!(error.to_string().contains("positions[1].index = 5"), "{error}");
     let blocked = ClientId::Card("7770000000031".into());
     let error = frontol
-        .call(&Request::ClientInfo { client: blocked }, now())
+        .call(
+            &Request::ClientInfo {
+                client: blocked,
+                history: false,
+            },
+            now(),
+        )
         .await
         .expect_err("blocked");
     assert!(error.to_string().contains("заблокирована"));
     let unknown = ClientId::Card("1".into());
     assert!(
         frontol
-            .call(&Request::ClientInfo { client: unknown }, now())
+            .call(
+                &Request::ClientInfo {
+                    client: unknown,
+                    history: false
+                },
+                now()
+            )
             .await
             .is_err_and(|e| e.to_string() == "Клиент не найден")
     );

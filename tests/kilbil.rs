@@ -90,7 +90,16 @@ async fn sale_with_bonus_then_return_against_it() {
         .await
         .expect("the probe: not found is an answer");
 
-    let info = kilbil.call(&Request::ClientInfo { client: card() }, at(9)).await.expect("found");
+    let info = kilbil
+        .call(
+            &Request::ClientInfo {
+                client: card(),
+                history: false,
+            },
+            at(9),
+        )
+        .await
+        .expect("found");
     let client = info.client.expect("client");
     assert_eq!(client.name.as_deref(), Some("Смирнова Анна Сергеевна"));
     assert_eq!(client.balance, Some(Money(1500_00)));
@@ -162,6 +171,7 @@ async fn sale_with_bonus_then_return_against_it() {
         kind: DocumentKind::Return {
             reference_uid: "u7".into(),
             sale: Some(sale_ref.clone()),
+            kept: None,
         },
         number: 8,
         at: at(12),
@@ -271,6 +281,7 @@ async fn failures_follow_the_spec_table() {
         .call(
             &Request::ClientInfo {
                 client: ClientId::Card("0000".into()),
+                history: false,
             },
             at(9),
         )

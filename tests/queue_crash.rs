@@ -82,6 +82,7 @@ fn balance(url: &str) -> Money {
         .block_on(frontol.call(
             &Request::ClientInfo {
                 client: ClientId::Card(CARD.into()),
+                history: false,
             },
             at,
         ))

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::journal::ClosedReceipt;
-use super::money::Money;
+use super::journal::{ClosedReceipt, ReturnSource};
+use super::money::{Money, Quantity};
 use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
-use crate::loyalty::{self, ClientId, Document, DocumentKind, Line, Payment, PaymentType, SaleRef};
+use crate::loyalty::{self, Burning, ClientId, Document, DocumentKind, Kept, Line, Payment, PaymentType, SaleRef};
 
 /// How the store's loyalty protocol runs a receipt: what differs between
 /// the specs' business processes, as data (set once from config).
@@ -37,6 +37,15 @@ pub struct Flow {
     pub registration: bool,
     /// KilBil (from config): an SMS code to the client's phone before spending bonuses.
     pub spend_code: bool,
+    /// KilBil: a registration is confirmed by an SMS code. ProBonus: the
+    /// account exists as soon as it is created.
+    pub registration_code: bool,
+    /// ProBonus: a new guest's name is asked with the phone.
+    pub registration_name: bool,
+    /// Frontol, ProBonus: a receipt that went on without the link is still
+    /// confirmed later (accrual only); a client entered with no link is kept
+    /// for it. KilBil: such a receipt sends nothing.
+    pub confirm_offline: bool,
 }
 
 impl Flow {
@@ -51,6 +60,9 @@ impl Flow {
             promo_codes: false,
             registration: false,
             spend_code: false,
+            registration_code: false,
+            registration_name: false,
+            confirm_offline: true,
         }
     }
 
@@ -65,6 +77,28 @@ impl Flow {
             promo_codes: true,
             registration: true,
             spend_code,
+            registration_code: true,
+            registration_name: false,
+            confirm_offline: false,
+        }
+    }
+
+    /// ProBonus: no server calculation (the limits are computed from the
+    /// account's level), the purchase registered after closing.
+    pub fn probonus() -> Flow {
+        Flow {
+            provider: "probonus",
+            probe: false,
+            live: true,
+            ask_on_link_loss: false,
+            spend_debits_at_once: false,
+            return_calculated: false,
+            promo_codes: false,
+            registration: true,
+            spend_code: false,
+            registration_code: false,
+            registration_name: true,
+            confirm_offline: true,
         }
     }
 }
@@ -130,6 +164,12 @@ pub struct ReceiptLoyalty {
     /// For a return: where and when its sale was made.
     #[serde(default)]
     pub sale: Option<SaleRef>,
+    /// For a return: what the guest keeps of the sale.
+    #[serde(default)]
+    pub kept: Option<Kept>,
+    /// Bonuses that burn, and when (ProBonus).
+    #[serde(default)]
+    pub burning: Vec<Burning>,
 }
 
 impl ReceiptLoyalty {
@@ -152,6 +192,8 @@ impl ReceiptLoyalty {
             bonus_in_flight: None,
             promo_code: None,
             sale: None,
+            kept: None,
+            burning: Vec::new(),
         }
     }
 
@@ -176,7 +218,7 @@ impl ReceiptLoyalty {
 /// The loyalty of a return against `sale`, when the sale had it (and the
 /// server did not refuse it): same client and contacts, its own uid, and the
 /// sale's uid as the reference.
-pub fn for_return(sale: &ReceiptLoyalty, uid: String, sale_ref: SaleRef) -> Option<ReceiptLoyalty> {
+pub fn for_return(sale: &ReceiptLoyalty, uid: String, sale_ref: SaleRef, kept: Kept) -> Option<ReceiptLoyalty> {
     if matches!(sale.stage, Stage::Refused { .. }) {
         return None;
     }
@@ -193,15 +235,59 @@ pub fn for_return(sale: &ReceiptLoyalty, uid: String, sale_ref: SaleRef) -> Opti
         bonus_in_flight: None,
         promo_code: None,
         sale: Some(sale_ref),
+        kept: Some(kept),
+        burning: Vec::new(),
     })
+}
+
+/// What the guest keeps of `source`'s sale after returning `quantities`
+/// now: each position's total and bonus share for the quantity left,
+/// computed on cumulative quantities as refunds are, so sale = refunds + kept
+/// to the kopeck.
+pub fn kept(source: &ReturnSource, quantities: &[Quantity]) -> Kept {
+    let mut kept = Kept {
+        earlier_returns: source.returned.returns.len() as u32,
+        ..Kept::default()
+    };
+    for (i, p) in source.sale.receipt.positions.iter().enumerate() {
+        let gone = source.returned.quantity(i).0 + quantities.get(i).map_or(0, |q| q.0);
+        let left = p.quantity.0 - gone;
+        if left <= 0 {
+            continue;
+        }
+        let keep = |whole: Money| Money(whole.0 - whole.share(gone, p.quantity.0).unwrap_or(whole).0);
+        let bonus = Money(
+            p.discounts
+                .iter()
+                .filter(|d| d.source == DiscountSource::Bonus)
+                .map(|d| d.amount.0)
+                .sum(),
+        );
+        kept.bonus.0 += keep(bonus).0;
+        kept.lines.push(Line {
+            index: kept.lines.len() as u32 + 1,
+            code: p.item_code.clone(),
+            name: p.name.clone(),
+            price: p.price,
+            min_price: p.min_price,
+            quantity: Quantity(left),
+            total: keep(p.total()),
+        });
+    }
+    kept
 }
 
 /// A uid for a receipt: a UUID (as servers expect) derived from the store,
 /// register, shift, number and opening time, so it is unique and replays
 /// are deterministic.
 pub fn receipt_uid(store: &str, register: &str, shift: u32, number: u32, opened_at: chrono::NaiveDateTime) -> String {
+    derived_uid(&format!("{store}/{register}/{shift}/{number}/{opened_at}"))
+}
+
+/// A UUID (version 8) that `seed` always gives and no other seed does, in practice.
+pub fn derived_uid(seed: &str) -> String {
     use md5::{Digest, Md5};
-    let digest = Md5::digest(format!("{store}/{register}/{shift}/{number}/{opened_at}").as_bytes());
+    let digest = Md5::digest(seed.as_bytes());
     let mut bytes: [u8; 16] = digest.into();
     bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
@@ -241,6 +327,7 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
         (ReceiptKind::Return { .. }, Some(reference)) => DocumentKind::Return {
             reference_uid: reference.clone(),
             sale: loyalty.sale.clone(),
+            kept: loyalty.kept.clone(),
         },
         _ => DocumentKind::Sale,
     };

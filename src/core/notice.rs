@@ -105,6 +105,8 @@ pub enum Notice {
     PromoRemoved,
     ClientRegistered,
     CodeSent,
+    /// Registration needs at least the guest's name.
+    NameNeeded,
     /// Unreadable queue entries were moved to the `corrupt` tree.
     QueueEntriesSetAside(usize),
 }
@@ -131,7 +133,7 @@ impl Notice {
             | ClientRegistered
             | CodeSent => Level::Info,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable => Level::Warning,
-            DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
+            NameNeeded | DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
             _ => Level::Error,
         }
     }

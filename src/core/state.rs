@@ -209,6 +209,11 @@ pub enum Dialog {
         phone: String,
         input: String,
     },
+    /// A new guest's name, after the phone (ProBonus).
+    RegisterName {
+        phone: String,
+        input: String,
+    },
     /// The SMS code that allows spending `amount` of bonuses.
     SpendCode {
         amount: Money,

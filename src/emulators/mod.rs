@@ -3,6 +3,7 @@
 
 pub mod frontol;
 pub mod kilbil;
+pub mod probonus;
 
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -109,6 +110,7 @@ pub fn dropped() -> axum::response::Response {
 pub enum DemoServer {
     Frontol(frontol::Emulator),
     KilBil(kilbil::Emulator),
+    ProBonus(probonus::Emulator),
 }
 
 impl DemoServer {
@@ -116,6 +118,7 @@ impl DemoServer {
         match self {
             DemoServer::Frontol(e) => e.fail(failure, times),
             DemoServer::KilBil(e) => e.fail(failure, times),
+            DemoServer::ProBonus(e) => e.fail(failure, times),
         }
     }
 
@@ -124,6 +127,7 @@ impl DemoServer {
         match self {
             DemoServer::Frontol(e) => e.set_key(Some(key.to_string())),
             DemoServer::KilBil(e) => e.set_key(key),
+            DemoServer::ProBonus(e) => e.set_key(key),
         }
     }
 
@@ -132,6 +136,14 @@ impl DemoServer {
         match self {
             DemoServer::Frontol(e) => e.balance(card_or_phone),
             DemoServer::KilBil(e) => e.balance(card_or_phone),
+            DemoServer::ProBonus(e) => e.balance(card_or_phone),
+        }
+    }
+
+    /// Ends the bearer tokens issued so far (ProBonus; others have none).
+    pub fn expire_tokens(&self) {
+        if let DemoServer::ProBonus(e) = self {
+            e.expire_tokens();
         }
     }
 }

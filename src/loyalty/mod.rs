@@ -28,6 +28,7 @@
 pub mod frontol;
 pub mod kilbil;
 pub mod numbers;
+pub mod probonus;
 pub mod slip;
 pub mod worker;
 
@@ -123,7 +124,22 @@ pub enum DocumentKind {
         /// Where and when the sale was made (KilBil names moves by it).
         #[serde(default)]
         sale: Option<SaleRef>,
+        /// What the guest keeps of the sale after this return (ProBonus
+        /// registers it anew after rolling the sale back).
+        #[serde(default)]
+        kept: Option<Kept>,
     },
+}
+
+/// The part of a sale a guest keeps after a return: its lines at the
+/// quantities kept, with their totals (after every discount) and the bonus
+/// payment on them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Kept {
+    pub lines: Vec<Line>,
+    pub bonus: Money,
+    /// Returns made against the sale before this one.
+    pub earlier_returns: u32,
 }
 
 /// A closed sale's place: its shift, number and opening time.
@@ -185,6 +201,9 @@ pub enum Request {
     /// client as soon as entered.
     ClientInfo {
         client: ClientId,
+        /// Also the last transactions (the balance enquiry, where the protocol has them).
+        #[serde(default)]
+        history: bool,
     },
     /// Registration: the server sends an SMS code to the phone.
     Register {
@@ -256,6 +275,16 @@ pub struct ClientInfo {
     pub validation_code: Option<String>,
     /// The most bonus payment the server allows for this receipt.
     pub available: Option<Money>,
+    /// Bonuses that burn, and when (ProBonus).
+    #[serde(default)]
+    pub burning: Vec<Burning>,
+}
+
+/// An amount of bonuses that burns on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Burning {
+    pub on: chrono::NaiveDate,
+    pub amount: Money,
 }
 
 /// Text for the cashier, block by block.
@@ -362,7 +391,17 @@ pub fn describe(error: reqwest::Error) -> String {
 }
 
 /// Keys whose values never reach a log: codes, keys, tokens, pins.
-const SECRET_KEYS: &[&str] = &["validationCode", "key", "token", "pin", "password", "code_sms", "h"];
+const SECRET_KEYS: &[&str] = &[
+    "validationCode",
+    "key",
+    "token",
+    "pin",
+    "password",
+    "code_sms",
+    "h",
+    "accessToken",
+    "refreshToken",
+];
 /// Keys whose values are shown with all but the last four characters hidden.
 const MASKED_KEYS: &[&str] = &["card", "mobilePhone", "phone", "search_value"];
 

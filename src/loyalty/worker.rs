@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::frontol::{self, Frontol};
 use super::kilbil::{self, KilBil};
+use super::probonus::{self, ProBonus};
 use super::{LoyaltyError, Reply, Request};
 use crate::core::event::Event;
 use crate::emulators::{self, DemoServer};
@@ -22,6 +23,7 @@ use crate::io::FaultPoint;
 pub enum LoyaltyConfig {
     Frontol(frontol::Settings),
     KilBil(kilbil::Settings),
+    ProBonus(probonus::Settings),
     /// The demo: the Frontol emulator in-process, with its demo clients.
     DemoFrontol {
         timeout: Duration,
@@ -29,6 +31,11 @@ pub enum LoyaltyConfig {
     },
     /// The KilBil emulator in-process, with its demo clients.
     DemoKilBil {
+        timeout: Duration,
+        answer_delay: Duration,
+    },
+    /// The ProBonus emulator in-process (login with bearer tokens), with its demo guests.
+    DemoProBonus {
         timeout: Duration,
         answer_delay: Duration,
     },
@@ -40,6 +47,7 @@ impl LoyaltyConfig {
         match self {
             LoyaltyConfig::Frontol(_) | LoyaltyConfig::DemoFrontol { .. } => crate::core::loyalty::Flow::frontol(),
             LoyaltyConfig::KilBil(_) | LoyaltyConfig::DemoKilBil { .. } => crate::core::loyalty::Flow::kilbil(spend_code),
+            LoyaltyConfig::ProBonus(_) | LoyaltyConfig::DemoProBonus { .. } => crate::core::loyalty::Flow::probonus(),
         }
     }
 
@@ -48,6 +56,7 @@ impl LoyaltyConfig {
         match self {
             LoyaltyConfig::DemoFrontol { .. } => LoyaltyConfig::DemoFrontol { timeout, answer_delay },
             LoyaltyConfig::DemoKilBil { .. } => LoyaltyConfig::DemoKilBil { timeout, answer_delay },
+            LoyaltyConfig::DemoProBonus { .. } => LoyaltyConfig::DemoProBonus { timeout, answer_delay },
             other => other,
         }
     }
@@ -56,6 +65,7 @@ impl LoyaltyConfig {
 enum Provider {
     Frontol(Frontol),
     KilBil(KilBil),
+    ProBonus(ProBonus),
 }
 
 impl Provider {
@@ -63,6 +73,7 @@ impl Provider {
         match self {
             Provider::Frontol(frontol) => frontol.call(request, at).await,
             Provider::KilBil(kilbil) => kilbil.call(request, at).await,
+            Provider::ProBonus(probonus) => probonus.call(request, at).await,
         }
     }
 }
@@ -78,6 +89,17 @@ pub struct LoyaltyWorker {
 
 /// The demo emulator's access key: the demo exercises FrontolAuth too.
 const DEMO_KEY: &str = "demo-key";
+/// The demo ProBonus: a login (password [`DEMO_KEY`]) and the restaurant code.
+const DEMO_LOGIN: &str = "kassa";
+const DEMO_REST: u32 = 1;
+
+fn demo_probonus_credentials() -> emulators::probonus::Credentials {
+    emulators::probonus::Credentials {
+        token: None,
+        login: Some((DEMO_LOGIN.into(), DEMO_KEY.into())),
+        ttl: Duration::from_secs(3600),
+    }
+}
 
 impl LoyaltyWorker {
     /// `server`: the demo's emulator to keep serving (its clients and
@@ -97,6 +119,7 @@ impl LoyaltyWorker {
         let (provider, demo) = match config {
             LoyaltyConfig::Frontol(settings) => (Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::KilBil(settings) => (Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?), None),
+            LoyaltyConfig::ProBonus(settings) => (Provider::ProBonus(ProBonus::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
                 let (listener, addr) = local()?;
                 let emulator = match server {
@@ -138,6 +161,28 @@ impl LoyaltyWorker {
                 let provider = Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?);
                 (provider, Some((DemoServer::KilBil(emulator), listener)))
             }
+            LoyaltyConfig::DemoProBonus { timeout, answer_delay } => {
+                let (listener, addr) = local()?;
+                let emulator = match server {
+                    Some(DemoServer::ProBonus(kept)) => kept,
+                    _ => emulators::probonus::Emulator::new(demo_probonus_credentials(), DEMO_REST, emulators::probonus::demo()),
+                };
+                emulator.set_delay(answer_delay);
+                let settings = probonus::Settings {
+                    url: format!("http://{addr}"),
+                    auth: probonus::Auth::Login {
+                        login: DEMO_LOGIN.into(),
+                        password: DEMO_KEY.into(),
+                    },
+                    rest_code: DEMO_REST,
+                    rk_unit: 999,
+                    account_group: Some(3),
+                    rules: probonus::Rules::default(),
+                    timeout,
+                };
+                let provider = Provider::ProBonus(ProBonus::new(settings).map_err(std::io::Error::other)?);
+                (provider, Some((DemoServer::ProBonus(emulator), listener)))
+            }
         };
         let emulator = demo.as_ref().map(|(e, _)| e.clone());
         let handle = thread::Builder::new().name("kassa-loyalty".into()).spawn(move || {
@@ -151,6 +196,7 @@ impl LoyaltyWorker {
                     match emulator {
                         DemoServer::Frontol(e) => tokio::spawn(e.serve(listener)),
                         DemoServer::KilBil(e) => tokio::spawn(e.serve(listener)),
+                        DemoServer::ProBonus(e) => tokio::spawn(e.serve(listener)),
                     };
                 }
                 let mut faults = crate::io::Faults::from_env();

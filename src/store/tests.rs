@@ -139,6 +139,7 @@ fn a_corrupt_queue_entry_is_set_aside_not_a_panic() {
         provider: "frontol".into(),
         request: Request::ClientInfo {
             client: ClientId::Card("1".into()),
+            history: false,
         },
         created: at(),
         attempts: 0,

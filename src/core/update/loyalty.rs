@@ -31,7 +31,7 @@ use super::super::receipt::{DiscountSource, Receipt, ReceiptKind};
 use super::super::state::{AppState, Busy, Dialog, LoyaltyPurpose, Question};
 use super::{edit, printing};
 use crate::loyalty::slip;
-use crate::loyalty::{ClientId, Document, LoyaltyError, Reply, Request, TextBlock};
+use crate::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, Request, TextBlock};
 use crate::text;
 
 fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
@@ -105,10 +105,21 @@ pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<
             subtotal(state, true, effects);
         }
         Command::CancelBonusPayment => cancel_bonus(state, effects),
-        Command::Balance => state.dialog = Some(Dialog::Balance { input: String::new() }),
+        Command::Balance => balance_command(state, effects),
         Command::PromoCode => promo_command(state),
         Command::RegisterClient => register_command(state),
         _ => {}
+    }
+}
+
+/// The balance enquiry: of the receipt's client at once, else of a card or phone typed.
+fn balance_command(state: &mut AppState, effects: &mut Vec<Effect>) {
+    match loyalty_of(state).map(|l| l.client.clone()) {
+        Some(client) if !receipt_offline(state) => {
+            let request = Request::ClientInfo { client, history: true };
+            send(state, LoyaltyPurpose::ClientInfo, request, effects);
+        }
+        _ => state.dialog = Some(Dialog::Balance { input: String::new() }),
     }
 }
 
@@ -181,13 +192,13 @@ pub(super) fn register_dialog(state: &mut AppState, mut input: String, event: Ev
     }
     match event {
         Event::Command(Command::Confirm) => match ClientId::parse(&input) {
-            Some(ClientId::Phone(phone)) => {
-                let request = Request::Register {
-                    phone: phone.clone(),
-                    profile: Default::default(),
-                };
-                send(state, LoyaltyPurpose::Register { phone }, request, effects);
+            Some(ClientId::Phone(phone)) if state.settings.flow.registration_name => {
+                state.dialog = Some(Dialog::RegisterName {
+                    phone,
+                    input: String::new(),
+                });
             }
+            Some(ClientId::Phone(phone)) => register(state, phone, Profile::default(), effects),
             _ => {
                 state.notice = Some(Notice::BadClientId(input.trim().to_string()));
                 state.dialog = Some(Dialog::Register { input });
@@ -195,6 +206,53 @@ pub(super) fn register_dialog(state: &mut AppState, mut input: String, event: Ev
         },
         Event::Command(Command::Cancel) => {}
         _ => state.dialog = Some(Dialog::Register { input }),
+    }
+}
+
+fn register(state: &mut AppState, phone: String, profile: Profile, effects: &mut Vec<Effect>) {
+    let request = Request::Register {
+        phone: phone.clone(),
+        profile,
+    };
+    send(state, LoyaltyPurpose::Register { phone }, request, effects);
+}
+
+/// A new guest's name (ProBonus creates the account with it): surname,
+/// name and patronymic, in that order; at least the name.
+pub(super) fn register_name_dialog(state: &mut AppState, phone: String, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::RegisterName { phone, input });
+        return;
+    }
+    match event {
+        Event::Command(Command::Confirm) => match profile_of(&input) {
+            Some(profile) => register(state, phone, profile, effects),
+            None => {
+                state.notice = Some(Notice::NameNeeded);
+                state.dialog = Some(Dialog::RegisterName { phone, input });
+            }
+        },
+        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Register { input: phone }),
+        _ => state.dialog = Some(Dialog::RegisterName { phone, input }),
+    }
+}
+
+/// "Иванова Мария Петровна" → surname, name, patronymic; one word is the name.
+fn profile_of(text: &str) -> Option<Profile> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let word = |i: usize| words.get(i).map_or(String::new(), |w| w.to_string());
+    match words.len() {
+        0 => None,
+        1 => Some(Profile {
+            name: word(0),
+            ..Profile::default()
+        }),
+        _ => Some(Profile {
+            surname: word(0),
+            name: word(1),
+            patronymic: words.get(2..).map_or(String::new(), |rest| rest.join(" ")),
+            ..Profile::default()
+        }),
     }
 }
 
@@ -289,7 +347,10 @@ pub(super) fn client_dialog(state: &mut AppState, input: String, event: Event, e
         state.notice = Some(Notice::LoyaltyOffline);
     } else {
         // The client is set once the server found them (name and balance on screen).
-        let request = Request::ClientInfo { client: client.clone() };
+        let request = Request::ClientInfo {
+            client: client.clone(),
+            history: false,
+        };
         send(state, LoyaltyPurpose::Identify { client }, request, effects);
     }
 }
@@ -585,7 +646,8 @@ fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
 /// The balance dialog: a card or phone, then the server's answer.
 pub(super) fn balance_dialog(state: &mut AppState, input: String, event: Event, effects: &mut Vec<Effect>) {
     if let Some(client) = read_client(state, input, event, |input| Dialog::Balance { input }) {
-        send(state, LoyaltyPurpose::ClientInfo, Request::ClientInfo { client }, effects);
+        let request = Request::ClientInfo { client, history: true };
+        send(state, LoyaltyPurpose::ClientInfo, request, effects);
     }
 }
 
@@ -719,6 +781,8 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             }
         }
         (LoyaltyPurpose::Identify { client }, Ok(reply)) => identified(state, client, &reply),
+        // No code to confirm (ProBonus): the guest exists now.
+        (LoyaltyPurpose::Register { phone }, Ok(reply)) if !state.settings.flow.registration_code => registered(state, phone, &reply),
         (LoyaltyPurpose::Register { phone }, Ok(_)) => {
             state.notice = Some(Notice::CodeSent);
             state.dialog = Some(Dialog::RegistrationCode {
@@ -730,17 +794,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::Register { input: phone });
         }
-        (LoyaltyPurpose::ConfirmRegistration { phone }, Ok(reply)) => {
-            let can_take = state.shift().is_some()
-                && !receipt_offline(state)
-                && state
-                    .receipt()
-                    .is_none_or(|r| r.loyalty.is_none() && !r.is_return() && r.payments.is_empty());
-            if can_take {
-                identified(state, ClientId::Phone(phone), &reply);
-            }
-            state.notice = Some(Notice::ClientRegistered);
-        }
+        (LoyaltyPurpose::ConfirmRegistration { phone }, Ok(reply)) => registered(state, phone, &reply),
         (LoyaltyPurpose::ConfirmRegistration { phone }, Err(error)) => {
             state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::RegistrationCode {
@@ -766,6 +820,14 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 amount,
                 input: String::new(),
             });
+        }
+        // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
+        (LoyaltyPurpose::Identify { client }, Err(LoyaltyError::Link(_))) if state.settings.flow.confirm_offline => {
+            if !receipt_offline(state) {
+                set_client(state, client);
+            }
+            go_offline(state);
+            state.notice = Some(Notice::OfflineAccrualOnly);
         }
         (LoyaltyPurpose::Identify { .. }, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
         (LoyaltyPurpose::Calculate, Ok(reply)) => {
@@ -888,6 +950,19 @@ fn recalculated(state: &mut AppState, sent: &Document, reply: &Reply) {
     }
 }
 
+/// A new client exists: on the receipt, if one can take them now.
+fn registered(state: &mut AppState, phone: String, reply: &Reply) {
+    let can_take = state.shift().is_some()
+        && !receipt_offline(state)
+        && state
+            .receipt()
+            .is_none_or(|r| r.loyalty.is_none() && !r.is_return() && r.payments.is_empty());
+    if can_take {
+        identified(state, ClientId::Phone(phone), reply);
+    }
+    state.notice = Some(Notice::ClientRegistered);
+}
+
 /// The client was found: set on the receipt with the name and balance.
 fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
     if receipt_offline(state) {
@@ -899,6 +974,7 @@ fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
     if let Some(loyalty) = loyalty_mut(state) {
         loyalty.name = info.name;
         loyalty.balance = info.balance;
+        loyalty.burning = info.burning;
         if let Some(phone) = info.phone {
             loyalty.remember_contact(&phone);
         }
@@ -1004,7 +1080,7 @@ pub(super) fn queue_for(state: &AppState, closed: &super::super::journal::Closed
     }
     // KilBil: only a receipt the server calculated as it closed is confirmed.
     let calculated = matches!(loyalty.stage, Stage::Calculated { .. }) && closed.receipt.link != LinkCheck::Down;
-    if !state.settings.flow.ask_on_link_loss && !calculated {
+    if !state.settings.flow.confirm_offline && !calculated {
         return Vec::new();
     }
     let mut requests = Vec::new();

@@ -242,7 +242,7 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
             number: source.sale.id.number,
             opened_at: source.sale.receipt.opened_at,
         };
-        receipt.loyalty = rl::for_return(sale, uid, sale_ref);
+        receipt.loyalty = rl::for_return(sale, uid, sale_ref, rl::kept(source, quantities));
     }
     state.durable.receipt = Some(receipt);
     state.selected = 0;

@@ -134,7 +134,7 @@ pub fn encode(settings: &Settings, request: &Request, now: NaiveDateTime) -> Res
         })
     };
     let body = match request {
-        Request::ClientInfo { client } => {
+        Request::ClientInfo { client, .. } => {
             let body = wire::ClientRequest {
                 date_time: date_time(now),
                 organization: settings.organization.clone(),
@@ -309,6 +309,7 @@ pub fn decode(request: &Request, answer: &Answer) -> Reply {
         email: c.email.clone(),
         validation_code: c.validation_code.clone().filter(|code| !code.is_empty()),
         available: c.available_amount.map(|a| a.0),
+        burning: Vec::new(),
     });
     let messages = answer
         .cashier_information
@@ -418,6 +419,7 @@ mod tests {
     fn failures_are_classified() {
         let request = Request::ClientInfo {
             client: ClientId::Card("1".into()),
+            history: false,
         };
         assert!(classify(&request, 503, "Service Unavailable", b"").is_err_and(|e| e.is_link()));
         let refused = classify(&request, 403, "Forbidden", b"").expect_err("403");
@@ -442,6 +444,7 @@ mod tests {
             {"type":"pair","left":"27.01.2015","right":"16:45"},{"type":"br"},{"type":"barcode","data":"123456789012","printText":"below"}]]}"#;
         let request = Request::ClientInfo {
             client: ClientId::Card("1".into()),
+            history: false,
         };
         let reply = classify(&request, 200, "OK", answer.as_bytes()).expect("valid");
         let client = reply.client.expect("client");

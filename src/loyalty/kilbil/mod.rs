@@ -129,6 +129,7 @@ impl Known {
             email: None,
             validation_code: None,
             available: Some(self.max_bill_bonus_out.min(self.balance).max(Money::ZERO)),
+            burning: Vec::new(),
         }
     }
 
@@ -414,7 +415,7 @@ impl KilBil {
         let client = ClientId::Phone(phone.to_string());
         let found: wire::ClientAnswer = self.post(wire::SEARCH_CLIENT, &search(&client)).await?;
         if Known::from_answer(&found).is_some() {
-            return Err(refused(text::KILBIL_PHONE_TAKEN.to_string()));
+            return Err(refused(text::PHONE_TAKEN.to_string()));
         }
         let body = wire::AddClient {
             client_id: serde_json::Value::Null,
@@ -446,7 +447,7 @@ impl KilBil {
                 let _: wire::ClientAnswer = self.post(wire::SEARCH_CLIENT, &probe).await?;
                 Ok(Reply::default())
             }
-            Request::ClientInfo { client } => {
+            Request::ClientInfo { client, .. } => {
                 let known = self.find(client).await?;
                 Ok(Reply {
                     client: Some(known.info()),

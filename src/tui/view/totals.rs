@@ -39,6 +39,10 @@ pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme
             if let Some(balance) = loyalty.balance {
                 spans.push(Span::raw(format!("  {} {balance}", text::BONUS_BALANCE)));
             }
+            // The nearest burning: the cashier can suggest spending it now.
+            if let Some(first) = loyalty.burning.iter().min_by_key(|b| b.on) {
+                spans.push(Span::styled(format!("  {}", text::burning(first)), theme.level(Level::Warning)));
+            }
             let offline = state.receipt().is_some_and(|r| r.link == LinkCheck::Down);
             match &loyalty.stage {
                 _ if offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_NO_LINK), theme.level(Level::Warning))),
