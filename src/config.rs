@@ -669,6 +669,35 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_probonus_store() {
+        let text = "[loyalty]\nprovider = \"probonus\"\nurl = \"https://probonus.example\"\nlogin = \"kassa\"\npassword = \"p\"\nrest_code = 12\naccount_group = 3\nmax_spend_percent = \"30\"\n";
+        let config = parse("p.toml", text, Path::new("/")).expect("valid");
+        let Some(LoyaltyConfig::ProBonus(probonus)) = &config.loyalty else {
+            panic!("a ProBonus store: {:?}", config.loyalty);
+        };
+        assert_eq!((probonus.rest_code, probonus.rk_unit, probonus.account_group), (12, 999, Some(3)));
+        assert_eq!(
+            probonus.rules,
+            probonus::Rules {
+                accrual: 0,
+                max_spend: 30_00
+            }
+        );
+        assert!(matches!(probonus.auth, probonus::Auth::Login { .. }));
+        assert_eq!(config.settings.flow, crate::core::loyalty::Flow::probonus());
+        let base = "[loyalty]\nprovider = \"probonus\"\nurl = \"https://probonus.example\"\n";
+        let found = issues(base);
+        assert!(found.iter().any(|i| i.contains("API token, or login and password")), "{found:#?}");
+        assert!(found.iter().any(|i| i.contains("rest_code")), "{found:#?}");
+        let both = issues(&format!("{base}token = \"t\"\nlogin = \"l\"\npassword = \"p\"\nrest_code = 1\n"));
+        assert!(both.iter().any(|i| i.contains("not both")), "{both:#?}");
+        let percent = issues(&format!(
+            "{base}token = \"t\"\nrest_code = 1\naccrual_percent = \"150\"\nrk_unit = 12\n"
+        ));
+        assert_eq!(percent.len(), 2, "{percent:#?}");
+    }
+
+    #[test]
     fn reports_every_mistake_with_its_place() {
         let text = "[store]\nid = 42\nnmae = \"x\"\n[printer]\nwidth = 500\n[sale]\nmax_receipt_sum = \"-1\"\n[weight_barcode]\nprefixes = [\"46\"]\n[extra]\n";
         let found = issues(text);

@@ -28,7 +28,7 @@
 //! | `expect link up` | the loyalty link lamp: `up`, `down` or `unknown` |
 //! | `expect outbox 1` | loyalty confirmations waiting to be sent |
 //! | `expect server-balance 7770000000017 1450.00` | the demo loyalty server's balance of a card or phone |
-//! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `malformed`, `bad_distribution` |
+//! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `malformed`, `bad_distribution`; `emulator fail timeout 1 after 2` answers 2 requests well first |
 //! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
 //! | `emulator expire-tokens` | the demo ProBonus server ends its bearer tokens now |
 //! | `screen` | print the screen at this point (for writing scripts) |
@@ -72,7 +72,7 @@ enum Step {
     Expect(Expectation),
     Screen,
     /// Make the demo's loyalty emulator misbehave for the next N requests.
-    Fail(Failure, u32),
+    Fail(Failure, u32, u32),
     /// Change the key the demo's loyalty emulator checks.
     ServerKey(String),
     /// End the bearer tokens the demo's loyalty emulator issued (ProBonus).
@@ -133,7 +133,12 @@ fn parse_emulator(text: &str) -> Option<Step> {
         "fail" => {
             let failure: Failure = serde_json::from_value(serde_json::Value::String(words.next()?.to_string())).ok()?;
             let times = words.next().map_or(Some(1), |n| n.parse().ok())?;
-            Some(Step::Fail(failure, times))
+            let after = match (words.next(), words.next()) {
+                (Some("after"), Some(n)) => n.parse().ok()?,
+                (None, _) => 0,
+                _ => return None,
+            };
+            Some(Step::Fail(failure, times, after))
         }
         "key" => Some(Step::ServerKey(words.next()?.to_string())),
         "expire-tokens" => Some(Step::ExpireTokens),
@@ -227,7 +232,7 @@ impl Script {
                 "screen" => Step::Screen,
                 "expect" => Step::Expect(parse_expectation(rest).ok_or_else(|| bad("unknown expectation"))?),
                 "emulator" => parse_emulator(rest)
-                    .ok_or_else(|| bad("expected: emulator fail MODE [N], emulator key KEY, or emulator expire-tokens"))?,
+                    .ok_or_else(|| bad("expected: emulator fail MODE [N [after M]], emulator key KEY, or emulator expire-tokens"))?,
                 _ => return Err(bad("unknown step")),
             };
             steps.push((line, step));
@@ -349,8 +354,8 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                 live = Live::start(setup, now, server)?;
             }
             Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
-            Step::Fail(failure, times) => match live.runtime.emulator() {
-                Some(emulator) => emulator.fail(*failure, *times),
+            Step::Fail(failure, times, after) => match live.runtime.emulator() {
+                Some(emulator) => emulator.fail(*failure, *times, *after),
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
             Step::ServerKey(key) => match live.runtime.emulator() {

@@ -131,3 +131,33 @@ fn kilbil_requests_are_logged_without_the_key_or_codes() {
         assert!(!logged.contains(secret), "{secret} leaked into the log");
     }
 }
+
+#[test]
+fn probonus_requests_are_logged_without_tokens_or_passwords() {
+    let mut logged = String::new();
+    for script in ["42_probonus_registration", "44_probonus_token_expiry"] {
+        let data = tempfile::tempdir().expect("temp dir");
+        let dir = data.path().to_str().expect("utf-8");
+        let out = kassa(&["--data-dir", dir, "replay", &format!("tests/scenarios/{script}.replay")]);
+        assert!(out.status.success(), "{script}: {}", text(&out.stderr));
+        for entry in std::fs::read_dir(data.path().join("logs")).expect("logs written") {
+            logged.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("readable"));
+        }
+    }
+    assert!(
+        logged.contains("/api/v0/external/register_check") && logged.contains("/api/v0/auth/refresh_token"),
+        "requests and answers are logged: {logged}"
+    );
+    // The password, the bearer and refresh tokens and the phones never appear.
+    for secret in [
+        "demo-key",
+        "other-password",
+        "access-",
+        "refresh-",
+        "Bearer",
+        "79161234567",
+        "79035550101",
+    ] {
+        assert!(!logged.contains(secret), "{secret} leaked into the log");
+    }
+}

@@ -279,7 +279,7 @@ async fn failures_are_links_or_refusals() {
         (Failure::Malformed, false, "unreadable answer"),
     ];
     for (failure, link, text) in cases {
-        emulator.fail(failure, 1);
+        emulator.fail(failure, 1, 0);
         let error = frontol.call(&calculate, now()).await.expect_err("fails");
         assert_eq!(error.is_link(), link, "{failure:?}: {error}");
         assert!(error.to_string().contains(text), "{failure:?}: {error}");
@@ -356,7 +356,7 @@ async fn the_emulator_validates_what_it_reads() {
 async fn a_bad_distribution_is_returned_when_asked() {
     let (emulator, addr) = start(None).await;
     let frontol = client_for(addr, None);
-    emulator.fail(Failure::BadDistribution, 1);
+    emulator.fail(Failure::BadDistribution, 1, 0);
     let pay = Request::PayByBonus {
         client: card(),
         document: sale("0a1b2c3d-0000-4000-8000-000000000007"),

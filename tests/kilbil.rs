@@ -289,12 +289,12 @@ async fn failures_follow_the_spec_table() {
     assert!(matches!(unknown, Err(LoyaltyError::Refused { .. })), "not found: {unknown:?}");
 
     for failure in [Failure::Timeout, Failure::Drop, Failure::Http500] {
-        emulator.fail(failure, 1);
+        emulator.fail(failure, 1, 0);
         let result = kilbil.call(&Request::CheckLink, at(9)).await;
         assert!(result.as_ref().is_err_and(LoyaltyError::is_link), "{failure:?}: {result:?}");
     }
     for failure in [Failure::Error, Failure::Malformed] {
-        emulator.fail(failure, 1);
+        emulator.fail(failure, 1, 0);
         let result = kilbil.call(&Request::CheckLink, at(9)).await;
         assert!(matches!(result, Err(LoyaltyError::Refused { .. })), "{failure:?}: {result:?}");
     }
@@ -320,7 +320,7 @@ async fn failures_follow_the_spec_table() {
         )
         .await
         .expect("processsale");
-    emulator.fail(Failure::Timeout, 1);
+    emulator.fail(Failure::Timeout, 1, 0);
     assert!(kilbil.call(&confirm(&document), at(11)).await.is_err_and(|e| e.is_link()));
     let once = emulator.balance("7770000000017");
     kilbil.call(&confirm(&document), at(11)).await.expect("resent");

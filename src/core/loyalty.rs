@@ -465,7 +465,6 @@ pub fn forget(receipt: &mut Receipt, source: DiscountSource) {
 mod tests {
     use super::*;
     use crate::core::catalog::Item;
-    use crate::core::money::Quantity;
     use chrono::NaiveDate;
 
     fn receipt() -> Receipt {
@@ -512,6 +511,48 @@ mod tests {
         assert_eq!(r.totals().total, Money(1250_00));
         forget(&mut r, DiscountSource::Bonus);
         assert_eq!(r.totals().total, Money(1350_00));
+    }
+
+    #[test]
+    fn what_is_kept_and_what_is_refunded_make_the_sale() {
+        use crate::core::journal::{ReceiptId, Returned};
+        let mut sale = receipt();
+        sale.positions[1].quantity = Quantity(3000);
+        let shares = [Money(100_00), Money(100_00)];
+        apply_bonus(&mut sale, &shares);
+        let source = |returned: Returned| ReturnSource {
+            sale: ClosedReceipt {
+                id: ReceiptId { shift: 1, number: 1 },
+                store_id: "1".into(),
+                register_id: "1".into(),
+                cashier: "К".into(),
+                closed_at: sale.opened_at,
+                receipt: sale.clone(),
+                contact: None,
+            },
+            returned,
+        };
+        // One of the three 500.00 pieces back: two thirds of 1400.00 and of its 100.00 bonus stay.
+        let first = source(Returned::default());
+        let now = [Quantity::ZERO, Quantity(1000)];
+        let kept_now = kept(&first, &now);
+        assert_eq!(kept_now.earlier_returns, 0);
+        assert_eq!(kept_now.lines.len(), 2);
+        assert_eq!(kept_now.lines[1].quantity, Quantity(2000));
+        assert_eq!(kept_now.lines[1].total.0 + first.refund_for(1, Quantity(1000)).0, 1400_00);
+        assert_eq!(kept_now.bonus, Money(100_00 + 66_67));
+        // Then the other two: nothing of that position is kept, and the refunds add up.
+        let second = source(Returned {
+            quantities: vec![Quantity::ZERO, Quantity(1000)],
+            returns: vec![ReceiptId { shift: 1, number: 2 }],
+            ..Returned::default()
+        });
+        let rest = kept(&second, &[Quantity::ZERO, Quantity(2000)]);
+        assert_eq!(rest.earlier_returns, 1);
+        assert_eq!(rest.lines.len(), 1);
+        assert_eq!(rest.bonus, Money(100_00));
+        let refunded = first.refund_for(1, Quantity(1000)).0 + second.refund_for(1, Quantity(2000)).0;
+        assert_eq!(refunded, 1400_00);
     }
 
     #[test]

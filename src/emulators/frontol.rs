@@ -170,8 +170,9 @@ impl Emulator {
         super::lock(&self.0)
     }
 
-    pub fn fail(&self, failure: Failure, times: u32) {
-        self.lock().misbehaviour.queue(failure, times);
+    /// After `after` well-behaved requests, the next `times` fail with `failure`.
+    pub fn fail(&self, failure: Failure, times: u32, after: u32) {
+        self.lock().misbehaviour.queue(failure, times, after);
     }
 
     /// Changes the access key the server checks (tests of a wrong key).
@@ -305,7 +306,7 @@ async fn client(State(emulator): State<Emulator>, headers: HeaderMap, body: Byte
 }
 
 async fn control(State(emulator): State<Emulator>, Json(control): Json<super::Control>) -> StatusCode {
-    emulator.fail(control.fail, control.times);
+    emulator.fail(control.fail, control.times, control.after);
     StatusCode::OK
 }
 

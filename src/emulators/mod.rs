@@ -35,7 +35,8 @@ pub enum Failure {
 /// answer late, and echo what it gets for a person watching.
 #[derive(Debug)]
 pub struct Misbehaviour {
-    failures: VecDeque<Failure>,
+    /// Per coming request: how it misbehaves (`None`: it does not).
+    failures: VecDeque<Option<Failure>>,
     /// How long a `timeout` failure waits before answering.
     pub delay: Duration,
     /// Print each request (redacted) to stdout: the `kassa emulate` command.
@@ -53,14 +54,15 @@ impl Default for Misbehaviour {
 }
 
 impl Misbehaviour {
-    /// The next `times` requests fail with `failure`.
-    pub fn queue(&mut self, failure: Failure, times: u32) {
-        self.failures.extend(std::iter::repeat_n(failure, times as usize));
+    /// After `after` well-behaved requests, the next `times` fail with `failure`.
+    pub fn queue(&mut self, failure: Failure, times: u32, after: u32) {
+        self.failures.extend(std::iter::repeat_n(None, after as usize));
+        self.failures.extend(std::iter::repeat_n(Some(failure), times as usize));
     }
 
     /// How the request being answered misbehaves, if at all.
     pub fn take(&mut self) -> Option<Failure> {
-        self.failures.pop_front()
+        self.failures.pop_front().flatten()
     }
 
     /// A line for the person watching; secrets and card or phone numbers redacted.
@@ -72,12 +74,14 @@ impl Misbehaviour {
     }
 }
 
-/// `POST /control`: `{"fail": MODE, "times": N}`.
+/// `POST /control`: `{"fail": MODE, "times": N, "after": M}` (M requests answered well first).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Control {
     pub fail: Failure,
     #[serde(default = "one")]
     pub times: u32,
+    #[serde(default)]
+    pub after: u32,
 }
 
 fn one() -> u32 {
@@ -114,11 +118,12 @@ pub enum DemoServer {
 }
 
 impl DemoServer {
-    pub fn fail(&self, failure: Failure, times: u32) {
+    /// After `after` well-behaved requests, the next `times` fail with `failure`.
+    pub fn fail(&self, failure: Failure, times: u32, after: u32) {
         match self {
-            DemoServer::Frontol(e) => e.fail(failure, times),
-            DemoServer::KilBil(e) => e.fail(failure, times),
-            DemoServer::ProBonus(e) => e.fail(failure, times),
+            DemoServer::Frontol(e) => e.fail(failure, times, after),
+            DemoServer::KilBil(e) => e.fail(failure, times, after),
+            DemoServer::ProBonus(e) => e.fail(failure, times, after),
         }
     }
 

@@ -237,8 +237,9 @@ impl Emulator {
         super::lock(&self.0)
     }
 
-    pub fn fail(&self, failure: Failure, times: u32) {
-        self.lock().misbehaviour.queue(failure, times);
+    /// After `after` well-behaved requests, the next `times` fail with `failure`.
+    pub fn fail(&self, failure: Failure, times: u32, after: u32) {
+        self.lock().misbehaviour.queue(failure, times, after);
     }
 
     /// New credentials: the token and password change, every token issued so far ends.
@@ -304,7 +305,7 @@ impl Emulator {
 }
 
 async fn control(State(emulator): State<Emulator>, Json(control): Json<super::Control>) -> StatusCode {
-    emulator.fail(control.fail, control.times);
+    emulator.fail(control.fail, control.times, control.after);
     StatusCode::OK
 }
 

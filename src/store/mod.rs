@@ -23,6 +23,9 @@ use crate::core::state::Durable;
 const STATE_KEY: &[u8] = b"durable";
 /// Small on purpose: terminals are thin and the working set is tiny.
 const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+/// How long [`Store::open`] waits for a lock that is being let go: 20 × 50 ms.
+const LOCK_RETRIES: u32 = 20;
+const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -81,19 +84,33 @@ fn date_key(date: NaiveDate, id: ReceiptId) -> Vec<u8> {
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.join("kassa.sled");
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|source| match &source {
-                sled::Error::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") => {
-                    StoreError::Locked { path: path.clone() }
-                }
-                _ => StoreError::Open {
-                    path: path.clone(),
-                    source,
-                },
-            })?;
+        let open = || {
+            sled::Config::new()
+                .path(&path)
+                .cache_capacity(CACHE_BYTES)
+                .open()
+                .map_err(|source| match &source {
+                    sled::Error::Io(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") => {
+                        StoreError::Locked { path: path.clone() }
+                    }
+                    _ => StoreError::Open {
+                        path: path.clone(),
+                        source,
+                    },
+                })
+        };
+        // sled lets go of its lock file only when its flusher thread ends, a
+        // moment after the last handle is dropped: a restart (or a process
+        // that just exited) gets that moment before "locked" is believed.
+        let mut db = open();
+        for _ in 0..LOCK_RETRIES {
+            if !matches!(db, Err(StoreError::Locked { .. })) {
+                break;
+            }
+            std::thread::sleep(LOCK_RETRY_PAUSE);
+            db = open();
+        }
+        let db = db?;
         Ok(Store {
             dir: dir.to_path_buf(),
             state: db.open_tree("state")?,

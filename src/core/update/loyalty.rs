@@ -827,6 +827,8 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 set_client(state, client);
             }
             go_offline(state);
+            // The receipt now goes on without the link: the lamp says so (and the cashier is told once).
+            state.link = Some(false);
             state.notice = Some(Notice::OfflineAccrualOnly);
         }
         (LoyaltyPurpose::Identify { .. }, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),

@@ -616,3 +616,70 @@ pub fn group_problems(groups: &[wire::AccountGroup], configured: Option<u64>) ->
 fn encode<B: Serialize>(body: &B) -> Result<Vec<u8>, LoyaltyError> {
     serde_json::to_vec(body).map_err(|e| refused(format!("cannot encode the request: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::money::Quantity;
+
+    fn line(price: i64, quantity: i64, total: i64) -> Line {
+        Line {
+            index: 1,
+            code: "42".into(),
+            name: "Сыр".into(),
+            price: Money(price),
+            min_price: Money::ZERO,
+            quantity: Quantity(quantity),
+            total: Money(total),
+        }
+    }
+
+    #[test]
+    fn sums_are_exact_kopecks_and_the_accrual_rounds_down() {
+        // 2 × 500.00 with 100.00 off and 200.00 paid by bonus; 1 × 99.99.
+        let lines = [line(500_00, 2000, 700_00), line(99_99, 1000, 99_99)];
+        let sums = Sums::of(&lines, Money(200_00), 5_00);
+        assert_eq!(sums.money_spent, Money(799_99));
+        assert_eq!(sums.bonus_spent, Money(200_00));
+        assert_eq!(sums.discount, Money(100_00));
+        assert_eq!(sums.accrued, Money(39_99), "5 % of 799.99 is 39.9995");
+        assert_eq!(percent_down(Money(1), 99_99), Money::ZERO);
+        assert_eq!(check_data(&lines[..1]), "42 Сыр 2 x 500.00 = 700.00");
+    }
+
+    #[test]
+    fn a_sale_stands_on_its_own_check_then_on_what_was_kept() {
+        let sale = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c201";
+        assert_eq!(live_guid(sale, 0), sale);
+        assert_eq!(live_guid(sale, 1), kept_guid(sale, 1));
+        assert_ne!(kept_guid(sale, 1), kept_guid(sale, 2));
+        assert!(uuid::Uuid::parse_str(&kept_guid(sale, 1)).is_ok());
+    }
+
+    #[test]
+    fn answers_are_classified_by_status() {
+        assert!(classify::<wire::CheckAnswer>(200, br#"{"balance": 100}"#).is_ok());
+        assert!(classify::<wire::CheckAnswer>(200, br#"{"balance": 1.5}"#).is_err_and(|e| !e.is_link()));
+        for status in [401, 403, 408, 429, 500, 503] {
+            assert!(classify::<wire::CheckAnswer>(status, b"").is_err_and(|e| e.is_link()), "{status}");
+        }
+        let refused = classify::<wire::CheckAnswer>(422, r#"{"error": {"message": "мало бонусов"}}"#.as_bytes()).expect_err("422");
+        assert_eq!(refused.to_string(), "мало бонусов");
+        let bare = classify::<wire::CheckAnswer>(409, b"conflict").expect_err("409");
+        assert!(bare.to_string().contains("409"), "{bare}");
+    }
+
+    #[test]
+    fn group_problems_name_the_group() {
+        let group = |id, have_template| wire::AccountGroup {
+            id,
+            name: format!("g{id}"),
+            have_template,
+        };
+        let groups = [group(1, false), group(3, true)];
+        assert!(group_problems(&groups, Some(3)).is_empty());
+        assert!(group_problems(&groups, Some(1))[0].contains("haveTemplate"));
+        assert!(group_problems(&groups, Some(2))[0].contains("no such group"));
+        assert!(group_problems(&groups, None)[0].contains("not set"));
+    }
+}
