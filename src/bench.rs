@@ -118,6 +118,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         crate::bench_queue::run(args.queue_entries, args.runs, &dir, &catalog_path, report)?;
     }
     crate::bench_kilbil::run(args.runs, report)?;
+    crate::bench_probonus::run(args.runs, report)?;
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

@@ -8,18 +8,18 @@
 //!
 //! | interface | Frontol Loyalty API | KilBil | MaxBonus (cashbox 2.0.6) | ProBonus (Carbis v0) |
 //! |---|---|---|---|---|
-//! | identify a client ([`ClientId`]: card, phone; a QR resolves to one of them) | `client.card` / `client.mobilePhone` sent with every request | `searchclient` (`search_mode` 2 card, 0 phone) | `POST /customer/auth` (phone); QR, card or short code via QR auth | `accounts/find_by_phone` |
-//! | [`Request::ClientInfo`] (balance enquiry) | `POST /client` → cashierInformation / printingInformation | `searchclient` → `bonus_balance`, name | customer auth → `total_bonus`, name | `accounts/get_balance_extended` (+ `transactions`) |
-//! | [`Request::Register`], [`Request::ConfirmRegistration`] | not in the protocol: [`LoyaltyError::Unsupported`] | `addclient`, `askconfirmphone` (sms_type 0), `checkconfirmphonecode` | register request (SMS), confirmation with code + CustomerRegisterRequest | `accounts/insert_by_template` into `accountGroupId` |
+//! | identify a client ([`ClientId`]: card, phone; a QR resolves to one of them) | `client.card` / `client.mobilePhone` sent with every request | `searchclient` (`search_mode` 2 card, 0 phone) | `POST /customer/auth` (phone); QR, card or short code via QR auth | `accounts/find_by_phone` (phone only) |
+//! | [`Request::ClientInfo`] (balance enquiry) | `POST /client` → cashierInformation / printingInformation | `searchclient` → `bonus_balance`, name | customer auth → `total_bonus`, name | `find_by_phone` + `accounts/get_balance_extended` (burning), + `accounts/transactions` for the balance enquiry |
+//! | [`Request::Register`], [`Request::ConfirmRegistration`] | not in the protocol: [`LoyaltyError::Unsupported`] | `addclient`, `askconfirmphone` (sms_type 0), `checkconfirmphonecode` | register request (SMS), confirmation with code + CustomerRegisterRequest | `find_by_phone` (must be new), `accounts/insert_by_template` into `accountGroupId`; no code |
 //! | [`Request::CheckLink`] | not sent (the flow does not probe) | `searchclient` for phone `70000000000`, at shift open and receipt start | not sent | not sent |
 //! | [`Request::SendSpendCode`], [`Request::CheckSpendCode`] | not in the protocol | `askconfirmphone` (sms_type 1), `checkconfirmphonecode` | `askpin`, `checkpin` when `n_checkpin` | not in the protocol |
-//! | [`Request::Calculate`] (precheck) | `/document` `calculate` → discounts, `availableAmount`, client, `validationCode`, messages, slips | `processsale` with `bonus_out` 0 → `bill_data.items` | `check` (CalcCheckRequest) → `calc_id`, max write-off, balance | computed locally from the account's level and rules |
-//! | [`Request::PayByBonus`] | `payByBonus` → `paidAmount` per position (or none: we distribute) | `processsale` with `bonus_out` → per-item `bonus_out` | second `check` with the write-off (pin first when `n_checkpin`) | local distribution; spent in `register_check` |
+//! | [`Request::Calculate`] (precheck) | `/document` `calculate` → discounts, `availableAmount`, client, `validationCode`, messages, slips | `processsale` with `bonus_out` 0 → `bill_data.items` | `check` (CalcCheckRequest) → `calc_id`, max write-off, balance | local: the level's `maxPaymentPercent` of the receipt, within the balance |
+//! | [`Request::PayByBonus`] | `payByBonus` → `paidAmount` per position (or none: we distribute) | `processsale` with `bonus_out` → per-item `bonus_out` | second `check` with the write-off (pin first when `n_checkpin`) | the balance read again; we distribute; spent in `register_check` |
 //! | [`Request::CancelBonusPayment`] | `cancelBonusPayment` | `processsale` with `bonus_out` 0 | `check` again without write-off | local |
-//! | [`Request::Confirm`] of a sale | `confirm`, type `receipt` (idempotent by `uid`) | `confirmsale` (`move_id` is the key) | `check/write` with `calc_id`; "already processed" → `rollback`, write again | `external/register_check` (`checkGuid` is the key) |
-//! | [`Request::Confirm`] of a return | `confirm`, type `refundReceipt`, `referenceUid` | `getdetailingbymove`, `processsale` type 1, `confirmsale` | `check/return` (returned positions, or empty for all) | `external/return_check` |
-//! | link failure | transport error, timeout | transport error, timeout, non-200 (lamp red) | transport error, timeout, 5xx | transport error, timeout, 5xx |
-//! | refusal | HTTP ≠ 200 or `code` ≠ 0 with `error` | `result_code` ≠ 0 | 401, 422 and error bodies | error bodies, 4xx |
+//! | [`Request::Confirm`] of a sale | `confirm`, type `receipt` (idempotent by `uid`) | `confirmsale` (`move_id` is the key) | `check/write` with `calc_id`; "already processed" → `rollback`, write again | `external/register_check` (`checkGuid` = uid, looked up in `transactions` first: ProBonus does not check it) |
+//! | [`Request::Confirm`] of a return | `confirm`, type `refundReceipt`, `referenceUid` | `getdetailingbymove`, `processsale` type 1, `confirmsale` | `check/return` (returned positions, or empty for all) | `external/return_check` of the sale's check, then `register_check` of what the guest kept |
+//! | link failure | transport error, timeout | transport error, timeout, non-200 (lamp red) | transport error, timeout, 5xx | transport error, timeout, 401/403 after a re-login, 408, 429, 5xx |
+//! | refusal | HTTP ≠ 200 or `code` ≠ 0 with `error` | `result_code` ≠ 0 | 401, 422 and error bodies | other 4xx, unreadable 2xx |
 //!
 //! The document's `uid` is kept from the first request of a receipt to its
 //! confirmation; it is each protocol's idempotency key (KilBil derives its

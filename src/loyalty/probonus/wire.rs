@@ -21,6 +21,10 @@
 //!   that check did (bonuses spent come back, bonuses accrued go) — "откат
 //!   всех начислений"; a partial return is therefore the rollback of the
 //!   sale and a new check for what the guest kept (see the provider);
+//! - a `return_check` of a check already rolled back answers as the first
+//!   time (so a resend after a lost answer is harmless); if the live server
+//!   refuses it instead, the queue archives the entry with the server's text
+//!   and a slip — visible, never silent;
 //! - `accounts/transactions` lists an account's transactions for a period
 //!   (`dateFrom`, `dateTo`) or the last `count`; each names the `checkGuid`
 //!   that made it. kassa reads it to learn whether a check whose answer was

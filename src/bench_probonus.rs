@@ -1,0 +1,94 @@
+//! ProBonus costs: the purchase registration after closing — find_by_phone,
+//! the transactions lookup that keeps a check from counting twice, then
+//! register_check — and the local bonus limit the cashier waits for, over
+//! loopback HTTP against the local emulator (the client's own overhead,
+//! without the WAN).
+
+use std::time::{Duration, Instant};
+
+use crate::bench_queue::at;
+use crate::core::loyalty::derived_uid;
+use crate::core::money::{Money, Quantity};
+use crate::emulators::probonus::{Credentials, Emulator, demo};
+use crate::loyalty::probonus::{Auth, ProBonus, Rules, Settings};
+use crate::loyalty::{ClientId, Document, DocumentKind, Line, Payment, PaymentType, Request};
+
+fn document(number: u32, positions: usize) -> Document {
+    let lines = (0..positions)
+        .map(|i| Line {
+            index: i as u32 + 1,
+            code: format!("{}", 1000 + i),
+            name: format!("Товар {i}"),
+            price: Money(199_90),
+            min_price: Money(150_00),
+            quantity: Quantity::ONE,
+            total: Money(199_90),
+        })
+        .collect();
+    Document {
+        uid: derived_uid(&format!("bench-{number}")),
+        kind: DocumentKind::Sale,
+        shift: 1,
+        number,
+        at: at(),
+        lines,
+        promo_code: None,
+        closed_at: Some(at() + chrono::Duration::minutes(1)),
+    }
+}
+
+pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let credentials = Credentials {
+            token: Some("bench".into()),
+            login: None,
+            ttl: Duration::from_secs(3600),
+        };
+        let addr = Emulator::new(credentials, 1, demo()).spawn("127.0.0.1:0".parse()?).await?;
+        let probonus = ProBonus::new(Settings {
+            url: format!("http://{addr}"),
+            auth: Auth::Token("bench".into()),
+            rest_code: 1,
+            rk_unit: 999,
+            account_group: Some(3),
+            rules: Rules::default(),
+            timeout: Duration::from_secs(5),
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let client = ClientId::Phone("+79161234567".into());
+        let call = |request: Request| {
+            let probonus = &probonus;
+            async move { probonus.call(&request, at()).await.map_err(|e| anyhow::anyhow!("{e}")) }
+        };
+        for positions in [10, 100] {
+            let mut calculate = Vec::new();
+            let mut register = Vec::new();
+            for run in 0..runs.max(20) {
+                let document = document((positions * 1000 + run) as u32, positions);
+                let started = Instant::now();
+                call(Request::Calculate {
+                    client: client.clone(),
+                    document: document.clone(),
+                })
+                .await?;
+                calculate.push(started.elapsed());
+                let money = Money(document.lines.iter().map(|l| l.total.0).sum());
+                let started = Instant::now();
+                call(Request::Confirm {
+                    client: client.clone(),
+                    document,
+                    payments: vec![Payment {
+                        kind: PaymentType::Cash,
+                        amount: money,
+                    }],
+                })
+                .await?;
+                register.push(started.elapsed());
+            }
+            report(&format!("probonus bonus limit (local), {positions} positions"), calculate);
+            report(&format!("probonus find + lookup + register_check, {positions} positions"), register);
+        }
+        anyhow::Ok(())
+    })
+}
