@@ -11,7 +11,8 @@ use crate::emulators::kilbil::{Emulator, Rules, demo_clients};
 use crate::loyalty::kilbil::{KilBil, Settings};
 use crate::loyalty::{ClientId, Document, DocumentKind, Line, Request};
 
-fn document(number: u32, positions: usize) -> Document {
+/// A sale of `positions` lines at 199.90 (the ProBonus bench shares it).
+pub(crate) fn document(number: u32, positions: usize) -> Document {
     let lines = (0..positions)
         .map(|i| Line {
             index: i as u32 + 1,

@@ -8,32 +8,16 @@ use std::time::{Duration, Instant};
 
 use crate::bench_queue::at;
 use crate::core::loyalty::derived_uid;
-use crate::core::money::{Money, Quantity};
+use crate::core::money::Money;
 use crate::emulators::probonus::{Credentials, Emulator, demo};
 use crate::loyalty::probonus::{Auth, ProBonus, Rules, Settings};
-use crate::loyalty::{ClientId, Document, DocumentKind, Line, Payment, PaymentType, Request};
+use crate::loyalty::{ClientId, Document, Payment, PaymentType, Request};
 
+/// The KilBil bench's sale, with a GUID for `checkGuid`.
 fn document(number: u32, positions: usize) -> Document {
-    let lines = (0..positions)
-        .map(|i| Line {
-            index: i as u32 + 1,
-            code: format!("{}", 1000 + i),
-            name: format!("Товар {i}"),
-            price: Money(199_90),
-            min_price: Money(150_00),
-            quantity: Quantity::ONE,
-            total: Money(199_90),
-        })
-        .collect();
     Document {
         uid: derived_uid(&format!("bench-{number}")),
-        kind: DocumentKind::Sale,
-        shift: 1,
-        number,
-        at: at(),
-        lines,
-        promo_code: None,
-        closed_at: Some(at() + chrono::Duration::minutes(1)),
+        ..crate::bench_kilbil::document(number, positions)
     }
 }
 

@@ -11,6 +11,7 @@ use kassa::config::{self, Config};
 use kassa::core::command::Command;
 use kassa::core::journal::ReceiptId;
 use kassa::core::money::Money;
+use kassa::emulators::Misbehaving;
 use kassa::emulators::frontol::{Emulator, Rules, demo_clients};
 use kassa::print::{layout, text};
 use kassa::replay::{self, ReplaySetup};

@@ -110,10 +110,10 @@ fn loyalty_requests_are_logged_without_secrets() {
     }
 }
 
-#[test]
-fn kilbil_requests_are_logged_without_the_key_or_codes() {
+/// Every log line written while the scenarios ran, each in its own data directory.
+fn logs_of(scripts: &[&str]) -> String {
     let mut logged = String::new();
-    for script in ["39_kilbil_spend_code_and_promo", "38_kilbil_registration", "40_kilbil_failures"] {
+    for script in scripts {
         let data = tempfile::tempdir().expect("temp dir");
         let dir = data.path().to_str().expect("utf-8");
         let out = kassa(&["--data-dir", dir, "replay", &format!("tests/scenarios/{script}.replay")]);
@@ -122,6 +122,12 @@ fn kilbil_requests_are_logged_without_the_key_or_codes() {
             logged.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("readable"));
         }
     }
+    logged
+}
+
+#[test]
+fn kilbil_requests_are_logged_without_the_key_or_codes() {
+    let logged = logs_of(&["39_kilbil_spend_code_and_promo", "38_kilbil_registration", "40_kilbil_failures"]);
     assert!(
         logged.contains("/load/processsale") && logged.contains("checkconfirmphonecode"),
         "requests and answers are logged: {logged}"
@@ -134,16 +140,7 @@ fn kilbil_requests_are_logged_without_the_key_or_codes() {
 
 #[test]
 fn probonus_requests_are_logged_without_tokens_or_passwords() {
-    let mut logged = String::new();
-    for script in ["42_probonus_registration", "44_probonus_token_expiry"] {
-        let data = tempfile::tempdir().expect("temp dir");
-        let dir = data.path().to_str().expect("utf-8");
-        let out = kassa(&["--data-dir", dir, "replay", &format!("tests/scenarios/{script}.replay")]);
-        assert!(out.status.success(), "{script}: {}", text(&out.stderr));
-        for entry in std::fs::read_dir(data.path().join("logs")).expect("logs written") {
-            logged.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("readable"));
-        }
-    }
+    let logged = logs_of(&["42_probonus_registration", "44_probonus_token_expiry"]);
     assert!(
         logged.contains("/api/v0/external/register_check") && logged.contains("/api/v0/auth/refresh_token"),
         "requests and answers are logged: {logged}"

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kassa::core::money::{Money, Quantity};
-use kassa::emulators::Failure;
 use kassa::emulators::probonus::{Credentials, Emulator, demo};
+use kassa::emulators::{Failure, Misbehaving};
 use kassa::loyalty::probonus::{Auth, ProBonus, Rules, Settings, group_problems, wire};
 use kassa::loyalty::{ClientId, Document, DocumentKind, Kept, Line, LoyaltyError, Payment, PaymentType, Profile, Request};
 

@@ -21,7 +21,6 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use crate::core::money::Money;
 use crate::core::receipt::distribute;
@@ -148,6 +147,12 @@ fn bad(text: impl Into<String>) -> (StatusCode, String) {
     (StatusCode::BAD_REQUEST, text.into())
 }
 
+impl super::Misbehaving for Emulator {
+    fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
+        f(&mut self.lock().misbehaviour)
+    }
+}
+
 impl Emulator {
     pub fn new(key: Option<String>, clients: Vec<Client>, rules: Rules) -> Emulator {
         Emulator(Arc::new(Mutex::new(Inner {
@@ -160,29 +165,13 @@ impl Emulator {
         })))
     }
 
-    /// Print each request to stdout (the `kassa emulate` command).
-    pub fn echo(self, on: bool) -> Emulator {
-        self.lock().misbehaviour.echo = on;
-        self
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         super::lock(&self.0)
-    }
-
-    /// After `after` well-behaved requests, the next `times` fail with `failure`.
-    pub fn fail(&self, failure: Failure, times: u32, after: u32) {
-        self.lock().misbehaviour.queue(failure, times, after);
     }
 
     /// Changes the access key the server checks (tests of a wrong key).
     pub fn set_key(&self, key: Option<String>) {
         self.lock().key = key;
-    }
-
-    /// How long a `timeout` failure waits before answering.
-    pub fn set_delay(&self, delay: Duration) {
-        self.lock().misbehaviour.delay = delay;
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -202,7 +191,7 @@ impl Emulator {
         Router::new()
             .route("/document", post(document))
             .route("/client", post(client))
-            .route("/control", post(control))
+            .route("/control", post(super::control::<Emulator>))
             .route("/log", get(log))
             .with_state(self.clone())
     }
@@ -303,11 +292,6 @@ async fn client(State(emulator): State<Emulator>, headers: HeaderMap, body: Byte
         })
     })
     .await
-}
-
-async fn control(State(emulator): State<Emulator>, Json(control): Json<super::Control>) -> StatusCode {
-    emulator.fail(control.fail, control.times, control.after);
-    StatusCode::OK
 }
 
 async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {

@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::{Failure, Misbehaviour};
 use crate::core::money::{Money, Quantity};
@@ -221,6 +220,12 @@ fn client_answer(client: Option<&Client>) -> Value {
     }
 }
 
+impl super::Misbehaving for Emulator {
+    fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
+        f(&mut self.lock().misbehaviour)
+    }
+}
+
 impl Emulator {
     pub fn new(key: &str, clients: Vec<Client>, rules: Rules) -> Emulator {
         let next_id = clients.iter().map(|c| c.id).max().unwrap_or(1000) + 1;
@@ -236,28 +241,12 @@ impl Emulator {
         })))
     }
 
-    /// Print each request (and each "SMS") to stdout (the `kassa emulate` command).
-    pub fn echo(self, on: bool) -> Emulator {
-        self.lock().misbehaviour.echo = on;
-        self
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         super::lock(&self.0)
     }
 
-    /// After `after` well-behaved requests, the next `times` fail with `failure`.
-    pub fn fail(&self, failure: Failure, times: u32, after: u32) {
-        self.lock().misbehaviour.queue(failure, times, after);
-    }
-
     pub fn set_key(&self, key: &str) {
         self.lock().key = key.to_string();
-    }
-
-    /// How long a `timeout` failure waits before answering.
-    pub fn set_delay(&self, delay: Duration) {
-        self.lock().misbehaviour.delay = delay;
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -283,7 +272,7 @@ impl Emulator {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/load/{function}", post(function))
-            .route("/control", post(control))
+            .route("/control", post(super::control::<Emulator>))
             .route("/log", get(log))
             .with_state(self.clone())
     }
@@ -302,11 +291,6 @@ impl Emulator {
 fn key_of(query: Option<&str>) -> Option<String> {
     let url = reqwest::Url::parse(&format!("http://kilbil/?{}", query.unwrap_or_default())).ok()?;
     url.query_pairs().find(|(name, _)| name == "h").map(|(_, value)| value.into_owned())
-}
-
-async fn control(State(emulator): State<Emulator>, Json(control): Json<super::Control>) -> StatusCode {
-    emulator.fail(control.fail, control.times, control.after);
-    StatusCode::OK
 }
 
 async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {

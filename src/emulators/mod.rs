@@ -74,7 +74,42 @@ impl Misbehaviour {
     }
 }
 
-/// `POST /control`: `{"fail": MODE, "times": N, "after": M}` (M requests answered well first).
+/// What every emulator offers of its [`Misbehaviour`]; each only says
+/// where its own is kept.
+pub trait Misbehaving {
+    /// Runs `f` on the emulator's misbehaviour, under the emulator's lock.
+    fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R;
+
+    /// After `after` well-behaved requests, the next `times` fail with `failure`.
+    fn fail(&self, failure: Failure, times: u32, after: u32) {
+        self.misbehaviour(|m| m.queue(failure, times, after));
+    }
+
+    /// How long a `timeout` failure waits before answering.
+    fn set_delay(&self, delay: Duration) {
+        self.misbehaviour(|m| m.delay = delay);
+    }
+
+    /// Print each request (redacted) to stdout: the `kassa emulate` command.
+    fn echo(self, on: bool) -> Self
+    where
+        Self: Sized,
+    {
+        self.misbehaviour(|m| m.echo = on);
+        self
+    }
+}
+
+/// `POST /control` of every emulator: misbehave as told.
+pub async fn control<E: Misbehaving>(
+    axum::extract::State(emulator): axum::extract::State<E>,
+    axum::Json(control): axum::Json<Control>,
+) -> axum::http::StatusCode {
+    emulator.fail(control.fail, control.times, control.after);
+    axum::http::StatusCode::OK
+}
+
+/// The body of `POST /control`: `{"fail": MODE, "times": N, "after": M}` (M requests answered well first).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Control {
     pub fail: Failure,

@@ -207,6 +207,12 @@ fn valid_phone(phone: &str) -> Result<(), Refusal> {
     }
 }
 
+impl super::Misbehaving for Emulator {
+    fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
+        f(&mut self.lock().misbehaviour)
+    }
+}
+
 impl Emulator {
     pub fn new(credentials: Credentials, rest_code: u32, program: (Vec<Level>, Vec<Group>, Vec<Account>)) -> Emulator {
         let (levels, groups, accounts) = program;
@@ -227,19 +233,8 @@ impl Emulator {
         })))
     }
 
-    /// Print each request (redacted) to stdout (the `kassa emulate` command).
-    pub fn echo(self, on: bool) -> Emulator {
-        self.lock().misbehaviour.echo = on;
-        self
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         super::lock(&self.0)
-    }
-
-    /// After `after` well-behaved requests, the next `times` fail with `failure`.
-    pub fn fail(&self, failure: Failure, times: u32, after: u32) {
-        self.lock().misbehaviour.queue(failure, times, after);
     }
 
     /// New credentials: the token and password change, every token issued so far ends.
@@ -259,10 +254,6 @@ impl Emulator {
     pub fn expire_tokens(&self) {
         let now = Instant::now();
         self.lock().access.values_mut().for_each(|expires| *expires = now);
-    }
-
-    pub fn set_delay(&self, delay: Duration) {
-        self.lock().misbehaviour.delay = delay;
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -288,7 +279,7 @@ impl Emulator {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/api/v0/{*method}", post(method))
-            .route("/control", post(control))
+            .route("/control", post(super::control::<Emulator>))
             .route("/control/expire", post(expire))
             .route("/log", get(log))
             .with_state(self.clone())
@@ -302,11 +293,6 @@ impl Emulator {
     pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
         super::spawn(self.router(), addr).await
     }
-}
-
-async fn control(State(emulator): State<Emulator>, Json(control): Json<super::Control>) -> StatusCode {
-    emulator.fail(control.fail, control.times, control.after);
-    StatusCode::OK
 }
 
 async fn expire(State(emulator): State<Emulator>) -> StatusCode {
@@ -336,7 +322,7 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
         inner.log.push(Logged {
             path: path.clone(),
             authorised,
-            body: crate::loyalty::redact_also(&body, wire::SECRET_KEYS),
+            body: crate::loyalty::redact(&body),
         });
         if !authorised {
             return answer(Err(refuse(StatusCode::UNAUTHORIZED, "токен недействителен или истёк")));

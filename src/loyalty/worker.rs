@@ -15,7 +15,7 @@ use super::kilbil::{self, KilBil};
 use super::probonus::{self, ProBonus};
 use super::{LoyaltyError, Reply, Request};
 use crate::core::event::Event;
-use crate::emulators::{self, DemoServer};
+use crate::emulators::{self, DemoServer, Misbehaving};
 use crate::io::FaultPoint;
 
 /// Which loyalty server, from config.

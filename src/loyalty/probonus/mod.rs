@@ -219,7 +219,7 @@ impl ProBonus {
     /// One POST; the body is logged redacted, the auth header never.
     async fn raw(&self, path: &str, body: &[u8], auth: Option<(&str, String)>) -> Result<(u16, Vec<u8>), LoyaltyError> {
         let url = self.url(path);
-        tracing::info!(target: "kassa::loyalty", "→ {url} {}", super::redact_also(body, wire::SECRET_KEYS));
+        tracing::info!(target: "kassa::loyalty", "→ {url} {}", super::redact(body));
         let mut request = self
             .http
             .post(&url)
@@ -232,7 +232,7 @@ impl ProBonus {
         let response = request.send().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
         let status = response.status().as_u16();
         let answer = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
-        tracing::info!(target: "kassa::loyalty", "← {path} {status} {}", super::redact_also(&answer, wire::SECRET_KEYS));
+        tracing::info!(target: "kassa::loyalty", "← {path} {status} {}", super::redact(&answer));
         Ok((status, answer.to_vec()))
     }
 

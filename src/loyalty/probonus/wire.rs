@@ -59,9 +59,6 @@ pub const DATE_TIME: &str = "%Y-%m-%dT%H:%M:%S";
 /// Keys whose text explains a refusal.
 pub const REFUSAL_TEXT_KEYS: &[&str] = &["message", "error", "detail"];
 
-/// Keys whose values are secrets in these bodies (besides the shared list).
-pub const SECRET_KEYS: &[&str] = &["accessToken", "refreshToken"];
-
 /// Kopecks as a JSON integer: `150000` is 1500.00.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Kopecks(pub Money);
