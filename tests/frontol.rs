@@ -277,7 +277,7 @@ async fn failures_are_links_or_refusals() {
         (Failure::Drop, true, ""),
         (Failure::Http500, false, "HTTP 500 Internal Server Error"),
         (Failure::Error, false, "Ошибка сервера лояльности"),
-        (Failure::Malformed, false, "unreadable answer"),
+        (Failure::Malformed, false, "непонятный ответ"),
     ];
     for (failure, link, text) in cases {
         emulator.fail(failure, 1, 0);

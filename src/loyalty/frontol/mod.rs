@@ -351,7 +351,7 @@ pub fn classify(request: &Request, status: u16, reason: &str, body: &[u8]) -> Re
         return Err(LoyaltyError::Refused { text });
     }
     let answer = answer.map_err(|e| LoyaltyError::Refused {
-        text: format!("unreadable answer from the loyalty server: {e}"),
+        text: format!("{}: {e}", crate::text::UNREADABLE_ANSWER),
     })?;
     if answer.code != 0 {
         let text = answer
