@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench_queue::at;
 use crate::core::money::{Money, Quantity};
+use crate::emulators::Serving;
 use crate::emulators::kilbil::{Emulator, Rules, demo_clients};
 use crate::loyalty::kilbil::{KilBil, Settings};
 use crate::loyalty::{ClientId, Document, DocumentKind, Line, Request};

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::bench_queue::at;
 use crate::core::loyalty::derived_uid;
 use crate::core::money::Money;
+use crate::emulators::Serving;
 use crate::emulators::probonus::{Credentials, Emulator, demo};
 use crate::loyalty::probonus::{Auth, ProBonus, Rules, Settings};
 use crate::loyalty::{ClientId, Document, Payment, PaymentType, Request};

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::core::money::{Money, Quantity};
 use crate::core::queue::{Outcome, QueueEntry};
 use crate::core::state::Durable;
+use crate::emulators::Serving;
 use crate::emulators::frontol::{Emulator, Rules, demo_clients};
 use crate::loyalty::frontol::{Frontol, Settings};
 use crate::loyalty::{ClientId, Document, DocumentKind, Line, Payment, PaymentType, Request};

@@ -11,8 +11,8 @@ use kassa::config::{self, Config};
 use kassa::core::command::Command;
 use kassa::core::journal::ReceiptId;
 use kassa::core::money::Money;
-use kassa::emulators::Misbehaving;
 use kassa::emulators::frontol::{Emulator, Rules, demo_clients};
+use kassa::emulators::{Misbehaving, Serving};
 use kassa::print::{layout, text};
 use kassa::replay::{self, ReplaySetup};
 use kassa::store::Store;
@@ -320,17 +320,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_bonus_share: percent("max-bonus-share", &max_bonus_share)?,
                 accrual: percent("accrual", &accrual)?,
             };
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(async {
-                let emulator = Emulator::new(key, demo_clients(), rules).echo(true);
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
-                let bound = listener.local_addr()?;
-                println!("Frontol Loyalty API emulator on http://{bound} (cards 7770000000017, 7770000000024, 7770000000031)");
-                emulator.serve(listener).await.context("server")
-            })?;
-            Ok(ExitCode::SUCCESS)
+            let emulator = Emulator::new(key, demo_clients(), rules).echo(true);
+            serve_emulator(emulator, listen, |bound| {
+                format!("Frontol Loyalty API emulator on http://{bound} (cards 7770000000017, 7770000000024, 7770000000031)")
+            })
         }
         Some(Sub::Emulate {
             server:
@@ -347,20 +340,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 accrual: percent("accrual", &accrual)?,
                 ..kilbil::Rules::default()
             };
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(async {
-                let emulator = kilbil::Emulator::new(&key, kilbil::demo_clients(), rules).echo(true);
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
-                let bound = listener.local_addr()?;
-                println!(
+            let emulator = kilbil::Emulator::new(&key, kilbil::demo_clients(), rules).echo(true);
+            serve_emulator(emulator, listen, |bound| {
+                format!(
                     "KilBil emulator on http://{bound}/load/<function>?h=… (cards 7770000000017, 7770000000024; promo code {})",
                     kilbil::PROMO
-                );
-                emulator.serve(listener).await.context("server")
-            })?;
-            Ok(ExitCode::SUCCESS)
+                )
+            })
         }
         Some(Sub::Emulate {
             server:
@@ -380,17 +366,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 login: login.zip(password),
                 ttl: std::time::Duration::from_secs(token_ttl),
             };
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(async {
-                let emulator = probonus::Emulator::new(credentials, rest_code, probonus::demo()).echo(true);
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
-                let bound = listener.local_addr()?;
-                println!("ProBonus emulator on http://{bound}/api/v0/… (guests +79161234567, +79211022546; template group 3)");
-                emulator.serve(listener).await.context("server")
-            })?;
-            Ok(ExitCode::SUCCESS)
+            let emulator = probonus::Emulator::new(credentials, rest_code, probonus::demo()).echo(true);
+            serve_emulator(emulator, listen, |bound| {
+                format!("ProBonus emulator on http://{bound}/api/v0/… (guests +79161234567, +79211022546; template group 3)")
+            })
         }
         Some(Sub::Probonus {
             action: ProbonusAction::Groups,
@@ -427,6 +406,24 @@ fn probonus_groups(common: &Common) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `kassa emulate …`: serves `emulator` on `listen` until stopped; `about`
+/// says where and with what.
+fn serve_emulator(
+    emulator: impl Serving,
+    listen: std::net::SocketAddr,
+    about: impl Fn(std::net::SocketAddr) -> String,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        println!("{}", about(listener.local_addr()?));
+        emulator.serve(listener).await.context("server")
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn tempdir() -> anyhow::Result<PathBuf> {

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kassa::core::money::{Money, Quantity};
-use kassa::emulators::Misbehaving;
 use kassa::emulators::frontol::{Emulator, Failure, Rules, demo_clients};
+use kassa::emulators::{Misbehaving, Serving};
 use kassa::loyalty::frontol::{Frontol, Settings, token};
 use kassa::loyalty::{ClientId, Document, DocumentKind, Line, LoyaltyError, Payment, PaymentType, Request};
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use kassa::core::money::{Money, Quantity};
 use kassa::emulators::kilbil::{Emulator, Rules, demo_clients, sms_code};
-use kassa::emulators::{Failure, Misbehaving};
+use kassa::emulators::{Failure, Misbehaving, Serving};
 use kassa::loyalty::kilbil::{KilBil, Settings, move_id};
 use kassa::loyalty::{ClientId, Document, DocumentKind, Line, LoyaltyError, Profile, Request, SaleRef};
 

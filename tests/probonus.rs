@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use kassa::core::money::{Money, Quantity};
 use kassa::emulators::probonus::{Credentials, Emulator, demo};
-use kassa::emulators::{Failure, Misbehaving};
+use kassa::emulators::{Failure, Misbehaving, Serving};
 use kassa::loyalty::probonus::{Auth, ProBonus, Rules, Settings, group_problems, wire};
 use kassa::loyalty::{ClientId, Document, DocumentKind, Kept, Line, LoyaltyError, Payment, PaymentType, Profile, Request};
 

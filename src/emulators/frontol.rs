@@ -19,7 +19,6 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::core::money::Money;
@@ -186,24 +185,16 @@ impl Emulator {
             .find(|c| c.card.as_deref() == Some(card_or_phone) || c.phone.as_deref() == Some(card_or_phone))
             .map(|c| c.balance)
     }
+}
 
-    pub fn router(&self) -> Router {
+impl super::Serving for Emulator {
+    fn router(&self) -> Router {
         Router::new()
             .route("/document", post(document))
             .route("/client", post(client))
             .route("/control", post(super::control::<Emulator>))
             .route("/log", get(log))
             .with_state(self.clone())
-    }
-
-    /// Serves on `listener` until the task is dropped.
-    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
-    }
-
-    /// Binds `addr` (port 0 for any) and serves in the background of the current runtime.
-    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        super::spawn(self.router(), addr).await
     }
 }
 

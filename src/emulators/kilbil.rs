@@ -23,7 +23,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use super::{Failure, Misbehaviour};
@@ -268,22 +267,15 @@ impl Emulator {
     pub fn confirmed(&self, move_id: &str) -> bool {
         self.lock().moves.get(move_id).is_some_and(|m| m.confirmed.is_some())
     }
+}
 
-    pub fn router(&self) -> Router {
+impl super::Serving for Emulator {
+    fn router(&self) -> Router {
         Router::new()
             .route("/load/{function}", post(function))
             .route("/control", post(super::control::<Emulator>))
             .route("/log", get(log))
             .with_state(self.clone())
-    }
-
-    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
-    }
-
-    /// Binds `addr` (port 0 for any) and serves in the background of the current runtime.
-    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        super::spawn(self.router(), addr).await
     }
 }
 

@@ -129,12 +129,26 @@ pub fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
     shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Binds `addr` (port 0 for any) and serves `router` in the background of the current runtime.
-pub async fn spawn(router: axum::Router, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Ok(bound)
+/// An emulator as an HTTP server: each gives its routes, serving is shared.
+pub trait Serving {
+    fn router(&self) -> axum::Router;
+
+    /// Serves on `listener` until the task is dropped.
+    fn serve(&self, listener: tokio::net::TcpListener) -> impl std::future::Future<Output = std::io::Result<()>> + Send + 'static {
+        let router = self.router();
+        async move { axum::serve(listener, router).await }
+    }
+
+    /// Binds `addr` (port 0 for any) and serves in the background of the current runtime.
+    fn spawn(&self, addr: SocketAddr) -> impl std::future::Future<Output = std::io::Result<SocketAddr>> + Send + 'static {
+        let router = self.router();
+        async move {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let bound = listener.local_addr()?;
+            tokio::spawn(async move { axum::serve(listener, router).await });
+            Ok(bound)
+        }
+    }
 }
 
 /// An answer whose headers go out and whose body breaks off: a dropped connection.
@@ -152,7 +166,26 @@ pub enum DemoServer {
     ProBonus(probonus::Emulator),
 }
 
+impl Serving for DemoServer {
+    fn router(&self) -> axum::Router {
+        match self {
+            DemoServer::Frontol(e) => e.router(),
+            DemoServer::KilBil(e) => e.router(),
+            DemoServer::ProBonus(e) => e.router(),
+        }
+    }
+}
+
 impl DemoServer {
+    /// How long a `timeout` failure waits before answering.
+    pub fn set_delay(&self, delay: Duration) {
+        match self {
+            DemoServer::Frontol(e) => e.set_delay(delay),
+            DemoServer::KilBil(e) => e.set_delay(delay),
+            DemoServer::ProBonus(e) => e.set_delay(delay),
+        }
+    }
+
     /// After `after` well-behaved requests, the next `times` fail with `failure`.
     pub fn fail(&self, failure: Failure, times: u32, after: u32) {
         match self {

@@ -24,7 +24,6 @@ use chrono::{Local, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -275,23 +274,16 @@ impl Emulator {
     pub fn registered(&self, guid: &str) -> bool {
         self.lock().checks.get(guid).is_some_and(|c| !c.returned)
     }
+}
 
-    pub fn router(&self) -> Router {
+impl super::Serving for Emulator {
+    fn router(&self) -> Router {
         Router::new()
             .route("/api/v0/{*method}", post(method))
             .route("/control", post(super::control::<Emulator>))
             .route("/control/expire", post(expire))
             .route("/log", get(log))
             .with_state(self.clone())
-    }
-
-    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
-    }
-
-    /// Binds `addr` (port 0 for any) and serves in the background of the current runtime.
-    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        super::spawn(self.router(), addr).await
     }
 }
 

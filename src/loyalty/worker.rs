@@ -5,7 +5,6 @@
 //! provider's timeout. The demo's emulator runs on the same runtime.
 
 use chrono::NaiveDateTime;
-use std::net::SocketAddr;
 use std::thread;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -15,7 +14,7 @@ use super::kilbil::{self, KilBil};
 use super::probonus::{self, ProBonus};
 use super::{LoyaltyError, Reply, Request};
 use crate::core::event::Event;
-use crate::emulators::{self, DemoServer, Misbehaving};
+use crate::emulators::{self, DemoServer, Serving};
 use crate::io::FaultPoint;
 
 /// Which loyalty server, from config.
@@ -101,6 +100,21 @@ fn demo_probonus_credentials() -> emulators::probonus::Credentials {
     }
 }
 
+/// The demo's server on a loopback port (bound here, served by the worker's
+/// runtime), and the provider `connect` makes for its URL.
+fn demo(
+    server: DemoServer,
+    answer_delay: Duration,
+    connect: impl FnOnce(String) -> Result<Provider, LoyaltyError>,
+) -> std::io::Result<(Provider, Option<(DemoServer, std::net::TcpListener)>)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    server.set_delay(answer_delay);
+    let provider = connect(format!("http://{addr}")).map_err(std::io::Error::other)?;
+    Ok((provider, Some((server, listener))))
+}
+
 impl LoyaltyWorker {
     /// `server`: the demo's emulator to keep serving (its clients and
     /// documents), instead of a new one.
@@ -110,18 +124,11 @@ impl LoyaltyWorker {
         deliver: impl Fn(Event) + Send + 'static,
     ) -> std::io::Result<LoyaltyWorker> {
         let (requests, mut inbox) = mpsc::unbounded_channel::<Job>();
-        let local = || -> std::io::Result<(std::net::TcpListener, SocketAddr)> {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-            listener.set_nonblocking(true)?;
-            let addr = listener.local_addr()?;
-            Ok((listener, addr))
-        };
         let (provider, demo) = match config {
             LoyaltyConfig::Frontol(settings) => (Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::KilBil(settings) => (Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::ProBonus(settings) => (Provider::ProBonus(ProBonus::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
-                let (listener, addr) = local()?;
                 let emulator = match server {
                     Some(DemoServer::Frontol(kept)) => kept,
                     _ => {
@@ -129,20 +136,19 @@ impl LoyaltyWorker {
                         emulators::frontol::Emulator::new(Some(DEMO_KEY.into()), emulators::frontol::demo_clients(), rules)
                     }
                 };
-                emulator.set_delay(answer_delay);
-                let settings = frontol::Settings {
-                    url: format!("http://{addr}"),
-                    key: Some(DEMO_KEY.into()),
-                    organization: "Демо".into(),
-                    business_unit: "0001".into(),
-                    work_place: "01".into(),
-                    timeout,
-                };
-                let provider = Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?);
-                (provider, Some((DemoServer::Frontol(emulator), listener)))
+                demo(DemoServer::Frontol(emulator), answer_delay, |url| {
+                    let settings = frontol::Settings {
+                        url,
+                        key: Some(DEMO_KEY.into()),
+                        organization: "Демо".into(),
+                        business_unit: "0001".into(),
+                        work_place: "01".into(),
+                        timeout,
+                    };
+                    Frontol::new(settings).map(Provider::Frontol)
+                })?
             }
             LoyaltyConfig::DemoKilBil { timeout, answer_delay } => {
-                let (listener, addr) = local()?;
                 let emulator = match server {
                     Some(DemoServer::KilBil(kept)) => kept,
                     _ => {
@@ -150,38 +156,37 @@ impl LoyaltyWorker {
                         emulators::kilbil::Emulator::new(DEMO_KEY, emulators::kilbil::demo_clients(), rules)
                     }
                 };
-                emulator.set_delay(answer_delay);
-                let settings = kilbil::Settings {
-                    url: format!("http://{addr}"),
-                    key: DEMO_KEY.into(),
-                    store_code: "0001".into(),
-                    register_code: "01".into(),
-                    timeout,
-                };
-                let provider = Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?);
-                (provider, Some((DemoServer::KilBil(emulator), listener)))
+                demo(DemoServer::KilBil(emulator), answer_delay, |url| {
+                    let settings = kilbil::Settings {
+                        url,
+                        key: DEMO_KEY.into(),
+                        store_code: "0001".into(),
+                        register_code: "01".into(),
+                        timeout,
+                    };
+                    KilBil::new(settings).map(Provider::KilBil)
+                })?
             }
             LoyaltyConfig::DemoProBonus { timeout, answer_delay } => {
-                let (listener, addr) = local()?;
                 let emulator = match server {
                     Some(DemoServer::ProBonus(kept)) => kept,
                     _ => emulators::probonus::Emulator::new(demo_probonus_credentials(), DEMO_REST, emulators::probonus::demo()),
                 };
-                emulator.set_delay(answer_delay);
-                let settings = probonus::Settings {
-                    url: format!("http://{addr}"),
-                    auth: probonus::Auth::Login {
-                        login: DEMO_LOGIN.into(),
-                        password: DEMO_KEY.into(),
-                    },
-                    rest_code: DEMO_REST,
-                    rk_unit: 999,
-                    account_group: Some(3),
-                    rules: probonus::Rules::default(),
-                    timeout,
-                };
-                let provider = Provider::ProBonus(ProBonus::new(settings).map_err(std::io::Error::other)?);
-                (provider, Some((DemoServer::ProBonus(emulator), listener)))
+                demo(DemoServer::ProBonus(emulator), answer_delay, |url| {
+                    let settings = probonus::Settings {
+                        url,
+                        auth: probonus::Auth::Login {
+                            login: DEMO_LOGIN.into(),
+                            password: DEMO_KEY.into(),
+                        },
+                        rest_code: DEMO_REST,
+                        rk_unit: 999,
+                        account_group: Some(3),
+                        rules: probonus::Rules::default(),
+                        timeout,
+                    };
+                    ProBonus::new(settings).map(Provider::ProBonus)
+                })?
             }
         };
         let emulator = demo.as_ref().map(|(e, _)| e.clone());
@@ -193,11 +198,7 @@ impl LoyaltyWorker {
                 if let Some((emulator, listener)) = demo
                     && let Ok(listener) = tokio::net::TcpListener::from_std(listener)
                 {
-                    match emulator {
-                        DemoServer::Frontol(e) => tokio::spawn(e.serve(listener)),
-                        DemoServer::KilBil(e) => tokio::spawn(e.serve(listener)),
-                        DemoServer::ProBonus(e) => tokio::spawn(e.serve(listener)),
-                    };
+                    tokio::spawn(emulator.serve(listener));
                 }
                 let mut faults = crate::io::Faults::from_env();
                 while let Some((id, request, at)) = inbox.recv().await {

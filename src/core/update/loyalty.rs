@@ -68,7 +68,8 @@ fn waits(purpose: &LoyaltyPurpose) -> bool {
 }
 
 /// Requests of the client form: their failures show on the info line and,
-/// where the cashier is told once per outage, leave the lamp alone.
+/// where the cashier is told once per outage and an offline receipt sends
+/// nothing (KilBil's table), leave the lamp alone.
 fn client_form(purpose: &LoyaltyPurpose) -> bool {
     use LoyaltyPurpose::*;
     matches!(
@@ -723,7 +724,9 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         (LoyaltyPurpose::Probe, result) => result.is_err(),
         (_, result) => matches!(result, Err(LoyaltyError::Link(_))),
     };
-    if !(link_failed && !ask && client_form(&purpose)) {
+    // KilBil's client form says no link only on the info line.
+    let lamp_stays = link_failed && !ask && !state.settings.flow.confirm_offline && client_form(&purpose);
+    if !lamp_stays {
         state.link = Some(!link_failed);
     }
     if was_down && state.link == Some(true) {
@@ -827,8 +830,6 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 set_client(state, client);
             }
             go_offline(state);
-            // The receipt now goes on without the link: the lamp says so (and the cashier is told once).
-            state.link = Some(false);
             state.notice = Some(Notice::OfflineAccrualOnly);
         }
         (LoyaltyPurpose::Identify { .. }, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
