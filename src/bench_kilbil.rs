@@ -23,6 +23,7 @@ pub(crate) fn document(number: u32, positions: usize) -> Document {
             min_price: Money(150_00),
             quantity: Quantity::ONE,
             total: Money(199_90),
+            before_loyalty: Money(199_90),
         })
         .collect();
     Document {
@@ -34,6 +35,7 @@ pub(crate) fn document(number: u32, positions: usize) -> Document {
         lines,
         promo_code: None,
         closed_at: Some(at() + chrono::Duration::minutes(1)),
+        certificates: Vec::new(),
     }
 }
 

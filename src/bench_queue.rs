@@ -31,6 +31,7 @@ fn entry(id: u64) -> QueueEntry {
         min_price: Money(50_00),
         quantity: Quantity::ONE,
         total: Money(100_00),
+        before_loyalty: Money(100_00),
     };
     let document = Document {
         uid: format!("00000000-0000-8000-8000-{id:012}"),
@@ -41,6 +42,7 @@ fn entry(id: u64) -> QueueEntry {
         lines: vec![line],
         promo_code: None,
         closed_at: Some(at()),
+        certificates: Vec::new(),
     };
     let request = Request::Confirm {
         client: ClientId::Card("7770000000017".into()),

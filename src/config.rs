@@ -38,8 +38,8 @@ use toml::de::{DeTable, DeValue};
 use crate::core::barcode::WeightLayout;
 use crate::core::money::{Money, Quantity};
 use crate::core::state::Settings;
-use crate::loyalty::worker::LoyaltyConfig;
-use crate::loyalty::{frontol, kilbil, probonus};
+use crate::loyalty::worker::{FlowOptions, LoyaltyConfig};
+use crate::loyalty::{frontol, kilbil, maxbonus, probonus};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,11 +260,13 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "account_group",
             "accrual_percent",
             "max_spend_percent",
+            "anonymous",
+            "footer",
         ],
     ),
 ];
 
-const PROVIDERS: &str = "frontol, kilbil, probonus, demo, demo-kilbil, demo-probonus";
+const PROVIDERS: &str = "frontol, kilbil, probonus, maxbonus, demo, demo-kilbil, demo-probonus, demo-maxbonus";
 
 /// The `[loyalty]` keys of a ProBonus store, as read (each checked on its own).
 struct ProBonusKeys {
@@ -525,6 +527,21 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
         let store_code = text("store_code", &settings.store_id);
         let register_code = text("register_code", &settings.register_id);
         let spend_code = loyalty.boolean(&mut checker, "spend_code").unwrap_or(false);
+        let anonymous = loyalty.boolean(&mut checker, "anonymous").unwrap_or(true);
+        let footer_on_slip = match loyalty.string(&mut checker, "footer") {
+            None => false,
+            Some((place, _)) if place == "receipt" => false,
+            Some((place, _)) if place == "slip" => true,
+            Some((place, at)) => {
+                checker.report(at, format!("[loyalty] footer: {place:?} is neither \"receipt\" nor \"slip\""));
+                false
+            }
+        };
+        let options = FlowOptions {
+            spend_code,
+            anonymous,
+            footer_on_slip,
+        };
         let probonus_keys = ProBonusKeys::read(&mut loyalty, &mut checker);
         let demo_delay = Duration::from_secs(10);
         let mut checked_url = |name: &str, url: Option<(String, usize)>, at: usize| match url {
@@ -552,6 +569,19 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
                 timeout,
                 answer_delay: demo_delay,
             }),
+            Some((p, _)) if p == "demo-maxbonus" => Some(LoyaltyConfig::DemoMaxBonus {
+                timeout,
+                answer_delay: demo_delay,
+            }),
+            Some((p, at)) if p == "maxbonus" => {
+                let url = checked_url("maxbonus", url, at);
+                let token = probonus_keys.token.clone().map(|(t, _)| t).filter(|t| !t.trim().is_empty());
+                if token.is_none() {
+                    checker.report(at, "[loyalty] token: the maxbonus provider needs the outlet's token".into());
+                }
+                url.zip(token)
+                    .map(|(url, token)| LoyaltyConfig::MaxBonus(maxbonus::Settings { url, token, timeout }))
+            }
             Some((p, at)) if p == "probonus" => {
                 let url = checked_url("probonus", url, at);
                 probonus_keys.settings(&mut checker, at, url, timeout).map(LoyaltyConfig::ProBonus)
@@ -594,7 +624,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
                 None
             }
         };
-        settings.flow = config.loyalty.as_ref().map_or_else(Default::default, |l| l.flow(spend_code));
+        settings.flow = config.loyalty.as_ref().map_or_else(Default::default, |l| l.flow(options));
         settings.loyalty = config.loyalty.is_some();
     }
     loyalty.finish(&mut checker, SECTIONS[8].1);

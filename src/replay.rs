@@ -62,7 +62,7 @@ pub const DEFAULT_CLOCK: &str = "2026-11-23 09:00";
 enum Step {
     Size(u16, u16),
     /// The demo's loyalty protocol, for the whole script.
-    Loyalty(crate::loyalty::worker::LoyaltyConfig, bool),
+    Loyalty(crate::loyalty::worker::LoyaltyConfig, crate::loyalty::worker::FlowOptions),
     Clock(NaiveDateTime),
     Advance(Duration),
     Press(Vec<Event>),
@@ -195,15 +195,25 @@ impl Script {
                     }
                     // Timings are the replay's own (see `Live::start`).
                     let (timeout, answer_delay) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-                    let kilbil = crate::loyalty::worker::LoyaltyConfig::DemoKilBil { timeout, answer_delay };
-                    let probonus = crate::loyalty::worker::LoyaltyConfig::DemoProBonus { timeout, answer_delay };
-                    match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
-                        ["frontol"] => Step::Loyalty(crate::config::demo_loyalty(), false),
-                        ["kilbil"] => Step::Loyalty(kilbil, false),
-                        ["kilbil", "spend-code"] => Step::Loyalty(kilbil, true),
-                        ["probonus"] => Step::Loyalty(probonus, false),
-                        _ => return Err(bad("expected: loyalty frontol | kilbil [spend-code] | probonus")),
+                    use crate::loyalty::worker::{FlowOptions, LoyaltyConfig};
+                    let words: Vec<&str> = rest.split_whitespace().collect();
+                    let config = match words.first() {
+                        Some(&"frontol") => crate::config::demo_loyalty(),
+                        Some(&"kilbil") => LoyaltyConfig::DemoKilBil { timeout, answer_delay },
+                        Some(&"probonus") => LoyaltyConfig::DemoProBonus { timeout, answer_delay },
+                        Some(&"maxbonus") => LoyaltyConfig::DemoMaxBonus { timeout, answer_delay },
+                        _ => return Err(bad(LOYALTY_USAGE)),
+                    };
+                    let mut options = FlowOptions::default();
+                    for word in words.iter().skip(1) {
+                        match *word {
+                            "spend-code" => options.spend_code = true,
+                            "no-anonymous" => options.anonymous = false,
+                            "footer-slip" => options.footer_on_slip = true,
+                            _ => return Err(bad(LOYALTY_USAGE)),
+                        }
                     }
+                    Step::Loyalty(config, options)
                 }
                 "clock" => Step::Clock(parse_clock(rest).ok_or_else(|| bad("expected YYYY-MM-DD HH:MM"))?),
                 "advance" => Step::Advance(parse_duration(rest).ok_or_else(|| bad("expected a duration like 25h, 30m, 15s"))?),
@@ -295,16 +305,18 @@ impl Live {
     }
 }
 
+const LOYALTY_USAGE: &str = "expected: loyalty frontol | kilbil | probonus | maxbonus, then any of spend-code, no-anonymous, footer-slip";
+
 /// Runs `script`; on success returns the final screen.
 pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
     let mut now = parse_clock(DEFAULT_CLOCK).context("default clock")?;
     let mut size = (80, 24);
     let chosen = script.steps.iter().find_map(|(_, step)| match step {
-        Step::Loyalty(config, spend_code) => Some(ReplaySetup {
+        Step::Loyalty(config, options) => Some(ReplaySetup {
             config: Config {
                 settings: crate::core::state::Settings {
                     loyalty: true,
-                    flow: config.flow(*spend_code),
+                    flow: config.flow(*options),
                     ..setup.config.settings.clone()
                 },
                 loyalty: Some(config.clone()),
@@ -435,6 +447,8 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
         Some(Dialog::RegistrationCode { .. }) => "registration_code",
         Some(Dialog::RegisterName { .. }) => "register_name",
         Some(Dialog::SpendCode { .. }) => "spend_code",
+        Some(Dialog::Certificate { .. }) => "certificate",
+        Some(Dialog::CertificatePin { .. }) => "certificate_pin",
     }
 }
 

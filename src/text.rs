@@ -46,6 +46,8 @@ pub fn command_label(command: Command) -> &'static str {
         SendNow => "Отправить",
         PromoCode => "Промокод",
         RegisterClient => "Новый клиент",
+        Certificate => "Сертификат",
+        ChatBotLink => "Ссылка на чат-бот",
     }
 }
 
@@ -141,6 +143,12 @@ pub fn notice(notice: &Notice) -> String {
         ClientRegistered => "Клиент зарегистрирован".into(),
         CodeSent => "Код отправлен покупателю в SMS".into(),
         NameNeeded => "Введите имя гостя".into(),
+        ClientNeeded => "Сначала укажите клиента".into(),
+        AnonymousNoBonus => ANONYMOUS_NOTE.into(),
+        ChatBotSent => "Ссылка на чат-бот отправлена клиенту в SMS".into(),
+        CertificateAccepted(sum) => format!("Сертификатом оплачено {sum}"),
+        CertificateEmpty => "Сертификатом платить нечего: он пуст или чек уже оплачен".into(),
+        CertificateTwice(code) => format!("Сертификат {code} уже в этом чеке"),
         QueueEntriesSetAside(count) => {
             format!("Внимание, сообщите в поддержку: {count} записей очереди лояльности не читаются и отложены в базе (дерево corrupt)")
         }
@@ -217,6 +225,26 @@ pub const PAYMENT_TITLE: &str = "Оплата";
 pub const REFUND_TITLE: &str = "Возврат денег";
 pub const CASH: &str = "Наличные";
 pub const CARD: &str = "Карта";
+pub const CERTIFICATE: &str = "Сертификат";
+
+pub fn payment_kind(kind: crate::core::receipt::PaymentKind) -> &'static str {
+    use crate::core::receipt::PaymentKind::*;
+    match kind {
+        Cash => CASH,
+        Card => CARD,
+        Certificate => CERTIFICATE,
+    }
+}
+
+/// A payment's line on the receipt.
+pub fn printed_payment_kind(kind: crate::core::receipt::PaymentKind) -> &'static str {
+    use crate::core::receipt::PaymentKind::*;
+    match kind {
+        Cash => P_CASH,
+        Card => P_CARD,
+        Certificate => P_CERTIFICATE,
+    }
+}
 pub const CHANGE: &str = "СДАЧА";
 pub const PAYMENT_PROMPT: &str = "Сумма (пусто — весь остаток)";
 pub const REFUND_CONFIRM: &str = "Ввод — выдать деньги и закрыть возврат";
@@ -246,6 +274,7 @@ pub const P_DISCOUNTS: &str = "Скидки";
 pub const P_TOTAL: &str = "ИТОГ";
 pub const P_CASH: &str = "НАЛИЧНЫМИ";
 pub const P_CARD: &str = "БЕЗНАЛИЧНЫМИ";
+pub const P_CERTIFICATE: &str = "СЕРТИФИКАТОМ";
 pub const P_TENDERED: &str = "ПОЛУЧЕНО";
 pub const P_CHANGE: &str = "СДАЧА";
 pub const P_ORIGINAL: &str = "По чеку";
@@ -262,6 +291,7 @@ pub const P_RETURNS: &str = "ВОЗВРАТЫ";
 pub const P_COUNT: &str = "  количество";
 pub const P_BY_CASH: &str = "  наличными";
 pub const P_BY_CARD: &str = "  картой";
+pub const P_BY_CERTIFICATE: &str = "  сертификатом";
 pub const P_TOTAL_LOWER: &str = "  итого";
 pub const P_CANCELLED: &str = "Отменено чеков";
 pub const P_OPENING_CASH: &str = "Наличные на начало";
@@ -440,3 +470,54 @@ pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
         Unsupported(_) => "операция не поддерживается системой лояльности этого магазина".into(),
     }
 }
+
+pub const ANONYMOUS_CLIENT: &str = "анонимный покупатель";
+pub const ANONYMOUS_NOTE: &str = "Анонимный покупатель: бонусы не начисляются и не списываются";
+pub const WRONG_SPEND_CODE: &str = "Неверный пин-код";
+pub const MAXBONUS_TOKEN_REFUSED: &str = "MaxBonus не принял токен кассы (HTTP 401): обратитесь в поддержку";
+pub const MAXBONUS_NOT_FOUND: &str = "Покупатель не найден в MaxBonus — можно зарегистрировать";
+pub const MAXBONUS_PIN_NEEDED: &str = "Списание бонусов — только с пин-кодом из SMS";
+pub const MAXBONUS_NO_CHAT_BOT: &str = "Чат-бот не подключён: можно отправить ссылку в SMS";
+pub const MAXBONUS_NO_PHONE: &str = "У покупателя нет телефона для SMS";
+pub const MAXBONUS_CHANGED: &str = "Расчёт MaxBonus изменился: скидки и бонусы сняты, нажмите подытог ещё раз";
+
+/// A MaxBonus refusal: its number and text, as the spec asks.
+pub fn maxbonus_error(code: i64, message: Option<&str>) -> String {
+    match message {
+        Some(message) => format!("MaxBonus, ошибка {code}: {message}"),
+        None => format!("MaxBonus, ошибка {code}"),
+    }
+}
+
+pub fn maxbonus_bonus_cut(asked: crate::core::money::Money, granted: crate::core::money::Money) -> String {
+    format!("MaxBonus разрешил списать {granted} из {asked}")
+}
+
+pub fn maxbonus_certificate_cut(asked: crate::core::money::Money, granted: crate::core::money::Money) -> String {
+    format!("MaxBonus принял по сертификатам {granted} из {asked}")
+}
+
+pub fn maxbonus_spent(amount: crate::core::money::Money) -> String {
+    format!("Списано бонусов: {amount}")
+}
+
+pub fn maxbonus_accrued(amount: crate::core::money::Money) -> String {
+    format!("Начислено бонусов: {amount}")
+}
+pub const WRITE_OFFLINE: &str = "Нет связи с MaxBonus: чек пройдёт без бонусов и скидок лояльности, начисление — позже";
+pub const WRITE_FAILED_NEXT: &str = "Enter — закрыть чек (или доплатить, если сумма выросла)";
+pub const CERTIFICATE_TITLE: &str = "Подарочный сертификат";
+pub const CERTIFICATE_PROMPT: &str = "Отсканируйте или введите номер сертификата";
+pub const CERTIFICATE_PIN_PROMPT: &str = "Пин-код сертификата";
+
+pub fn certificate_unusable(code: &str, status: Option<&str>) -> String {
+    match status {
+        Some(status) => format!("Сертификатом {code} платить нельзя: {status}"),
+        None => format!("Сертификатом {code} платить нельзя"),
+    }
+}
+
+pub fn certificate_balance(code: &str, balance: crate::core::money::Money) -> String {
+    format!("Сертификат {code}: на нём {balance}")
+}
+pub const RESEND_CODE_HINT: &str = "Tab — отправить код ещё раз";

@@ -47,6 +47,7 @@ fn line(index: u32, price: i64, min_price: i64, quantity: i64, total: i64) -> Li
         min_price: Money(min_price),
         quantity: Quantity(quantity),
         total: Money(total),
+        before_loyalty: Money(total),
     }
 }
 
@@ -60,6 +61,7 @@ fn sale(uid: &str) -> Document {
         lines: vec![line(1, 2500_00, 1000_00, 2000, 5000_00), line(2, 780_90, 700_00, 732, 571_62)],
         promo_code: None,
         closed_at: None,
+        certificates: Vec::new(),
     }
 }
 

@@ -50,6 +50,7 @@ fn line(index: u32, code: &str, price: i64, min_price: i64, quantity: i64) -> Li
         min_price: Money(min_price),
         quantity: Quantity(quantity),
         total: Money(price).times(Quantity(quantity)).expect("small"),
+        before_loyalty: Money(price).times(Quantity(quantity)).expect("small"),
     }
 }
 
@@ -63,6 +64,7 @@ fn sale(number: u32) -> Document {
         lines: vec![line(1, "100", 1000_00, 500_00, 2000), line(2, "200", 300_00, 300_00, 1000)],
         promo_code: None,
         closed_at: None,
+        certificates: Vec::new(),
     }
 }
 
@@ -71,6 +73,7 @@ fn confirm(document: &Document) -> Request {
         client: card(),
         document: Document {
             closed_at: Some(document.at + chrono::Duration::minutes(5)),
+            certificates: Vec::new(),
             ..document.clone()
         },
         payments: Vec::new(),

@@ -66,6 +66,7 @@ fn line(index: u32, code: &str, price: i64, quantity: i64, total: i64) -> Line {
         min_price: Money::ZERO,
         quantity: Quantity(quantity),
         total: Money(total),
+        before_loyalty: Money(total),
     }
 }
 
@@ -80,6 +81,7 @@ fn sale(uid: &str, bonus: i64) -> Document {
         lines: vec![line(1, "100", 500_00, 2000, 1000_00 - bonus), line(2, "200", 300_00, 1000, 300_00)],
         promo_code: None,
         closed_at: Some(at(10)),
+        certificates: Vec::new(),
     }
 }
 
@@ -188,6 +190,7 @@ async fn partial_then_full_return_leaves_the_balance_where_it_started() {
         lines,
         promo_code: None,
         closed_at: Some(at(12)),
+        certificates: Vec::new(),
     };
     // The 300.00 line comes back; the guest keeps the first with its 200.00 of bonuses.
     let first = returning(

@@ -100,6 +100,10 @@ commands! {
     PromoCode = "promo_code",
     /// Register a new loyalty client by phone (an SMS code confirms it).
     RegisterClient = "register_client",
+    /// Pay part of the receipt with a gift certificate (MaxBonus).
+    Certificate = "certificate",
+    /// Send the receipt's client an SMS with the loyalty chat bot's link (MaxBonus).
+    ChatBotLink = "chat_bot_link",
     /// Show the loyalty queue: unsent requests and the rejected archive.
     Queue = "queue",
     /// Send the loyalty queue now, without waiting for the retry delay.

@@ -108,6 +108,8 @@ impl Returned {
         match kind {
             PaymentKind::Cash => self.refunded_cash,
             PaymentKind::Card => self.refunded_card,
+            // Refunds are made in cash and to the card only.
+            PaymentKind::Certificate => Money::ZERO,
         }
     }
 

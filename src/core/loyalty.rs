@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::journal::{ClosedReceipt, ReturnSource};
 use super::money::{Money, Quantity};
 use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
-use crate::loyalty::{self, Burning, ClientId, Document, DocumentKind, Kept, Line, Payment, PaymentType, SaleRef};
+use crate::loyalty::{self, Burning, CertificatePayment, ClientId, Document, DocumentKind, Kept, Line, Payment, PaymentType, SaleRef};
 
 /// How the store's loyalty protocol runs a receipt: what differs between
 /// the specs' business processes, as data (set once from config).
@@ -17,10 +17,12 @@ pub struct Flow {
     /// KilBil: a link probe at shift open and at the start of every receipt;
     /// with no link, nothing is sent for that receipt.
     pub probe: bool,
-    /// KilBil: the client is looked up as soon as entered (name and balance
-    /// on screen; an error on the info line) and every change of the receipt
-    /// is recalculated in the background.
+    /// KilBil, ProBonus, MaxBonus: the client is looked up as soon as
+    /// entered (name and balance on screen; an error on the info line).
     pub live: bool,
+    /// KilBil, ProBonus: every change of the receipt is recalculated in the
+    /// background. MaxBonus calculates when the cashier asks (the subtotal).
+    pub background_calc: bool,
     /// Frontol: a link failure asks Retry or Continue, and a receipt that went
     /// on offline is still confirmed (accrual later). Otherwise (KilBil) the
     /// receipt goes on without loyalty, nothing more is sent for it, and the
@@ -46,6 +48,20 @@ pub struct Flow {
     /// confirmed later (accrual only); a client entered with no link is kept
     /// for it. KilBil: such a receipt sends nothing.
     pub confirm_offline: bool,
+    /// MaxBonus: the receipt is written to the server before it is printed
+    /// (the write's text goes on it; a refusal is the cashier's to see), not
+    /// confirmed after closing.
+    pub write_before_close: bool,
+    /// MaxBonus (from config): a sale with no client identified is still
+    /// calculated and written, for the anonymous customer.
+    pub anonymous: bool,
+    /// MaxBonus: gift certificates pay through the loyalty server.
+    pub certificates: bool,
+    /// MaxBonus: an SMS with the chat bot's link can be sent to the client.
+    pub chat_bot: bool,
+    /// MaxBonus (from config): the write's text on a separate slip instead
+    /// of the receipt's footer.
+    pub footer_on_slip: bool,
 }
 
 impl Flow {
@@ -54,6 +70,7 @@ impl Flow {
             provider: "frontol",
             probe: false,
             live: false,
+            background_calc: false,
             ask_on_link_loss: true,
             spend_debits_at_once: true,
             return_calculated: false,
@@ -63,6 +80,31 @@ impl Flow {
             registration_code: false,
             registration_name: false,
             confirm_offline: true,
+            ..Flow::plain()
+        }
+    }
+
+    /// What no protocol but MaxBonus does.
+    fn plain() -> Flow {
+        Flow {
+            provider: "",
+            probe: false,
+            live: false,
+            background_calc: false,
+            ask_on_link_loss: false,
+            spend_debits_at_once: false,
+            return_calculated: false,
+            promo_codes: false,
+            registration: false,
+            spend_code: false,
+            registration_code: false,
+            registration_name: false,
+            confirm_offline: false,
+            write_before_close: false,
+            anonymous: false,
+            certificates: false,
+            chat_bot: false,
+            footer_on_slip: false,
         }
     }
 
@@ -71,6 +113,7 @@ impl Flow {
             provider: "kilbil",
             probe: true,
             live: true,
+            background_calc: true,
             ask_on_link_loss: false,
             spend_debits_at_once: false,
             return_calculated: true,
@@ -80,6 +123,7 @@ impl Flow {
             registration_code: true,
             registration_name: false,
             confirm_offline: false,
+            ..Flow::plain()
         }
     }
 
@@ -90,6 +134,7 @@ impl Flow {
             provider: "probonus",
             probe: false,
             live: true,
+            background_calc: true,
             ask_on_link_loss: false,
             spend_debits_at_once: false,
             return_calculated: false,
@@ -99,6 +144,28 @@ impl Flow {
             registration_code: false,
             registration_name: true,
             confirm_offline: true,
+            ..Flow::plain()
+        }
+    }
+
+    /// MaxBonus: the client authorised on entry, the receipt calculated at
+    /// the subtotal and written before it is printed; the anonymous customer
+    /// and the footer's place from config.
+    pub fn maxbonus(anonymous: bool, footer_on_slip: bool) -> Flow {
+        Flow {
+            provider: "maxbonus",
+            live: true,
+            promo_codes: true,
+            registration: true,
+            registration_code: true,
+            registration_name: true,
+            confirm_offline: true,
+            write_before_close: true,
+            anonymous,
+            certificates: true,
+            chat_bot: true,
+            footer_on_slip,
+            ..Flow::plain()
         }
     }
 }
@@ -170,6 +237,30 @@ pub struct ReceiptLoyalty {
     /// Bonuses that burn, and when (ProBonus).
     #[serde(default)]
     pub burning: Vec<Burning>,
+    /// Spending needs the client's code (MaxBonus `n_checkpin`).
+    #[serde(default)]
+    pub spend_code: bool,
+    /// Gift certificates paying part of the receipt (their payments are on it too).
+    #[serde(default)]
+    pub certificates: Vec<CertificatePayment>,
+    /// Where the write before printing stands (MaxBonus).
+    #[serde(default)]
+    pub written: Written,
+    /// The write's text for the receipt's footer.
+    #[serde(default)]
+    pub footer: Vec<String>,
+}
+
+/// The write of a receipt before it is printed (MaxBonus).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Written {
+    #[default]
+    No,
+    /// Sent and not answered: the server may have it. Saved before sending,
+    /// so a receipt that goes away after it has its check rolled back.
+    InDoubt,
+    Done,
 }
 
 impl ReceiptLoyalty {
@@ -177,7 +268,7 @@ impl ReceiptLoyalty {
         // A phone typed as the identifier is also a contact for the e-receipt.
         let contacts = match &client {
             ClientId::Phone(phone) => vec![phone.clone()],
-            ClientId::Card(_) => Vec::new(),
+            ClientId::Card(_) | ClientId::Anonymous => Vec::new(),
         };
         ReceiptLoyalty {
             client,
@@ -194,7 +285,15 @@ impl ReceiptLoyalty {
             sale: None,
             kept: None,
             burning: Vec::new(),
+            spend_code: false,
+            certificates: Vec::new(),
+            written: Written::No,
+            footer: Vec::new(),
         }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.client == ClientId::Anonymous
     }
 
     pub fn remember_contact(&mut self, contact: &str) {
@@ -236,7 +335,7 @@ pub fn for_return(sale: &ReceiptLoyalty, uid: String, sale_ref: SaleRef, kept: K
         promo_code: None,
         sale: Some(sale_ref),
         kept: Some(kept),
-        burning: Vec::new(),
+        ..ReceiptLoyalty::new(sale.client.clone(), String::new())
     })
 }
 
@@ -272,6 +371,7 @@ pub fn kept(source: &ReturnSource, quantities: &[Quantity]) -> Kept {
             min_price: p.min_price,
             quantity: Quantity(left),
             total: keep(p.total()),
+            before_loyalty: keep(p.total()),
         });
     }
     kept
@@ -321,6 +421,7 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
             min_price: p.min_price,
             quantity: p.quantity,
             total: total_without(p, skip),
+            before_loyalty: total_without(p, &[DiscountSource::Loyalty, DiscountSource::Bonus]),
         })
         .collect();
     let kind = match (&receipt.kind, &loyalty.reference_uid) {
@@ -340,6 +441,7 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
         lines,
         promo_code: loyalty.promo_code.clone(),
         closed_at: None,
+        certificates: loyalty.certificates.clone(),
     }
 }
 
@@ -366,7 +468,12 @@ pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loya
             amount: loyalty.bonus_paid,
         });
     }
-    for (kind, wire) in [(PaymentKind::Cash, PaymentType::Cash), (PaymentKind::Card, PaymentType::Card)] {
+    let kinds = [
+        (PaymentKind::Cash, PaymentType::Cash),
+        (PaymentKind::Card, PaymentType::Card),
+        (PaymentKind::Certificate, PaymentType::Other),
+    ];
+    for (kind, wire) in kinds {
         let amount = receipt.paid_by(kind);
         if !amount.is_zero() {
             payments.push(Payment { kind: wire, amount });

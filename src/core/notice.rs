@@ -109,6 +109,15 @@ pub enum Notice {
     NameNeeded,
     /// Unreadable queue entries were moved to the `corrupt` tree.
     QueueEntriesSetAside(usize),
+    /// The operation is for an identified client.
+    ClientNeeded,
+    /// The anonymous customer neither gains nor spends bonuses.
+    AnonymousNoBonus,
+    ChatBotSent,
+    CertificateAccepted(Money),
+    /// The certificate has nothing left, or the receipt is paid.
+    CertificateEmpty,
+    CertificateTwice(String),
 }
 
 impl Notice {
@@ -131,7 +140,10 @@ impl Notice {
             | PromoSet(_)
             | PromoRemoved
             | ClientRegistered
+            | ChatBotSent
+            | CertificateAccepted(_)
             | CodeSent => Level::Info,
+            ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) => Level::Warning,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable => Level::Warning,
             NameNeeded | DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
             _ => Level::Error,

@@ -102,6 +102,12 @@ impl Position {
 pub enum PaymentKind {
     Cash,
     Card,
+    /// A gift certificate, checked and debited by the loyalty server (MaxBonus).
+    Certificate,
+}
+
+impl PaymentKind {
+    pub const ALL: [PaymentKind; 3] = [PaymentKind::Cash, PaymentKind::Card, PaymentKind::Certificate];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,17 +15,20 @@ pub struct ByPayment {
     pub count: u32,
     pub cash: Money,
     pub card: Money,
+    #[serde(default)]
+    pub certificate: Money,
 }
 
 impl ByPayment {
     pub fn total(&self) -> Money {
-        Money(self.cash.0 + self.card.0)
+        Money(self.cash.0 + self.card.0 + self.certificate.0)
     }
 
     fn add(&mut self, receipt: &ClosedReceipt) {
         self.count += 1;
         self.cash.0 += receipt.receipt.paid_by(PaymentKind::Cash).0;
         self.card.0 += receipt.receipt.paid_by(PaymentKind::Card).0;
+        self.certificate.0 += receipt.receipt.paid_by(PaymentKind::Certificate).0;
     }
 }
 

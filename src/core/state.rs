@@ -207,6 +207,7 @@ pub enum Dialog {
     },
     RegistrationCode {
         phone: String,
+        profile: crate::loyalty::Profile,
         input: String,
     },
     /// A new guest's name, after the phone (ProBonus).
@@ -217,6 +218,16 @@ pub enum Dialog {
     /// The SMS code that allows spending `amount` of bonuses.
     SpendCode {
         amount: Money,
+        input: String,
+    },
+    /// A gift certificate's code, scanned or typed.
+    Certificate {
+        input: String,
+    },
+    /// The usable certificate's pin.
+    CertificatePin {
+        code: String,
+        balance: Money,
         input: String,
     },
     /// Text from the loyalty system (or about it), then `then`.
@@ -291,9 +302,21 @@ pub enum LoyaltyPurpose {
     /// A new client: the SMS code went out, or the code was checked.
     Register {
         phone: String,
+        profile: crate::loyalty::Profile,
     },
     ConfirmRegistration {
         phone: String,
+        profile: crate::loyalty::Profile,
+    },
+    ResendCode {
+        phone: String,
+        profile: crate::loyalty::Profile,
+    },
+    ChatBot,
+    CertificateInfo,
+    /// The write before printing; `contact` is the e-receipt's, for the close after it.
+    Write {
+        contact: Option<String>,
     },
     /// The SMS code before spending `amount`: sent, or checked.
     SendSpendCode {

@@ -3,6 +3,7 @@
 
 pub mod frontol;
 pub mod kilbil;
+pub mod maxbonus;
 pub mod probonus;
 
 use serde::{Deserialize, Serialize};
@@ -164,6 +165,7 @@ pub enum DemoServer {
     Frontol(frontol::Emulator),
     KilBil(kilbil::Emulator),
     ProBonus(probonus::Emulator),
+    MaxBonus(maxbonus::Emulator),
 }
 
 impl Serving for DemoServer {
@@ -172,6 +174,7 @@ impl Serving for DemoServer {
             DemoServer::Frontol(e) => e.router(),
             DemoServer::KilBil(e) => e.router(),
             DemoServer::ProBonus(e) => e.router(),
+            DemoServer::MaxBonus(e) => e.router(),
         }
     }
 }
@@ -183,6 +186,7 @@ impl DemoServer {
             DemoServer::Frontol(e) => e.set_delay(delay),
             DemoServer::KilBil(e) => e.set_delay(delay),
             DemoServer::ProBonus(e) => e.set_delay(delay),
+            DemoServer::MaxBonus(e) => e.set_delay(delay),
         }
     }
 
@@ -192,6 +196,7 @@ impl DemoServer {
             DemoServer::Frontol(e) => e.fail(failure, times, after),
             DemoServer::KilBil(e) => e.fail(failure, times, after),
             DemoServer::ProBonus(e) => e.fail(failure, times, after),
+            DemoServer::MaxBonus(e) => e.fail(failure, times, after),
         }
     }
 
@@ -201,6 +206,7 @@ impl DemoServer {
             DemoServer::Frontol(e) => e.set_key(Some(key.to_string())),
             DemoServer::KilBil(e) => e.set_key(key),
             DemoServer::ProBonus(e) => e.set_key(key),
+            DemoServer::MaxBonus(e) => e.set_key(key),
         }
     }
 
@@ -210,6 +216,7 @@ impl DemoServer {
             DemoServer::Frontol(e) => e.balance(card_or_phone),
             DemoServer::KilBil(e) => e.balance(card_or_phone),
             DemoServer::ProBonus(e) => e.balance(card_or_phone),
+            DemoServer::MaxBonus(e) => e.balance(card_or_phone),
         }
     }
 

@@ -27,6 +27,7 @@
 
 pub mod frontol;
 pub mod kilbil;
+pub mod maxbonus;
 pub mod numbers;
 pub mod probonus;
 pub mod slip;
@@ -46,6 +47,9 @@ pub enum ClientId {
     Card(String),
     /// A mobile phone in international form without separators: `+79211022546`.
     Phone(String),
+    /// Nobody identified, where the protocol still takes the receipt
+    /// (MaxBonus's customer `8888888888`: no accrual, no write-off).
+    Anonymous,
 }
 
 impl ClientId {
@@ -78,13 +82,14 @@ impl ClientId {
 
     /// For the screen and logs: all but the last four characters hidden.
     pub fn masked(&self) -> String {
-        let (raw, prefix) = match self {
-            ClientId::Card(card) => (card.as_str(), ""),
-            ClientId::Phone(phone) => (phone.as_str(), ""),
+        let raw = match self {
+            ClientId::Card(card) => card.as_str(),
+            ClientId::Phone(phone) => phone.as_str(),
+            ClientId::Anonymous => return crate::text::ANONYMOUS_CLIENT.into(),
         };
         let count = raw.chars().count();
         let shown: String = raw.chars().skip(count.saturating_sub(4)).collect();
-        format!("{prefix}{}{shown}", "*".repeat(count.saturating_sub(4).min(8)))
+        format!("{}{shown}", "*".repeat(count.saturating_sub(4).min(8)))
     }
 }
 
@@ -112,6 +117,10 @@ pub struct Line {
     /// After local discounts, loyalty discounts and bonus payment, as each
     /// request of the spec asks.
     pub total: Money,
+    /// After the register's own discounts only: what the loyalty system
+    /// calculates from (MaxBonus gives its discounts and write-off on it).
+    #[serde(default)]
+    pub before_loyalty: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +173,18 @@ pub struct Document {
     /// When the receipt closed (set in a confirmation).
     #[serde(default)]
     pub closed_at: Option<NaiveDateTime>,
+    /// Gift certificates paying part of it (MaxBonus).
+    #[serde(default)]
+    pub certificates: Vec<CertificatePayment>,
+}
+
+/// A gift certificate paying `amount` of a receipt. The pin is a secret:
+/// it never reaches a log (see [`redact`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificatePayment {
+    pub code: String,
+    pub pin: String,
+    pub amount: Money,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,6 +236,18 @@ pub enum Request {
         code: String,
         profile: Profile,
     },
+    /// The registration's SMS code again.
+    ResendRegistrationCode {
+        phone: String,
+    },
+    /// An SMS with the link to the loyalty chat bot (MaxBonus).
+    SendChatBotLink {
+        client: ClientId,
+    },
+    /// What a gift certificate is worth, and whether it can pay (MaxBonus).
+    CertificateInfo {
+        code: String,
+    },
     /// An SMS code to the client's phone before bonuses are spent.
     SendSpendCode {
         client: ClientId,
@@ -253,6 +286,9 @@ impl Request {
             Request::ClientInfo { .. } => "client",
             Request::Register { .. } => "register",
             Request::ConfirmRegistration { .. } => "confirm_registration",
+            Request::ResendRegistrationCode { .. } => "resend_registration_code",
+            Request::SendChatBotLink { .. } => "send_chat_bot_link",
+            Request::CertificateInfo { .. } => "certificate_info",
             Request::SendSpendCode { .. } => "send_spend_code",
             Request::CheckSpendCode { .. } => "check_spend_code",
             Request::Calculate { .. } => "calculate",
@@ -278,6 +314,24 @@ pub struct ClientInfo {
     /// Bonuses that burn, and when (ProBonus).
     #[serde(default)]
     pub burning: Vec<Burning>,
+    /// The lasting identity of a client identified by a one-time code (a
+    /// MaxBonus QR or short code resolves to the customer's phone): later
+    /// requests of the receipt use it.
+    #[serde(default)]
+    pub known_as: Option<ClientId>,
+    /// Spending needs a code sent to the client (MaxBonus `n_checkpin`).
+    #[serde(default)]
+    pub spend_code: bool,
+}
+
+/// What the server says about a gift certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateState {
+    pub code: String,
+    pub usable: bool,
+    /// The server's word on it ("активен", "погашен", …).
+    pub status: Option<String>,
+    pub balance: Money,
 }
 
 /// An amount of bonuses that burns on a day.
@@ -317,6 +371,11 @@ pub struct Reply {
     pub distribution: Option<Vec<(u32, Money)>>,
     pub messages: Vec<TextBlock>,
     pub slips: Vec<slip::Slip>,
+    /// Lines for the receipt's footer (MaxBonus's write answer).
+    #[serde(default)]
+    pub footer: Vec<String>,
+    #[serde(default)]
+    pub certificate: Option<CertificateState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
@@ -401,9 +460,10 @@ const SECRET_KEYS: &[&str] = &[
     "h",
     "accessToken",
     "refreshToken",
+    "customer_token",
 ];
 /// Keys whose values are shown with all but the last four characters hidden.
-const MASKED_KEYS: &[&str] = &["card", "mobilePhone", "phone", "search_value"];
+const MASKED_KEYS: &[&str] = &["card", "mobilePhone", "phone", "search_value", "qr"];
 
 fn mask(text: &str) -> String {
     let count = text.chars().count();

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::frontol::{self, Frontol};
 use super::kilbil::{self, KilBil};
+use super::maxbonus::{self, MaxBonus};
 use super::probonus::{self, ProBonus};
 use super::{LoyaltyError, Reply, Request};
 use crate::core::event::Event;
@@ -23,6 +24,7 @@ pub enum LoyaltyConfig {
     Frontol(frontol::Settings),
     KilBil(kilbil::Settings),
     ProBonus(probonus::Settings),
+    MaxBonus(maxbonus::Settings),
     /// The demo: the Frontol emulator in-process, with its demo clients.
     DemoFrontol {
         timeout: Duration,
@@ -38,15 +40,43 @@ pub enum LoyaltyConfig {
         timeout: Duration,
         answer_delay: Duration,
     },
+    /// The MaxBonus emulator in-process, with its demo customers and certificates.
+    DemoMaxBonus {
+        timeout: Duration,
+        answer_delay: Duration,
+    },
+}
+
+/// The store's choices in `[loyalty]` that shape the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowOptions {
+    /// KilBil: an SMS code before spending.
+    pub spend_code: bool,
+    /// MaxBonus: receipts with no client go to the anonymous customer.
+    pub anonymous: bool,
+    /// MaxBonus: the write's text on its own slip.
+    pub footer_on_slip: bool,
+}
+
+impl Default for FlowOptions {
+    fn default() -> Self {
+        FlowOptions {
+            spend_code: false,
+            anonymous: true,
+            footer_on_slip: false,
+        }
+    }
 }
 
 impl LoyaltyConfig {
     /// How the core runs a receipt with this provider.
-    pub fn flow(&self, spend_code: bool) -> crate::core::loyalty::Flow {
+    pub fn flow(&self, options: FlowOptions) -> crate::core::loyalty::Flow {
+        use crate::core::loyalty::Flow;
         match self {
-            LoyaltyConfig::Frontol(_) | LoyaltyConfig::DemoFrontol { .. } => crate::core::loyalty::Flow::frontol(),
-            LoyaltyConfig::KilBil(_) | LoyaltyConfig::DemoKilBil { .. } => crate::core::loyalty::Flow::kilbil(spend_code),
-            LoyaltyConfig::ProBonus(_) | LoyaltyConfig::DemoProBonus { .. } => crate::core::loyalty::Flow::probonus(),
+            LoyaltyConfig::Frontol(_) | LoyaltyConfig::DemoFrontol { .. } => Flow::frontol(),
+            LoyaltyConfig::KilBil(_) | LoyaltyConfig::DemoKilBil { .. } => Flow::kilbil(options.spend_code),
+            LoyaltyConfig::ProBonus(_) | LoyaltyConfig::DemoProBonus { .. } => Flow::probonus(),
+            LoyaltyConfig::MaxBonus(_) | LoyaltyConfig::DemoMaxBonus { .. } => Flow::maxbonus(options.anonymous, options.footer_on_slip),
         }
     }
 
@@ -56,6 +86,7 @@ impl LoyaltyConfig {
             LoyaltyConfig::DemoFrontol { .. } => LoyaltyConfig::DemoFrontol { timeout, answer_delay },
             LoyaltyConfig::DemoKilBil { .. } => LoyaltyConfig::DemoKilBil { timeout, answer_delay },
             LoyaltyConfig::DemoProBonus { .. } => LoyaltyConfig::DemoProBonus { timeout, answer_delay },
+            LoyaltyConfig::DemoMaxBonus { .. } => LoyaltyConfig::DemoMaxBonus { timeout, answer_delay },
             other => other,
         }
     }
@@ -65,6 +96,7 @@ enum Provider {
     Frontol(Frontol),
     KilBil(KilBil),
     ProBonus(ProBonus),
+    MaxBonus(MaxBonus),
 }
 
 impl Provider {
@@ -73,6 +105,7 @@ impl Provider {
             Provider::Frontol(frontol) => frontol.call(request, at).await,
             Provider::KilBil(kilbil) => kilbil.call(request, at).await,
             Provider::ProBonus(probonus) => probonus.call(request, at).await,
+            Provider::MaxBonus(maxbonus) => maxbonus.call(request, at).await,
         }
     }
 }
@@ -128,6 +161,21 @@ impl LoyaltyWorker {
             LoyaltyConfig::Frontol(settings) => (Provider::Frontol(Frontol::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::KilBil(settings) => (Provider::KilBil(KilBil::new(settings).map_err(std::io::Error::other)?), None),
             LoyaltyConfig::ProBonus(settings) => (Provider::ProBonus(ProBonus::new(settings).map_err(std::io::Error::other)?), None),
+            LoyaltyConfig::MaxBonus(settings) => (Provider::MaxBonus(MaxBonus::new(settings).map_err(std::io::Error::other)?), None),
+            LoyaltyConfig::DemoMaxBonus { timeout, answer_delay } => {
+                let emulator = match server {
+                    Some(DemoServer::MaxBonus(kept)) => kept,
+                    _ => emulators::maxbonus::Emulator::new(DEMO_KEY, emulators::maxbonus::demo()),
+                };
+                demo(DemoServer::MaxBonus(emulator), answer_delay, |url| {
+                    let settings = maxbonus::Settings {
+                        url,
+                        token: DEMO_KEY.into(),
+                        timeout,
+                    };
+                    MaxBonus::new(settings).map(Provider::MaxBonus)
+                })?
+            }
             LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
                 let emulator = match server {
                     Some(DemoServer::Frontol(kept)) => kept,

@@ -56,11 +56,10 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
         doc.pair(text::P_DISCOUNTS, format!("-{}", totals.discount));
     }
     doc.title(format!("{} {}", text::P_TOTAL, totals.total));
-    for kind in [PaymentKind::Cash, PaymentKind::Card] {
+    for kind in PaymentKind::ALL {
         let paid = r.paid_by(kind);
         if !paid.is_zero() {
-            let label = if kind == PaymentKind::Cash { text::P_CASH } else { text::P_CARD };
-            doc.pair(label, paid.to_string());
+            doc.pair(text::printed_payment_kind(kind), paid.to_string());
         }
     }
     if let Some(loyalty) = r.loyalty.as_ref().filter(|l| !l.bonus_paid.is_zero()) {
@@ -74,6 +73,12 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
     }
     if let Some(loyalty) = &r.loyalty {
         doc.pair(text::P_CLIENT, loyalty.client.masked());
+        if !settings.flow.footer_on_slip && !loyalty.footer.is_empty() {
+            doc.separator();
+            for line in &loyalty.footer {
+                doc.text(line.clone());
+            }
+        }
     }
     if let Some(contact) = &closed.contact {
         doc.pair(text::P_CONTACT, contact.clone());
@@ -89,11 +94,33 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
     doc
 }
 
+/// The loyalty server's text on its own slip, where the store wants it so
+/// (MaxBonus's `footer_on_slip`).
+pub fn loyalty_footer_slip(closed: &ClosedReceipt, settings: &Settings) -> Option<Document> {
+    let loyalty = closed.receipt.loyalty.as_ref()?;
+    if !settings.flow.footer_on_slip || loyalty.footer.is_empty() {
+        return None;
+    }
+    let mut doc = Document::default();
+    doc.pair(
+        format!("{}{}", text::P_RECEIPT_NO, closed.id.number),
+        format!("{}{}", text::P_SHIFT_NO, closed.id.shift),
+    );
+    doc.separator();
+    for line in &loyalty.footer {
+        doc.text(line.clone());
+    }
+    Some(doc)
+}
+
 fn by_payment(doc: &mut Document, title: &str, counts: &ByPayment) {
     doc.text(title);
     doc.pair(text::P_COUNT, counts.count.to_string());
     doc.pair(text::P_BY_CASH, counts.cash.to_string());
     doc.pair(text::P_BY_CARD, counts.card.to_string());
+    if !counts.certificate.is_zero() {
+        doc.pair(text::P_BY_CERTIFICATE, counts.certificate.to_string());
+    }
     doc.bold_pair(text::P_TOTAL_LOWER, counts.total().to_string());
 }
 

@@ -102,7 +102,11 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::Client { input } => loyalty::client_dialog(state, input, event, effects),
         Dialog::PromoCode { input } => loyalty::promo_dialog(state, input, event),
         Dialog::Register { input } => loyalty::register_dialog(state, input, event, effects),
-        Dialog::RegistrationCode { phone, input } => loyalty::registration_code_dialog(state, phone, input, event, effects),
+        Dialog::RegistrationCode { phone, profile, input } => {
+            loyalty::registration_code_dialog(state, phone, profile, input, event, effects)
+        }
+        Dialog::Certificate { input } => loyalty::certificate_dialog(state, input, event, effects),
+        Dialog::CertificatePin { code, balance, input } => loyalty::certificate_pin_dialog(state, code, balance, input, event, effects),
         Dialog::RegisterName { phone, input } => loyalty::register_name_dialog(state, phone, input, event, effects),
         Dialog::SpendCode { amount, input } => loyalty::spend_code_dialog(state, amount, input, event, effects),
         Dialog::Queue(screen) => super::queue::handle(state, screen, event, effects),

@@ -23,15 +23,15 @@
 use super::super::command::Command;
 use super::super::effect::Effect;
 use super::super::event::Event;
-use super::super::loyalty::{self as rl, LinkCheck, ReceiptLoyalty, Stage};
+use super::super::loyalty::{self as rl, LinkCheck, ReceiptLoyalty, Stage, Written};
 use super::super::money::Money;
 use super::super::notice::Notice;
 use super::super::queue::{Outcome, QueueChange, QueueEntry, next_attempt};
-use super::super::receipt::{DiscountSource, Receipt, ReceiptKind};
+use super::super::receipt::{DiscountSource, Payment, PaymentKind, Receipt, ReceiptKind};
 use super::super::state::{AppState, Busy, Dialog, LoyaltyPurpose, Question};
-use super::{edit, printing};
+use super::{edit, payment, printing};
 use crate::loyalty::slip;
-use crate::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, Request, TextBlock};
+use crate::loyalty::{CertificatePayment, ClientId, Document, LoyaltyError, Profile, Reply, Request, TextBlock};
 use crate::text;
 
 fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
@@ -62,7 +62,8 @@ fn waits(purpose: &LoyaltyPurpose) -> bool {
     use LoyaltyPurpose::*;
     match purpose {
         Calculate | PayByBonus { .. } | CancelBonus { .. } | Recover { .. } | Identify { .. } | ReturnCheck => true,
-        Register { .. } | ConfirmRegistration { .. } | SendSpendCode { .. } | CheckSpendCode { .. } => true,
+        Register { .. } | ConfirmRegistration { .. } | ResendCode { .. } | SendSpendCode { .. } | CheckSpendCode { .. } => true,
+        ChatBot | CertificateInfo | Write { .. } => true,
         ClientInfo | Confirm { .. } | Probe | Recalculate { .. } => false,
     }
 }
@@ -74,7 +75,15 @@ fn client_form(purpose: &LoyaltyPurpose) -> bool {
     use LoyaltyPurpose::*;
     matches!(
         purpose,
-        ClientInfo | Identify { .. } | Register { .. } | ConfirmRegistration { .. } | SendSpendCode { .. } | CheckSpendCode { .. }
+        ClientInfo
+            | Identify { .. }
+            | Register { .. }
+            | ConfirmRegistration { .. }
+            | ResendCode { .. }
+            | SendSpendCode { .. }
+            | CheckSpendCode { .. }
+            | ChatBot
+            | CertificateInfo
     )
 }
 
@@ -109,6 +118,7 @@ pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<
         Command::Balance => balance_command(state, effects),
         Command::PromoCode => promo_command(state),
         Command::RegisterClient => register_command(state),
+        Command::ChatBotLink => chat_bot_command(state, effects),
         _ => {}
     }
 }
@@ -213,13 +223,14 @@ pub(super) fn register_dialog(state: &mut AppState, mut input: String, event: Ev
 fn register(state: &mut AppState, phone: String, profile: Profile, effects: &mut Vec<Effect>) {
     let request = Request::Register {
         phone: phone.clone(),
-        profile,
+        profile: profile.clone(),
     };
-    send(state, LoyaltyPurpose::Register { phone }, request, effects);
+    send(state, LoyaltyPurpose::Register { phone, profile }, request, effects);
 }
 
-/// A new guest's name (ProBonus creates the account with it): surname,
-/// name and patronymic, in that order; at least the name.
+/// A new guest's name (ProBonus creates the account with it, MaxBonus
+/// confirms the registration with it): surname, name and patronymic, in that
+/// order, at least the name; then, optionally, the birth date and the sex.
 pub(super) fn register_name_dialog(state: &mut AppState, phone: String, mut input: String, event: Event, effects: &mut Vec<Effect>) {
     if edit(state, &mut input, &event) {
         state.dialog = Some(Dialog::RegisterName { phone, input });
@@ -238,29 +249,63 @@ pub(super) fn register_name_dialog(state: &mut AppState, phone: String, mut inpu
     }
 }
 
-/// "Иванова Мария Петровна" → surname, name, patronymic; one word is the name.
+/// "Иванова Мария Петровна 01.02.1990 ж" → surname, name, patronymic,
+/// birth date, sex; one word is the name. The date (`ДД.ММ.ГГГГ`) and the
+/// sex (`м`/`ж`) may come last, in either order.
 fn profile_of(text: &str) -> Option<Profile> {
-    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    let mut birth_date = None;
+    let mut sex = None;
+    while let Some(last) = words.last() {
+        if let Ok(date) = chrono::NaiveDate::parse_from_str(last, "%d.%m.%Y") {
+            birth_date = birth_date.or(Some(date));
+        } else if let Some(s) = sex_of(last) {
+            sex = sex.or(Some(s));
+        } else {
+            break;
+        }
+        words.pop();
+    }
     let word = |i: usize| words.get(i).map_or(String::new(), |w| w.to_string());
-    match words.len() {
-        0 => None,
-        1 => Some(Profile {
+    let profile = match words.len() {
+        0 => return None,
+        1 => Profile {
             name: word(0),
             ..Profile::default()
-        }),
-        _ => Some(Profile {
+        },
+        _ => Profile {
             surname: word(0),
             name: word(1),
             patronymic: words.get(2..).map_or(String::new(), |rest| rest.join(" ")),
             ..Profile::default()
-        }),
+        },
+    };
+    Some(Profile {
+        birth_date,
+        sex,
+        ..profile
+    })
+}
+
+fn sex_of(word: &str) -> Option<char> {
+    match word.to_lowercase().as_str() {
+        "м" | "муж" | "мужской" => Some('м'),
+        "ж" | "жен" | "женский" => Some('ж'),
+        _ => None,
     }
 }
 
-/// The SMS code of a registration.
-pub(super) fn registration_code_dialog(state: &mut AppState, phone: String, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+/// The SMS code of a registration; Tab asks for it again.
+pub(super) fn registration_code_dialog(
+    state: &mut AppState,
+    phone: String,
+    profile: Profile,
+    mut input: String,
+    event: Event,
+    effects: &mut Vec<Effect>,
+) {
     if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::RegistrationCode { phone, input });
+        state.dialog = Some(Dialog::RegistrationCode { phone, profile, input });
         return;
     }
     match event {
@@ -268,12 +313,29 @@ pub(super) fn registration_code_dialog(state: &mut AppState, phone: String, mut 
             let request = Request::ConfirmRegistration {
                 phone: phone.clone(),
                 code: input.trim().to_string(),
-                profile: Default::default(),
+                profile: profile.clone(),
             };
-            send(state, LoyaltyPurpose::ConfirmRegistration { phone }, request, effects);
+            send(state, LoyaltyPurpose::ConfirmRegistration { phone, profile }, request, effects);
+        }
+        Event::Command(Command::NextField) => {
+            let request = Request::ResendRegistrationCode { phone: phone.clone() };
+            send(state, LoyaltyPurpose::ResendCode { phone, profile }, request, effects);
         }
         Event::Command(Command::Cancel) => {}
-        _ => state.dialog = Some(Dialog::RegistrationCode { phone, input }),
+        _ => state.dialog = Some(Dialog::RegistrationCode { phone, profile, input }),
+    }
+}
+
+/// An SMS with the chat bot's link to the receipt's client.
+fn chat_bot_command(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if !state.settings.flow.chat_bot {
+        state.notice = Some(Notice::NotInProtocol(Command::ChatBotLink));
+        return;
+    }
+    match loyalty_of(state).map(|l| l.client.clone()) {
+        Some(ClientId::Anonymous) | None => state.notice = Some(Notice::ClientNeeded),
+        Some(_) if receipt_offline(state) => state.notice = Some(Notice::LoyaltyOffline),
+        Some(client) => send(state, LoyaltyPurpose::ChatBot, Request::SendChatBotLink { client }, effects),
     }
 }
 
@@ -308,7 +370,8 @@ fn client_command(state: &mut AppState) {
         Some(r) if r.is_return() => state.notice = Some(Notice::ReturnReceiptLocked),
         Some(r) if !r.payments.is_empty() => state.notice = Some(Notice::PaymentsLockReceipt),
         Some(Receipt { loyalty: Some(l), .. }) if !l.bonus_paid.is_zero() => state.notice = Some(Notice::RemoveBonusFirst),
-        Some(Receipt { loyalty: Some(_), .. }) => state.dialog = Some(Dialog::Confirm(Question::RemoveClient)),
+        // The anonymous customer simply gives way to the one identified.
+        Some(Receipt { loyalty: Some(l), .. }) if !l.is_anonymous() => state.dialog = Some(Dialog::Confirm(Question::RemoveClient)),
         _ => state.dialog = Some(Dialog::Client { input: String::new() }),
     }
 }
@@ -363,7 +426,30 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
     let receipt = state.durable.receipt.get_or_insert_with(|| Receipt::new(ReceiptKind::Sale, now));
     let uid = rl::receipt_uid(&settings.store_id, &settings.register_id, shift, number, receipt.opened_at);
     state.notice = Some(Notice::ClientSet(client.masked()));
-    receipt.loyalty = Some(ReceiptLoyalty::new(client, uid));
+    let mut loyalty = ReceiptLoyalty::new(client, uid);
+    // The anonymous customer's certificates, code and write stay with the receipt.
+    if let Some(before) = receipt.loyalty.take().filter(ReceiptLoyalty::is_anonymous) {
+        loyalty.certificates = before.certificates;
+        loyalty.promo_code = before.promo_code;
+        loyalty.written = before.written;
+    }
+    receipt.loyalty = Some(loyalty);
+}
+
+/// A sale with no client, where the protocol takes it for the anonymous
+/// customer (MaxBonus): calculated like any, or offline at once when the
+/// lamp is red (nothing to wait for: the anonymous customer gains nothing).
+fn attach_anonymous(state: &mut AppState) {
+    let flow = &state.settings.flow;
+    if !state.settings.loyalty || !flow.anonymous || state.receipt().is_none_or(|r| r.loyalty.is_some() || r.is_return()) {
+        return;
+    }
+    let down = state.link == Some(false);
+    set_client(state, ClientId::Anonymous);
+    state.notice = None;
+    if down && let Some(loyalty) = loyalty_mut(state) {
+        loyalty.stage = Stage::Offline;
+    }
 }
 
 /// The receipt is going away (cancelled, or its client removed) with a bonus
@@ -371,15 +457,14 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
 /// debit outlives the receipt. (Accruals and cancellations are queued;
 /// spending needs the link.)
 pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>) {
-    if !state.settings.flow.spend_debits_at_once {
-        // Nothing was spent on the server: an unconfirmed move counts for nothing.
-        return;
-    }
     let (shift, number) = numbers(state);
     let Some(receipt) = state.durable.receipt.as_ref() else { return };
     let Some(loyalty) = receipt.loyalty.as_ref() else { return };
     let amount = Money(loyalty.bonus_paid.0 + loyalty.bonus_in_flight.unwrap_or(Money::ZERO).0);
-    if amount.is_zero() {
+    // Spent at once (Frontol), or written and maybe on the server (MaxBonus's
+    // rollback). Elsewhere nothing was spent: an unconfirmed move counts for nothing.
+    let debited = state.settings.flow.spend_debits_at_once && !amount.is_zero();
+    if !debited && loyalty.written != Written::InDoubt {
         return;
     }
     let request = rl::cancellation(receipt, loyalty, shift, number, amount);
@@ -388,6 +473,7 @@ pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>
     if let Some(loyalty) = loyalty_mut(state) {
         loyalty.bonus_in_flight = None;
         loyalty.bonus_paid = Money::ZERO;
+        loyalty.written = Written::No;
     }
     let entries = vec![queued_entry];
     queued(state, &entries);
@@ -445,7 +531,7 @@ pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
     let (shift, number) = numbers(state);
     let client = loyalty.client.clone();
     match loyalty.stage {
-        Stage::Pending if flow.live && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() => {
+        Stage::Pending if flow.background_calc && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() => {
             let document = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
             let request = Request::Calculate {
                 client,
@@ -478,6 +564,9 @@ pub(super) fn invalidate(state: &mut AppState) {
 /// then opens the bonus dialog or the payment), or the bonus dialog when
 /// asked for. True when loyalty took over; false to go on to the payment.
 pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Vec<Effect>) -> bool {
+    if state.receipt().is_some_and(|r| !r.positions.is_empty()) {
+        attach_anonymous(state);
+    }
     let Some(stage) = loyalty_of(state).filter(|_| state.settings.loyalty).map(|l| l.stage.clone()) else {
         if bonus_asked {
             state.notice = Some(Notice::BonusNotAvailable);
@@ -499,13 +588,16 @@ pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Ve
     match stage {
         Stage::Refused { text } => state.notice = Some(Notice::LoyaltyRefused(text)),
         Stage::Pending => calculate(state, effects),
+        Stage::Calculated { .. } if bonus_asked && loyalty_of(state).is_some_and(ReceiptLoyalty::is_anonymous) => {
+            state.notice = Some(Notice::AnonymousNoBonus)
+        }
         Stage::Calculated { .. } if bonus_asked => match bonus_limit(state) {
             Some(_) => state.dialog = Some(Dialog::Bonus { input: String::new() }),
             None => state.notice = Some(Notice::BonusNotAvailable),
         },
         Stage::Offline if bonus_asked => state.notice = Some(Notice::OfflineAccrualOnly),
         // Calculated in the background (KilBil): the points are asked right before payment.
-        Stage::Calculated { .. } if state.settings.flow.live => state.dialog = Some(after_precheck(state)),
+        Stage::Calculated { .. } if state.settings.flow.background_calc => state.dialog = Some(after_precheck(state)),
         Stage::Calculated { .. } | Stage::Offline | Stage::Return => return false,
     }
     true
@@ -533,7 +625,7 @@ fn bonus_limit(state: &AppState) -> Option<Money> {
     let Stage::Calculated { available } = loyalty.stage else {
         return None;
     };
-    if loyalty.bonus_blocked || !loyalty.bonus_paid.is_zero() {
+    if loyalty.bonus_blocked || !loyalty.bonus_paid.is_zero() || loyalty.is_anonymous() {
         return None;
     }
     Some(rl::bonus_limit(receipt, Some(available))).filter(|l| !l.is_zero())
@@ -565,7 +657,7 @@ pub(super) fn bonus_dialog(state: &mut AppState, mut input: String, event: Event
                 state.notice = Some(Notice::BonusTooMuch { limit });
                 state.dialog = Some(Dialog::Bonus { input });
             }
-            Ok(amount) if state.settings.flow.spend_code => {
+            Ok(amount) if state.settings.flow.spend_code || loyalty_of(state).is_some_and(|l| l.spend_code) => {
                 let Some(client) = loyalty_of(state).map(|l| l.client.clone()) else {
                     return;
                 };
@@ -642,6 +734,164 @@ fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
     let amount = loyalty.bonus_paid;
     let request = rl::cancellation(receipt, loyalty, shift, number, amount);
     send(state, LoyaltyPurpose::CancelBonus { amount }, request, effects);
+}
+
+/// MaxBonus: a paid sale is written to the server before it is printed.
+/// The write is marked in doubt (and saved) before it goes; the close
+/// follows its answer. True when the write was sent.
+pub(super) fn write_first(state: &mut AppState, contact: &Option<String>, effects: &mut Vec<Effect>) -> bool {
+    if !state.settings.loyalty || !state.settings.flow.write_before_close {
+        return false;
+    }
+    let Some(closed) = payment::closing(state, contact.clone()) else {
+        return false;
+    };
+    let Some(loyalty) = closed.receipt.loyalty.as_ref() else {
+        return false;
+    };
+    let writable = !closed.receipt.is_return()
+        && closed.receipt.link != LinkCheck::Down
+        && matches!(loyalty.stage, Stage::Pending | Stage::Calculated { .. })
+        && loyalty.written != Written::Done;
+    if !writable {
+        return false;
+    }
+    let request = rl::confirm_request(&closed, loyalty);
+    if let Some(loyalty) = loyalty_mut(state) {
+        loyalty.written = Written::InDoubt;
+    }
+    let purpose = LoyaltyPurpose::Write { contact: contact.clone() };
+    send(state, purpose, request, effects);
+    true
+}
+
+/// The write did not go: the cashier reads why, then closes (Enter) or
+/// takes the rest of the money the receipt now costs.
+fn write_failed(state: &mut AppState, text: String) {
+    state.dialog = Some(Dialog::Message {
+        blocks: vec![TextBlock::plain(text), TextBlock::plain(text::WRITE_FAILED_NEXT)],
+        then: Some(Box::new(Dialog::Payment { input: String::new() })),
+    });
+}
+
+/// The certificate command (in the payment window): its code comes next.
+pub(super) fn certificate_command(state: &mut AppState) {
+    if !state.settings.flow.certificates || !state.settings.loyalty {
+        state.notice = Some(Notice::NotInProtocol(Command::Certificate));
+    } else if state.receipt().is_none_or(|r| r.remaining().is_zero()) {
+        state.notice = Some(Notice::CertificateEmpty);
+    } else if receipt_offline(state) {
+        state.notice = Some(Notice::LoyaltyOffline);
+    } else {
+        state.dialog = Some(Dialog::Certificate { input: String::new() });
+    }
+    if state.dialog.is_none() {
+        state.dialog = Some(Dialog::Payment { input: String::new() });
+    }
+}
+
+/// A certificate's code, scanned or typed: the server says what it is worth.
+pub(super) fn certificate_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Certificate { input });
+        return;
+    }
+    let code = match event {
+        Event::Scan(code) => code.trim().to_string(),
+        Event::Command(Command::Confirm) => input.trim().to_string(),
+        Event::Command(Command::Cancel) => {
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+            return;
+        }
+        _ => {
+            state.dialog = Some(Dialog::Certificate { input });
+            return;
+        }
+    };
+    if code.is_empty() {
+        state.dialog = Some(Dialog::Certificate { input });
+    } else if loyalty_of(state).is_some_and(|l| l.certificates.iter().any(|c| c.code == code)) {
+        state.notice = Some(Notice::CertificateTwice(code));
+        state.dialog = Some(Dialog::Certificate { input: String::new() });
+    } else {
+        send(state, LoyaltyPurpose::CertificateInfo, Request::CertificateInfo { code }, effects);
+    }
+}
+
+/// The usable certificate's pin: it pays what it holds, up to what is left to pay.
+pub(super) fn certificate_pin_dialog(
+    state: &mut AppState,
+    code: String,
+    balance: Money,
+    mut input: String,
+    event: Event,
+    effects: &mut Vec<Effect>,
+) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::CertificatePin { code, balance, input });
+        return;
+    }
+    match event {
+        Event::Command(Command::Confirm) => {
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+            pay_by_certificate(state, code, input.trim().to_string(), balance, effects);
+        }
+        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Payment { input: String::new() }),
+        _ => state.dialog = Some(Dialog::CertificatePin { code, balance, input }),
+    }
+}
+
+fn pay_by_certificate(state: &mut AppState, code: String, pin: String, balance: Money, effects: &mut Vec<Effect>) {
+    attach_anonymous(state);
+    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    let amount = balance.min(receipt.remaining());
+    if amount.is_zero() {
+        state.notice = Some(Notice::CertificateEmpty);
+        return;
+    }
+    let Some(loyalty) = receipt.loyalty.as_mut() else {
+        state.notice = Some(Notice::ClientNeeded);
+        return;
+    };
+    loyalty.certificates.push(CertificatePayment { code, pin, amount });
+    receipt.payments.push(Payment {
+        kind: PaymentKind::Certificate,
+        amount,
+        tendered: amount,
+    });
+    state.notice = Some(Notice::CertificateAccepted(amount));
+    if receipt.is_fully_paid() {
+        payment::ready_to_close(state, effects);
+    }
+}
+
+/// What the server said of a certificate: its pin next, or why it cannot pay.
+fn certificate_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
+    let payment = Dialog::Payment { input: String::new() };
+    let text = match result.map(|r| r.certificate) {
+        Ok(Some(c)) if c.usable => {
+            state.dialog = Some(Dialog::CertificatePin {
+                code: c.code,
+                balance: c.balance,
+                input: String::new(),
+            });
+            return;
+        }
+        Ok(Some(c)) => text::certificate_unusable(&c.code, c.status.as_deref()),
+        Ok(None) => text::UNREADABLE_ANSWER.to_string(),
+        Err(error) => text::loyalty_error(&error),
+    };
+    state.dialog = Some(Dialog::Message {
+        blocks: vec![TextBlock::plain(text)],
+        then: Some(Box::new(payment)),
+    });
+}
+
+/// A certificate payment taken off the receipt (storno in the payment window).
+pub(super) fn certificate_removed(state: &mut AppState) {
+    if let Some(loyalty) = loyalty_mut(state) {
+        loyalty.certificates.pop();
+    }
 }
 
 /// The balance dialog: a card or phone, then the server's answer.
@@ -785,23 +1035,55 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         }
         (LoyaltyPurpose::Identify { client }, Ok(reply)) => identified(state, client, &reply),
         // No code to confirm (ProBonus): the guest exists now.
-        (LoyaltyPurpose::Register { phone }, Ok(reply)) if !state.settings.flow.registration_code => registered(state, phone, &reply),
-        (LoyaltyPurpose::Register { phone }, Ok(_)) => {
+        (LoyaltyPurpose::Register { phone, .. }, Ok(reply)) if !state.settings.flow.registration_code => registered(state, phone, &reply),
+        (LoyaltyPurpose::Register { phone, profile } | LoyaltyPurpose::ResendCode { phone, profile }, Ok(_)) => {
             state.notice = Some(Notice::CodeSent);
             state.dialog = Some(Dialog::RegistrationCode {
                 phone,
+                profile,
                 input: String::new(),
             });
         }
-        (LoyaltyPurpose::Register { phone }, Err(error)) => {
+        (LoyaltyPurpose::ChatBot, Ok(_)) => state.notice = Some(Notice::ChatBotSent),
+        (LoyaltyPurpose::ChatBot, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
+        (LoyaltyPurpose::CertificateInfo, result) => certificate_answer(state, result),
+        (LoyaltyPurpose::Write { contact }, Ok(reply)) => {
+            if let Some(loyalty) = loyalty_mut(state) {
+                loyalty.written = Written::Done;
+                loyalty.footer = reply.footer;
+            }
+            payment::begin_close(state, contact, effects);
+        }
+        // The server may have it (the write stays in doubt): the receipt goes
+        // on without loyalty and is written later through the queue, where
+        // "already processed" is rolled back and written again.
+        (LoyaltyPurpose::Write { .. }, Err(LoyaltyError::Link(_))) => {
+            go_offline(state);
+            write_failed(state, text::WRITE_OFFLINE.into());
+        }
+        (LoyaltyPurpose::Write { .. }, Err(refusal)) => {
+            let text = refusal.to_string();
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                rl::forget(receipt, DiscountSource::Loyalty);
+                rl::forget(receipt, DiscountSource::Bonus);
+                if let Some(loyalty) = receipt.loyalty.as_mut() {
+                    loyalty.bonus_paid = Money::ZERO;
+                    loyalty.stage = Stage::Refused { text: text.clone() };
+                }
+            }
+            write_failed(state, text);
+        }
+        (LoyaltyPurpose::Register { phone, .. }, Err(error)) => {
             state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::Register { input: phone });
         }
-        (LoyaltyPurpose::ConfirmRegistration { phone }, Ok(reply)) => registered(state, phone, &reply),
-        (LoyaltyPurpose::ConfirmRegistration { phone }, Err(error)) => {
+        (LoyaltyPurpose::ConfirmRegistration { phone, .. }, Ok(reply)) => registered(state, phone, &reply),
+        // The code was wrong or stale: typed again, or a new one asked with Tab.
+        (LoyaltyPurpose::ConfirmRegistration { phone, profile } | LoyaltyPurpose::ResendCode { phone, profile }, Err(error)) => {
             state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
             state.dialog = Some(Dialog::RegistrationCode {
                 phone,
+                profile,
                 input: String::new(),
             });
         }
@@ -972,9 +1254,11 @@ fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
         state.notice = Some(Notice::LoyaltyOffline);
         return;
     }
-    set_client(state, client);
     let info = reply.client.clone().unwrap_or_default();
+    // A one-time code (a MaxBonus QR) gives way to the client's lasting identity.
+    set_client(state, info.known_as.clone().unwrap_or(client));
     if let Some(loyalty) = loyalty_mut(state) {
+        loyalty.spend_code = info.spend_code;
         loyalty.name = info.name;
         loyalty.balance = info.balance;
         loyalty.burning = info.burning;
@@ -1078,7 +1362,13 @@ pub(super) fn queue_for(state: &AppState, closed: &super::super::journal::Closed
     let Some(loyalty) = closed.receipt.loyalty.as_ref().filter(|_| state.settings.loyalty) else {
         return Vec::new();
     };
-    if matches!(loyalty.stage, Stage::Refused { .. }) {
+    let (shift, number) = (closed.id.shift, closed.id.number);
+    if matches!(loyalty.stage, Stage::Refused { .. }) || loyalty.written == Written::Done {
+        // Refused after a write in doubt (MaxBonus): the server may hold a check this receipt is not.
+        if loyalty.written == Written::InDoubt {
+            let rollback = rl::cancellation(&closed.receipt, loyalty, shift, number, Money::ZERO);
+            return vec![entry(state, first_id, rollback)];
+        }
         return Vec::new();
     }
     // KilBil: only a receipt the server calculated as it closed is confirmed.
@@ -1088,13 +1378,7 @@ pub(super) fn queue_for(state: &AppState, closed: &super::super::journal::Closed
     }
     let mut requests = Vec::new();
     if let Some(amount) = loyalty.bonus_in_flight {
-        requests.push(rl::cancellation(
-            &closed.receipt,
-            loyalty,
-            closed.id.shift,
-            closed.id.number,
-            amount,
-        ));
+        requests.push(rl::cancellation(&closed.receipt, loyalty, shift, number, amount));
     }
     requests.push(rl::confirm_request(closed, loyalty));
     requests

@@ -38,11 +38,14 @@ pub(super) fn handle(state: &mut AppState, mut input: String, event: Event, effe
         }
         Command::Storno if !is_return => {
             let removed = state.durable.receipt.as_mut().and_then(|r| r.payments.pop());
-            if removed.is_none() {
-                state.notice = Some(Notice::NoPayments);
+            match removed {
+                None => state.notice = Some(Notice::NoPayments),
+                Some(p) if p.kind == PaymentKind::Certificate => super::loyalty::certificate_removed(state),
+                Some(_) => {}
             }
             state.dialog = Some(Dialog::Payment { input });
         }
+        Command::Certificate if !is_return => super::loyalty::certificate_command(state),
         other => {
             state.notice = Some(Notice::NotHere(other));
             state.dialog = Some(Dialog::Payment { input });
@@ -116,7 +119,7 @@ fn refund(state: &mut AppState, effects: &mut Vec<Effect>) {
 
 /// Paid in full: offer the electronic receipt's contacts when there are
 /// any (remembered from the client and the precheck), then close.
-fn ready_to_close(state: &mut AppState, effects: &mut Vec<Effect>) {
+pub(super) fn ready_to_close(state: &mut AppState, effects: &mut Vec<Effect>) {
     let options = state
         .receipt()
         .and_then(|r| r.loyalty.as_ref())
@@ -182,13 +185,10 @@ fn contact(typed: &str) -> Option<String> {
     (!user.is_empty() && domain.contains('.') && !typed.contains(char::is_whitespace)).then(|| typed.to_string())
 }
 
-/// Asks the store to journal the paid receipt together with the state after it.
-/// The screen waits; the receipt leaves the screen only once that is on disk.
-pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects: &mut Vec<Effect>) {
-    let (Some(shift), Some(receipt)) = (state.durable.shift.clone(), state.durable.receipt.clone()) else {
-        return;
-    };
-    let closed = ClosedReceipt {
+/// The paid receipt as it would close now.
+pub(super) fn closing(state: &AppState, contact: Option<String>) -> Option<ClosedReceipt> {
+    let (shift, receipt) = (state.durable.shift.as_ref()?, state.durable.receipt.clone()?);
+    Some(ClosedReceipt {
         id: shift.next_receipt_id(),
         store_id: state.settings.store_id.clone(),
         register_id: state.settings.register_id.clone(),
@@ -196,6 +196,18 @@ pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects
         closed_at: state.now,
         receipt,
         contact,
+    })
+}
+
+/// Asks the store to journal the paid receipt together with the state after it.
+/// The screen waits; the receipt leaves the screen only once that is on disk.
+/// Where the loyalty server takes the receipt first (MaxBonus), its write goes before.
+pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects: &mut Vec<Effect>) {
+    if super::loyalty::write_first(state, &contact, effects) {
+        return;
+    }
+    let Some(closed) = closing(state, contact) else {
+        return;
     };
     let mut next = state.durable.clone();
     next.receipt = None;
@@ -204,6 +216,9 @@ pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects
     }
     let document = layout::receipt(&closed, &state.settings, false);
     printing::queue_job(&mut next, document);
+    if let Some(slip) = layout::loyalty_footer_slip(&closed, &state.settings) {
+        printing::queue_job(&mut next, slip);
+    }
     // Its loyalty requests are queued in the same transaction as the journal entry.
     let enqueue = super::loyalty::queue_for(state, &closed, next.next_outgoing);
     next.next_outgoing += enqueue.len() as u64;

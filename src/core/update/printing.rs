@@ -32,12 +32,16 @@ pub(super) fn preview(title: PreviewTitle, document: &Document, settings: &Setti
 }
 
 /// After a close is on disk: its state becomes the current one, and the
-/// document it queued (the last job) is shown and printed.
+/// documents it queued are printed, the first (the receipt or the report) shown.
 pub(super) fn adopt_closed(state: &mut AppState, next: Durable, title: PreviewTitle, effects: &mut Vec<Effect>) {
+    let first_new = state.durable.next_print_job;
     state.durable = next;
     state.saved = state.durable.clone();
-    if let Some(job) = state.durable.unprinted.last().cloned() {
+    let new: Vec<PrintJob> = state.durable.unprinted.iter().filter(|j| j.id >= first_new).cloned().collect();
+    if let Some(job) = new.first() {
         state.dialog = Some(preview(title, &job.document, &state.settings));
+    }
+    for job in new {
         effects.push(Effect::Print(Box::new(job)));
     }
 }

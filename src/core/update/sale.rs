@@ -85,7 +85,10 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         | Command::CancelBonusPayment
         | Command::Balance
         | Command::PromoCode
-        | Command::RegisterClient => loyalty::command(state, command, effects),
+        | Command::RegisterClient
+        | Command::ChatBotLink => loyalty::command(state, command, effects),
+        Command::Certificate if positions > 0 => loyalty::certificate_command(state),
+        Command::Certificate => state.notice = Some(Notice::ReceiptEmpty),
         Command::Queue => super::queue::open(state, effects),
         Command::SendNow => loyalty::send_now(state, effects),
         Command::OpenShift => shift::open_dialog(state),

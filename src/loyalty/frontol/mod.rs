@@ -69,6 +69,8 @@ fn wire_client(client: &ClientId) -> wire::Client {
             card: None,
             mobile_phone: Some(phone.clone()),
         },
+        // Not in Frontol's flow (it never sends a receipt without a client).
+        ClientId::Anonymous => wire::Client::default(),
     }
 }
 
@@ -146,6 +148,9 @@ pub fn encode(settings: &Settings, request: &Request, now: NaiveDateTime) -> Res
         }
         Request::CheckLink
         | Request::Register { .. }
+        | Request::ResendRegistrationCode { .. }
+        | Request::SendChatBotLink { .. }
+        | Request::CertificateInfo { .. }
         | Request::ConfirmRegistration { .. }
         | Request::SendSpendCode { .. }
         | Request::CheckSpendCode { .. } => {
@@ -309,7 +314,7 @@ pub fn decode(request: &Request, answer: &Answer) -> Reply {
         email: c.email.clone(),
         validation_code: c.validation_code.clone().filter(|code| !code.is_empty()),
         available: c.available_amount.map(|a| a.0),
-        burning: Vec::new(),
+        ..ClientInfo::default()
     });
     let messages = answer
         .cashier_information
@@ -333,6 +338,7 @@ pub fn decode(request: &Request, answer: &Answer) -> Reply {
         distribution,
         messages,
         slips: answer.printing_information.as_ref().map(slips).unwrap_or_default(),
+        ..Reply::default()
     }
 }
 

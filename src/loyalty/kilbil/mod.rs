@@ -87,6 +87,11 @@ fn search(client: &ClientId) -> wire::SearchClient {
             search_mode: wire::BY_CARD,
             search_value: card.clone(),
         },
+        // Not in KilBil's flow: an empty search the server finds nothing for.
+        ClientId::Anonymous => wire::SearchClient {
+            search_mode: wire::BY_CARD,
+            search_value: String::new(),
+        },
     }
 }
 
@@ -129,7 +134,7 @@ impl Known {
             email: None,
             validation_code: None,
             available: Some(self.max_bill_bonus_out.min(self.balance).max(Money::ZERO)),
-            burning: Vec::new(),
+            ..ClientInfo::default()
         }
     }
 
@@ -207,8 +212,7 @@ pub fn sale_reply(document: &Document, answer: &wire::SaleAnswer, known: Option<
         client: known.map(Known::info),
         discounts,
         distribution,
-        messages: Vec::new(),
-        slips: Vec::new(),
+        ..Reply::default()
     }
 }
 
@@ -344,7 +348,7 @@ impl KilBil {
             .clone()
             .or(match client {
                 ClientId::Phone(phone) => Some(phone.clone()),
-                ClientId::Card(_) => None,
+                ClientId::Card(_) | ClientId::Anonymous => None,
             })
             .map(|p| wire_phone(&p))
             .ok_or_else(|| refused(text::KILBIL_NO_PHONE.to_string()))
@@ -467,6 +471,8 @@ impl KilBil {
                     ..Reply::default()
                 })
             }
+            Request::ResendRegistrationCode { phone } => self.ask_code(&ClientId::Phone(phone.clone()), wire::SMS_REGISTRATION).await,
+            Request::SendChatBotLink { .. } | Request::CertificateInfo { .. } => Err(LoyaltyError::Unsupported(request.name().into())),
             Request::SendSpendCode { client } => self.ask_code(client, wire::SMS_SPEND).await,
             Request::CheckSpendCode { client, code } => {
                 let known = self.check_code(client, code).await?;
@@ -508,6 +514,7 @@ mod tests {
             min_price: Money::ZERO,
             quantity: Quantity(quantity),
             total: Money(price).times(Quantity(quantity)).expect("small"),
+            before_loyalty: Money(price).times(Quantity(quantity)).expect("small"),
         };
         Document {
             uid: "u".into(),
@@ -520,6 +527,7 @@ mod tests {
             lines: vec![line(1, "42", 100_00, 2000), line(2, "43", 50_00, 1000), line(3, "42", 100_00, 1000)],
             promo_code: None,
             closed_at: None,
+            certificates: Vec::new(),
         }
     }
 

@@ -339,7 +339,7 @@ impl ProBonus {
     fn phone(client: &ClientId) -> Result<&str, LoyaltyError> {
         match client {
             ClientId::Phone(phone) => Ok(phone),
-            ClientId::Card(_) => Err(refused(text::PROBONUS_PHONE_ONLY)),
+            ClientId::Card(_) | ClientId::Anonymous => Err(refused(text::PROBONUS_PHONE_ONLY)),
         }
     }
 
@@ -388,6 +388,7 @@ impl ProBonus {
             validation_code: None,
             available: total.map(|t| percent_down(t, self.max_spend(account)).min(balance)),
             burning,
+            ..ClientInfo::default()
         }
     }
 
@@ -559,9 +560,12 @@ impl ProBonus {
             Request::CheckLink => Ok(Reply::default()),
             Request::ClientInfo { client, history } => self.client_info(client, *history).await,
             Request::Register { phone, profile } => self.register(phone, profile).await,
-            Request::ConfirmRegistration { .. } | Request::SendSpendCode { .. } | Request::CheckSpendCode { .. } => {
-                Err(LoyaltyError::Unsupported(request.name().into()))
-            }
+            Request::ConfirmRegistration { .. }
+            | Request::ResendRegistrationCode { .. }
+            | Request::SendChatBotLink { .. }
+            | Request::CertificateInfo { .. }
+            | Request::SendSpendCode { .. }
+            | Request::CheckSpendCode { .. } => Err(LoyaltyError::Unsupported(request.name().into())),
             Request::Calculate { client, document } => {
                 let account = self.account(client).await?;
                 let total = Money(document.lines.iter().map(|l| l.total.0).sum());
@@ -631,6 +635,7 @@ mod tests {
             min_price: Money::ZERO,
             quantity: Quantity(quantity),
             total: Money(total),
+            before_loyalty: Money(total),
         }
     }
 

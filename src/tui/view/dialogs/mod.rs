@@ -2,6 +2,7 @@
 
 mod bonus;
 mod cash_move;
+mod certificate;
 mod client;
 mod confirm;
 mod contact;
@@ -55,7 +56,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::ValidationCode { input, .. } => validation_code::draw(frame, area, input, theme),
         Dialog::PromoCode { input } => promo_code::draw(frame, area, input, theme),
         Dialog::Register { input } => register::draw_phone(frame, area, input, state.settings.flow.registration_code, theme),
-        Dialog::RegistrationCode { phone, input } => register::draw_code(frame, area, phone, input, theme),
+        Dialog::RegistrationCode { phone, input, .. } => register::draw_code(frame, area, phone, input, theme),
+        Dialog::Certificate { input } => certificate::draw_code(frame, area, input, theme),
+        Dialog::CertificatePin { code, balance, input } => certificate::draw_pin(frame, area, code, *balance, input, theme),
         Dialog::RegisterName { phone, input } => register::draw_name(frame, area, phone, input, theme),
         Dialog::SpendCode { amount, input } => spend_code::draw(frame, area, *amount, input, theme),
         Dialog::Message { blocks, .. } => message::draw(frame, area, blocks, theme),

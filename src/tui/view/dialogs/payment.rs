@@ -6,7 +6,6 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::super::{Theme, dialog_area, dialog_frame, field};
-use crate::core::receipt::PaymentKind;
 use crate::core::state::AppState;
 use crate::text;
 
@@ -29,8 +28,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState,
     let inner = dialog_frame(frame, dialog_area(area, 50, height), text::PAYMENT_TITLE, theme);
     let mut lines = vec![Line::styled(format!("{} {total}", text::TO_PAY), theme.strong())];
     for p in &receipt.payments {
-        let kind = if p.kind == PaymentKind::Cash { text::CASH } else { text::CARD };
-        lines.push(Line::raw(format!("  {kind}: {}", p.tendered)));
+        lines.push(Line::raw(format!("  {}: {}", text::payment_kind(p.kind), p.tendered)));
     }
     lines.push(Line::raw(format!("{}: {}", text::PAID, receipt.paid())));
     lines.push(Line::styled(
