@@ -24,6 +24,7 @@ pub(crate) fn document(number: u32, positions: usize) -> Document {
             quantity: Quantity::ONE,
             total: Money(199_90),
             before_loyalty: Money(199_90),
+            sale_index: None,
         })
         .collect();
     Document {

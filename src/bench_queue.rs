@@ -32,6 +32,7 @@ fn entry(id: u64) -> QueueEntry {
         quantity: Quantity::ONE,
         total: Money(100_00),
         before_loyalty: Money(100_00),
+        sale_index: None,
     };
     let document = Document {
         uid: format!("00000000-0000-8000-8000-{id:012}"),

@@ -521,3 +521,4 @@ pub fn certificate_balance(code: &str, balance: crate::core::money::Money) -> St
     format!("Сертификат {code}: на нём {balance}")
 }
 pub const RESEND_CODE_HINT: &str = "Tab — отправить код ещё раз";
+pub const ANONYMOUS_SHORT: &str = "(без начисления и списания)";

@@ -48,6 +48,7 @@ fn line(index: u32, price: i64, min_price: i64, quantity: i64, total: i64) -> Li
         quantity: Quantity(quantity),
         total: Money(total),
         before_loyalty: Money(total),
+        sale_index: None,
     }
 }
 

@@ -51,6 +51,7 @@ fn line(index: u32, code: &str, price: i64, min_price: i64, quantity: i64) -> Li
         quantity: Quantity(quantity),
         total: Money(price).times(Quantity(quantity)).expect("small"),
         before_loyalty: Money(price).times(Quantity(quantity)).expect("small"),
+        sale_index: None,
     }
 }
 

@@ -67,6 +67,7 @@ fn line(index: u32, code: &str, price: i64, quantity: i64, total: i64) -> Line {
         quantity: Quantity(quantity),
         total: Money(total),
         before_loyalty: Money(total),
+        sale_index: None,
     }
 }
 

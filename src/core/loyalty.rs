@@ -372,6 +372,7 @@ pub fn kept(source: &ReturnSource, quantities: &[Quantity]) -> Kept {
             quantity: Quantity(left),
             total: keep(p.total()),
             before_loyalty: keep(p.total()),
+            sale_index: Some(i as u32 + 1),
         });
     }
     kept
@@ -422,6 +423,7 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
             quantity: p.quantity,
             total: total_without(p, skip),
             before_loyalty: total_without(p, &[DiscountSource::Loyalty, DiscountSource::Bonus]),
+            sale_index: p.original_index.map(|o| o as u32 + 1),
         })
         .collect();
     let kind = match (&receipt.kind, &loyalty.reference_uid) {

@@ -121,6 +121,9 @@ pub struct Line {
     /// calculates from (MaxBonus gives its discounts and write-off on it).
     #[serde(default)]
     pub before_loyalty: Money,
+    /// For a return: the sale's line this one gives back (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_index: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

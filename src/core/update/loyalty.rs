@@ -765,9 +765,16 @@ pub(super) fn write_first(state: &mut AppState, contact: &Option<String>, effect
     true
 }
 
-/// The write did not go: the cashier reads why, then closes (Enter) or
+/// The write did not go: nothing of it holds, certificates included (only
+/// the server debits them). The cashier reads why, then closes (Enter) or
 /// takes the rest of the money the receipt now costs.
 fn write_failed(state: &mut AppState, text: String) {
+    if let Some(receipt) = state.durable.receipt.as_mut() {
+        receipt.payments.retain(|p| p.kind != PaymentKind::Certificate);
+        if let Some(loyalty) = receipt.loyalty.as_mut() {
+            loyalty.certificates.clear();
+        }
+    }
     state.dialog = Some(Dialog::Message {
         blocks: vec![TextBlock::plain(text), TextBlock::plain(text::WRITE_FAILED_NEXT)],
         then: Some(Box::new(Dialog::Payment { input: String::new() })),
@@ -1061,17 +1068,18 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             go_offline(state);
             write_failed(state, text::WRITE_OFFLINE.into());
         }
+        // Refused (a wrong certificate pin, bonuses gone meanwhile, …): what it
+        // would have applied is taken off, and the subtotal calculates anew.
         (LoyaltyPurpose::Write { .. }, Err(refusal)) => {
-            let text = refusal.to_string();
             if let Some(receipt) = state.durable.receipt.as_mut() {
                 rl::forget(receipt, DiscountSource::Loyalty);
                 rl::forget(receipt, DiscountSource::Bonus);
                 if let Some(loyalty) = receipt.loyalty.as_mut() {
                     loyalty.bonus_paid = Money::ZERO;
-                    loyalty.stage = Stage::Refused { text: text.clone() };
+                    loyalty.stage = Stage::Pending;
                 }
             }
-            write_failed(state, text);
+            write_failed(state, refusal.to_string());
         }
         (LoyaltyPurpose::Register { phone, .. }, Err(error)) => {
             state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));

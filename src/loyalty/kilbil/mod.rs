@@ -515,6 +515,7 @@ mod tests {
             quantity: Quantity(quantity),
             total: Money(price).times(Quantity(quantity)).expect("small"),
             before_loyalty: Money(price).times(Quantity(quantity)).expect("small"),
+            sale_index: None,
         };
         Document {
             uid: "u".into(),

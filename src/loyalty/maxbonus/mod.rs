@@ -84,8 +84,9 @@ impl ServerError {
         ServerError { status, code, message }
     }
 
+    /// The error's number, or the HTTP status where the body has none.
     fn is(&self, code: i64) -> bool {
-        self.code == Some(code) || i64::from(self.status) == code
+        self.code.unwrap_or(i64::from(self.status)) == code
     }
 
     /// What the cashier reads: the error's number and the server's text.
@@ -93,7 +94,7 @@ impl ServerError {
         match self.status {
             408 | 429 | 500.. => LoyaltyError::Link(format!("HTTP {}", self.status)),
             401 => refused(text::MAXBONUS_TOKEN_REFUSED),
-            _ if self.is(wire::CUSTOMER_NOT_FOUND) && self.status == 422 => refused(text::MAXBONUS_NOT_FOUND),
+            422 if self.is(wire::CUSTOMER_NOT_FOUND) => refused(text::MAXBONUS_NOT_FOUND),
             _ => refused(text::maxbonus_error(
                 self.code.unwrap_or(i64::from(self.status)),
                 self.message.as_deref(),
@@ -345,10 +346,10 @@ impl MaxBonus {
             .filter(|(_, d)| !d.is_zero())
             .collect();
         let mut messages = Vec::new();
-        if let Some(message) = calc.message.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        // The coupon's effect is told once, at the calculation, not again with the write-off.
+        if let Some(message) = calc.message.as_deref().map(str::trim).filter(|m| !m.is_empty() && bonus.is_zero()) {
             messages.push(TextBlock::plain(message));
         }
-        let distribution = (!bonus.is_zero()).then(|| calc.items.iter().map(|i| (i.position, i.bonus_pay.0)).collect());
         if !bonus.is_zero() {
             let granted: i64 = calc.items.iter().map(|i| i.bonus_pay.0.0).sum();
             if granted != bonus.0 {
@@ -360,10 +361,12 @@ impl MaxBonus {
         if certified != asked {
             return Err(refused(text::maxbonus_certificate_cut(Money(asked), Money(certified))));
         }
+        // The server does not know the minimum prices: the register spreads
+        // the write-off within them (the write checks the total).
         Ok(Reply {
             client: Some(info),
             discounts,
-            distribution,
+            distribution: None,
             messages,
             ..Reply::default()
         })
@@ -424,7 +427,7 @@ impl MaxBonus {
             customer_token: customer.token,
             check_id: reference_uid.clone(),
             return_id: document.uid.clone(),
-            items: if full { Vec::new() } else { items(&document.lines, |l| l.total) },
+            items: if full { Vec::new() } else { returned_items(&document.lines) },
         };
         match self.call_raw::<_, wire::WriteAnswer>(wire::RETURN, Body::Json(&body)).await? {
             Ok(answer) => Ok(written_reply(&answer)),
@@ -586,6 +589,15 @@ fn items(lines: &[Line], sum: fn(&Line) -> Money) -> Vec<wire::Item> {
         .collect()
 }
 
+/// A return's positions, numbered as in the sale.
+fn returned_items(lines: &[Line]) -> Vec<wire::Item> {
+    let mut items = items(lines, |l| l.total);
+    for (item, line) in items.iter_mut().zip(lines) {
+        item.position = line.sale_index.unwrap_or(line.index);
+    }
+    items
+}
+
 fn certificate(payment: &CertificatePayment) -> wire::Certificate {
     wire::Certificate {
         code: payment.code.clone(),
@@ -616,23 +628,28 @@ fn check_calculation(request: &wire::CalcCheck, answer: &wire::CalcAnswer) -> Re
     Ok(())
 }
 
-/// What the write commits must be what the receipt shows: the same discount
-/// and write-off per position. A receipt with nothing applied (written
-/// later, after going on without the link) takes the calculation as it is.
+/// What the write commits must be what the receipt shows: each position's
+/// discount, and the write-off in total (the register spread it within its
+/// minimum prices, which the server does not know). A receipt with nothing
+/// applied (written later, after going on without the link) takes the
+/// calculation as it is.
 fn check_applied(document: &Document, bonus: Money, calc: &wire::CalcAnswer) -> Result<(), LoyaltyError> {
     let applied = |l: &Line| l.before_loyalty.0 - l.total.0;
     if bonus.is_zero() && document.lines.iter().all(|l| applied(l) == 0) {
         return Ok(());
     }
+    let mut spread = 0;
     for line in &document.lines {
-        let calculated = calc
-            .items
-            .iter()
-            .find(|i| i.position == line.index)
-            .map_or(0, |i| i.discount.0.0 + i.bonus_pay.0.0);
-        if calculated != applied(line) {
+        let discount = calc.items.iter().find(|i| i.position == line.index).map_or(0, |i| i.discount.0.0);
+        let share = applied(line) - discount;
+        if share < 0 {
             return Err(refused(text::MAXBONUS_CHANGED));
         }
+        spread += share;
+    }
+    let written: i64 = calc.items.iter().map(|i| i.bonus_pay.0.0).sum();
+    if spread != written || written != bonus.0 {
+        return Err(refused(text::MAXBONUS_CHANGED));
     }
     Ok(())
 }

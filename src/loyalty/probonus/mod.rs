@@ -636,6 +636,7 @@ mod tests {
             quantity: Quantity(quantity),
             total: Money(total),
             before_loyalty: Money(total),
+            sale_index: None,
         }
     }
 

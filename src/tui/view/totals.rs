@@ -36,7 +36,10 @@ pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme
                 loyalty.name.clone().unwrap_or_else(|| loyalty.client.masked()),
                 theme.strong(),
             ));
-            if let Some(balance) = loyalty.balance {
+            if loyalty.is_anonymous() {
+                spans.push(Span::styled(format!("  {}", text::ANONYMOUS_SHORT), theme.dim()));
+            }
+            if let Some(balance) = loyalty.balance.filter(|_| !loyalty.is_anonymous()) {
                 spans.push(Span::raw(format!("  {} {balance}", text::BONUS_BALANCE)));
             }
             // The nearest burning: the cashier can suggest spending it now.
@@ -46,6 +49,7 @@ pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme
             let offline = state.receipt().is_some_and(|r| r.link == LinkCheck::Down);
             match &loyalty.stage {
                 _ if offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_NO_LINK), theme.level(Level::Warning))),
+                Stage::Calculated { .. } if loyalty.is_anonymous() => {}
                 Stage::Calculated { available } => spans.push(Span::raw(format!("  {} {available}", text::BONUS_AVAILABLE))),
                 Stage::Offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_OFFLINE), theme.level(Level::Warning))),
                 Stage::Refused { .. } => spans.push(Span::styled(format!("  {}", text::LOYALTY_BLOCKED), theme.level(Level::Error))),
