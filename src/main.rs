@@ -89,6 +89,18 @@ enum Sub {
         #[command(subcommand)]
         action: ProbonusAction,
     },
+    /// MaxBonus helpers for scheduled runs.
+    Maxbonus {
+        #[command(subcommand)]
+        action: MaxbonusAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MaxbonusAction {
+    /// Send the catalog's goods to MaxBonus (`import/json`), e.g. nightly
+    /// from a systemd timer; exits non-zero when anything was not taken.
+    Import,
 }
 
 #[derive(Subcommand)]
@@ -162,6 +174,15 @@ enum EmulateServer {
         /// Seconds a bearer token lives.
         #[arg(long, default_value_t = 3600)]
         token_ttl: u64,
+    },
+    /// MaxBonus (`/api/cashbox/…`), with the demo customers and certificates;
+    /// prints each request. Its SMS code is always 1234.
+    Maxbonus {
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        listen: std::net::SocketAddr,
+        /// The outlet's token (header Token).
+        #[arg(long)]
+        token: String,
     },
 }
 
@@ -371,9 +392,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format!("ProBonus emulator on http://{bound}/api/v0/… (guests +79161234567, +79211022546; template group 3)")
             })
         }
+        Some(Sub::Emulate {
+            server: EmulateServer::Maxbonus { listen, token },
+        }) => {
+            use kassa::emulators::maxbonus;
+            let emulator = maxbonus::Emulator::new(&token, maxbonus::demo()).echo(true);
+            serve_emulator(emulator, listen, |bound| {
+                format!(
+                    "MaxBonus emulator on http://{bound}/api/cashbox/… (customers +79161234567, card 7000000000011, short code 482913; certificates CERT-1000/1111, CERT-500/3333; SMS code {})",
+                    maxbonus::SMS_CODE
+                )
+            })
+        }
         Some(Sub::Probonus {
             action: ProbonusAction::Groups,
         }) => probonus_groups(&common),
+        Some(Sub::Maxbonus {
+            action: MaxbonusAction::Import,
+        }) => maxbonus_import(&common),
         Some(Sub::Queue { action }) => queue(&common, action),
         Some(Sub::Bench(args)) => {
             bench::run(&args)?;
@@ -402,6 +438,43 @@ fn probonus_groups(common: &Common) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {problem}");
     }
     Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Goods per `import/json` request: a large catalog goes in parts.
+const IMPORT_BATCH: usize = 1000;
+
+/// `kassa maxbonus import`: the catalog's goods to MaxBonus, in batches.
+fn maxbonus_import(common: &Common) -> anyhow::Result<ExitCode> {
+    use kassa::loyalty::maxbonus::{MaxBonus, wire};
+    let config = load_config(common)?;
+    let Some(kassa::loyalty::worker::LoyaltyConfig::MaxBonus(settings)) = config.loyalty.clone() else {
+        anyhow::bail!("the config's [loyalty] provider is not maxbonus");
+    };
+    let catalog = app::load_catalog(&config)?;
+    let goods: Vec<wire::Good> = catalog
+        .items()
+        .iter()
+        .map(|item| wire::Good {
+            code: item.code.to_string(),
+            name: item.name.to_string(),
+            price: wire::Amount(item.price),
+            unit: if item.weighed { "kg" } else { "pcs" }.into(),
+        })
+        .collect();
+    let client = MaxBonus::new(settings)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut imported = 0;
+    for batch in goods.chunks(IMPORT_BATCH) {
+        imported += runtime
+            .block_on(client.import(batch.to_vec()))
+            .map_err(|e| anyhow::anyhow!("import stopped after {imported} of {} goods: {e}", goods.len()))?;
+    }
+    println!("{imported} of {} goods imported", goods.len());
+    Ok(if imported == goods.len() as u64 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

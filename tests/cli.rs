@@ -158,3 +158,25 @@ fn probonus_requests_are_logged_without_tokens_or_passwords() {
         assert!(!logged.contains(secret), "{secret} leaked into the log");
     }
 }
+
+#[test]
+fn maxbonus_requests_are_logged_without_tokens_pins_or_phones() {
+    let logged = logs_of(&["48_maxbonus_registration_qr_pin", "49_maxbonus_certificate_anonymous"]);
+    assert!(
+        logged.contains("/customer/auth") && logged.contains("/check/write") && logged.contains("/customer/checkpin"),
+        "requests and answers are logged: {logged}"
+    );
+    // The outlet token, customer tokens, SMS codes and pins, certificate pins, phones and one-time codes never appear.
+    for secret in [
+        "demo-key",
+        "ct-",
+        "\"1234\"",
+        "\"3333\"",
+        "\"1111\"",
+        "79161234567",
+        "79031112233",
+        "482913",
+    ] {
+        assert!(!logged.contains(secret), "{secret} leaked into the log");
+    }
+}

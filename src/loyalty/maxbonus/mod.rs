@@ -379,6 +379,8 @@ impl MaxBonus {
         let mut reuse = true;
         for attempt in 0..2 {
             let calc = self.calculate(request.clone(), reuse).await?;
+            // A calculation serves one write, answered or not.
+            self.forget_calculation(&document.uid);
             check_applied(document, bonus, &calc)?;
             let body = wire::WriteCheck {
                 customer_token: customer.token.clone(),
@@ -386,10 +388,7 @@ impl MaxBonus {
                 check_id: document.uid.clone(),
             };
             match self.call_raw::<_, wire::WriteAnswer>(wire::WRITE, Body::Json(&body)).await? {
-                Ok(written) => {
-                    self.forget_calculation(&document.uid);
-                    return Ok(written_reply(&written));
-                }
+                Ok(written) => return Ok(written_reply(&written)),
                 // The register hung after an earlier write went through: that
                 // check is removed whole and this one written in its place.
                 Err(error) if error.is(wire::ALREADY_PROCESSED) && attempt == 0 => {
@@ -397,10 +396,7 @@ impl MaxBonus {
                     self.rollback(&document.uid).await?;
                     reuse = false;
                 }
-                Err(error) => {
-                    self.forget_calculation(&document.uid);
-                    return Err(error.into_error());
-                }
+                Err(error) => return Err(error.into_error()),
             }
         }
         Err(refused(text::maxbonus_error(wire::ALREADY_PROCESSED, None)))
