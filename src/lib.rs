@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_kilbil;
+pub mod bench_maxbonus;
 pub mod bench_probonus;
 pub mod bench_queue;
 pub mod catalog_gen;
