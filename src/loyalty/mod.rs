@@ -93,6 +93,18 @@ impl ClientId {
     }
 }
 
+/// "Фамилия Имя Отчество" from the parts a server gives, the empty ones left out.
+pub fn full_name(parts: [&Option<String>; 3]) -> Option<String> {
+    let name = parts
+        .into_iter()
+        .flatten()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
 /// `+7` and ten digits somewhere in `text`, not inside a longer number.
 fn embedded_phone(text: &str) -> Option<String> {
     let bytes = text.as_bytes();

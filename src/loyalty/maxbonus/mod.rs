@@ -546,14 +546,7 @@ fn known_as(auth: &wire::CustomerAuth) -> Option<ClientId> {
 
 /// The interface's view of a customer; `calc` adds what a calculation said.
 fn info(auth: &wire::CustomerAuth, calc: Option<&wire::CalcAnswer>) -> ClientInfo {
-    let name = [&auth.last_name, &auth.first_name, &auth.middle_name]
-        .into_iter()
-        .flatten()
-        .map(|p| p.trim())
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let name = Some(name).filter(|n| !n.is_empty()).or(calc.and_then(|c| c.name.clone()));
+    let name = super::full_name([&auth.last_name, &auth.first_name, &auth.middle_name]).or(calc.and_then(|c| c.name.clone()));
     let balance = calc.map(|c| c.total_bonus.0).or(auth.total_bonus.map(|b| b.0));
     ClientInfo {
         name,

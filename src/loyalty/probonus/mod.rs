@@ -372,16 +372,10 @@ impl ProBonus {
 
     /// The interface's view of an account; `total` is the receipt's, when calculating.
     fn info(&self, account: &wire::Account, total: Option<Money>, burning: Vec<Burning>) -> ClientInfo {
-        let name = [&account.surname, &account.name, &account.middle_name]
-            .into_iter()
-            .flatten()
-            .map(|p| p.trim())
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name = super::full_name([&account.surname, &account.name, &account.middle_name]);
         let balance = account.balance.0.max(Money::ZERO);
         ClientInfo {
-            name: (!name.is_empty()).then_some(name),
+            name,
             balance: Some(balance),
             phone: Some(format!("+{}", wire_phone(&account.phone))),
             email: account.email.clone().filter(|e| !e.trim().is_empty()),
