@@ -3,15 +3,14 @@
 //! waits for at the subtotal, and the write before printing (the subtotal's
 //! calculation is of the same receipt, so its `calc_id` is reused).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::bench_queue::at;
 use crate::core::loyalty::derived_uid;
-use crate::core::money::Money;
 use crate::emulators::Serving;
 use crate::emulators::maxbonus::{Emulator, demo};
 use crate::loyalty::maxbonus::{MaxBonus, Settings};
-use crate::loyalty::{ClientId, Document, Payment, PaymentType, Request};
+use crate::loyalty::{Document, Request};
 
 /// The KilBil bench's sale, with a UUID for `check_id`.
 fn document(number: u32, positions: usize) -> Document {
@@ -31,39 +30,9 @@ pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<
             timeout: Duration::from_secs(5),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let client = ClientId::Phone("+79161234567".into());
-        let call = |request: Request| {
-            let maxbonus = &maxbonus;
-            async move { maxbonus.call(&request, at()).await.map_err(|e| anyhow::anyhow!("{e}")) }
-        };
-        for positions in [10, 100] {
-            let mut calculate = Vec::new();
-            let mut write = Vec::new();
-            for run in 0..runs.max(20) {
-                let document = document((positions * 1000 + run) as u32, positions);
-                let started = Instant::now();
-                call(Request::Calculate {
-                    client: client.clone(),
-                    document: document.clone(),
-                })
-                .await?;
-                calculate.push(started.elapsed());
-                let money = Money(document.lines.iter().map(|l| l.total.0).sum());
-                let started = Instant::now();
-                call(Request::Confirm {
-                    client: client.clone(),
-                    document,
-                    payments: vec![Payment {
-                        kind: PaymentType::Cash,
-                        amount: money,
-                    }],
-                })
-                .await?;
-                write.push(started.elapsed());
-            }
-            report(&format!("maxbonus check (calculation), {positions} positions"), calculate);
-            report(&format!("maxbonus check/write (its check reused), {positions} positions"), write);
-        }
+        let call = async |request: Request| maxbonus.call(&request, at()).await.map(drop).map_err(|e| anyhow::anyhow!("{e}"));
+        let labels = ["maxbonus check (calculation)", "maxbonus check/write (its check reused)"];
+        crate::bench_probonus::calculate_and_confirm(runs, labels, document, call, &report).await?;
         anyhow::Ok(())
     })
 }

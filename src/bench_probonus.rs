@@ -22,6 +22,47 @@ fn document(number: u32, positions: usize) -> Document {
     }
 }
 
+/// For 10 and 100 positions, `runs` receipts each calculated, then confirmed
+/// as paid in cash; the two times reported under `labels`.
+pub(crate) async fn calculate_and_confirm(
+    runs: usize,
+    labels: [&str; 2],
+    document: fn(u32, usize) -> Document,
+    call: impl AsyncFn(Request) -> anyhow::Result<()>,
+    report: &impl Fn(&str, Vec<Duration>),
+) -> anyhow::Result<()> {
+    let client = ClientId::Phone("+79161234567".into());
+    for positions in [10, 100] {
+        let mut calculate = Vec::new();
+        let mut confirm = Vec::new();
+        for run in 0..runs.max(20) {
+            let document = document((positions * 1000 + run) as u32, positions);
+            let started = Instant::now();
+            call(Request::Calculate {
+                client: client.clone(),
+                document: document.clone(),
+            })
+            .await?;
+            calculate.push(started.elapsed());
+            let money = Money(document.lines.iter().map(|l| l.total.0).sum());
+            let started = Instant::now();
+            call(Request::Confirm {
+                client: client.clone(),
+                document,
+                payments: vec![Payment {
+                    kind: PaymentType::Cash,
+                    amount: money,
+                }],
+            })
+            .await?;
+            confirm.push(started.elapsed());
+        }
+        report(&format!("{}, {positions} positions", labels[0]), calculate);
+        report(&format!("{}, {positions} positions", labels[1]), confirm);
+    }
+    Ok(())
+}
+
 pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -41,39 +82,9 @@ pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<
             timeout: Duration::from_secs(5),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let client = ClientId::Phone("+79161234567".into());
-        let call = |request: Request| {
-            let probonus = &probonus;
-            async move { probonus.call(&request, at()).await.map_err(|e| anyhow::anyhow!("{e}")) }
-        };
-        for positions in [10, 100] {
-            let mut calculate = Vec::new();
-            let mut register = Vec::new();
-            for run in 0..runs.max(20) {
-                let document = document((positions * 1000 + run) as u32, positions);
-                let started = Instant::now();
-                call(Request::Calculate {
-                    client: client.clone(),
-                    document: document.clone(),
-                })
-                .await?;
-                calculate.push(started.elapsed());
-                let money = Money(document.lines.iter().map(|l| l.total.0).sum());
-                let started = Instant::now();
-                call(Request::Confirm {
-                    client: client.clone(),
-                    document,
-                    payments: vec![Payment {
-                        kind: PaymentType::Cash,
-                        amount: money,
-                    }],
-                })
-                .await?;
-                register.push(started.elapsed());
-            }
-            report(&format!("probonus bonus limit (local), {positions} positions"), calculate);
-            report(&format!("probonus find + lookup + register_check, {positions} positions"), register);
-        }
+        let call = async |request: Request| probonus.call(&request, at()).await.map(drop).map_err(|e| anyhow::anyhow!("{e}"));
+        let labels = ["probonus bonus limit (local)", "probonus find + lookup + register_check"];
+        calculate_and_confirm(runs, labels, document, call, &report).await?;
         anyhow::Ok(())
     })
 }

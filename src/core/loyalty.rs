@@ -65,26 +65,19 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Frontol: the precheck at the subtotal, Retry/Continue on a link
+    /// failure, bonuses debited at once, offline receipts confirmed later.
     pub fn frontol() -> Flow {
         Flow {
             provider: "frontol",
-            probe: false,
-            live: false,
-            background_calc: false,
             ask_on_link_loss: true,
             spend_debits_at_once: true,
-            return_calculated: false,
-            promo_codes: false,
-            registration: false,
-            spend_code: false,
-            registration_code: false,
-            registration_name: false,
             confirm_offline: true,
             ..Flow::plain()
         }
     }
 
-    /// What no protocol but MaxBonus does.
+    /// Every switch off: each protocol's constructor names only what it turns on.
     fn plain() -> Flow {
         Flow {
             provider: "",
@@ -108,21 +101,20 @@ impl Flow {
         }
     }
 
+    /// KilBil: the link probed, the client looked up on entry and the
+    /// receipt recalculated in the background; a receipt without the link
+    /// sends nothing.
     pub fn kilbil(spend_code: bool) -> Flow {
         Flow {
             provider: "kilbil",
             probe: true,
             live: true,
             background_calc: true,
-            ask_on_link_loss: false,
-            spend_debits_at_once: false,
             return_calculated: true,
             promo_codes: true,
             registration: true,
             spend_code,
             registration_code: true,
-            registration_name: false,
-            confirm_offline: false,
             ..Flow::plain()
         }
     }
@@ -132,16 +124,9 @@ impl Flow {
     pub fn probonus() -> Flow {
         Flow {
             provider: "probonus",
-            probe: false,
             live: true,
             background_calc: true,
-            ask_on_link_loss: false,
-            spend_debits_at_once: false,
-            return_calculated: false,
-            promo_codes: false,
             registration: true,
-            spend_code: false,
-            registration_code: false,
             registration_name: true,
             confirm_offline: true,
             ..Flow::plain()
@@ -260,6 +245,8 @@ pub enum Written {
     /// Sent and not answered: the server may have it. Saved before sending,
     /// so a receipt that goes away after it has its check rolled back.
     InDoubt,
+    /// The server has it; the close follows (if the close fails and the
+    /// receipt goes away instead, its check is rolled back too).
     Done,
 }
 

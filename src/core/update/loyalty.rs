@@ -126,7 +126,8 @@ pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<
 /// The balance enquiry: of the receipt's client at once, else of a card or phone typed.
 fn balance_command(state: &mut AppState, effects: &mut Vec<Effect>) {
     match loyalty_of(state).map(|l| l.client.clone()) {
-        Some(client) if !receipt_offline(state) => {
+        // The anonymous customer has no balance: ask for a card or phone.
+        Some(client) if client != ClientId::Anonymous && !receipt_offline(state) => {
             let request = Request::ClientInfo { client, history: true };
             send(state, LoyaltyPurpose::ClientInfo, request, effects);
         }
@@ -425,7 +426,10 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
     let settings = state.settings.clone();
     let receipt = state.durable.receipt.get_or_insert_with(|| Receipt::new(ReceiptKind::Sale, now));
     let uid = rl::receipt_uid(&settings.store_id, &settings.register_id, shift, number, receipt.opened_at);
-    state.notice = Some(Notice::ClientSet(client.masked()));
+    // The anonymous customer is no news to the cashier.
+    if client != ClientId::Anonymous {
+        state.notice = Some(Notice::ClientSet(client.masked()));
+    }
     let mut loyalty = ReceiptLoyalty::new(client, uid);
     // The anonymous customer's certificates, code and write stay with the receipt.
     if let Some(before) = receipt.loyalty.take().filter(ReceiptLoyalty::is_anonymous) {
@@ -446,7 +450,6 @@ fn attach_anonymous(state: &mut AppState) {
     }
     let down = state.link == Some(false);
     set_client(state, ClientId::Anonymous);
-    state.notice = None;
     if down && let Some(loyalty) = loyalty_mut(state) {
         loyalty.stage = Stage::Offline;
     }
@@ -461,10 +464,11 @@ pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>
     let Some(receipt) = state.durable.receipt.as_ref() else { return };
     let Some(loyalty) = receipt.loyalty.as_ref() else { return };
     let amount = Money(loyalty.bonus_paid.0 + loyalty.bonus_in_flight.unwrap_or(Money::ZERO).0);
-    // Spent at once (Frontol), or written and maybe on the server (MaxBonus's
-    // rollback). Elsewhere nothing was spent: an unconfirmed move counts for nothing.
+    // Spent at once (Frontol), or written — surely, or maybe — on the server
+    // (MaxBonus's rollback; a write is done before a close that may still
+    // fail). Elsewhere nothing was spent: an unconfirmed move counts for nothing.
     let debited = state.settings.flow.spend_debits_at_once && !amount.is_zero();
-    if !debited && loyalty.written != Written::InDoubt {
+    if !debited && loyalty.written == Written::No {
         return;
     }
     let request = rl::cancellation(receipt, loyalty, shift, number, amount);
@@ -782,19 +786,22 @@ fn write_failed(state: &mut AppState, text: String) {
 }
 
 /// The certificate command (in the payment window): its code comes next.
+/// The payment window stays open when a certificate cannot pay now.
 pub(super) fn certificate_command(state: &mut AppState) {
-    if !state.settings.flow.certificates || !state.settings.loyalty {
-        state.notice = Some(Notice::NotInProtocol(Command::Certificate));
+    let notice = if !state.settings.flow.certificates || !state.settings.loyalty {
+        Notice::NotInProtocol(Command::Certificate)
     } else if state.receipt().is_none_or(|r| r.remaining().is_zero()) {
-        state.notice = Some(Notice::CertificateEmpty);
+        Notice::CertificateEmpty
     } else if receipt_offline(state) {
-        state.notice = Some(Notice::LoyaltyOffline);
+        Notice::LoyaltyOffline
+    } else if loyalty_of(state).is_none() && !state.settings.flow.anonymous {
+        Notice::ClientNeeded
     } else {
         state.dialog = Some(Dialog::Certificate { input: String::new() });
-    }
-    if state.dialog.is_none() {
-        state.dialog = Some(Dialog::Payment { input: String::new() });
-    }
+        return;
+    };
+    state.notice = Some(notice);
+    state.dialog = Some(Dialog::Payment { input: String::new() });
 }
 
 /// A certificate's code, scanned or typed: the server says what it is worth.
@@ -895,9 +902,14 @@ fn certificate_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>)
 }
 
 /// A certificate payment taken off the receipt (storno in the payment window).
+/// A write already done (the close after it failed) no longer matches: it
+/// is in doubt again, so the next close rewrites it (rolled back first).
 pub(super) fn certificate_removed(state: &mut AppState) {
     if let Some(loyalty) = loyalty_mut(state) {
         loyalty.certificates.pop();
+        if loyalty.written == Written::Done {
+            loyalty.written = Written::InDoubt;
+        }
     }
 }
 

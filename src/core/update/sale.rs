@@ -87,8 +87,6 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         | Command::PromoCode
         | Command::RegisterClient
         | Command::ChatBotLink => loyalty::command(state, command, effects),
-        Command::Certificate if positions > 0 => loyalty::certificate_command(state),
-        Command::Certificate => state.notice = Some(Notice::ReceiptEmpty),
         Command::Queue => super::queue::open(state, effects),
         Command::SendNow => loyalty::send_now(state, effects),
         Command::OpenShift => shift::open_dialog(state),
@@ -101,7 +99,8 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::Menu => state.dialog = Some(Dialog::Menu { selected: 0 }),
         Command::Help => state.dialog = Some(Dialog::Help { scroll: 0 }),
         Command::Quit => state.dialog = Some(Dialog::Confirm(Question::Quit)),
-        Command::PayCard | Command::NextField | Command::Backspace => state.notice = Some(Notice::NotHere(command)),
+        // A certificate pays in the payment window, after the subtotal calculated the receipt.
+        Command::PayCard | Command::NextField | Command::Backspace | Command::Certificate => state.notice = Some(Notice::NotHere(command)),
         Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End => {}
     }
 }

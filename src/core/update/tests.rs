@@ -638,3 +638,33 @@ fn a_queue_write_that_fails_keeps_the_entry_and_backs_off() {
     assert!(head.next_attempt.is_some_and(|t| t > start()), "waits before sending again");
     assert_eq!(h.state.queue.depth, 1);
 }
+
+#[test]
+fn a_written_check_whose_receipt_goes_away_is_rolled_back() {
+    use crate::core::loyalty::Written;
+    use crate::loyalty::Request;
+    // MaxBonus took the write; the close after it failed and the cashier cancels the receipt.
+    for written in [Written::InDoubt, Written::Done] {
+        let mut h = loyalty_receipt(|l| l.written = written);
+        update(&mut h.state, Event::Command(Command::CancelReceipt));
+        let effects = update(&mut h.state, Event::Command(Command::Confirm));
+        let rollbacks = effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Enqueue { entries, .. } if matches!(entries[0].request, Request::CancelBonusPayment { .. })))
+            .count();
+        assert_eq!(rollbacks, 1, "{written:?}: {effects:?}");
+    }
+    // Never written: nothing to undo.
+    let mut h = loyalty_receipt(|_| {});
+    update(&mut h.state, Event::Command(Command::CancelReceipt));
+    let effects = update(&mut h.state, Event::Command(Command::Confirm));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Enqueue { .. })), "{effects:?}");
+}
+
+#[test]
+fn a_certificate_is_taken_in_the_payment_window_only() {
+    let mut h = loyalty_receipt(|_| {});
+    h.press(Command::Certificate);
+    assert_eq!(h.state.notice, Some(Notice::NotHere(Command::Certificate)));
+    assert_eq!(h.state.dialog, None, "the sale screen stays");
+}

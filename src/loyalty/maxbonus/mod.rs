@@ -548,18 +548,19 @@ fn known_as(auth: &wire::CustomerAuth) -> Option<ClientId> {
 fn info(auth: &wire::CustomerAuth, calc: Option<&wire::CalcAnswer>) -> ClientInfo {
     let name = super::full_name([&auth.last_name, &auth.first_name, &auth.middle_name]).or(calc.and_then(|c| c.name.clone()));
     let balance = calc.map(|c| c.total_bonus.0).or(auth.total_bonus.map(|b| b.0));
+    let known_as = known_as(auth);
     ClientInfo {
         name,
         balance: balance.map(|b| b.max(Money::ZERO)),
-        phone: known_as(auth).and_then(|c| match c {
-            ClientId::Phone(p) => Some(p),
+        phone: match &known_as {
+            Some(ClientId::Phone(phone)) => Some(phone.clone()),
             _ => None,
-        }),
+        },
         email: None,
         validation_code: None,
         available: calc.map(|c| c.max_bonus.0.min(c.total_bonus.0).max(Money::ZERO)),
         burning: Vec::new(),
-        known_as: known_as(auth),
+        known_as,
         spend_code: auth.n_checkpin == Some(1),
     }
 }
