@@ -10,7 +10,10 @@ use crate::config::{Config, PrinterConfig};
 use crate::core::catalog::Catalog;
 use crate::core::state::AppState;
 use crate::io::Executor;
-use crate::print::printer::TextFilePrinter;
+use crate::devices::Devices;
+use crate::devices::escpos::EscPosPrinter;
+use crate::devices::shtrih::registrar::{ShtrihPrinter, ShtrihSettings};
+use crate::print::printer::{Printer, TextFilePrinter};
 use crate::store::{LoadWarning, Store};
 use crate::tui::keymap::Keymap;
 
@@ -45,6 +48,7 @@ pub fn load_keymap(path: Option<&Path>) -> anyhow::Result<Keymap> {
 pub struct Assembled {
     pub state: AppState,
     pub executor: Executor,
+    pub devices: Devices,
     pub warning: Option<LoadWarning>,
     pub loyalty: Option<crate::loyalty::worker::LoyaltyConfig>,
     pub data_dir: PathBuf,
@@ -58,20 +62,55 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
     // Everything set aside while loading is told to the cashier (and support) at once.
     let warnings: Vec<String> = warning.into_iter().map(|w| w.0).chain(queue_warnings).collect();
     let warning = (!warnings.is_empty()).then(|| LoadWarning(warnings.join("; ")));
-    let PrinterConfig::Text { file } = &config.printer;
-    let paper = match file {
-        Some(file) if file.is_absolute() => file.clone(),
-        Some(file) => data_dir.join(file),
-        None => data_dir.join("receipts.txt"),
-    };
-    let printer = TextFilePrinter::new(paper, config.settings.printer_width);
+    let printer = printer(config, data_dir, &store);
     let mut state = AppState::restore(Arc::new(config.settings.clone()), catalog, durable, now);
     state.queue = queue;
     Ok(Assembled {
         state,
-        executor: Executor::new(store, Box::new(printer)),
+        executor: Executor::new(store),
+        devices: Devices {
+            printer,
+            readers: config.readers.clone(),
+            poll: PRINTER_POLL,
+        },
         warning,
         loyalty: config.loyalty.clone(),
         data_dir: data_dir.to_path_buf(),
     })
+}
+
+/// How often an idle printer is asked how it is (paper, connection).
+const PRINTER_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The configured printer driver.
+fn printer(config: &Config, data_dir: &Path, store: &Store) -> Box<dyn Printer> {
+    let width = config.settings.printer_width;
+    match &config.printer {
+        PrinterConfig::Text { file } => {
+            let paper = match file {
+                Some(file) if file.is_absolute() => file.clone(),
+                Some(file) => data_dir.join(file),
+                None => data_dir.join("receipts.txt"),
+            };
+            Box::new(TextFilePrinter::new(paper, width))
+        }
+        PrinterConfig::EscPos { port } => Box::new(EscPosPrinter::new(port.clone(), width)),
+        PrinterConfig::Shtrih {
+            port,
+            password,
+            department,
+            tax,
+            timing,
+        } => Box::new(ShtrihPrinter::new(
+            ShtrihSettings {
+                port: port.clone(),
+                password: *password,
+                timing: *timing,
+                department: *department,
+                tax: *tax,
+                width,
+            },
+            Box::new(store.clone()),
+        )),
+    }
 }

@@ -188,7 +188,7 @@ fn run_child(which: &str, catalog: Option<&Path>) -> anyhow::Result<()> {
         let keymap = Keymap::default_keymap();
         // As the workstation starts: the I/O worker and the loyalty worker
         // with the demo's in-process emulator, then the first frame.
-        let runtime = crate::runtime::Runtime::start(assembled.state, assembled.executor, assembled.loyalty, |_| {})?;
+        let runtime = crate::runtime::Runtime::start(assembled.state, assembled.executor, assembled.devices, assembled.loyalty, |_| {})?;
         terminal.draw(|frame| view::draw(frame, &runtime.state, &keymap, Theme { color: true }))?;
         runtime.shutdown();
     }

@@ -1,7 +1,8 @@
-//! The effect executor: one worker thread owns the store and the printer
-//! and carries out effects strictly in order, answering each with an event.
-//! Order matters (a receipt's last save must land before its close), and
-//! one owner means no locks around sled or the printer.
+//! The effect executor: one worker thread owns the store and carries out
+//! disk effects strictly in order, answering each with an event. Order
+//! matters (a receipt's last save must land before its close), and one
+//! owner means no locks around sled. Printing has its own thread
+//! (`crate::devices::printer`): a slow printer never holds up the disk.
 
 use std::sync::mpsc;
 use std::thread;
@@ -9,7 +10,6 @@ use std::thread;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::queue::{Outcome, QueueChange};
-use crate::print::printer::Printer;
 use crate::store::Store;
 
 /// Where a test may kill the process (`KASSA_FAULT=<point>[:<n>]`, the n-th
@@ -79,15 +79,13 @@ impl Faults {
 
 pub struct Executor {
     store: Store,
-    printer: Box<dyn Printer>,
     faults: Faults,
 }
 
 impl Executor {
-    pub fn new(store: Store, printer: Box<dyn Printer>) -> Executor {
+    pub fn new(store: Store) -> Executor {
         Executor {
             store,
-            printer,
             faults: Faults::from_env(),
         }
     }
@@ -134,7 +132,6 @@ impl Executor {
             Event::Saved(Err(e)) | Event::ReceiptClosed(Err(e)) | Event::ShiftClosed(Err(e)) | Event::ReceiptsFound(Err(e)) => {
                 tracing::error!(target: "kassa::store", "{e}")
             }
-            Event::Printed { job, result: Err(e) } => tracing::warn!(target: "kassa::printer", "job {job}: {e}"),
             Event::ReceiptClosed(Ok(r)) => tracing::info!(target: "kassa::journal", "receipt {} closed, total {}", r.id, r.totals().total),
             _ => {}
         }
@@ -165,12 +162,6 @@ impl Executor {
                     .map(|()| *summary)
                     .map_err(|e| crate::text::store_error(&e)),
             ),
-            Effect::Print(job) => {
-                self.crash_if(FaultPoint::BeforePrint);
-                let result = self.printer.print(&job.document).map_err(|e| e.to_string());
-                self.crash_if(FaultPoint::AfterPrint);
-                Event::Printed { job: job.id, result }
-            }
             Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| crate::text::store_error(&e))),
             Effect::Enqueue { entries, state } => match self.store.enqueue(&entries, &state) {
                 Ok(()) => Event::QueueChanged(self.change(Ok((0, 0)))),
@@ -194,8 +185,8 @@ impl Executor {
                     .and_then(|q| Ok((q, self.store.rejected_list(QUEUE_SCREEN_ROWS)?)))
                     .map_err(|e| crate::text::store_error(&e)),
             ),
-            // Both are the runtime's: loyalty requests go to the loyalty worker.
-            Effect::Quit | Effect::Loyalty { .. } => return None,
+            // The runtime's: loyalty requests go to the loyalty worker, print jobs to the printer's thread.
+            Effect::Quit | Effect::Loyalty { .. } | Effect::Print(_) => return None,
         })
     }
 }

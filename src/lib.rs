@@ -10,6 +10,7 @@ pub mod catalog_gen;
 pub mod config;
 pub mod control;
 pub mod core;
+pub mod devices;
 pub mod emulators;
 pub mod io;
 pub mod logging;

@@ -8,6 +8,9 @@ use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::state::AppState;
 use crate::core::update::update;
+use crate::devices::Devices;
+use crate::devices::printer::PrinterWorker;
+use crate::devices::reader::{self, ReaderHandle};
 use crate::io::{Executor, Worker};
 use crate::loyalty::LoyaltyError;
 use crate::loyalty::worker::{LoyaltyConfig, LoyaltyWorker};
@@ -15,6 +18,8 @@ use crate::loyalty::worker::{LoyaltyConfig, LoyaltyWorker};
 pub struct Runtime {
     pub state: AppState,
     worker: Option<Worker>,
+    printer: Option<PrinterWorker>,
+    readers: Vec<ReaderHandle>,
     loyalty: Option<LoyaltyWorker>,
     in_flight: usize,
     /// Effects the I/O worker has not answered yet, and since when it has not
@@ -59,10 +64,11 @@ impl Runtime {
     pub fn start(
         state: AppState,
         executor: Executor,
+        devices: Devices,
         loyalty: Option<LoyaltyConfig>,
         deliver: impl Fn(Event) + Send + Clone + 'static,
     ) -> std::io::Result<Runtime> {
-        Runtime::start_with(state, executor, loyalty, None, deliver)
+        Runtime::start_with(state, executor, devices, loyalty, None, deliver)
     }
 
     /// [`Runtime::start`] with the demo's loyalty server kept from before:
@@ -70,6 +76,7 @@ impl Runtime {
     pub fn start_with(
         state: AppState,
         executor: Executor,
+        devices: Devices,
         loyalty: Option<LoyaltyConfig>,
         server: Option<crate::emulators::DemoServer>,
         deliver: impl Fn(Event) + Send + Clone + 'static,
@@ -77,10 +84,18 @@ impl Runtime {
         let loyalty = loyalty
             .map(|config| LoyaltyWorker::start(config, server, deliver.clone()))
             .transpose()?;
+        let printer = PrinterWorker::start(devices.printer, devices.poll, deliver.clone())?;
+        let readers = devices
+            .readers
+            .into_iter()
+            .map(|config| reader::start(config, deliver.clone()))
+            .collect::<std::io::Result<Vec<_>>>()?;
         let worker = Worker::start(executor, deliver)?;
         let mut runtime = Runtime {
             state,
             worker: Some(worker),
+            printer: Some(printer),
+            readers,
             loyalty,
             in_flight: 0,
             io_in_flight: 0,
@@ -96,14 +111,16 @@ impl Runtime {
             if effect == Effect::Quit {
                 continue;
             }
-            let to_disk = !matches!(effect, Effect::Loyalty { .. });
-            let sent = match (effect, &self.worker, &self.loyalty) {
-                (Effect::Loyalty { id, request, at }, _, Some(loyalty)) => {
+            let to_disk = !matches!(effect, Effect::Loyalty { .. } | Effect::Print(_));
+            let sent = match (effect, &self.worker, &self.loyalty, &self.printer) {
+                (Effect::Loyalty { id, request, at }, _, Some(loyalty), _) => {
                     loyalty.send(id, request, at).map_err(|request| Effect::Loyalty { id, request, at })
                 }
-                (effect @ Effect::Loyalty { .. }, _, None) => Err(effect),
-                (effect, Some(worker), _) => worker.send(effect),
-                (effect, None, _) => Err(effect),
+                (effect @ Effect::Loyalty { .. }, _, None, _) => Err(effect),
+                (Effect::Print(job), _, _, Some(printer)) => printer.send(*job).map_err(|job| Effect::Print(Box::new(job))),
+                (effect @ Effect::Print(_), _, _, None) => Err(effect),
+                (effect, Some(worker), _, _) => worker.send(effect),
+                (effect, None, _, _) => Err(effect),
             };
             match sent {
                 Ok(()) => {
@@ -124,8 +141,13 @@ impl Runtime {
 
     /// An event produced by the worker.
     pub fn deliver(&mut self, event: Event) {
+        // Devices speak unasked: their events answer no effect.
+        if matches!(event, Event::Scan(_) | Event::Swipe(_) | Event::Device { .. } | Event::DeviceTrouble(_)) {
+            self.dispatch(event);
+            return;
+        }
         self.in_flight = self.in_flight.saturating_sub(1);
-        if !matches!(event, Event::LoyaltyReplied { .. }) {
+        if !matches!(event, Event::LoyaltyReplied { .. } | Event::Printed { .. }) {
             // The I/O worker made progress: the watchdog starts over.
             self.io_in_flight = self.io_in_flight.saturating_sub(1);
             self.io_waiting_since = (self.io_in_flight > 0).then(Instant::now);
@@ -155,6 +177,12 @@ impl Runtime {
     }
 
     pub fn shutdown(mut self) -> AppState {
+        for reader in self.readers.drain(..) {
+            reader.shutdown();
+        }
+        if let Some(printer) = self.printer.take() {
+            printer.shutdown();
+        }
         if let Some(worker) = self.worker.take() {
             worker.shutdown();
         }

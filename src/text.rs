@@ -107,6 +107,9 @@ pub fn notice(notice: &Notice) -> String {
         CloseFailed(e) => format!("Чек НЕ закрыт: {e}. Чек сохранён открытым — Ввод для повтора"),
         ShiftCloseFailed(e) => format!("Смена НЕ закрыта: {e}. Повторите закрытие"),
         PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — «Повтор печати» (Ctrl+P)"),
+        DeviceDown(device, state) => format!("{}: {}", device_label(device), device_state(state)),
+        DeviceTrouble(message) => message.clone(),
+        SwipeNotNow => "Карта не принята: сначала закройте окно (Esc)".into(),
         LookupFailed(e) => format!("Журнал недоступен: {e}"),
         StoreWarning(w) => format!("Внимание, сообщите в поддержку: {w}"),
         NothingToPrint => "Нечего печатать".into(),
@@ -522,3 +525,74 @@ pub fn certificate_balance(code: &str, balance: crate::core::money::Money) -> St
 }
 pub const RESEND_CODE_HINT: &str = "Tab — отправить код ещё раз";
 pub const ANONYMOUS_SHORT: &str = "(без начисления и списания)";
+
+// Devices: the status line, the cashier's messages.
+pub const DEVICE_PRINTER: &str = "Принтер";
+pub const DEVICE_SCANNER: &str = "Сканер";
+pub const DEVICE_CARD_READER: &str = "Считыватель";
+pub const DEVICE_NO_PAPER: &str = "нет бумаги — вставьте рулон";
+pub const DEVICE_COVER_OPEN: &str = "открыта крышка";
+pub const DEVICE_PRINTER_ERROR: &str = "ошибка принтера";
+pub const DEVICE_NOT_ANSWERING: &str = "не отвечает — проверьте кабель и питание";
+pub const DEVICE_OFFLINE_SHORT: &str = "нет связи";
+pub const REGISTRAR_SHIFT_EXPIRED: &str = "смена ККТ длится больше 24 часов — закройте смену (Z-отчёт)";
+
+/// A registrar's error code with the spec's name for it, and what to do where it helps.
+pub fn registrar_error(code: u8, described: &str) -> String {
+    let advice = match code {
+        0x6B => " — вставьте рулон и повторите печать",
+        0x16 | 0x4E => " — закройте смену (Z-отчёт)",
+        0x46 => " — в кассе меньше наличных",
+        0x4F => " — проверьте пароль ККТ в настройках",
+        0x58 => " — печать продолжится сама",
+        _ => "",
+    };
+    format!("ККТ, ошибка {code:02X}h: {described}{advice}")
+}
+
+pub fn registrar_bad_answer(command: &str) -> String {
+    format!("ККТ прислала непонятный ответ на команду {command}")
+}
+
+pub fn registrar_waits_for(job: u64) -> String {
+    format!("ККТ ждёт, пока допечатается документ №{job} — «Повтор печати» (Ctrl+P)")
+}
+
+pub fn fiscal_mark_failed(error: &str) -> String {
+    format!("не удалось записать отметку о фискальном документе на диск ({error}) — печать остановлена")
+}
+
+/// Bytes from a scanner or card reader that were not a code.
+pub fn device_junk(device: &str, what: &crate::devices::framing::Junk) -> String {
+    use crate::devices::framing::Junk;
+    let reason = match what {
+        Junk::Partial(bytes) => format!("код оборвался ({} байт) — отсканируйте ещё раз", bytes.len()),
+        Junk::NoPrefix(_) => "код без настроенного префикса — проверьте настройку сканера".to_string(),
+        Junk::TooLong(n) => format!("слишком длинная посылка ({n} байт) — помехи на линии?"),
+        Junk::NotText(bytes) => format!("непонятные байты {:02X?} — проверьте скорость порта", &bytes[..bytes.len().min(8)]),
+    };
+    format!("{device}: {reason}")
+}
+
+pub fn swipe_failed(error: &crate::devices::magstripe::SwipeError) -> String {
+    format!("{DEVICE_CARD_READER}: {error} — проведите карту ещё раз")
+}
+
+/// A device's name for the cashier.
+pub fn device_label(device: &str) -> &'static str {
+    match device {
+        "printer" => DEVICE_PRINTER,
+        d if d.starts_with("card") => DEVICE_CARD_READER,
+        _ => DEVICE_SCANNER,
+    }
+}
+
+/// What a device's state means for the cashier.
+pub fn device_state(state: &crate::devices::DeviceState) -> String {
+    use crate::devices::DeviceState;
+    match state {
+        DeviceState::Ready => "готов".into(),
+        DeviceState::Offline(reason) => format!("{DEVICE_OFFLINE_SHORT} ({reason})"),
+        DeviceState::Fault(reason) => reason.clone(),
+    }
+}

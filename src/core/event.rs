@@ -45,6 +45,15 @@ pub enum Event {
     StorageStuck,
     /// The store could not queue these entries (nothing was written).
     EnqueueFailed { entries: Vec<QueueEntry>, error: String },
+    /// A card number read off a magnetic stripe: identifies the client.
+    Swipe(String),
+    /// A device's state changed (connected, unplugged, out of paper).
+    Device {
+        device: String,
+        state: crate::devices::DeviceState,
+    },
+    /// A scanner or card reader sent something that is not a code.
+    DeviceTrouble(String),
     /// The loyalty server answered request `id` (or could not be reached).
     LoyaltyReplied {
         id: u64,

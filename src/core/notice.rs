@@ -64,6 +64,12 @@ pub enum Notice {
     CloseFailed(String),
     ShiftCloseFailed(String),
     PrintFailed(String),
+    /// A device stopped working: unplugged, out of paper.
+    DeviceDown(String, crate::devices::DeviceState),
+    /// A scanner or card reader sent something that is not a code.
+    DeviceTrouble(String),
+    /// A card swiped where no client is asked for.
+    SwipeNotNow,
     LookupFailed(String),
     NothingToPrint,
     StoreWarning(String),
@@ -143,7 +149,7 @@ impl Notice {
             | ChatBotSent
             | CertificateAccepted(_)
             | CodeSent => Level::Info,
-            ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) => Level::Warning,
+            ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable => Level::Warning,
             NameNeeded | DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
             _ => Level::Error,

@@ -373,6 +373,10 @@ pub struct AppState {
     pub next_request: u64,
     /// The loyalty queue: how deep, and what goes next (the store has the rest).
     pub queue: crate::core::queue::QueueView,
+    /// Each device's last reported state, by name (`printer`, `scanner`, `card-reader`).
+    pub devices: std::collections::BTreeMap<String, crate::devices::DeviceState>,
+    /// Print jobs handed to the printer and not answered yet: never sent twice at once.
+    pub printing: std::collections::BTreeSet<u64>,
 }
 
 impl AppState {
@@ -398,6 +402,8 @@ impl AppState {
             loyalty_requests: Vec::new(),
             next_request: 0,
             queue: Default::default(),
+            devices: Default::default(),
+            printing: Default::default(),
         }
     }
 

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::money::{Money, Quantity};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Align {
@@ -107,6 +109,56 @@ pub struct Document {
     /// registrar sends it as tag 1008; a plain printer only prints it.
     #[serde(default)]
     pub customer_contact: Option<String>,
+    /// What a fiscal registrar registers for this document; plain printers
+    /// print `lines` and ignore it.
+    #[serde(default)]
+    pub fiscal: Option<Fiscal>,
+}
+
+/// The fiscal meaning of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fiscal {
+    /// A receipt: the registrar prints it itself (its header, positions,
+    /// totals, payments, fiscal sign), then `notes`.
+    Receipt(FiscalReceipt),
+    /// The shift opens (the registrar's too) with the cash put in the drawer, then `lines` print.
+    OpenShift { opening_cash: Money },
+    /// `lines` print, then the registrar's X-report.
+    XReport,
+    /// `lines` print, then the registrar's Z-report closes its shift.
+    ZReport,
+    /// Cash put into or taken from the drawer, then `lines` print.
+    CashIn(Money),
+    CashOut(Money),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FiscalKind {
+    Sale,
+    Return,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiscalPosition {
+    pub name: String,
+    pub quantity: Quantity,
+    pub price: Money,
+    /// Every discount of the position together (bonuses spent included).
+    pub discount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiscalReceipt {
+    pub kind: FiscalKind,
+    pub positions: Vec<FiscalPosition>,
+    /// Cash handed over (the registrar computes the change), card, gift certificate.
+    pub cash: Money,
+    pub card: Money,
+    pub certificate: Money,
+    /// What follows the fiscal part: the client, the loyalty server's text, the receipt's barcode.
+    pub notes: Vec<Line>,
 }
 
 impl Document {

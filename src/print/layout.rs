@@ -2,11 +2,11 @@
 
 use chrono::NaiveDateTime;
 
-use super::document::Document;
+use super::document::{Document, Fiscal, FiscalKind, FiscalPosition, FiscalReceipt, Line};
 use crate::core::journal::ClosedReceipt;
 use crate::core::money::Money;
-use crate::core::receipt::{PaymentKind, ReceiptKind};
-use crate::core::shift::{ByPayment, Shift, Summary};
+use crate::core::receipt::{PaymentKind, Receipt, ReceiptKind};
+use crate::core::shift::{ByPayment, Shift, Summary, SummaryKind};
 use crate::core::state::{CashDirection, Settings};
 use crate::text;
 
@@ -71,6 +71,8 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
         doc.pair(text::P_TENDERED, tendered.to_string());
         doc.bold_pair(text::P_CHANGE, change.to_string());
     }
+    // What follows is the registrar's too: it prints it after its own fiscal part.
+    let fiscal_part = doc.lines.len();
     if let Some(loyalty) = &r.loyalty {
         doc.pair(text::P_CLIENT, loyalty.client.masked());
         if !settings.flow.footer_on_slip && !loyalty.footer.is_empty() {
@@ -91,7 +93,30 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
     if !r.is_return() {
         doc.centered(text::P_THANKS, false);
     }
+    doc.fiscal = Some(Fiscal::Receipt(fiscal_receipt(r, doc.lines[fiscal_part..].to_vec())));
     doc
+}
+
+/// What a registrar registers for a receipt: each position with its
+/// discounts, cash as handed over (the registrar gives the change), card, certificate.
+fn fiscal_receipt(r: &Receipt, notes: Vec<Line>) -> FiscalReceipt {
+    FiscalReceipt {
+        kind: if r.is_return() { FiscalKind::Return } else { FiscalKind::Sale },
+        positions: r
+            .positions
+            .iter()
+            .map(|p| FiscalPosition {
+                name: p.name.clone(),
+                quantity: p.quantity,
+                price: p.price,
+                discount: p.discount(),
+            })
+            .collect(),
+        cash: Money(r.paid_by(PaymentKind::Cash).0 + r.change().0),
+        card: r.paid_by(PaymentKind::Card),
+        certificate: r.paid_by(PaymentKind::Certificate),
+        notes,
+    }
 }
 
 /// The loyalty server's text on its own slip, where the store wants it so
@@ -146,6 +171,10 @@ pub fn summary(summary: &Summary, settings: &Settings) -> Document {
     doc.pair(text::CASH_IN_TITLE, c.cash_in.to_string());
     doc.pair(text::CASH_OUT_TITLE, c.cash_out.to_string());
     doc.bold_pair(text::P_DRAWER, summary.drawer_cash.to_string());
+    doc.fiscal = Some(match summary.kind {
+        SummaryKind::X => Fiscal::XReport,
+        SummaryKind::Z => Fiscal::ZReport,
+    });
     doc
 }
 
@@ -159,6 +188,9 @@ pub fn shift_opened(shift: &Shift, settings: &Settings) -> Document {
     );
     doc.pair(text::P_AT, stamp(shift.opened_at));
     doc.pair(text::P_OPENING_CASH, shift.opening_cash.to_string());
+    doc.fiscal = Some(Fiscal::OpenShift {
+        opening_cash: shift.opening_cash,
+    });
     doc
 }
 
@@ -180,5 +212,9 @@ pub fn cash_move(direction: CashDirection, amount: Money, shift: &Shift, at: Nai
     doc.pair(text::P_AT, stamp(at));
     doc.bold_pair(text::AMOUNT, amount.to_string());
     doc.pair(text::P_DRAWER, shift.drawer_cash().to_string());
+    doc.fiscal = Some(match direction {
+        CashDirection::In => Fiscal::CashIn(amount),
+        CashDirection::Out => Fiscal::CashOut(amount),
+    });
     doc
 }

@@ -1,5 +1,5 @@
 //! Printer drivers behind one interface. The demo printer appends a text
-//! rendering to a file; hardware drivers come with the devices module.
+//! rendering to a file; the serial ones (ESC/POS, Shtrih-M) are in `crate::devices`.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -7,16 +7,40 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use super::document::Document;
+use crate::devices::DeviceState;
 use super::text::render;
 
 #[derive(Debug, Error)]
 pub enum PrintError {
     #[error("cannot write to {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    /// The printer does not answer (unplugged, switched off).
+    #[error("{0}")]
+    Offline(String),
+    /// The printer answers but cannot print (no paper, cover open, a registrar's error).
+    #[error("{0}")]
+    Fault(String),
+}
+
+impl PrintError {
+    /// What the status line shows after this failure.
+    pub fn state(&self) -> DeviceState {
+        match self {
+            PrintError::Offline(reason) => DeviceState::Offline(reason.clone()),
+            other => DeviceState::Fault(other.to_string()),
+        }
+    }
 }
 
 pub trait Printer: Send {
-    fn print(&mut self, document: &Document) -> Result<(), PrintError>;
+    /// Prints job `job`. A driver that cannot tell whether a job printed
+    /// (a fiscal registrar) remembers by `job` what it already did.
+    fn print(&mut self, job: u64, document: &Document) -> Result<(), PrintError>;
+
+    /// Asks the printer how it is, while it has nothing to print.
+    fn check(&mut self) -> DeviceState {
+        DeviceState::Ready
+    }
 }
 
 /// Appends each document, rendered as text, to a file (the demo "paper").
@@ -32,7 +56,7 @@ impl TextFilePrinter {
 }
 
 impl Printer for TextFilePrinter {
-    fn print(&mut self, document: &Document) -> Result<(), PrintError> {
+    fn print(&mut self, _job: u64, document: &Document) -> Result<(), PrintError> {
         let error = |source| PrintError::Write {
             path: self.path.clone(),
             source,

@@ -5,51 +5,58 @@ use super::document::{Align, DigitsAt, Document, Line, Wrap};
 
 /// Renders `document` for a paper `width` in characters (at least 16).
 pub fn render(document: &Document, width: usize) -> Vec<String> {
-    let width = width.max(16);
     let mut out = Vec::with_capacity(document.lines.len());
     for line in &document.lines {
-        match line {
-            Line::Text {
-                text, align, double, wrap, ..
-            } => {
-                // A double-size line takes twice the room: spread its letters.
-                let shown = if *double && text.chars().count() * 2 <= width {
-                    spread(text)
-                } else {
-                    text.clone()
+        out.extend(render_line(line, width));
+    }
+    out
+}
+
+/// One document line as the text lines it takes at `width` (at least 16).
+pub fn render_line(line: &Line, width: usize) -> Vec<String> {
+    let width = width.max(16);
+    let mut out = Vec::new();
+    match line {
+        Line::Text {
+            text, align, double, wrap, ..
+        } => {
+            // A double-size line takes twice the room: spread its letters.
+            let shown = if *double && text.chars().count() * 2 <= width {
+                spread(text)
+            } else {
+                text.clone()
+            };
+            for paragraph in shown.split('\n') {
+                let parts = match wrap {
+                    Wrap::Words => wrap_words(paragraph, width),
+                    Wrap::Anywhere => wrap_anywhere(paragraph, width),
                 };
-                for paragraph in shown.split('\n') {
-                    let parts = match wrap {
-                        Wrap::Words => wrap_words(paragraph, width),
-                        Wrap::Anywhere => wrap_anywhere(paragraph, width),
-                    };
-                    out.extend(parts.iter().map(|part| aligned(part, *align, width)));
-                }
+                out.extend(parts.iter().map(|part| aligned(part, *align, width)));
             }
-            Line::Pair { left, right, fill, .. } => out.extend(pair(left, right, *fill, width)),
-            Line::Rule(symbol) => out.push(symbol.to_string().repeat(width)),
-            Line::Ean13 { digits, text, .. } => {
-                let digits_line = aligned(digits, Align::Center, width);
-                if matches!(text, DigitsAt::Above | DigitsAt::Both) {
-                    out.push(digits_line.clone());
-                }
-                out.push(aligned(&ean13_bars(digits), Align::Center, width));
-                if matches!(text, DigitsAt::Below | DigitsAt::Both) {
-                    out.push(digits_line);
-                }
-            }
-            Line::Qr { data, .. } => {
-                // The text printer cannot draw a QR code: it frames its content legibly.
-                let inner = width.saturating_sub(4).max(1);
-                out.push(format!("┌{}┐", "─".repeat(width.saturating_sub(2))));
-                out.push(format!("│ {:<inner$} │", "QR"));
-                for part in wrap_anywhere(data, inner) {
-                    out.push(format!("│ {part:<inner$} │"));
-                }
-                out.push(format!("└{}┘", "─".repeat(width.saturating_sub(2))));
-            }
-            Line::Blank => out.push(String::new()),
         }
+        Line::Pair { left, right, fill, .. } => out.extend(pair(left, right, *fill, width)),
+        Line::Rule(symbol) => out.push(symbol.to_string().repeat(width)),
+        Line::Ean13 { digits, text, .. } => {
+            let digits_line = aligned(digits, Align::Center, width);
+            if matches!(text, DigitsAt::Above | DigitsAt::Both) {
+                out.push(digits_line.clone());
+            }
+            out.push(aligned(&ean13_bars(digits), Align::Center, width));
+            if matches!(text, DigitsAt::Below | DigitsAt::Both) {
+                out.push(digits_line);
+            }
+        }
+        Line::Qr { data, .. } => {
+            // The text printer cannot draw a QR code: it frames its content legibly.
+            let inner = width.saturating_sub(4).max(1);
+            out.push(format!("┌{}┐", "─".repeat(width.saturating_sub(2))));
+            out.push(format!("│ {:<inner$} │", "QR"));
+            for part in wrap_anywhere(data, inner) {
+                out.push(format!("│ {part:<inner$} │"));
+            }
+            out.push(format!("└{}┘", "─".repeat(width.saturating_sub(2))));
+        }
+        Line::Blank => out.push(String::new()),
     }
     out
 }

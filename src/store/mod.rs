@@ -53,6 +53,7 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadWarning(pub String);
 
+mod fiscal;
 pub mod queue;
 
 /// Cheap to clone: sled's handles are shared, and safe to read from any thread.
@@ -69,6 +70,7 @@ pub struct Store {
     returned: sled::Tree,
     shifts: sled::Tree,
     corrupt: sled::Tree,
+    fiscal: sled::Tree,
 }
 
 fn encode<T: serde::Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
@@ -121,6 +123,7 @@ impl Store {
             corrupt: db.open_tree("corrupt")?,
             queue: db.open_tree("queue")?,
             rejected: db.open_tree("rejected")?,
+            fiscal: db.open_tree("fiscal")?,
             db,
         })
     }

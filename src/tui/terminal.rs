@@ -79,6 +79,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, assembled: Assembled, keymap
     let Assembled {
         state,
         executor,
+        devices,
         warning,
         loyalty,
         data_dir,
@@ -92,7 +93,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, assembled: Assembled, keymap
         Err(e) => tracing::warn!(target: "kassa::control", "no support socket in {}: {e}", data_dir.display()),
     }
     let (results_tx, mut results) = mpsc::unbounded_channel();
-    let mut runtime = Runtime::start(state, executor, loyalty, move |event| {
+    let mut runtime = Runtime::start(state, executor, devices, loyalty, move |event| {
         let _ = results_tx.send(event);
     })?;
     if let Some(warning) = warning {

@@ -44,6 +44,11 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         state.dialog = Some(dialog);
         return;
     }
+    if matches!(event, Event::Swipe(_)) && !matches!(dialog, Dialog::Client { .. } | Dialog::Balance { .. }) {
+        state.notice = Some(Notice::SwipeNotNow);
+        state.dialog = Some(dialog);
+        return;
+    }
     match dialog {
         Dialog::OpenShift { mut name } => {
             if edit(state, &mut name, &event) {

@@ -385,6 +385,8 @@ fn read_client(state: &mut AppState, mut input: String, event: Event, dialog: fn
         return None;
     }
     let typed = match event {
+        // A magnetic stripe holds a card, whatever its digits look like.
+        Event::Swipe(card) => return Some(ClientId::Card(card)),
         Event::Scan(code) => code,
         Event::Command(Command::Confirm) => input.clone(),
         Event::Command(Command::Cancel) => return None,
@@ -401,7 +403,19 @@ fn read_client(state: &mut AppState, mut input: String, event: Event, dialog: fn
     client
 }
 
-/// The client dialog: a typed or scanned card or phone.
+/// A card swiped on the sale screen: the client command, answered at once with the card.
+pub(super) fn swiped(state: &mut AppState, card: String, effects: &mut Vec<Effect>) {
+    if !state.settings.loyalty {
+        state.notice = Some(Notice::NotInProtocol(Command::Client));
+        return;
+    }
+    client_command(state);
+    if let Some(Dialog::Client { input }) = state.dialog.take() {
+        client_dialog(state, input, Event::Swipe(card), effects);
+    }
+}
+
+/// The client dialog: a typed or scanned card or phone, or a swiped card.
 pub(super) fn client_dialog(state: &mut AppState, input: String, event: Event, effects: &mut Vec<Effect>) {
     let Some(client) = read_client(state, input, event, |input| Dialog::Client { input }) else {
         return;

@@ -76,6 +76,8 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::ReceiptClosed(result) => payment::on_closed(state, result, effects),
         Event::ShiftClosed(result) => shift::on_closed(state, result, effects),
         Event::Printed { job, result } => printing::on_printed(state, job, result),
+        Event::Device { device, state: device_state } => printing::on_device(state, device, device_state, effects),
+        Event::DeviceTrouble(message) => state.notice = Some(Notice::DeviceTrouble(message)),
         Event::ReceiptsFound(result) => returns::on_found(state, result),
         Event::LoyaltyReplied { id, result } => loyalty::on_replied(state, id, result, effects),
         Event::QueueChanged(change) => loyalty::on_queue_changed(state, change, effects),
@@ -83,7 +85,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::SendQueueNow => loyalty::send_now(state, effects),
         Event::StorageStuck => state.notice = Some(Notice::StorageStuck),
         Event::EnqueueFailed { entries, error } => loyalty::enqueue_failed(state, entries, error),
-        input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_)) => {
+        input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_) | Event::Swipe(_)) => {
             if state.busy.is_some() {
                 // Nothing typed or scanned is lost while the disk works.
                 state.deferred.push_back(input);
@@ -100,9 +102,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
 
 /// After a restart: finish what was interrupted, so the cashier is where they were.
 fn resume(state: &mut AppState, effects: &mut Vec<Effect>) {
-    for job in state.durable.unprinted.clone() {
-        effects.push(Effect::Print(Box::new(job)));
-    }
+    printing::send_unprinted(state, effects);
     loyalty::drain(state, effects);
     loyalty::recover(state, effects);
     if let Some(receipt) = state.receipt() {

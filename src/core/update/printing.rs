@@ -3,6 +3,8 @@
 use super::super::effect::Effect;
 use super::super::notice::Notice;
 use super::super::state::{AppState, Dialog, Durable, PreviewTitle, PrintJob, Settings};
+use crate::devices::DeviceState;
+use crate::devices::printer::PRINTER;
 use crate::print::document::Document;
 use crate::print::{layout, text};
 
@@ -20,7 +22,21 @@ pub(super) fn queue_job(durable: &mut Durable, document: Document) -> PrintJob {
 /// Queues `document` in the state and asks the printer for it.
 pub(super) fn print(state: &mut AppState, document: Document, effects: &mut Vec<Effect>) {
     let job = queue_job(&mut state.durable, document);
-    effects.push(Effect::Print(Box::new(job)));
+    send(state, job, effects);
+}
+
+/// Asks the printer for `job` unless it has it already.
+fn send(state: &mut AppState, job: PrintJob, effects: &mut Vec<Effect>) {
+    if state.printing.insert(job.id) {
+        effects.push(Effect::Print(Box::new(job)));
+    }
+}
+
+/// Asks the printer for every document still waiting, oldest first.
+pub(super) fn send_unprinted(state: &mut AppState, effects: &mut Vec<Effect>) {
+    for job in state.durable.unprinted.clone() {
+        send(state, job, effects);
+    }
 }
 
 pub(super) fn preview(title: PreviewTitle, document: &Document, settings: &Settings) -> Dialog {
@@ -42,11 +58,12 @@ pub(super) fn adopt_closed(state: &mut AppState, next: Durable, title: PreviewTi
         state.dialog = Some(preview(title, &job.document, &state.settings));
     }
     for job in new {
-        effects.push(Effect::Print(Box::new(job)));
+        send(state, job, effects);
     }
 }
 
 pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), String>) {
+    state.printing.remove(&job);
     match result {
         Ok(()) => state.durable.unprinted.retain(|j| j.id != job),
         Err(e) => state.notice = Some(Notice::PrintFailed(e)),
@@ -56,9 +73,7 @@ pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), Stri
 /// Prints again what the printer failed to print, or else a copy of the last receipt.
 pub(super) fn reprint(state: &mut AppState, effects: &mut Vec<Effect>) {
     if !state.durable.unprinted.is_empty() {
-        for job in state.durable.unprinted.clone() {
-            effects.push(Effect::Print(Box::new(job)));
-        }
+        send_unprinted(state, effects);
         return;
     }
     let Some(last) = state.durable.last_receipt.clone() else {
@@ -68,4 +83,17 @@ pub(super) fn reprint(state: &mut AppState, effects: &mut Vec<Effect>) {
     let document = layout::receipt(&last, &state.settings, true);
     state.dialog = Some(preview(PreviewTitle::Document, &document, &state.settings));
     print(state, document, effects);
+}
+
+/// A device reported its state. A printer that comes back (plugged in,
+/// paper loaded) prints what waited for it.
+pub(super) fn on_device(state: &mut AppState, device: String, device_state: DeviceState, effects: &mut Vec<Effect>) {
+    let was_ready = state.devices.get(&device).is_none_or(DeviceState::is_ready);
+    if device == PRINTER && device_state.is_ready() && !was_ready {
+        send_unprinted(state, effects);
+    }
+    if !device_state.is_ready() && was_ready {
+        state.notice = Some(Notice::DeviceDown(device.clone(), device_state.clone()));
+    }
+    state.devices.insert(device, device_state);
 }

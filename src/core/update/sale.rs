@@ -22,6 +22,7 @@ pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effec
     }
     match event {
         Event::Scan(code) => enter_code(state, code.trim()),
+        Event::Swipe(card) => loyalty::swiped(state, card, effects),
         Event::Command(command) => command_on_sale_screen(state, command, effects),
         _ => {}
     }

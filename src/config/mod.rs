@@ -42,11 +42,9 @@ use crate::loyalty::worker::{FlowOptions, LoyaltyConfig};
 use crate::loyalty::{frontol, kilbil, maxbonus, probonus};
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrinterConfig {
-    /// Appends a text rendering of each document to `file` (default: receipts.txt in the data dir).
-    Text { file: Option<PathBuf> },
-}
+mod devices;
+
+pub use devices::PrinterConfig;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -54,6 +52,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
     pub printer: PrinterConfig,
+    /// Barcode scanners and card readers on serial ports.
+    pub readers: Vec<crate::devices::reader::ReaderConfig>,
     pub keymap: Option<PathBuf>,
     /// The store's loyalty server; `None` sells without loyalty.
     pub loyalty: Option<LoyaltyConfig>,
@@ -77,6 +77,7 @@ impl Default for Config {
             data_dir: None,
             catalog: None,
             printer: PrinterConfig::Text { file: None },
+            readers: Vec::new(),
             keymap: None,
             loyalty: Some(demo_loyalty()),
         }
@@ -140,6 +141,8 @@ struct Section<'a, 't> {
     name: &'static str,
     table: Option<&'t DeTable<'a>>,
     used: BTreeSet<&'static str>,
+    /// Where the section's name is, for what is missing from it.
+    start: usize,
 }
 
 impl<'a, 't> Section<'a, 't> {
@@ -226,7 +229,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("register", &["id"]),
     ("data", &["dir"]),
     ("catalog", &["file"]),
-    ("printer", &["driver", "file", "width"]),
+    ("printer", devices::PRINTER_KEYS),
     ("keymap", &["file"]),
     (
         "sale",
@@ -264,6 +267,8 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "footer",
         ],
     ),
+    ("scanner", devices::SCANNER_KEYS),
+    ("card_reader", devices::CARD_READER_KEYS),
 ];
 
 const PROVIDERS: &str = "frontol, kilbil, probonus, maxbonus, demo, demo-kilbil, demo-probonus, demo-maxbonus";
@@ -379,12 +384,15 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
                 name.span().start,
                 format!("unknown section [{}]; known: {}", name.get_ref(), names.join(", ")),
             );
+        } else if devices::REPEATABLE.contains(&name.get_ref().as_ref()) {
+            // [scanner] or [[scanner]]: one device or several; read with the devices.
         } else if !matches!(value.get_ref(), DeValue::Table(_)) {
             checker.report(name.span().start, format!("{} must be a [section]", name.get_ref()));
         }
     }
     let section = |name: &'static str| -> Section {
-        let table = root.iter().find(|(k, _)| k.get_ref() == name).and_then(|(_, v)| match v.get_ref() {
+        let entry = root.iter().find(|(k, _)| k.get_ref() == name);
+        let table = entry.and_then(|(_, v)| match v.get_ref() {
             DeValue::Table(t) => Some(t),
             _ => None,
         });
@@ -392,6 +400,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
             name,
             table,
             used: BTreeSet::new(),
+            start: entry.map_or(0, |(k, _)| k.span().start),
         }
     };
     let path = |value: String| -> PathBuf {
@@ -445,17 +454,9 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
     catalog.finish(&mut checker, SECTIONS[3].1);
 
     let mut printer = section("printer");
-    if let Some((driver, at)) = printer.string(&mut checker, "driver")
-        && driver != "text"
-    {
-        checker.report(at, format!("[printer] driver: unknown driver {driver:?}; known: text"));
-    }
-    let file = printer.string(&mut checker, "file").map(|(f, _)| PathBuf::from(f));
-    config.printer = PrinterConfig::Text { file };
-    if let Some(width) = printer.integer(&mut checker, "width", 24..=80) {
-        settings.printer_width = width as usize;
-    }
-    printer.finish(&mut checker, SECTIONS[4].1);
+    config.printer = devices::printer(&mut printer, &mut checker, settings);
+    printer.finish(&mut checker, devices::PRINTER_KEYS);
+    config.readers = devices::readers(root, &mut checker);
 
     let mut keymap = section("keymap");
     if let Some((file, at)) = keymap.string(&mut checker, "file") {

@@ -1,0 +1,271 @@
+//! `[printer]`, `[scanner]` and `[card_reader]`: which printer driver, and
+//! the serial ports of the devices. `[[scanner]]` (and `[[card_reader]]`)
+//! may repeat for several devices.
+//!
+//! ```toml
+//! [printer]
+//! driver = "shtrih"        # text | escpos | shtrih
+//! port = "/dev/kassa-printer"
+//! baud = 115200            # data_bits = 8, parity = "none", stop_bits = 1, flow_control = "none"
+//! password = 30            # shtrih: the operator's password
+//! department = 1           # shtrih: the department positions are registered in
+//! tax = 0                  # shtrih: tax group bits (0: as the registrar's tables say)
+//! width = 42
+//! [[scanner]]
+//! port = "/dev/kassa-scanner"
+//! baud = 9600
+//! suffix = "CR"            # CR | LF | CRLF | TAB | ETX | none | 0x03 | text
+//! prefix = "none"
+//! gap_ms = 100             # a longer pause ends a code (or abandons a partial one)
+//! [card_reader]
+//! port = "/dev/kassa-msr"
+//! track = 2                # 1 | 2 | 3
+//! field = 1                # 1-based; split at ^ (track 1) or = (tracks 2, 3)
+//! offset = 0
+//! length = 13              # optional
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+use toml::de::{DeTable, DeValue};
+
+use super::{Checker, Section};
+use crate::core::state::Settings;
+use crate::devices::framing::{self, Framing};
+use crate::devices::magstripe::CardRule;
+use crate::devices::port::{self, PortSettings};
+use crate::devices::reader::{ReaderConfig, ReaderKind};
+use crate::devices::shtrih::link::Timing;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterConfig {
+    /// Appends a text rendering of each document to `file` (default: receipts.txt in the data dir).
+    Text { file: Option<PathBuf> },
+    /// A plain receipt printer speaking ESC/POS.
+    EscPos { port: PortSettings },
+    /// A Shtrih-M fiscal registrar.
+    Shtrih {
+        port: PortSettings,
+        password: u32,
+        department: u8,
+        tax: u8,
+        timing: Timing,
+    },
+}
+
+const PORT_KEYS: [&str; 6] = ["port", "baud", "data_bits", "parity", "stop_bits", "flow_control"];
+
+pub(super) const PRINTER_KEYS: &[&str] = &[
+    "driver",
+    "file",
+    "width",
+    "port",
+    "baud",
+    "data_bits",
+    "parity",
+    "stop_bits",
+    "flow_control",
+    "password",
+    "department",
+    "tax",
+];
+pub(super) const SCANNER_KEYS: &[&str] = &[
+    "port",
+    "baud",
+    "data_bits",
+    "parity",
+    "stop_bits",
+    "flow_control",
+    "prefix",
+    "suffix",
+    "gap_ms",
+    "max_length",
+];
+pub(super) const CARD_READER_KEYS: &[&str] = &[
+    "port",
+    "baud",
+    "data_bits",
+    "parity",
+    "stop_bits",
+    "flow_control",
+    "prefix",
+    "suffix",
+    "gap_ms",
+    "max_length",
+    "track",
+    "field",
+    "offset",
+    "length",
+];
+/// Sections that may be written `[[name]]`, once per device.
+pub(super) const REPEATABLE: &[&str] = &["scanner", "card_reader"];
+
+/// The port settings of a device section; `default_baud` when none is given.
+fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32, required: bool) -> Option<PortSettings> {
+    debug_assert!(PORT_KEYS.iter().all(|k| SCANNER_KEYS.contains(k)));
+    let path = section.string(checker, "port");
+    let baud = section.integer(checker, "baud", 300..=921_600).map_or(default_baud, |b| b as u32);
+    let mut settings = PortSettings::new(path.as_ref().map(|p| p.0.clone()).unwrap_or_default(), baud);
+    if let Some(bits) = section.integer(checker, "data_bits", 5..=8) {
+        settings.data_bits = port::parse_data_bits(bits)?;
+    }
+    if let Some(bits) = section.integer(checker, "stop_bits", 1..=2) {
+        settings.stop_bits = port::parse_stop_bits(bits)?;
+    }
+    let name = section.name;
+    if let Some((parity, at)) = section.string(checker, "parity") {
+        match port::parse_parity(&parity) {
+            Some(p) => settings.parity = p,
+            None => checker.report(at, format!("[{name}] parity: {parity:?}; known: none, odd, even")),
+        }
+    }
+    if let Some((flow, at)) = section.string(checker, "flow_control") {
+        match port::parse_flow_control(&flow) {
+            Some(f) => settings.flow_control = f,
+            None => checker.report(at, format!("[{name}] flow_control: {flow:?}; known: none, software, hardware")),
+        }
+    }
+    match path {
+        Some((p, at)) if p.trim().is_empty() => {
+            checker.report(at, format!("[{name}] port: must not be empty"));
+            None
+        }
+        Some(_) => Some(settings),
+        None => {
+            if required {
+                checker.report(section.start, format!("[{name}] port: the device's serial port is required (e.g. \"/dev/ttyUSB0\")"));
+            }
+            None
+        }
+    }
+}
+
+/// Reads `[printer]`; its width goes to the settings.
+pub(super) fn printer(section: &mut Section, checker: &mut Checker, settings: &mut Settings) -> PrinterConfig {
+    if let Some(width) = section.integer(checker, "width", 24..=80) {
+        settings.printer_width = width as usize;
+    }
+    let file = section.string(checker, "file").map(|(f, _)| PathBuf::from(f));
+    let driver = section.string(checker, "driver");
+    let password = section.integer(checker, "password", 0..=99_999_999).map_or(30, |p| p as u32);
+    let department = section.integer(checker, "department", 0..=16).map_or(1, |d| d as u8);
+    let tax = section.integer(checker, "tax", 0..=0b1_1110).map_or(0, |t| t as u8);
+    match driver.as_ref().map(|(d, at)| (d.as_str(), *at)) {
+        None | Some(("text", _)) => PrinterConfig::Text { file },
+        Some(("escpos", _)) => match port_settings(section, checker, 19_200, true) {
+            Some(port) => PrinterConfig::EscPos { port },
+            None => PrinterConfig::Text { file },
+        },
+        Some(("shtrih", _)) => match port_settings(section, checker, 115_200, true) {
+            Some(port) => PrinterConfig::Shtrih {
+                port,
+                password,
+                department,
+                tax,
+                timing: Timing::default(),
+            },
+            None => PrinterConfig::Text { file },
+        },
+        Some((other, at)) => {
+            checker.report(at, format!("[printer] driver: unknown driver {other:?}; known: text, escpos, shtrih"));
+            PrinterConfig::Text { file }
+        }
+    }
+}
+
+/// The tables of `[name]` or `[[name]]`.
+fn tables<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, name: &'static str) -> Vec<Section<'a, 't>> {
+    let Some((key, value)) = root.iter().find(|(k, _)| k.get_ref() == name) else {
+        return Vec::new();
+    };
+    let start = key.span().start;
+    let section = |table| Section {
+        name,
+        table: Some(table),
+        used: Default::default(),
+        start,
+    };
+    match value.get_ref() {
+        DeValue::Table(table) => vec![section(table)],
+        DeValue::Array(items) => items
+            .iter()
+            .filter_map(|item| match item.get_ref() {
+                DeValue::Table(table) => Some(section(table)),
+                _ => {
+                    checker.report(item.span().start, format!("[[{name}]] must be a table of settings"));
+                    None
+                }
+            })
+            .collect(),
+        _ => {
+            checker.report(start, format!("{name} must be a [section] or [[section]]"));
+            Vec::new()
+        }
+    }
+}
+
+fn framing(section: &mut Section, checker: &mut Checker) -> Framing {
+    let mut framing = Framing::carriage_return();
+    let name = section.name;
+    for key in ["prefix", "suffix"] {
+        if let Some((text, at)) = section.string(checker, key) {
+            match framing::parse_delimiter(&text) {
+                Some(bytes) if key == "prefix" => framing.prefix = bytes,
+                Some(bytes) => framing.suffix = bytes,
+                None => checker.report(
+                    at,
+                    format!("[{name}] {key}: {text:?}; use CR, LF, CRLF, TAB, STX, ETX, none, a byte like 0x03, or up to 8 ASCII characters"),
+                ),
+            }
+        }
+    }
+    if let Some(gap) = section.integer(checker, "gap_ms", 5..=2000) {
+        framing.gap = Duration::from_millis(gap as u64);
+    }
+    if let Some(max) = section.integer(checker, "max_length", 1..=4096) {
+        framing.max_len = max as usize;
+    }
+    framing
+}
+
+/// Every `[scanner]` and `[card_reader]`, named `scanner`, `scanner-2`, `card-reader`, ….
+pub(super) fn readers(root: &DeTable, checker: &mut Checker) -> Vec<ReaderConfig> {
+    let mut readers = Vec::new();
+    for (i, mut section) in tables(root, checker, "scanner").into_iter().enumerate() {
+        let port = port_settings(&mut section, checker, 9600, true);
+        let framing = framing(&mut section, checker);
+        section.finish(checker, SCANNER_KEYS);
+        if let Some(port) = port {
+            readers.push(ReaderConfig {
+                name: numbered("scanner", i),
+                port,
+                framing,
+                kind: ReaderKind::Scanner,
+            });
+        }
+    }
+    for (i, mut section) in tables(root, checker, "card_reader").into_iter().enumerate() {
+        let port = port_settings(&mut section, checker, 9600, true);
+        let framing = framing(&mut section, checker);
+        let rule = CardRule {
+            track: section.integer(checker, "track", 1..=3).map_or(2, |t| t as u8),
+            field: section.integer(checker, "field", 1..=16).map_or(1, |f| f as usize),
+            offset: section.integer(checker, "offset", 0..=127).map_or(0, |o| o as usize),
+            length: section.integer(checker, "length", 1..=127).map(|l| l as usize),
+        };
+        section.finish(checker, CARD_READER_KEYS);
+        if let Some(port) = port {
+            readers.push(ReaderConfig {
+                name: numbered("card-reader", i),
+                port,
+                framing,
+                kind: ReaderKind::CardReader(rule),
+            });
+        }
+    }
+    readers
+}
+
+fn numbered(name: &str, index: usize) -> String {
+    if index == 0 { name.to_string() } else { format!("{name}-{}", index + 1) }
+}

@@ -1,0 +1,54 @@
+//! Serial devices: barcode scanners, magnetic-stripe card readers and
+//! receipt printers (plain ESC/POS and the Shtrih-M fiscal registrar).
+//! One thread owns each port; what a device says reaches the core only as
+//! events (`Event::Scan`, `Event::Swipe`, `Event::Device`, `Event::Printed`).
+
+pub mod codepage;
+pub mod escpos;
+pub mod framing;
+pub mod magstripe;
+pub mod port;
+pub mod printer;
+pub mod reader;
+pub mod shtrih;
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use crate::print::printer::Printer;
+
+/// The devices of one workstation, ready to start.
+pub struct Devices {
+    pub printer: Box<dyn Printer>,
+    pub readers: Vec<reader::ReaderConfig>,
+    /// How often an idle printer is asked how it is.
+    pub poll: Duration,
+}
+
+impl Devices {
+    /// Just the printer, asked every two seconds.
+    pub fn printer(printer: Box<dyn Printer>) -> Devices {
+        Devices {
+            printer,
+            readers: Vec::new(),
+            poll: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What the status line says about a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    Ready,
+    /// The port cannot be opened or stopped answering (unplugged).
+    Offline(String),
+    /// The device answers but cannot work (no paper, cover open, registrar error).
+    Fault(String),
+}
+
+impl DeviceState {
+    pub fn is_ready(&self) -> bool {
+        matches!(self, DeviceState::Ready)
+    }
+}

@@ -1,0 +1,118 @@
+//! The printer's own thread: it owns the driver (and so the port), prints
+//! jobs in order, asks the printer how it is while idle, and reports both
+//! as events. A slow or stuck printer never holds up the disk.
+
+use std::collections::HashSet;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
+
+use super::DeviceState;
+use crate::core::event::Event;
+use crate::core::state::PrintJob;
+use crate::io::{FaultPoint, Faults};
+use crate::print::printer::Printer;
+
+/// The device name the status line and events use.
+pub const PRINTER: &str = "printer";
+
+/// Tells the core about a device, once per change of its state.
+pub struct Reporter<F: Fn(Event)> {
+    device: String,
+    deliver: F,
+    shown: Option<DeviceState>,
+}
+
+impl<F: Fn(Event)> Reporter<F> {
+    pub fn new(device: impl Into<String>, deliver: F) -> Reporter<F> {
+        Reporter {
+            device: device.into(),
+            deliver,
+            shown: None,
+        }
+    }
+
+    pub fn state(&mut self, state: DeviceState) {
+        if self.shown.as_ref() != Some(&state) {
+            self.shown = Some(state.clone());
+            (self.deliver)(Event::Device {
+                device: self.device.clone(),
+                state,
+            });
+        }
+    }
+
+    pub fn event(&self, event: Event) {
+        (self.deliver)(event);
+    }
+}
+
+pub struct PrinterWorker {
+    jobs: mpsc::Sender<PrintJob>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl PrinterWorker {
+    /// Starts the thread; `poll` is how often an idle printer is asked how it is.
+    pub fn start(mut printer: Box<dyn Printer>, poll: Duration, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<PrinterWorker> {
+        let (jobs, inbox) = mpsc::channel::<PrintJob>();
+        let handle = thread::Builder::new().name("kassa-printer".into()).spawn(move || {
+            let mut faults = Faults::from_env();
+            let mut reporter = Reporter::new(PRINTER, deliver);
+            // Jobs printed whole in this run: one asked for again (a reprint
+            // racing the answer) is not printed twice.
+            let mut done: HashSet<u64> = HashSet::new();
+            loop {
+                match inbox.recv_timeout(poll) {
+                    Ok(job) => {
+                        let result = if done.contains(&job.id) {
+                            Ok(())
+                        } else {
+                            faults.crash_if(FaultPoint::BeforePrint);
+                            let result = printer.print(job.id, &job.document);
+                            faults.crash_if(FaultPoint::AfterPrint);
+                            result
+                        };
+                        let state = match &result {
+                            Ok(()) => {
+                                done.insert(job.id);
+                                DeviceState::Ready
+                            }
+                            Err(e) => {
+                                tracing::warn!(target: "kassa::printer", "job {}: {e}", job.id);
+                                e.state()
+                            }
+                        };
+                        // The job's answer first: the core then knows it printed
+                        // before it hears the printer is back and resends the rest.
+                        reporter.event(Event::Printed {
+                            job: job.id,
+                            result: result.map_err(|e| e.to_string()),
+                        });
+                        reporter.state(state);
+                    }
+                    Err(RecvTimeoutError::Timeout) => reporter.state(printer.check()),
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        })?;
+        Ok(PrinterWorker {
+            jobs,
+            handle: Some(handle),
+        })
+    }
+
+    /// Hands the job back when the thread is gone.
+    pub fn send(&self, job: PrintJob) -> Result<(), PrintJob> {
+        self.jobs.send(job).map_err(|e| e.0)
+    }
+
+    /// Prints what is queued, then stops.
+    pub fn shutdown(mut self) {
+        let (dead, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, dead));
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The commands kassa sends a Shtrih-M registrar (spec, «Описание команд»),
+//! each with its parameters laid out byte by byte, and the answers it reads.
+//! Numbers are little-endian binary; money in kopecks (МДЕ); text in WIN1251.
+
+use super::super::codepage::{self, WINDOWS_1251};
+
+/// A command code: one byte, or two for the FFxxh family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(pub u16);
+
+impl Code {
+    pub const SHORT_STATUS: Code = Code(0x10);
+    pub const STATUS: Code = Code(0x11);
+    pub const PRINT_BOLD: Code = Code(0x12);
+    pub const PRINT_LINE: Code = Code(0x17);
+    pub const CUT: Code = Code(0x25);
+    pub const X_REPORT: Code = Code(0x40);
+    pub const Z_REPORT: Code = Code(0x41);
+    pub const CASH_IN: Code = Code(0x50);
+    pub const CASH_OUT: Code = Code(0x51);
+    pub const CLOSE_RECEIPT: Code = Code(0x85);
+    pub const CANCEL_RECEIPT: Code = Code(0x88);
+    pub const OPEN_RECEIPT: Code = Code(0x8D);
+    pub const CONTINUE_PRINT: Code = Code(0xB0);
+    pub const PRINT_EAN13: Code = Code(0xC2);
+    pub const LOAD_DATA: Code = Code(0xDD);
+    pub const PRINT_2D: Code = Code(0xDE);
+    pub const OPEN_SHIFT: Code = Code(0xE0);
+    pub const DEVICE_TYPE: Code = Code(0xFC);
+    pub const SEND_TLV: Code = Code(0xFF0C);
+    pub const OPERATION: Code = Code(0xFF0D);
+
+    pub fn bytes(self) -> Vec<u8> {
+        if self.0 > 0xFF {
+            vec![(self.0 >> 8) as u8, self.0 as u8]
+        } else {
+            vec![self.0 as u8]
+        }
+    }
+
+    /// The code a message starts with.
+    pub fn of(message: &[u8]) -> Option<(Code, &[u8])> {
+        match message {
+            [0xFF, low, rest @ ..] => Some((Code(0xFF00 | u16::from(*low)), rest)),
+            [code, rest @ ..] => Some((Code(u16::from(*code)), rest)),
+            [] => None,
+        }
+    }
+}
+
+/// Little-endian `value` in `n` bytes.
+pub fn le(value: u64, n: usize) -> Vec<u8> {
+    value.to_le_bytes()[..n].to_vec()
+}
+
+pub fn read_le(bytes: &[u8]) -> u64 {
+    bytes.iter().rev().fold(0, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+/// Text padded with zeros (a `\0` ends the printed string) or cut to `n` bytes.
+pub fn text_field(text: &str, n: usize) -> Vec<u8> {
+    let mut bytes = codepage::encode(WINDOWS_1251, text);
+    bytes.truncate(n);
+    bytes.resize(n, 0);
+    bytes
+}
+
+/// A message: code, the password, then the parameters.
+pub fn with_password(code: Code, password: u32, params: &[u8]) -> Vec<u8> {
+    let mut message = code.bytes();
+    message.extend(le(u64::from(password), 4));
+    message.extend_from_slice(params);
+    message
+}
+
+/// Receipt types of «Открыть чек» (8Dh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptType {
+    Sale = 0,
+    ReturnOfSale = 2,
+}
+
+/// Operation types of «Операция со скидками и надбавками» (FF0Dh).
+pub fn operation_type(receipt: ReceiptType) -> u8 {
+    match receipt {
+        ReceiptType::Sale => 1,
+        ReceiptType::ReturnOfSale => 2,
+    }
+}
+
+/// One position of FF0Dh: 254 bytes with the code. The quantity is in
+/// thousandths (the registrar's three decimals, as kassa keeps it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    pub kind: u8,
+    pub quantity: u64,
+    pub price: u64,
+    pub discount: u64,
+    pub department: u8,
+    /// Tax group bits 1..4 (bit n = group n).
+    pub tax: u8,
+    pub name: String,
+}
+
+pub const OPERATION_TEXT: usize = 220;
+
+impl Operation {
+    pub fn params(&self) -> Vec<u8> {
+        let mut p = vec![self.kind];
+        p.extend(le(self.quantity, 5));
+        p.extend(le(self.price, 5));
+        p.extend(le(self.discount, 5));
+        p.extend(le(0, 5)); // no surcharge
+        p.push(self.department);
+        p.push(self.tax);
+        p.extend(le(0, 5)); // the barcode field holds 12 digits: EAN-13 does not fit, none sent
+        p.extend(text_field(&self.name, OPERATION_TEXT));
+        p
+    }
+
+    pub fn parse(params: &[u8]) -> Option<Operation> {
+        if params.len() != 1 + 5 * 4 + 2 + 5 + OPERATION_TEXT {
+            return None;
+        }
+        let text = &params[28..];
+        let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
+        Some(Operation {
+            kind: params[0],
+            quantity: read_le(&params[1..6]),
+            price: read_le(&params[6..11]),
+            discount: read_le(&params[11..16]),
+            department: params[21],
+            tax: params[22],
+            name: codepage::decode(WINDOWS_1251, &text[..end]),
+        })
+    }
+}
+
+/// «Закрытие чека» (85h): cash handed over and three more payment types.
+pub fn close_params(payments: [u64; 4], text: &str) -> Vec<u8> {
+    let mut p = Vec::new();
+    for amount in payments {
+        p.extend(le(amount, 5));
+    }
+    p.extend([0, 0]); // no discount on the receipt
+    p.extend([0, 0, 0, 0]); // taxes as the registrar's tables say
+    p.extend(text_field(text, 40));
+    p
+}
+
+/// Tag 1008, «адрес электронной почты или телефон покупателя», as a TLV for FF0Ch.
+pub const TAG_CUSTOMER_CONTACT: u16 = 1008;
+
+pub fn tlv(tag: u16, value: &[u8]) -> Vec<u8> {
+    let mut out = le(u64::from(tag), 2);
+    out.extend(le(value.len() as u64, 2));
+    out.extend_from_slice(value);
+    out
+}
+
+/// What the full status (11h) tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    /// «Сквозной номер текущего документа»: moves on with every document.
+    pub document: u16,
+    pub flags: u16,
+    pub mode: u8,
+    pub submode: u8,
+}
+
+/// The fields the spec lists take 38 bytes after the error code (models send up to 46).
+pub const STATUS_ANSWER: usize = 38;
+
+impl Status {
+    /// Parses 11h's data after the error code.
+    pub fn parse(data: &[u8]) -> Option<Status> {
+        if data.len() < STATUS_ANSWER {
+            return None;
+        }
+        Some(Status {
+            document: read_le(&data[9..11]) as u16,
+            flags: read_le(&data[11..13]) as u16,
+            mode: data[13],
+            submode: data[14],
+        })
+    }
+
+    /// The mode's number (the low nibble; the high one is a status for some modes).
+    pub fn mode_number(&self) -> u8 {
+        self.mode & 0x0F
+    }
+
+    pub fn document_open(&self) -> bool {
+        self.mode_number() == MODE_DOCUMENT_OPEN
+    }
+
+    /// Flag bit 7: the receipt tape's optical sensor sees paper.
+    pub fn has_paper(&self) -> bool {
+        self.flags & (1 << 7) != 0
+    }
+}
+
+/// Modes (spec, Приложение 1).
+pub const MODE_SHIFT_OPEN: u8 = 2;
+pub const MODE_SHIFT_EXPIRED: u8 = 3;
+pub const MODE_SHIFT_CLOSED: u8 = 4;
+pub const MODE_DOCUMENT_OPEN: u8 = 8;
+/// Submodes: paper ran out during printing; paper back, waiting for «Продолжение печати».
+pub const SUBMODE_PAPER_OUT: u8 = 2;
+pub const SUBMODE_AFTER_PAPER_OUT: u8 = 3;
+
+/// A registrar's answer: the error code, and the data after it.
+pub fn split_answer(sent: Code, answer: &[u8]) -> Result<(u8, &[u8]), String> {
+    let (code, rest) = Code::of(answer).ok_or_else(|| "пустой ответ".to_string())?;
+    if code != sent {
+        return Err(format!("ответ на команду {:X}h вместо {:X}h", code.0, sent.0));
+    }
+    let (&error, data) = rest.split_first().ok_or_else(|| format!("ответ на {:X}h без кода ошибки", sent.0))?;
+    Ok((error, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_is_254_bytes_and_round_trips() {
+        let op = Operation {
+            kind: 1,
+            quantity: 1500,
+            price: 8990,
+            discount: 1349,
+            department: 1,
+            tax: 0,
+            name: "Молоко 3,2% 1 л".into(),
+        };
+        let message = with_password(Code::OPERATION, 30, &op.params());
+        assert_eq!(message.len(), 254, "the spec: «Длина сообщения: 254 байт»");
+        assert_eq!(&message[..2], &[0xFF, 0x0D]);
+        assert_eq!(Operation::parse(&message[6..]), Some(op));
+    }
+
+    #[test]
+    fn close_is_71_bytes_with_the_code() {
+        let message = with_password(Code::CLOSE_RECEIPT, 30, &close_params([10000, 0, 0, 0], ""));
+        assert_eq!(message.len(), 71);
+    }
+
+    #[test]
+    fn tlv_1008() {
+        assert_eq!(tlv(TAG_CUSTOMER_CONTACT, b"+79161234567")[..4], [0xF0, 0x03, 12, 0]);
+    }
+
+    #[test]
+    fn answers_are_checked_against_the_command() {
+        assert_eq!(split_answer(Code::CUT, &[0x25, 0x00, 30]), Ok((0, &[30u8][..])));
+        assert_eq!(split_answer(Code::SEND_TLV, &[0xFF, 0x0C, 0x02]), Ok((2, &[][..])));
+        assert!(split_answer(Code::CUT, &[0x17, 0x00]).is_err());
+    }
+}

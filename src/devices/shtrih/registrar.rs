@@ -1,0 +1,349 @@
+//! The fiscal printer driver. A receipt is registered once and only once:
+//! before opening it the driver writes down (durably, by print job) the
+//! registrar's document number; after any failure it asks the registrar
+//! where it stands — a receipt left open is cancelled and registered anew,
+//! a document number that moved on means the receipt went through and only
+//! its notes are printed again. Until a failed fiscal job is resolved no
+//! other fiscal job runs, so the number cannot move on for another one.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use super::command::{self, Code, Operation, ReceiptType, Status};
+use super::errors;
+use super::link::{Link, LinkError, Timing};
+use crate::devices::DeviceState;
+use crate::devices::port::PortSettings;
+use crate::print::document::{Document, Fiscal, FiscalKind, FiscalReceipt, Line};
+use crate::print::printer::{PrintError, Printer};
+use crate::print::text::render_line;
+use crate::text;
+
+/// How far a fiscal job got, kept across crashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    /// The fiscal command(s) may have gone; the registrar's document number before them.
+    Started { document: u16 },
+    /// The registrar registered it; what follows is plain printing.
+    Registered,
+    /// Printed whole.
+    Done,
+}
+
+/// Durable marks by print job (the store's `fiscal` tree).
+pub trait FiscalMarks: Send {
+    fn get(&self, job: u64) -> Option<Mark>;
+    /// Must be on disk when it returns.
+    fn set(&self, job: u64, mark: Mark) -> Result<(), String>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShtrihSettings {
+    pub port: PortSettings,
+    /// The operator's (or system administrator's) password; 30 is the factory administrator's.
+    pub password: u32,
+    pub timing: Timing,
+    /// Department (0…16) and tax group bits each position is registered with.
+    pub department: u8,
+    pub tax: u8,
+    /// Characters in a line of font 1.
+    pub width: usize,
+}
+
+/// How long a command may run: reports print for a while.
+const ANSWER: Duration = Duration::from_secs(10);
+const REPORT_ANSWER: Duration = Duration::from_secs(90);
+/// Payload of one «Загрузка данных» (DDh) block.
+const DATA_BLOCK: usize = 64;
+
+pub struct ShtrihPrinter {
+    settings: ShtrihSettings,
+    link: Option<Link<serialport::TTYPort>>,
+    marks: Box<dyn FiscalMarks>,
+    /// A fiscal job that failed and must be settled before any other.
+    blocked_by: Option<u64>,
+}
+
+impl ShtrihPrinter {
+    pub fn new(settings: ShtrihSettings, marks: Box<dyn FiscalMarks>) -> ShtrihPrinter {
+        ShtrihPrinter {
+            settings,
+            link: None,
+            marks,
+            blocked_by: None,
+        }
+    }
+
+    fn link(&mut self) -> Result<&mut Link<serialport::TTYPort>, PrintError> {
+        if self.link.is_none() {
+            let port = self
+                .settings
+                .port
+                .open(self.settings.timing.byte)
+                .map_err(|e| PrintError::Offline(e.to_string()))?;
+            self.link = Some(Link::new(port, self.settings.timing));
+        }
+        // Just set above when it was missing.
+        self.link.as_mut().ok_or_else(|| PrintError::Offline(text::DEVICE_NOT_ANSWERING.into()))
+    }
+
+    /// Sends a command with the password; the data after the error code.
+    fn call(&mut self, code: Code, params: &[u8], answer: Duration) -> Result<Vec<u8>, PrintError> {
+        let message = command::with_password(code, self.settings.password, params);
+        self.call_raw(code, &message, answer)
+    }
+
+    fn call_raw(&mut self, code: Code, message: &[u8], answer: Duration) -> Result<Vec<u8>, PrintError> {
+        let reply = match self.link()?.exchange(message, answer) {
+            Ok(reply) => reply,
+            Err(e) => {
+                // Reopened next time: a replugged adapter comes back under the same name.
+                self.link = None;
+                return Err(match e {
+                    LinkError::TooLong => PrintError::Fault(e.to_string()),
+                    other => PrintError::Offline(other.to_string()),
+                });
+            }
+        };
+        let (error, data) = command::split_answer(code, &reply).map_err(PrintError::Fault)?;
+        if error != 0 {
+            tracing::warn!(target: "kassa::shtrih", "{:X}h: error {error:02X}h {}", code.0, errors::describe(error));
+            return Err(PrintError::Fault(text::registrar_error(error, errors::describe(error))));
+        }
+        Ok(data.to_vec())
+    }
+
+    fn status(&mut self) -> Result<Status, PrintError> {
+        let data = self.call(Code::STATUS, &[], ANSWER)?;
+        Status::parse(&data).ok_or_else(|| PrintError::Fault(text::registrar_bad_answer("11h")))
+    }
+
+    /// Gets the registrar ready for a new document: printing resumed after
+    /// paper was put back, a receipt left open (by a failed job) cancelled.
+    /// True in the second place when a receipt was cancelled.
+    fn settle(&mut self) -> Result<(Status, bool), PrintError> {
+        let mut status = self.status()?;
+        if status.submode == command::SUBMODE_AFTER_PAPER_OUT {
+            self.call(Code::CONTINUE_PRINT, &[], ANSWER)?;
+            status = self.status()?;
+        }
+        if status.submode == command::SUBMODE_PAPER_OUT || !status.has_paper() {
+            return Err(PrintError::Fault(text::DEVICE_NO_PAPER.into()));
+        }
+        if !status.document_open() {
+            return Ok((status, false));
+        }
+        tracing::warn!(target: "kassa::shtrih", "cancelling a receipt left open in the registrar");
+        self.call(Code::CANCEL_RECEIPT, &[], ANSWER)?;
+        Ok((self.status()?, true))
+    }
+
+    /// Opens the registrar's shift when it is closed; refuses one past 24 hours.
+    fn ensure_shift(&mut self, status: &Status) -> Result<(), PrintError> {
+        match status.mode_number() {
+            command::MODE_SHIFT_CLOSED => self.call(Code::OPEN_SHIFT, &[], REPORT_ANSWER).map(drop),
+            command::MODE_SHIFT_EXPIRED => Err(PrintError::Fault(text::REGISTRAR_SHIFT_EXPIRED.into())),
+            _ => Ok(()),
+        }
+    }
+
+    fn set_mark(&self, job: u64, mark: Mark) -> Result<(), PrintError> {
+        self.marks.set(job, mark).map_err(|e| PrintError::Fault(text::fiscal_mark_failed(&e)))
+    }
+
+    /// Runs `register` once for `job`, unless the registrar did it before a
+    /// failure: its document number moved on since the job's mark. A receipt
+    /// found open (and cancelled) was not registered, whatever the number says.
+    fn once(&mut self, job: u64, register: impl FnOnce(&mut Self) -> Result<(), PrintError>) -> Result<(), PrintError> {
+        let (status, cancelled) = self.settle()?;
+        if let Some(Mark::Started { document }) = self.marks.get(job)
+            && status.document != document
+            && !cancelled
+        {
+            tracing::info!(target: "kassa::shtrih", "job {job} was registered before the failure: not again");
+            return self.set_mark(job, Mark::Registered);
+        }
+        self.set_mark(job, Mark::Started { document: status.document })?;
+        register(self)?;
+        self.set_mark(job, Mark::Registered)
+    }
+
+    fn receipt(&mut self, receipt: &FiscalReceipt, contact: Option<&str>) -> Result<(), PrintError> {
+        let status = self.status()?;
+        self.ensure_shift(&status)?;
+        let kind = match receipt.kind {
+            FiscalKind::Sale => ReceiptType::Sale,
+            FiscalKind::Return => ReceiptType::ReturnOfSale,
+        };
+        self.call(Code::OPEN_RECEIPT, &[kind as u8], ANSWER)?;
+        for position in &receipt.positions {
+            let operation = Operation {
+                kind: command::operation_type(kind),
+                quantity: position.quantity.0.max(0) as u64,
+                price: position.price.0.max(0) as u64,
+                discount: position.discount.0.max(0) as u64,
+                department: self.settings.department,
+                tax: self.settings.tax,
+                name: position.name.clone(),
+            };
+            self.call(Code::OPERATION, &operation.params(), ANSWER)?;
+        }
+        if let Some(contact) = contact {
+            let tlv = command::tlv(command::TAG_CUSTOMER_CONTACT, contact.as_bytes());
+            self.call(Code::SEND_TLV, &tlv, ANSWER)?;
+        }
+        let payments = [receipt.cash, receipt.card, receipt.certificate, Default::default()].map(|m| m.0.max(0) as u64);
+        self.call(Code::CLOSE_RECEIPT, &command::close_params(payments, ""), REPORT_ANSWER)?;
+        Ok(())
+    }
+
+    /// Non-fiscal lines: font 1 (17h), bold double lines in font 2 (12h),
+    /// EAN-13 (C2h), QR codes (DDh blocks, then DEh).
+    fn print_lines(&mut self, lines: &[Line]) -> Result<(), PrintError> {
+        const RECEIPT_TAPE: u8 = 0b10;
+        for line in lines {
+            match line {
+                Line::Ean13 { digits, .. } => {
+                    // 12 digits: the registrar adds the check digit.
+                    let value: u64 = digits.get(..12).and_then(|d| d.parse().ok()).unwrap_or(0);
+                    self.call(Code::PRINT_EAN13, &command::le(value, 5), ANSWER)?;
+                }
+                Line::Qr { data, .. } => self.print_qr(data.as_bytes())?,
+                Line::Text { bold: true, .. } | Line::Text { double: true, .. } => {
+                    let font2 = self.settings.width / 2;
+                    for part in render_line(&plain(line), font2) {
+                        let mut params = vec![RECEIPT_TAPE];
+                        params.extend(command::text_field(&part, font2.max(20)));
+                        self.call(Code::PRINT_BOLD, &params, ANSWER)?;
+                    }
+                }
+                _ => {
+                    for part in render_line(line, self.settings.width) {
+                        let mut params = vec![RECEIPT_TAPE];
+                        params.extend(command::text_field(&part, self.settings.width.max(40)));
+                        self.call(Code::PRINT_LINE, &params, ANSWER)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn print_qr(&mut self, data: &[u8]) -> Result<(), PrintError> {
+        for (block, chunk) in data.chunks(DATA_BLOCK).enumerate() {
+            let mut params = vec![0, block as u8];
+            params.extend_from_slice(chunk);
+            params.resize(2 + DATA_BLOCK, 0);
+            self.call(Code::LOAD_DATA, &params, ANSWER)?;
+        }
+        // QR (type 3), its length, from block 0; version auto, mask auto, dot 4, level M; centred.
+        let mut params = vec![3];
+        params.extend(command::le(data.len() as u64, 2));
+        params.extend([0, 0, 0, 4, 0, 1, 1]);
+        self.call(Code::PRINT_2D, &params, ANSWER).map(drop)
+    }
+
+    fn cut(&mut self) -> Result<(), PrintError> {
+        self.call(Code::CUT, &[1], ANSWER).map(drop)
+    }
+
+    fn run(&mut self, job: u64, document: &Document) -> Result<(), PrintError> {
+        match &document.fiscal {
+            Some(Fiscal::Receipt(receipt)) => {
+                if self.marks.get(job) != Some(Mark::Registered) {
+                    let contact = document.customer_contact.clone();
+                    self.once(job, |me| me.receipt(receipt, contact.as_deref()))?;
+                }
+                self.print_lines(&receipt.notes)?;
+            }
+            Some(Fiscal::OpenShift { opening_cash }) => {
+                let (status, _) = self.settle()?;
+                self.ensure_shift(&status)?;
+                if !opening_cash.is_zero() && self.marks.get(job) != Some(Mark::Registered) {
+                    self.once(job, |me| me.operation(&Fiscal::CashIn(*opening_cash)))?;
+                }
+                self.print_lines(&document.lines)?;
+            }
+            Some(op @ (Fiscal::XReport | Fiscal::ZReport | Fiscal::CashIn(_) | Fiscal::CashOut(_))) => {
+                if self.marks.get(job) != Some(Mark::Registered) {
+                    self.settle()?;
+                    self.print_lines(&document.lines)?;
+                    self.once(job, |me| me.operation(op))?;
+                }
+            }
+            None => {
+                self.settle()?;
+                self.print_lines(&document.lines)?;
+            }
+        }
+        self.cut()?;
+        self.set_mark(job, Mark::Done)
+    }
+
+    fn operation(&mut self, op: &Fiscal) -> Result<(), PrintError> {
+        match op {
+            Fiscal::XReport => self.call(Code::X_REPORT, &[], REPORT_ANSWER).map(drop),
+            Fiscal::ZReport => {
+                let status = self.status()?;
+                // A registrar whose shift is already closed has nothing to report.
+                if status.mode_number() == command::MODE_SHIFT_CLOSED {
+                    return Ok(());
+                }
+                self.call(Code::Z_REPORT, &[], REPORT_ANSWER).map(drop)
+            }
+            Fiscal::CashIn(amount) | Fiscal::CashOut(amount) => {
+                let status = self.status()?;
+                self.ensure_shift(&status)?;
+                let code = if matches!(op, Fiscal::CashIn(_)) { Code::CASH_IN } else { Code::CASH_OUT };
+                self.call(code, &command::le(amount.0.max(0) as u64, 5), ANSWER).map(drop)
+            }
+            Fiscal::Receipt(_) | Fiscal::OpenShift { .. } => Ok(()),
+        }
+    }
+}
+
+/// The line as plain text for font 2 (the registrar's bold font is its double font).
+fn plain(line: &Line) -> Line {
+    match line {
+        Line::Text { text, align, wrap, .. } => Line::Text {
+            text: text.clone(),
+            align: *align,
+            bold: false,
+            double: false,
+            wrap: *wrap,
+        },
+        other => other.clone(),
+    }
+}
+
+impl Printer for ShtrihPrinter {
+    fn print(&mut self, job: u64, document: &Document) -> Result<(), PrintError> {
+        if self.marks.get(job) == Some(Mark::Done) {
+            return Ok(());
+        }
+        if let Some(blocker) = self.blocked_by.filter(|&b| b != job) {
+            return Err(PrintError::Fault(text::registrar_waits_for(blocker)));
+        }
+        let result = self.run(job, document);
+        self.blocked_by = match (&result, &document.fiscal) {
+            (Err(_), Some(_)) => Some(job),
+            (Ok(()), _) if self.blocked_by == Some(job) => None,
+            _ => self.blocked_by,
+        };
+        result
+    }
+
+    fn check(&mut self) -> DeviceState {
+        match self.status() {
+            Ok(status) if status.submode == command::SUBMODE_PAPER_OUT || !status.has_paper() => {
+                DeviceState::Fault(text::DEVICE_NO_PAPER.into())
+            }
+            Ok(status) if status.mode_number() == command::MODE_SHIFT_EXPIRED => {
+                DeviceState::Fault(text::REGISTRAR_SHIFT_EXPIRED.into())
+            }
+            Ok(_) => DeviceState::Ready,
+            Err(e) => e.state(),
+        }
+    }
+}
