@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use kassa::emulators::console::Device;
 use kassa::app;
 use kassa::config::{self, Config};
 use kassa::core::command::Command;
@@ -124,6 +125,27 @@ enum QueueAction {
 
 #[derive(Subcommand)]
 enum EmulateServer {
+    /// A barcode scanner on a pseudo-terminal: typed lines are scanned.
+    Scanner {
+        /// A stable path to link to the pty (as a udev rule names real devices).
+        #[arg(long)]
+        link: Option<PathBuf>,
+    },
+    /// A magnetic-stripe card reader on a pseudo-terminal: typed card numbers are swiped.
+    Cardreader {
+        #[arg(long)]
+        link: Option<PathBuf>,
+    },
+    /// An ESC/POS receipt printer on a pseudo-terminal: prints what it gets as text.
+    Escpos {
+        #[arg(long)]
+        link: Option<PathBuf>,
+    },
+    /// A Shtrih-M fiscal registrar on a pseudo-terminal, with its shift, receipts and drawer.
+    Shtrih {
+        #[arg(long)]
+        link: Option<PathBuf>,
+    },
     /// The Frontol Loyalty API, with the demo clients; prints each request.
     Frontol {
         #[arg(long, default_value = "127.0.0.1:8088")]
@@ -404,6 +426,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )
             })
         }
+        Some(Sub::Emulate {
+            server: EmulateServer::Scanner { link },
+        }) => emulate_device(Device::Scanner, link),
+        Some(Sub::Emulate {
+            server: EmulateServer::Cardreader { link },
+        }) => emulate_device(Device::CardReader, link),
+        Some(Sub::Emulate {
+            server: EmulateServer::Escpos { link },
+        }) => emulate_device(Device::EscPos, link),
+        Some(Sub::Emulate {
+            server: EmulateServer::Shtrih { link },
+        }) => emulate_device(Device::Shtrih, link),
         Some(Sub::Probonus {
             action: ProbonusAction::Groups,
         }) => probonus_groups(&common),
@@ -479,6 +513,11 @@ fn maxbonus_import(common: &Common) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn emulate_device(device: Device, link: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    kassa::emulators::console::run(device, link.as_deref())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `kassa emulate …`: serves `emulator` on `listen` until stopped; `about`

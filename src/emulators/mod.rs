@@ -1,10 +1,15 @@
-//! Spec-faithful fake servers: the demo runs them in-process, tests drive
-//! them, and `kassa emulate` serves them for manual checks.
+//! Spec-faithful fake servers and devices: the demo runs them in-process,
+//! tests drive them, and `kassa emulate` serves them for manual checks.
 
+pub mod console;
+pub mod escpos;
 pub mod frontol;
 pub mod kilbil;
 pub mod maxbonus;
 pub mod probonus;
+pub mod pty;
+pub mod scanner;
+pub mod shtrih;
 
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;

@@ -6,7 +6,7 @@
 //! took it (ACK: an answer is coming) — a fiscal command must run once.
 
 use std::io::{ErrorKind, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::frame::{self, ACK, ENQ, NAK, Received, Receiver, STX};
 
@@ -67,6 +67,12 @@ enum Byte {
     Timeout,
 }
 
+enum Incoming {
+    Reply(Vec<u8>),
+    Nothing,
+    Broken,
+}
+
 pub struct Link<W: Wire> {
     wire: W,
     timing: Timing,
@@ -110,12 +116,12 @@ impl<W: Wire> Link<W> {
         }
     }
 
-    /// Waits up to `timeout` for an answer frame and acknowledges it.
-    /// `None`: nothing came, or it came broken (then NAK went back).
-    fn receive(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, LinkError> {
+    /// Waits up to `timeout` for an answer frame and acknowledges it (or
+    /// refuses a broken one with NAK).
+    fn receive(&mut self, timeout: Duration) -> Result<Incoming, LinkError> {
         loop {
             match self.read_byte(timeout)? {
-                Byte::Timeout => return Ok(None),
+                Byte::Timeout => return Ok(Incoming::Nothing),
                 Byte::Got(STX) => break,
                 // Noise before the frame: keep waiting for its STX.
                 Byte::Got(_) => {}
@@ -124,12 +130,12 @@ impl<W: Wire> Link<W> {
         match self.read_frame()? {
             Some(message) => {
                 self.write(&[ACK])?;
-                Ok(Some(message))
+                Ok(Incoming::Reply(message))
             }
             None => {
                 self.wire.discard_input();
                 self.write(&[NAK])?;
-                Ok(None)
+                Ok(Incoming::Broken)
             }
         }
     }
@@ -145,7 +151,7 @@ impl<W: Wire> Link<W> {
                 Byte::Got(NAK) => return Ok(()),
                 Byte::Got(ACK) => {
                     silent = false;
-                    if let Some(stale) = self.receive(self.timing.ack * 10)? {
+                    if let Incoming::Reply(stale) = self.receive(self.timing.ack * 10)? {
                         tracing::warn!(target: "kassa::shtrih", "dropped an answer nobody waited for: {stale:02x?}");
                     }
                 }
@@ -183,32 +189,45 @@ impl<W: Wire> Link<W> {
     }
 
     /// Sends `message` and returns the registrar's answer message. `answer`
-    /// is how long the command may take (a Z-report prints for a while).
+    /// is how long the command may take (a Z-report prints for a while);
+    /// while it runs, ENQ every so often checks the registrar is still there
+    /// (it answers ACK while preparing the answer), so a pulled cable is
+    /// noticed in about a second, not at the end of `answer`.
     pub fn exchange(&mut self, message: &[u8], answer: Duration) -> Result<Vec<u8>, LinkError> {
         let frame = frame::frame(message).ok_or(LinkError::TooLong)?;
         self.make_idle()?;
         self.deliver(&frame)?;
-        let mut timeout = answer;
-        for _ in 0..self.timing.tries {
-            if let Some(reply) = self.receive(timeout)? {
-                return Ok(reply);
+        let deadline = Instant::now() + answer;
+        let mut broken = 0;
+        loop {
+            let slice = deadline.saturating_duration_since(Instant::now()).min(self.timing.ack * 4);
+            match self.receive(slice)? {
+                Incoming::Reply(reply) => return Ok(reply),
+                Incoming::Broken => {
+                    broken += 1;
+                    if broken >= self.timing.tries {
+                        return Err(LinkError::Garbled);
+                    }
+                }
+                Incoming::Nothing if Instant::now() >= deadline => return Err(LinkError::Silent),
+                Incoming::Nothing => {}
             }
-            // Lost or broken: ENQ asks for the answer again (ACK: it follows).
+            // Asks for the answer again, or whether it is still being prepared.
             self.wire.discard_input();
             self.write(&[ENQ])?;
             match self.read_byte(self.timing.byte)? {
-                Byte::Got(ACK) => timeout = self.timing.ack * 10,
+                Byte::Got(ACK) => {}
                 Byte::Got(STX) => {
                     if let Some(reply) = self.read_frame()? {
                         self.write(&[ACK])?;
                         return Ok(reply);
                     }
                 }
-                // NAK: the registrar has no answer (it did not run the command).
+                // NAK: the registrar holds no answer — it did not run the command.
                 Byte::Got(NAK) => return Err(LinkError::Garbled),
-                Byte::Got(_) | Byte::Timeout => timeout = answer,
+                Byte::Got(_) => {}
+                Byte::Timeout => return Err(LinkError::Silent),
             }
         }
-        Err(LinkError::Silent)
     }
 }

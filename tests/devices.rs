@@ -1,0 +1,341 @@
+//! Devices over pseudo-terminal pairs, through the real byte paths:
+//! scanners and card readers into events, ESC/POS bytes decoded back to the
+//! receipt, Shtrih-M frames with NAK, silence, lost answers, paper running
+//! out mid-receipt and a registrar unplugged after it registered — never a
+//! receipt registered twice.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use kassa::core::event::Event;
+use kassa::core::money::{Money, Quantity};
+use kassa::devices::DeviceState;
+use kassa::devices::escpos::EscPosPrinter;
+use kassa::devices::framing::Framing;
+use kassa::devices::magstripe::CardRule;
+use kassa::devices::port::PortSettings;
+use kassa::devices::reader::{self, ReaderConfig, ReaderKind};
+use kassa::devices::shtrih::link::Timing;
+use kassa::devices::shtrih::registrar::{ShtrihPrinter, ShtrihSettings};
+use kassa::emulators::escpos::EscPosEmulator;
+use kassa::emulators::scanner::SerialKeyboard;
+use kassa::emulators::shtrih::{Fault, Registrar, ShtrihEmulator};
+use kassa::print::document::{Document, Fiscal, FiscalKind, FiscalPosition, FiscalReceipt, Line};
+use kassa::print::printer::{PrintError, Printer};
+use kassa::store::Store;
+
+/// Waits for an event `pick` accepts, up to two seconds.
+fn wait_for<T>(events: &mpsc::Receiver<Event>, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(event) => {
+                if let Some(found) = pick(event) {
+                    return found;
+                }
+            }
+            Err(_) => panic!("the event did not come"),
+        }
+    }
+}
+
+fn reader_on(path: &str, kind: ReaderKind) -> (reader::ReaderHandle, mpsc::Receiver<Event>) {
+    let (tx, rx) = mpsc::channel();
+    let config = ReaderConfig {
+        name: "scanner".into(),
+        port: PortSettings::new(path, 9600),
+        framing: Framing::carriage_return(),
+        kind,
+    };
+    let handle = reader::start(config, move |event| {
+        let _ = tx.send(event);
+    })
+    .expect("reader thread");
+    (handle, rx)
+}
+
+fn scanned(event: Event) -> Option<String> {
+    match event {
+        Event::Scan(code) => Some(code),
+        _ => None,
+    }
+}
+
+#[test]
+fn scans_arrive_whole_junk_is_reported_and_a_replugged_scanner_works_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("scanner");
+    let mut scanner = SerialKeyboard::open(Some(&link), b"", b"\r").expect("pty");
+    let (handle, events) = reader_on(&link.display().to_string(), ReaderKind::Scanner);
+    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Ready, .. }).then_some(()));
+    scanner.scan("4607001771562").expect("scan");
+    scanner.scan("4600051000057").expect("scan");
+    assert_eq!(wait_for(&events, scanned), "4607001771562");
+    assert_eq!(wait_for(&events, scanned), "4600051000057");
+    // A code cut short (the cable wiggled), then junk bytes.
+    scanner.send_raw(b"46070").expect("raw");
+    let trouble = wait_for(&events, |e| match e {
+        Event::DeviceTrouble(t) => Some(t),
+        _ => None,
+    });
+    assert!(trouble.contains("оборвался"), "{trouble}");
+    scanner.send_raw(b"\x01\xfe\x80\r").expect("raw");
+    let trouble = wait_for(&events, |e| match e {
+        Event::DeviceTrouble(t) => Some(t),
+        _ => None,
+    });
+    assert!(trouble.contains("непонятные байты"), "{trouble}");
+    // Unplugged: the reader says so; plugged in again: it reads again.
+    drop(scanner);
+    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Offline(_), .. }).then_some(()));
+    let mut scanner = SerialKeyboard::open(Some(&link), b"", b"\r").expect("pty again");
+    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Ready, .. }).then_some(()));
+    scanner.scan("2000000000015").expect("scan");
+    assert_eq!(wait_for(&events, scanned), "2000000000015");
+    handle.shutdown();
+}
+
+#[test]
+fn a_swipe_becomes_the_card_number_the_rule_picks() {
+    let mut msr = SerialKeyboard::open(None, b"", b"\r").expect("pty");
+    let rule = CardRule {
+        track: 1,
+        field: 1,
+        offset: 0,
+        length: None,
+    };
+    let (handle, events) = reader_on(&msr.path(), ReaderKind::CardReader(rule));
+    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Ready, .. }).then_some(()));
+    msr.swipe("7000000000011", "IVANOV/IVAN").expect("swipe");
+    let card = wait_for(&events, |e| match e {
+        Event::Swipe(card) => Some(card),
+        _ => None,
+    });
+    assert_eq!(card, "7000000000011");
+    // A stripe the reader could not read.
+    msr.scan("%E?;E?").expect("bad swipe");
+    let trouble = wait_for(&events, |e| match e {
+        Event::DeviceTrouble(t) => Some(t),
+        _ => None,
+    });
+    assert!(trouble.contains("не прочиталась"), "{trouble}");
+    handle.shutdown();
+}
+
+fn sale_document() -> Document {
+    let mut doc = Document::default();
+    doc.title("ПРОДАЖА");
+    doc.pair("1. Молоко 3,2%", "179.80");
+    doc.pair("   Скидка", "-17.98");
+    doc.separator();
+    let notes = vec![
+        Line::Pair {
+            left: "Клиент".into(),
+            right: "********0011".into(),
+            bold: false,
+            fill: ' ',
+        },
+        Line::Ean13 {
+            digits: "2200000010032".into(),
+            text: Default::default(),
+            size: Default::default(),
+        },
+    ];
+    doc.lines.extend(notes.clone());
+    doc.customer_contact = Some("+79161234567".into());
+    doc.fiscal = Some(Fiscal::Receipt(FiscalReceipt {
+        kind: FiscalKind::Sale,
+        positions: vec![
+            FiscalPosition {
+                name: "Молоко 3,2%".into(),
+                quantity: Quantity(2000),
+                price: Money(89_90),
+                discount: Money(17_98),
+            },
+            FiscalPosition {
+                name: "Яблоки".into(),
+                quantity: Quantity(1250),
+                price: Money(99_90),
+                discount: Money::ZERO,
+            },
+        ],
+        // 161.82 + 124.88 = 286.70; 300.00 handed over.
+        cash: Money(300_00),
+        card: Money::ZERO,
+        certificate: Money::ZERO,
+        notes,
+    }));
+    doc
+}
+
+#[test]
+fn escpos_bytes_decode_back_to_the_receipt_and_paper_out_keeps_the_job() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("printer");
+    let emulator = EscPosEmulator::start(Some(&link), false).expect("pty");
+    let mut printer = EscPosPrinter::new(PortSettings::new(link.display().to_string(), 19200), 32);
+    assert_eq!(printer.check(), DeviceState::Ready);
+    let doc = sale_document();
+    printer.print(1, &doc).expect("printed");
+    let expected: Vec<String> = kassa::print::text::render(&doc, 32).iter().map(|l| l.trim().to_string()).collect();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while emulator.state().paper.len() < expected.len() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    {
+        let state = emulator.state();
+        let paper: Vec<String> = state.paper.iter().map(|l| l.trim().to_string()).collect();
+        assert_eq!(paper[0], "ПРОДАЖА");
+        assert_eq!(paper[1], expected[1]);
+        assert!(paper.contains(&"[EAN-13 2200000010032]".to_string()), "{paper:?}");
+        assert_eq!(paper.last().map(String::as_str), Some("[CUT]"));
+        assert!(state.unknown.is_empty(), "{:?}", state.unknown);
+    }
+    // No paper: nothing is sent, the job fails with the reason, and prints once paper is back.
+    emulator.state().no_paper = true;
+    let printed = emulator.state().paper.len();
+    let error = printer.print(2, &doc).expect_err("no paper");
+    assert!(matches!(error, PrintError::Fault(ref r) if r.contains("нет бумаги")), "{error}");
+    assert_eq!(printer.check(), DeviceState::Fault("нет бумаги — вставьте рулон".into()));
+    assert_eq!(emulator.state().paper.len(), printed);
+    emulator.state().no_paper = false;
+    printer.print(2, &doc).expect("printed after paper");
+    // Unplugged: offline; plugged in again under the same name: prints.
+    emulator.unplug();
+    assert!(matches!(printer.print(3, &doc), Err(PrintError::Offline(_))));
+    let emulator = EscPosEmulator::start(Some(&link), false).expect("pty again");
+    printer.print(3, &doc).expect("printed after replug");
+    drop(emulator);
+}
+
+fn fast_timing() -> Timing {
+    Timing {
+        byte: Duration::from_millis(100),
+        ack: Duration::from_millis(150),
+        tries: 4,
+    }
+}
+
+fn registrar_printer(path: &str, store: &Store) -> ShtrihPrinter {
+    ShtrihPrinter::new(
+        ShtrihSettings {
+            port: PortSettings::new(path, 115_200),
+            password: 30,
+            timing: fast_timing(),
+            department: 1,
+            tax: 0,
+            width: 36,
+        },
+        Box::new(store.clone()),
+    )
+}
+
+fn open_shift_registrar() -> Registrar {
+    Registrar::with_open_shift(7)
+}
+
+#[test]
+fn shtrih_registers_a_sale_field_by_field_with_the_contact_and_the_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    // A closed shift: the driver opens it first.
+    let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("pty");
+    let mut printer = registrar_printer(emulator.path(), &store);
+    assert_eq!(printer.check(), DeviceState::Ready);
+    printer.print(1, &sale_document()).expect("registered");
+    let r = emulator.registrar();
+    assert_eq!(r.shift_mode, 2, "the shift was opened");
+    assert_eq!(r.receipts.len(), 1);
+    let receipt = &r.receipts[0];
+    assert_eq!(receipt.kind, 0);
+    assert_eq!(receipt.operations[0].name, "Молоко 3,2%");
+    assert_eq!((receipt.operations[0].quantity, receipt.operations[0].price, receipt.operations[0].discount), (2000, 8990, 1798));
+    assert_eq!(receipt.total(), 286_70);
+    assert_eq!((receipt.payments[0], receipt.change), (300_00, 13_30));
+    assert_eq!(receipt.contact.as_deref(), Some("+79161234567"));
+    assert_eq!(r.drawer, 286_70);
+    let tape = r.tape.join("\n");
+    assert!(tape.contains("Клиент") && tape.contains("[EAN-13 220000001003]"), "{tape}");
+    assert!(tape.ends_with("[CUT]"));
+}
+
+#[test]
+fn shtrih_naks_and_lost_answers_are_retried_without_doubling() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let emulator = ShtrihEmulator::start(None, open_shift_registrar(), false).expect("pty");
+    let mut printer = registrar_printer(emulator.path(), &store);
+    emulator.registrar().faults.extend([Fault::Nak, Fault::Nak, Fault::CorruptAnswer, Fault::LoseAnswer]);
+    printer.print(1, &sale_document()).expect("registered despite the line");
+    assert_eq!(emulator.registrar().receipts.len(), 1);
+    // The same job again (a reprint racing its answer): not registered twice.
+    printer.print(1, &sale_document()).expect("already done");
+    assert_eq!(emulator.registrar().receipts.len(), 1);
+}
+
+#[test]
+fn shtrih_silent_is_offline_then_prints_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let emulator = ShtrihEmulator::start(None, open_shift_registrar(), false).expect("pty");
+    let mut printer = registrar_printer(emulator.path(), &store);
+    emulator.registrar().faults.extend(std::iter::repeat_n(Fault::Silent, 40));
+    let error = printer.print(1, &sale_document()).expect_err("silent");
+    assert!(matches!(error, PrintError::Offline(ref r) if r.contains("не отвечает")), "{error}");
+    emulator.registrar().faults.clear();
+    printer.print(1, &sale_document()).expect("printed once it answers");
+    assert_eq!(emulator.registrar().receipts.len(), 1);
+}
+
+#[test]
+fn paper_out_mid_receipt_cancels_and_registers_again_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let emulator = ShtrihEmulator::start(None, open_shift_registrar(), false).expect("pty");
+    let mut printer = registrar_printer(emulator.path(), &store);
+    // Paper runs out while the receipt is open: the close cannot print.
+    emulator.registrar().paper_runs_out_at = Some(0x85);
+    let error = printer.print(1, &sale_document()).expect_err("paper out");
+    assert!(error.to_string().contains("6Bh"), "{error}");
+    assert!(emulator.registrar().open.is_some(), "the receipt is left open in the registrar");
+    assert_eq!(printer.check(), DeviceState::Fault("нет бумаги — вставьте рулон".into()));
+    // Another document waits: the registrar is not free for it.
+    let mut x = Document::default();
+    x.text("X");
+    x.fiscal = Some(Fiscal::XReport);
+    assert!(printer.print(2, &x).expect_err("blocked").to_string().contains("№1"));
+    emulator.registrar().paper = true;
+    printer.print(1, &sale_document()).expect("printed after paper");
+    let r = emulator.registrar();
+    assert_eq!(r.receipts.len(), 1);
+    assert!(r.tape.iter().any(|l| l == "ЧЕК АННУЛИРОВАН"));
+    drop(r);
+    printer.print(2, &x).expect("then the X-report");
+    assert!(emulator.registrar().tape.iter().any(|l| l.starts_with("X-ОТЧЕТ")));
+}
+
+#[test]
+fn a_registrar_unplugged_after_registering_is_asked_and_not_registered_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("kkt");
+    let store = Store::open(&dir.path().join("data")).expect("store");
+    let emulator = ShtrihEmulator::start(Some(&link), open_shift_registrar(), false).expect("pty");
+    let path = link.display().to_string();
+    let mut printer = registrar_printer(&path, &store);
+    // The registrar closes the receipt, and the cable is pulled before its answer.
+    emulator.registrar().dies_after = Some(0x85);
+    let error = printer.print(1, &sale_document()).expect_err("no answer");
+    assert!(matches!(error, PrintError::Offline(_)), "{error}");
+    let state = emulator.unplug();
+    assert_eq!(state.receipts.len(), 1);
+    let tape_before = state.tape.len();
+    // kassa restarts (a new driver over the same store) and the job comes again.
+    let emulator = ShtrihEmulator::start(Some(&link), state, false).expect("replugged");
+    let mut restarted = registrar_printer(&path, &store);
+    restarted.print(1, &sale_document()).expect("done already");
+    let r = emulator.registrar();
+    assert_eq!(r.receipts.len(), 1, "registered once");
+    // Only the notes and the cut were printed again.
+    assert!(r.tape[tape_before..].iter().any(|l| l.starts_with("Клиент")), "{:?}", &r.tape[tape_before..]);
+}
