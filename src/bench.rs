@@ -120,6 +120,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     crate::bench_kilbil::run(args.runs, report)?;
     crate::bench_probonus::run(args.runs, report)?;
     crate::bench_maxbonus::run(args.runs, report)?;
+    crate::bench_devices::run(args.runs, report)?;
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_devices;
 pub mod bench_kilbil;
 pub mod bench_maxbonus;
 pub mod bench_probonus;

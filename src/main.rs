@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use kassa::emulators::console::Device;
 use kassa::app;
 use kassa::config::{self, Config};
 use kassa::core::command::Command;
 use kassa::core::journal::ReceiptId;
 use kassa::core::money::Money;
+use kassa::emulators::console::Device;
 use kassa::emulators::frontol::{Emulator, Rules, demo_clients};
 use kassa::emulators::{Misbehaving, Serving};
 use kassa::print::{layout, text};

@@ -276,9 +276,16 @@ impl Live {
         let loyalty = assembled
             .loyalty
             .map(|config| config.with_timing(std::time::Duration::from_millis(400), std::time::Duration::from_millis(1200)));
-        let mut runtime = Runtime::start_with(assembled.state, assembled.executor, assembled.devices, loyalty, server, move |event| {
-            let _ = tx.send(event);
-        })?;
+        let mut runtime = Runtime::start_with(
+            assembled.state,
+            assembled.executor,
+            assembled.devices,
+            loyalty,
+            server,
+            move |event| {
+                let _ = tx.send(event);
+            },
+        )?;
         if let Some(warning) = assembled.warning {
             runtime.dispatch(Event::StoreWarning(warning.0));
         }

@@ -117,7 +117,7 @@ impl Runtime {
                     loyalty.send(id, request, at).map_err(|request| Effect::Loyalty { id, request, at })
                 }
                 (effect @ Effect::Loyalty { .. }, _, None, _) => Err(effect),
-                (Effect::Print(job), _, _, Some(printer)) => printer.send(*job).map_err(|job| Effect::Print(Box::new(job))),
+                (Effect::Print(job), _, _, Some(printer)) => printer.send(job).map_err(Effect::Print),
                 (effect @ Effect::Print(_), _, _, None) => Err(effect),
                 (effect, Some(worker), _, _) => worker.send(effect),
                 (effect, None, _, _) => Err(effect),
@@ -142,7 +142,10 @@ impl Runtime {
     /// An event produced by the worker.
     pub fn deliver(&mut self, event: Event) {
         // Devices speak unasked: their events answer no effect.
-        if matches!(event, Event::Scan(_) | Event::Swipe(_) | Event::Device { .. } | Event::DeviceTrouble(_)) {
+        if matches!(
+            event,
+            Event::Scan(_) | Event::Swipe(_) | Event::Device { .. } | Event::DeviceTrouble(_)
+        ) {
             self.dispatch(event);
             return;
         }

@@ -68,7 +68,16 @@ fn scans_arrive_whole_junk_is_reported_and_a_replugged_scanner_works_again() {
     let link = dir.path().join("scanner");
     let mut scanner = SerialKeyboard::open(Some(&link), b"", b"\r").expect("pty");
     let (handle, events) = reader_on(&link.display().to_string(), ReaderKind::Scanner);
-    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Ready, .. }).then_some(()));
+    wait_for(&events, |e| {
+        matches!(
+            e,
+            Event::Device {
+                state: DeviceState::Ready,
+                ..
+            }
+        )
+        .then_some(())
+    });
     scanner.scan("4607001771562").expect("scan");
     scanner.scan("4600051000057").expect("scan");
     assert_eq!(wait_for(&events, scanned), "4607001771562");
@@ -88,9 +97,27 @@ fn scans_arrive_whole_junk_is_reported_and_a_replugged_scanner_works_again() {
     assert!(trouble.contains("непонятные байты"), "{trouble}");
     // Unplugged: the reader says so; plugged in again: it reads again.
     drop(scanner);
-    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Offline(_), .. }).then_some(()));
+    wait_for(&events, |e| {
+        matches!(
+            e,
+            Event::Device {
+                state: DeviceState::Offline(_),
+                ..
+            }
+        )
+        .then_some(())
+    });
     let mut scanner = SerialKeyboard::open(Some(&link), b"", b"\r").expect("pty again");
-    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Ready, .. }).then_some(()));
+    wait_for(&events, |e| {
+        matches!(
+            e,
+            Event::Device {
+                state: DeviceState::Ready,
+                ..
+            }
+        )
+        .then_some(())
+    });
     scanner.scan("2000000000015").expect("scan");
     assert_eq!(wait_for(&events, scanned), "2000000000015");
     handle.shutdown();
@@ -106,7 +133,16 @@ fn a_swipe_becomes_the_card_number_the_rule_picks() {
         length: None,
     };
     let (handle, events) = reader_on(&msr.path(), ReaderKind::CardReader(rule));
-    wait_for(&events, |e| matches!(e, Event::Device { state: DeviceState::Ready, .. }).then_some(()));
+    wait_for(&events, |e| {
+        matches!(
+            e,
+            Event::Device {
+                state: DeviceState::Ready,
+                ..
+            }
+        )
+        .then_some(())
+    });
     msr.swipe("7000000000011", "IVANOV/IVAN").expect("swipe");
     let card = wait_for(&events, |e| match e {
         Event::Swipe(card) => Some(card),
@@ -250,7 +286,14 @@ fn shtrih_registers_a_sale_field_by_field_with_the_contact_and_the_notes() {
     let receipt = &r.receipts[0];
     assert_eq!(receipt.kind, 0);
     assert_eq!(receipt.operations[0].name, "Молоко 3,2%");
-    assert_eq!((receipt.operations[0].quantity, receipt.operations[0].price, receipt.operations[0].discount), (2000, 8990, 1798));
+    assert_eq!(
+        (
+            receipt.operations[0].quantity,
+            receipt.operations[0].price,
+            receipt.operations[0].discount
+        ),
+        (2000, 8990, 1798)
+    );
     assert_eq!(receipt.total(), 286_70);
     assert_eq!((receipt.payments[0], receipt.change), (300_00, 13_30));
     assert_eq!(receipt.contact.as_deref(), Some("+79161234567"));
@@ -266,7 +309,10 @@ fn shtrih_naks_and_lost_answers_are_retried_without_doubling() {
     let store = Store::open(dir.path()).expect("store");
     let emulator = ShtrihEmulator::start(None, open_shift_registrar(), false).expect("pty");
     let mut printer = registrar_printer(emulator.path(), &store);
-    emulator.registrar().faults.extend([Fault::Nak, Fault::Nak, Fault::CorruptAnswer, Fault::LoseAnswer]);
+    emulator
+        .registrar()
+        .faults
+        .extend([Fault::Nak, Fault::Nak, Fault::CorruptAnswer, Fault::LoseAnswer]);
     printer.print(1, &sale_document()).expect("registered despite the line");
     assert_eq!(emulator.registrar().receipts.len(), 1);
     // The same job again (a reprint racing its answer): not registered twice.
@@ -337,5 +383,129 @@ fn a_registrar_unplugged_after_registering_is_asked_and_not_registered_again() {
     let r = emulator.registrar();
     assert_eq!(r.receipts.len(), 1, "registered once");
     // Only the notes and the cut were printed again.
-    assert!(r.tape[tape_before..].iter().any(|l| l.starts_with("Клиент")), "{:?}", &r.tape[tape_before..]);
+    assert!(
+        r.tape[tape_before..].iter().any(|l| l.starts_with("Клиент")),
+        "{:?}",
+        &r.tape[tape_before..]
+    );
+}
+
+/// The whole workstation with its devices on ptys: a shift opened on the
+/// registrar, an item scanned, the client's card swiped, the receipt paid
+/// and registered with the contact the loyalty server gave.
+#[test]
+fn scans_and_swipes_reach_the_sale_and_the_registrar_registers_it() {
+    use kassa::app;
+    use kassa::config::{Config, PrinterConfig};
+    use kassa::core::command::Command;
+    use kassa::loyalty::ClientId;
+    use kassa::runtime::Runtime;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut scanner = SerialKeyboard::open(None, b"", b"\r").expect("scanner pty");
+    let mut msr = SerialKeyboard::open(None, b"", b"\r").expect("reader pty");
+    let registrar = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
+    let reader = |name: &str, path: String, kind| ReaderConfig {
+        name: name.into(),
+        port: PortSettings::new(path, 9600),
+        framing: Framing::carriage_return(),
+        kind,
+    };
+    let config = Config {
+        printer: PrinterConfig::Shtrih {
+            port: PortSettings::new(registrar.path(), 115_200),
+            password: 30,
+            department: 1,
+            tax: 0,
+            timing: fast_timing(),
+        },
+        readers: vec![
+            reader("scanner", scanner.path(), ReaderKind::Scanner),
+            reader("card-reader", msr.path(), ReaderKind::CardReader(CardRule::default())),
+        ],
+        ..Config::default()
+    };
+    let catalog = std::sync::Arc::new(app::load_catalog(&config).expect("catalog"));
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("now");
+    let assembled = app::assemble(&config, catalog, dir.path(), now).expect("assembled");
+    let (tx, events) = mpsc::channel();
+    let mut runtime = Runtime::start(
+        assembled.state,
+        assembled.executor,
+        assembled.devices,
+        assembled.loyalty,
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )
+    .expect("runtime");
+    let pump = |runtime: &mut Runtime, done: &dyn Fn(&kassa::core::state::AppState) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !(done(&runtime.state) && runtime.is_idle()) {
+            assert!(
+                Instant::now() < deadline,
+                "stuck: dialog {:?}, notice {:?}",
+                runtime.state.dialog,
+                runtime.state.notice
+            );
+            if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
+                runtime.deliver(event);
+            }
+        }
+    };
+    let keys = |runtime: &mut Runtime, events: &[Event]| events.iter().cloned().for_each(|e| runtime.dispatch(e));
+    pump(&mut runtime, &|s| {
+        s.devices.len() == 3 && s.devices.values().all(DeviceState::is_ready)
+    });
+    keys(&mut runtime, &[Event::Command(Command::OpenShift)]);
+    "Иванова".chars().for_each(|c| runtime.dispatch(Event::Char(c)));
+    keys(&mut runtime, &[Event::Command(Command::Confirm)]);
+    pump(&mut runtime, &|s| s.shift().is_some() && s.durable.unprinted.is_empty());
+    assert_eq!(registrar.registrar().shift_mode, 2, "the registrar's shift opened with kassa's");
+
+    scanner.scan("4600972223306").expect("scan");
+    pump(&mut runtime, &|s| s.receipt().is_some_and(|r| r.positions.len() == 1));
+    msr.swipe("7770000000017", "SMIRNOVA/ANNA").expect("swipe");
+    pump(&mut runtime, &|s| {
+        s.receipt()
+            .and_then(|r| r.loyalty.as_ref())
+            .is_some_and(|l| l.client == ClientId::Card("7770000000017".into()))
+    });
+    // Subtotal (the server's message), no bonuses, pay by card, the e-mail for the electronic receipt.
+    keys(&mut runtime, &[Event::Command(Command::Pay)]);
+    pump(&mut runtime, &|s| s.dialog.is_some());
+    keys(
+        &mut runtime,
+        &[
+            Event::Command(Command::Confirm),
+            Event::Command(Command::Cancel),
+            Event::Command(Command::PayCard),
+        ],
+    );
+    pump(&mut runtime, &|s| s.dialog.is_some());
+    keys(&mut runtime, &[Event::Command(Command::Confirm)]);
+    pump(&mut runtime, &|s| {
+        s.durable.last_receipt.is_some() && s.durable.unprinted.is_empty()
+    });
+
+    let total = runtime
+        .state
+        .durable
+        .last_receipt
+        .as_ref()
+        .map(|r| r.totals().total)
+        .expect("closed");
+    let r = registrar.registrar();
+    assert_eq!(r.receipts.len(), 1);
+    assert_eq!(r.receipts[0].total(), total.0 as u64);
+    assert_eq!(r.receipts[0].payments[1], total.0 as u64, "paid by card: payment type 2");
+    assert_eq!(
+        r.receipts[0].contact.as_deref(),
+        Some("+79161234567"),
+        "tag 1008: the contact the cashier chose"
+    );
+    drop(r);
+    runtime.shutdown();
 }

@@ -133,7 +133,10 @@ fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32
         Some(_) => Some(settings),
         None => {
             if required {
-                checker.report(section.start, format!("[{name}] port: the device's serial port is required (e.g. \"/dev/ttyUSB0\")"));
+                checker.report(
+                    section.start,
+                    format!("[{name}] port: the device's serial port is required (e.g. \"/dev/ttyUSB0\")"),
+                );
             }
             None
         }
@@ -167,7 +170,10 @@ pub(super) fn printer(section: &mut Section, checker: &mut Checker, settings: &m
             None => PrinterConfig::Text { file },
         },
         Some((other, at)) => {
-            checker.report(at, format!("[printer] driver: unknown driver {other:?}; known: text, escpos, shtrih"));
+            checker.report(
+                at,
+                format!("[printer] driver: unknown driver {other:?}; known: text, escpos, shtrih"),
+            );
             PrinterConfig::Text { file }
         }
     }
@@ -214,7 +220,9 @@ fn framing(section: &mut Section, checker: &mut Checker) -> Framing {
                 Some(bytes) => framing.suffix = bytes,
                 None => checker.report(
                     at,
-                    format!("[{name}] {key}: {text:?}; use CR, LF, CRLF, TAB, STX, ETX, none, a byte like 0x03, or up to 8 ASCII characters"),
+                    format!(
+                        "[{name}] {key}: {text:?}; use CR, LF, CRLF, TAB, STX, ETX, none, a byte like 0x03, or up to 8 ASCII characters"
+                    ),
                 ),
             }
         }
@@ -267,5 +275,9 @@ pub(super) fn readers(root: &DeTable, checker: &mut Checker) -> Vec<ReaderConfig
 }
 
 fn numbered(name: &str, index: usize) -> String {
-    if index == 0 { name.to_string() } else { format!("{name}-{}", index + 1) }
+    if index == 0 {
+        name.to_string()
+    } else {
+        format!("{name}-{}", index + 1)
+    }
 }

@@ -56,7 +56,17 @@ fn encode_line(out: &mut Vec<u8>, line: &Line, width: usize) {
                 double: false,
                 wrap: *wrap,
             };
-            out.extend([ESC, b'a', align_code(*align), ESC, b'E', u8::from(*bold), GS, b'!', if *double { 0x11 } else { 0 }]);
+            out.extend([
+                ESC,
+                b'a',
+                align_code(*align),
+                ESC,
+                b'E',
+                u8::from(*bold),
+                GS,
+                b'!',
+                if *double { 0x11 } else { 0 },
+            ]);
             for part in render_line(&left, room) {
                 text_line(out, part.trim());
             }
@@ -175,11 +185,16 @@ impl EscPosPrinter {
 
     fn port(&mut self) -> Result<&mut serialport::TTYPort, PrintError> {
         if self.open.is_none() {
-            let port = self.port.open(self.answer_timeout).map_err(|e| PrintError::Offline(e.to_string()))?;
+            let port = self
+                .port
+                .open(self.answer_timeout)
+                .map_err(|e| PrintError::Offline(e.to_string()))?;
             self.open = Some(port);
         }
         // Just set above when it was missing.
-        self.open.as_mut().ok_or_else(|| PrintError::Offline(text::DEVICE_NOT_ANSWERING.into()))
+        self.open
+            .as_mut()
+            .ok_or_else(|| PrintError::Offline(text::DEVICE_NOT_ANSWERING.into()))
     }
 
     fn ask(&mut self, n: u8) -> Result<u8, PrintError> {

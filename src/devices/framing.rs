@@ -218,7 +218,10 @@ mod tests {
         let now = Instant::now();
         assert_eq!(framer.feed(b"\x02ABC\x03", now), vec![Frame::Code("ABC".into())]);
         assert_eq!(framer.feed(b"ABC\x03", now), vec![Frame::Junk(Junk::NoPrefix(b"ABC".to_vec()))]);
-        assert_eq!(framer.feed(b"\x02A\xffB\x03", now), vec![Frame::Junk(Junk::NotText(b"A\xffB".to_vec()))]);
+        assert_eq!(
+            framer.feed(b"\x02A\xffB\x03", now),
+            vec![Frame::Junk(Junk::NotText(b"A\xffB".to_vec()))]
+        );
         let frames = framer.feed(b"\x02AAAAAAAAAAAAAAAAAAAA\x03\x02OK\x03", now);
         assert_eq!(frames, vec![Frame::Junk(Junk::TooLong(22)), Frame::Code("OK".into())]);
     }

@@ -114,7 +114,9 @@ mod tests {
 
     #[test]
     fn a_missing_port_names_its_path() {
-        let error = PortSettings::new("/dev/kassa-no-such-port", 9600).open(Duration::from_millis(10)).unwrap_err();
+        let error = PortSettings::new("/dev/kassa-no-such-port", 9600)
+            .open(Duration::from_millis(10))
+            .unwrap_err();
         assert!(error.to_string().contains("/dev/kassa-no-such-port"), "{error}");
     }
 }

@@ -48,14 +48,18 @@ impl<F: Fn(Event)> Reporter<F> {
 }
 
 pub struct PrinterWorker {
-    jobs: mpsc::Sender<PrintJob>,
+    jobs: mpsc::Sender<Box<PrintJob>>,
     handle: Option<thread::JoinHandle<()>>,
 }
 
 impl PrinterWorker {
     /// Starts the thread; `poll` is how often an idle printer is asked how it is.
-    pub fn start(mut printer: Box<dyn Printer>, poll: Duration, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<PrinterWorker> {
-        let (jobs, inbox) = mpsc::channel::<PrintJob>();
+    pub fn start(
+        mut printer: Box<dyn Printer>,
+        poll: Duration,
+        deliver: impl Fn(Event) + Send + 'static,
+    ) -> std::io::Result<PrinterWorker> {
+        let (jobs, inbox) = mpsc::channel::<Box<PrintJob>>();
         let handle = thread::Builder::new().name("kassa-printer".into()).spawn(move || {
             let mut faults = Faults::from_env();
             let mut reporter = Reporter::new(PRINTER, deliver);
@@ -103,7 +107,7 @@ impl PrinterWorker {
     }
 
     /// Hands the job back when the thread is gone.
-    pub fn send(&self, job: PrintJob) -> Result<(), PrintJob> {
+    pub fn send(&self, job: Box<PrintJob>) -> Result<(), Box<PrintJob>> {
         self.jobs.send(job).map_err(|e| e.0)
     }
 

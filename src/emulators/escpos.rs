@@ -48,8 +48,7 @@ impl Decoder {
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Decoded> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
-        loop {
-            let Some((used, decoded)) = self.step() else { break };
+        while let Some((used, decoded)) = self.step() {
             self.pending.drain(..used);
             out.extend(decoded);
         }

@@ -35,7 +35,9 @@ impl Pty {
 
     /// The path kassa's config names: the stable link, or the pty itself.
     pub fn path(&self) -> String {
-        self.link.as_ref().map_or_else(|| self.slave_path.clone(), |l| l.display().to_string())
+        self.link
+            .as_ref()
+            .map_or_else(|| self.slave_path.clone(), |l| l.display().to_string())
     }
 }
 

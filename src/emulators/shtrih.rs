@@ -323,7 +323,11 @@ impl Registrar {
                 } else {
                     self.drawer += amount;
                 }
-                let what = if code == Code::CASH_IN { "ВНЕСЕНИЕ" } else { "ВЫПЛАТА" };
+                let what = if code == Code::CASH_IN {
+                    "ВНЕСЕНИЕ"
+                } else {
+                    "ВЫПЛАТА"
+                };
                 self.close_document(format!("{what} {amount}"));
                 let mut data = self.operator();
                 data.extend(le(u64::from(self.document - 1), 2));
@@ -345,7 +349,13 @@ impl Registrar {
                 let Some((kind, ops, _)) = self.open.as_mut() else {
                     return Err(E_MODE);
                 };
-                if op.kind != command::operation_type(if *kind == 0 { command::ReceiptType::Sale } else { command::ReceiptType::ReturnOfSale }) {
+                if op.kind
+                    != command::operation_type(if *kind == 0 {
+                        command::ReceiptType::Sale
+                    } else {
+                        command::ReceiptType::ReturnOfSale
+                    })
+                {
                     return Err(E_WRONG_TYPE);
                 }
                 if op.quantity == 0 || op.department > 16 {
@@ -427,9 +437,14 @@ impl Registrar {
             self.drawer += cash_net;
         }
         self.open = None;
-        let title = if kind == 0 { "КАССОВЫЙ ЧЕК ПРИХОД" } else { "КАССОВЫЙ ЧЕК ВОЗВРАТ ПРИХОДА" };
+        let title = if kind == 0 {
+            "КАССОВЫЙ ЧЕК ПРИХОД"
+        } else {
+            "КАССОВЫЙ ЧЕК ВОЗВРАТ ПРИХОДА"
+        };
         for op in &ops {
-            self.tape.push(format!("{} {}x{} ={}", op.name, op.quantity, op.price, operation_sum(op)));
+            self.tape
+                .push(format!("{} {}x{} ={}", op.name, op.quantity, op.price, operation_sum(op)));
         }
         self.tape.push(format!("ИТОГ ={total}"));
         self.receipts.push(Registered {

@@ -123,7 +123,9 @@ pub enum Fiscal {
     /// totals, payments, fiscal sign), then `notes`.
     Receipt(FiscalReceipt),
     /// The shift opens (the registrar's too) with the cash put in the drawer, then `lines` print.
-    OpenShift { opening_cash: Money },
+    OpenShift {
+        opening_cash: Money,
+    },
     /// `lines` print, then the registrar's X-report.
     XReport,
     /// `lines` print, then the registrar's Z-report closes its shift.

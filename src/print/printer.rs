@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use super::document::Document;
-use crate::devices::DeviceState;
 use super::text::render;
+use crate::devices::DeviceState;
 
 #[derive(Debug, Error)]
 pub enum PrintError {

@@ -76,7 +76,10 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::ReceiptClosed(result) => payment::on_closed(state, result, effects),
         Event::ShiftClosed(result) => shift::on_closed(state, result, effects),
         Event::Printed { job, result } => printing::on_printed(state, job, result),
-        Event::Device { device, state: device_state } => printing::on_device(state, device, device_state, effects),
+        Event::Device {
+            device,
+            state: device_state,
+        } => printing::on_device(state, device, device_state, effects),
         Event::DeviceTrouble(message) => state.notice = Some(Notice::DeviceTrouble(message)),
         Event::ReceiptsFound(result) => returns::on_found(state, result),
         Event::LoyaltyReplied { id, result } => loyalty::on_replied(state, id, result, effects),

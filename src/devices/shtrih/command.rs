@@ -215,7 +215,9 @@ pub fn split_answer(sent: Code, answer: &[u8]) -> Result<(u8, &[u8]), String> {
     if code != sent {
         return Err(format!("ответ на команду {:X}h вместо {:X}h", code.0, sent.0));
     }
-    let (&error, data) = rest.split_first().ok_or_else(|| format!("ответ на {:X}h без кода ошибки", sent.0))?;
+    let (&error, data) = rest
+        .split_first()
+        .ok_or_else(|| format!("ответ на {:X}h без кода ошибки", sent.0))?;
     Ok((error, data))
 }
 

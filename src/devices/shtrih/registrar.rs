@@ -85,7 +85,9 @@ impl ShtrihPrinter {
             self.link = Some(Link::new(port, self.settings.timing));
         }
         // Just set above when it was missing.
-        self.link.as_mut().ok_or_else(|| PrintError::Offline(text::DEVICE_NOT_ANSWERING.into()))
+        self.link
+            .as_mut()
+            .ok_or_else(|| PrintError::Offline(text::DEVICE_NOT_ANSWERING.into()))
     }
 
     /// Sends a command with the password; the data after the error code.
@@ -149,7 +151,9 @@ impl ShtrihPrinter {
     }
 
     fn set_mark(&self, job: u64, mark: Mark) -> Result<(), PrintError> {
-        self.marks.set(job, mark).map_err(|e| PrintError::Fault(text::fiscal_mark_failed(&e)))
+        self.marks
+            .set(job, mark)
+            .map_err(|e| PrintError::Fault(text::fiscal_mark_failed(&e)))
     }
 
     /// Runs `register` once for `job`, unless the registrar did it before a
@@ -295,7 +299,11 @@ impl ShtrihPrinter {
             Fiscal::CashIn(amount) | Fiscal::CashOut(amount) => {
                 let status = self.status()?;
                 self.ensure_shift(&status)?;
-                let code = if matches!(op, Fiscal::CashIn(_)) { Code::CASH_IN } else { Code::CASH_OUT };
+                let code = if matches!(op, Fiscal::CashIn(_)) {
+                    Code::CASH_IN
+                } else {
+                    Code::CASH_OUT
+                };
                 self.call(code, &command::le(amount.0.max(0) as u64, 5), ANSWER).map(drop)
             }
             Fiscal::Receipt(_) | Fiscal::OpenShift { .. } => Ok(()),
@@ -339,9 +347,7 @@ impl Printer for ShtrihPrinter {
             Ok(status) if status.submode == command::SUBMODE_PAPER_OUT || !status.has_paper() => {
                 DeviceState::Fault(text::DEVICE_NO_PAPER.into())
             }
-            Ok(status) if status.mode_number() == command::MODE_SHIFT_EXPIRED => {
-                DeviceState::Fault(text::REGISTRAR_SHIFT_EXPIRED.into())
-            }
+            Ok(status) if status.mode_number() == command::MODE_SHIFT_EXPIRED => DeviceState::Fault(text::REGISTRAR_SHIFT_EXPIRED.into()),
             Ok(_) => DeviceState::Ready,
             Err(e) => e.state(),
         }

@@ -60,10 +60,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
     // A device that is not working: its name and a mark (the notice said why).
     for (device, device_state) in &state.devices {
         if !device_state.is_ready() {
-            right.push(Span::styled(
-                format!(" {} ✖ ", text::device_label(device)),
-                theme.alarm_in_bar(),
-            ));
+            right.push(Span::styled(format!(" {} ✖ ", text::device_label(device)), theme.alarm_in_bar()));
         }
     }
     let unprinted = state.durable.unprinted.len();
