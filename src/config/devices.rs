@@ -281,3 +281,62 @@ fn numbered(name: &str, index: usize) -> String {
         format!("{name}-{}", index + 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Issues, parse};
+    use std::path::Path;
+
+    fn config(text: &str) -> Result<crate::config::Config, Vec<String>> {
+        parse("k.toml", text, Path::new("/")).map_err(|Issues(list)| list.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn printers_scanners_and_readers_are_read_with_their_ports() {
+        let text = "[printer]\ndriver = \"shtrih\"\nport = \"/dev/kkt\"\nparity = \"even\"\npassword = 1\n\
+                    [[scanner]]\nport = \"/dev/s1\"\nsuffix = \"CRLF\"\n[[scanner]]\nport = \"/dev/s2\"\nbaud = 115200\ngap_ms = 30\n\
+                    [card_reader]\nport = \"/dev/msr\"\ntrack = 1\nlength = 13\n";
+        let config = config(text).expect("valid");
+        let PrinterConfig::Shtrih { port, password, .. } = &config.printer else {
+            panic!("shtrih expected: {:?}", config.printer)
+        };
+        assert_eq!(
+            (port.path.as_str(), port.baud, port.parity, *password),
+            ("/dev/kkt", 115_200, port::Parity::Even, 1)
+        );
+        let names: Vec<&str> = config.readers.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["scanner", "scanner-2", "card-reader"]);
+        assert_eq!(config.readers[0].framing.suffix, b"\r\n");
+        assert_eq!(
+            (config.readers[1].port.baud, config.readers[1].framing.gap),
+            (115_200, Duration::from_millis(30))
+        );
+        assert_eq!(
+            config.readers[2].kind,
+            ReaderKind::CardReader(CardRule {
+                track: 1,
+                field: 1,
+                offset: 0,
+                length: Some(13)
+            })
+        );
+    }
+
+    #[test]
+    fn device_mistakes_are_named_with_their_place() {
+        let text = "[printer]\ndriver = \"escpos\"\nbaud = 7\n[scanner]\nsuffix = \"конец\"\nparity = \"mark\"\n[card_reader]\nport = \"/dev/msr\"\ntrack = 4\n";
+        let issues = config(text).expect_err("broken");
+        assert_eq!(
+            issues,
+            [
+                "k.toml:1:2: [printer] port: the device's serial port is required (e.g. \"/dev/ttyUSB0\")",
+                "k.toml:3:8: [printer] baud: expected a whole number from 300 to 921600",
+                "k.toml:4:2: [scanner] port: the device's serial port is required (e.g. \"/dev/ttyUSB0\")",
+                "k.toml:5:10: [scanner] suffix: \"конец\"; use CR, LF, CRLF, TAB, STX, ETX, none, a byte like 0x03, or up to 8 ASCII characters",
+                "k.toml:6:10: [scanner] parity: \"mark\"; known: none, odd, even",
+                "k.toml:9:9: [card_reader] track: expected a whole number from 1 to 3",
+            ]
+        );
+    }
+}

@@ -668,3 +668,50 @@ fn a_certificate_is_taken_in_the_payment_window_only() {
     assert_eq!(h.state.notice, Some(Notice::NotHere(Command::Certificate)));
     assert_eq!(h.state.dialog, None, "the sale screen stays");
 }
+
+#[test]
+fn a_printer_that_comes_back_prints_what_waited_and_nothing_twice() {
+    use crate::devices::DeviceState;
+    let mut h = Harness::new();
+    h.fail_prints = true;
+    h.open_shift();
+    assert_eq!(h.state.durable.unprinted.len(), 1);
+    h.send(Event::Device {
+        device: "printer".into(),
+        state: DeviceState::Fault("нет бумаги — вставьте рулон".into()),
+    });
+    assert!(matches!(h.state.notice, Some(Notice::DeviceDown(..))));
+    h.fail_prints = false;
+    h.send(Event::Device {
+        device: "printer".into(),
+        state: DeviceState::Ready,
+    });
+    assert!(h.state.durable.unprinted.is_empty(), "printed when the printer came back");
+    // A job the printer has not answered yet is not sent again by a reprint.
+    h.fail_prints = true;
+    h.press(Command::XReport);
+    let waiting = h.state.durable.unprinted[0].id;
+    h.state.printing.insert(waiting);
+    let effects = update(&mut h.state, Event::Command(Command::Reprint));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(_))), "{effects:?}");
+}
+
+#[test]
+fn a_swiped_card_identifies_the_client_only_where_one_is_asked_for() {
+    let mut h = Harness::with(Settings {
+        loyalty: true,
+        ..Settings::default()
+    });
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    h.send(Event::Swipe("7000000000011".into()));
+    assert_eq!(h.state.notice, Some(Notice::SwipeNotNow));
+    assert!(matches!(h.state.dialog, Some(Dialog::Payment { .. })), "the dialog stays");
+    h.press(Command::Cancel);
+    // On the sale screen: the client command, answered by the card at once —
+    // a card even when its digits look like a phone.
+    h.send(Event::Swipe("79161234567".into()));
+    let client = h.state.receipt().and_then(|r| r.loyalty.as_ref()).map(|l| l.client.clone());
+    assert_eq!(client, Some(crate::loyalty::ClientId::Card("79161234567".into())));
+}
