@@ -93,7 +93,10 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
     if !r.is_return() {
         doc.centered(text::P_THANKS, false);
     }
-    doc.fiscal = Some(Fiscal::Receipt(fiscal_receipt(r, doc.lines[fiscal_part..].to_vec())));
+    // A copy is only paper: registering it would count the sale twice.
+    if !copy {
+        doc.fiscal = Some(Fiscal::Receipt(fiscal_receipt(r, doc.lines[fiscal_part..].to_vec())));
+    }
     doc
 }
 

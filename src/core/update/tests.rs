@@ -715,3 +715,27 @@ fn a_swiped_card_identifies_the_client_only_where_one_is_asked_for() {
     let client = h.state.receipt().and_then(|r| r.loyalty.as_ref()).map(|l| l.client.clone());
     assert_eq!(client, Some(crate::loyalty::ClientId::Card("79161234567".into())));
 }
+
+#[test]
+fn a_copy_of_a_receipt_is_never_registered_again() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4600051000057".into()));
+    h.press(Command::Pay);
+    h.type_text("100");
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none());
+    let last = h.state.durable.last_receipt.clone().expect("closed");
+    let original = crate::print::layout::receipt(&last, &h.state.settings, false);
+    assert!(matches!(original.fiscal, Some(crate::print::document::Fiscal::Receipt(_))));
+    h.close_dialog();
+    let effects = update(&mut h.state, Event::Command(Command::Reprint));
+    let copies: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Print(job) => Some(job.document.fiscal.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copies, vec![None], "the copy prints as plain text");
+}
