@@ -509,3 +509,18 @@ fn scans_and_swipes_reach_the_sale_and_the_registrar_registers_it() {
     drop(r);
     runtime.shutdown();
 }
+
+#[test]
+fn an_x_report_on_a_registrar_with_no_shift_prints_and_blocks_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("pty");
+    let mut printer = registrar_printer(emulator.path(), &store);
+    let mut x = Document::default();
+    x.text("X-отчёт кассы");
+    x.fiscal = Some(Fiscal::XReport);
+    printer.print(1, &x).expect("nothing to report on the registrar, the lines print");
+    assert!(emulator.registrar().tape.iter().any(|l| l == "X-отчёт кассы"));
+    printer.print(2, &sale_document()).expect("a receipt after it");
+    assert_eq!(emulator.registrar().receipts.len(), 1);
+}

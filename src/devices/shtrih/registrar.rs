@@ -287,14 +287,18 @@ impl ShtrihPrinter {
 
     fn operation(&mut self, op: &Fiscal) -> Result<(), PrintError> {
         match op {
-            Fiscal::XReport => self.call(Code::X_REPORT, &[], REPORT_ANSWER).map(drop),
-            Fiscal::ZReport => {
+            Fiscal::XReport | Fiscal::ZReport => {
                 let status = self.status()?;
                 // A registrar whose shift is already closed has nothing to report.
                 if status.mode_number() == command::MODE_SHIFT_CLOSED {
                     return Ok(());
                 }
-                self.call(Code::Z_REPORT, &[], REPORT_ANSWER).map(drop)
+                let code = if matches!(op, Fiscal::XReport) {
+                    Code::X_REPORT
+                } else {
+                    Code::Z_REPORT
+                };
+                self.call(code, &[], REPORT_ANSWER).map(drop)
             }
             Fiscal::CashIn(amount) | Fiscal::CashOut(amount) => {
                 let status = self.status()?;
@@ -334,8 +338,11 @@ impl Printer for ShtrihPrinter {
             return Err(PrintError::Fault(text::registrar_waits_for(blocker)));
         }
         let result = self.run(job, document);
-        self.blocked_by = match (&result, &document.fiscal) {
-            (Err(_), Some(_)) => Some(job),
+        // Only a job the registrar may have half done holds the others back
+        // (an X-report registers nothing: printing it again is harmless).
+        let in_doubt = document.fiscal.as_ref().is_some_and(|f| !matches!(f, Fiscal::XReport));
+        self.blocked_by = match (&result, in_doubt) {
+            (Err(_), true) => Some(job),
             (Ok(()), _) if self.blocked_by == Some(job) => None,
             _ => self.blocked_by,
         };
