@@ -191,40 +191,50 @@ impl Executor {
     }
 }
 
-/// Handle to the worker thread. Events come back through `results`.
-pub struct Worker {
-    effects: mpsc::Sender<Effect>,
+/// A thread fed through a channel, one message at a time in order.
+pub struct Mailbox<T> {
+    inbox: mpsc::Sender<T>,
     handle: Option<thread::JoinHandle<()>>,
 }
 
+impl<T: Send + 'static> Mailbox<T> {
+    /// Starts thread `name` running `run` over the messages sent to it.
+    pub fn spawn(name: &str, run: impl FnOnce(mpsc::Receiver<T>) + Send + 'static) -> std::io::Result<Mailbox<T>> {
+        let (inbox, messages) = mpsc::channel::<T>();
+        let handle = thread::Builder::new().name(name.into()).spawn(move || run(messages))?;
+        Ok(Mailbox {
+            inbox,
+            handle: Some(handle),
+        })
+    }
+
+    /// Hands the message back when the thread is gone.
+    pub fn send(&self, message: T) -> Result<(), T> {
+        self.inbox.send(message).map_err(|e| e.0)
+    }
+
+    /// Lets the thread finish what is queued, and waits for it.
+    pub fn shutdown(mut self) {
+        let (dead, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.inbox, dead));
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// The disk worker: carries out effects in order; each event it produces
+/// is passed to `deliver`.
+pub type Worker = Mailbox<Effect>;
+
 impl Worker {
-    /// Starts the worker; each event it produces is passed to `deliver`.
     pub fn start(mut executor: Executor, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<Worker> {
-        let (effects, inbox) = mpsc::channel::<Effect>();
-        let handle = thread::Builder::new().name("kassa-io".into()).spawn(move || {
+        Mailbox::spawn("kassa-io", move |inbox| {
             for effect in inbox {
                 if let Some(event) = executor.execute(effect) {
                     deliver(event);
                 }
             }
-        })?;
-        Ok(Worker {
-            effects,
-            handle: Some(handle),
         })
-    }
-
-    /// Hands the effect back when the worker is gone.
-    pub fn send(&self, effect: Effect) -> Result<(), Effect> {
-        self.effects.send(effect).map_err(|e| e.0)
-    }
-
-    /// Finishes queued effects and stops the worker (closing the store).
-    pub fn shutdown(mut self) {
-        let (dead, _) = mpsc::channel();
-        drop(std::mem::replace(&mut self.effects, dead));
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
     }
 }

@@ -142,10 +142,7 @@ impl Runtime {
     /// An event produced by the worker.
     pub fn deliver(&mut self, event: Event) {
         // Devices speak unasked: their events answer no effect.
-        if matches!(
-            event,
-            Event::Scan(_) | Event::Swipe(_) | Event::Device { .. } | Event::DeviceTrouble(_)
-        ) {
+        if event.is_from_device() {
             self.dispatch(event);
             return;
         }

@@ -578,7 +578,8 @@ pub fn swipe_failed(error: &crate::devices::magstripe::SwipeError) -> String {
     format!("{DEVICE_CARD_READER}: {error} — проведите карту ещё раз")
 }
 
-/// A device's name for the cashier.
+/// A device's name for the cashier, from its name in events (`printer`,
+/// `scanner`, `scanner-2`, `card-reader`: see `config::devices::readers`).
 pub fn device_label(device: &str) -> &'static str {
     match device {
         "printer" => DEVICE_PRINTER,

@@ -53,64 +53,29 @@ pub enum PrinterConfig {
     },
 }
 
-const PORT_KEYS: [&str; 6] = ["port", "baud", "data_bits", "parity", "stop_bits", "flow_control"];
+/// A device section's keys: the serial port's, then its own.
+macro_rules! port_keys {
+    ($($own:literal),*) => {
+        &["port", "baud", "data_bits", "parity", "stop_bits", "flow_control", $($own),*]
+    };
+}
 
-pub(super) const PRINTER_KEYS: &[&str] = &[
-    "driver",
-    "file",
-    "width",
-    "port",
-    "baud",
-    "data_bits",
-    "parity",
-    "stop_bits",
-    "flow_control",
-    "password",
-    "department",
-    "tax",
-];
-pub(super) const SCANNER_KEYS: &[&str] = &[
-    "port",
-    "baud",
-    "data_bits",
-    "parity",
-    "stop_bits",
-    "flow_control",
-    "prefix",
-    "suffix",
-    "gap_ms",
-    "max_length",
-];
-pub(super) const CARD_READER_KEYS: &[&str] = &[
-    "port",
-    "baud",
-    "data_bits",
-    "parity",
-    "stop_bits",
-    "flow_control",
-    "prefix",
-    "suffix",
-    "gap_ms",
-    "max_length",
-    "track",
-    "field",
-    "offset",
-    "length",
-];
+pub(super) const PRINTER_KEYS: &[&str] = port_keys!("driver", "file", "width", "password", "department", "tax");
+pub(super) const SCANNER_KEYS: &[&str] = port_keys!("prefix", "suffix", "gap_ms", "max_length");
+pub(super) const CARD_READER_KEYS: &[&str] = port_keys!("prefix", "suffix", "gap_ms", "max_length", "track", "field", "offset", "length");
 /// Sections that may be written `[[name]]`, once per device.
 pub(super) const REPEATABLE: &[&str] = &["scanner", "card_reader"];
 
-/// The port settings of a device section; `default_baud` when none is given.
-fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32, required: bool) -> Option<PortSettings> {
-    debug_assert!(PORT_KEYS.iter().all(|k| SCANNER_KEYS.contains(k)));
+/// The port settings of a device section (its `port` is required); `default_baud` when none is given.
+fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32) -> Option<PortSettings> {
     let path = section.string(checker, "port");
     let baud = section.integer(checker, "baud", 300..=921_600).map_or(default_baud, |b| b as u32);
     let mut settings = PortSettings::new(path.as_ref().map(|p| p.0.clone()).unwrap_or_default(), baud);
-    if let Some(bits) = section.integer(checker, "data_bits", 5..=8) {
-        settings.data_bits = port::parse_data_bits(bits)?;
+    if let Some(bits) = section.integer(checker, "data_bits", 5..=8).and_then(port::parse_data_bits) {
+        settings.data_bits = bits;
     }
-    if let Some(bits) = section.integer(checker, "stop_bits", 1..=2) {
-        settings.stop_bits = port::parse_stop_bits(bits)?;
+    if let Some(bits) = section.integer(checker, "stop_bits", 1..=2).and_then(port::parse_stop_bits) {
+        settings.stop_bits = bits;
     }
     let name = section.name;
     if let Some((parity, at)) = section.string(checker, "parity") {
@@ -132,12 +97,10 @@ fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32
         }
         Some(_) => Some(settings),
         None => {
-            if required {
-                checker.report(
-                    section.start,
-                    format!("[{name}] port: the device's serial port is required (e.g. \"/dev/ttyUSB0\")"),
-                );
-            }
+            checker.report(
+                section.start,
+                format!("[{name}] port: the device's serial port is required (e.g. \"/dev/ttyUSB0\")"),
+            );
             None
         }
     }
@@ -155,11 +118,11 @@ pub(super) fn printer(section: &mut Section, checker: &mut Checker, settings: &m
     let tax = section.integer(checker, "tax", 0..=0b1_1110).map_or(0, |t| t as u8);
     match driver.as_ref().map(|(d, at)| (d.as_str(), *at)) {
         None | Some(("text", _)) => PrinterConfig::Text { file },
-        Some(("escpos", _)) => match port_settings(section, checker, 19_200, true) {
+        Some(("escpos", _)) => match port_settings(section, checker, 19_200) {
             Some(port) => PrinterConfig::EscPos { port },
             None => PrinterConfig::Text { file },
         },
-        Some(("shtrih", _)) => match port_settings(section, checker, 115_200, true) {
+        Some(("shtrih", _)) => match port_settings(section, checker, 115_200) {
             Some(port) => PrinterConfig::Shtrih {
                 port,
                 password,
@@ -240,7 +203,7 @@ fn framing(section: &mut Section, checker: &mut Checker) -> Framing {
 pub(super) fn readers(root: &DeTable, checker: &mut Checker) -> Vec<ReaderConfig> {
     let mut readers = Vec::new();
     for (i, mut section) in tables(root, checker, "scanner").into_iter().enumerate() {
-        let port = port_settings(&mut section, checker, 9600, true);
+        let port = port_settings(&mut section, checker, 9600);
         let framing = framing(&mut section, checker);
         section.finish(checker, SCANNER_KEYS);
         if let Some(port) = port {
@@ -253,7 +216,7 @@ pub(super) fn readers(root: &DeTable, checker: &mut Checker) -> Vec<ReaderConfig
         }
     }
     for (i, mut section) in tables(root, checker, "card_reader").into_iter().enumerate() {
-        let port = port_settings(&mut section, checker, 9600, true);
+        let port = port_settings(&mut section, checker, 9600);
         let framing = framing(&mut section, checker);
         let rule = CardRule {
             track: section.integer(checker, "track", 1..=3).map_or(2, |t| t as u8),

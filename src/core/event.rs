@@ -60,3 +60,13 @@ pub enum Event {
         result: Result<crate::loyalty::Reply, crate::loyalty::LoyaltyError>,
     },
 }
+
+impl Event {
+    /// Sent by a device of its own accord, not in answer to an effect.
+    pub fn is_from_device(&self) -> bool {
+        matches!(
+            self,
+            Event::Scan(_) | Event::Swipe(_) | Event::Device { .. } | Event::DeviceTrouble(_)
+        )
+    }
+}

@@ -25,17 +25,6 @@ pub struct Devices {
     pub poll: Duration,
 }
 
-impl Devices {
-    /// Just the printer, asked every two seconds.
-    pub fn printer(printer: Box<dyn Printer>) -> Devices {
-        Devices {
-            printer,
-            readers: Vec::new(),
-            poll: Duration::from_secs(2),
-        }
-    }
-}
-
 /// What the status line says about a device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

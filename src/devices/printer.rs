@@ -3,14 +3,13 @@
 //! as events. A slow or stuck printer never holds up the disk.
 
 use std::collections::HashSet;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use super::DeviceState;
 use crate::core::event::Event;
 use crate::core::state::PrintJob;
-use crate::io::{FaultPoint, Faults};
+use crate::io::{FaultPoint, Faults, Mailbox};
 use crate::print::printer::Printer;
 
 /// The device name the status line and events use.
@@ -47,10 +46,8 @@ impl<F: Fn(Event)> Reporter<F> {
     }
 }
 
-pub struct PrinterWorker {
-    jobs: mpsc::Sender<Box<PrintJob>>,
-    handle: Option<thread::JoinHandle<()>>,
-}
+/// The printer's thread, fed print jobs.
+pub type PrinterWorker = Mailbox<Box<PrintJob>>;
 
 impl PrinterWorker {
     /// Starts the thread; `poll` is how often an idle printer is asked how it is.
@@ -59,8 +56,7 @@ impl PrinterWorker {
         poll: Duration,
         deliver: impl Fn(Event) + Send + 'static,
     ) -> std::io::Result<PrinterWorker> {
-        let (jobs, inbox) = mpsc::channel::<Box<PrintJob>>();
-        let handle = thread::Builder::new().name("kassa-printer".into()).spawn(move || {
+        Mailbox::spawn("kassa-printer", move |inbox: std::sync::mpsc::Receiver<Box<PrintJob>>| {
             let mut faults = Faults::from_env();
             let mut reporter = Reporter::new(PRINTER, deliver);
             // Jobs printed whole in this run: one asked for again (a reprint
@@ -99,24 +95,6 @@ impl PrinterWorker {
                     Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
-        })?;
-        Ok(PrinterWorker {
-            jobs,
-            handle: Some(handle),
         })
-    }
-
-    /// Hands the job back when the thread is gone.
-    pub fn send(&self, job: Box<PrintJob>) -> Result<(), Box<PrintJob>> {
-        self.jobs.send(job).map_err(|e| e.0)
-    }
-
-    /// Prints what is queued, then stops.
-    pub fn shutdown(mut self) {
-        let (dead, _) = mpsc::channel();
-        drop(std::mem::replace(&mut self.jobs, dead));
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
     }
 }

@@ -33,13 +33,6 @@ pub struct ReaderConfig {
 }
 
 impl ReaderConfig {
-    fn label(&self) -> &'static str {
-        match self.kind {
-            ReaderKind::Scanner => text::DEVICE_SCANNER,
-            ReaderKind::CardReader(_) => text::DEVICE_CARD_READER,
-        }
-    }
-
     /// The event for one frame off the wire.
     fn event(&self, frame: Frame) -> Event {
         match (frame, &self.kind) {
@@ -50,7 +43,7 @@ impl ReaderConfig {
             },
             (Frame::Junk(junk), _) => {
                 tracing::warn!(target: "kassa::devices", "{}: junk {junk:?}", self.name);
-                Event::DeviceTrouble(text::device_junk(self.label(), &junk))
+                Event::DeviceTrouble(text::device_junk(text::device_label(&self.name), &junk))
             }
         }
     }

@@ -5,11 +5,10 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread;
 
-use super::pty::Pty;
+use super::pty::{DeviceThread, Pty};
 use crate::devices::codepage::{self, IBM866};
 use crate::devices::escpos::{CODEPAGE_866, DLE, EOT, ESC, GS, LF, OFFLINE_COVER, OFFLINE_PAPER, PAPER_END};
 
@@ -127,9 +126,8 @@ impl Decoder {
 
 pub struct EscPosEmulator {
     state: Arc<Mutex<PrinterState>>,
-    stop: Arc<AtomicBool>,
     path: String,
-    handle: Option<thread::JoinHandle<()>>,
+    _thread: DeviceThread,
 }
 
 impl EscPosEmulator {
@@ -137,9 +135,8 @@ impl EscPosEmulator {
         let mut pty = Pty::open(link)?;
         let path = pty.path();
         let state = Arc::new(Mutex::new(PrinterState::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (shared, stopped) = (state.clone(), stop.clone());
-        let handle = thread::Builder::new().name("escpos-emulator".into()).spawn(move || {
+        let shared = state.clone();
+        let thread = DeviceThread::spawn("escpos-emulator", move |stopped| {
             let mut decoder = Decoder::default();
             let mut buf = [0u8; 1024];
             while !stopped.load(Ordering::Relaxed) {
@@ -171,9 +168,8 @@ impl EscPosEmulator {
         })?;
         Ok(EscPosEmulator {
             state,
-            stop,
             path,
-            handle: Some(handle),
+            _thread: thread,
         })
     }
 
@@ -186,21 +182,7 @@ impl EscPosEmulator {
     }
 
     /// Unplugs the printer: the pty (and its link) go away.
-    pub fn unplug(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
-    }
-}
-
-impl Drop for EscPosEmulator {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
-    }
+    pub fn unplug(self) {}
 }
 
 fn lock(state: &Mutex<PrinterState>) -> MutexGuard<'_, PrinterState> {

@@ -5,6 +5,9 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
 
 use serialport::TTYPort;
 
@@ -47,5 +50,38 @@ impl Drop for Pty {
         if let Some(link) = &self.link {
             let _ = std::fs::remove_file(link);
         }
+    }
+}
+
+/// A device emulator's thread, asked to stop and joined when dropped (the
+/// device is unplugged: its pty, owned by the thread, closes).
+pub struct DeviceThread {
+    stop: Arc<AtomicBool>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl DeviceThread {
+    /// Runs `serve` until the flag it gets is set.
+    pub fn spawn(name: &str, serve: impl FnOnce(&AtomicBool) + Send + 'static) -> io::Result<DeviceThread> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let handle = thread::Builder::new().name(name.into()).spawn(move || serve(&stopped))?;
+        Ok(DeviceThread {
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for DeviceThread {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -16,10 +16,9 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use super::pty::Pty;
+use super::pty::{DeviceThread, Pty};
 use crate::devices::codepage::{self, WINDOWS_1251};
 use crate::devices::shtrih::command::{self, Code, Operation, le, read_le};
 use crate::devices::shtrih::frame::{self, ACK, ENQ, NAK, Received, Receiver, STX};
@@ -464,9 +463,8 @@ impl Registrar {
 
 pub struct ShtrihEmulator {
     registrar: Arc<Mutex<Registrar>>,
-    stop: Arc<AtomicBool>,
     path: String,
-    handle: Option<thread::JoinHandle<()>>,
+    thread: DeviceThread,
 }
 
 /// The registrar's byte timeout (spec: 50 ms by default).
@@ -477,17 +475,9 @@ impl ShtrihEmulator {
         let pty = Pty::open(link)?;
         let path = pty.path();
         let registrar = Arc::new(Mutex::new(registrar));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (shared, stopped) = (registrar.clone(), stop.clone());
-        let handle = thread::Builder::new()
-            .name("shtrih-emulator".into())
-            .spawn(move || serve(pty, &shared, &stopped, echo))?;
-        Ok(ShtrihEmulator {
-            registrar,
-            stop,
-            path,
-            handle: Some(handle),
-        })
+        let shared = registrar.clone();
+        let thread = DeviceThread::spawn("shtrih-emulator", move |stopped| serve(pty, &shared, stopped, echo))?;
+        Ok(ShtrihEmulator { registrar, path, thread })
     }
 
     pub fn path(&self) -> &str {
@@ -500,24 +490,12 @@ impl ShtrihEmulator {
 
     /// The registrar taken off the cable, with its state (to plug it in again).
     pub fn unplug(mut self) -> Registrar {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
+        self.thread.stop();
         let mut registrar = std::mem::take(&mut *lock(&self.registrar));
         // Powered up again: it answers.
         registrar.dead = false;
         registrar.dies_after = None;
         registrar
-    }
-}
-
-impl Drop for ShtrihEmulator {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
     }
 }
 
