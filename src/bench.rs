@@ -190,7 +190,7 @@ fn run_child(which: &str, catalog: Option<&Path>) -> anyhow::Result<()> {
         // As the workstation starts: the I/O worker and the loyalty worker
         // with the demo's in-process emulator, then the first frame.
         let runtime = crate::runtime::Runtime::start(assembled.state, assembled.executor, assembled.devices, assembled.loyalty, |_| {})?;
-        terminal.draw(|frame| view::draw(frame, &runtime.state, &keymap, Theme { color: true }))?;
+        terminal.draw(|frame| view::draw(frame, &runtime.state, &keymap, Theme::COLOR))?;
         runtime.shutdown();
     }
     eprintln!("rss_kib={}", peak_rss_kib().unwrap_or(0));
@@ -217,7 +217,7 @@ fn scans(args: &BenchArgs, catalog_path: &Path) -> anyhow::Result<()> {
         update(&mut state, Event::Scan(code.clone()));
     }
     let keymap = Keymap::default_keymap();
-    let theme = Theme { color: true };
+    let theme = Theme::COLOR;
     let written = Arc::new(AtomicUsize::new(0));
     let mut terminal = fixed_terminal(
         Counter {

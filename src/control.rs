@@ -1,20 +1,30 @@
-//! The support channel: `kassa queue list|show ID|send|export` while the
-//! workstation runs.
+//! The support channel: `kassa queue list|show ID|send|export` and
+//! `kassa status` while the workstation runs.
 //!
 //! sled lets one process open a database, so the running workstation listens
-//! on a Unix socket, `<data dir>/kassa.sock`, created owner-only (0600): a
+//! on a Unix socket, `<data dir>/kassa.sock`, created for its owner and group only (0660): a
 //! line with a command in, the answer out. Reads come straight from the
 //! store (sled is safe to read from another thread); `send` becomes an event
 //! in the workstation's loop, so the core decides, as for any other input.
 //! With no workstation running, the CLI opens the store itself; `send` then
-//! says the queue goes out when the workstation starts.
+//! says the queue goes out when the workstation starts. `status` is answered
+//! by the loop from the live state (see `crate::status`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+
+/// What the support socket asks of the workstation's loop.
+#[derive(Debug)]
+pub enum Request {
+    /// Send the loyalty queue now.
+    SendQueue,
+    /// The status report of the live state.
+    Status(oneshot::Sender<String>),
+}
 
 use crate::store::Store;
 
@@ -78,18 +88,18 @@ pub fn answer(store: &Store, command: &str) -> Result<String, String> {
             }
             Ok(out)
         }
-        _ => Err(format!("unknown command {command:?}: list, show ID, send, export")),
+        _ => Err(format!("unknown command {command:?}: list, show ID, send, export, status")),
     }
 }
 
-/// Binds the socket, owner-only. A socket file left by a crash is replaced.
+/// Binds the socket for the owner and group. A socket file left by a crash is replaced.
 pub fn bind(data_dir: &Path) -> std::io::Result<tokio::net::UnixListener> {
     let path = socket_path(data_dir);
     if path.exists() && UnixStream::connect(&path).is_err() {
         std::fs::remove_file(&path)?;
     }
     let listener = tokio::net::UnixListener::bind(&path)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660))?;
     Ok(listener)
 }
 
@@ -97,23 +107,30 @@ pub fn bind(data_dir: &Path) -> std::io::Result<tokio::net::UnixListener> {
 /// to the loop. This runs on the cashier's (single-threaded) runtime, so each
 /// connection is its own task and the store is read on the blocking pool: a
 /// long listing or a client that never sends its line never stalls the screen.
-pub async fn serve(listener: tokio::net::UnixListener, store: Store, send_now: mpsc::UnboundedSender<()>) {
+pub async fn serve(listener: tokio::net::UnixListener, store: Store, requests: mpsc::UnboundedSender<Request>) {
     while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(one_request(stream, store.clone(), send_now.clone()));
+        tokio::spawn(one_request(stream, store.clone(), requests.clone()));
     }
 }
 
-async fn one_request(stream: tokio::net::UnixStream, store: Store, send_now: mpsc::UnboundedSender<()>) {
+async fn one_request(stream: tokio::net::UnixStream, store: Store, requests: mpsc::UnboundedSender<Request>) {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
     if tokio::io::BufReader::new(read).read_line(&mut line).await.is_err() {
         return;
     }
     let reply = match line.trim() {
-        "send" => match send_now.send(()) {
+        "send" => match requests.send(Request::SendQueue) {
             Ok(()) => Ok("sending the queue now\n".to_string()),
-            Err(_) => Err("the workstation is stopping".to_string()),
+            Err(_) => Err(STOPPING.to_string()),
         },
+        "status" => {
+            let (reply, report) = oneshot::channel();
+            match requests.send(Request::Status(reply)) {
+                Ok(()) => report.await.map_err(|_| STOPPING.to_string()),
+                Err(_) => Err(STOPPING.to_string()),
+            }
+        }
         command => {
             let command = command.to_string();
             tokio::task::spawn_blocking(move || answer(&store, &command))
@@ -127,6 +144,8 @@ async fn one_request(stream: tokio::net::UnixStream, store: Store, send_now: mps
     };
     let _ = write.write_all(text.as_bytes()).await;
 }
+
+const STOPPING: &str = "the workstation is stopping";
 
 /// Asks the running workstation. `Ok(None)` when none is running.
 pub fn ask(data_dir: &Path, command: &str) -> std::io::Result<Option<Result<String, String>>> {

@@ -19,6 +19,8 @@ pub mod loyalty;
 pub mod print;
 pub mod replay;
 pub mod runtime;
+pub mod status;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod watch;

@@ -1,18 +1,54 @@
-//! Logs: tracing to a file under the data directory, rotated daily.
-//! `KASSA_LOG` sets the filter (default `info`). Nothing secret is written:
-//! loyalty bodies go through `loyalty::redact`, keys and tokens never.
+//! Logs: tracing to `<data dir>/logs/kassa.log.<date>`, a file a day, the
+//! oldest removed past `[log] keep_days`. The level comes from `[log] level`
+//! (a tracing filter: `info`, `warn,kassa::loyalty=debug`); `KASSA_LOG`
+//! overrides it for one run. Nothing secret is written: loyalty bodies go
+//! through `loyalty::redact`, keys and tokens never.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
 
-/// Starts logging into `<data_dir>/logs/kassa.log.<date>`. Keep the guard
-/// alive: dropping it flushes the log.
-pub fn init(data_dir: &Path) -> anyhow::Result<WorkerGuard> {
-    let dir = data_dir.join("logs");
+/// The log file names: `kassa.log.2026-11-23`.
+const PREFIX: &str = "kassa.log";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// A tracing filter directive.
+    pub level: String,
+    /// Daily files kept.
+    pub keep_days: usize,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".into(),
+            keep_days: 30,
+        }
+    }
+}
+
+/// Whether `level` is a filter tracing understands; the error says why not.
+pub fn check_level(level: &str) -> Result<(), String> {
+    EnvFilter::try_new(level).map(|_| ()).map_err(|e| e.to_string())
+}
+
+pub fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("logs")
+}
+
+/// Starts logging. Keep the guard alive: dropping it flushes the log.
+pub fn init(data_dir: &Path, settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
+    let dir = dir(data_dir);
     std::fs::create_dir_all(&dir)?;
-    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(dir, "kassa.log"));
-    let filter = EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(PREFIX)
+        .max_log_files(settings.keep_days.max(1))
+        .build(&dir)?;
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new(&settings.level));
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
@@ -20,4 +56,132 @@ pub fn init(data_dir: &Path) -> anyhow::Result<WorkerGuard> {
         .try_init()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(guard)
+}
+
+/// The log files in `dir`, oldest first (their names sort by date).
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(PREFIX)))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The last `count` lines of the logs, oldest first, across files.
+pub fn tail(dir: &Path, count: usize) -> std::io::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for file in files(dir).iter().rev() {
+        let text = std::fs::read_to_string(file)?;
+        let mut these: Vec<String> = text.lines().rev().take(count - lines.len()).map(str::to_string).collect();
+        lines.append(&mut these);
+        if lines.len() == count {
+            break;
+        }
+    }
+    lines.reverse();
+    Ok(lines)
+}
+
+/// Whether a log line is a warning or an error.
+pub fn is_problem(line: &str) -> bool {
+    line.contains(" WARN ") || line.contains(" ERROR ")
+}
+
+/// The last `count` warning and error lines of the logs, oldest first.
+pub fn problems(dir: &Path, count: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in files(dir).iter().rev() {
+        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        found.extend(
+            text.lines()
+                .rev()
+                .filter(|l| is_problem(l))
+                .take(count - found.len())
+                .map(str::to_string),
+        );
+        if found.len() == count {
+            break;
+        }
+    }
+    found.reverse();
+    found
+}
+
+/// `kassa logs`: the last `count` lines (only problems if asked), then,
+/// when following, each new line as it is written, across day changes.
+pub fn show(dir: &Path, count: usize, problems: bool, follow: bool) -> anyhow::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let keep = |line: &str| !problems || is_problem(line);
+    let lines = if problems { self::problems(dir, count) } else { tail(dir, count)? };
+    let mut out = std::io::stdout().lock();
+    for line in &lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    if !follow {
+        if files(dir).is_empty() {
+            eprintln!("no logs in {}", dir.display());
+        }
+        return Ok(());
+    }
+    let mut current = files(dir).pop();
+    let mut offset = current.as_ref().and_then(|f| std::fs::metadata(f).ok()).map_or(0, |m| m.len());
+    let mut partial = String::new();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let newest = files(dir).pop();
+        if newest != current {
+            // A new day's file: read it from its start.
+            current = newest;
+            offset = 0;
+        }
+        let Some(file) = &current else { continue };
+        let mut handle = std::fs::File::open(file)?;
+        handle.seek(SeekFrom::Start(offset))?;
+        let mut fresh = String::new();
+        offset += handle.read_to_string(&mut fresh)? as u64;
+        partial.push_str(&fresh);
+        while let Some(end) = partial.find('\n') {
+            let line: String = partial.drain(..=end).collect();
+            if keep(&line) {
+                write!(out, "{line}")?;
+            }
+        }
+        out.flush()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_reads_back_across_days() {
+        let dir = tempfile::tempdir().expect("temp");
+        std::fs::write(dir.path().join("kassa.log.2026-11-22"), "1\n2\n3\n").expect("write");
+        std::fs::write(dir.path().join("kassa.log.2026-11-23"), "4\n5\n").expect("write");
+        std::fs::write(dir.path().join("crash-2026-11-23.txt"), "not a log\n").expect("write");
+        assert_eq!(tail(dir.path(), 3).expect("tail"), ["3", "4", "5"]);
+        assert_eq!(tail(dir.path(), 10).expect("tail"), ["1", "2", "3", "4", "5"]);
+    }
+
+    #[test]
+    fn problems_are_the_last_warnings_and_errors() {
+        let dir = tempfile::tempdir().expect("temp");
+        std::fs::write(dir.path().join("kassa.log.2026-11-22"), "a  WARN x: old\nb  INFO x: fine\n").expect("write");
+        std::fs::write(dir.path().join("kassa.log.2026-11-23"), "c ERROR x: new\nd  INFO x: fine\n").expect("write");
+        assert_eq!(problems(dir.path(), 5), ["a  WARN x: old", "c ERROR x: new"]);
+        assert_eq!(problems(dir.path(), 1), ["c ERROR x: new"]);
+    }
+
+    #[test]
+    fn levels_are_checked() {
+        assert!(check_level("info").is_ok());
+        assert!(check_level("warn,kassa::loyalty=debug").is_ok());
+        assert!(check_level("loud=").is_err() || check_level("[[").is_err());
+    }
 }

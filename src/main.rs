@@ -36,7 +36,8 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Common {
-    /// Config file (default: $KASSA_CONFIG, then /etc/kassa/config.toml if present, else the demo).
+    /// Config file (default: $KASSA_CONFIG, else /etc/kassa/config.toml with
+    /// /etc/kassa/secrets.toml and ~/.config/kassa/config.toml over it, else the demo).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
     /// Data directory (overrides the config's [data] dir).
@@ -56,7 +57,24 @@ enum Sub {
         #[arg(long)]
         no_color: bool,
     },
-    /// Check a config file and report every mistake with its line.
+    /// What the workstation is doing: shift, open receipt, loyalty link,
+    /// queue, devices, last problems (also while it runs).
+    Status,
+    /// Mirror the cashier's screen, read-only (q or Ctrl+C leaves).
+    Watch,
+    /// Show the logs: the last lines, or follow them.
+    Logs {
+        /// How many lines.
+        #[arg(long, short = 'n', default_value_t = 50)]
+        lines: usize,
+        /// Keep printing lines as they are written.
+        #[arg(long, short)]
+        follow: bool,
+        /// Only warnings and errors.
+        #[arg(long)]
+        problems: bool,
+    },
+    /// Check the config and report every mistake with its file and line.
     Config {
         #[command(subcommand)]
         action: ConfigAction,
@@ -243,20 +261,25 @@ enum CatalogAction {
     },
 }
 
-fn config_path(common: &Common) -> Option<PathBuf> {
-    let system = PathBuf::from("/etc/kassa/config.toml");
-    common
+/// The config files in use, each over the ones before; none: the demo.
+fn config_layers(common: &Common) -> Vec<PathBuf> {
+    if let Some(file) = common
         .config
         .clone()
         .or_else(|| std::env::var_os("KASSA_CONFIG").map(PathBuf::from))
-        .or_else(|| system.is_file().then_some(system))
+    {
+        return vec![file];
+    }
+    let user = directories::ProjectDirs::from("", "", "kassa").map(|dirs| dirs.config_dir().to_path_buf());
+    config::default_layers(std::path::Path::new("/etc/kassa"), user.as_deref())
 }
 
 fn load_config(common: &Common) -> anyhow::Result<Config> {
-    match config_path(common) {
-        Some(path) => config::load(&path).map_err(|issues| anyhow::anyhow!("the config has mistakes:\n{issues}")),
-        None => Ok(Config::default()),
+    let layers = config_layers(common);
+    if layers.is_empty() {
+        return Ok(Config::default());
     }
+    config::load_layers(&layers).map_err(|issues| anyhow::anyhow!("the config has mistakes:\n{issues}"))
 }
 
 fn data_dir(common: &Common, config: &Config) -> PathBuf {
@@ -291,13 +314,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Without --data-dir a replay starts from nothing and leaves nothing behind.
             let temp = if common.data_dir.is_none() { Some(tempdir()?) } else { None };
             let data_dir = common.data_dir.clone().or_else(|| temp.clone()).context("data directory")?;
-            let _log = kassa::logging::init(&data_dir)?;
+            let _log = kassa::logging::init(&data_dir, &config.log)?;
             let setup = ReplaySetup {
                 catalog: Arc::new(app::load_catalog(&config)?),
                 keymap: keymap(&common, &config)?,
                 config,
                 data_dir,
-                theme: if no_color { Theme { color: false } } else { Theme::from_env() },
+                theme: if no_color { Theme::MONO } else { Theme::from_env() },
             };
             let result = replay::run_file(&script, &setup);
             if let Some(temp) = temp {
@@ -309,17 +332,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Sub::Config {
             action: ConfigAction::Check { file },
         }) => {
-            let Some(path) = file.or_else(|| config_path(&common)) else {
+            let layers = file.map_or_else(|| config_layers(&common), |file| vec![file]);
+            if layers.is_empty() {
                 println!("no config file: kassa runs the demo");
                 return Ok(ExitCode::SUCCESS);
-            };
-            match config::load(&path) {
+            }
+            match config::load_layers(&layers) {
                 Ok(config) => {
                     if let Some(keymap) = &config.keymap {
                         Keymap::load(keymap)?;
                     }
                     app::load_catalog(&config)?;
-                    println!("{}: OK", path.display());
+                    for path in &layers {
+                        println!("{}: OK", path.display());
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(issues) => {
@@ -329,6 +355,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Some(Sub::Journal { action }) => journal(&common, action),
+        Some(Sub::Status) => status(&common),
+        Some(Sub::Watch) => {
+            let config = load_config(&common)?;
+            kassa::watch::view(&data_dir(&common, &config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Logs { lines, follow, problems }) => {
+            let config = load_config(&common)?;
+            let dir = kassa::logging::dir(&data_dir(&common, &config));
+            kassa::logging::show(&dir, lines, problems, follow)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Sub::Keys) => {
             let config = load_config(&common)?;
             let keymap = keymap(&common, &config)?;
@@ -553,7 +591,7 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     let catalog = Arc::new(app::load_catalog(&config)?);
     let dir = data_dir(common, &config);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-    let _log = kassa::logging::init(&dir)?;
+    let _log = kassa::logging::init(&dir, &config.log)?;
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
     tui::terminal::run(assembled, &keymap)?;
     Ok(ExitCode::SUCCESS)
@@ -591,6 +629,33 @@ fn queue(common: &Common, action: QueueAction) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `kassa status`: the running workstation answers; with none, the store and the logs do.
+fn status(common: &Common) -> anyhow::Result<ExitCode> {
+    let config = load_config(common)?;
+    let dir = data_dir(common, &config);
+    let report = match kassa::control::ask(&dir, "status")? {
+        Some(Ok(report)) => report,
+        Some(Err(error)) => anyhow::bail!("{error}"),
+        None => {
+            let store = open_store(common)?;
+            let (durable, _) = store.load_state()?;
+            let (queue, _) = store.queue_view()?;
+            kassa::status::stopped(&durable, &queue, &config.settings)
+        }
+    };
+    print!("{report}");
+    println!("data: {}", dir.display());
+    println!("last problems in the logs:");
+    let problems = kassa::logging::problems(&kassa::logging::dir(&dir), 5);
+    if problems.is_empty() {
+        println!("  none");
+    }
+    for line in problems {
+        println!("  {line}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(common: &Common) -> anyhow::Result<Store> {

@@ -114,6 +114,7 @@ pub fn notice(notice: &Notice) -> String {
         StoreWarning(w) => format!("Внимание, сообщите в поддержку: {w}"),
         NothingToPrint => "Нечего печатать".into(),
         Resumed => "Восстановлен открытый чек".into(),
+        RestartedAfterCrash => "Касса перезапущена после сбоя: данные на месте, отчёт для поддержки сохранён".into(),
         ResumedClosing => "Восстановлено закрытие оплаченного чека".into(),
         NoLoyalty => "Система лояльности не настроена".into(),
         BadClientId(s) => format!("«{s}» — не номер карты и не телефон"),
@@ -199,6 +200,14 @@ pub const REMAINING: &str = "Осталось";
 pub const CLIENT: &str = "Клиент";
 pub const NO_CLIENT: &str = "—";
 pub const INPUT: &str = "Ввод";
+/// The status line while support watches the screen.
+pub const WATCHED: &str = "Смотрит поддержка";
+pub const TERMINAL_TOO_SMALL: &str = "Окно терминала слишком мало";
+
+/// The window's size and the size it needs.
+pub fn terminal_size(width: u16, height: u16, needed: (u16, u16)) -> String {
+    format!("сейчас {width}x{height}, нужно не меньше {}x{}", needed.0, needed.1)
+}
 pub const QUANTITY_PENDING: &str = "Кол-во";
 pub const EMPTY_RECEIPT_HINT: &str = "Отсканируйте товар или введите штрихкод / код и нажмите Ввод";
 pub const NO_SHIFT_HINT: &str = "Смена закрыта. Откройте смену, чтобы продавать.";
@@ -597,3 +606,16 @@ pub fn device_state(state: &crate::devices::DeviceState) -> String {
         DeviceState::Fault(reason) => reason.clone(),
     }
 }
+
+/// `kassa watch`'s own line under the mirrored screen.
+pub const WATCH_MIRROR: &str = "kassa watch: экран кассира, только просмотр · q — выход";
+pub const WATCH_WAITING: &str = "kassa watch: ждём экран кассы… · q — выход";
+pub const WATCH_ENDED: &str = "kassa watch: касса остановлена · q — выход";
+
+/// The mirror line when the window is smaller than the cashier's screen.
+pub fn watch_cut(note: String, width: u16, height: u16) -> String {
+    format!("{note} · окно меньше экрана кассы {width}x{height}")
+}
+
+/// Said on stderr after a crash, with the report's path.
+pub const CRASH_REPORT_WRITTEN: &str = "сбой; чек и очередь сохранены, перезапустите kassa. Отчёт для поддержки";

@@ -30,7 +30,7 @@ fn config_check_names_every_mistake_with_its_place() {
         "tests/configs/broken.toml:8:9: [printer] width: expected a whole number from 24 to 80",
         "tests/configs/broken.toml:11:19: [sale] max_receipt_sum: not a number: \"-1\" (write roubles in quotes, e.g. \"100000\")",
         "tests/configs/broken.toml:14:11: [weight_barcode] weight barcode pattern \"PPCCCCCWWWWW\": needs exactly 13 letters of P, C, W, K",
-        "tests/configs/broken.toml:16:2: unknown section [extras]; known: store, register, data, catalog, printer, keymap, sale, weight_barcode, loyalty, scanner, card_reader",
+        "tests/configs/broken.toml:16:2: unknown section [extras]; known: store, register, data, catalog, printer, keymap, sale, weight_barcode, loyalty, scanner, card_reader, log",
     ];
     assert_eq!(lines, expected);
     let ok = kassa(&["config", "check", "fixtures/config.example.toml"]);
@@ -179,4 +179,65 @@ fn maxbonus_requests_are_logged_without_tokens_pins_or_phones() {
     ] {
         assert!(!logged.contains(secret), "{secret} leaked into the log");
     }
+}
+
+/// A secret in a file everyone can read is refused, with the command that
+/// fixes it; the same file readable by owner and group only is taken.
+#[test]
+fn a_world_readable_secret_is_refused_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("config.toml");
+    std::fs::write(
+        &file,
+        "[loyalty]\nprovider = \"kilbil\"\nurl = \"http://127.0.0.1:9\"\nkey = \"s3cret-h\"\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let path = file.to_str().expect("utf-8");
+    let refused = kassa(&["config", "check", path]);
+    assert!(!refused.status.success());
+    let said = text(&refused.stderr);
+    assert!(said.contains(&format!("{path}:4:1: [loyalty] key is a secret")), "{said}");
+    assert!(said.contains(&format!("sudo chmod o-r {path}")), "{said}");
+    assert!(!said.contains("s3cret-h"), "the secret itself is not repeated: {said}");
+    // The workstation refuses to start on it too (before touching the terminal).
+    let start = kassa(&["--config", path, "status"]);
+    assert!(!start.status.success() && text(&start.stderr).contains("sudo chmod o-r"));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let taken = kassa(&["config", "check", path]);
+    assert!(taken.status.success(), "{}", text(&taken.stderr));
+}
+
+#[test]
+fn status_and_logs_work_with_no_workstation_running() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let dir = data.path().to_str().expect("utf-8 path");
+    let replay = kassa(&["--data-dir", dir, "replay", "tests/scenarios/01_sale_cash.replay"]);
+    assert!(replay.status.success(), "{}", text(&replay.stderr));
+    let status = kassa(&["--data-dir", dir, "status"]);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let report = text(&status.stdout);
+    for expected in [
+        "workstation: NOT RUNNING",
+        "shift: 1 open since",
+        "open receipt: none",
+        "loyalty queue: 0 pending",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in\n{report}");
+    }
+    std::fs::write(
+        data.path().join("logs/kassa.log.9999-12-31"),
+        "2026-11-23T09:00:00Z  INFO kassa: started\n2026-11-23T09:01:00Z  WARN kassa::loyalty: the link is down\n",
+    )
+    .expect("log");
+    let logs = kassa(&["--data-dir", dir, "logs", "-n", "1"]);
+    assert_eq!(
+        text(&logs.stdout).trim(),
+        "2026-11-23T09:01:00Z  WARN kassa::loyalty: the link is down"
+    );
+    let problems = kassa(&["--data-dir", dir, "logs", "--problems"]);
+    assert!(text(&problems.stdout).contains("the link is down") && !text(&problems.stdout).contains("started"));
+    let status = kassa(&["--data-dir", dir, "status"]);
+    assert!(text(&status.stdout).contains("the link is down"), "status shows the log's problems");
 }

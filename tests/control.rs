@@ -47,7 +47,7 @@ async fn the_socket_answers_while_the_workstation_runs() {
         .expect("socket")
         .permissions()
         .mode();
-    assert_eq!(mode & 0o777, 0o600, "owner-only");
+    assert_eq!(mode & 0o777, 0o660, "owner and group only");
     let (send_tx, mut send_rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(control::serve(listener, store.clone(), send_tx));
     let path = dir.path().to_path_buf();
@@ -72,7 +72,10 @@ async fn the_socket_answers_while_the_workstation_runs() {
             .is_err_and(|e| e.contains("unknown command"))
     );
     ask("send").await.expect("joined").expect("ok");
-    assert_eq!(send_rx.recv().await, Some(()), "send reaches the loop");
+    assert!(
+        matches!(send_rx.recv().await, Some(kassa::control::Request::SendQueue)),
+        "send reaches the loop"
+    );
 }
 
 #[test]

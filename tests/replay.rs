@@ -17,7 +17,7 @@ fn setup(data_dir: &Path) -> ReplaySetup {
         keymap: Keymap::default_keymap(),
         config,
         data_dir: data_dir.to_path_buf(),
-        theme: Theme { color: false },
+        theme: Theme::MONO,
     }
 }
 

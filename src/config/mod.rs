@@ -57,6 +57,7 @@ pub struct Config {
     pub keymap: Option<PathBuf>,
     /// The store's loyalty server; `None` sells without loyalty.
     pub loyalty: Option<LoyaltyConfig>,
+    pub log: crate::logging::LogSettings,
 }
 
 /// The demo's loyalty: the Frontol emulator in-process.
@@ -80,6 +81,7 @@ impl Default for Config {
             readers: Vec::new(),
             keymap: None,
             loyalty: Some(demo_loyalty()),
+            log: Default::default(),
         }
     }
 }
@@ -114,23 +116,91 @@ impl fmt::Display for Issues {
 
 impl std::error::Error for Issues {}
 
+/// One config file. Layers are read in order, each over the ones before.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub file: String,
+    pub text: String,
+    /// Others (not owner, not group) can read the file: it must hold no secret.
+    pub world_readable: bool,
+}
+
+/// Offsets in the checker run over all layers' texts as if joined by
+/// newlines, so each value's place names its file.
 struct Checker<'a> {
-    file: &'a str,
-    text: &'a str,
+    layers: &'a [Layer],
+    starts: Vec<usize>,
     issues: Vec<Issue>,
 }
 
 impl Checker<'_> {
     fn report(&mut self, offset: usize, message: String) {
-        let before = &self.text[..offset.min(self.text.len())];
+        let index = self.starts.iter().rposition(|start| *start <= offset).unwrap_or(0);
+        let layer = &self.layers[index];
+        let offset = offset - self.starts[index];
+        let before = &layer.text[..offset.min(layer.text.len())];
         let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         self.issues.push(Issue {
-            file: self.file.to_string(),
+            file: layer.file.clone(),
             line,
             column,
             message,
         });
+    }
+}
+
+/// Keys whose values are secrets: a file holding one must not be world-readable.
+const SECRET_KEYS: &[(&str, &str)] = &[
+    ("loyalty", "key"),
+    ("loyalty", "token"),
+    ("loyalty", "password"),
+    ("printer", "password"),
+];
+
+/// Lays `later` over `merged`: a section's keys replace the same keys,
+/// anything else replaces whole.
+fn overlay<'a>(merged: &mut DeTable<'a>, later: DeTable<'a>) {
+    for (name, value) in later {
+        let existing = merged.get_mut(&name);
+        match (existing.map(|e| e.get_mut()), value.get_ref()) {
+            (Some(DeValue::Table(table)), DeValue::Table(_)) => {
+                if let DeValue::Table(keys) = value.into_inner() {
+                    for (key, value) in keys {
+                        table.insert(key, value);
+                    }
+                }
+            }
+            _ => {
+                merged.insert(name, value);
+            }
+        }
+    }
+}
+
+/// Refuses secrets in a file others can read, naming the command that fixes it.
+fn check_secrets(checker: &mut Checker, index: usize, table: &DeTable) {
+    let layer = &checker.layers[index];
+    if !layer.world_readable {
+        return;
+    }
+    let file = layer.file.clone();
+    for (section, key) in SECRET_KEYS {
+        let found = table
+            .iter()
+            .find(|(k, _)| k.get_ref() == *section)
+            .and_then(|(_, v)| match v.get_ref() {
+                DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref() == *key).map(|(k, _)| k.span().start),
+                _ => None,
+            });
+        if let Some(at) = found {
+            checker.report(
+                at,
+                format!(
+                    "[{section}] {key} is a secret, and everyone on this machine can read {file}: run `sudo chmod o-r {file}` (the file stays readable by its owner and group)"
+                ),
+            );
+        }
     }
 }
 
@@ -269,6 +339,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("scanner", devices::SCANNER_KEYS),
     ("card_reader", devices::CARD_READER_KEYS),
+    ("log", &["level", "keep_days"]),
 ];
 
 const PROVIDERS: &str = "frontol, kilbil, probonus, maxbonus, demo, demo-kilbil, demo-probonus, demo-maxbonus";
@@ -363,19 +434,53 @@ impl ProBonusKeys {
 
 /// Parses and validates a config text. Relative paths are taken from `base`.
 pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
+    let layer = Layer {
+        file: file.to_string(),
+        text: text.to_string(),
+        world_readable: false,
+    };
+    parse_layers(std::slice::from_ref(&layer), base)
+}
+
+/// Parses and validates config files laid one over the other (the system
+/// file, its secrets, a user's override). Relative paths are taken from `base`.
+pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
+    let mut starts = Vec::new();
+    let mut end = 0;
+    for layer in layers {
+        starts.push(end);
+        end += layer.text.len() + 1;
+    }
+    // Each text is parsed behind blanks as long as the ones before it, so
+    // its spans are offsets into the joined texts.
+    let padded: Vec<String> = layers
+        .iter()
+        .zip(&starts)
+        .map(|(layer, start)| match start {
+            0 => layer.text.clone(),
+            start => format!("{}\n{}", " ".repeat(start - 1), layer.text),
+        })
+        .collect();
     let mut checker = Checker {
-        file,
-        text,
+        layers,
+        starts,
         issues: Vec::new(),
     };
-    let document = match DeTable::parse(text) {
-        Ok(document) => document,
-        Err(e) => {
-            checker.report(e.span().map_or(0, |s| s.start), e.message().trim().to_string());
-            return Err(Issues(checker.issues));
+    let mut root = DeTable::new();
+    for (index, text) in padded.iter().enumerate() {
+        match DeTable::parse(text) {
+            Ok(document) => {
+                let table = document.into_inner();
+                check_secrets(&mut checker, index, &table);
+                overlay(&mut root, table);
+            }
+            Err(e) => checker.report(e.span().map_or(0, |s| s.start), e.message().trim().to_string()),
         }
-    };
-    let root = document.get_ref();
+    }
+    if !checker.issues.is_empty() {
+        return Err(Issues(checker.issues));
+    }
+    let root = &root;
     for (name, value) in root.iter() {
         let known = SECTIONS.iter().any(|(section, _)| *section == name.get_ref().as_ref());
         if !known {
@@ -630,6 +735,21 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
     }
     loyalty.finish(&mut checker, SECTIONS[8].1);
 
+    let mut log = section("log");
+    if let Some((level, at)) = log.string(&mut checker, "level") {
+        match crate::logging::check_level(&level) {
+            Ok(()) => config.log.level = level,
+            Err(e) => checker.report(
+                at,
+                format!("[log] level: {level:?} is not a log filter (e.g. \"info\" or \"warn,kassa::loyalty=debug\"): {e}"),
+            ),
+        }
+    }
+    if let Some(days) = log.integer(&mut checker, "keep_days", 1..=3650) {
+        config.log.keep_days = days as usize;
+    }
+    log.finish(&mut checker, SECTIONS[11].1);
+
     if checker.issues.is_empty() {
         return Ok(config);
     }
@@ -639,17 +759,49 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
 
 /// Reads and checks a config file.
 pub fn load(path: &Path) -> Result<Config, Issues> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Issues(vec![Issue {
-            file: file.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read: {e}"),
-        }])
-    })?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    parse(&file, &text, base)
+    load_layers(&[path.to_path_buf()])
+}
+
+/// Reads and checks config files laid one over the other. Relative paths
+/// are taken from the first file's directory.
+pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut layers = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in paths {
+        let file = path.display().to_string();
+        let read = std::fs::read_to_string(path).and_then(|text| Ok((text, std::fs::metadata(path)?)));
+        match read {
+            Ok((text, metadata)) => layers.push(Layer {
+                file,
+                text,
+                world_readable: metadata.permissions().mode() & 0o004 != 0,
+            }),
+            Err(e) => unreadable.push(Issue {
+                file,
+                line: 0,
+                column: 0,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    if !unreadable.is_empty() {
+        return Err(Issues(unreadable));
+    }
+    let base = paths.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
+    parse_layers(&layers, base)
+}
+
+/// Where the config comes from when no file is named: the system file, its
+/// secrets (a separate file readable by kassa's group only), and the user's
+/// override — those that exist, in that order. None: the demo.
+pub fn default_layers(system_dir: &Path, user_dir: Option<&Path>) -> Vec<PathBuf> {
+    let user = user_dir.map(|dir| dir.join("config.toml"));
+    [Some(system_dir.join("config.toml")), Some(system_dir.join("secrets.toml")), user]
+        .into_iter()
+        .flatten()
+        .filter(|path| path.is_file())
+        .collect()
 }
 
 #[cfg(test)]

@@ -54,6 +54,10 @@ pub enum Event {
     },
     /// A scanner or card reader sent something that is not a code.
     DeviceTrouble(String),
+    /// The last run crashed; this run resumed from what was saved.
+    RestartedAfterCrash,
+    /// How many support engineers watch the screen now (`kassa watch`).
+    Watchers(usize),
     /// The loyalty server answered request `id` (or could not be reached).
     LoyaltyReplied {
         id: u64,

@@ -74,6 +74,8 @@ pub enum Notice {
     NothingToPrint,
     StoreWarning(String),
     Resumed,
+    /// The last run ended in a crash (its report is next to the logs).
+    RestartedAfterCrash,
     ResumedClosing,
     NotHere(Command),
     // Loyalty

@@ -377,7 +377,14 @@ pub struct AppState {
     pub devices: std::collections::BTreeMap<String, crate::devices::DeviceState>,
     /// Print jobs handed to the printer and not answered yet: never sent twice at once.
     pub printing: std::collections::BTreeSet<u64>,
+    /// Support engineers watching the screen (`kassa watch`); the cashier sees that someone is.
+    pub watchers: usize,
+    /// The last warnings and errors shown, with when (for `kassa status`).
+    pub recent_problems: VecDeque<(NaiveDateTime, crate::core::notice::Notice)>,
 }
+
+/// How many shown warnings and errors `AppState::recent_problems` keeps.
+pub const RECENT_PROBLEMS: usize = 10;
 
 impl AppState {
     /// The state after start-up, from what the store kept.
@@ -404,6 +411,8 @@ impl AppState {
             queue: Default::default(),
             devices: Default::default(),
             printing: Default::default(),
+            watchers: 0,
+            recent_problems: VecDeque::new(),
         }
     }
 

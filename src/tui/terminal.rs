@@ -1,22 +1,25 @@
-//! The live loop: terminal keys, the clock and I/O results become events;
-//! the screen is redrawn after each batch of events (ratatui sends only the
-//! cells that changed, which keeps SSH traffic small).
+//! The live loop: terminal keys, the clock, I/O results and support
+//! requests become events; the screen is redrawn after each batch of events
+//! (ratatui sends only the cells that changed, which keeps SSH traffic
+//! small) and mirrored to `kassa watch`.
 
 use chrono::{Local, NaiveDateTime, Timelike};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use ratatui::{DefaultTerminal, Terminal};
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::app::Assembled;
-use crate::control;
+use crate::control::{self, Request};
 use crate::core::event::Event;
-use crate::core::state::AppState;
 use crate::runtime::Runtime;
 use crate::tui::keymap::{Chord, Key, Keymap};
-
 use crate::tui::view::{self, Theme};
+use crate::watch::{self, Mirror};
 
 /// Turns a terminal key into a core event: a bound command, or typed text.
 pub fn key_event(key: &KeyEvent, keymap: &Keymap) -> Option<Event> {
@@ -69,13 +72,27 @@ pub fn local_now() -> NaiveDateTime {
 /// Runs the workstation in the terminal until the cashier quits.
 pub fn run(assembled: Assembled, keymap: &Keymap) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Ours first: ratatui's hook restores the terminal, then calls it.
+    crate::tui::crash::install(crate::logging::dir(&assembled.data_dir));
     let mut terminal = ratatui::init();
-    let result = tokio.block_on(event_loop(&mut terminal, assembled, keymap));
+    let result = tokio.block_on(event_loop(&mut terminal, EventStream::new(), assembled, keymap, Theme::from_env()));
     ratatui::restore();
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, assembled: Assembled, keymap: &Keymap) -> anyhow::Result<()> {
+/// The whole workstation on `terminal`, fed by `input`, until the cashier
+/// quits or the input ends (stdin closed, SSH dropped). Generic so tests run
+/// it on a headless terminal.
+pub async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut input: impl Stream<Item = std::io::Result<TermEvent>> + Unpin,
+    assembled: Assembled,
+    keymap: &Keymap,
+    theme: Theme,
+) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
     let Assembled {
         state,
         executor,
@@ -84,14 +101,10 @@ async fn event_loop(terminal: &mut DefaultTerminal, assembled: Assembled, keymap
         loyalty,
         data_dir,
     } = assembled;
-    // The support socket reads the store directly and asks the loop to send the queue.
-    let (send_tx, mut send_rx) = mpsc::unbounded_channel();
-    match control::bind(&data_dir) {
-        Ok(listener) => {
-            tokio::spawn(control::serve(listener, executor.store(), send_tx));
-        }
-        Err(e) => tracing::warn!(target: "kassa::control", "no support socket in {}: {e}", data_dir.display()),
-    }
+    let (requests_tx, mut requests) = mpsc::unbounded_channel();
+    let (watchers_tx, mut watchers) = mpsc::unbounded_channel();
+    let mirror = Mirror::default();
+    open_support(&data_dir, &executor, &mirror, requests_tx, watchers_tx);
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let mut runtime = Runtime::start(state, executor, devices, loyalty, move |event| {
         let _ = results_tx.send(event);
@@ -99,32 +112,79 @@ async fn event_loop(terminal: &mut DefaultTerminal, assembled: Assembled, keymap
     if let Some(warning) = warning {
         runtime.dispatch(Event::StoreWarning(warning.0));
     }
-    let result = serve(terminal, &mut runtime, &mut results, &mut send_rx, keymap).await;
-    // Whatever ended the loop (quit, a lost terminal), finish the queued
-    // writes before the store closes.
+    if let Some(report) = crate::tui::crash::take_marker(&crate::logging::dir(&data_dir)) {
+        tracing::warn!(target: "kassa", "started again after a crash (report {report})");
+        runtime.dispatch(Event::RestartedAfterCrash);
+    }
+    let mut channels = Channels {
+        results: &mut results,
+        requests: &mut requests,
+        watchers: &mut watchers,
+    };
+    let served = AssertUnwindSafe(serve(terminal, &mut input, &mut runtime, &mut channels, keymap, theme, &mirror))
+        .catch_unwind()
+        .await;
+    // Whatever ended the loop (quit, a lost terminal, a panic), finish the
+    // queued writes before the store closes.
     runtime.shutdown();
     let _ = std::fs::remove_file(control::socket_path(&data_dir));
-    result
+    let _ = std::fs::remove_file(watch::socket_path(&data_dir));
+    match served {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
-async fn serve(
-    terminal: &mut DefaultTerminal,
+/// The support sockets: `kassa queue`/`kassa status`, and `kassa watch`.
+/// Without them the workstation still sells; the log says why.
+fn open_support(
+    data_dir: &Path,
+    executor: &crate::io::Executor,
+    mirror: &Mirror,
+    requests: mpsc::UnboundedSender<Request>,
+    watchers: mpsc::UnboundedSender<usize>,
+) {
+    match control::bind(data_dir) {
+        Ok(listener) => {
+            tokio::spawn(control::serve(listener, executor.store(), requests));
+        }
+        Err(e) => tracing::warn!(target: "kassa::control", "no support socket in {}: {e}", data_dir.display()),
+    }
+    match watch::bind(data_dir) {
+        Ok(listener) => {
+            tokio::spawn(mirror.serve(listener, watchers));
+        }
+        Err(e) => tracing::warn!(target: "kassa::watch", "no watch socket in {}: {e}", data_dir.display()),
+    }
+}
+
+/// What the loop hears besides the terminal and the clock.
+struct Channels<'a> {
+    results: &'a mut mpsc::UnboundedReceiver<Event>,
+    requests: &'a mut mpsc::UnboundedReceiver<Request>,
+    watchers: &'a mut mpsc::UnboundedReceiver<usize>,
+}
+
+async fn serve<B: Backend>(
+    terminal: &mut Terminal<B>,
+    input: &mut (impl Stream<Item = std::io::Result<TermEvent>> + Unpin),
     runtime: &mut Runtime,
-    results: &mut mpsc::UnboundedReceiver<Event>,
-    send_now: &mut mpsc::UnboundedReceiver<()>,
+    channels: &mut Channels<'_>,
     keymap: &Keymap,
-) -> anyhow::Result<()> {
-    let theme = Theme::from_env();
-    let mut keys = EventStream::new();
+    theme: Theme,
+    mirror: &Mirror,
+) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut shown_minute = None;
-    draw(terminal, &runtime.state, keymap, theme)?;
+    draw(terminal, runtime, keymap, theme, mirror)?;
     while !runtime.state.quit {
         tokio::select! {
-            input = keys.next() => match input {
-                // The terminal is gone (stdin closed, SSH dropped): stop cleanly.
+            key = input.next() => match key {
                 None => return Ok(()),
-                Some(input) => match input? {
+                Some(key) => match key? {
                     TermEvent::Key(key) => {
                         if let Some(event) = key_event(&key, keymap) {
                             runtime.dispatch(event);
@@ -135,8 +195,16 @@ async fn serve(
                     _ => continue,
                 },
             },
-            Some(result) = results.recv() => runtime.deliver(result),
-            Some(()) = send_now.recv() => runtime.dispatch(Event::SendQueueNow),
+            Some(result) = channels.results.recv() => runtime.deliver(result),
+            Some(request) = channels.requests.recv() => match request {
+                Request::SendQueue => runtime.dispatch(Event::SendQueueNow),
+                Request::Status(reply) => {
+                    let _ = reply.send(crate::status::running(&runtime.state));
+                    continue;
+                }
+            },
+            // The status line changes, so the new watcher gets the screen at once.
+            Some(count) = channels.watchers.recv() => runtime.dispatch(Event::Watchers(count)),
             _ = clock.tick() => {
                 let now = local_now();
                 runtime.watch();
@@ -148,15 +216,16 @@ async fn serve(
                 shown_minute = Some(now.minute());
             }
         }
-        draw(terminal, &runtime.state, keymap, theme)?;
+        draw(terminal, runtime, keymap, theme, mirror)?;
     }
     Ok(())
 }
 
-fn draw<B: ratatui::backend::Backend>(terminal: &mut Terminal<B>, state: &AppState, keymap: &Keymap, theme: Theme) -> anyhow::Result<()>
+fn draw<B: Backend>(terminal: &mut Terminal<B>, runtime: &Runtime, keymap: &Keymap, theme: Theme, mirror: &Mirror) -> anyhow::Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
-    terminal.draw(|frame| view::draw(frame, state, keymap, theme))?;
+    let frame = terminal.draw(|frame| view::draw(frame, &runtime.state, keymap, theme))?;
+    mirror.publish(frame.buffer);
     Ok(())
 }

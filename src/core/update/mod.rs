@@ -23,10 +23,14 @@ use super::state::{AppState, Dialog};
 
 pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     let mut effects = Vec::new();
+    let notice_before = state.notice.clone();
     handle(state, event, &mut effects);
     while state.busy.is_none() {
         let Some(deferred) = state.deferred.pop_front() else { break };
         handle(state, deferred, &mut effects);
+    }
+    if state.notice != notice_before {
+        remember_problem(state);
     }
     loyalty::background(state, &mut effects);
     // First: what the cashier just did is on disk before anything it leads
@@ -57,8 +61,22 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     effects
 }
 
+/// Warnings and errors the cashier was shown, newest last, for `kassa status`.
+fn remember_problem(state: &mut AppState) {
+    let Some(notice) = &state.notice else { return };
+    if notice.level() == super::notice::Level::Info {
+        return;
+    }
+    if state.recent_problems.len() == super::state::RECENT_PROBLEMS {
+        state.recent_problems.pop_front();
+    }
+    state.recent_problems.push_back((state.now, notice.clone()));
+}
+
 fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
     match event {
+        Event::Watchers(count) => state.watchers = count,
+        Event::RestartedAfterCrash => state.notice = Some(Notice::RestartedAfterCrash),
         Event::Tick(now) => {
             state.now = now;
             loyalty::requeue(state, effects);

@@ -5,6 +5,7 @@
 //! info line, key hints. Wider terminals give the table more room; taller
 //! ones more rows.
 
+mod console;
 mod dialogs;
 mod hints;
 mod receipt;
@@ -24,15 +25,35 @@ use crate::tui::keymap::Keymap;
 
 /// Colours, or none at all (NO_COLOR, monochrome consoles): then emphasis
 /// is carried by bold and reverse video only, so nothing is lost.
+///
+/// On the Linux console (TERM=linux) the font has a few hundred glyphs:
+/// symbols it lacks are drawn with ones it has (see `console`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub color: bool,
+    pub console: bool,
 }
 
 impl Theme {
+    /// Colours, on a terminal that draws any glyph.
+    pub const COLOR: Theme = Theme {
+        color: true,
+        console: false,
+    };
+    /// No colours (NO_COLOR), any glyph.
+    pub const MONO: Theme = Theme {
+        color: false,
+        console: false,
+    };
+
     pub fn from_env() -> Theme {
+        Theme::from_vars(std::env::var_os("NO_COLOR").as_deref(), std::env::var_os("TERM").as_deref())
+    }
+
+    fn from_vars(no_color: Option<&std::ffi::OsStr>, term: Option<&std::ffi::OsStr>) -> Theme {
         Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: no_color.is_none_or(|v| v.is_empty()),
+            console: term.is_some_and(|t| t == "linux" || t.to_string_lossy().starts_with("linux-")),
         }
     }
 
@@ -108,7 +129,39 @@ impl Theme {
     }
 }
 
+/// The smallest terminal the screen is laid out for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
 pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Theme) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        draw_too_small(frame, theme);
+    } else {
+        draw_screen(frame, state, keymap, theme);
+    }
+    if theme.console {
+        console::substitute(frame.buffer_mut());
+    }
+}
+
+/// A window too small for the receipt says so, instead of a cut-off screen
+/// where a total or a dialog could be missed. Input still works meanwhile.
+fn draw_too_small(frame: &mut Frame, theme: Theme) {
+    let area = frame.area();
+    let lines = vec![
+        Line::styled(text::TERMINAL_TOO_SMALL, theme.level(Level::Error)),
+        Line::raw(text::terminal_size(area.width, area.height, MIN_SIZE)),
+    ];
+    let top = area.height.saturating_sub(2) / 2;
+    let inside = Rect {
+        y: area.y + top,
+        height: area.height - top,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(lines).centered().wrap(ratatui::widgets::Wrap { trim: true }), inside);
+}
+
+fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Theme) {
     let area = frame.area();
     let [status_area, body, totals_area, client_area, input_area, info_area, hints_area] = Layout::vertical([
         Constraint::Length(1),
@@ -256,7 +309,7 @@ mod tests {
     #[test]
     fn the_selected_row_is_reversed_with_or_without_colour() {
         for color in [true, false] {
-            let buffer = screen(Theme { color }, &sale());
+            let buffer = screen(Theme { color, console: false }, &sale());
             // Row 2 is the first position, selected after Up; row 3 is not.
             assert!(buffer[(1, 2)].modifier.contains(Modifier::REVERSED), "colour {color}");
             assert!(!buffer[(1, 3)].modifier.contains(Modifier::REVERSED), "colour {color}");
@@ -271,14 +324,83 @@ mod tests {
             .expect("date");
         events.push(Event::Tick(later));
         let find = |buffer: &Buffer| (0..80).find(|&x| buffer[(x, 0)].symbol() == ">").expect("the >24ч marker");
-        let colour = screen(Theme { color: true }, &events);
+        let colour = screen(Theme::COLOR, &events);
         assert_eq!(colour[(find(&colour), 0)].bg, Color::Red);
-        let mono = screen(Theme { color: false }, &events);
+        let mono = screen(Theme::MONO, &events);
         let cell = &mono[(find(&mono), 0)];
         assert_eq!(cell.bg, Color::Reset);
         assert!(cell.modifier.contains(Modifier::BOLD));
         assert!(!cell.modifier.contains(Modifier::REVERSED), "stands out of the reversed bar");
         assert!(mono[(5, 0)].modifier.contains(Modifier::REVERSED), "the bar itself is reversed");
+    }
+
+    fn sized(width: u16, height: u16, theme: Theme, events: &[Event]) -> Buffer {
+        let catalog = Arc::new(Catalog::from_csv("t", CATALOG).expect("valid"));
+        let mut state = AppState::restore(
+            Arc::new(Settings::default()),
+            catalog,
+            Durable::default(),
+            chrono::NaiveDateTime::default(),
+        );
+        for event in events {
+            update(&mut state, event.clone());
+        }
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal
+            .draw(|frame| draw(frame, &state, &Keymap::default_keymap(), theme))
+            .expect("draw");
+        terminal.backend().buffer().clone()
+    }
+
+    fn text_of(buffer: &Buffer) -> String {
+        buffer.content.iter().map(|cell| cell.symbol()).collect()
+    }
+
+    #[test]
+    fn a_small_window_says_how_big_it_must_be_and_grows_back() {
+        let small = text_of(&sized(60, 20, Theme::MONO, &sale()));
+        assert!(small.contains(text::TERMINAL_TOO_SMALL), "{small}");
+        assert!(small.contains("60x20") && small.contains("80x24"), "{small}");
+        assert!(!small.contains("Молоко"), "no cut-off receipt");
+        let full = text_of(&sized(80, 24, Theme::MONO, &sale()));
+        assert!(full.contains("Молоко") && !full.contains(text::TERMINAL_TOO_SMALL));
+        let tiny = text_of(&sized(10, 2, Theme::MONO, &sale()));
+        assert!(tiny.contains("Окно"), "even a tiny window draws without a panic: {tiny}");
+    }
+
+    #[test]
+    fn the_linux_console_gets_only_glyphs_its_font_has() {
+        use crate::core::command::Command;
+        let mut events = sale();
+        // A dialog (box drawing), the lamp, arrows and a quantity mark.
+        events.extend([Event::Command(Command::Pay)]);
+        for console in [false, true] {
+            let theme = Theme { color: true, console };
+            let screen = text_of(&sized(100, 30, theme, &events));
+            let foreign: String = screen.chars().filter(|c| !console::has_glyph(*c)).collect();
+            if console {
+                assert!(foreign.is_empty(), "glyphs the console font lacks: {foreign:?}");
+            } else {
+                assert!(!foreign.is_empty(), "the screen has symbols to replace");
+            }
+        }
+    }
+
+    #[test]
+    fn theme_follows_no_color_and_term() {
+        use std::ffi::OsStr;
+        let theme = |no_color: Option<&str>, term: Option<&str>| Theme::from_vars(no_color.map(OsStr::new), term.map(OsStr::new));
+        assert_eq!(theme(None, Some("xterm-256color")), Theme::COLOR);
+        assert_eq!(theme(Some(""), Some("screen")), Theme::COLOR, "an empty NO_COLOR is no NO_COLOR");
+        assert_eq!(theme(Some("1"), Some("tmux-256color")), Theme::MONO);
+        assert_eq!(
+            theme(None, Some("linux")),
+            Theme {
+                color: true,
+                console: true
+            }
+        );
+        assert_eq!(theme(Some("1"), None), Theme::MONO);
     }
 
     #[test]

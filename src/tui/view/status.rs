@@ -41,6 +41,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
         None => left.push(Span::raw(format!(" │ {}", text::SHIFT_CLOSED))),
     }
     let mut right = Vec::new();
+    // Support is looking at this screen (`kassa watch`): the cashier should know.
+    if state.watchers > 0 {
+        right.push(Span::styled(format!(" {} ", text::WATCHED), theme.strong()));
+    }
     if state.save_error.is_some() {
         right.push(Span::styled(format!(" {} ", text::NOT_SAVED), theme.alarm_in_bar()));
     }
