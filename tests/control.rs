@@ -1,4 +1,4 @@
-//! The support socket: owner-only, answers from the store, passes `send`
+//! The support socket: owner and group only, answers from the store, passes `send`
 //! to the workstation's loop; with no workstation the CLI reads the store.
 
 use chrono::NaiveDate;

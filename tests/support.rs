@@ -1,0 +1,136 @@
+//! Support on a running workstation: the whole live loop on a headless
+//! terminal, with `kassa watch`'s mirror and `kassa status` on its sockets.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kassa::app;
+use kassa::config::Config;
+use kassa::tui::keymap::Keymap;
+use kassa::tui::terminal;
+use kassa::tui::view::Theme;
+use kassa::watch::{self, Frame};
+
+type Keys = tokio::sync::mpsc::UnboundedSender<std::io::Result<TermEvent>>;
+
+/// Starts the workstation's loop on an 80x24 headless terminal; the thread
+/// returns the terminal's last screen when the input ends.
+fn workstation(data: &Path) -> (Keys, std::thread::JoinHandle<Buffer>) {
+    let config = Config {
+        loyalty: None,
+        ..Config::default()
+    };
+    let catalog = Arc::new(app::load_catalog(&config).expect("demo catalog"));
+    let assembled = app::assemble(&config, catalog, data, kassa::tui::terminal::local_now()).expect("assembled");
+    let (keys, mut input) = tokio::sync::mpsc::unbounded_channel();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+        let mut screen = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        let input = futures_util::stream::poll_fn(move |cx| input.poll_recv(cx));
+        runtime
+            .block_on(terminal::event_loop(&mut screen, input, assembled, &Keymap::default_keymap(), Theme::MONO))
+            .expect("the loop ends cleanly");
+        screen.backend().buffer().clone()
+    });
+    (keys, thread)
+}
+
+fn key(keys: &Keys, code: KeyCode, modifiers: KeyModifiers) {
+    keys.send(Ok(TermEvent::Key(KeyEvent::new(code, modifiers)))).expect("the loop listens");
+}
+
+fn type_text(keys: &Keys, text: &str) {
+    text.chars().for_each(|c| key(keys, KeyCode::Char(c), KeyModifiers::NONE));
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn text_of(buffer: &Buffer) -> String {
+    buffer.content.iter().map(|cell| cell.symbol()).collect()
+}
+
+/// Reads frames off the watch socket into a shared list.
+fn watcher(data: &Path) -> (UnixStream, Arc<std::sync::Mutex<Vec<Buffer>>>) {
+    let stream = UnixStream::connect(watch::socket_path(data)).expect("the watch socket");
+    let frames = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reader = stream.try_clone().expect("clone");
+    let seen = frames.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(reader).lines() {
+            let Ok(line) = line else { break };
+            let frame: Frame = serde_json::from_str(&line).expect("a frame");
+            seen.lock().expect("frames").push(frame.to_buffer());
+        }
+        // The end of the stream: an empty buffer marks it.
+        seen.lock().expect("frames").push(Buffer::default());
+    });
+    (stream, frames)
+}
+
+fn last(frames: &std::sync::Mutex<Vec<Buffer>>) -> Option<Buffer> {
+    frames.lock().expect("frames").iter().rfind(|f| !f.content.is_empty()).cloned()
+}
+
+fn ended(frames: &std::sync::Mutex<Vec<Buffer>>) -> bool {
+    frames.lock().expect("frames").last().is_some_and(|f| f.content.is_empty())
+}
+
+#[test]
+fn watch_mirrors_the_cashiers_frames_and_nothing_typed_there_reaches_the_till() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (keys, thread) = workstation(data.path());
+    wait_for("the watch socket", || watch::socket_path(data.path()).exists());
+    let mode = std::fs::metadata(watch::socket_path(data.path())).expect("socket").permissions().mode();
+    assert_eq!(mode & 0o777, 0o660, "owner and group only");
+
+    let (mut stream, frames) = watcher(data.path());
+    wait_for("the cashier's status line to say someone watches", || {
+        last(&frames).is_some_and(|f| text_of(&f).contains(kassa::text::WATCHED))
+    });
+    // The watcher types the keys that would open a shift and quit: nothing happens.
+    stream.write_all(b"\x0f\x1b[21~q\r\nF10\nopen_shift\n").expect("junk sent");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(text_of(&last(&frames).expect("a frame")).contains("смена закрыта"));
+
+    // The cashier opens a shift and sells a litre of milk.
+    key(&keys, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    type_text(&keys, "Иванова");
+    key(&keys, KeyCode::Enter, KeyModifiers::NONE);
+    type_text(&keys, "4600972223306");
+    key(&keys, KeyCode::Enter, KeyModifiers::NONE);
+    wait_for("the sale on the mirror", || last(&frames).is_some_and(|f| text_of(&f).contains("Простоквашино")));
+
+    // `kassa status` while it runs: the live state, through the support socket.
+    let report = kassa::control::ask(data.path(), "status").expect("io").expect("running").expect("ok");
+    assert!(report.contains("workstation: running") && report.contains("cashier Иванова"), "{report}");
+    assert!(report.contains("1 positions") && report.contains("watching: 1"), "{report}");
+
+    // The reader thread holds a clone of the socket: shut it down for real.
+    stream.shutdown(std::net::Shutdown::Both).expect("shutdown");
+    wait_for("the watcher to be gone", || {
+        let report = kassa::control::ask(data.path(), "status").expect("io").expect("running").expect("ok");
+        report.contains("watching: 0")
+    });
+    let (_again, frames) = watcher(data.path());
+    wait_for("a frame for the second watcher", || last(&frames).is_some_and(|f| text_of(&f).contains(kassa::text::WATCHED)));
+    drop(keys);
+    let cashier = thread.join().expect("the loop thread");
+    wait_for("the mirror to end with the workstation", || ended(&frames));
+    let mirrored = last(&frames).expect("frames");
+    assert_eq!(mirrored, cashier, "the mirror shows the cashier's last screen cell for cell");
+    assert!(!watch::socket_path(data.path()).exists(), "the socket is removed on exit");
+}
