@@ -52,6 +52,8 @@ pub struct Assembled {
     pub warning: Option<LoadWarning>,
     pub loyalty: Option<crate::loyalty::worker::LoyaltyConfig>,
     pub data_dir: PathBuf,
+    /// Days of session journal kept (as of logs).
+    pub journal_days: usize,
 }
 
 pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: NaiveDateTime) -> anyhow::Result<Assembled> {
@@ -76,6 +78,7 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
         warning,
         loyalty: config.loyalty.clone(),
         data_dir: data_dir.to_path_buf(),
+        journal_days: config.log.keep_days,
     })
 }
 

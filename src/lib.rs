@@ -19,6 +19,7 @@ pub mod loyalty;
 pub mod print;
 pub mod replay;
 pub mod runtime;
+pub mod session;
 pub mod status;
 pub mod store;
 pub mod text;

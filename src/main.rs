@@ -50,9 +50,17 @@ struct Common {
 
 #[derive(Subcommand)]
 enum Sub {
-    /// Run a key-replay script headless and print the final screen.
+    /// Run a key-replay script headless and print the final screen; or, with
+    /// --journal, replay a session journal and print what the cashier saw.
     Replay {
-        script: PathBuf,
+        #[arg(required_unless_present = "journal", conflicts_with = "journal")]
+        script: Option<PathBuf>,
+        /// A session journal (`<data dir>/sessions/session.<date>.jsonl`).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Stop at this time of the journal ("2026-11-23 10:15:00"): the screen then.
+        #[arg(long, requires = "journal")]
+        until: Option<String>,
         /// Terminal without colours (as with NO_COLOR).
         #[arg(long)]
         no_color: bool,
@@ -309,7 +317,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let common = cli.common;
     match cli.command {
         None => run_workstation(&common),
-        Some(Sub::Replay { script, no_color }) => {
+        Some(Sub::Replay {
+            journal: Some(journal),
+            until,
+            no_color,
+            ..
+        }) => replay_journal(&common, &journal, until.as_deref(), no_color),
+        Some(Sub::Replay { script, no_color, .. }) => {
+            let script = script.context("a script or --journal")?;
             let config = load_config(&common)?;
             // Without --data-dir a replay starts from nothing and leaves nothing behind.
             let temp = if common.data_dir.is_none() { Some(tempdir()?) } else { None };
@@ -629,6 +644,37 @@ fn queue(common: &Common, action: QueueAction) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `kassa replay --journal FILE`: the screen the cashier saw at the end (or at --until).
+fn replay_journal(common: &Common, journal: &std::path::Path, until: Option<&str>, no_color: bool) -> anyhow::Result<ExitCode> {
+    let until = until
+        .map(|text| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+                .with_context(|| format!("--until {text:?}: expected YYYY-MM-DD HH:MM[:SS]"))
+        })
+        .transpose()?;
+    let config = load_config(common)?;
+    let catalog = Arc::new(app::load_catalog(&config)?);
+    let file = std::fs::File::open(journal).with_context(|| format!("cannot read {}", journal.display()))?;
+    let name = journal.display().to_string();
+    let replayed = kassa::session::replay(&name, std::io::BufReader::new(file), catalog, until)?;
+    let theme = if no_color { Theme::MONO } else { Theme::from_env() };
+    let screen = replay::render_state(&replayed.state, replayed.size, &keymap(common, &config)?, theme)?;
+    println!("{screen}");
+    let span = match (replayed.from, replayed.to) {
+        (Some(from), Some(to)) => format!(" from {from} to {to}"),
+        _ => String::new(),
+    };
+    eprintln!("kassa: {} events replayed{span}", replayed.events);
+    if replayed.skipped > 0 {
+        eprintln!("kassa: {} records before the first snapshot were skipped", replayed.skipped);
+    }
+    for note in &replayed.notes {
+        eprintln!("kassa: {note}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `kassa status`: the running workstation answers; with none, the store and the logs do.

@@ -282,6 +282,7 @@ impl Live {
             assembled.devices,
             loyalty,
             server,
+            None,
             move |event| {
                 let _ = tx.send(event);
             },
@@ -412,6 +413,13 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
 /// Draws the state on the headless terminal and returns its text.
 pub fn render(terminal: &mut Terminal<TestBackend>, state: &AppState, setup: &ReplaySetup) -> anyhow::Result<String> {
     terminal.draw(|frame| view::draw(frame, state, &setup.keymap, setup.theme))?;
+    Ok(screen_text(terminal.backend()))
+}
+
+/// The screen `state` shows on a terminal of `size`.
+pub fn render_state(state: &AppState, size: (u16, u16), keymap: &Keymap, theme: Theme) -> anyhow::Result<String> {
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
+    terminal.draw(|frame| view::draw(frame, state, keymap, theme))?;
     Ok(screen_text(terminal.backend()))
 }
 

@@ -14,6 +14,7 @@ use crate::devices::reader::{self, ReaderHandle};
 use crate::io::{Executor, Worker};
 use crate::loyalty::LoyaltyError;
 use crate::loyalty::worker::{LoyaltyConfig, LoyaltyWorker};
+use crate::session::{self, Recorder};
 
 pub struct Runtime {
     pub state: AppState,
@@ -21,6 +22,8 @@ pub struct Runtime {
     printer: Option<PrinterWorker>,
     readers: Vec<ReaderHandle>,
     loyalty: Option<LoyaltyWorker>,
+    /// The session journal (the live workstation keeps one; replays do not).
+    journal: Option<Recorder>,
     in_flight: usize,
     /// Effects the I/O worker has not answered yet, and since when it has not
     /// made progress: a disk that stops answering must not go unnoticed.
@@ -68,19 +71,24 @@ impl Runtime {
         loyalty: Option<LoyaltyConfig>,
         deliver: impl Fn(Event) + Send + Clone + 'static,
     ) -> std::io::Result<Runtime> {
-        Runtime::start_with(state, executor, devices, loyalty, None, deliver)
+        Runtime::start_with(state, executor, devices, loyalty, None, None, deliver)
     }
 
-    /// [`Runtime::start`] with the demo's loyalty server kept from before:
-    /// a remote server does not restart with the workstation (replays).
+    /// [`Runtime::start`] with the demo's loyalty server kept from before
+    /// (a remote server does not restart with the workstation: replays), and
+    /// a session journal that records from the state it starts with.
     pub fn start_with(
         state: AppState,
         executor: Executor,
         devices: Devices,
         loyalty: Option<LoyaltyConfig>,
         server: Option<crate::emulators::DemoServer>,
+        mut journal: Option<Recorder>,
         deliver: impl Fn(Event) + Send + Clone + 'static,
     ) -> std::io::Result<Runtime> {
+        if let Some(journal) = journal.as_mut() {
+            journal.start(&state);
+        }
         let loyalty = loyalty
             .map(|config| LoyaltyWorker::start(config, server, deliver.clone()))
             .transpose()?;
@@ -97,6 +105,7 @@ impl Runtime {
             printer: Some(printer),
             readers,
             loyalty,
+            journal,
             in_flight: 0,
             io_in_flight: 0,
             io_waiting_since: None,
@@ -107,7 +116,29 @@ impl Runtime {
     }
 
     pub fn dispatch(&mut self, event: Event) {
-        for effect in update(&mut self.state, event) {
+        let coming = self.journal.as_mut().map(|journal| journal.before(&self.state, &event));
+        let effects = update(&mut self.state, event);
+        if let (Some(journal), Some(coming)) = (self.journal.as_mut(), coming) {
+            journal.after(coming, &self.state, !effects.is_empty());
+        }
+        self.run(effects);
+        if let Some(journal) = self.journal.as_mut()
+            && self.in_flight == 0
+            && session::is_quiet(&self.state)
+        {
+            journal.quiet(&self.state);
+        }
+    }
+
+    /// The terminal's size, for the session journal.
+    pub fn resized(&mut self, width: u16, height: u16) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.size(width, height);
+        }
+    }
+
+    fn run(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
             if effect == Effect::Quit {
                 continue;
             }
@@ -177,6 +208,9 @@ impl Runtime {
     }
 
     pub fn shutdown(mut self) -> AppState {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.finish();
+        }
         for reader in self.readers.drain(..) {
             reader.shutdown();
         }

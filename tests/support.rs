@@ -28,6 +28,10 @@ fn workstation(data: &Path) -> (Keys, std::thread::JoinHandle<Buffer>) {
         loyalty: None,
         ..Config::default()
     };
+    workstation_with(data, config)
+}
+
+fn workstation_with(data: &Path, config: Config) -> (Keys, std::thread::JoinHandle<Buffer>) {
     let catalog = Arc::new(app::load_catalog(&config).expect("demo catalog"));
     let assembled = app::assemble(&config, catalog, data, kassa::tui::terminal::local_now()).expect("assembled");
     let (keys, mut input) = tokio::sync::mpsc::unbounded_channel();
@@ -36,7 +40,13 @@ fn workstation(data: &Path) -> (Keys, std::thread::JoinHandle<Buffer>) {
         let mut screen = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
         let input = futures_util::stream::poll_fn(move |cx| input.poll_recv(cx));
         runtime
-            .block_on(terminal::event_loop(&mut screen, input, assembled, &Keymap::default_keymap(), Theme::MONO))
+            .block_on(terminal::event_loop(
+                &mut screen,
+                input,
+                assembled,
+                &Keymap::default_keymap(),
+                Theme::MONO,
+            ))
             .expect("the loop ends cleanly");
         screen.backend().buffer().clone()
     });
@@ -44,7 +54,8 @@ fn workstation(data: &Path) -> (Keys, std::thread::JoinHandle<Buffer>) {
 }
 
 fn key(keys: &Keys, code: KeyCode, modifiers: KeyModifiers) {
-    keys.send(Ok(TermEvent::Key(KeyEvent::new(code, modifiers)))).expect("the loop listens");
+    keys.send(Ok(TermEvent::Key(KeyEvent::new(code, modifiers))))
+        .expect("the loop listens");
 }
 
 fn type_text(keys: &Keys, text: &str) {
@@ -94,7 +105,10 @@ fn watch_mirrors_the_cashiers_frames_and_nothing_typed_there_reaches_the_till() 
     let data = tempfile::tempdir().expect("temp dir");
     let (keys, thread) = workstation(data.path());
     wait_for("the watch socket", || watch::socket_path(data.path()).exists());
-    let mode = std::fs::metadata(watch::socket_path(data.path())).expect("socket").permissions().mode();
+    let mode = std::fs::metadata(watch::socket_path(data.path()))
+        .expect("socket")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o660, "owner and group only");
 
     let (mut stream, frames) = watcher(data.path());
@@ -112,25 +126,132 @@ fn watch_mirrors_the_cashiers_frames_and_nothing_typed_there_reaches_the_till() 
     key(&keys, KeyCode::Enter, KeyModifiers::NONE);
     type_text(&keys, "4600972223306");
     key(&keys, KeyCode::Enter, KeyModifiers::NONE);
-    wait_for("the sale on the mirror", || last(&frames).is_some_and(|f| text_of(&f).contains("Простоквашино")));
+    wait_for("the sale on the mirror", || {
+        last(&frames).is_some_and(|f| text_of(&f).contains("Простоквашино"))
+    });
 
     // `kassa status` while it runs: the live state, through the support socket.
-    let report = kassa::control::ask(data.path(), "status").expect("io").expect("running").expect("ok");
-    assert!(report.contains("workstation: running") && report.contains("cashier Иванова"), "{report}");
+    let report = kassa::control::ask(data.path(), "status")
+        .expect("io")
+        .expect("running")
+        .expect("ok");
+    assert!(
+        report.contains("workstation: running") && report.contains("cashier Иванова"),
+        "{report}"
+    );
     assert!(report.contains("1 positions") && report.contains("watching: 1"), "{report}");
 
     // The reader thread holds a clone of the socket: shut it down for real.
     stream.shutdown(std::net::Shutdown::Both).expect("shutdown");
     wait_for("the watcher to be gone", || {
-        let report = kassa::control::ask(data.path(), "status").expect("io").expect("running").expect("ok");
+        let report = kassa::control::ask(data.path(), "status")
+            .expect("io")
+            .expect("running")
+            .expect("ok");
         report.contains("watching: 0")
     });
     let (_again, frames) = watcher(data.path());
-    wait_for("a frame for the second watcher", || last(&frames).is_some_and(|f| text_of(&f).contains(kassa::text::WATCHED)));
+    wait_for("a frame for the second watcher", || {
+        last(&frames).is_some_and(|f| text_of(&f).contains(kassa::text::WATCHED))
+    });
     drop(keys);
     let cashier = thread.join().expect("the loop thread");
     wait_for("the mirror to end with the workstation", || ended(&frames));
     let mirrored = last(&frames).expect("frames");
     assert_eq!(mirrored, cashier, "the mirror shows the cashier's last screen cell for cell");
     assert!(!watch::socket_path(data.path()).exists(), "the socket is removed on exit");
+}
+
+fn status(data: &Path) -> String {
+    kassa::control::ask(data, "status").expect("io").expect("running").expect("ok")
+}
+
+fn lines_of(buffer: &Buffer) -> String {
+    let width = buffer.area.width as usize;
+    let rows: Vec<String> = buffer
+        .content
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>().trim_end().to_string())
+        .collect();
+    rows.join("\n")
+}
+
+/// A live session with the demo's Frontol server — a phone, a wrong and a
+/// right SMS code, the contacts for the e-receipt — is replayed from its
+/// journal alone to the same final screen; no number reaches the journal.
+#[test]
+fn a_journal_replay_reaches_the_live_sessions_final_screen() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (keys, thread) = workstation_with(data.path(), Config::default());
+    wait_for("the support socket", || kassa::control::socket_path(data.path()).exists());
+    let press = |code: KeyCode| key(&keys, code, KeyModifiers::NONE);
+    key(&keys, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    type_text(&keys, "Иванова");
+    press(KeyCode::Enter);
+    type_text(&keys, "4674770958500");
+    press(KeyCode::Enter);
+    key(&keys, KeyCode::Char('k'), KeyModifiers::CONTROL);
+    type_text(&keys, "8 921 102-25-46");
+    press(KeyCode::Enter);
+    wait_for("the client", || status(data.path()).contains("client ********2546"));
+    press(KeyCode::F(5));
+    wait_for("the code dialog", || status(data.path()).contains("1 positions"));
+    type_text(&keys, "1111");
+    press(KeyCode::Enter);
+    press(KeyCode::Esc);
+    press(KeyCode::F(5));
+    type_text(&keys, "8956");
+    press(KeyCode::Enter);
+    wait_for("the answer applied", || status(data.path()).contains("total 189.90"));
+    for code in [KeyCode::Enter, KeyCode::Esc, KeyCode::Enter, KeyCode::Enter] {
+        press(code);
+    }
+    wait_for("the receipt closed", || status(data.path()).contains("1 sales"));
+    press(KeyCode::Esc);
+    std::thread::sleep(Duration::from_millis(200));
+    drop(keys);
+    let cashier = lines_of(&thread.join().expect("the loop thread"));
+    assert!(cashier.contains("Чек 2"), "{cashier}");
+
+    let dir = kassa::session::recorder_dir(data.path());
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("sessions")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "one file a day: {files:?}");
+    let journal = std::fs::read_to_string(&files[0]).expect("journal");
+    for number in ["9211022546", "921 102-25-46", "89211022546", "8956", "sobaka@"] {
+        let leak = journal.lines().find(|l| l.contains(number));
+        assert!(leak.is_none(), "{number} is in the journal: {leak:?}");
+    }
+    assert!(journal.contains("2546"), "the last four digits stay");
+    // Typed one key at a time, a code would hide from a plain search: join all typing.
+    let typed: String = journal
+        .lines()
+        .map(|l| serde_json::from_str::<kassa::session::Line>(l).expect("a record"))
+        .filter_map(|line| match line.record {
+            kassa::session::Record::Event(event) => match *event {
+                kassa::core::event::Event::Char(c) => Some(c.to_string()),
+                _ => None,
+            },
+            kassa::session::Record::Typed(text) => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        typed.contains("Иванова") && typed.contains("4674770958500"),
+        "the rest is in clear: {typed}"
+    );
+    for code in ["8956", "1111", "9211022546"] {
+        assert!(!typed.contains(code), "{code} typed in clear: {typed}");
+    }
+
+    let catalog = Arc::new(app::load_catalog(&Config::default()).expect("demo catalog"));
+    let replayed = kassa::session::replay("journal", journal.as_bytes(), catalog, None).expect("replayed");
+    assert_eq!(replayed.skipped, 0);
+    assert!(replayed.events > 30, "{} events", replayed.events);
+    let screen = kassa::replay::render_state(&replayed.state, replayed.size, &Keymap::default_keymap(), Theme::MONO).expect("screen");
+    assert_eq!(screen, cashier, "the replay ends on the cashier's screen");
+    assert_eq!(replayed.state.durable.shift.as_ref().map(|s| s.counters.sales.count), Some(1));
 }

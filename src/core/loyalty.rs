@@ -10,10 +10,10 @@ use crate::loyalty::{self, Burning, CertificatePayment, ClientId, Document, Docu
 
 /// How the store's loyalty protocol runs a receipt: what differs between
 /// the specs' business processes, as data (set once from config).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flow {
     /// The name on queue entries.
-    pub provider: &'static str,
+    pub provider: String,
     /// KilBil: a link probe at shift open and at the start of every receipt;
     /// with no link, nothing is sent for that receipt.
     pub probe: bool,
@@ -69,7 +69,7 @@ impl Flow {
     /// failure, bonuses debited at once, offline receipts confirmed later.
     pub fn frontol() -> Flow {
         Flow {
-            provider: "frontol",
+            provider: "frontol".into(),
             ask_on_link_loss: true,
             spend_debits_at_once: true,
             confirm_offline: true,
@@ -80,7 +80,7 @@ impl Flow {
     /// Every switch off: each protocol's constructor names only what it turns on.
     fn plain() -> Flow {
         Flow {
-            provider: "",
+            provider: "".into(),
             probe: false,
             live: false,
             background_calc: false,
@@ -106,7 +106,7 @@ impl Flow {
     /// sends nothing.
     pub fn kilbil(spend_code: bool) -> Flow {
         Flow {
-            provider: "kilbil",
+            provider: "kilbil".into(),
             probe: true,
             live: true,
             background_calc: true,
@@ -123,7 +123,7 @@ impl Flow {
     /// account's level), the purchase registered after closing.
     pub fn probonus() -> Flow {
         Flow {
-            provider: "probonus",
+            provider: "probonus".into(),
             live: true,
             background_calc: true,
             registration: true,
@@ -138,7 +138,7 @@ impl Flow {
     /// and the footer's place from config.
     pub fn maxbonus(anonymous: bool, footer_on_slip: bool) -> Flow {
         Flow {
-            provider: "maxbonus",
+            provider: "maxbonus".into(),
             live: true,
             promo_codes: true,
             registration: true,

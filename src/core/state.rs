@@ -16,8 +16,9 @@ use super::receipt::Receipt;
 use super::shift::{Shift, Summary};
 use crate::print::document::Document;
 
-/// Validated settings the core needs (built once from config).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Validated settings the core needs (built once from config). Written
+/// into session journals, so a replay runs with the store's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     pub store_id: String,
     pub store_name: String,
@@ -34,7 +35,7 @@ pub struct Settings {
     pub flow: super::loyalty::Flow,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
     pub max_quantity: Quantity,
     pub max_position_sum: Money,

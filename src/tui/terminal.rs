@@ -100,15 +100,21 @@ where
         warning,
         loyalty,
         data_dir,
+        journal_days,
     } = assembled;
     let (requests_tx, mut requests) = mpsc::unbounded_channel();
     let (watchers_tx, mut watchers) = mpsc::unbounded_channel();
     let mirror = Mirror::default();
     open_support(&data_dir, &executor, &mirror, requests_tx, watchers_tx);
     let (results_tx, mut results) = mpsc::unbounded_channel();
-    let mut runtime = Runtime::start(state, executor, devices, loyalty, move |event| {
+    let journal = crate::session::Recorder::open(&data_dir, journal_days)
+        .inspect_err(|e| tracing::error!(target: "kassa::session", "no session journal in {}: {e}", data_dir.display()))
+        .ok();
+    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, None, journal, move |event| {
         let _ = results_tx.send(event);
     })?;
+    let size = terminal.size()?;
+    runtime.resized(size.width, size.height);
     if let Some(warning) = warning {
         runtime.dispatch(Event::StoreWarning(warning.0));
     }
@@ -190,7 +196,10 @@ where
                             runtime.dispatch(event);
                         }
                     }
-                    TermEvent::Resize(..) => terminal.autoresize()?,
+                    TermEvent::Resize(width, height) => {
+                        terminal.autoresize()?;
+                        runtime.resized(width, height);
+                    }
                     TermEvent::Paste(text) => text.chars().for_each(|c| runtime.dispatch(Event::Char(c))),
                     _ => continue,
                 },

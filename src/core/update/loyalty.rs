@@ -1380,7 +1380,7 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
 fn entry(state: &AppState, id: u64, request: Request) -> QueueEntry {
     QueueEntry {
         id,
-        provider: state.settings.flow.provider.into(),
+        provider: state.settings.flow.provider.clone(),
         request,
         created: state.now,
         attempts: 0,
