@@ -11,6 +11,11 @@ use kassa::emulators::{Misbehaving, Serving};
 use kassa::loyalty::frontol::{Frontol, Settings, token};
 use kassa::loyalty::{ClientId, Document, DocumentKind, Line, LoyaltyError, Payment, PaymentType, Request};
 
+mod common;
+
+/// What must never reach the log.
+const SECRETS: &[&str] = &["secret-key", "FrontolAuth", "7770000000017", "7770000000031"];
+
 const KEY: &str = "secret-key";
 
 fn now() -> chrono::NaiveDateTime {
@@ -72,6 +77,7 @@ fn card() -> ClientId {
 
 #[tokio::test]
 async fn calculate_pay_cancel_confirm_and_refund() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(Some(KEY)).await;
     let frontol = client_for(addr, Some(KEY));
     let document = sale("0a1b2c3d-0000-4000-8000-000000000001");
@@ -236,6 +242,7 @@ async fn calculate_pay_cancel_confirm_and_refund() {
 
 #[tokio::test]
 async fn a_wrong_key_is_refused_with_403_and_no_key_sends_no_header() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(Some(KEY)).await;
     let wrong = client_for(addr, Some("other"));
     let error = wrong
@@ -269,6 +276,7 @@ async fn a_wrong_key_is_refused_with_403_and_no_key_sends_no_header() {
 
 #[tokio::test]
 async fn failures_are_links_or_refusals() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(None).await;
     let frontol = client_for(addr, None);
     let calculate = Request::Calculate {
@@ -296,6 +304,7 @@ async fn failures_are_links_or_refusals() {
 
 #[tokio::test]
 async fn the_emulator_validates_what_it_reads() {
+    let _logs = common::logs_without(SECRETS);
     let (_emulator, addr) = start(None).await;
     let frontol = client_for(addr, None);
     let mut document = sale("0a1b2c3d-0000-4000-8000-000000000004");
@@ -358,6 +367,7 @@ async fn the_emulator_validates_what_it_reads() {
 
 #[tokio::test]
 async fn a_bad_distribution_is_returned_when_asked() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(None).await;
     let frontol = client_for(addr, None);
     emulator.fail(Failure::BadDistribution, 1, 0);

@@ -12,6 +12,11 @@ use kassa::emulators::{Failure, Misbehaving, Serving};
 use kassa::loyalty::kilbil::{KilBil, Settings, move_id};
 use kassa::loyalty::{ClientId, Document, DocumentKind, Line, LoyaltyError, Profile, Request, SaleRef};
 
+mod common;
+
+/// What must never reach the log.
+const SECRETS: &[&str] = &["h-secret", "h=h-", "7770000000017", "7770000000024", "79035550101"];
+
 const KEY: &str = "h-secret";
 
 fn at(hour: u32) -> chrono::NaiveDateTime {
@@ -87,6 +92,7 @@ fn card() -> ClientId {
 
 #[tokio::test]
 async fn sale_with_bonus_then_return_against_it() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let kilbil = client_for(addr, KEY);
     kilbil
@@ -223,6 +229,7 @@ async fn sale_with_bonus_then_return_against_it() {
 
 #[tokio::test]
 async fn registration_and_spend_codes() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let kilbil = client_for(addr, KEY);
     let phone = "+79035550101";
@@ -279,6 +286,7 @@ async fn registration_and_spend_codes() {
 
 #[tokio::test]
 async fn failures_follow_the_spec_table() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let kilbil = client_for(addr, KEY);
     let unknown = kilbil

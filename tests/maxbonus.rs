@@ -15,6 +15,11 @@ use kassa::loyalty::{
     CertificatePayment, ClientId, Document, DocumentKind, Kept, Line, LoyaltyError, Payment, PaymentType, Profile, Request,
 };
 
+mod common;
+
+/// What must never reach the log.
+const SECRETS: &[&str] = &["outlet-token-secret", "79031112233", "79161234567", "\"1234\""];
+
 const TOKEN: &str = "outlet-token-secret";
 
 fn at(hour: u32) -> chrono::NaiveDateTime {
@@ -95,6 +100,7 @@ fn confirm(client: ClientId, document: Document, bonus: i64) -> Request {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_whose_answer_was_lost_is_rolled_back_and_counted_once() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let maxbonus = client(addr, TOKEN);
     let uid = "9a1b3c5d-0000-8000-8000-000000000001";
@@ -126,6 +132,7 @@ async fn a_write_whose_answer_was_lost_is_rolled_back_and_counted_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_and_full_returns_give_back_exactly_the_sale() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let maxbonus = client(addr, TOKEN);
     let sale_uid = "9a1b3c5d-0000-8000-8000-000000000002";
@@ -174,6 +181,7 @@ async fn partial_and_full_returns_give_back_exactly_the_sale() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificates_pay_through_the_write_only() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let maxbonus = client(addr, TOKEN);
     let info = maxbonus
@@ -212,6 +220,7 @@ async fn certificates_pay_through_the_write_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_read_as_the_cashier_and_the_queue_need() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let maxbonus = client(addr, TOKEN);
     let info = |client: ClientId| Request::ClientInfo { client, history: false };
@@ -264,6 +273,7 @@ async fn failures_read_as_the_cashier_and_the_queue_need() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_and_no_secret_on_the_wire_log() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start().await;
     let maxbonus = client(addr, TOKEN);
     let phone = "+79031112233".to_string();

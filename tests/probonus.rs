@@ -14,6 +14,18 @@ use kassa::emulators::{Failure, Misbehaving, Serving};
 use kassa::loyalty::probonus::{Auth, ProBonus, Rules, Settings, group_problems, wire};
 use kassa::loyalty::{ClientId, Document, DocumentKind, Kept, Line, LoyaltyError, Payment, PaymentType, Profile, Request};
 
+mod common;
+
+/// What must never reach the log.
+const SECRETS: &[&str] = &[
+    "api-token-secret",
+    "p4ssw0rd-secret",
+    "Bearer",
+    "79161234567",
+    "79035550101",
+    "7770000000017",
+];
+
 const TOKEN: &str = "api-token-secret";
 const PASSWORD: &str = "p4ssw0rd-secret";
 const REST: u32 = 7;
@@ -111,6 +123,7 @@ fn calls(emulator: &Emulator, path: &str) -> usize {
 
 #[tokio::test]
 async fn a_sale_counts_once_even_when_its_answer_is_lost() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(Duration::from_secs(3600)).await;
     let probonus = client(addr, token());
     let info = probonus
@@ -173,6 +186,7 @@ async fn a_sale_counts_once_even_when_its_answer_is_lost() {
 
 #[tokio::test]
 async fn partial_then_full_return_leaves_the_balance_where_it_started() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(Duration::from_secs(3600)).await;
     let probonus = client(addr, token());
     let sale_uid = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c201";
@@ -223,6 +237,7 @@ async fn partial_then_full_return_leaves_the_balance_where_it_started() {
 
 #[tokio::test]
 async fn login_refreshes_an_expired_token_and_a_wrong_password_is_no_link() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(Duration::from_secs(3600)).await;
     let login = || Auth::Login {
         login: "kassa".into(),
@@ -257,6 +272,7 @@ async fn login_refreshes_an_expired_token_and_a_wrong_password_is_no_link() {
 
 #[tokio::test]
 async fn registration_by_template_and_failures() {
+    let _logs = common::logs_without(SECRETS);
     let (emulator, addr) = start(Duration::from_secs(3600)).await;
     let probonus = client(addr, token());
     let groups = probonus.groups().await.expect("groups");

@@ -253,5 +253,15 @@ fn a_journal_replay_reaches_the_live_sessions_final_screen() {
     assert!(replayed.events > 30, "{} events", replayed.events);
     let screen = kassa::replay::render_state(&replayed.state, replayed.size, &Keymap::default_keymap(), Theme::MONO).expect("screen");
     assert_eq!(screen, cashier, "the replay ends on the cashier's screen");
+    // The same from the command line, on a support engineer's machine: no data directory needed.
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .args(["replay", "--no-color", "--journal"])
+        .arg(&files[0])
+        .env_remove("KASSA_CONFIG")
+        .output()
+        .expect("kassa runs");
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert_eq!(String::from_utf8_lossy(&cli.stdout).trim_end_matches('\n'), cashier);
+    assert!(String::from_utf8_lossy(&cli.stderr).contains("events replayed from"));
     assert_eq!(replayed.state.durable.shift.as_ref().map(|s| s.counters.sales.count), Some(1));
 }

@@ -478,7 +478,7 @@ const SECRET_KEYS: &[&str] = &[
     "customer_token",
 ];
 /// Keys whose values are shown with all but the last four characters hidden.
-const MASKED_KEYS: &[&str] = &["card", "mobilePhone", "phone", "search_value", "qr"];
+const MASKED_KEYS: &[&str] = &["card", "card_code", "mobilePhone", "phone", "search_value", "qr"];
 
 fn mask(text: &str) -> String {
     let count = text.chars().count();
