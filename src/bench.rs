@@ -239,6 +239,7 @@ fn scans(args: &BenchArgs, catalog_path: &Path) -> anyhow::Result<()> {
         samples.push(started.elapsed());
         bytes.push(written.load(Ordering::Relaxed) - before);
     }
+    crate::bench_support::run(args.runs, state.catalog.clone(), &barcodes, report)?;
     let positions = state.receipt().map_or(0, |r| r.positions.len());
     report(&format!("scan → frame, {}→{positions}-position receipt", args.positions), samples);
     let mean = bytes.iter().sum::<usize>() / bytes.len().max(1);

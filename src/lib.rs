@@ -7,6 +7,7 @@ pub mod bench_kilbil;
 pub mod bench_maxbonus;
 pub mod bench_probonus;
 pub mod bench_queue;
+pub mod bench_support;
 pub mod catalog_gen;
 pub mod config;
 pub mod control;
