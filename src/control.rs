@@ -94,12 +94,17 @@ pub fn answer(store: &Store, command: &str) -> Result<String, String> {
 
 /// Binds the socket for the owner and group. A socket file left by a crash is replaced.
 pub fn bind(data_dir: &Path) -> std::io::Result<tokio::net::UnixListener> {
-    let path = socket_path(data_dir);
-    if path.exists() && UnixStream::connect(&path).is_err() {
-        std::fs::remove_file(&path)?;
+    bind_for_group(&socket_path(data_dir))
+}
+
+/// Binds a support socket at `path`, for its owner and group only (0660).
+/// A socket file left by a crash (nobody answers on it) is replaced.
+pub(crate) fn bind_for_group(path: &Path) -> std::io::Result<tokio::net::UnixListener> {
+    if path.exists() && UnixStream::connect(path).is_err() {
+        std::fs::remove_file(path)?;
     }
-    let listener = tokio::net::UnixListener::bind(&path)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660))?;
+    let listener = tokio::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
     Ok(listener)
 }
 

@@ -12,7 +12,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use serde::{Deserialize, Serialize};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,15 +103,9 @@ impl Frame {
     }
 }
 
-/// Binds the watch socket for the owner and group. A socket left by a crash is replaced.
+/// Binds the watch socket for the owner and group.
 pub fn bind(data_dir: &Path) -> std::io::Result<tokio::net::UnixListener> {
-    let path = socket_path(data_dir);
-    if path.exists() && std::os::unix::net::UnixStream::connect(&path).is_err() {
-        std::fs::remove_file(&path)?;
-    }
-    let listener = tokio::net::UnixListener::bind(&path)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660))?;
-    Ok(listener)
+    crate::control::bind_for_group(&socket_path(data_dir))
 }
 
 /// The frames the loop publishes: encoded only while someone watches.
@@ -319,6 +312,32 @@ mod tests {
         let back: Frame = serde_json::from_str(&line).expect("decode");
         assert_eq!(back.to_buffer(), buffer);
         assert!(line.len() < 400, "runs keep a frame small: {} bytes", line.len());
+    }
+
+    fn viewer(width: u16, height: u16, frame: Option<&Frame>, ended: bool) -> String {
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).expect("terminal");
+        terminal.draw(|f| draw_viewer(f, frame, ended)).expect("draw");
+        crate::replay::screen_text(terminal.backend())
+    }
+
+    #[test]
+    fn the_viewer_shows_the_screen_and_says_it_is_a_mirror() {
+        let mut cashier = Buffer::empty(Rect::new(0, 0, 30, 2));
+        cashier.set_string(0, 0, "Смена 1 │ Чек 2", Style::new());
+        cashier.set_string(0, 1, "К ОПЛАТЕ 89.90", Style::new());
+        let frame = Frame::from_buffer(&cashier);
+        let bigger = viewer(60, 4, Some(&frame), false);
+        let rows: Vec<&str> = bigger.lines().collect();
+        assert_eq!(rows[0], "Смена 1 │ Чек 2");
+        assert_eq!(rows[1], "К ОПЛАТЕ 89.90");
+        assert!(rows[2].starts_with("kassa watch: экран кассира"), "{bigger}");
+        let smaller = viewer(20, 2, Some(&frame), false);
+        assert!(
+            smaller.lines().nth(1).is_some_and(|l| l.starts_with("kassa watch")),
+            "the note stays in sight: {smaller}"
+        );
+        assert!(viewer(60, 4, None, false).contains("ждём экран"));
+        assert!(viewer(60, 4, Some(&frame), true).contains("касса остановлена"));
     }
 
     #[test]

@@ -227,7 +227,7 @@ impl Recorder {
     /// At a quiet moment: the first one of a new UTC day writes a snapshot,
     /// so that day's file replays on its own.
     pub fn quiet(&mut self, state: &AppState) {
-        if self.snapshot_day != Some(Utc::now().date_naive()) {
+        if self.waiting.is_none() && self.snapshot_day != Some(Utc::now().date_naive()) {
             self.snapshot(state, SnapshotReason::NewDay);
         }
     }
@@ -288,5 +288,99 @@ impl Recorder {
             }
             Err(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::catalog::Catalog;
+    use crate::core::state::{Dialog, Durable, Settings};
+    use crate::session::Line;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn records(out: &Shared) -> Vec<Record> {
+        let text = String::from_utf8(out.0.lock().expect("lock").clone()).expect("utf-8");
+        text.lines()
+            .map(|l| serde_json::from_str::<Line>(l).expect("a line").record)
+            .collect()
+    }
+
+    fn state() -> AppState {
+        let catalog = Arc::new(Catalog::from_csv("t", "code;name;price\n1;Молоко;89.90\n").expect("catalog"));
+        AppState::restore(Arc::new(Settings::default()), catalog, Durable::default(), Default::default())
+    }
+
+    fn feed(recorder: &mut Recorder, state: &mut AppState, event: Event) {
+        let coming = recorder.before(state, &event);
+        let effects = update(state, event);
+        recorder.after(coming, state, !effects.is_empty());
+    }
+
+    fn tick(minute: u32) -> Event {
+        Event::Tick(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+                .and_then(|d| d.and_hms_opt(9, minute, 0))
+                .expect("time"),
+        )
+    }
+
+    #[test]
+    fn idle_ticks_wait_for_the_next_record_and_only_the_last_is_written() {
+        let out = Shared::default();
+        let mut recorder = Recorder::to_writer(Box::new(out.clone()), Masker::with_key([3; 16]));
+        let mut state = state();
+        recorder.start(&state);
+        for minute in 0..30 {
+            feed(&mut recorder, &mut state, tick(minute));
+        }
+        assert_eq!(records(&out).len(), 1, "only the snapshot so far");
+        feed(&mut recorder, &mut state, Event::Char('1'));
+        let written = records(&out);
+        assert_eq!(written.len(), 3);
+        assert_eq!(written[1], Record::Event(Box::new(tick(29))));
+        assert_eq!(
+            written[2],
+            Record::Event(Box::new(Event::Char('1'))),
+            "typing on the sale screen is in clear"
+        );
+    }
+
+    #[test]
+    fn a_number_typed_with_a_correction_is_one_masked_record_and_answers_follow_it() {
+        let out = Shared::default();
+        let mut recorder = Recorder::to_writer(Box::new(out.clone()), Masker::with_key([3; 16]));
+        let mut state = state();
+        recorder.start(&state);
+        state.dialog = Some(Dialog::Client { input: String::new() });
+        for c in "+7916123X".chars() {
+            feed(&mut recorder, &mut state, Event::Char(c));
+        }
+        feed(&mut recorder, &mut state, Event::Command(Command::Backspace));
+        feed(&mut recorder, &mut state, Event::Saved(Ok(())));
+        for c in "4567".chars() {
+            feed(&mut recorder, &mut state, Event::Char(c));
+        }
+        feed(&mut recorder, &mut state, Event::Command(Command::Cancel));
+        let written = records(&out);
+        let expected_typed = Masker::with_key([3; 16]).pseudonym("+79161234567");
+        assert_eq!(written[1], Record::Typed(expected_typed.clone()));
+        assert!(expected_typed.ends_with("4567") && !expected_typed.contains("916123"));
+        assert_eq!(written[2], Record::Event(Box::new(Event::Saved(Ok(())))));
+        assert_eq!(written[3], Record::Event(Box::new(Event::Command(Command::Cancel))));
+        assert_eq!(written.len(), 4);
     }
 }

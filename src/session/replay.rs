@@ -113,3 +113,57 @@ pub fn replay(name: &str, journal: impl BufRead, catalog: Arc<Catalog>, until: O
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::command::Command;
+    use crate::core::state::{Durable, Settings};
+    use crate::session::{Line, Snapshot, SnapshotReason};
+
+    fn catalog() -> Arc<Catalog> {
+        Arc::new(Catalog::from_csv("t", "code;name;price\n1;Молоко;89.90\n").expect("catalog"))
+    }
+
+    fn line(record: Record) -> String {
+        serde_json::to_string(&Line {
+            at: NaiveDateTime::default(),
+            record,
+        })
+        .expect("encode")
+    }
+
+    #[test]
+    fn events_after_a_snapshot_rebuild_the_state() {
+        let start = AppState::restore(
+            Arc::new(Settings::default()),
+            catalog(),
+            Durable::default(),
+            NaiveDateTime::default(),
+        );
+        let mut journal = vec![
+            line(Record::Event(Box::new(Event::Char('x')))),
+            line(Record::Snapshot(Box::new(Snapshot::of(&start, SnapshotReason::Start)))),
+            line(Record::Event(Box::new(Event::Command(Command::OpenShift)))),
+            line(Record::Typed("Иванова".into())),
+            line(Record::Event(Box::new(Event::Command(Command::Confirm)))),
+            line(Record::Size(100, 30)),
+        ];
+        journal.push(String::new());
+        let replayed = replay("j", journal.join("\n").as_bytes(), catalog(), None).expect("replayed");
+        assert_eq!(replayed.skipped, 1, "the record before the snapshot");
+        assert_eq!(replayed.events, 3);
+        assert_eq!(replayed.size, (100, 30));
+        assert_eq!(replayed.state.shift().map(|s| s.cashier.as_str()), Some("Иванова"));
+    }
+
+    #[test]
+    fn a_broken_line_or_no_snapshot_is_named() {
+        let broken = format!("{}\nnot json\n", line(Record::Size(80, 24)));
+        let error = replay("day.jsonl", broken.as_bytes(), catalog(), None).err().expect("an error");
+        assert!(error.to_string().starts_with("day.jsonl:2: not a journal record"), "{error}");
+        let headless = line(Record::Event(Box::new(Event::Char('1'))));
+        let error = replay("day.jsonl", headless.as_bytes(), catalog(), None).err().expect("an error");
+        assert!(error.to_string().contains("no snapshot"), "{error}");
+    }
+}
