@@ -29,6 +29,8 @@ pub enum FaultPoint {
     /// Around sending a loyalty request (in the loyalty worker).
     BeforeSend,
     AfterSend,
+    /// A bug in the cashier's loop: a panic (not an abort) at the n-th key.
+    PanicOnKey,
 }
 
 impl FaultPoint {
@@ -47,6 +49,7 @@ impl FaultPoint {
             "after_dequeue" => FaultPoint::AfterDequeue,
             "before_send" => FaultPoint::BeforeSend,
             "after_send" => FaultPoint::AfterSend,
+            "panic_on_key" => FaultPoint::PanicOnKey,
             _ => return None,
         };
         Some((point, hit.parse().ok()?))
@@ -71,6 +74,9 @@ impl Faults {
         }
         *hits_left = hits_left.saturating_sub(1);
         if *hits_left == 0 {
+            if point == FaultPoint::PanicOnKey {
+                panic!("KASSA_FAULT: a panic in the cashier's loop, as a bug would");
+            }
             // The test asked for a crash here: die like a power cut, no unwinding.
             std::process::abort();
         }

@@ -185,6 +185,7 @@ where
 {
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut shown_minute = None;
+    let mut faults = crate::io::Faults::from_env();
     draw(terminal, runtime, keymap, theme, mirror)?;
     while !runtime.state.quit {
         tokio::select! {
@@ -192,6 +193,7 @@ where
                 None => return Ok(()),
                 Some(key) => match key? {
                     TermEvent::Key(key) => {
+                        faults.crash_if(crate::io::FaultPoint::PanicOnKey);
                         if let Some(event) = key_event(&key, keymap) {
                             runtime.dispatch(event);
                         }

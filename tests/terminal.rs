@@ -1,0 +1,174 @@
+//! The real binary on a pseudo-terminal, as on a till's console: a panic
+//! in the cashier's loop restores the terminal, leaves a crash report next
+//! to the logs, and the restarted workstation resumes the open receipt and
+//! says it restarted after a failure.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kassa::emulators::pty::Pty;
+
+struct Session {
+    child: Child,
+    keys: serialport::TTYPort,
+    screen: Arc<Mutex<Vec<u8>>>,
+    _pty: Pty,
+}
+
+impl Session {
+    /// `kassa` on a new 80x24 pseudo-terminal (stdin, stdout and stderr), as xterm.
+    fn start(data: &Path, fault: Option<&str>) -> Session {
+        Session::start_as(data, fault, &[("TERM", "xterm")])
+    }
+
+    fn start_as(data: &Path, fault: Option<&str>, vars: &[(&str, &str)]) -> Session {
+        let pty = Pty::open(None).expect("pty");
+        let open = || {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(pty.path())
+                .expect("the terminal side")
+        };
+        let sized = Command::new("stty")
+            .args(["cols", "80", "rows", "24"])
+            .stdin(open())
+            .status()
+            .expect("stty");
+        assert!(sized.success());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kassa"));
+        command
+            .arg("--data-dir")
+            .arg(data)
+            .env_remove("KASSA_CONFIG")
+            .env_remove("NO_COLOR")
+            .envs(vars.iter().copied())
+            .stdin(Stdio::from(open()))
+            .stdout(Stdio::from(open()))
+            .stderr(Stdio::from(open()));
+        match fault {
+            Some(fault) => command.env("KASSA_FAULT", fault),
+            None => command.env_remove("KASSA_FAULT"),
+        };
+        let child = command.spawn().expect("kassa starts");
+        let mut reader = pty.master.try_clone_native().expect("master");
+        let keys = pty.master.try_clone_native().expect("master");
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let seen = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => seen.lock().expect("screen").extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                    Err(_) => break,
+                }
+            }
+        });
+        Session {
+            child,
+            keys,
+            screen,
+            _pty: pty,
+        }
+    }
+
+    fn type_keys(&mut self, text: &str) {
+        for c in text.chars() {
+            let mut bytes = [0u8; 4];
+            self.keys.write_all(c.encode_utf8(&mut bytes).as_bytes()).expect("a key");
+            std::thread::sleep(Duration::from_millis(15));
+        }
+    }
+
+    fn output(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().expect("screen")).to_string()
+    }
+
+    fn wait_for(&self, what: &str) {
+        let start = Instant::now();
+        while !self.output().contains(what) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{what:?} never shown:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_reports_and_the_restart_resumes_the_receipt() {
+    let data = tempfile::tempdir().expect("temp dir");
+    // Ctrl+O, the name, Enter: 9 keys; the code and Enter: 14 more; the 24th panics.
+    let mut first = Session::start(data.path(), Some("panic_on_key:24"));
+    first.wait_for("смена закрыта");
+    first.type_keys("\u{f}Иванова\r");
+    // ratatui sends only changed cells: wait for words new to the screen.
+    first.wait_for("Кассир");
+    first.type_keys("4600972223306\r");
+    first.wait_for("Простоквашино");
+    first.type_keys("1");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = first.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "kassa did not stop after the panic");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(101), "a panic's exit");
+    std::thread::sleep(Duration::from_millis(200));
+    let output = first.output();
+    let panic_at = output.find("KASSA_FAULT").expect("the panic is told");
+    assert!(
+        output[..panic_at].contains("\u{1b}[?1049l"),
+        "the alternate screen was left before the message"
+    );
+    assert!(
+        output.contains("Отчёт для поддержки"),
+        "where the report is: {}",
+        &output[panic_at..]
+    );
+    let logs = data.path().join("logs");
+    let report = std::fs::read_dir(&logs)
+        .expect("logs")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("crash-")))
+        .expect("a crash report next to the logs");
+    let text = std::fs::read_to_string(report).expect("report");
+    assert!(
+        text.contains("a panic in the cashier's loop") && text.contains("backtrace:"),
+        "{text}"
+    );
+
+    let mut second = Session::start(data.path(), None);
+    second.wait_for("Касса перезапущена после сбоя");
+    second.wait_for("Простоквашино");
+    second.child.kill().expect("stop");
+    let _ = second.child.wait();
+    assert!(!logs.join("crashed").exists(), "told once");
+}
+
+/// The Linux console with no colours: only glyphs its font has, no colour
+/// codes, the lamp still tells the link.
+#[test]
+fn the_linux_console_without_colour_gets_plain_glyphs() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::start_as(data.path(), None, &[("TERM", "linux"), ("NO_COLOR", "1")]);
+    session.wait_for("смена закрыта");
+    session.child.kill().expect("stop");
+    let _ = session.child.wait();
+    let output = session.output();
+    assert!(output.contains("· Магазин"), "the lamp drawn with the console's glyph: {output}");
+    for foreign in ['○', '●', '✖', '—', '«'] {
+        assert!(!output.contains(foreign), "{foreign} is not in the console's font");
+    }
+    assert!(!output.contains("\u{1b}[38;5") && !output.contains("\u{1b}[48;5"), "no colours");
+}
