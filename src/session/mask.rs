@@ -70,6 +70,10 @@ impl Masker {
             Value::Object(map) => {
                 let owns_code = CODE_OWNERS.iter().any(|k| map.contains_key(*k));
                 for (key, inner) in map.iter_mut() {
+                    // A scan is an item's code in clear, or masked already (in a number dialog).
+                    if key == "scan" {
+                        continue;
+                    }
                     if MASKED_KEYS.contains(&key.as_str()) || (owns_code && key == "code") {
                         self.mask_strings(inner);
                     } else {
@@ -78,8 +82,32 @@ impl Masker {
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.mask_json(item)),
+            // Free text (a printed line: «Покупатель: +79211022546») may carry a phone or an e-mail.
+            Value::String(text) => *text = self.scrub(text),
             _ => {}
         }
+    }
+
+    /// `text` with every `+7` phone and every e-mail in it replaced by its
+    /// pseudonym. Item codes and barcodes have no `+` or `@` and stay.
+    pub fn scrub(&self, text: &str) -> String {
+        if !text.contains("+7") && !text.contains('@') {
+            return text.to_string();
+        }
+        let words: Vec<String> = text
+            .split(' ')
+            .map(|word| {
+                let bare = word.trim_matches(|c: char| ",.;:()«»\"'".contains(c));
+                let phone = bare.len() == 12 && bare.starts_with("+7") && bare[1..].chars().all(|c| c.is_ascii_digit());
+                let email = bare.contains('@') && !bare.starts_with('@') && !bare.ends_with('@');
+                if phone || email {
+                    word.replacen(bare, &self.pseudonym(bare), 1)
+                } else {
+                    word.to_string()
+                }
+            })
+            .collect();
+        words.join(" ")
     }
 
     /// Every string inside `value` (a number, a list of contacts, a client id).
@@ -136,5 +164,14 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(text.contains("\"code\":\"1021\""), "an item's code stays: {text}");
+        let mut printed =
+            serde_json::json!({"lines": ["Покупатель: +79211022546", "Эл. почта: sobaka@gmail.com.", "4600972223306 Молоко"]});
+        masker.mask_json(&mut printed);
+        let printed = printed.to_string();
+        assert!(!printed.contains("+79211022546") && !printed.contains("sobaka@"), "{printed}");
+        assert!(
+            printed.contains("2546") && printed.contains("@gmail.com.") && printed.contains("4600972223306 Молоко"),
+            "{printed}"
+        );
     }
 }

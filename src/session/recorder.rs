@@ -272,9 +272,14 @@ impl Recorder {
     }
 
     fn put(&mut self, at: NaiveDateTime, record: Record) {
+        // Typing is masked already, as a whole; masking it again would make
+        // a pseudonym of a pseudonym.
+        let masked_already = matches!(record, Record::Typed(_) | Record::Size(..));
         let line = Line { at, record };
         let written = serde_json::to_value(&line).map_err(std::io::Error::other).and_then(|mut value| {
-            self.masker.mask_json(&mut value);
+            if !masked_already {
+                self.masker.mask_json(&mut value);
+            }
             let mut text = value.to_string();
             text.push('\n');
             self.out.write_all(text.as_bytes())
