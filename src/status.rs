@@ -11,7 +11,11 @@ use crate::text;
 
 /// The report of a running workstation.
 pub fn running(state: &AppState) -> String {
-    let mut out = format!("workstation: running, {}\n", state.now.format("%Y-%m-%d %H:%M:%S"));
+    let mut out = format!(
+        "workstation: running, kassa {}, its clock {}\n",
+        env!("CARGO_PKG_VERSION"),
+        state.now.format("%Y-%m-%d %H:%M:%S")
+    );
     describe(&mut out, &state.durable, &state.queue, state.settings.as_ref());
     let link = match (state.settings.loyalty, state.link) {
         (false, _) => "off",

@@ -913,4 +913,66 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].starts_with("k.toml:2:"), "{found:?}");
     }
+
+    fn layer(file: &str, text: &str, world_readable: bool) -> Layer {
+        Layer {
+            file: file.into(),
+            text: text.into(),
+            world_readable,
+        }
+    }
+
+    #[test]
+    fn layers_lay_key_by_key_and_mistakes_name_their_file() {
+        let system = layer(
+            "/etc/kassa/config.toml",
+            "[store]\nid = \"0042\"\nname = \"Ромашка\"\n[loyalty]\nprovider = \"kilbil\"\nurl = \"https://kb.example\"\n",
+            true,
+        );
+        let secrets = layer("/etc/kassa/secrets.toml", "[loyalty]\nkey = \"h-key\"\n", false);
+        let user = layer(
+            "/home/a/.config/kassa/config.toml",
+            "[store]\nname = \"Ромашка-2\"\n[log]\nlevel = \"debug\"\n",
+            false,
+        );
+        let config = parse_layers(&[system.clone(), secrets.clone(), user], Path::new("/etc/kassa")).expect("valid");
+        assert_eq!(config.settings.store_id, "0042", "kept from the system file");
+        assert_eq!(config.settings.store_name, "Ромашка-2", "the user's override wins");
+        assert_eq!(config.log.level, "debug");
+        assert!(matches!(config.loyalty, Some(LoyaltyConfig::KilBil(ref k)) if k.key == "h-key" && k.url == "https://kb.example"));
+
+        let broken = layer("/home/a/.config/kassa/config.toml", "[store]\nnmae = 1\n", false);
+        let Err(Issues(found)) = parse_layers(&[system.clone(), secrets, broken], Path::new("/")) else {
+            panic!("the override's mistake is found");
+        };
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .to_string()
+                .starts_with("/home/a/.config/kassa/config.toml:2:1: [store] unknown key"),
+            "{found:?}"
+        );
+
+        let leaked = layer("/etc/kassa/secrets.toml", "\n[loyalty]\nkey = \"h-key\"\n", true);
+        let Err(Issues(found)) = parse_layers(&[system, leaked], Path::new("/")) else {
+            panic!("a readable secret is refused");
+        };
+        assert_eq!(
+            found[0].to_string(),
+            "/etc/kassa/secrets.toml:3:1: [loyalty] key is a secret, and everyone on this machine can read /etc/kassa/secrets.toml: run `sudo chmod o-r /etc/kassa/secrets.toml` (the file stays readable by its owner and group)"
+        );
+    }
+
+    #[test]
+    fn default_layers_are_those_that_exist_in_order() {
+        let system = tempfile::tempdir().expect("temp");
+        let user = tempfile::tempdir().expect("temp");
+        assert!(default_layers(system.path(), Some(user.path())).is_empty(), "none: the demo");
+        std::fs::write(system.path().join("config.toml"), "").expect("write");
+        std::fs::write(user.path().join("config.toml"), "").expect("write");
+        let found = default_layers(system.path(), Some(user.path()));
+        assert_eq!(found, [system.path().join("config.toml"), user.path().join("config.toml")]);
+        std::fs::write(system.path().join("secrets.toml"), "").expect("write");
+        assert_eq!(default_layers(system.path(), None)[1], system.path().join("secrets.toml"));
+    }
 }
