@@ -153,7 +153,7 @@ impl Recorder {
     }
 
     pub fn size(&mut self, width: u16, height: u16) {
-        self.write(Record::Size(width, height));
+        self.write(Local::now().naive_local(), Record::Size(width, height));
     }
 
     /// Called before the core handles `event`: what `after` needs.
@@ -213,14 +213,14 @@ impl Recorder {
             }
             Event::Scan(code) if number_dialog => {
                 let masked = self.masker.pseudonym(&code);
-                self.write(Record::Event(Box::new(Event::Scan(masked))));
+                self.write(now, Record::Event(Box::new(Event::Scan(masked))));
             }
             event if !is_input(&event) && self.typing.is_some() => {
                 if let Some(typing) = self.typing.as_mut() {
                     typing.meanwhile.push((now, Record::Event(Box::new(event))));
                 }
             }
-            event => self.write(Record::Event(Box::new(event))),
+            event => self.write(now, Record::Event(Box::new(event))),
         }
     }
 
@@ -242,7 +242,7 @@ impl Recorder {
 
     fn snapshot(&mut self, state: &AppState, reason: SnapshotReason) {
         self.snapshot_day = Some(Utc::now().date_naive());
-        self.write(Record::Snapshot(Box::new(Snapshot::of(state, reason))));
+        self.write(Local::now().naive_local(), Record::Snapshot(Box::new(Snapshot::of(state, reason))));
     }
 
     fn release_typed(&mut self) {
@@ -265,10 +265,11 @@ impl Recorder {
         }
     }
 
-    fn write(&mut self, record: Record) {
+    /// Writes what is held, then `record`, which happened `at`.
+    fn write(&mut self, at: NaiveDateTime, record: Record) {
         self.release_typed();
         self.release_tick();
-        self.put(Local::now().naive_local(), record);
+        self.put(at, record);
     }
 
     fn put(&mut self, at: NaiveDateTime, record: Record) {
