@@ -13,7 +13,7 @@ use crate::devices::framing::Framing;
 use crate::devices::port::PortSettings;
 use crate::devices::reader::{self, ReaderConfig, ReaderKind};
 use crate::devices::shtrih::link::Timing;
-use crate::devices::shtrih::registrar::{FiscalMarks, Mark, ShtrihPrinter, ShtrihSettings};
+use crate::devices::shtrih::registrar::{FiscalMarks, JobKey, Mark, ShtrihPrinter, ShtrihSettings};
 use crate::emulators::scanner::SerialKeyboard;
 use crate::emulators::shtrih::{Registrar, ShtrihEmulator};
 use crate::print::document::{Document, Fiscal, FiscalKind, FiscalPosition, FiscalReceipt};
@@ -154,12 +154,12 @@ fn receipt(positions: usize) -> Document {
 struct MemoryMarks(std::sync::Mutex<std::collections::HashMap<u64, Mark>>);
 
 impl FiscalMarks for MemoryMarks {
-    fn get(&self, job: u64) -> Option<Mark> {
-        self.0.lock().ok()?.get(&job).copied()
+    fn get(&self, job: &JobKey) -> Option<Mark> {
+        self.0.lock().ok()?.get(&job.id).copied()
     }
 
-    fn set(&self, job: u64, mark: Mark) -> Result<(), String> {
-        self.0.lock().map_err(|e| e.to_string())?.insert(job, mark);
+    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String> {
+        self.0.lock().map_err(|e| e.to_string())?.insert(job.id, mark);
         Ok(())
     }
 }

@@ -191,7 +191,7 @@ impl Executor {
                     .and_then(|q| Ok((q, self.store.rejected_list(QUEUE_SCREEN_ROWS)?)))
                     .map_err(|e| crate::text::store_error(&e)),
             ),
-            // The runtime's: loyalty requests go to the loyalty worker, print jobs to the printer's thread.
+            // Loyalty requests go to the loyalty worker; print jobs pass on to the printer's thread.
             Effect::Quit | Effect::Loyalty { .. } | Effect::Print(_) => return None,
         })
     }
@@ -214,6 +214,11 @@ impl<T: Send + 'static> Mailbox<T> {
         })
     }
 
+    /// Another way in, for a thread that passes messages on.
+    pub fn sender(&self) -> mpsc::Sender<T> {
+        self.inbox.clone()
+    }
+
     /// Hands the message back when the thread is gone.
     pub fn send(&self, message: T) -> Result<(), T> {
         self.inbox.send(message).map_err(|e| e.0)
@@ -234,9 +239,27 @@ impl<T: Send + 'static> Mailbox<T> {
 pub type Worker = Mailbox<Effect>;
 
 impl Worker {
-    pub fn start(mut executor: Executor, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<Worker> {
+    /// Print jobs pass through in their place among the disk effects and go
+    /// on to `printer`: a job reaches the printer only once the state that
+    /// holds it is on disk. Printed first and saved after, a crash in between
+    /// would leave the registrar ahead of kassa and the job's number free to
+    /// be given again.
+    pub fn start(
+        mut executor: Executor,
+        printer: mpsc::Sender<Box<crate::core::state::PrintJob>>,
+        deliver: impl Fn(Event) + Send + 'static,
+    ) -> std::io::Result<Worker> {
         Mailbox::spawn("kassa-io", move |inbox| {
             for effect in inbox {
+                if let Effect::Print(job) = effect {
+                    if let Err(mpsc::SendError(job)) = printer.send(job) {
+                        deliver(Event::Printed {
+                            job: job.id,
+                            result: Err(crate::text::PRINTER_STOPPED.into()),
+                        });
+                    }
+                    continue;
+                }
                 if let Some(event) = executor.execute(effect) {
                     deliver(event);
                 }

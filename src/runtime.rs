@@ -98,7 +98,7 @@ impl Runtime {
             .into_iter()
             .map(|config| reader::start(config, deliver.clone()))
             .collect::<std::io::Result<Vec<_>>>()?;
-        let worker = Worker::start(executor, deliver)?;
+        let worker = Worker::start(executor, printer.sender(), deliver)?;
         let mut runtime = Runtime {
             state,
             worker: Some(worker),
@@ -143,15 +143,14 @@ impl Runtime {
                 continue;
             }
             let to_disk = !matches!(effect, Effect::Loyalty { .. } | Effect::Print(_));
-            let sent = match (effect, &self.worker, &self.loyalty, &self.printer) {
-                (Effect::Loyalty { id, request, at }, _, Some(loyalty), _) => {
+            // Print jobs go through the disk worker, after the saves before them (see `Worker::start`).
+            let sent = match (effect, &self.worker, &self.loyalty) {
+                (Effect::Loyalty { id, request, at }, _, Some(loyalty)) => {
                     loyalty.send(id, request, at).map_err(|request| Effect::Loyalty { id, request, at })
                 }
-                (effect @ Effect::Loyalty { .. }, _, None, _) => Err(effect),
-                (Effect::Print(job), _, _, Some(printer)) => printer.send(job).map_err(Effect::Print),
-                (effect @ Effect::Print(_), _, _, None) => Err(effect),
-                (effect, Some(worker), _, _) => worker.send(effect),
-                (effect, None, _, _) => Err(effect),
+                (effect @ Effect::Loyalty { .. }, _, None) => Err(effect),
+                (effect, Some(worker), _) => worker.send(effect),
+                (effect, None, _) => Err(effect),
             };
             match sent {
                 Ok(()) => {
@@ -214,11 +213,12 @@ impl Runtime {
         for reader in self.readers.drain(..) {
             reader.shutdown();
         }
-        if let Some(printer) = self.printer.take() {
-            printer.shutdown();
-        }
+        // The disk worker first: it passes print jobs on to the printer.
         if let Some(worker) = self.worker.take() {
             worker.shutdown();
+        }
+        if let Some(printer) = self.printer.take() {
+            printer.shutdown();
         }
         if let Some(loyalty) = self.loyalty.take() {
             loyalty.shutdown();

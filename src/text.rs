@@ -619,3 +619,6 @@ pub fn watch_cut(note: String, width: u16, height: u16) -> String {
 
 /// Said on stderr after a crash, with the report's path.
 pub const CRASH_REPORT_WRITTEN: &str = "сбой; чек и очередь сохранены, перезапустите kassa. Отчёт для поддержки";
+
+/// A print job could not reach the printer's thread (the workstation is stopping).
+pub const PRINTER_STOPPED: &str = "принтер остановлен";

@@ -524,3 +524,72 @@ fn an_x_report_on_a_registrar_with_no_shift_prints_and_blocks_nothing() {
     printer.print(2, &sale_document()).expect("a receipt after it");
     assert_eq!(emulator.registrar().receipts.len(), 1);
 }
+
+/// A printer that, for each job, looks at what the store holds right then.
+struct Witness {
+    store: Store,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(u64, bool)>>>,
+}
+
+impl Printer for Witness {
+    fn print(&mut self, job: u64, _document: &Document) -> Result<(), PrintError> {
+        let (durable, _) = self.store.load_state().expect("state");
+        let saved = durable.unprinted.iter().any(|j| j.id == job);
+        self.seen.lock().expect("seen").push((job, saved));
+        Ok(())
+    }
+}
+
+/// Shift opening and cash moves go to a registrar as they happen: each job
+/// reaches the printer only once the state holding it is on disk (printed
+/// first, a crash before the save would leave the registrar ahead of kassa,
+/// and the job's number free for another document).
+#[test]
+fn a_print_job_reaches_the_printer_only_after_its_save() {
+    use kassa::core::command::Command;
+    use kassa::runtime::Runtime;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let (durable, _) = store.load_state().expect("state");
+    let catalog = std::sync::Arc::new(kassa::app::load_catalog(&kassa::config::Config::default()).expect("catalog"));
+    let state = kassa::core::state::AppState::restore(Default::default(), catalog, durable, chrono::NaiveDateTime::default());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let devices = kassa::devices::Devices {
+        printer: Box::new(Witness {
+            store: store.clone(),
+            seen: seen.clone(),
+        }),
+        readers: Vec::new(),
+        poll: Duration::from_secs(60),
+    };
+    let (tx, events) = mpsc::channel();
+    let mut runtime = Runtime::start(state, kassa::io::Executor::new(store), devices, None, move |e| {
+        let _ = tx.send(e);
+    })
+    .expect("runtime");
+    let mut inputs = vec![Event::Command(Command::OpenShift)];
+    inputs.extend("Иванова".chars().map(Event::Char));
+    inputs.push(Event::Command(Command::Confirm));
+    for _ in 0..5 {
+        inputs.extend([
+            Event::Command(Command::CashIn),
+            Event::Char('1'),
+            Event::Char('0'),
+            Event::Command(Command::Confirm),
+        ]);
+    }
+    for input in inputs {
+        runtime.dispatch(input);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !runtime.is_idle() {
+            assert!(Instant::now() < deadline, "stuck");
+            if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
+                runtime.deliver(event);
+            }
+        }
+    }
+    let seen = seen.lock().expect("seen").clone();
+    assert_eq!(seen.len(), 6, "the shift opening and five cash-ins: {seen:?}");
+    assert!(seen.iter().all(|(_, saved)| *saved), "printed before its save: {seen:?}");
+    runtime.shutdown();
+}

@@ -2,24 +2,42 @@
 //! never registers a receipt twice across crashes and reconnects.
 
 use super::{Store, StoreError, encode};
-use crate::devices::shtrih::registrar::{FiscalMarks, Mark};
+use crate::devices::shtrih::registrar::{FiscalMarks, JobKey, Mark};
 
 /// Marks older than this many jobs are settled for good and dropped.
 const KEEP: u64 = 1000;
 
+/// A mark as stored: with the digest of the job's document (older marks have none).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    mark: Mark,
+    #[serde(default)]
+    digest: Option<String>,
+}
+
 impl Store {
-    pub fn fiscal_mark(&self, job: u64) -> Result<Option<Mark>, StoreError> {
-        match self.fiscal.get(job.to_be_bytes())? {
-            Some(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
-            None => Ok(None),
-        }
+    /// The mark of job `job`, and the digest of the document it was for.
+    pub fn fiscal_mark(&self, job: u64) -> Result<Option<(Mark, Option<String>)>, StoreError> {
+        let Some(bytes) = self.fiscal.get(job.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let stored = serde_json::from_slice::<Stored>(&bytes).ok().or_else(|| {
+            serde_json::from_slice::<Mark>(&bytes)
+                .ok()
+                .map(|mark| Stored { mark, digest: None })
+        });
+        Ok(stored.map(|s| (s.mark, s.digest)))
     }
 
     /// Writes and flushes the mark (it must survive a power cut that follows).
-    pub fn set_fiscal_mark(&self, job: u64, mark: Mark) -> Result<(), StoreError> {
-        self.fiscal.insert(job.to_be_bytes(), encode("fiscal mark", &mark)?)?;
+    pub fn set_fiscal_mark(&self, job: &JobKey, mark: Mark) -> Result<(), StoreError> {
+        let stored = Stored {
+            mark,
+            digest: Some(job.digest.clone()),
+        };
+        self.fiscal.insert(job.id.to_be_bytes(), encode("fiscal mark", &stored)?)?;
         if mark == Mark::Done {
-            for old in self.fiscal.range(..job.saturating_sub(KEEP).to_be_bytes()).keys() {
+            for old in self.fiscal.range(..job.id.saturating_sub(KEEP).to_be_bytes()).keys() {
                 self.fiscal.remove(old?)?;
             }
         }
@@ -29,17 +47,22 @@ impl Store {
 }
 
 impl FiscalMarks for Store {
-    fn get(&self, job: u64) -> Option<Mark> {
-        match self.fiscal_mark(job) {
-            Ok(mark) => mark,
+    fn get(&self, job: &JobKey) -> Option<Mark> {
+        match self.fiscal_mark(job.id) {
+            Ok(Some((mark, Some(digest)))) if digest != job.digest => {
+                // The number came again after a lost save: this is another document.
+                tracing::warn!(target: "kassa::store", "print job {} is a new document under a number used before ({mark:?} was for another)", job.id);
+                None
+            }
+            Ok(found) => found.map(|(mark, _)| mark),
             Err(e) => {
-                tracing::error!(target: "kassa::store", "fiscal mark of job {job}: {e}");
+                tracing::error!(target: "kassa::store", "fiscal mark of job {}: {e}", job.id);
                 None
             }
         }
     }
 
-    fn set(&self, job: u64, mark: Mark) -> Result<(), String> {
+    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String> {
         self.set_fiscal_mark(job, mark).map_err(|e| crate::text::store_error(&e))
     }
 }

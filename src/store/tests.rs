@@ -159,3 +159,33 @@ fn a_corrupt_queue_entry_is_set_aside_not_a_panic() {
     assert!(warnings[0].contains("set aside as queue-1"), "{warnings:?}");
     assert_eq!(store.corrupt.len(), 1);
 }
+
+#[test]
+fn a_fiscal_mark_is_for_its_document_not_just_its_number() {
+    use crate::devices::shtrih::registrar::{FiscalMarks, JobKey, Mark};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    let key = |digest: &str| JobKey {
+        id: 5,
+        digest: digest.into(),
+    };
+    store.set(&key("receipt-a"), Mark::Done).expect("mark");
+    assert_eq!(store.get(&key("receipt-a")), Some(Mark::Done));
+    assert_eq!(
+        store.get(&key("cash-in-b")),
+        None,
+        "a number that came again after a lost save is another document: it prints"
+    );
+    // A mark written before digests existed still holds for its number.
+    store
+        .fiscal
+        .insert(6u64.to_be_bytes(), serde_json::to_vec(&Mark::Registered).expect("old"))
+        .expect("old mark");
+    assert_eq!(
+        store.get(&JobKey {
+            id: 6,
+            digest: "any".into()
+        }),
+        Some(Mark::Registered)
+    );
+}

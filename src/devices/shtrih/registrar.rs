@@ -31,11 +31,33 @@ pub enum Mark {
     Done,
 }
 
+/// A print job as the fiscal marks know it: its number and a digest of its
+/// document. Numbers come from kassa's saved state; should a crash lose the
+/// save that counted one, the number comes again for another document, and
+/// the digest keeps that document from passing for the one already printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobKey {
+    pub id: u64,
+    pub digest: String,
+}
+
+impl JobKey {
+    pub fn of(id: u64, document: &Document) -> JobKey {
+        use md5::{Digest, Md5};
+        // A document always serializes (plain data); were it ever not to, all such
+        // documents would share the empty digest, as marks did before digests.
+        let bytes = serde_json::to_vec(document).unwrap_or_default();
+        let digest: String = Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        JobKey { id, digest }
+    }
+}
+
 /// Durable marks by print job (the store's `fiscal` tree).
 pub trait FiscalMarks: Send {
-    fn get(&self, job: u64) -> Option<Mark>;
+    /// The job's mark, if it is this job's (the same number and document).
+    fn get(&self, job: &JobKey) -> Option<Mark>;
     /// Must be on disk when it returns.
-    fn set(&self, job: u64, mark: Mark) -> Result<(), String>;
+    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +172,7 @@ impl ShtrihPrinter {
         }
     }
 
-    fn set_mark(&self, job: u64, mark: Mark) -> Result<(), PrintError> {
+    fn set_mark(&self, job: &JobKey, mark: Mark) -> Result<(), PrintError> {
         self.marks
             .set(job, mark)
             .map_err(|e| PrintError::Fault(text::fiscal_mark_failed(&e)))
@@ -159,13 +181,13 @@ impl ShtrihPrinter {
     /// Runs `register` once for `job`, unless the registrar did it before a
     /// failure: its document number moved on since the job's mark. A receipt
     /// found open (and cancelled) was not registered, whatever the number says.
-    fn once(&mut self, job: u64, register: impl FnOnce(&mut Self) -> Result<(), PrintError>) -> Result<(), PrintError> {
+    fn once(&mut self, job: &JobKey, register: impl FnOnce(&mut Self) -> Result<(), PrintError>) -> Result<(), PrintError> {
         let (status, cancelled) = self.settle()?;
         if let Some(Mark::Started { document }) = self.marks.get(job)
             && status.document != document
             && !cancelled
         {
-            tracing::info!(target: "kassa::shtrih", "job {job} was registered before the failure: not again");
+            tracing::info!(target: "kassa::shtrih", "job {} was registered before the failure: not again", job.id);
             return self.set_mark(job, Mark::Registered);
         }
         self.set_mark(job, Mark::Started { document: status.document })?;
@@ -252,7 +274,7 @@ impl ShtrihPrinter {
         self.call(Code::CUT, &[1], ANSWER).map(drop)
     }
 
-    fn run(&mut self, job: u64, document: &Document) -> Result<(), PrintError> {
+    fn run(&mut self, job: &JobKey, document: &Document) -> Result<(), PrintError> {
         match &document.fiscal {
             Some(Fiscal::Receipt(receipt)) => {
                 if self.marks.get(job) != Some(Mark::Registered) {
@@ -331,13 +353,14 @@ fn plain(line: &Line) -> Line {
 
 impl Printer for ShtrihPrinter {
     fn print(&mut self, job: u64, document: &Document) -> Result<(), PrintError> {
-        if self.marks.get(job) == Some(Mark::Done) {
+        let key = JobKey::of(job, document);
+        if self.marks.get(&key) == Some(Mark::Done) {
             return Ok(());
         }
         if let Some(blocker) = self.blocked_by.filter(|&b| b != job) {
             return Err(PrintError::Fault(text::registrar_waits_for(blocker)));
         }
-        let result = self.run(job, document);
+        let result = self.run(&key, document);
         // Only a job the registrar may have half done holds the others back
         // (an X-report registers nothing: printing it again is harmless).
         let in_doubt = document.fiscal.as_ref().is_some_and(|f| !matches!(f, Fiscal::XReport));
