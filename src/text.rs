@@ -610,7 +610,7 @@ pub fn device_state(state: &crate::devices::DeviceState) -> String {
 /// `kassa watch`'s own line under the mirrored screen.
 pub const WATCH_MIRROR: &str = "kassa watch: экран кассира, только просмотр · q — выход";
 pub const WATCH_WAITING: &str = "kassa watch: ждём экран кассы… · q — выход";
-pub const WATCH_ENDED: &str = "kassa watch: касса остановлена · q — выход";
+pub const WATCH_ENDED: &str = "kassa watch: касса остановлена, ждём её снова · q — выход";
 
 /// The mirror line when the window is smaller than the cashier's screen.
 pub fn watch_cut(note: String, width: u16, height: u16) -> String {

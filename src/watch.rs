@@ -220,24 +220,37 @@ pub fn view(data_dir: &Path) -> anyhow::Result<()> {
     })?;
     let (frames_tx, frames) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            match serde_json::from_str::<Frame>(&line) {
-                Ok(frame) => {
-                    if frames_tx.send(Some(frame)).is_err() {
-                        return;
-                    }
+        let mut stream = Some(stream);
+        loop {
+            if let Some(stream) = stream.take() {
+                read_frames(stream, &frames_tx);
+                // The workstation stopped (restarting after a crash, say): say so, and wait for it.
+                if frames_tx.send(None).is_err() {
+                    return;
                 }
-                Err(e) => tracing::warn!(target: "kassa::watch", "a frame could not be read: {e}"),
             }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            stream = std::os::unix::net::UnixStream::connect(&path).ok();
         }
-        let _ = frames_tx.send(None);
     });
     let mut terminal = ratatui::init();
     let result = show(&mut terminal, &frames);
     ratatui::restore();
     result
+}
+
+/// Passes on each frame until the connection ends (or the viewer left).
+fn read_frames(stream: std::os::unix::net::UnixStream, frames: &std::sync::mpsc::Sender<Option<Frame>>) {
+    use std::io::BufRead;
+    for line in std::io::BufReader::new(stream).lines() {
+        let Ok(line) = line else { return };
+        // A line that is not a frame is skipped: the next one redraws the whole screen.
+        if let Ok(frame) = serde_json::from_str::<Frame>(&line)
+            && frames.send(Some(frame)).is_err()
+        {
+            return;
+        }
+    }
 }
 
 fn show(terminal: &mut ratatui::DefaultTerminal, frames: &std::sync::mpsc::Receiver<Option<Frame>>) -> anyhow::Result<()> {
@@ -261,7 +274,10 @@ fn show(terminal: &mut ratatui::DefaultTerminal, frames: &std::sync::mpsc::Recei
         // Only the newest frame matters.
         while let Ok(frame) = frames.try_recv() {
             match frame {
-                Some(frame) => current = Some(frame),
+                Some(frame) => {
+                    current = Some(frame);
+                    ended = false;
+                }
                 None => ended = true,
             }
         }
@@ -292,8 +308,11 @@ fn draw_viewer(f: &mut ratatui::Frame, frame: Option<&Frame>, ended: bool) {
     } else {
         area.bottom().saturating_sub(1)
     };
+    // The whole row, in a style of its own (not mixed with the cashier's cells
+    // under it: over the key hints when the window is no taller than the till's).
+    let row = format!("{note:<width$}", width = area.width as usize);
     f.buffer_mut()
-        .set_stringn(0, y, &note, area.width as usize, Style::new().add_modifier(Modifier::REVERSED));
+        .set_stringn(0, y, &row, area.width as usize, Style::reset().add_modifier(Modifier::REVERSED));
 }
 
 #[cfg(test)]

@@ -25,6 +25,11 @@ impl Session {
     }
 
     fn start_as(data: &Path, fault: Option<&str>, vars: &[(&str, &str)]) -> Session {
+        Session::run(data, &[], fault, vars)
+    }
+
+    /// `kassa ARGS` on a new 80x24 pseudo-terminal.
+    fn run(data: &Path, args: &[&str], fault: Option<&str>, vars: &[(&str, &str)]) -> Session {
         let pty = Pty::open(None).expect("pty");
         let open = || {
             std::fs::OpenOptions::new()
@@ -43,6 +48,7 @@ impl Session {
         command
             .arg("--data-dir")
             .arg(data)
+            .args(args)
             .env_remove("KASSA_CONFIG")
             .env_remove("NO_COLOR")
             .envs(vars.iter().copied())
@@ -86,7 +92,16 @@ impl Session {
     }
 
     fn output(&self) -> String {
-        String::from_utf8_lossy(&self.screen.lock().expect("screen")).to_string()
+        self.output_from(0)
+    }
+
+    /// What came after the first `from` bytes.
+    fn output_from(&self, from: usize) -> String {
+        String::from_utf8_lossy(&self.screen.lock().expect("screen")[from..]).to_string()
+    }
+
+    fn bytes_so_far(&self) -> usize {
+        self.screen.lock().expect("screen").len()
     }
 
     fn wait_for(&self, what: &str) {
@@ -171,4 +186,52 @@ fn the_linux_console_without_colour_gets_plain_glyphs() {
         assert!(!output.contains(foreign), "{foreign} is not in the console's font");
     }
     assert!(!output.contains("\u{1b}[38;5") && !output.contains("\u{1b}[48;5"), "no colours");
+}
+
+/// `kassa watch` in its own terminal: the cashier's screen, a mirror line,
+/// the cashier told; when the workstation stops it says so and picks the
+/// screen up again once the workstation is back.
+#[test]
+fn watch_follows_the_cashier_across_a_restart() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut till = Session::start(data.path(), None);
+    till.wait_for("смена закрыта");
+    let mut watcher = Session::run(data.path(), &["watch"], None, &[("TERM", "xterm")]);
+    watcher.wait_for("экран кассира, только просмотр");
+    watcher.wait_for("Смена закрыта. Откройте смену");
+    till.wait_for("Смотрит поддержка");
+    watcher.type_keys("\u{f}q");
+    let start = Instant::now();
+    while watcher.child.try_wait().expect("wait").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "q leaves the mirror");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !till.output().contains("Открытие смены"),
+        "Ctrl+O typed in the mirror opened nothing on the till"
+    );
+
+    let mut watcher = Session::run(data.path(), &["watch"], None, &[("TERM", "xterm")]);
+    watcher.wait_for("экран кассира");
+    till.child.kill().expect("stop the till");
+    let _ = till.child.wait();
+    // Only changed cells are sent: the part of the note that differs.
+    watcher.wait_for("остановлена, ждём её снова");
+    let before = watcher.bytes_so_far();
+    let mut again = Session::start(data.path(), None);
+    again.wait_for("смена закрыта");
+    again.type_keys("\u{f}");
+    let start = Instant::now();
+    while !watcher.output_from(before).contains("Открытие смены") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the mirror came back: {}",
+            watcher.output_from(before)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for session in [&mut watcher, &mut again] {
+        session.child.kill().expect("stop");
+        let _ = session.child.wait();
+    }
 }
