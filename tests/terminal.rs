@@ -200,6 +200,19 @@ fn watch_follows_the_cashier_across_a_restart() {
     watcher.wait_for("экран кассира, только просмотр");
     watcher.wait_for("Смена закрыта. Откройте смену");
     till.wait_for("Смотрит поддержка");
+    // `kassa status` from another terminal, while the till runs.
+    let status = Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("status")
+        .env_remove("KASSA_CONFIG")
+        .output()
+        .expect("status");
+    let report = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        report.contains("workstation: running") && report.contains("watching: 1"),
+        "{report}"
+    );
     watcher.type_keys("\u{f}q");
     let start = Instant::now();
     while watcher.child.try_wait().expect("wait").is_none() {
