@@ -74,6 +74,7 @@ pub fn notice(notice: &Notice) -> String {
         QuantityTooLarge(max) => format!("Количество больше допустимого ({max})"),
         PositionSumTooLarge(max) => format!("Сумма позиции больше допустимой ({max})"),
         ReceiptSumTooLarge(max) => format!("Сумма чека больше допустимой ({max})"),
+        ChangeTooLarge { change, max } => format!("Сдача {change} больше допустимой ({max}): проверьте сумму"),
         TooManyPositions(max) => format!("В чеке уже {max} позиций — закройте чек"),
         TypeQuantityFirst => "Сначала введите количество, затем ×".into(),
         ReceiptEmpty => "Чек пуст".into(),

@@ -308,6 +308,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "max_quantity",
             "max_position_sum",
             "max_receipt_sum",
+            "max_change",
             "max_positions",
         ],
     ),
@@ -587,6 +588,7 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
     for (key, slot) in [
         ("max_position_sum", &mut limits.max_position_sum),
         ("max_receipt_sum", &mut limits.max_receipt_sum),
+        ("max_change", &mut limits.max_change),
     ] {
         if let Some((text, at)) = sale.string(&mut checker, key) {
             match Money::parse_positive(&text) {

@@ -19,6 +19,11 @@ pub enum Notice {
     QuantityTooLarge(Quantity),
     PositionSumTooLarge(Money),
     ReceiptSumTooLarge(Money),
+    /// Cash typed that would give more change than allowed.
+    ChangeTooLarge {
+        change: Money,
+        max: Money,
+    },
     TooManyPositions(usize),
     TypeQuantityFirst,
     ReceiptEmpty,

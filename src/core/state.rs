@@ -40,8 +40,19 @@ pub struct Limits {
     pub max_quantity: Quantity,
     pub max_position_sum: Money,
     pub max_receipt_sum: Money,
+    /// The most change cash may give: more means a mistyped amount (or a
+    /// barcode scanned into the amount field), not a customer's cash.
+    #[serde(default = "Limits::default_max_change")]
+    pub max_change: Money,
     pub max_positions: usize,
     pub max_input_chars: usize,
+}
+
+impl Limits {
+    /// Two of the largest banknotes (5000 ₽).
+    fn default_max_change() -> Money {
+        Money(10_000_00)
+    }
 }
 
 impl Default for Limits {
@@ -50,6 +61,7 @@ impl Default for Limits {
             max_quantity: Quantity(99_999_000),
             max_position_sum: Money(10_000_000_00),
             max_receipt_sum: Money(100_000_000_00),
+            max_change: Limits::default_max_change(),
             max_positions: 1000,
             max_input_chars: 48,
         }

@@ -76,6 +76,12 @@ fn pay(state: &mut AppState, kind: PaymentKind, typed: &str, effects: &mut Vec<E
         state.notice = Some(Notice::CardOverpay { remaining });
         return;
     }
+    let max = state.settings.limits.max_change;
+    if kind == PaymentKind::Cash && amount.0 - remaining.0 > max.0 {
+        let change = Money(amount.0 - remaining.0);
+        state.notice = Some(Notice::ChangeTooLarge { change, max });
+        return;
+    }
     let payment = Payment {
         kind,
         amount: amount.min(remaining),

@@ -359,6 +359,33 @@ fn card_cannot_overpay() {
     assert_eq!(h.state.notice, Some(Notice::CardOverpay { remaining: Money(89_90) }));
 }
 
+/// A barcode scanned (or a long number typed) into the cash field is not
+/// taken for the customer's cash: the change would be absurd.
+#[test]
+fn cash_giving_more_change_than_allowed_is_refused() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    // An EAN-8 code: short enough to read as an amount (46 million).
+    h.type_text("46076183");
+    h.press(Command::Confirm);
+    assert_eq!(
+        h.state.notice,
+        Some(Notice::ChangeTooLarge {
+            change: Money(46_076_183_00 - 89_90),
+            max: Money(10_000_00)
+        })
+    );
+    assert!(h.state.receipt().is_some_and(|r| r.payments.is_empty()), "nothing paid");
+    assert!(matches!(h.state.dialog, Some(Dialog::Payment { .. })), "the cashier corrects it");
+    h.press(Command::Cancel);
+    h.press(Command::Pay);
+    h.type_text("10089.90");
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none(), "10000.00 of change is still fine");
+}
+
 #[test]
 fn a_failed_close_keeps_the_receipt_and_retries() {
     let mut h = Harness::new();
