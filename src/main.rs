@@ -61,6 +61,9 @@ enum Sub {
         /// Stop at this time of the journal ("2026-11-23 10:15:00"): the screen then.
         #[arg(long, requires = "journal")]
         until: Option<String>,
+        /// List the journal's records (time and what), up to --until, instead of the screen.
+        #[arg(long, requires = "journal")]
+        timeline: bool,
         /// Terminal without colours (as with NO_COLOR).
         #[arg(long)]
         no_color: bool,
@@ -317,6 +320,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let common = cli.common;
     match cli.command {
         None => run_workstation(&common),
+        Some(Sub::Replay {
+            journal: Some(journal),
+            until,
+            timeline: true,
+            ..
+        }) => journal_timeline(&journal, until.as_deref()),
         Some(Sub::Replay {
             journal: Some(journal),
             until,
@@ -646,15 +655,40 @@ fn queue(common: &Common, action: QueueAction) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `kassa replay --journal FILE`: the screen the cashier saw at the end (or at --until).
-fn replay_journal(common: &Common, journal: &std::path::Path, until: Option<&str>, no_color: bool) -> anyhow::Result<ExitCode> {
-    let until = until
+/// `--until`: a moment of the journal.
+fn until_time(until: Option<&str>) -> anyhow::Result<Option<chrono::NaiveDateTime>> {
+    until
         .map(|text| {
             chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
                 .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
                 .with_context(|| format!("--until {text:?}: expected YYYY-MM-DD HH:MM[:SS]"))
         })
-        .transpose()?;
+        .transpose()
+}
+
+/// `kassa replay --journal FILE --timeline`: each record, when and what.
+fn journal_timeline(journal: &std::path::Path, until: Option<&str>) -> anyhow::Result<ExitCode> {
+    use std::io::BufRead;
+    let until = until_time(until)?;
+    let file = std::fs::File::open(journal).with_context(|| format!("cannot read {}", journal.display()))?;
+    for (index, text) in std::io::BufReader::new(file).lines().enumerate() {
+        let text = text?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let line: kassa::session::Line =
+            serde_json::from_str(&text).with_context(|| format!("{}:{}: not a journal record", journal.display(), index + 1))?;
+        if until.is_some_and(|until| line.at > until) {
+            break;
+        }
+        println!("{}", line.summary());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kassa replay --journal FILE`: the screen the cashier saw at the end (or at --until).
+fn replay_journal(common: &Common, journal: &std::path::Path, until: Option<&str>, no_color: bool) -> anyhow::Result<ExitCode> {
+    let until = until_time(until)?;
     let config = load_config(common)?;
     let catalog = Arc::new(app::load_catalog(&config)?);
     let file = std::fs::File::open(journal).with_context(|| format!("cannot read {}", journal.display()))?;

@@ -263,5 +263,20 @@ fn a_journal_replay_reaches_the_live_sessions_final_screen() {
     assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
     assert_eq!(String::from_utf8_lossy(&cli.stdout).trim_end_matches('\n'), cashier);
     assert!(String::from_utf8_lossy(&cli.stderr).contains("events replayed from"));
+    let timeline = std::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .args(["replay", "--timeline", "--journal"])
+        .arg(&files[0])
+        .output()
+        .expect("kassa runs");
+    let timeline = String::from_utf8_lossy(&timeline.stdout);
+    for what in [
+        "snapshot (start)",
+        "command pay",
+        "typed 8 ",
+        "loyalty_replied id 0, result ok",
+        "receipt_closed ok",
+    ] {
+        assert!(timeline.contains(what), "{what:?} in the timeline:\n{timeline}");
+    }
     assert_eq!(replayed.state.durable.shift.as_ref().map(|s| s.counters.sales.count), Some(1));
 }

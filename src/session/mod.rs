@@ -105,6 +105,50 @@ impl Snapshot {
     }
 }
 
+impl Line {
+    /// One line for a timeline: when, and what in a few words (`command pay`,
+    /// `scan 4600972223306`, `loyalty_replied 3 Ok`, `typed +7•••4567`).
+    pub fn summary(&self) -> String {
+        let what = match &self.record {
+            Record::Snapshot(snapshot) => format!("snapshot ({:?})", snapshot.reason).to_lowercase(),
+            Record::Typed(text) => format!("typed {text}"),
+            Record::Size(width, height) => format!("size {width}x{height}"),
+            Record::Event(event) => summarize(&serde_json::to_value(event).unwrap_or_default()),
+        };
+        format!("{}  {what}", self.at.format("%Y-%m-%d %H:%M:%S%.3f"))
+    }
+}
+
+/// An event's name and its plain value or its short fields (ids, Ok/Err).
+fn summarize(event: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let Some((name, value)) = event.as_object().and_then(|map| map.iter().next()) else {
+        return event.as_str().unwrap_or("?").to_string();
+    };
+    let details: Vec<String> = match value {
+        Value::String(text) => vec![text.clone()],
+        Value::Object(fields) => fields
+            .iter()
+            .filter_map(|(key, value)| match value {
+                Value::Number(n) => Some(format!("{key} {n}")),
+                Value::String(s) if s.len() <= 40 => Some(format!("{key} {s}")),
+                Value::Object(inner) if inner.contains_key("Ok") => Some(format!("{key} ok")),
+                Value::Object(inner) if inner.contains_key("Err") => Some(format!("{key} error")),
+                _ => None,
+            })
+            .collect(),
+        Value::Number(n) => vec![n.to_string()],
+        Value::Bool(b) => vec![b.to_string()],
+        Value::Array(_) | Value::Null => Vec::new(),
+    };
+    let outcome = match value.as_object() {
+        Some(map) if map.contains_key("Ok") => " ok",
+        Some(map) if map.contains_key("Err") => " error",
+        _ => "",
+    };
+    format!("{name}{outcome} {}", details.join(", ")).trim_end().to_string()
+}
+
 /// Dialogs that ask for a phone, a card, a code or a PIN: what is typed
 /// into them is masked.
 pub fn asks_for_a_number(dialog: &Dialog) -> bool {

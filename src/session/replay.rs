@@ -158,6 +158,42 @@ mod tests {
     }
 
     #[test]
+    fn a_timeline_says_when_and_what_in_a_few_words() {
+        let at = |record: Record| {
+            Line {
+                at: NaiveDateTime::default(),
+                record,
+            }
+            .summary()
+        };
+        assert_eq!(
+            at(Record::Event(Box::new(Event::Command(Command::Pay)))),
+            "1970-01-01 00:00:00.000  command pay"
+        );
+        assert_eq!(at(Record::Event(Box::new(Event::Started))), "1970-01-01 00:00:00.000  started");
+        assert_eq!(
+            at(Record::Event(Box::new(Event::Watchers(1)))),
+            "1970-01-01 00:00:00.000  watchers 1"
+        );
+        let printed = Event::Printed {
+            job: 3,
+            result: Err("нет бумаги".into()),
+        };
+        assert_eq!(
+            at(Record::Event(Box::new(printed))),
+            "1970-01-01 00:00:00.000  printed job 3, result error"
+        );
+        assert_eq!(
+            at(Record::Event(Box::new(Event::Saved(Ok(()))))),
+            "1970-01-01 00:00:00.000  saved ok"
+        );
+        assert_eq!(
+            at(Record::Typed("+70254694567".into())),
+            "1970-01-01 00:00:00.000  typed +70254694567"
+        );
+    }
+
+    #[test]
     fn a_broken_line_or_no_snapshot_is_named() {
         let broken = format!("{}\nnot json\n", line(Record::Size(80, 24)));
         let error = replay("day.jsonl", broken.as_bytes(), catalog(), None).err().expect("an error");
