@@ -248,3 +248,26 @@ fn watch_follows_the_cashier_across_a_restart() {
         let _ = session.child.wait();
     }
 }
+
+/// The terminals SSH and thin clients bring: each draws the sale screen.
+#[test]
+fn every_terminal_type_draws_the_screen() {
+    for term in [
+        "xterm",
+        "xterm-256color",
+        "screen",
+        "screen-256color",
+        "tmux-256color",
+        "linux",
+        "vt100",
+    ] {
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut session = Session::start_as(data.path(), None, &[("TERM", term)]);
+        session.wait_for("Откройте смену");
+        session.child.kill().expect("stop");
+        let _ = session.child.wait();
+        let output = session.output();
+        assert!(output.contains("\u{1b}[?1049h"), "{term}: the alternate screen");
+        assert!(!output.contains("\u{1b}[?1000h"), "{term}: no mouse capture");
+    }
+}
