@@ -73,17 +73,7 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 
 /// The last `count` lines of the logs, oldest first, across files.
 pub fn tail(dir: &Path, count: usize) -> std::io::Result<Vec<String>> {
-    let mut lines = Vec::new();
-    for file in files(dir).iter().rev() {
-        let text = std::fs::read_to_string(file)?;
-        let mut these: Vec<String> = text.lines().rev().take(count - lines.len()).map(str::to_string).collect();
-        lines.append(&mut these);
-        if lines.len() == count {
-            break;
-        }
-    }
-    lines.reverse();
-    Ok(lines)
+    last_lines(dir, count, |_| true)
 }
 
 /// Whether a log line is a warning or an error.
@@ -92,23 +82,22 @@ pub fn is_problem(line: &str) -> bool {
 }
 
 /// The last `count` warning and error lines of the logs, oldest first.
-pub fn problems(dir: &Path, count: usize) -> Vec<String> {
+pub fn problems(dir: &Path, count: usize) -> std::io::Result<Vec<String>> {
+    last_lines(dir, count, is_problem)
+}
+
+/// The last `count` lines that `keep` takes, reading the newest file first.
+fn last_lines(dir: &Path, count: usize, keep: impl Fn(&str) -> bool) -> std::io::Result<Vec<String>> {
     let mut found = Vec::new();
     for file in files(dir).iter().rev() {
-        let Ok(text) = std::fs::read_to_string(file) else { continue };
-        found.extend(
-            text.lines()
-                .rev()
-                .filter(|l| is_problem(l))
-                .take(count - found.len())
-                .map(str::to_string),
-        );
         if found.len() == count {
             break;
         }
+        let text = std::fs::read_to_string(file)?;
+        found.extend(text.lines().rev().filter(|l| keep(l)).take(count - found.len()).map(str::to_string));
     }
     found.reverse();
-    found
+    Ok(found)
 }
 
 /// `kassa logs`: the last `count` lines (only problems if asked), then,
@@ -116,7 +105,7 @@ pub fn problems(dir: &Path, count: usize) -> Vec<String> {
 pub fn show(dir: &Path, count: usize, problems: bool, follow: bool) -> anyhow::Result<()> {
     use std::io::{Read, Seek, SeekFrom, Write};
     let keep = |line: &str| !problems || is_problem(line);
-    let lines = if problems { self::problems(dir, count) } else { tail(dir, count)? };
+    let lines = if problems { self::problems(dir, count)? } else { tail(dir, count)? };
     let mut out = std::io::stdout().lock();
     for line in &lines {
         writeln!(out, "{line}")?;
@@ -174,8 +163,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp");
         std::fs::write(dir.path().join("kassa.log.2026-11-22"), "a  WARN x: old\nb  INFO x: fine\n").expect("write");
         std::fs::write(dir.path().join("kassa.log.2026-11-23"), "c ERROR x: new\nd  INFO x: fine\n").expect("write");
-        assert_eq!(problems(dir.path(), 5), ["a  WARN x: old", "c ERROR x: new"]);
-        assert_eq!(problems(dir.path(), 1), ["c ERROR x: new"]);
+        assert_eq!(problems(dir.path(), 5).expect("read"), ["a  WARN x: old", "c ERROR x: new"]);
+        assert_eq!(problems(dir.path(), 1).expect("read"), ["c ERROR x: new"]);
     }
 
     #[test]

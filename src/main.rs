@@ -668,20 +668,10 @@ fn until_time(until: Option<&str>) -> anyhow::Result<Option<chrono::NaiveDateTim
 
 /// `kassa replay --journal FILE --timeline`: each record, when and what.
 fn journal_timeline(journal: &std::path::Path, until: Option<&str>) -> anyhow::Result<ExitCode> {
-    use std::io::BufRead;
     let until = until_time(until)?;
     let file = std::fs::File::open(journal).with_context(|| format!("cannot read {}", journal.display()))?;
-    for (index, text) in std::io::BufReader::new(file).lines().enumerate() {
-        let text = text?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let line: kassa::session::Line =
-            serde_json::from_str(&text).with_context(|| format!("{}:{}: not a journal record", journal.display(), index + 1))?;
-        if until.is_some_and(|until| line.at > until) {
-            break;
-        }
-        println!("{}", line.summary());
+    for line in kassa::session::timeline(&journal.display().to_string(), std::io::BufReader::new(file), until)? {
+        println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -728,12 +718,10 @@ fn status(common: &Common) -> anyhow::Result<ExitCode> {
     print!("{report}");
     println!("data: {}", dir.display());
     println!("last problems in the logs:");
-    let problems = kassa::logging::problems(&kassa::logging::dir(&dir), 5);
-    if problems.is_empty() {
-        println!("  none");
-    }
-    for line in problems {
-        println!("  {line}");
+    match kassa::logging::problems(&kassa::logging::dir(&dir), 5) {
+        Ok(problems) if problems.is_empty() => println!("  none"),
+        Ok(problems) => problems.iter().for_each(|line| println!("  {line}")),
+        Err(e) => println!("  the logs cannot be read: {e}"),
     }
     Ok(ExitCode::SUCCESS)
 }

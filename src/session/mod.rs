@@ -24,7 +24,7 @@ mod replay;
 
 pub use mask::Masker;
 pub use recorder::{Recorder, dir as recorder_dir};
-pub use replay::{Replayed, replay};
+pub use replay::{ReplayError, Replayed, replay, timeline};
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};

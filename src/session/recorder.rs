@@ -124,8 +124,11 @@ impl Recorder {
             .max_log_files(keep_days.max(1))
             .build(&dir)
             .map_err(std::io::Error::other)?;
-        // Not lossy: a line waits for the disk rather than being dropped.
-        let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(files);
+        // Written from the cashier's thread: when the disk stops taking lines
+        // and the buffer (128k lines) is full, lines are dropped rather than
+        // the screen frozen. The journal is for support; the store is what
+        // must not lose anything, and its own watchdog tells the cashier.
+        let (writer, guard) = NonBlockingBuilder::default().lossy(true).finish(files);
         Ok(Recorder::new(Box::new(writer), Some(guard), Masker::default()))
     }
 

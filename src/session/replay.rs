@@ -37,6 +37,35 @@ pub enum ReplayError {
     NoSnapshot { name: String, skipped: usize },
 }
 
+/// The journal's records with their 0-based line numbers, up to `until`
+/// (the wall clock of the records); blank lines skipped, a broken one named.
+fn records(name: &str, journal: impl BufRead, until: Option<NaiveDateTime>) -> impl Iterator<Item = Result<(usize, Line), ReplayError>> {
+    journal
+        .lines()
+        .enumerate()
+        .filter(|(_, text)| text.as_ref().map_or(true, |t| !t.trim().is_empty()))
+        .map(move |(index, text)| {
+            let text = text.map_err(|error| ReplayError::Read {
+                name: name.to_string(),
+                error,
+            })?;
+            let line: Line = serde_json::from_str(&text).map_err(|e| ReplayError::BadLine {
+                name: name.to_string(),
+                line: index + 1,
+                error: e.to_string(),
+            })?;
+            Ok((index, line))
+        })
+        .take_while(move |record| !matches!((record, until), (Ok((_, line)), Some(until)) if line.at > until))
+}
+
+/// `kassa replay --journal FILE --timeline`: each record up to `until`, when and what.
+pub fn timeline(name: &str, journal: impl BufRead, until: Option<NaiveDateTime>) -> Result<Vec<String>, ReplayError> {
+    records(name, journal, until)
+        .map(|record| record.map(|(_, line)| line.summary()))
+        .collect()
+}
+
 /// Replays `journal` (named `name` in messages) up to `until` (the wall
 /// clock of the records), with `catalog` for the goods.
 pub fn replay(name: &str, journal: impl BufRead, catalog: Arc<Catalog>, until: Option<NaiveDateTime>) -> Result<Replayed, ReplayError> {
@@ -50,22 +79,8 @@ pub fn replay(name: &str, journal: impl BufRead, catalog: Arc<Catalog>, until: O
         skipped: 0,
         notes: Vec::new(),
     };
-    for (index, text) in journal.lines().enumerate() {
-        let text = text.map_err(|error| ReplayError::Read {
-            name: name.to_string(),
-            error,
-        })?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let line: Line = serde_json::from_str(&text).map_err(|e| ReplayError::BadLine {
-            name: name.to_string(),
-            line: index + 1,
-            error: e.to_string(),
-        })?;
-        if until.is_some_and(|until| line.at > until) {
-            break;
-        }
+    for record in records(name, journal, until) {
+        let (index, line) = record?;
         match (line.record, state.as_mut()) {
             (Record::Snapshot(snapshot), current) => {
                 if snapshot.catalog_items != catalog.len() {

@@ -281,19 +281,7 @@ mod tests {
     const CATALOG: &str = "code;name;price\n1;Молоко;89.90\n2;Хлеб;55.50\n";
 
     fn screen(theme: Theme, events: &[Event]) -> Buffer {
-        let catalog = Arc::new(Catalog::from_csv("t", CATALOG).expect("valid"));
-        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
-            .and_then(|d| d.and_hms_opt(9, 0, 0))
-            .expect("date");
-        let mut state = AppState::restore(Arc::new(Settings::default()), catalog, Durable::default(), now);
-        for event in events {
-            update(&mut state, event.clone());
-        }
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-        terminal
-            .draw(|frame| draw(frame, &state, &Keymap::default_keymap(), theme))
-            .expect("draw");
-        terminal.backend().buffer().clone()
+        sized(80, 24, theme, events)
     }
 
     fn sale() -> Vec<Event> {
@@ -334,14 +322,13 @@ mod tests {
         assert!(mono[(5, 0)].modifier.contains(Modifier::REVERSED), "the bar itself is reversed");
     }
 
+    /// The screen of `events` at `width`x`height`, from 2026-11-23 09:00.
     fn sized(width: u16, height: u16, theme: Theme, events: &[Event]) -> Buffer {
         let catalog = Arc::new(Catalog::from_csv("t", CATALOG).expect("valid"));
-        let mut state = AppState::restore(
-            Arc::new(Settings::default()),
-            catalog,
-            Durable::default(),
-            chrono::NaiveDateTime::default(),
-        );
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("date");
+        let mut state = AppState::restore(Arc::new(Settings::default()), catalog, Durable::default(), now);
         for event in events {
             update(&mut state, event.clone());
         }
