@@ -1,11 +1,10 @@
 //! The Frontol Loyalty API client against the emulator, over real HTTP on
 //! loopback: every request, the token, idempotency, and each failure branch.
 
-use chrono::NaiveDate;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kassa::core::money::{Money, Quantity};
+use kassa::core::money::Money;
 use kassa::emulators::frontol::{Emulator, Failure, Rules, demo_clients};
 use kassa::emulators::{Misbehaving, Serving};
 use kassa::loyalty::frontol::{Frontol, Settings, token};
@@ -19,9 +18,7 @@ const SECRETS: &[&str] = &["secret-key", "FrontolAuth", "7770000000017", "777000
 const KEY: &str = "secret-key";
 
 fn now() -> chrono::NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 23)
-        .and_then(|d| d.and_hms_opt(10, 0, 0))
-        .expect("date")
+    common::at(10)
 }
 
 async fn start(key: Option<&str>) -> (Emulator, SocketAddr) {
@@ -45,15 +42,9 @@ fn client_for(addr: SocketAddr, key: Option<&str>) -> Frontol {
 
 fn line(index: u32, price: i64, min_price: i64, quantity: i64, total: i64) -> Line {
     Line {
-        index,
-        code: format!("{index}00"),
         name: format!("Товар {index}"),
-        price: Money(price),
         min_price: Money(min_price),
-        quantity: Quantity(quantity),
-        total: Money(total),
-        before_loyalty: Money(total),
-        sale_index: None,
+        ..common::line(index, &format!("{index}00"), price, quantity, total)
     }
 }
 

@@ -2,7 +2,6 @@
 //! every function, the key, idempotency of confirmsale, returns against the
 //! sale, SMS codes, and each failure branch of the spec's table.
 
-use chrono::NaiveDate;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -19,11 +18,7 @@ const SECRETS: &[&str] = &["h-secret", "h=h-", "7770000000017", "7770000000024",
 
 const KEY: &str = "h-secret";
 
-fn at(hour: u32) -> chrono::NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 23)
-        .and_then(|d| d.and_hms_opt(hour, 0, 0))
-        .expect("date")
-}
+use common::at;
 
 async fn start() -> (Emulator, SocketAddr) {
     let emulator = Emulator::new(KEY, demo_clients(), Rules::default());
@@ -47,16 +42,10 @@ fn client_for(addr: SocketAddr, key: &str) -> KilBil {
 }
 
 fn line(index: u32, code: &str, price: i64, min_price: i64, quantity: i64) -> Line {
+    let total = Money(price).times(Quantity(quantity)).expect("small");
     Line {
-        index,
-        code: code.into(),
-        name: format!("Товар {code}"),
-        price: Money(price),
         min_price: Money(min_price),
-        quantity: Quantity(quantity),
-        total: Money(price).times(Quantity(quantity)).expect("small"),
-        before_loyalty: Money(price).times(Quantity(quantity)).expect("small"),
-        sale_index: None,
+        ..common::line(index, code, price, quantity, total.0)
     }
 }
 

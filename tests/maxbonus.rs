@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kassa::core::money::{Money, Quantity};
+use kassa::core::money::Money;
 use kassa::emulators::maxbonus::{Emulator, SMS_CODE, demo};
 use kassa::emulators::{Failure, Misbehaving, Serving};
 use kassa::loyalty::maxbonus::{MaxBonus, Settings, wire};
@@ -22,11 +22,7 @@ const SECRETS: &[&str] = &["outlet-token-secret", "79031112233", "79161234567", 
 
 const TOKEN: &str = "outlet-token-secret";
 
-fn at(hour: u32) -> chrono::NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 23)
-        .and_then(|d| d.and_hms_opt(hour, 0, 0))
-        .expect("date")
-}
+use common::at;
 
 async fn start() -> (Emulator, SocketAddr) {
     let emulator = Emulator::new(TOKEN, demo());
@@ -50,15 +46,8 @@ fn anna() -> ClientId {
 
 fn line(index: u32, code: &str, price: i64, quantity: i64, before: i64, total: i64) -> Line {
     Line {
-        index,
-        code: code.into(),
-        name: format!("Товар {code}"),
-        price: Money(price),
-        min_price: Money::ZERO,
-        quantity: Quantity(quantity),
-        total: Money(total),
         before_loyalty: Money(before),
-        sale_index: None,
+        ..common::line(index, code, price, quantity, total)
     }
 }
 

@@ -4,11 +4,10 @@
 //! lost answer that is never registered twice, partial and full returns,
 //! registration by template and the failure branches.
 
-use chrono::NaiveDate;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kassa::core::money::{Money, Quantity};
+use kassa::core::money::Money;
 use kassa::emulators::probonus::{Credentials, Emulator, demo};
 use kassa::emulators::{Failure, Misbehaving, Serving};
 use kassa::loyalty::probonus::{Auth, ProBonus, Rules, Settings, group_problems, wire};
@@ -30,11 +29,7 @@ const TOKEN: &str = "api-token-secret";
 const PASSWORD: &str = "p4ssw0rd-secret";
 const REST: u32 = 7;
 
-fn at(hour: u32) -> chrono::NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 23)
-        .and_then(|d| d.and_hms_opt(hour, 0, 0))
-        .expect("date")
-}
+use common::{at, line};
 
 async fn start(ttl: Duration) -> (Emulator, SocketAddr) {
     let credentials = Credentials {
@@ -67,20 +62,6 @@ fn token() -> Auth {
 
 fn anna() -> ClientId {
     ClientId::Phone("+79161234567".into())
-}
-
-fn line(index: u32, code: &str, price: i64, quantity: i64, total: i64) -> Line {
-    Line {
-        index,
-        code: code.into(),
-        name: format!("Товар {code}"),
-        price: Money(price),
-        min_price: Money::ZERO,
-        quantity: Quantity(quantity),
-        total: Money(total),
-        before_loyalty: Money(total),
-        sale_index: None,
-    }
 }
 
 /// Two lines, 1000.00 and 300.00; `bonus` paid of the first.

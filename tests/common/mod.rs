@@ -1,9 +1,37 @@
-//! Every log line a protocol test binary writes, kept in memory, and the
-//! check that none of them holds a secret: keys, tokens, passwords, SMS
-//! codes, whole card and phone numbers. Each test takes a [`Check`] first;
-//! when it ends well, the whole log so far is searched.
+//! What the protocol tests share: the day they sell on, a receipt line, and
+//! every log line the test binary writes, kept in memory, with the check
+//! that none of them holds a secret: keys, tokens, passwords, SMS codes,
+//! whole card and phone numbers. Each test takes a [`Check`] first; when it
+//! ends well, the whole log so far is searched.
 
 use std::sync::{Mutex, Once};
+
+use kassa::core::money::{Money, Quantity};
+use kassa::loyalty::Line;
+
+/// 2026-11-23 at `hour`:00, the day the protocol tests sell on.
+pub fn at(hour: u32) -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(hour, 0, 0))
+        .expect("date")
+}
+
+/// Receipt line `index`: item `code` ("Товар {code}"), `quantity` in
+/// thousandths, `total` after every discount and before the loyalty system
+/// too, no minimum price; a test changes what it needs with `..line(…)`.
+pub fn line(index: u32, code: &str, price: i64, quantity: i64, total: i64) -> Line {
+    Line {
+        index,
+        code: code.into(),
+        name: format!("Товар {code}"),
+        price: Money(price),
+        min_price: Money::ZERO,
+        quantity: Quantity(quantity),
+        total: Money(total),
+        before_loyalty: Money(total),
+        sale_index: None,
+    }
+}
 
 static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
