@@ -28,6 +28,7 @@
 //! | `expect link up` | the loyalty link lamp: `up`, `down` or `unknown` |
 //! | `expect outbox 1` | loyalty confirmations waiting to be sent |
 //! | `expect server-balance 7770000000017 1450.00` | the demo loyalty server's balance of a card or phone |
+//! | `expect ledger` | the demo loyalty server's books match kassa's journal to the kopeck: every closed receipt the server should count (not those whose confirmation it refused) is counted once with its client, money and bonus, nothing else is, and no write-off is left open; the outbox must be empty |
 //! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `malformed`, `bad_distribution`; `emulator fail timeout 1 after 2` answers 2 requests well first |
 //! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
 //! | `emulator expire-tokens` | the demo ProBonus server ends its bearer tokens now |
@@ -47,10 +48,14 @@ use crate::config::Config;
 use crate::core::catalog::Catalog;
 use crate::core::command::Command;
 use crate::core::event::Event;
+use crate::core::journal::ReceiptId;
+use crate::core::{ledger, loyalty};
 use crate::core::money::Money;
 use crate::core::state::{AppState, Dialog};
 use crate::emulators::frontol::Failure;
+use crate::loyalty::Request;
 use crate::runtime::Runtime;
+use crate::store::Store;
 use crate::text;
 use crate::tui::keymap::{Chord, Keymap};
 use crate::tui::view::{self, Theme};
@@ -97,6 +102,8 @@ enum Expectation {
     Outbox(usize),
     /// The demo loyalty server's balance of a card or phone.
     ServerBalance(String, Money),
+    /// The demo loyalty server's books against kassa's journal.
+    Ledger,
 }
 
 /// A parsed script: steps with their line numbers.
@@ -147,6 +154,9 @@ fn parse_emulator(text: &str) -> Option<Step> {
 }
 
 fn parse_expectation(text: &str) -> Option<Expectation> {
+    if text.trim() == "ledger" {
+        return Some(Expectation::Ledger);
+    }
     let (what, value) = text.trim().split_once(' ')?;
     Some(match what {
         "screen" => Expectation::Screen(quoted(value)?),
@@ -266,11 +276,14 @@ pub struct ReplaySetup {
 struct Live {
     runtime: Runtime,
     results: mpsc::Receiver<Event>,
+    /// A reading handle on the store the runtime's worker owns (`expect ledger`).
+    store: Store,
 }
 
 impl Live {
     fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<crate::emulators::DemoServer>) -> anyhow::Result<Live> {
         let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
+        let store = assembled.executor.store();
         let (tx, results) = mpsc::channel();
         // Replays wait for answers: keep the demo's loyalty timeout short.
         let loyalty = assembled
@@ -290,9 +303,14 @@ impl Live {
         if let Some(warning) = assembled.warning {
             runtime.dispatch(Event::StoreWarning(warning.0));
         }
-        let mut live = Live { runtime, results };
+        let mut live = Live { runtime, results, store };
         live.settle()?;
         Ok(live)
+    }
+
+    /// Stops the workstation and lets go of the store, so that it can start again.
+    fn stop(self) {
+        drop(self.runtime.shutdown());
     }
 
     fn dispatch(&mut self, event: Event) -> anyhow::Result<()> {
@@ -370,7 +388,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
             Step::Restart => {
                 // The loyalty server is remote: it keeps its state over the workstation's restart.
                 let server = live.runtime.emulator().cloned();
-                drop(live.runtime.shutdown());
+                live.stop();
                 live = Live::start(setup, now, server)?;
             }
             Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
@@ -397,6 +415,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                             Err(format!("expected the server balance of {client} {expected}, got {balance:?}"))
                         }
                     }
+                    Expectation::Ledger => check_ledger(&live),
                     other => check(other, &live.runtime.state, &screen),
                 };
                 if let Err(why) = checked {
@@ -518,8 +537,47 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str) -> Result<()
             equal("link", expected.clone(), link.to_string())
         }
         Expectation::Outbox(n) => equal("outbox", n.to_string(), state.queue.depth.to_string()),
-        Expectation::ServerBalance(..) => Ok(()),
+        Expectation::ServerBalance(..) | Expectation::Ledger => Ok(()),
     }
+}
+
+/// `expect ledger`: what kassa's journal says the loyalty server counted,
+/// reconciled with what the demo server's books say it did.
+fn check_ledger(live: &Live) -> Result<(), String> {
+    let server = live.runtime.emulator().ok_or("no loyalty emulator in this setup")?;
+    let store_error = |e: crate::store::StoreError| format!("cannot read the store: {e}");
+    let queued = live.store.queue_list(usize::MAX).map_err(store_error)?.len();
+    let depth = live.runtime.state.queue.depth.max(queued);
+    if depth > 0 {
+        return Err(format!(
+            "{depth} loyalty request(s) still in the outbox: the queue must be drained first (send it with the link up)"
+        ));
+    }
+    let refused = refused_receipts(&live.store).map_err(store_error)?;
+    let mut journal = Vec::new();
+    for closed in live.store.journal(None) {
+        let closed = closed.map_err(store_error)?;
+        if !refused.contains(&closed.id) {
+            journal.extend(loyalty::journaled(&closed, &live.runtime.state.settings.flow));
+        }
+    }
+    ledger::reconcile(&server.ledger(), &journal)
+}
+
+/// Receipts whose confirmation the server refused (the queue's rejected
+/// archive): it did not count them, so the journal leaves them out.
+fn refused_receipts(store: &Store) -> Result<Vec<ReceiptId>, crate::store::StoreError> {
+    let rejected = store.rejected_list(usize::MAX)?;
+    Ok(rejected
+        .into_iter()
+        .filter_map(|r| match r.entry.request {
+            Request::Confirm { document, .. } => Some(ReceiptId {
+                shift: document.shift,
+                number: document.number,
+            }),
+            _ => None,
+        })
+        .collect())
 }
 
 /// Loads a script file and runs it; used by `kassa replay` and the tests.

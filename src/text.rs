@@ -130,6 +130,8 @@ pub fn notice(notice: &Notice) -> String {
         BonusTooMuch { limit } => format!("Бонусами можно оплатить не больше {limit}"),
         BonusPaid(sum) => format!("Оплачено бонусами {sum}"),
         BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
+        ReturnWithoutLoyalty(text) => format!("Возврат без бонусов: {text}"),
+        BonusCancelQueued(sum) => format!("Оплата бонусами {sum} снята с чека; отмена уйдёт на сервер, когда он ответит"),
         NoBonusPaid => "Оплаты бонусами в чеке нет".into(),
         ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
         LostBonusCancelled(sum) => format!("Незавершённая оплата бонусами {sum} отменена в системе лояльности"),
@@ -479,7 +481,8 @@ pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
     use crate::loyalty::LoyaltyError::*;
     match error {
         Link(_) => "нет связи с сервером лояльности".into(),
-        Refused { text } => text.clone(),
+        Unreadable(_) => format!("{UNREADABLE_ANSWER}: неизвестно, выполнена ли операция"),
+        Refused { text } | NothingToUndo { text } => text.clone(),
         Unsupported(_) => "операция не поддерживается системой лояльности этого магазина".into(),
     }
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::journal::{ClosedReceipt, ReturnSource};
+use super::ledger::{Journaled, Kind as LedgerKind};
 use super::money::{Money, Quantity};
 use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
 use crate::loyalty::{self, Burning, CertificatePayment, ClientId, Document, DocumentKind, Kept, Line, Payment, PaymentType, SaleRef};
@@ -48,6 +49,16 @@ pub struct Flow {
     /// confirmed later (accrual only); a client entered with no link is kept
     /// for it. KilBil: such a receipt sends nothing.
     pub confirm_offline: bool,
+    /// KilBil's table: a failed `processsale` or `getdetailingbymove`,
+    /// refused or unanswered alike, sets 'связь отсутствует' and the receipt
+    /// goes on without loyalty; a refused confirmation is not final — it
+    /// stays among the unsent receipts («Поместить чек в список
+    /// неотправленных чеков»), resent from the queue screen and at shift close.
+    #[serde(default)]
+    pub refusal_means_offline: bool,
+    /// KilBil: a promo code needs no client (the receipt goes as the anonymous one).
+    #[serde(default)]
+    pub promo_without_client: bool,
     /// MaxBonus: the receipt is written to the server before it is printed
     /// (the write's text goes on it; a refusal is the cashier's to see), not
     /// confirmed after closing.
@@ -93,6 +104,8 @@ impl Flow {
             registration_code: false,
             registration_name: false,
             confirm_offline: false,
+            refusal_means_offline: false,
+            promo_without_client: false,
             write_before_close: false,
             anonymous: false,
             certificates: false,
@@ -115,6 +128,8 @@ impl Flow {
             registration: true,
             spend_code,
             registration_code: true,
+            refusal_means_offline: true,
+            promo_without_client: true,
             ..Flow::plain()
         }
     }
@@ -234,6 +249,10 @@ pub struct ReceiptLoyalty {
     /// The write's text for the receipt's footer.
     #[serde(default)]
     pub footer: Vec<String>,
+    /// For a return: the bonuses its lines had paid in the sale, given back
+    /// to the client (the refund's non-fiscal bonus payment).
+    #[serde(default)]
+    pub bonus_refunded: Money,
 }
 
 /// The write of a receipt before it is printed (MaxBonus).
@@ -276,6 +295,7 @@ impl ReceiptLoyalty {
             certificates: Vec::new(),
             written: Written::No,
             footer: Vec::new(),
+            bonus_refunded: Money::ZERO,
         }
     }
 
@@ -304,10 +324,12 @@ impl ReceiptLoyalty {
 /// The loyalty of a return against `sale`, when the sale had it (and the
 /// server did not refuse it): same client and contacts, its own uid, and the
 /// sale's uid as the reference.
-pub fn for_return(sale: &ReceiptLoyalty, uid: String, sale_ref: SaleRef, kept: Kept) -> Option<ReceiptLoyalty> {
-    if matches!(sale.stage, Stage::Refused { .. }) {
+pub fn for_return(sale: &Receipt, flow: &Flow, uid: String, sale_ref: SaleRef, returned: (Kept, Money)) -> Option<ReceiptLoyalty> {
+    if !counted_by_server(sale, flow) {
         return None;
     }
+    let sale = sale.loyalty.as_ref()?;
+    let (kept, bonus_refunded) = returned;
     Some(ReceiptLoyalty {
         client: sale.client.clone(),
         uid,
@@ -322,8 +344,64 @@ pub fn for_return(sale: &ReceiptLoyalty, uid: String, sale_ref: SaleRef, kept: K
         promo_code: None,
         sale: Some(sale_ref),
         kept: Some(kept),
+        bonus_refunded,
         ..ReceiptLoyalty::new(sale.client.clone(), String::new())
     })
+}
+
+/// Whether the loyalty server counts `receipt` once it is closed: its
+/// confirmation is queued, or (MaxBonus) it was written before printing.
+/// A refused receipt is not; where a receipt without the link sends nothing
+/// (KilBil), only one the server calculated as it closed is.
+pub fn counted_by_server(receipt: &Receipt, flow: &Flow) -> bool {
+    let Some(loyalty) = receipt.loyalty.as_ref() else {
+        return false;
+    };
+    if matches!(loyalty.stage, Stage::Refused { .. }) {
+        return false;
+    }
+    let calculated = matches!(loyalty.stage, Stage::Calculated { .. }) && receipt.link != LinkCheck::Down;
+    loyalty.written == Written::Done || flow.confirm_offline || calculated
+}
+
+/// What kassa's journal says the loyalty server should have counted for
+/// `closed`: `None` when the server does not count it.
+pub fn journaled(closed: &ClosedReceipt, flow: &Flow) -> Option<Journaled> {
+    let loyalty = closed.receipt.loyalty.as_ref().filter(|_| counted_by_server(&closed.receipt, flow))?;
+    let client = match &loyalty.client {
+        ClientId::Card(id) | ClientId::Phone(id) => id.clone(),
+        ClientId::Anonymous => String::new(),
+    };
+    let (kind, bonus) = match closed.receipt.is_return() {
+        true => (LedgerKind::Return, loyalty.bonus_refunded),
+        false => (LedgerKind::Sale, loyalty.bonus_paid),
+    };
+    Some(Journaled {
+        client,
+        kind,
+        paid: closed.totals().total,
+        bonus,
+        receipt: closed.id.to_string(),
+    })
+}
+
+/// The bonuses that the lines returned now had paid in the sale: each
+/// position's bonus share for the quantity returned, on cumulative
+/// quantities (as refunds are), so the returns of a sale give back exactly
+/// what it spent.
+pub fn bonus_returned(source: &ReturnSource, quantities: &[Quantity]) -> Money {
+    let mut back = Money::ZERO;
+    for (i, p) in source.sale.receipt.positions.iter().enumerate() {
+        let now = quantities.get(i).map_or(0, |q| q.0);
+        if now <= 0 || p.quantity.0 <= 0 {
+            continue;
+        }
+        let bonus = Money(p.discounts.iter().filter(|d| d.source == DiscountSource::Bonus).map(|d| d.amount.0).sum());
+        let before = source.returned.quantity(i).0;
+        let share = |q: i64| bonus.share(q, p.quantity.0).unwrap_or(Money::ZERO);
+        back.0 += share(before + now).0 - share(before).0;
+    }
+    back
 }
 
 /// What the guest keeps of `source`'s sale after returning `quantities`
@@ -436,6 +514,20 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
 
 /// The request that cancels `amount` of bonus payment on the receipt.
 pub fn cancellation(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number: u32, amount: Money) -> loyalty::Request {
+    // The spec's cancel carries the receipt with the payment it cancels
+    // applied. A payment in doubt never reached the receipt (its
+    // distribution never arrived), so it is spread here as kassa would.
+    let spread;
+    let receipt = match loyalty.bonus_in_flight.filter(|m| !m.is_zero()) {
+        Some(in_doubt) => {
+            let mut with = receipt.clone();
+            let shares = own_distribution(&with, in_doubt);
+            apply_bonus(&mut with, &shares);
+            spread = with;
+            &spread
+        }
+        None => receipt,
+    };
     let document = document(receipt, loyalty, shift, number, &[]);
     loyalty::Request::CancelBonusPayment {
         client: loyalty.client.clone(),
@@ -451,10 +543,12 @@ pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loya
     let mut document = document(receipt, loyalty, closed.id.shift, closed.id.number, &[]);
     document.closed_at = Some(closed.closed_at);
     let mut payments = Vec::new();
-    if !loyalty.bonus_paid.is_zero() {
+    // A sale's write-off, or what a return gives back of it.
+    let bonus = if receipt.is_return() { loyalty.bonus_refunded } else { loyalty.bonus_paid };
+    if !bonus.is_zero() {
         payments.push(Payment {
             kind: PaymentType::Bonus,
-            amount: loyalty.bonus_paid,
+            amount: bonus,
         });
     }
     let kinds = [

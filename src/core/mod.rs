@@ -7,6 +7,7 @@ pub mod command;
 pub mod effect;
 pub mod event;
 pub mod journal;
+pub mod ledger;
 pub mod loyalty;
 pub mod money;
 pub mod notice;

@@ -99,6 +99,10 @@ pub enum Notice {
     },
     BonusPaid(Money),
     BonusCancelled(Money),
+    /// The loyalty server would not take a return against its sale (its text): refunded without loyalty.
+    ReturnWithoutLoyalty(String),
+    /// The cancel got no answer: it goes through the queue; the payment is off the receipt.
+    BonusCancelQueued(Money),
     NoBonusPaid,
     ConfirmQueued,
     QueuedSent,
@@ -157,7 +161,7 @@ impl Notice {
             | CertificateAccepted(_)
             | CodeSent => Level::Info,
             ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
-            OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable => Level::Warning,
+            OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_) => Level::Warning,
             NameNeeded | DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
             _ => Level::Error,
         }

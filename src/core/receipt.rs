@@ -151,6 +151,11 @@ pub struct Receipt {
     /// The loyalty link probe's finding for this receipt (KilBil).
     #[serde(default)]
     pub link: super::loyalty::LinkCheck,
+    /// Its number went to the loyalty server with a document: cancelled, the
+    /// receipt keeps that number, so no other receipt is sent under it
+    /// (KilBil's move_id «должен быть уникальным»).
+    #[serde(default)]
+    pub number_sent: bool,
 }
 
 impl Receipt {
@@ -163,6 +168,7 @@ impl Receipt {
             payments: Vec::new(),
             loyalty: None,
             link: Default::default(),
+            number_sent: false,
         }
     }
 

@@ -292,9 +292,12 @@ pub enum LoyaltyPurpose {
         amount: Money,
     },
     ClientInfo,
-    /// Cancelling a bonus payment whose answer a crash lost.
+    /// Cancelling a bonus payment in doubt (its answer was lost, or a crash
+    /// came first); `then_pay`: the cashier chose Retry, so once the doubt
+    /// is settled that payment is really sent again.
     Recover {
         amount: Money,
+        then_pay: Option<Money>,
     },
     /// A queue entry (a confirmation after closing, or a cancellation).
     Confirm {

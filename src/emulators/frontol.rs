@@ -1,35 +1,101 @@
-//! A Frontol Loyalty API server that follows the spec: it checks the
-//! FrontolAuth token (403 on a mismatch), validates every field it reads,
-//! keeps clients, balances and documents, computes discounts and the
-//! available bonus amount by simple rules, answers with cashierInformation
-//! and printingInformation of every element type, asks a validationCode for
-//! the clients configured so, is idempotent on a repeated `confirm` of one
-//! uid, misbehaves on command, and logs what it received.
+//! A Frontol Loyalty API server written as a REFEREE from the spec alone
+//! (`frontol-loyalty-api.txt` and the readings in `specs/README.md`): it
+//! parses every request with its own wire code (never the client's), refuses
+//! whatever the spec's words do not allow, keeps clients, balances and
+//! documents by simple rules, keeps the books a scenario reconciles
+//! ([`Emulator::ledger`]), misbehaves on command, and logs what it received.
+//!
+//! Refusals: a request that breaks the protocol (a header, the body, a field)
+//! gets HTTP 400 `{"code": 400, "error": "<поле и значение>"}`; a wrong token
+//! HTTP 403; a well-formed request the loyalty system declines HTTP 200 with
+//! `code` ≠ 0 and an `error` text («Успешным ответом … считается ответ 200, у
+//! которого … code 0»).
+//!
+//! Readings where the spec is silent, decided here (the README's readings
+//! apply as well and are cited where used):
+//! - Headers: all four listed headers are required on every request,
+//!   `Expect: 100-continue` included (the spec lists it for every request;
+//!   the README notes real servers tolerate its absence — this referee does
+//!   not). `Accept` may list other types besides `application/json`;
+//!   `Content-Type` may carry parameters (`; charset=utf-8`); `Cache-Control`
+//!   must contain the `no-cache` directive.
+//! - Token: the md5 hex is compared ignoring letter case; with no key
+//!   configured the `Authorization` header is not read («просто не
+//!   обрабатывает токен»).
+//! - The body: UTF-8 JSON, an object, no object with the same key twice
+//!   (the examples' two `client` keys: "send exactly one").
+//! - `dateTime`: ISO 8601 date `T` time, optional fraction of a second,
+//!   optional offset as `Z`, `±hh:mm` or `±hhmm` (the examples use both).
+//! - `mobilePhone`: `+` and 1 to 15 digits (E.164, «строго в международном
+//!   формате без каких-либо разделителей»).
+//! - Numbers: money and quantities are JSON numbers (never strings), money
+//!   ≥ 0 with at most 2 decimals, quantities > 0 with at most 3; `index`,
+//!   `number`, `shift` are JSON integers, `number` and `shift` ≥ 0.
+//! - A `calculate` with `positions: []` is a balance precheck outside a
+//!   document («Пречек может быть использован для запроса баланса, в этом
+//!   случае … будет отсутствовать документ продажи»): its `uid` may be empty
+//!   (the md5 example sends `""`). Every other request needs a non-empty uid
+//!   and at least one position.
+//! - `referenceUid` is refused on a `receipt` (the spec has it for refunds only).
+//! - `payments[].type`: cash and creditCard must be fiscal, bonus nonFiscal,
+//!   other either (the spec mentions «последующих нефискальных оплат» beside
+//!   the bonus).
+//! - One bonus payment per document at a time: a second `payByBonus` while
+//!   one is held is declined (cancel it first); the cancel request names one
+//!   `payment` and its amount must equal what is held.
+//! - The client is pinned while a bonus payment is held: every request of
+//!   that uid must name the same card or phone. After a cancel it is free again.
+//! - A cancel of a uid holding no bonus payment (never paid, already
+//!   cancelled, unknown uid) is declined with `code` 5 «Оплата бонусами для
+//!   отмены не найдена» (the spec gives no code; 5 is ours). A cancel after
+//!   the confirm is declined with `code` 1.
+//! - A confirmed receipt's positions the bonus was distributed to must come
+//!   back in its `confirm` with the same index, id and quantity.
+//! - A resent `confirm` (same uid) is answered success and counts nothing if
+//!   its client, fiscal sum and bonus are the ones counted; otherwise it is a
+//!   second document under a uid «Уникальный идентификатор документа» and is
+//!   declined.
+//! - A refund names the sale's client identifier («используется
+//!   идентификатор из документа продажи (телефон или карта)»). Its lines are
+//!   matched to the sale's positions by `id`, the first sale position with
+//!   quantity left first (a line larger than that spills to the next one with
+//!   the same id); quantities never exceed what was sold less earlier refunds.
+//! - The bonus a refund must give back: for each sale position touched,
+//!   `share(bonus_i, returned after this refund, sold) − share(bonus_i,
+//!   returned before, sold)`, each term rounded half up to the kopeck
+//!   ([`Money::share`]), where `bonus_i` is the `paidAmount` this server gave
+//!   that position in its payByBonus answer. The refund's bonus payment must
+//!   equal that sum exactly.
+//! - A refund takes back the accrual in proportion of money: `share(accrued,
+//!   refunded money after, sale's money) − share(accrued, before, sale's
+//!   money)`; the money refunded in all never exceeds the sale's; the balance
+//!   may go below zero (a return is never refused for a spent accrual).
+//! - `discardedAmount` is optional (absent: 0).
 //!
 //! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`
-//! where MODE is `timeout`, `drop`, `http500`, `error`, `malformed` or
-//! `bad_distribution`; `GET /log` returns the requests received.
+//! where MODE is `timeout`, `drop`, `lost`, `http500`, `error`, `malformed`
+//! or `bad_distribution`; `GET /log` returns the requests received.
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use std::collections::HashMap;
+use md5::{Digest, Md5};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize as DeriveDeserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use crate::core::money::Money;
+use crate::core::ledger::{Counted, Kind as LedgerKind, Ledger, OpenDebit};
+use crate::core::money::{AmountError, Money, Quantity};
 use crate::core::receipt::distribute;
-use crate::loyalty::frontol::token;
-use crate::loyalty::frontol::wire::{
-    self, Amount, Answer, AnswerClient, AnswerDocument, AnswerPosition, ClientRequest, DocumentRequest, TextBlock,
-};
 
 /// A client of the emulated loyalty system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, DeriveDeserialize)]
 pub struct Client {
     pub card: Option<String>,
     pub phone: Option<String>,
@@ -67,41 +133,31 @@ pub use super::Failure;
 use super::Misbehaviour;
 
 /// One request as received: for tests to assert on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, DeriveDeserialize)]
 pub struct Logged {
     pub path: String,
     pub authorization: Option<String>,
     pub body: String,
 }
 
-#[derive(Debug, Clone, Default)]
-struct Document {
-    client: String,
-    bonus_paid: Money,
-    confirmed: Option<Confirmed>,
-}
-
-#[derive(Debug, Clone)]
-struct Confirmed {
-    total: Money,
-    accrued: Money,
-    bonus: Money,
-    refunded_total: Money,
-}
+/// The emulator's shared state: cloneable, one per server.
+#[derive(Clone)]
+pub struct Emulator(Arc<Mutex<Inner>>);
 
 #[derive(Debug)]
 struct Inner {
     key: Option<String>,
     rules: Rules,
     clients: Vec<Client>,
-    documents: HashMap<String, Document>,
+    /// Receipts by uid: from the first payByBonus or confirm on.
+    sales: HashMap<String, Sale>,
+    /// Confirmed refunds by uid.
+    refunds: HashMap<String, Refund>,
+    /// Final documents in the order they were counted.
+    counted: Vec<Counted>,
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
 }
-
-/// The emulator's shared state: cloneable, one per server.
-#[derive(Clone)]
-pub struct Emulator(Arc<Mutex<Inner>>);
 
 /// The demo's clients: a card, a phone that asks a validation code, a blocked card.
 pub fn demo_clients() -> Vec<Client> {
@@ -136,16 +192,6 @@ pub fn demo_clients() -> Vec<Client> {
     ]
 }
 
-type Reply = Result<Answer, (StatusCode, String)>;
-
-fn refuse(text: impl Into<String>) -> (StatusCode, String) {
-    (StatusCode::OK, text.into())
-}
-
-fn bad(text: impl Into<String>) -> (StatusCode, String) {
-    (StatusCode::BAD_REQUEST, text.into())
-}
-
 impl super::Misbehaving for Emulator {
     fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
         f(&mut self.lock().misbehaviour)
@@ -158,7 +204,9 @@ impl Emulator {
             key,
             rules,
             clients,
-            documents: HashMap::new(),
+            sales: HashMap::new(),
+            refunds: HashMap::new(),
+            counted: Vec::new(),
             log: Vec::new(),
             misbehaviour: Misbehaviour::default(),
         })))
@@ -185,6 +233,33 @@ impl Emulator {
             .find(|c| c.card.as_deref() == Some(card_or_phone) || c.phone.as_deref() == Some(card_or_phone))
             .map(|c| c.balance)
     }
+
+    /// The server's books: every confirmed sale and refund once, and every
+    /// bonus payment neither cancelled nor confirmed (payByBonus debits at once).
+    pub fn ledger(&self) -> Ledger {
+        let inner = self.lock();
+        let mut open_debits: Vec<OpenDebit> = inner
+            .sales
+            .iter()
+            .filter_map(|(uid, sale)| {
+                sale.held.as_ref().map(|held| OpenDebit {
+                    client: identifiers(&inner.clients[held.client_index]),
+                    document: uid.clone(),
+                    amount: held.amount,
+                })
+            })
+            .collect();
+        open_debits.sort_by(|a, b| a.document.cmp(&b.document));
+        Ledger {
+            counted: inner.counted.clone(),
+            open_debits,
+        }
+    }
+}
+
+/// A client's card and phone, as the ledger names them.
+fn identifiers(client: &Client) -> Vec<String> {
+    client.card.iter().chain(client.phone.iter()).cloned().collect()
 }
 
 impl super::Serving for Emulator {
@@ -198,7 +273,51 @@ impl super::Serving for Emulator {
     }
 }
 
-/// Authorization, logging and misbehaviour shared by both endpoints.
+// ---------------------------------------------------------------- refusals
+
+/// Why a request is not answered with success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    /// HTTP 400: the request breaks the protocol (a header, the body, a field).
+    Malformed(String),
+    /// HTTP 403: «Если md5 не совпали, то сервер СЛ возвращает ошибку 403».
+    Forbidden,
+    /// HTTP 200 with `code` ≠ 0: «Кассиру будет показано сообщение с текстом ошибки из поля error».
+    Declined(i64, String),
+}
+
+/// `code` of every business refusal but one.
+const DECLINED: i64 = 1;
+/// `code` of a cancel with no bonus payment to cancel (a reading: the spec names no codes).
+const NO_BONUS_TO_CANCEL: i64 = 5;
+const NO_BONUS_TO_CANCEL_TEXT: &str = "Оплата бонусами для отмены не найдена";
+
+fn malformed(text: impl Into<String>) -> Refusal {
+    Refusal::Malformed(text.into())
+}
+
+fn declined(text: impl Into<String>) -> Refusal {
+    Refusal::Declined(DECLINED, text.into())
+}
+
+impl Refusal {
+    fn answer(&self) -> (StatusCode, Value) {
+        match self {
+            Refusal::Malformed(text) => (StatusCode::BAD_REQUEST, json!({"code": 400, "error": text})),
+            Refusal::Forbidden => (
+                StatusCode::FORBIDDEN,
+                json!({"code": 403, "error": "Неверный токен доступа FrontolAuth"}),
+            ),
+            Refusal::Declined(code, text) => (StatusCode::OK, json!({"code": code, "error": text})),
+        }
+    }
+}
+
+type Reply = Result<Value, Refusal>;
+
+// ---------------------------------------------------------------- transport
+
+/// Logging, headers, token and misbehaviour, shared by both endpoints.
 async fn handle(
     emulator: &Emulator,
     path: &str,
@@ -206,50 +325,123 @@ async fn handle(
     body: &Bytes,
     answer: impl FnOnce(&mut Inner, Option<Failure>) -> Reply,
 ) -> Response {
-    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
     let (failure, delay) = {
         let mut inner = emulator.lock();
-        let logged = Logged {
-            path: path.to_string(),
-            authorization: authorization.clone(),
-            body: String::from_utf8_lossy(body).to_string(),
-        };
         inner.misbehaviour.say(path, body);
-        inner.log.push(logged);
-        if let Some(key) = inner.key.clone().filter(|k| !k.is_empty()) {
-            let expected = format!("FrontolAuth {}", token(&key, body));
-            if authorization.as_deref() != Some(expected.as_str()) {
-                return (StatusCode::FORBIDDEN, Json(json!({"code": 403, "error": "Неверный токен доступа"}))).into_response();
-            }
+        inner.log.push(Logged {
+            path: path.to_string(),
+            authorization: headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string),
+            body: String::from_utf8_lossy(body).to_string(),
+        });
+        if let Err(refusal) = check_headers(headers).and_then(|()| inner.check_token(headers, body)) {
+            return respond(refusal.answer());
         }
         (inner.misbehaviour.take(), inner.misbehaviour.delay)
     };
     match failure {
+        // Not processed: the server failed before looking at the request.
         Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-        Some(Failure::Error) => return Json(json!({"code": 1, "error": "Ошибка сервера лояльности (эмулятор)"})).into_response(),
-        Some(Failure::Malformed) => return (StatusCode::OK, "{\"code\": 0, \"document\": [").into_response(),
-        Some(Failure::Drop) => {
-            return super::dropped();
-        }
+        Some(Failure::Error) => return Json(json!({"code": DECLINED, "error": "Ошибка сервера лояльности (эмулятор)"})).into_response(),
+        Some(Failure::Drop) => return super::dropped(),
         _ => {}
     }
-    let result = answer(&mut emulator.lock(), failure);
-    if failure == Some(Failure::Timeout) {
-        // Processed, then answered too late: a resend must not count twice.
-        tokio::time::sleep(delay).await;
+    let (status, value) = match answer(&mut emulator.lock(), failure) {
+        Ok(value) => (StatusCode::OK, value),
+        Err(refusal) => refusal.answer(),
+    };
+    // Processed in full from here on: balances and books have changed.
+    match failure {
+        Some(Failure::Timeout) => {
+            tokio::time::sleep(delay).await;
+            respond((status, value))
+        }
+        Some(Failure::Lost) => super::dropped(),
+        Some(Failure::Malformed) => cut_short(&value),
+        _ => respond((status, value)),
     }
-    match result {
-        Ok(answer) => Json(answer).into_response(),
-        Err((status, text)) => {
-            let code = if status == StatusCode::OK { 1 } else { i64::from(status.as_u16()) };
-            (status, Json(json!({"code": code, "error": text}))).into_response()
+}
+
+fn respond((status, value): (StatusCode, Value)) -> Response {
+    (status, Json(value)).into_response()
+}
+
+/// HTTP 200 with the first half of the real answer: unreadable JSON.
+fn cut_short(value: &Value) -> Response {
+    let text = value.to_string();
+    let mut half = text.len() / 2;
+    while !text.is_char_boundary(half) {
+        half -= 1;
+    }
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        text[..half].to_string(),
+    )
+        .into_response()
+}
+
+/// «Каждый запрос содержит следующие заголовки: Expect: 100-continue, Accept:
+/// application/json, Content-Type: application/json, Cache-Control: no-cache».
+fn check_headers(headers: &HeaderMap) -> Result<(), Refusal> {
+    let media_type = |v: &str| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let rules: [(&str, &str, &dyn Fn(&str) -> bool); 4] = [
+        ("Expect", "100-continue", &|v| v.trim().eq_ignore_ascii_case("100-continue")),
+        ("Accept", "application/json", &|v| {
+            v.split(',').any(|t| media_type(t) == "application/json")
+        }),
+        ("Content-Type", "application/json", &|v| media_type(v) == "application/json"),
+        ("Cache-Control", "no-cache", &|v| {
+            v.split(',').any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
+        }),
+    ];
+    for (name, wanted, fits) in rules {
+        match headers.get(name).map(|v| v.to_str()) {
+            None => return Err(malformed(format!("заголовок {name} отсутствует: нужен «{name}: {wanted}»"))),
+            Some(Ok(value)) if fits(value) => {}
+            Some(value) => {
+                let shown = value.unwrap_or("(не ASCII)");
+                return Err(malformed(format!("заголовок {name} = «{shown}»: нужен «{name}: {wanted}»")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// «Для получения токена в одну строку объединяются ключ доступа и тело
+/// запроса … Строка в UTF-8 переводится в набор байт и от неё рассчитывается md5».
+fn token(key: &str, body: &[u8]) -> String {
+    let mut hasher = Md5::new();
+    hasher.update(key.as_bytes());
+    hasher.update(body);
+    let mut hex = String::with_capacity(32);
+    for byte in hasher.finalize().iter() {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+    }
+    hex
+}
+
+impl Inner {
+    /// `Authorization: FrontolAuth <token>` when a key is set; 403 on a mismatch.
+    fn check_token(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+        let Some(key) = self.key.as_deref().filter(|k| !k.is_empty()) else {
+            // «Если сервер СЛ отказывается авторизовывать кассы, то он просто не обрабатывает токен».
+            return Ok(());
+        };
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("FrontolAuth "));
+        match given {
+            Some(given) if given.trim().eq_ignore_ascii_case(&token(key, body)) => Ok(()),
+            _ => Err(Refusal::Forbidden),
         }
     }
 }
 
 async fn document(State(emulator): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
     handle(&emulator, "/document", &headers, &body, |inner, failure| {
-        let request: DocumentRequest = serde_json::from_slice(&body).map_err(|e| bad(format!("неверный запрос: {e}")))?;
+        let request = parse_document(&parse_body(&body)?)?;
         inner.document(&request, failure == Some(Failure::BadDistribution))
     })
     .await
@@ -257,30 +449,9 @@ async fn document(State(emulator): State<Emulator>, headers: HeaderMap, body: By
 
 async fn client(State(emulator): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
     handle(&emulator, "/client", &headers, &body, |inner, _| {
-        let request: ClientRequest = serde_json::from_slice(&body).map_err(|e| bad(format!("неверный запрос: {e}")))?;
-        check_common(
-            &request.date_time,
-            &request.organization,
-            &request.business_unit,
-            &request.work_place,
-        )?;
-        let index = inner.find_client(&request.client)?;
-        let c = &inner.clients[index];
-        let messages = vec![
-            block(&c.name, "center", "large", true),
-            block(&format!("Баланс: {} бонусов", c.balance), "left", "medium", false),
-        ];
-        let slip = json!([[
-            {"type": "text", "alignment": "center", "size": "large", "text": "БАЛАНС"},
-            {"type": "pair", "left": "Клиент", "right": c.name},
-            {"type": "pair", "left": "Бонусов", "right": c.balance.to_string(), "separator": "."},
-        ]]);
-        Ok(Answer {
-            code: 0,
-            cashier_information: Some(messages),
-            printing_information: Some(slip),
-            ..Answer::default()
-        })
+        let key = parse_common(&parse_body(&body)?)?;
+        let index = inner.find_client(&key)?;
+        Ok(balance_answer(&inner.clients[index]))
     })
     .await
 }
@@ -289,327 +460,992 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
     Json(emulator.log())
 }
 
-fn block(text: &str, alignment: &str, size: &str, bold: bool) -> TextBlock {
-    TextBlock {
-        text: text.to_string(),
-        alignment: Some(alignment.into()),
-        size: Some(size.into()),
-        weight: Some(if bold { "bold" } else { "normal" }.into()),
+// ---------------------------------------------------------------- the wire, parsed here
+
+/// How the request names its client: «либо номер карты, либо номер телефона».
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ClientKey {
+    Card(String),
+    Phone(String),
+}
+
+impl fmt::Display for ClientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientKey::Card(card) => write!(f, "card «{card}»"),
+            ClientKey::Phone(phone) => write!(f, "mobilePhone «{phone}»"),
+        }
     }
 }
 
-fn check_common(date_time: &str, organization: &str, business_unit: &str, work_place: &str) -> Result<(), (StatusCode, String)> {
-    chrono::DateTime::parse_from_str(date_time, "%Y-%m-%dT%H:%M:%S%.f%z")
-        .map_err(|_| bad(format!("dateTime «{date_time}»: не ISO 8601")))?;
-    for (name, value) in [
-        ("organization", organization),
-        ("businessUnit", business_unit),
-        ("workPlace", work_place),
-    ] {
-        if value.trim().is_empty() {
-            return Err(bad(format!("{name}: пусто")));
-        }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Calculate,
+    PayByBonus,
+    CancelBonusPayment,
+    Confirm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DocumentType {
+    Receipt,
+    RefundReceipt,
+}
+
+#[derive(Debug, Clone)]
+struct Position {
+    index: u32,
+    id: String,
+    minimum_price: Money,
+    quantity: Quantity,
+    total: Money,
+}
+
+impl Position {
+    /// What the position may not go below: «Минимальная цена позиции» × quantity.
+    fn floor(&self) -> Money {
+        self.minimum_price.times(self.quantity).unwrap_or(Money::ZERO)
     }
-    Ok(())
+
+    /// Room for discounts and bonus above the floor.
+    fn room(&self) -> Money {
+        Money((self.total.0 - self.floor().0).max(0))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PaymentType {
+    Cash,
+    CreditCard,
+    Bonus,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+struct Payment {
+    kind: PaymentType,
+    fiscal: bool,
+    amount: Money,
+}
+
+#[derive(Debug, Clone)]
+struct DocumentRequest {
+    client: ClientKey,
+    action: Action,
+    kind: DocumentType,
+    uid: String,
+    reference_uid: Option<String>,
+    positions: Vec<Position>,
+    /// `payment.amount` of payByBonus and cancelBonusPayment (its mode checked nonFiscal).
+    payment: Option<Money>,
+    /// `payments` of confirm and cancelBonusPayment.
+    payments: Vec<Payment>,
+    discarded: Money,
+}
+
+impl DocumentRequest {
+    fn total(&self) -> Money {
+        sum(self.positions.iter().map(|p| p.total))
+    }
+
+    fn fiscal_payments(&self) -> Money {
+        sum(self.payments.iter().filter(|p| p.fiscal).map(|p| p.amount))
+    }
+
+    fn bonus_payments(&self) -> Money {
+        sum(self.payments.iter().filter(|p| p.kind == PaymentType::Bonus).map(|p| p.amount))
+    }
 }
 
 fn sum(values: impl Iterator<Item = Money>) -> Money {
     Money(values.map(|m| m.0).sum())
 }
 
-impl Inner {
-    fn find_client(&self, client: &wire::Client) -> Result<usize, (StatusCode, String)> {
-        let found = match (&client.card, &client.mobile_phone) {
-            (Some(card), None) => self.clients.iter().position(|c| c.card.as_deref() == Some(card.as_str())),
-            (None, Some(phone)) => {
-                let valid = phone.starts_with('+') && phone.len() >= 12 && phone[1..].bytes().all(|b| b.is_ascii_digit());
-                if !valid {
-                    return Err(bad(format!("mobilePhone «{phone}»: нужен международный формат без разделителей")));
-                }
-                self.clients.iter().position(|c| c.phone.as_deref() == Some(phone.as_str()))
+/// Walks a JSON document only to find an object with a key twice: serde_json
+/// keeps the last one silently. (An arbitrary-precision number arrives as a
+/// one-key map here and passes.)
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(de::Error::custom(format!("ключ «{key}» повторяется в одном объекте")));
             }
-            _ => return Err(bad("client: нужен ровно один из card и mobilePhone")),
-        };
-        let index = found.ok_or_else(|| refuse("Клиент не найден"))?;
-        if let Some(text) = &self.clients[index].blocked {
-            return Err(refuse(text.clone()));
+            map.next_value::<NoDuplicateKeys>()?;
         }
-        Ok(index)
+        Ok(self)
+    }
+}
+
+/// «Тело запроса и ответа содержит JSON-документ в кодировке UTF-8».
+fn parse_body(body: &[u8]) -> Result<Map<String, Value>, Refusal> {
+    let text = std::str::from_utf8(body).map_err(|e| malformed(format!("тело запроса не в UTF-8: {e}")))?;
+    serde_json::from_str::<NoDuplicateKeys>(text).map_err(|e| malformed(format!("тело запроса: {e}")))?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(other) => Err(malformed(format!("тело запроса: ожидается объект JSON, а не {other}"))),
+        Err(e) => Err(malformed(format!("тело запроса не JSON: {e}"))),
+    }
+}
+
+fn field<'a>(object: &'a Map<String, Value>, at: &str, name: &str) -> Result<&'a Value, Refusal> {
+    object.get(name).ok_or_else(|| malformed(format!("{at}{name}: поле отсутствует")))
+}
+
+fn object_field<'a>(object: &'a Map<String, Value>, at: &str, name: &str) -> Result<&'a Map<String, Value>, Refusal> {
+    match field(object, at, name)? {
+        Value::Object(inner) => Ok(inner),
+        other => Err(malformed(format!("{at}{name} = {other}: ожидается объект"))),
+    }
+}
+
+/// «Символьный».
+fn text_field<'a>(object: &'a Map<String, Value>, at: &str, name: &str) -> Result<&'a str, Refusal> {
+    match field(object, at, name)? {
+        Value::String(text) => Ok(text),
+        other => Err(malformed(format!("{at}{name} = {other}: ожидается строка"))),
+    }
+}
+
+fn nonempty_field<'a>(object: &'a Map<String, Value>, at: &str, name: &str) -> Result<&'a str, Refusal> {
+    let text = text_field(object, at, name)?;
+    if text.trim().is_empty() {
+        return Err(malformed(format!("{at}{name} = «{text}»: пусто")));
+    }
+    Ok(text)
+}
+
+/// «Целый»: a JSON integer.
+fn integer_field(object: &Map<String, Value>, at: &str, name: &str) -> Result<i64, Refusal> {
+    match field(object, at, name)? {
+        Value::Number(n) => n.as_i64().ok_or_else(|| malformed(format!("{at}{name} = {n}: ожидается целое"))),
+        other => Err(malformed(format!("{at}{name} = {other}: ожидается целое число"))),
+    }
+}
+
+/// «Числовой»: the number as written (serde_json keeps its text, no floating point).
+fn number_text(object: &Map<String, Value>, at: &str, name: &str) -> Result<String, Refusal> {
+    match field(object, at, name)? {
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(malformed(format!("{at}{name} = {other}: ожидается число JSON"))),
+    }
+}
+
+fn amount_problem(error: &AmountError, what: &str) -> String {
+    match error {
+        AmountError::TooPrecise(_, scale) => format!("{what}: больше {scale} знаков после точки"),
+        AmountError::TooLarge(_) => format!("{what}: слишком большое"),
+        AmountError::NotPositive(_) => format!("{what}: должно быть больше нуля"),
+        AmountError::NotANumber(_) => format!("{what}: ожидается десятичное число без знака и экспоненты"),
+    }
+}
+
+/// Money: ≥ 0, at most 2 decimals (README reading).
+fn money_field(object: &Map<String, Value>, at: &str, name: &str) -> Result<Money, Refusal> {
+    let text = number_text(object, at, name)?;
+    if text.starts_with('-') {
+        return Err(malformed(format!("{at}{name} = {text}: сумма не может быть отрицательной")));
+    }
+    Money::parse(&text).map_err(|e| malformed(amount_problem(&e, &format!("{at}{name} = {text}"))))
+}
+
+/// A quantity: > 0, at most 3 decimals (README reading).
+fn quantity_field(object: &Map<String, Value>, at: &str, name: &str) -> Result<Quantity, Refusal> {
+    let text = number_text(object, at, name)?;
+    Quantity::parse(&text).map_err(|e| malformed(amount_problem(&e, &format!("{at}{name} = {text}"))))
+}
+
+/// «Дата и время ISO8601»: date `T` time, optional fraction, optional offset.
+fn is_iso8601(text: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(text).is_ok()
+        || chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z").is_ok()
+        || chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+}
+
+/// «Общие поля для всех запросов» and the client: the whole of a `/client` request.
+fn parse_common(object: &Map<String, Value>) -> Result<ClientKey, Refusal> {
+    let date_time = text_field(object, "", "dateTime")?;
+    if !is_iso8601(date_time) {
+        return Err(malformed(format!("dateTime = «{date_time}»: ожидается дата и время ISO 8601")));
+    }
+    for name in ["organization", "businessUnit", "workPlace"] {
+        nonempty_field(object, "", name)?;
+    }
+    parse_client(object_field(object, "", "client")?)
+}
+
+/// «может содержать либо номер карты, либо номер телефона»; the phone
+/// «строго в международном формате без каких-либо разделителей».
+fn parse_client(client: &Map<String, Value>) -> Result<ClientKey, Refusal> {
+    match (client.contains_key("card"), client.contains_key("mobilePhone")) {
+        (true, false) => Ok(ClientKey::Card(nonempty_field(client, "client.", "card")?.to_string())),
+        (false, true) => {
+            let phone = text_field(client, "client.", "mobilePhone")?;
+            let digits = phone.strip_prefix('+').unwrap_or("");
+            if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(malformed(format!(
+                    "client.mobilePhone = «{phone}»: нужен международный формат «+» и цифры без разделителей"
+                )));
+            }
+            Ok(ClientKey::Phone(phone.to_string()))
+        }
+        (true, true) => Err(malformed("client: и card, и mobilePhone, а нужен ровно один")),
+        (false, false) => Err(malformed("client: нет ни card, ни mobilePhone")),
+    }
+}
+
+fn parse_action(text: &str) -> Result<Action, Refusal> {
+    match text {
+        "calculate" => Ok(Action::Calculate),
+        "payByBonus" => Ok(Action::PayByBonus),
+        "cancelBonusPayment" => Ok(Action::CancelBonusPayment),
+        "confirm" => Ok(Action::Confirm),
+        other => Err(malformed(format!(
+            "action = «{other}»: ожидается calculate, payByBonus, cancelBonusPayment или confirm"
+        ))),
+    }
+}
+
+fn parse_type(text: &str, action: Action) -> Result<DocumentType, Refusal> {
+    match text {
+        "receipt" => Ok(DocumentType::Receipt),
+        // The refund is sent only as a fiscal document («Фискальный чек возврата»).
+        "refundReceipt" if action == Action::Confirm => Ok(DocumentType::RefundReceipt),
+        "refundReceipt" => Err(malformed("type = «refundReceipt» бывает только с action «confirm»")),
+        other => Err(malformed(format!("type = «{other}»: ожидается receipt или refundReceipt"))),
+    }
+}
+
+fn parse_document(object: &Map<String, Value>) -> Result<DocumentRequest, Refusal> {
+    let client = parse_common(object)?;
+    let action = parse_action(text_field(object, "", "action")?)?;
+    let kind = parse_type(text_field(object, "", "type")?, action)?;
+    for name in ["number", "shift"] {
+        // «Программный номер документа / смены».
+        let value = integer_field(object, "", name)?;
+        if value < 0 {
+            return Err(malformed(format!("{name} = {value}: номер не может быть отрицательным")));
+        }
+    }
+    let uid = text_field(object, "", "uid")?.to_string();
+    let positions = parse_positions(object)?;
+    let balance_precheck = action == Action::Calculate && positions.is_empty();
+    if uid.trim().is_empty() && !balance_precheck {
+        return Err(malformed(format!("uid = «{uid}»: пусто (уникальный идентификатор документа)")));
+    }
+    if positions.is_empty() && action != Action::Calculate {
+        return Err(malformed("positions: пусто, а документу нужны позиции"));
+    }
+    let reference_uid = match kind {
+        DocumentType::RefundReceipt => Some(nonempty_field(object, "", "referenceUid")?.to_string()),
+        DocumentType::Receipt if object.contains_key("referenceUid") => {
+            return Err(malformed("referenceUid: бывает только у type «refundReceipt»"));
+        }
+        DocumentType::Receipt => None,
+    };
+    let payment = match action {
+        Action::PayByBonus | Action::CancelBonusPayment => Some(parse_payment(object)?),
+        _ => None,
+    };
+    let payments = match action {
+        Action::Confirm | Action::CancelBonusPayment => parse_payments(object)?,
+        _ => Vec::new(),
+    };
+    let discarded = match object.contains_key("discardedAmount") {
+        true => money_field(object, "", "discardedAmount")?,
+        false => Money::ZERO,
+    };
+    Ok(DocumentRequest {
+        client,
+        action,
+        kind,
+        uid,
+        reference_uid,
+        positions,
+        payment,
+        payments,
+        discarded,
+    })
+}
+
+fn parse_positions(object: &Map<String, Value>) -> Result<Vec<Position>, Refusal> {
+    match field(object, "", "positions")? {
+        Value::Array(list) => list.iter().enumerate().map(|(i, v)| parse_position(v, i)).collect(),
+        other => Err(malformed(format!("positions = {other}: ожидается массив"))),
+    }
+}
+
+fn parse_position(value: &Value, i: usize) -> Result<Position, Refusal> {
+    let at = format!("positions[{i}].");
+    let object = value
+        .as_object()
+        .ok_or_else(|| malformed(format!("positions[{i}]: ожидается объект")))?;
+    let index = integer_field(object, &at, "index")?;
+    // «index — Номер позиции в списке»: 1, 2, … in the list's order.
+    if index != i as i64 + 1 {
+        return Err(malformed(format!("{at}index = {index}: ожидается {}", i + 1)));
+    }
+    let id = nonempty_field(object, &at, "id")?.to_string();
+    text_field(object, &at, "text")?;
+    let price = money_field(object, &at, "price")?;
+    let minimum_price = money_field(object, &at, "minimumPrice")?;
+    let quantity = quantity_field(object, &at, "quantity")?;
+    let total = money_field(object, &at, "totalAmount")?;
+    // totalAmount is the price «с учётом» discounts and payments: never above price × quantity.
+    let full = price
+        .times(quantity)
+        .ok_or_else(|| malformed(format!("{at}price × quantity: слишком большое")))?;
+    if total > full {
+        return Err(malformed(format!(
+            "{at}totalAmount = {total}: больше price × quantity = {price} × {quantity} = {full}"
+        )));
+    }
+    Ok(Position {
+        index: index as u32,
+        id,
+        minimum_price,
+        quantity,
+        total,
+    })
+}
+
+/// `payment` of payByBonus / cancelBonusPayment: «Оплата бонусом может быть только нефискальной».
+fn parse_payment(object: &Map<String, Value>) -> Result<Money, Refusal> {
+    let payment = object_field(object, "", "payment")?;
+    let mode = text_field(payment, "payment.", "mode")?;
+    if mode != "nonFiscal" {
+        return Err(malformed(format!(
+            "payment.mode = «{mode}»: оплата бонусом может быть только nonFiscal"
+        )));
+    }
+    money_field(payment, "payment.", "amount")
+}
+
+fn parse_payments(object: &Map<String, Value>) -> Result<Vec<Payment>, Refusal> {
+    match field(object, "", "payments")? {
+        Value::Array(list) => list.iter().enumerate().map(|(i, v)| parse_one_payment(v, i)).collect(),
+        other => Err(malformed(format!("payments = {other}: ожидается массив"))),
+    }
+}
+
+fn parse_one_payment(value: &Value, i: usize) -> Result<Payment, Refusal> {
+    let at = format!("payments[{i}].");
+    let object = value
+        .as_object()
+        .ok_or_else(|| malformed(format!("payments[{i}]: ожидается объект")))?;
+    let kind = match text_field(object, &at, "type")? {
+        "cash" => PaymentType::Cash,
+        "creditCard" => PaymentType::CreditCard,
+        "bonus" => PaymentType::Bonus,
+        "other" => PaymentType::Other,
+        other => {
+            return Err(malformed(format!(
+                "{at}type = «{other}»: ожидается cash, creditCard, bonus или other"
+            )));
+        }
+    };
+    let mode = text_field(object, &at, "mode")?;
+    let fiscal = match mode {
+        "fiscal" => true,
+        "nonFiscal" => false,
+        other => return Err(malformed(format!("{at}mode = «{other}»: ожидается fiscal или nonFiscal"))),
+    };
+    // «Оплата бонусом может быть только нефискальной»; cash and a bank card are money (reading: `other` may be either).
+    let fits = match kind {
+        PaymentType::Bonus => !fiscal,
+        PaymentType::Cash | PaymentType::CreditCard => fiscal,
+        PaymentType::Other => true,
+    };
+    if !fits {
+        let wanted = if fiscal { "nonFiscal" } else { "fiscal" };
+        return Err(malformed(format!("{at}mode = «{mode}» у type «{:?}»: нужен {wanted}", kind)));
+    }
+    let amount = money_field(object, &at, "amount")?;
+    Ok(Payment { kind, fiscal, amount })
+}
+
+/// README reading: «the sum of totalAmount minus discardedAmount equals the sum
+/// of the fiscal payments (net of change); bonus payments are already inside totalAmount».
+fn check_sum_rule(r: &DocumentRequest) -> Result<(), Refusal> {
+    let (total, fiscal) = (r.total(), r.fiscal_payments());
+    if total.0 - r.discarded.0 != fiscal.0 {
+        return Err(malformed(format!(
+            "сумма totalAmount {total} − discardedAmount {} = {} не равна сумме фискальных оплат {fiscal}",
+            r.discarded,
+            Money(total.0 - r.discarded.0)
+        )));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- the books
+
+/// What the server keeps of one receipt uid.
+#[derive(Debug, Default)]
+struct Sale {
+    /// The bonus payment debited and neither cancelled nor confirmed yet.
+    held: Option<Held>,
+    confirmed: Option<ConfirmedSale>,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    client: ClientKey,
+    client_index: usize,
+    amount: Money,
+    /// The distribution this server answered (the `paidAmount` per position).
+    shares: Vec<Share>,
+}
+
+#[derive(Debug, Clone)]
+struct Share {
+    index: u32,
+    id: String,
+    quantity: Quantity,
+    paid: Money,
+}
+
+#[derive(Debug, Clone)]
+struct ConfirmedSale {
+    client: ClientKey,
+    client_index: usize,
+    fiscal: Money,
+    bonus: Money,
+    accrued: Money,
+    lines: Vec<SoldLine>,
+    /// Money given back by refunds so far.
+    refunded: Money,
+}
+
+#[derive(Debug, Clone)]
+struct SoldLine {
+    id: String,
+    sold: Quantity,
+    /// The bonus this position was paid with (its `paidAmount`).
+    bonus: Money,
+    returned: Quantity,
+}
+
+#[derive(Debug, Clone)]
+struct Refund {
+    reference: String,
+    client: ClientKey,
+    fiscal: Money,
+    bonus: Money,
+}
+
+impl Inner {
+    fn find_client(&self, key: &ClientKey) -> Result<usize, Refusal> {
+        let index = self
+            .clients
+            .iter()
+            .position(|c| match key {
+                ClientKey::Card(card) => c.card.as_deref() == Some(card.as_str()),
+                ClientKey::Phone(phone) => c.phone.as_deref() == Some(phone.as_str()),
+            })
+            .ok_or_else(|| declined(format!("Клиент не найден: {key}")))?;
+        match &self.clients[index].blocked {
+            Some(text) => Err(declined(text.clone())),
+            None => Ok(index),
+        }
     }
 
     fn document(&mut self, r: &DocumentRequest, bad_distribution: bool) -> Reply {
-        check_common(&r.date_time, &r.organization, &r.business_unit, &r.work_place)?;
-        if r.uid.trim().is_empty() {
-            return Err(bad("uid: пусто"));
-        }
-        for (i, p) in r.positions.iter().enumerate() {
-            if p.index as usize != i + 1 {
-                return Err(bad(format!("positions[{i}].index = {}: ожидается {}", p.index, i + 1)));
-            }
-            let full = p.price.0.times(p.quantity.0).unwrap_or(Money::ZERO);
-            if p.total_amount.0 > full {
-                return Err(bad(format!(
-                    "позиция {}: totalAmount {} больше price × quantity {full}",
-                    p.index, p.total_amount.0
-                )));
-            }
-        }
         let client = self.find_client(&r.client)?;
-        let key = r.client.card.clone().or(r.client.mobile_phone.clone()).unwrap_or_default();
-        match (r.action.as_str(), r.kind.as_str()) {
-            ("calculate", "receipt") => Ok(self.calculate(r, client)),
-            ("payByBonus", "receipt") => self.pay_by_bonus(r, client, &key, bad_distribution),
-            ("cancelBonusPayment", "receipt") => self.cancel_bonus(r, client),
-            ("confirm", "receipt") => self.confirm(r, client, &key),
-            ("confirm", "refundReceipt") => self.confirm_refund(r, client),
-            (action, kind) => Err(bad(format!("action «{action}» с type «{kind}» не поддерживается"))),
+        if r.kind == DocumentType::RefundReceipt {
+            return self.confirm_refund(r, client);
+        }
+        self.check_receipt_uid(r)?;
+        match r.action {
+            Action::Calculate => Ok(self.calculate(r, client)),
+            Action::PayByBonus => self.pay_by_bonus(r, client, bad_distribution),
+            Action::CancelBonusPayment => self.cancel_bonus(r),
+            Action::Confirm => self.confirm_sale(r, client),
+        }
+    }
+
+    /// README reading: «One receipt keeps one uid from its first calculate to
+    /// its confirm»: every request of a uid is about that one receipt.
+    fn check_receipt_uid(&self, r: &DocumentRequest) -> Result<(), Refusal> {
+        if self.refunds.contains_key(&r.uid) {
+            return Err(declined(format!("uid {} уже занят документом возврата", r.uid)));
+        }
+        let Some(sale) = self.sales.get(&r.uid) else {
+            return Ok(());
+        };
+        if let Some(held) = sale.held.as_ref().filter(|held| held.client != r.client) {
+            return Err(declined(format!(
+                "Документ {} оплачен бонусами клиента {}, а в запросе {}: после оплаты бонусом клиента не сменить",
+                r.uid, held.client, r.client
+            )));
+        }
+        match (sale.confirmed.is_some(), r.action) {
+            (true, Action::CancelBonusPayment) => Err(declined(format!(
+                "Документ {} уже подтверждён: отмена оплаты бонусом невозможна",
+                r.uid
+            ))),
+            (true, Action::Calculate | Action::PayByBonus) => Err(declined(format!("Документ {} уже подтверждён", r.uid))),
+            _ => Ok(()),
         }
     }
 
     /// The most bonus the receipt may take: the rule's share of it, the
     /// positions' room above their minimum prices, and the balance.
-    fn available(&self, r: &DocumentRequest, client: usize) -> Money {
-        let total = sum(r.positions.iter().map(|p| p.total_amount.0));
-        let room = sum(r
-            .positions
-            .iter()
-            .map(|p| Money((p.total_amount.0.0 - p.minimum_price.0.times(p.quantity.0).unwrap_or(Money::ZERO).0).max(0))));
+    fn available(&self, positions: &[Position], client: usize) -> Money {
+        let total = sum(positions.iter().map(|p| p.total));
+        let room = sum(positions.iter().map(Position::room));
         let share = total.percent(self.rules.max_bonus_share).unwrap_or(Money::ZERO);
-        share.min(room).min(self.clients[client].balance)
+        share.min(room).min(self.clients[client].balance).max(Money::ZERO)
     }
 
-    fn calculate(&mut self, r: &DocumentRequest, client: usize) -> Answer {
-        let mut positions = Vec::new();
-        for p in &r.positions {
-            let floor = p.minimum_price.0.times(p.quantity.0).unwrap_or(Money::ZERO);
-            let wanted = p.total_amount.0.percent(self.rules.discount).unwrap_or(Money::ZERO);
-            let discount = wanted.min(Money((p.total_amount.0.0 - floor.0).max(0)));
-            positions.push(AnswerPosition {
-                index: p.index,
-                discount_amount: Some(Amount(discount)),
-                paid_amount: None,
-            });
-        }
-        let discounted: Vec<wire::Position> = r
+    /// The precheck: the rule's discount per position within its minimum
+    /// price, and the amount bonuses may pay after it.
+    fn calculate(&self, r: &DocumentRequest, client: usize) -> Value {
+        let discounted: Vec<Position> = r
             .positions
             .iter()
-            .zip(&positions)
-            .map(|(p, d)| wire::Position {
-                total_amount: Amount(Money(p.total_amount.0.0 - d.discount_amount.map_or(0, |a| a.0.0))),
-                ..p.clone()
+            .map(|p| {
+                let wanted = p.total.percent(self.rules.discount).unwrap_or(Money::ZERO);
+                let discount = wanted.min(p.room());
+                Position {
+                    total: Money(p.total.0 - discount.0),
+                    ..p.clone()
+                }
             })
             .collect();
-        let available = self.available(
-            &DocumentRequest {
-                positions: discounted,
-                ..r.clone()
-            },
-            client,
-        );
-        self.documents.entry(r.uid.clone()).or_default().client =
-            r.client.card.clone().or(r.client.mobile_phone.clone()).unwrap_or_default();
-        let c = &self.clients[client];
-        Answer {
-            code: 0,
-            client: Some(AnswerClient {
-                mobile_phone: c.phone.clone(),
-                email: c.email.clone(),
-                validation_code: c.validation_code.clone(),
-                available_amount: Some(Amount(available)),
-            }),
-            document: Some(AnswerDocument { positions }),
-            cashier_information: Some(vec![
-                block(&format!("Клиент {}\n", c.name), "center", "large", true),
-                block(
-                    &format!("Баланс {} бонусов, доступно к оплате {available}", c.balance),
-                    "left",
-                    "small",
-                    false,
-                ),
-            ]),
-            printing_information: Some(every_element_slip(&c.name)),
-            ..Answer::default()
-        }
+        let discounts: Vec<Value> = r
+            .positions
+            .iter()
+            .zip(&discounted)
+            .map(|(p, d)| json!({"index": p.index, "discountAmount": number(Money(p.total.0 - d.total.0))}))
+            .collect();
+        let available = self.available(&discounted, client);
+        calculate_answer(&self.clients[client], available, discounts)
     }
 
-    fn pay_by_bonus(&mut self, r: &DocumentRequest, client: usize, key: &str, bad_distribution: bool) -> Reply {
-        let payment = r.payment.as_ref().ok_or_else(|| bad("payment: нет"))?;
-        if payment.mode != "nonFiscal" {
-            return Err(bad(format!("payment.mode «{}»: оплата бонусом только nonFiscal", payment.mode)));
-        }
-        let amount = payment.amount.0;
+    fn pay_by_bonus(&mut self, r: &DocumentRequest, client: usize, bad_distribution: bool) -> Reply {
+        let amount = r.payment.ok_or_else(|| malformed("payment: поле отсутствует"))?;
         if amount.is_zero() {
-            return Err(bad("payment.amount: нужна сумма больше нуля"));
+            return Err(malformed("payment.amount = 0.00: сумма оплаты бонусом должна быть больше нуля"));
         }
-        let available = self.available(r, client);
-        if amount > available {
-            return Err(refuse(format!("Доступно к оплате бонусами не больше {available}")));
-        }
-        let weights: Vec<Money> = r.positions.iter().map(|p| p.total_amount.0).collect();
-        let caps: Vec<Money> = r
-            .positions
-            .iter()
-            .map(|p| Money((p.total_amount.0.0 - p.minimum_price.0.times(p.quantity.0).unwrap_or(Money::ZERO).0).max(0)))
-            .collect();
-        let mut shares = distribute(amount, &weights, &caps);
-        if bad_distribution {
-            // The position with the highest floor is paid in full, below its minimum price.
-            let floors: Vec<Money> = r
-                .positions
-                .iter()
-                .map(|p| p.minimum_price.0.times(p.quantity.0).unwrap_or(Money::ZERO))
-                .collect();
-            let worst = (0..floors.len()).max_by_key(|&i| floors[i]).unwrap_or(0);
-            shares.iter_mut().for_each(|s| *s = Money::ZERO);
-            if let Some(position) = r.positions.get(worst) {
-                shares[worst] = position.total_amount.0;
-            }
-        }
-        self.clients[client].balance.0 -= amount.0;
-        let document = self.documents.entry(r.uid.clone()).or_default();
-        document.client = key.to_string();
-        document.bonus_paid.0 += amount.0;
-        let positions = r
-            .positions
-            .iter()
-            .zip(shares)
-            .filter(|(_, s)| !s.is_zero())
-            .map(|(p, s)| AnswerPosition {
-                index: p.index,
-                discount_amount: None,
-                paid_amount: Some(Amount(s)),
-            })
-            .collect();
-        Ok(Answer {
-            code: 0,
-            document: Some(AnswerDocument { positions }),
-            cashier_information: Some(vec![block(&format!("Списано {amount} бонусов"), "left", "small", false)]),
-            printing_information: Some(json!([[{"type": "pair", "left": "Списано бонусов", "right": amount.to_string()}]])),
-            ..Answer::default()
-        })
-    }
-
-    fn cancel_bonus(&mut self, r: &DocumentRequest, client: usize) -> Reply {
-        let amount = r.payment.as_ref().ok_or_else(|| bad("payment: нет"))?.amount.0;
-        let document = self
-            .documents
-            .get_mut(&r.uid)
-            .ok_or_else(|| refuse(format!("Документ {} не найден", r.uid)))?;
-        if document.confirmed.is_some() {
-            return Err(refuse("Документ уже подтверждён: отмена оплаты невозможна"));
-        }
-        if document.bonus_paid != amount {
-            return Err(refuse(format!("Оплачено бонусами {}, а отменяется {amount}", document.bonus_paid)));
-        }
-        document.bonus_paid = Money::ZERO;
-        self.clients[client].balance.0 += amount.0;
-        Ok(Answer {
-            code: 0,
-            cashier_information: Some(vec![block(&format!("Оплата бонусами {amount} отменена"), "left", "small", false)]),
-            ..Answer::default()
-        })
-    }
-
-    fn confirm(&mut self, r: &DocumentRequest, client: usize, key: &str) -> Reply {
-        let payments = r.payments.as_ref().ok_or_else(|| bad("payments: нет"))?;
-        let total = sum(r.positions.iter().map(|p| p.total_amount.0));
-        let discarded = r.discarded_amount.map_or(Money::ZERO, |a| a.0);
-        let fiscal = sum(payments.iter().filter(|p| p.mode == "fiscal").map(|p| p.amount.0));
-        let bonus = sum(payments.iter().filter(|p| p.kind == "bonus").map(|p| p.amount.0));
-        if total.0 - discarded.0 != fiscal.0 {
-            return Err(bad(format!(
-                "сумма позиций {total} − discardedAmount {discarded} не равна фискальным оплатам {fiscal}"
+        if let Some(held) = self.sales.get(&r.uid).and_then(|s| s.held.as_ref()) {
+            return Err(declined(format!(
+                "Документ {} уже оплачен бонусами на {}: сначала отмените эту оплату",
+                r.uid, held.amount
             )));
         }
-        if let Some(existing) = self.documents.get(&r.uid).and_then(|d| d.confirmed.clone()) {
-            // The same uid again (a resend after a lost answer): nothing is counted twice.
-            return Ok(confirmed_answer(existing.accrued, self.clients[client].balance));
+        let available = self.available(&r.positions, client);
+        if amount > available {
+            return Err(declined(format!("Доступно к оплате бонусами не больше {available}")));
         }
-        let paid_before = self.documents.get(&r.uid).map_or(Money::ZERO, |d| d.bonus_paid);
-        if bonus != paid_before {
-            return Err(refuse(format!("Оплата бонусами {bonus} не совпадает со списанной {paid_before}")));
+        let paid = if bad_distribution {
+            broken_distribution(&r.positions)
+        } else {
+            let weights: Vec<Money> = r.positions.iter().map(|p| p.total).collect();
+            let caps: Vec<Money> = r.positions.iter().map(Position::room).collect();
+            distribute(amount, &weights, &caps)
+        };
+        let shares: Vec<Share> = r
+            .positions
+            .iter()
+            .zip(paid)
+            .map(|(p, paid)| Share {
+                index: p.index,
+                id: p.id.clone(),
+                quantity: p.quantity,
+                paid,
+            })
+            .collect();
+        // «СЛ списала запрошенную сумму»: the debit happens now.
+        self.clients[client].balance.0 -= amount.0;
+        let answer = pay_answer(amount, &shares);
+        self.sales.entry(r.uid.clone()).or_default().held = Some(Held {
+            client: r.client.clone(),
+            client_index: client,
+            amount,
+            shares,
+        });
+        Ok(answer)
+    }
+
+    fn cancel_bonus(&mut self, r: &DocumentRequest) -> Reply {
+        let amount = r.payment.ok_or_else(|| malformed("payment: поле отсутствует"))?;
+        // The cancel request carries «payments … bonus − оплата бонусом»: the payment being cancelled.
+        let listed = r.bonus_payments();
+        if listed != amount {
+            return Err(malformed(format!(
+                "payments: оплата бонусом {listed}, а payment.amount = {amount}: в payments должна быть отменяемая оплата"
+            )));
         }
+        let Some(held) = self.sales.get(&r.uid).and_then(|s| s.held.clone()) else {
+            return Err(Refusal::Declined(NO_BONUS_TO_CANCEL, NO_BONUS_TO_CANCEL_TEXT.into()));
+        };
+        if held.amount != amount {
+            return Err(declined(format!(
+                "Отменяется оплата бонусами {amount}, а по документу {} списано {}",
+                r.uid, held.amount
+            )));
+        }
+        self.clients[held.client_index].balance.0 += amount.0;
+        if let Some(sale) = self.sales.get_mut(&r.uid) {
+            sale.held = None;
+        }
+        Ok(json!({
+            "code": 0,
+            "cashierInformation": [block(&format!("Оплата бонусами {amount} отменена"), "left", "small", false)],
+        }))
+    }
+
+    fn confirm_sale(&mut self, r: &DocumentRequest, client: usize) -> Reply {
+        check_sum_rule(r)?;
+        let (fiscal, bonus) = (r.fiscal_payments(), r.bonus_payments());
+        let sale = self.sales.get(&r.uid);
+        if let Some(done) = sale.and_then(|s| s.confirmed.as_ref()) {
+            // A resend after a lost answer: nothing is counted twice.
+            if done.client == r.client && done.fiscal == fiscal && done.bonus == bonus {
+                return Ok(confirmed_answer(done.accrued, self.clients[client].balance));
+            }
+            return Err(declined(format!(
+                "Документ {} уже подтверждён с другими клиентом или оплатами: uid — уникальный идентификатор документа",
+                r.uid
+            )));
+        }
+        let held = sale.and_then(|s| s.held.clone());
+        check_bonus_held(&r.uid, held.as_ref(), bonus)?;
+        let shares = held.map(|h| h.shares).unwrap_or_default();
+        let lines = sold_lines(&r.positions, &shares)?;
         let accrued = fiscal.percent(self.rules.accrual).unwrap_or(Money::ZERO);
         self.clients[client].balance.0 += accrued.0;
-        let document = self.documents.entry(r.uid.clone()).or_default();
-        document.client = key.to_string();
-        document.confirmed = Some(Confirmed {
-            total,
-            accrued,
+        let entry = self.sales.entry(r.uid.clone()).or_default();
+        entry.held = None;
+        entry.confirmed = Some(ConfirmedSale {
+            client: r.client.clone(),
+            client_index: client,
+            fiscal,
             bonus,
-            refunded_total: Money::ZERO,
+            accrued,
+            lines,
+            refunded: Money::ZERO,
+        });
+        self.counted.push(Counted {
+            client: identifiers(&self.clients[client]),
+            kind: LedgerKind::Sale,
+            paid: fiscal,
+            bonus,
         });
         Ok(confirmed_answer(accrued, self.clients[client].balance))
     }
 
     fn confirm_refund(&mut self, r: &DocumentRequest, client: usize) -> Reply {
-        let reference = r.reference_uid.clone().ok_or_else(|| bad("referenceUid: нет"))?;
-        if self.documents.get(&r.uid).is_some_and(|d| d.confirmed.is_some()) {
-            return Ok(Answer {
-                code: 0,
-                ..Answer::default()
-            });
+        check_sum_rule(r)?;
+        let (fiscal, bonus) = (r.fiscal_payments(), r.bonus_payments());
+        let reference = r.reference_uid.clone().ok_or_else(|| malformed("referenceUid: поле отсутствует"))?;
+        if let Some(done) = self.refunds.get(&r.uid) {
+            if done.reference == reference && done.client == r.client && done.fiscal == fiscal && done.bonus == bonus {
+                return Ok(refund_answer(bonus, Money::ZERO));
+            }
+            return Err(declined(format!("uid {} уже подтверждён другим возвратом", r.uid)));
+        }
+        if self.sales.contains_key(&r.uid) || r.uid == reference {
+            return Err(declined(format!("uid {} занят документом продажи", r.uid)));
         }
         let sale = self
-            .documents
+            .sales
             .get(&reference)
-            .and_then(|d| d.confirmed.clone())
-            .ok_or_else(|| refuse(format!("Продажа {reference} не найдена")))?;
-        let total = sum(r.positions.iter().map(|p| p.total_amount.0));
-        if sale.refunded_total.0 + total.0 > sale.total.0 {
-            return Err(refuse(format!(
-                "Возврат {total} больше остатка продажи {}",
-                Money(sale.total.0 - sale.refunded_total.0)
+            .and_then(|s| s.confirmed.clone())
+            .ok_or_else(|| declined(format!("Продажа {reference} не подтверждена на сервере: возврат по ней не учесть")))?;
+        if sale.client != r.client {
+            return Err(declined(format!(
+                "Возврат по продаже {reference} называет {}, а продажа — {}: нужен идентификатор из документа продажи",
+                r.client, sale.client
             )));
         }
-        // Take back the accrual and give back the bonus spent, in proportion.
-        let take_back = sale.accrued.share(total.0, sale.total.0.max(1)).unwrap_or(Money::ZERO);
-        let give_back = sale.bonus.share(total.0, sale.total.0.max(1)).unwrap_or(Money::ZERO);
-        self.clients[client].balance.0 += give_back.0 - take_back.0;
-        if let Some(Document { confirmed: Some(c), .. }) = self.documents.get_mut(&reference) {
-            c.refunded_total.0 += total.0;
+        let taken = match_returned(&sale.lines, &r.positions)?;
+        let expected = returned_bonus(&sale.lines, &taken);
+        check_refund_bonus(&reference, expected, bonus)?;
+        let refunded = Money(sale.refunded.0 + fiscal.0);
+        if refunded > sale.fiscal {
+            return Err(declined(format!(
+                "Возвращается {fiscal}, а от оплаты продажи {reference} ({}) осталось {}",
+                sale.fiscal,
+                Money(sale.fiscal.0 - sale.refunded.0)
+            )));
         }
-        self.documents.insert(
+        let take_back = proportional_step(sale.accrued, sale.refunded.0, refunded.0, sale.fiscal.0);
+        self.clients[client].balance.0 += expected.0 - take_back.0;
+        if let Some(confirmed) = self.sales.get_mut(&reference).and_then(|s| s.confirmed.as_mut()) {
+            confirmed.refunded = refunded;
+            for (line, quantity) in confirmed.lines.iter_mut().zip(&taken) {
+                line.returned.0 += quantity.0;
+            }
+        }
+        let (client_key, client_index) = (r.client.clone(), sale.client_index);
+        self.refunds.insert(
             r.uid.clone(),
-            Document {
-                client: String::new(),
-                bonus_paid: Money::ZERO,
-                confirmed: Some(Confirmed {
-                    total,
-                    accrued: Money::ZERO,
-                    bonus: Money::ZERO,
-                    refunded_total: Money::ZERO,
-                }),
+            Refund {
+                reference,
+                client: client_key,
+                fiscal,
+                bonus,
             },
         );
-        Ok(Answer {
-            code: 0,
-            cashier_information: Some(vec![block(
-                &format!("Возврат учтён: списано {take_back}, возвращено {give_back} бонусов"),
-                "left",
-                "small",
-                false,
-            )]),
-            ..Answer::default()
-        })
+        self.counted.push(Counted {
+            client: identifiers(&self.clients[client_index]),
+            kind: LedgerKind::Return,
+            paid: fiscal,
+            bonus,
+        });
+        Ok(refund_answer(expected, take_back))
     }
 }
 
-fn confirmed_answer(accrued: Money, balance: Money) -> Answer {
-    Answer {
-        code: 0,
-        cashier_information: Some(vec![block(&format!("Начислено {accrued} бонусов"), "left", "small", false)]),
-        printing_information: Some(json!([[
+/// The bonus in a confirm's payments must be exactly the one this server holds for the uid.
+fn check_bonus_held(uid: &str, held: Option<&Held>, bonus: Money) -> Result<(), Refusal> {
+    match held {
+        None if bonus.is_zero() => Ok(()),
+        None => Err(declined(format!(
+            "В payments оплата бонусом {bonus}, но по документу {uid} сервер не держит оплаты бонусом (её не было или она отменена)"
+        ))),
+        Some(held) if held.amount == bonus => Ok(()),
+        Some(held) if bonus.is_zero() => Err(declined(format!(
+            "По документу {uid} списано бонусами {}, а в payments оплаты бонусом нет",
+            held.amount
+        ))),
+        Some(held) => Err(declined(format!(
+            "В payments оплата бонусом {bonus}, а по документу {uid} списано {}",
+            held.amount
+        ))),
+    }
+}
+
+/// A confirmed receipt's lines with the bonus each was paid with; the
+/// positions the bonus went to must come back unchanged (index, id, quantity).
+fn sold_lines(positions: &[Position], shares: &[Share]) -> Result<Vec<SoldLine>, Refusal> {
+    for share in shares.iter().filter(|s| !s.paid.is_zero()) {
+        let same = positions
+            .iter()
+            .any(|p| p.index == share.index && p.id == share.id && p.quantity == share.quantity);
+        if !same {
+            return Err(declined(format!(
+                "Позиция {} (id «{}», количество {}) оплачена бонусами {}, а в чеке её нет в том же виде",
+                share.index, share.id, share.quantity, share.paid
+            )));
+        }
+    }
+    Ok(positions
+        .iter()
+        .map(|p| SoldLine {
+            id: p.id.clone(),
+            sold: p.quantity,
+            bonus: shares.iter().find(|s| s.index == p.index).map_or(Money::ZERO, |s| s.paid),
+            returned: Quantity::ZERO,
+        })
+        .collect())
+}
+
+/// How much of each sale line a refund takes back: its lines matched by `id`,
+/// the first sale line with quantity left first.
+fn match_returned(lines: &[SoldLine], positions: &[Position]) -> Result<Vec<Quantity>, Refusal> {
+    let mut taken = vec![Quantity::ZERO; lines.len()];
+    for p in positions {
+        let left_of = |j: usize, taken: &[Quantity]| (lines[j].sold.0 - lines[j].returned.0 - taken[j].0).max(0);
+        let same_id: Vec<usize> = (0..lines.len()).filter(|&j| lines[j].id == p.id).collect();
+        let left: i64 = same_id.iter().map(|&j| left_of(j, &taken)).sum();
+        if p.quantity.0 > left {
+            return Err(declined(format!(
+                "Позиция {} (id «{}»): возвращается {}, а из проданного осталось {}",
+                p.index,
+                p.id,
+                p.quantity,
+                Quantity(left)
+            )));
+        }
+        let mut need = p.quantity.0;
+        for j in same_id {
+            let take = need.min(left_of(j, &taken));
+            taken[j].0 += take;
+            need -= take;
+        }
+    }
+    Ok(taken)
+}
+
+/// `from`'s part between two cumulative points of `whole`, each rounded half up:
+/// the parts of successive steps add up to `from` exactly.
+fn proportional_step(from: Money, before: i64, after: i64, whole: i64) -> Money {
+    let at = |point: i64| from.share(point, whole).unwrap_or(Money::ZERO);
+    Money(at(after).0 - at(before).0)
+}
+
+/// The bonus a refund gives back (module doc's reading): per sale line,
+/// bonus × returned/sold after this refund less the same before it.
+fn returned_bonus(lines: &[SoldLine], taken: &[Quantity]) -> Money {
+    sum(lines
+        .iter()
+        .zip(taken)
+        .filter(|(_, quantity)| quantity.0 > 0)
+        .map(|(line, quantity)| proportional_step(line.bonus, line.returned.0, line.returned.0 + quantity.0, line.sold.0)))
+}
+
+fn check_refund_bonus(reference: &str, expected: Money, bonus: Money) -> Result<(), Refusal> {
+    if bonus == expected {
+        return Ok(());
+    }
+    if bonus.is_zero() {
+        return Err(declined(format!(
+            "Возвращаемые позиции продажи {reference} были оплачены бонусами на {expected}: в payments возврата нужна оплата \
+             бонусом {expected} (type bonus, mode nonFiscal)"
+        )));
+    }
+    Err(declined(format!(
+        "В payments возврата оплата бонусом {bonus}, а возвращаемые позиции продажи {reference} были оплачены бонусами на {expected}"
+    )))
+}
+
+/// `bad_distribution`: the position with the highest floor is paid in full, below its minimum price.
+fn broken_distribution(positions: &[Position]) -> Vec<Money> {
+    let worst = (0..positions.len()).max_by_key(|&i| positions[i].floor()).unwrap_or(0);
+    positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i == worst { p.total } else { Money::ZERO })
+        .collect()
+}
+
+// ---------------------------------------------------------------- answers
+
+/// Money as a JSON number with two decimals, exactly.
+fn number(money: Money) -> Value {
+    serde_json::from_str(&money.to_string()).unwrap_or(Value::Null)
+}
+
+fn block(text: &str, alignment: &str, size: &str, bold: bool) -> Value {
+    json!({"text": text, "alignment": alignment, "size": size, "weight": if bold { "bold" } else { "normal" }})
+}
+
+fn calculate_answer(c: &Client, available: Money, discounts: Vec<Value>) -> Value {
+    let mut client = Map::new();
+    let optional = [
+        ("mobilePhone", &c.phone),
+        ("email", &c.email),
+        ("validationCode", &c.validation_code),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            client.insert(name.into(), Value::String(value.clone()));
+        }
+    }
+    client.insert("availableAmount".into(), number(available));
+    json!({
+        "code": 0,
+        "client": client,
+        "document": {"positions": discounts},
+        "cashierInformation": [
+            block(&format!("Клиент {}\n", c.name), "center", "large", true),
+            block(&format!("Баланс {} бонусов, доступно к оплате {available}", c.balance), "left", "small", false),
+        ],
+        "printingInformation": every_element_slip(&c.name),
+    })
+}
+
+fn pay_answer(amount: Money, shares: &[Share]) -> Value {
+    let positions: Vec<Value> = shares
+        .iter()
+        .filter(|s| !s.paid.is_zero())
+        .map(|s| json!({"index": s.index, "paidAmount": number(s.paid)}))
+        .collect();
+    json!({
+        "code": 0,
+        "document": {"positions": positions},
+        "cashierInformation": [block(&format!("Списано {amount} бонусов"), "left", "small", false)],
+        "printingInformation": [[{"type": "pair", "left": "Списано бонусов", "right": amount.to_string()}]],
+    })
+}
+
+fn confirmed_answer(accrued: Money, balance: Money) -> Value {
+    json!({
+        "code": 0,
+        "cashierInformation": [block(&format!("Начислено {accrued} бонусов"), "left", "small", false)],
+        "printingInformation": [[
             {"type": "line", "symbol": "="},
             {"type": "pair", "left": "Начислено бонусов", "right": accrued.to_string()},
             {"type": "pair", "left": "Баланс", "right": balance.to_string(), "separator": "."},
-        ]])),
-        ..Answer::default()
-    }
+        ]],
+    })
+}
+
+fn refund_answer(given_back: Money, taken_back: Money) -> Value {
+    json!({
+        "code": 0,
+        "cashierInformation": [block(
+            &format!("Возврат учтён: возвращено {given_back} бонусов, списано начисленных {taken_back}"),
+            "left",
+            "small",
+            false,
+        )],
+    })
+}
+
+fn balance_answer(c: &Client) -> Value {
+    json!({
+        "code": 0,
+        "cashierInformation": [
+            block(&c.name, "center", "large", true),
+            block(&format!("Баланс: {} бонусов", c.balance), "left", "medium", false),
+        ],
+        "printingInformation": [[
+            {"type": "text", "alignment": "center", "size": "large", "text": "БАЛАНС"},
+            {"type": "pair", "left": "Клиент", "right": c.name},
+            {"type": "pair", "left": "Бонусов", "right": c.balance.to_string(), "separator": "."},
+        ]],
+    })
 }
 
 /// A slip with every element type of the spec.
-fn every_element_slip(name: &str) -> serde_json::Value {
+fn every_element_slip(name: &str) -> Value {
     json!([[
         {"type": "text", "alignment": "left", "text": format!("Клиент: {name}")},
         {"type": "line", "symbol": "*"},
@@ -623,4 +1459,388 @@ fn every_element_slip(name: &str) -> serde_json::Value {
         {"type": "br"},
         {"type": "text", "alignment": "right", "text": "Спасибо!"}
     ]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulators::{Misbehaving, Serving};
+    use std::io::{Read, Write};
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    const KEY: &str = "secret-key";
+    const CARD: &str = "7770000000017";
+    const PHONE: &str = "+79161234567";
+    const LISTED_HEADERS: [(&str, &str); 4] = [
+        ("Expect", "100-continue"),
+        ("Accept", "application/json"),
+        ("Content-Type", "application/json"),
+        ("Cache-Control", "no-cache"),
+    ];
+    /// The spec's md5 example, joined where the document wrapped it.
+    const SPEC_BODY: &str = r#"{ "positions": [], "organization": "Мой магазин", "action": "calculate", "uid": "", "businessUnit": "4", "dateTime": "2018-07-16T10:18:44.955+03:00", "number": 0, "shift": 0, "type": "receipt", "workPlace": "5", "client": { "card": "123" } }"#;
+
+    /// An answer as it came off the socket.
+    struct Wire {
+        status: Option<u16>,
+        body: String,
+    }
+
+    impl Wire {
+        fn json(&self) -> Value {
+            serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {:?} {}", self.status, self.body))
+        }
+
+        fn code(&self) -> i64 {
+            self.json()["code"].as_i64().expect("code")
+        }
+
+        fn error(&self) -> String {
+            self.json()["error"].as_str().unwrap_or("").to_string()
+        }
+    }
+
+    async fn start() -> (Emulator, SocketAddr) {
+        let emulator = Emulator::new(Some(KEY.into()), demo_clients(), Rules::default());
+        emulator.set_delay(Duration::from_millis(50));
+        let addr = emulator.spawn("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+        (emulator, addr)
+    }
+
+    /// POSTs raw HTTP/1.1 with exactly `headers`, reads until the server closes.
+    async fn raw(addr: SocketAddr, path: &str, headers: Vec<(String, String)>, body: String) -> Wire {
+        let mut text = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        text.push_str("\r\n");
+        text.push_str(&body);
+        tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+            stream.set_read_timeout(Some(Duration::from_secs(5))).expect("read timeout");
+            stream.write_all(text.as_bytes()).expect("send");
+            let mut answer = Vec::new();
+            // A dropped connection ends in an error: what came before it is all there is.
+            let _ = stream.read_to_end(&mut answer);
+            let answer = String::from_utf8_lossy(&answer).to_string();
+            // `Expect: 100-continue` may be answered with an interim `100 Continue` first.
+            let answer = answer.strip_prefix("HTTP/1.1 100 Continue\r\n\r\n").unwrap_or(&answer);
+            Wire {
+                status: answer
+                    .strip_prefix("HTTP/1.1 ")
+                    .and_then(|t| t.get(..3))
+                    .and_then(|c| c.parse().ok()),
+                body: answer.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string(),
+            }
+        })
+        .await
+        .expect("join")
+    }
+
+    /// Every header the spec lists, and the token of `key`.
+    fn headers_for(key: &str, body: &str) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> = LISTED_HEADERS.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        headers.push(("Authorization".into(), format!("FrontolAuth {}", token(key, body.as_bytes()))));
+        headers
+    }
+
+    async fn post(addr: SocketAddr, body: String) -> Wire {
+        raw(addr, "/document", headers_for(KEY, &body), body).await
+    }
+
+    /// Two goods: (id, price, minimum price, quantity); full totals 5000.00 and 571.62.
+    const GOODS: [(&str, &str, &str, &str); 2] = [("100", "2500.00", "1000.00", "2.000"), ("200", "780.90", "700.00", "0.732")];
+    const FULL: [Money; 2] = [Money(5000_00), Money(571_62)];
+
+    fn position(index: usize, good: usize, quantity: &str, total: Money) -> String {
+        let (id, price, minimum, _) = GOODS[good];
+        format!(
+            r#"{{"index":{index},"id":"{id}","text":"Товар {id}","price":{price},"minimumPrice":{minimum},"quantity":{quantity},"totalAmount":{total}}}"#
+        )
+    }
+
+    fn sold(totals: [Money; 2]) -> Vec<String> {
+        vec![position(1, 0, GOODS[0].3, totals[0]), position(2, 1, GOODS[1].3, totals[1])]
+    }
+
+    fn request(action: &str, kind: &str, uid: &str, client: &str, positions: &[String], tail: &str) -> String {
+        format!(
+            r#"{{"action":"{action}","dateTime":"2017-10-09T18:31:42.201+0300","organization":"ООО Ромашка","businessUnit":"0001","workPlace":"01","client":{client},"number":1,"shift":1,"uid":"{uid}","type":"{kind}","positions":[{}]{tail}}}"#,
+            positions.join(",")
+        )
+    }
+
+    fn card() -> String {
+        format!(r#"{{"card":"{CARD}"}}"#)
+    }
+
+    fn payments(list: &[(&str, &str, Money)]) -> String {
+        let items: Vec<String> = list
+            .iter()
+            .map(|(kind, mode, amount)| format!(r#"{{"type":"{kind}","mode":"{mode}","amount":{amount}}}"#))
+            .collect();
+        format!(r#","payments":[{}]"#, items.join(","))
+    }
+
+    fn money(value: &Value) -> Money {
+        Money::parse(&value.to_string()).expect("money")
+    }
+
+    /// payByBonus of `amount` on the full totals: the paidAmount per position.
+    async fn pay(addr: SocketAddr, uid: &str, amount: Money) -> [Money; 2] {
+        let tail = format!(r#","payment":{{"mode":"nonFiscal","amount":{amount}}}"#);
+        let wire = post(addr, request("payByBonus", "receipt", uid, &card(), &sold(FULL), &tail)).await;
+        assert_eq!(wire.code(), 0, "{}", wire.body);
+        let mut shares = [Money::ZERO; 2];
+        for p in wire.json()["document"]["positions"].as_array().expect("positions") {
+            shares[p["index"].as_u64().expect("index") as usize - 1] = money(&p["paidAmount"]);
+        }
+        assert_eq!(shares[0].0 + shares[1].0, amount.0);
+        shares
+    }
+
+    fn after(shares: [Money; 2]) -> [Money; 2] {
+        [Money(FULL[0].0 - shares[0].0), Money(FULL[1].0 - shares[1].0)]
+    }
+
+    /// A confirm of the sale with these totals, paid in cash and `bonus`.
+    fn confirm_body(uid: &str, totals: [Money; 2], bonus: Money) -> String {
+        let cash = Money(totals[0].0 + totals[1].0);
+        let mut list = vec![("cash", "fiscal", cash)];
+        if !bonus.is_zero() {
+            list.push(("bonus", "nonFiscal", bonus));
+        }
+        request("confirm", "receipt", uid, &card(), &sold(totals), &payments(&list))
+    }
+
+    #[tokio::test]
+    async fn the_token_is_md5_of_key_and_body_and_a_mismatch_is_403() {
+        assert_eq!(token("password", SPEC_BODY.as_bytes()), "24da9926bd1afa6c523cd4e011f66137");
+        let (emulator, addr) = start().await;
+        let body = request("calculate", "receipt", "", &card(), &[], "");
+        let wire = raw(addr, "/document", headers_for(KEY, &body), body.clone()).await;
+        assert_eq!((wire.status, wire.code()), (Some(200), 0), "{}", wire.body);
+        let wire = raw(addr, "/document", headers_for("another-key", &body), body.clone()).await;
+        assert_eq!((wire.status, wire.code()), (Some(403), 403));
+        let mut unsigned = headers_for(KEY, &body);
+        unsigned.retain(|(name, _)| name != "Authorization");
+        assert_eq!(raw(addr, "/document", unsigned.clone(), body.clone()).await.status, Some(403));
+        emulator.set_key(None);
+        assert_eq!(
+            raw(addr, "/document", unsigned, body).await.status,
+            Some(200),
+            "no key: no token read"
+        );
+        // The spec's own example passes the token and the form; card 123 is simply unknown.
+        emulator.set_key(Some("password".into()));
+        let wire = raw(addr, "/document", headers_for("password", SPEC_BODY), SPEC_BODY.into()).await;
+        assert_eq!((wire.status, wire.code()), (Some(200), DECLINED), "{}", wire.body);
+        assert!(wire.error().contains("Клиент не найден"));
+    }
+
+    #[tokio::test]
+    async fn every_listed_header_is_required() {
+        let (_emulator, addr) = start().await;
+        let body = request("calculate", "receipt", "u-1", &card(), &sold(FULL), "");
+        for (missing, _) in LISTED_HEADERS {
+            let mut headers = headers_for(KEY, &body);
+            headers.retain(|(name, _)| name != missing);
+            let wire = raw(addr, "/document", headers, body.clone()).await;
+            assert_eq!((wire.status, wire.code()), (Some(400), 400), "{missing}");
+            assert!(wire.error().contains(missing), "{missing}: {}", wire.error());
+        }
+        let mut headers = headers_for(KEY, &body);
+        headers.retain(|(name, _)| name != "Content-Type");
+        headers.push(("Content-Type".into(), "text/plain".into()));
+        assert_eq!(raw(addr, "/document", headers, body.clone()).await.status, Some(400));
+        let mut headers = headers_for(KEY, &body);
+        headers.retain(|(name, _)| name != "Content-Type");
+        headers.push(("Content-Type".into(), "application/json; charset=utf-8".into()));
+        assert_eq!(raw(addr, "/document", headers, body).await.code(), 0, "parameters are fine");
+    }
+
+    #[tokio::test]
+    async fn malformed_fields_are_refused_with_400_naming_them() {
+        let (_emulator, addr) = start().await;
+        let full = sold(FULL);
+        let cases = [
+            (full[0].replace("2500.00", "2500.001"), "price"),
+            (full[0].replace(r#""quantity":2.000"#, r#""quantity":"2""#), "quantity"),
+            (full[0].replace("5000.00", "5000.01"), "totalAmount"),
+            (full[0].replace(r#""index":1"#, r#""index":2"#), "index"),
+            (full[0].replace("1000.00", "-1"), "minimumPrice"),
+        ];
+        for (first, field) in cases {
+            let body = request("calculate", "receipt", "u-2", &card(), &[first, full[1].clone()], "");
+            let wire = post(addr, body).await;
+            assert_eq!(wire.status, Some(400), "{field}: {}", wire.body);
+            assert!(wire.error().contains(field), "{field}: {}", wire.error());
+        }
+        let both = format!(r#"{{"card":"{CARD}"}},"client":{{"mobilePhone":"{PHONE}"}}"#);
+        let wire = post(addr, request("calculate", "receipt", "u-2", &both, &full, "")).await;
+        assert!(wire.status == Some(400) && wire.error().contains("client"), "{}", wire.body);
+        let dashed = r#"{"mobilePhone":"+7-916-123-45-67"}"#;
+        assert_eq!(
+            post(addr, request("calculate", "receipt", "u-2", dashed, &full, "")).await.status,
+            Some(400)
+        );
+        let wire = post(addr, request("calculate", "refundReceipt", "u-2", &card(), &full, "")).await;
+        assert!(wire.status == Some(400) && wire.error().contains("refundReceipt"), "{}", wire.body);
+        let not_utf8 = raw(addr, "/document", headers_for(KEY, "\u{0}"), "\u{0}".into()).await;
+        assert_eq!(not_utf8.status, Some(400));
+    }
+
+    #[tokio::test]
+    async fn a_refund_must_give_back_the_bonus_its_lines_carried() {
+        let (emulator, addr) = start().await;
+        let shares = pay(addr, "sale-1", Money(100_00)).await;
+        let totals = after(shares);
+        assert_eq!(post(addr, confirm_body("sale-1", totals, Money(100_00))).await.code(), 0);
+        let before = emulator.balance(CARD).expect("client");
+        // One of the two quadcopters comes back.
+        let refunded = totals[0].share(1, 2).expect("half");
+        let line = [position(1, 0, "1.000", refunded)];
+        let cash = payments(&[("cash", "fiscal", refunded)]);
+        let tail = format!(r#","referenceUid":"sale-1"{cash}"#);
+        let wire = post(addr, request("confirm", "refundReceipt", "refund-1", &card(), &line, &tail)).await;
+        assert_eq!((wire.status, wire.code()), (Some(200), DECLINED), "{}", wire.body);
+        assert!(wire.error().contains("оплата бонусом"), "{}", wire.error());
+        assert_eq!(emulator.ledger().counted.len(), 1, "the refused refund counts nothing");
+
+        let bonus = shares[0].share(1000, 2000).expect("bonus");
+        let tail = format!(
+            r#","referenceUid":"sale-1"{}"#,
+            payments(&[("cash", "fiscal", refunded), ("bonus", "nonFiscal", bonus)])
+        );
+        let wire = post(addr, request("confirm", "refundReceipt", "refund-1", &card(), &line, &tail)).await;
+        assert_eq!(wire.code(), 0, "{}", wire.body);
+        let sale_money = Money(totals[0].0 + totals[1].0);
+        let accrued = sale_money.percent(Rules::default().accrual).expect("accrual");
+        let take_back = accrued.share(refunded.0, sale_money.0).expect("take back");
+        assert_eq!(emulator.balance(CARD), Some(Money(before.0 + bonus.0 - take_back.0)));
+        let ledger = emulator.ledger();
+        assert_eq!(
+            ledger.counted[1],
+            Counted {
+                client: vec![CARD.into(), PHONE.into()],
+                kind: LedgerKind::Return,
+                paid: refunded,
+                bonus,
+            }
+        );
+        // Only one quadcopter is left to return.
+        let two = [position(1, 0, "2.000", refunded)];
+        let wire = post(addr, request("confirm", "refundReceipt", "refund-2", &card(), &two, &tail)).await;
+        assert!(wire.code() != 0 && wire.error().contains("осталось 1"), "{}", wire.body);
+    }
+
+    #[tokio::test]
+    async fn a_second_cancel_is_code_5_and_a_bonus_no_longer_held_is_refused_in_confirm() {
+        let (emulator, addr) = start().await;
+        let balance = emulator.balance(CARD).expect("client");
+        let shares = pay(addr, "sale-2", Money(100_00)).await;
+        assert_eq!(emulator.balance(CARD), Some(Money(balance.0 - 100_00)), "debited at once");
+        assert_eq!(emulator.ledger().open_debits.len(), 1);
+        let tail = format!(
+            r#","payment":{{"mode":"nonFiscal","amount":100.00}}{}"#,
+            payments(&[("bonus", "nonFiscal", Money(100_00))])
+        );
+        let cancel = request("cancelBonusPayment", "receipt", "sale-2", &card(), &sold(after(shares)), &tail);
+        assert_eq!(post(addr, cancel.clone()).await.code(), 0);
+        assert_eq!(emulator.balance(CARD), Some(balance));
+        assert!(emulator.ledger().open_debits.is_empty());
+        let again = post(addr, cancel).await;
+        assert_eq!((again.status, again.code()), (Some(200), NO_BONUS_TO_CANCEL));
+        assert_eq!(again.error(), NO_BONUS_TO_CANCEL_TEXT);
+
+        let wire = post(addr, confirm_body("sale-2", after(shares), Money(100_00))).await;
+        assert_eq!((wire.status, wire.code()), (Some(200), DECLINED), "{}", wire.body);
+        assert!(wire.error().contains("не держит"), "{}", wire.error());
+        assert!(emulator.ledger().counted.is_empty());
+        assert_eq!(
+            post(addr, confirm_body("sale-2", FULL, Money::ZERO)).await.code(),
+            0,
+            "without the bonus it is fine"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_confirm_leaving_out_a_held_bonus_or_another_client_is_refused() {
+        let (emulator, addr) = start().await;
+        let shares = pay(addr, "sale-3", Money(50_00)).await;
+        let totals = after(shares);
+        let cash_only = Money(totals[0].0 + totals[1].0 + 50_00);
+        let body = request(
+            "confirm",
+            "receipt",
+            "sale-3",
+            &card(),
+            &sold(FULL),
+            &payments(&[("cash", "fiscal", cash_only)]),
+        );
+        let wire = post(addr, body).await;
+        assert!(wire.code() != 0 && wire.error().contains("оплаты бонусом нет"), "{}", wire.body);
+        let by_phone = format!(r#"{{"mobilePhone":"{PHONE}"}}"#);
+        let body = confirm_body("sale-3", totals, Money(50_00)).replace(&card(), &by_phone);
+        let wire = post(addr, body).await;
+        assert!(wire.code() != 0 && wire.error().contains("клиента не сменить"), "{}", wire.body);
+        let ledger = emulator.ledger();
+        assert!(ledger.counted.is_empty());
+        assert_eq!(ledger.open_debits[0].amount, Money(50_00));
+        assert_eq!(ledger.open_debits[0].document, "sale-3");
+    }
+
+    #[tokio::test]
+    async fn lost_counts_and_never_answers() {
+        let (emulator, addr) = start().await;
+        emulator.fail(Failure::Lost, 1, 0);
+        let wire = post(addr, confirm_body("sale-4", FULL, Money::ZERO)).await;
+        assert!(!wire.body.contains("code"), "no answer: {:?} {}", wire.status, wire.body);
+        assert_eq!(emulator.ledger().counted.len(), 1, "counted all the same");
+        assert_eq!(post(addr, confirm_body("sale-4", FULL, Money::ZERO)).await.code(), 0, "the resend");
+        assert_eq!(emulator.ledger().counted.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn malformed_is_processed_and_answers_an_unreadable_body() {
+        let (emulator, addr) = start().await;
+        let balance = emulator.balance(CARD).expect("client");
+        emulator.fail(Failure::Malformed, 1, 0);
+        let wire = post(addr, confirm_body("sale-5", FULL, Money::ZERO)).await;
+        assert_eq!(wire.status, Some(200));
+        assert!(
+            !wire.body.is_empty() && serde_json::from_str::<Value>(&wire.body).is_err(),
+            "{}",
+            wire.body
+        );
+        assert_eq!(emulator.ledger().counted.len(), 1);
+        assert!(emulator.balance(CARD).expect("client") > balance, "accrued");
+    }
+
+    #[tokio::test]
+    async fn a_resent_confirm_counts_once_and_a_reused_uid_is_refused() {
+        let (emulator, addr) = start().await;
+        let body = confirm_body("sale-6", FULL, Money::ZERO);
+        assert_eq!(post(addr, body.clone()).await.code(), 0);
+        let balance = emulator.balance(CARD);
+        assert_eq!(post(addr, body).await.code(), 0);
+        assert_eq!(emulator.balance(CARD), balance, "accrued once");
+        let ledger = emulator.ledger();
+        assert_eq!(
+            ledger.counted,
+            vec![Counted {
+                client: vec![CARD.into(), PHONE.into()],
+                kind: LedgerKind::Sale,
+                paid: Money(5571_62),
+                bonus: Money::ZERO,
+            }]
+        );
+        let other = confirm_body("sale-6", [Money(4000_00), FULL[1]], Money::ZERO);
+        assert_eq!(post(addr, other).await.code(), DECLINED);
+        assert_eq!(emulator.ledger().counted.len(), 1);
+    }
 }

@@ -1,34 +1,72 @@
-//! A KilBil server that follows `../shared/specs/kilbil.txt`: it checks the
-//! key `h` (HTTP 401 otherwise), validates every field it reads, keeps
-//! clients, balances, SMS codes and moves, computes discounts and the bonus
-//! write-off by simple rules, confirms a move once (a repeated `confirmsale`
-//! answers success and changes nothing), refuses a return of what was not
-//! sold, misbehaves on command, and logs what it received.
+//! A KilBil server written from `../shared/specs/kilbil.txt` alone: a
+//! referee, not a mirror of kassa's client. It checks the key `h` (HTTP 401
+//! otherwise) and every field it is sent against the spec's words, keeps
+//! clients, balances, SMS codes and every move, computes discounts and the
+//! bonus write-off by simple rules, books bonuses only at `confirmsale`
+//! (once: a repeated `confirmsale` answers success and changes nothing),
+//! takes returns against the confirmed sale, keeps its books for
+//! [`Emulator::ledger`], misbehaves on command, and logs what it received.
 //!
-//! SMS codes are not sent anywhere: the code is the last four digits of the
-//! phone (printed by `kassa emulate kilbil`), so the demo and tests know it.
-//! Refusals are HTTP 200 with `result_code` ≠ 0 and a `message`.
+//! A refusal is HTTP 200 with `result_code` ≠ 0 and a Russian `message`
+//! naming the field and its value. SMS codes are not sent anywhere: the code
+//! is [`sms_code`] of the phone (printed by `kassa emulate kilbil`).
+//!
+//! The program: an identified client gets [`Rules::discount`] off every
+//! price, [`PROMO`] gives [`Rules::promo_discount`] to anyone, never below
+//! the minimum price; [`Rules::accrual`] is accrued on the money paid.
+//!
+//! Readings where the spec is silent (each also sits next to its check):
+//! - Dates («Дата чека») have no format in the spec: ISO 8601 date and time
+//!   (`2025-06-16T13:31:00` or with a space, optional fractions and offset);
+//!   two dates are the same when they name the same moment.
+//! - `total` («Сумма за позицию») is `price × quantity` up to rounding the
+//!   unit price to kopecks: |price × quantity − total| ≤ 0.005 × max(quantity, 1).
+//!   The register's own manual discounts reach KilBil as a lower unit price,
+//!   never as a total below price × quantity; a total below it is a sum
+//!   after discounts, which the server would discount twice.
+//! - One promo code in the whole request: `promo_codes` and `coupons`
+//!   together. One field is enough; both filled with the same code is
+//!   refused too (the code would count twice).
+//! - `client_id` is sent back as the server gave it (a JSON integer) and
+//!   the key is always present (`null` for no client).
+//! - Registration: `askconfirmphone` (sms_type 0, client_id null or an
+//!   existing client not yet confirmed) → `checkconfirmphonecode` with the
+//!   right code → `addclient`. `addclient` for a phone whose registration
+//!   code was not confirmed is refused; with the id of an unconfirmed client
+//!   it completes that client.
+//! - The answer's `discounted_price` is the price after the server's
+//!   discount; the bonus write-off is not in it but in the item's
+//!   `bonus_out`. Each item also carries `discounted_total`, the line sum
+//!   after the discount (before the write-off).
+//! - A return is booked to its sale's client and gives back, per code, the
+//!   sale's money (discounted total less bonus) and the sale's bonus
+//!   write-off in proportion to the cumulative quantity returned, less what
+//!   earlier returns gave (each term rounded half up); the accrual is taken
+//!   back in proportion to the money given back.
+//! - `getdetailingbymove` echoes the sale as the register sent it (`price`,
+//!   `total`, the spec's «Цена», «Сумма по позиции») and adds the server's
+//!   `discounted_price`, `discounted_total` and `bonus_out` per line.
 //!
 //! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`;
 //! `GET /log` returns the requests received.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use std::collections::HashMap;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use super::{Failure, Misbehaviour};
+use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::{Money, Quantity};
 use crate::core::receipt::distribute;
-use crate::loyalty::kilbil::wire::{self, Amount, Qty};
 
 /// A client of the emulated program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,49 +155,35 @@ pub struct Logged {
     pub body: String,
 }
 
-#[derive(Debug, Clone)]
-struct Move {
-    client: Option<u64>,
-    kind: u8,
-    goods: Vec<wire::Good>,
-    /// What the answer gave: the new unit price and the bonus per line.
-    items: Vec<wire::Item>,
-    bonus_out: Money,
-    doc_open_dt: String,
-    return_of: Option<String>,
-    confirmed: Option<Confirmed>,
-}
+/// The spec's function names (the URLs, not the table's spelling).
+const SEARCH_CLIENT: &str = "searchclient";
+const ASK_CONFIRM_PHONE: &str = "askconfirmphone";
+const CHECK_CONFIRM_PHONE_CODE: &str = "checkconfirmphonecode";
+const ADD_CLIENT: &str = "addclient";
+const PROCESS_SALE: &str = "processsale";
+const CONFIRM_SALE: &str = "confirmsale";
+const GET_DETAILING_BY_MOVE: &str = "getdetailingbymove";
+const FUNCTIONS: [&str; 7] = [
+    SEARCH_CLIENT,
+    ASK_CONFIRM_PHONE,
+    CHECK_CONFIRM_PHONE_CODE,
+    ADD_CLIENT,
+    PROCESS_SALE,
+    CONFIRM_SALE,
+    GET_DETAILING_BY_MOVE,
+];
 
-#[derive(Debug, Clone)]
-struct Confirmed {
-    /// Money paid (discounted totals less bonus) and bonuses accrued.
-    paid: Money,
-    accrued: Money,
-    /// For a sale: what returns took back, per code, in thousandths.
-    returned: HashMap<String, i64>,
-}
+/// The link probe's phone: never a client.
+const PROBE_PHONE: &str = "70000000000";
 
-#[derive(Debug)]
-struct Inner {
-    key: String,
-    rules: Rules,
-    clients: Vec<Client>,
-    next_id: u64,
-    /// Codes sent and not yet used: client id → (code, attempts left).
-    codes: HashMap<u64, (String, u32)>,
-    moves: HashMap<String, Move>,
-    log: Vec<Logged>,
-    misbehaviour: Misbehaviour,
-}
-
-#[derive(Clone)]
-pub struct Emulator(Arc<Mutex<Inner>>);
-
-type Answer = Result<Value, (i64, String)>;
-
-fn refuse(code: i64, text: impl Into<String>) -> (i64, String) {
-    (code, text.into())
-}
+/// «sms_type … 0 - … для регистрации клиента, 1 - … для списания бонусов».
+const SMS_REGISTRATION: i64 = 0;
+const SMS_SPEND: i64 = 1;
+/// «search_mode 0 - поиск по № телефона 2 - поиск по № карты».
+const BY_PHONE: i64 = 0;
+const BY_CARD: i64 = 2;
+/// Wrong codes allowed before a new code must be asked for.
+const CODE_ATTEMPTS: u32 = 3;
 
 /// Result codes of the emulator's refusals.
 const BAD_REQUEST: i64 = 1;
@@ -171,53 +195,271 @@ const CODE_EXPIRED: i64 = 7;
 const PHONE_TAKEN: i64 = 8;
 const INJECTED: i64 = 99;
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, (i64, String)> {
-    serde_json::from_slice(body).map_err(|e| refuse(BAD_REQUEST, format!("неверный запрос: {e}")))
+/// A refusal: `result_code` and the message.
+type Refusal = (i64, String);
+type Answer = Result<Value, Refusal>;
+
+fn refuse(code: i64, text: impl Into<String>) -> Refusal {
+    (code, text.into())
 }
 
-fn valid_phone(phone: &str) -> Result<(), (i64, String)> {
-    if phone.len() == 11 && phone.starts_with('7') && phone.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(refuse(BAD_REQUEST, format!("phone «{phone}»: нужно 11 цифр, первая 7")))
-    }
-}
-
-fn valid_date(name: &str, value: &str) -> Result<NaiveDateTime, (i64, String)> {
-    NaiveDateTime::parse_from_str(value, wire::DATE_TIME).map_err(|_| refuse(BAD_REQUEST, format!("{name} «{value}»: не дата")))
-}
-
-/// `<store>-<register>-<shift>-<YYYYMMDD>-<number>`.
-fn valid_move_id(move_id: &str) -> Result<(), (i64, String)> {
-    let parts: Vec<&str> = move_id.split('-').collect();
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let ok = parts.len() == 5
-        && !parts[0].is_empty()
-        && !parts[1].is_empty()
-        && digits(parts[2])
-        && parts[3].len() == 8
-        && digits(parts[3])
-        && digits(parts[4]);
-    if ok {
-        Ok(())
-    } else {
-        Err(refuse(BAD_REQUEST, format!("move_id «{move_id}»: неверный формат")))
-    }
+fn bad(text: impl Into<String>) -> Refusal {
+    refuse(BAD_REQUEST, text)
 }
 
 fn sum(values: impl Iterator<Item = Money>) -> Money {
     Money(values.map(|m| m.0).sum())
 }
 
-fn client_answer(client: Option<&Client>) -> Value {
-    match client {
-        None => json!({"result_code": 0, "client_id": null, "bonus_balance": null, "card_code": null, "phone": null,
-            "birth_date": null, "first_name": null, "middle_name": null, "last_name": null, "max_bill_bonus_out": null}),
-        Some(c) => json!({"result_code": 0, "client_id": c.id, "bonus_balance": Amount(c.balance), "card_code": c.card,
-            "phone": c.phone, "birth_date": c.birth_date, "first_name": c.first_name, "middle_name": c.middle_name,
-            "last_name": c.last_name, "max_bill_bonus_out": Amount(c.max_bill_bonus_out)}),
+/// Money as a JSON number with two decimals ("1500.00"): exact text, no float.
+fn amount(money: Money) -> Value {
+    number(&money.to_string())
+}
+
+fn quantity_json(quantity: Quantity) -> Value {
+    number(&quantity.to_string())
+}
+
+fn number(text: &str) -> Value {
+    text.parse::<serde_json::Number>().map(Value::Number).unwrap_or(Value::Null)
+}
+
+/// «Дата чека» has no format in the spec. Reading: ISO 8601 date and time
+/// (`T` or a space), optional fractions of a second and an offset.
+fn parse_date(text: &str) -> Option<NaiveDateTime> {
+    if let Ok(dated) = DateTime::parse_from_rfc3339(text) {
+        return Some(dated.naive_local());
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+/// One JSON object of a request, read field by field; every refusal names
+/// the field (with where it sits: `good_data[2].price`) and its value.
+struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    at: String,
+}
+
+impl<'a> Fields<'a> {
+    /// «Тело запроса должно соответствовать формату JSON»: an object.
+    fn of(request: &'a Value) -> Result<Fields<'a>, Refusal> {
+        match request {
+            Value::Object(object) => Ok(Fields { object, at: String::new() }),
+            other => Err(bad(format!("тело запроса {other}: нужен объект JSON"))),
+        }
+    }
+
+    fn name(&self, field: &str) -> String {
+        if self.at.is_empty() {
+            field.to_string()
+        } else {
+            format!("{}.{field}", self.at)
+        }
+    }
+
+    fn wrong(&self, field: &str, value: &Value, why: &str) -> Refusal {
+        bad(format!("{} {value}: {why}", self.name(field)))
+    }
+
+    /// A field that is there and not null.
+    fn value(&self, field: &str) -> Option<&'a Value> {
+        self.object.get(field).filter(|v| !v.is_null())
+    }
+
+    fn required(&self, field: &str) -> Result<&'a Value, Refusal> {
+        self.value(field)
+            .ok_or_else(|| bad(format!("{}: обязательное поле отсутствует", self.name(field))))
+    }
+
+    /// A string, possibly empty.
+    fn string(&self, field: &str) -> Result<&'a str, Refusal> {
+        let value = self.required(field)?;
+        value.as_str().ok_or_else(|| self.wrong(field, value, "нужна строка"))
+    }
+
+    /// A string with something in it.
+    fn text(&self, field: &str) -> Result<&'a str, Refusal> {
+        let text = self.string(field)?;
+        if text.trim().is_empty() {
+            return Err(bad(format!("{} «{text}»: пустое значение", self.name(field))));
+        }
+        Ok(text)
+    }
+
+    /// An enumeration: a JSON integer among `allowed`.
+    fn integer(&self, field: &str, allowed: &[i64]) -> Result<i64, Refusal> {
+        let value = self.required(field)?;
+        value
+            .as_i64()
+            .filter(|n| allowed.contains(n))
+            .ok_or_else(|| self.wrong(field, value, &format!("допустимо целое из {allowed:?}")))
+    }
+
+    /// README: amounts are JSON numbers; money has at most 2 decimals.
+    fn money(&self, field: &str) -> Result<Money, Refusal> {
+        let value = self.required(field)?;
+        let Value::Number(n) = value else {
+            return Err(self.wrong(field, value, "сумма должна быть числом JSON"));
+        };
+        // `arbitrary_precision`: the number's own text, parsed exactly.
+        Money::parse(&n.to_string()).map_err(|_| self.wrong(field, value, "сумма ≥ 0, не больше 2 знаков после точки"))
+    }
+
+    fn optional_money(&self, field: &str) -> Result<Option<Money>, Refusal> {
+        match self.value(field) {
+            None => Ok(None),
+            Some(_) => self.money(field).map(Some),
+        }
+    }
+
+    /// Quantities have at most 3 decimals and are above zero.
+    fn quantity(&self, field: &str) -> Result<Quantity, Refusal> {
+        let value = self.required(field)?;
+        let Value::Number(n) = value else {
+            return Err(self.wrong(field, value, "количество должно быть числом JSON"));
+        };
+        Quantity::parse(&n.to_string()).map_err(|_| self.wrong(field, value, "количество > 0, не больше 3 знаков после точки"))
+    }
+
+    /// «номер телефона клиента 11 символов, первая 7».
+    fn phone(&self, field: &str) -> Result<&'a str, Refusal> {
+        let phone = self.string(field)?;
+        if phone.len() == 11 && phone.starts_with('7') && phone.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(phone)
+        } else {
+            Err(bad(format!("{} «{phone}»: нужно 11 цифр, первая 7", self.name(field))))
+        }
+    }
+
+    /// «client_id … null – если покупатель не идентифицирован». Reading: the
+    /// key is always there, and the id comes back as the server gave it.
+    fn client_id(&self, field: &str) -> Result<Option<u64>, Refusal> {
+        match self.object.get(field) {
+            None => Err(bad(format!(
+                "{}: обязательное поле отсутствует (null, если клиента нет)",
+                self.name(field)
+            ))),
+            Some(Value::Null) => Ok(None),
+            Some(value) => value
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.wrong(field, value, "id клиента — целое число, как его дал сервер, или null")),
+        }
+    }
+
+    fn date(&self, field: &str) -> Result<NaiveDateTime, Refusal> {
+        let text = self.string(field)?;
+        parse_date(text).ok_or_else(|| bad(format!("{} «{text}»: не дата и время (ГГГГ-ММ-ДД ЧЧ:ММ:СС)", self.name(field))))
+    }
+
+    /// A list; absent or null is empty.
+    fn list(&self, field: &str) -> Result<&'a [Value], Refusal> {
+        match self.value(field) {
+            None => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(value) => Err(self.wrong(field, value, "нужен массив")),
+        }
+    }
+
+    /// The object at `field[index]`.
+    fn element(&self, field: &str, index: usize, value: &'a Value) -> Result<Fields<'a>, Refusal> {
+        let at = format!("{}[{index}]", self.name(field));
+        match value {
+            Value::Object(object) => Ok(Fields { object, at }),
+            other => Err(bad(format!("{at} {other}: нужен объект"))),
+        }
     }
 }
+
+/// A line of `good_data` as the register sent it.
+#[derive(Debug, Clone)]
+struct Good {
+    code: String,
+    price: Money,
+    quantity: Quantity,
+    total: Money,
+    min_price: Money,
+}
+
+/// The server's answer for a line: the price and the line sum after its
+/// discount, and the bonus written off (sale) or given back (return).
+#[derive(Debug, Clone, Copy)]
+struct Priced {
+    discounted_price: Money,
+    discounted_total: Money,
+    bonus_out: Money,
+}
+
+/// What `confirmsale` booked.
+#[derive(Debug, Clone, Copy)]
+struct Booked {
+    /// Sale: money paid; return: money given back.
+    paid: Money,
+    /// Sale: bonus written off; return: bonus given back.
+    bonus: Money,
+    /// Sale: bonus accrued; return: accrual taken back.
+    accrued: Money,
+}
+
+/// A move as `processsale` last computed it.
+#[derive(Debug, Clone)]
+struct Move {
+    kind: Kind,
+    client: Option<u64>,
+    doc_open_dt: NaiveDateTime,
+    goods: Vec<Good>,
+    lines: Vec<Priced>,
+    /// A return's sale.
+    return_of: Option<String>,
+    booked: Option<Booked>,
+    /// A sale's quantities taken back by confirmed returns, per code, in thousandths.
+    returned: HashMap<String, i64>,
+}
+
+/// A `processsale` request, read and checked field by field.
+struct SaleRequest {
+    move_id: String,
+    doc_open_dt: NaiveDateTime,
+    kind: Kind,
+    client: Option<u64>,
+    bonus_out: Money,
+    max_bonus_out: Option<Money>,
+    goods: Vec<Good>,
+    promo: Option<String>,
+    return_of: Option<(String, NaiveDateTime)>,
+}
+
+/// An SMS code sent and not yet used up.
+#[derive(Debug, Clone)]
+struct SentCode {
+    code: String,
+    client: Option<u64>,
+    registration: bool,
+    attempts_left: u32,
+    /// A registration code entered right: `addclient` may follow.
+    confirmed: bool,
+}
+
+#[derive(Debug)]
+struct Inner {
+    key: String,
+    rules: Rules,
+    clients: Vec<Client>,
+    next_id: u64,
+    /// By phone.
+    codes: HashMap<String, SentCode>,
+    /// Every move processsale'd, by move_id.
+    moves: HashMap<String, Move>,
+    /// Confirmed moves in the order they were confirmed: the books.
+    book: Vec<String>,
+    log: Vec<Logged>,
+    misbehaviour: Misbehaviour,
+}
+
+#[derive(Clone)]
+pub struct Emulator(Arc<Mutex<Inner>>);
 
 impl super::Misbehaving for Emulator {
     fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
@@ -235,6 +477,7 @@ impl Emulator {
             next_id,
             codes: HashMap::new(),
             moves: HashMap::new(),
+            book: Vec::new(),
             log: Vec::new(),
             misbehaviour: Misbehaviour::default(),
         })))
@@ -265,7 +508,31 @@ impl Emulator {
 
     /// Whether a move was confirmed (tests of the unsent list).
     pub fn confirmed(&self, move_id: &str) -> bool {
-        self.lock().moves.get(move_id).is_some_and(|m| m.confirmed.is_some())
+        self.lock().moves.get(move_id).is_some_and(|m| m.booked.is_some())
+    }
+
+    /// The books: one entry per confirmed move, in the order confirmed.
+    /// Nothing is spent before `confirmsale`, so no write-off is ever open.
+    pub fn ledger(&self) -> Ledger {
+        let inner = self.lock();
+        let counted = inner
+            .book
+            .iter()
+            .filter_map(|move_id| {
+                let m = inner.moves.get(move_id)?;
+                let booked = m.booked?;
+                Some(Counted {
+                    client: inner.identifiers(m.client),
+                    kind: m.kind,
+                    paid: booked.paid,
+                    bonus: booked.bonus,
+                })
+            })
+            .collect();
+        Ledger {
+            counted,
+            open_debits: Vec::new(),
+        }
     }
 }
 
@@ -289,438 +556,1197 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
     Json(emulator.log())
 }
 
+fn json_text(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+fn answer_text(result: Answer) -> String {
+    match result {
+        Ok(answer) => answer.to_string(),
+        Err((code, message)) => json!({"result_code": code, "message": message}).to_string(),
+    }
+}
+
+/// The first half of an answer: HTTP 200 that no JSON reader accepts.
+fn cut_short(text: &str) -> String {
+    let mut half = text.len() / 2;
+    while !text.is_char_boundary(half) {
+        half -= 1;
+    }
+    text[..half].to_string()
+}
+
 async fn function(State(emulator): State<Emulator>, Path(function): Path<String>, RawQuery(query): RawQuery, body: Bytes) -> Response {
     let (failure, delay) = {
         let mut inner = emulator.lock();
         let key_ok = key_of(query.as_deref()).as_deref() == Some(inner.key.as_str());
-        let logged = Logged {
+        inner.misbehaviour.say(&function, &body);
+        inner.log.push(Logged {
             function: function.clone(),
             key_ok,
             body: String::from_utf8_lossy(&body).to_string(),
-        };
-        inner.misbehaviour.say(&function, &body);
-        inner.log.push(logged);
+        });
         if !key_ok {
             return (StatusCode::UNAUTHORIZED, "wrong key").into_response();
+        }
+        if !FUNCTIONS.contains(&function.as_str()) {
+            return (StatusCode::NOT_FOUND, "no such function").into_response();
         }
         (inner.misbehaviour.take(), inner.misbehaviour.delay)
     };
     match failure {
+        // Not processed.
+        Some(Failure::Drop) => return super::dropped(),
         Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
         Some(Failure::Error) => {
-            return Json(json!({"result_code": INJECTED, "message": "Ошибка сервера лояльности (эмулятор)"})).into_response();
-        }
-        Some(Failure::Malformed) => return (StatusCode::OK, "{\"result_code\": 0, \"bill_data\": [").into_response(),
-        Some(Failure::Drop) => {
-            return super::dropped();
+            return json_text(answer_text(Err(refuse(INJECTED, "Ошибка сервера лояльности (эмулятор)"))));
         }
         _ => {}
     }
-    let result = {
-        let mut inner = emulator.lock();
-        let skew = failure == Some(Failure::BadDistribution);
-        match function.as_str() {
-            wire::SEARCH_CLIENT => inner.search(&body),
-            wire::ASK_CONFIRM_PHONE => inner.ask_code(&body),
-            wire::CHECK_CONFIRM_PHONE_CODE => inner.check_code(&body),
-            wire::ADD_CLIENT => inner.add_client(&body),
-            wire::PROCESS_SALE => inner.process_sale(&body, skew),
-            wire::CONFIRM_SALE => inner.confirm_sale(&body),
-            wire::GET_DETAILING_BY_MOVE => inner.detailing(&body),
-            _ => return (StatusCode::NOT_FOUND, "no such function").into_response(),
+    let text = answer_text(emulator.lock().run(&function, &body, failure == Some(Failure::BadDistribution)));
+    // Processed in full; what the client hears differs.
+    match failure {
+        Some(Failure::Timeout) => {
+            tokio::time::sleep(delay).await;
+            json_text(text)
         }
-    };
-    if failure == Some(Failure::Timeout) {
-        // Processed, then answered too late: a resend must not count twice.
-        tokio::time::sleep(delay).await;
-    }
-    match result {
-        Ok(answer) => Json(answer).into_response(),
-        Err((code, message)) => Json(json!({"result_code": code, "message": message})).into_response(),
+        Some(Failure::Lost) => super::dropped(),
+        Some(Failure::Malformed) => json_text(cut_short(&text)),
+        _ => json_text(text),
     }
 }
 
 impl Inner {
-    fn client(&self, id: &Value) -> Result<usize, (i64, String)> {
-        let id = id.as_u64().or_else(|| id.as_str().and_then(|s| s.parse().ok()));
-        id.and_then(|id| self.clients.iter().position(|c| c.id == id))
-            .ok_or_else(|| refuse(NOT_FOUND, "Клиент не найден"))
+    fn run(&mut self, function: &str, body: &[u8], skew: bool) -> Answer {
+        // «Тело запроса должно соответствовать формату JSON».
+        let request: Value = serde_json::from_slice(body).map_err(|e| bad(format!("тело запроса не JSON: {e}")))?;
+        let fields = Fields::of(&request)?;
+        match function {
+            SEARCH_CLIENT => self.search(&fields),
+            ASK_CONFIRM_PHONE => self.ask_code(&fields),
+            CHECK_CONFIRM_PHONE_CODE => self.check_code(&fields),
+            ADD_CLIENT => self.add_client(&fields),
+            PROCESS_SALE => self.process_sale(&fields, skew),
+            CONFIRM_SALE => self.confirm_sale(&fields),
+            GET_DETAILING_BY_MOVE => self.detailing(&fields),
+            other => Err(bad(format!("функция {other} неизвестна"))),
+        }
     }
 
-    fn search(&self, body: &[u8]) -> Answer {
-        let r: wire::SearchClient = parse(body)?;
-        let found = match r.search_mode {
-            wire::BY_PHONE => {
-                valid_phone(&r.search_value)?;
-                self.clients.iter().find(|c| c.phone.as_deref() == Some(r.search_value.as_str()))
-            }
-            wire::BY_CARD if !r.search_value.trim().is_empty() => {
-                self.clients.iter().find(|c| c.card.as_deref() == Some(r.search_value.as_str()))
-            }
-            mode => {
-                return Err(refuse(
-                    BAD_REQUEST,
-                    format!("search_mode {mode} / search_value «{}»", r.search_value),
-                ));
-            }
+    /// A client's card and phone as `+7…`, as the ledger names them.
+    fn identifiers(&self, client: Option<u64>) -> Vec<String> {
+        let Some(c) = client.and_then(|id| self.clients.iter().find(|c| c.id == id)) else {
+            return Vec::new();
         };
-        Ok(client_answer(found))
+        c.card.iter().cloned().chain(c.phone.iter().map(|p| format!("+{p}"))).collect()
     }
 
-    fn ask_code(&mut self, body: &[u8]) -> Answer {
-        let r: wire::AskConfirmPhone = parse(body)?;
-        valid_phone(&r.phone)?;
-        if r.sms_type != wire::SMS_REGISTRATION && r.sms_type != wire::SMS_SPEND {
-            return Err(refuse(BAD_REQUEST, format!("sms_type {}", r.sms_type)));
+    fn client_index(&self, field: &str, id: u64) -> Result<usize, Refusal> {
+        self.clients
+            .iter()
+            .position(|c| c.id == id)
+            .ok_or_else(|| refuse(NOT_FOUND, format!("{field} {id}: клиент не найден")))
+    }
+
+    fn phone_owner(&self, phone: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.phone.as_deref() == Some(phone))
+    }
+}
+
+/// searchclient, askconfirmphone, checkconfirmphonecode, addclient.
+impl Inner {
+    fn search(&self, f: &Fields) -> Answer {
+        let mode = f.integer("search_mode", &[BY_PHONE, BY_CARD])?;
+        let found = if mode == BY_PHONE {
+            // «если по номеру телефона, это должно быть 11 символов первая 7-ка».
+            let phone = f.phone("search_value")?;
+            self.phone_owner(phone)
+        } else {
+            let card = f.text("search_value")?;
+            self.clients.iter().find(|c| c.card.as_deref() == Some(card))
+        };
+        // «client_id … null если не найден»: not found is an answer, not a refusal.
+        Ok(match found {
+            None => json!({"result_code": 0, "client_id": null, "bonus_balance": null, "card_code": null, "phone": null,
+                "birth_date": null, "first_name": null, "middle_name": null, "last_name": null, "max_bill_bonus_out": null}),
+            Some(c) => json!({"result_code": 0, "client_id": c.id, "bonus_balance": amount(c.balance), "card_code": c.card,
+                "phone": c.phone, "birth_date": c.birth_date, "first_name": c.first_name, "middle_name": c.middle_name,
+                "last_name": c.last_name, "max_bill_bonus_out": amount(c.max_bill_bonus_out)}),
+        })
+    }
+
+    fn ask_code(&mut self, f: &Fields) -> Answer {
+        let client = f.client_id("client_id")?;
+        let phone = f.phone("phone")?;
+        let registration = f.integer("sms_type", &[SMS_REGISTRATION, SMS_SPEND])? == SMS_REGISTRATION;
+        if registration {
+            self.check_registration(client, phone)?;
+        } else {
+            // «1 - сообщение с пин-кодом, например для списания бонусов»: to a known client's own phone.
+            let Some(id) = client else {
+                return Err(bad("client_id null: код для списания отправляется только известному клиенту"));
+            };
+            let index = self.client_index("client_id", id)?;
+            if self.clients[index].phone.as_deref() != Some(phone) {
+                return Err(bad(format!("phone «{phone}»: не телефон клиента {id}")));
+            }
         }
-        let index = self.client(&r.client_id)?;
-        if self.clients[index].phone.as_deref() != Some(r.phone.as_str()) {
-            return Err(refuse(BAD_REQUEST, "Телефон не совпадает с телефоном клиента"));
-        }
-        let code = sms_code(&r.phone);
+        let code = sms_code(phone);
         if self.misbehaviour.echo {
             // The emulator's "SMS": the person at `kassa emulate` reads the code here.
-            let _ = writeln!(std::io::stdout(), "SMS на {}: код {code}", r.phone);
+            let _ = writeln!(std::io::stdout(), "SMS на {phone}: код {code}");
         }
-        self.codes.insert(self.clients[index].id, (code, 3));
-        Ok(json!({"success": 1, "result_code": 0}))
-    }
-
-    fn check_code(&mut self, body: &[u8]) -> Answer {
-        let r: wire::CheckConfirmPhoneCode = parse(body)?;
-        valid_phone(&r.phone)?;
-        let index = self.client(&r.client_id)?;
-        let id = self.clients[index].id;
-        if self.clients[index].phone.as_deref() != Some(r.phone.as_str()) {
-            return Err(refuse(BAD_REQUEST, "Телефон не совпадает с телефоном клиента"));
-        }
-        let Some((code, left)) = self.codes.get_mut(&id) else {
-            return Err(refuse(CODE_EXPIRED, "Код не запрашивался или устарел: запросите новый"));
+        let sent = SentCode {
+            code,
+            client,
+            registration,
+            attempts_left: CODE_ATTEMPTS,
+            confirmed: false,
         };
-        if *code != r.code {
-            *left -= 1;
-            if *left == 0 {
-                self.codes.remove(&id);
-                return Err(refuse(CODE_EXPIRED, "Неверный код; попытки исчерпаны, запросите новый"));
-            }
-            return Err(refuse(WRONG_CODE, "Неверный код подтверждения"));
-        }
-        self.codes.remove(&id);
-        self.clients[index].confirmed = true;
+        self.codes.insert(phone.to_string(), sent);
         Ok(json!({"success": 1, "result_code": 0}))
     }
 
-    fn add_client(&mut self, body: &[u8]) -> Answer {
-        let r: wire::AddClient = parse(body)?;
-        valid_phone(&r.phone)?;
-        let taken = self.clients.iter().find(|c| c.phone.as_deref() == Some(r.phone.as_str()));
-        if r.client_id.is_null() {
-            if taken.is_some() {
-                return Err(refuse(PHONE_TAKEN, "Клиент с таким телефоном уже есть"));
+    /// «0 - сообщение с пин-кодом подтверждения для регистрации клиента»:
+    /// a new client (client_id null) or one not yet confirmed (an old card
+    /// without a phone), on a phone nobody else has.
+    fn check_registration(&self, client: Option<u64>, phone: &str) -> Result<(), Refusal> {
+        if phone == PROBE_PHONE {
+            return Err(bad(format!("phone «{phone}»: служебный номер проверки связи")));
+        }
+        if let Some(id) = client {
+            let index = self.client_index("client_id", id)?;
+            if self.clients[index].confirmed {
+                return Err(refuse(
+                    ALREADY_CONFIRMED,
+                    format!("client_id {id}: клиент уже зарегистрирован и подтверждён"),
+                ));
             }
-            let id = self.next_id;
-            self.next_id += 1;
-            self.clients.push(Client {
-                id,
-                card: None,
-                phone: Some(r.phone.clone()),
-                last_name: None,
-                first_name: None,
-                middle_name: None,
-                birth_date: None,
-                balance: Money::ZERO,
-                max_bill_bonus_out: self.rules.max_bill_bonus_out,
-                confirmed: false,
-            });
-            return Ok(json!({"success": 1, "result_code": 0, "client_id": id}));
         }
-        let index = self.client(&r.client_id)?;
-        if taken.is_some_and(|c| c.id != self.clients[index].id) {
-            return Err(refuse(PHONE_TAKEN, "Клиент с таким телефоном уже есть"));
-        }
-        self.clients[index].phone = Some(r.phone);
-        self.clients[index].confirmed = false;
-        Ok(json!({"success": 1, "result_code": 0, "client_id": self.clients[index].id}))
-    }
-
-    fn check_goods(goods: &[wire::Good]) -> Result<(), (i64, String)> {
-        if goods.is_empty() {
-            return Err(refuse(BAD_REQUEST, "good_data: пусто"));
-        }
-        for (i, g) in goods.iter().enumerate() {
-            let full = g.price.0.times(g.quantity.0).unwrap_or(Money::ZERO);
-            let floor = g.min_price.0.times(g.quantity.0).unwrap_or(Money::ZERO);
-            let problem = if g.code.trim().is_empty() {
-                Some("code пуст".to_string())
-            } else if !g.quantity.0.is_positive() || g.price.0.is_negative() {
-                Some("quantity и price должны быть положительны".into())
-            } else if g.total.0 > full || g.total.0.is_negative() {
-                Some(format!("total {} больше price × quantity {full}", g.total.0))
-            } else if g.total.0 < floor {
-                Some(format!("total {} ниже minPrice × quantity {floor}", g.total.0))
-            } else if g.discounted_price != g.price || g.discounted_total != g.total {
-                Some("discounted_price/discounted_total должны быть равны price/total".into())
-            } else {
-                None
-            };
-            if let Some(problem) = problem {
-                return Err(refuse(BAD_REQUEST, format!("good_data[{i}]: {problem}")));
-            }
+        // «проверять уникальность … номера телефона».
+        if self.phone_owner(phone).is_some_and(|owner| Some(owner.id) != client) {
+            return Err(refuse(PHONE_TAKEN, format!("phone «{phone}»: клиент с таким телефоном уже есть")));
         }
         Ok(())
     }
 
-    /// New unit prices: the client's discount and the promo, within minPrice.
-    fn prices(&self, goods: &[wire::Good], identified: bool, promo: bool) -> Vec<Money> {
-        let off = if identified { self.rules.discount } else { 0 } + if promo { self.rules.promo_discount } else { 0 };
-        goods
-            .iter()
-            .map(|g| {
-                let cut = g.price.0.percent(off).unwrap_or(Money::ZERO);
-                Money(g.price.0.0 - cut.0).max(g.min_price.0)
-            })
-            .collect()
+    fn check_code(&mut self, f: &Fields) -> Answer {
+        let client = f.client_id("client_id")?;
+        let phone = f.phone("phone")?;
+        // Reading: the code is text (a number would lose its leading zeros).
+        let code = f.text("code")?;
+        let Some(sent) = self.codes.get_mut(phone) else {
+            return Err(refuse(
+                CODE_EXPIRED,
+                format!("phone «{phone}»: код не запрашивался или устарел, запросите новый"),
+            ));
+        };
+        if sent.client != client {
+            return Err(bad(format!("client_id {}: код отправлялся другому клиенту", json!(client))));
+        }
+        if sent.code != code {
+            sent.attempts_left -= 1;
+            if sent.attempts_left == 0 {
+                self.codes.remove(phone);
+                return Err(refuse(CODE_EXPIRED, "Неверный код; попытки исчерпаны, запросите новый"));
+            }
+            return Err(refuse(WRONG_CODE, format!("code «{code}»: неверный код подтверждения")));
+        }
+        if sent.registration {
+            // Kept for the addclient that follows.
+            sent.confirmed = true;
+        } else {
+            self.codes.remove(phone);
+        }
+        Ok(json!({"success": 1, "result_code": 0}))
     }
 
-    fn process_sale(&mut self, body: &[u8], skew: bool) -> Answer {
-        let r: wire::ProcessSale = parse(body)?;
-        valid_move_id(&r.move_id)?;
-        valid_date("doc_open_dt", &r.doc_open_dt)?;
-        Self::check_goods(&r.good_data)?;
-        if self.moves.get(&r.move_id).is_some_and(|m| m.confirmed.is_some()) {
-            return Err(refuse(ALREADY_CONFIRMED, format!("Чек {} уже подтверждён", r.move_id)));
-        }
-        let client = if r.client_id.is_null() {
-            None
-        } else {
-            Some(self.client(&r.client_id)?)
-        };
-        let return_of = match r.kind {
-            wire::SALE => {
-                if r.return_move_id.is_some() || r.return_doc_dt.is_some() {
-                    return Err(refuse(BAD_REQUEST, "return_move_id/return_doc_dt передаются только для возврата"));
-                }
-                None
-            }
-            wire::RETURN => Some(self.check_return(&r)?),
-            kind => return Err(refuse(BAD_REQUEST, format!("type {kind}"))),
-        };
-        let promo = r.promo_codes.len() <= 1 && r.promo_codes.iter().any(|c| c == PROMO);
-        if r.promo_codes.len() > 1 {
-            return Err(refuse(BAD_REQUEST, "Промокод может быть только один"));
-        }
-        let bonus_out = r.bonus_out.0;
-        let prices = match (&return_of, client) {
-            // A return keeps the sale's prices: nothing new is computed.
-            (Some(_), _) => r.good_data.iter().map(|g| g.price.0).collect(),
-            (None, client) => self.prices(&r.good_data, client.is_some(), promo),
-        };
-        let totals: Vec<Money> = r
-            .good_data
-            .iter()
-            .zip(&prices)
-            .map(|(g, p)| p.times(g.quantity.0).unwrap_or(Money::ZERO).min(g.total.0))
-            .collect();
-        let floors: Vec<Money> = r
-            .good_data
-            .iter()
-            .map(|g| g.min_price.0.times(g.quantity.0).unwrap_or(Money::ZERO))
-            .collect();
-        let rooms: Vec<Money> = totals.iter().zip(&floors).map(|(t, f)| Money((t.0 - f.0).max(0))).collect();
-        if bonus_out.is_negative() || (!bonus_out.is_zero() && (client.is_none() || return_of.is_some())) {
-            return Err(refuse(
-                BAD_REQUEST,
-                format!("bonus_out {bonus_out}: списание только в продаже клиента"),
-            ));
-        }
-        if let Some(index) = client.filter(|_| return_of.is_none()) {
+    /// «Добавление (обновление) клиента … клиент не будет активирован без
+    /// номера телефона»: the phone must have been confirmed by its
+    /// registration code first.
+    fn add_client(&mut self, f: &Fields) -> Answer {
+        let client = f.client_id("client_id")?;
+        let phone = f.phone("phone")?;
+        if let Some(id) = client {
+            let index = self.client_index("client_id", id)?;
             let c = &self.clients[index];
-            if r.max_bonus_out.0 != c.max_bill_bonus_out {
-                return Err(refuse(
-                    BAD_REQUEST,
-                    format!("max_bonus_out {} ≠ max_bill_bonus_out {}", r.max_bonus_out.0, c.max_bill_bonus_out),
-                ));
-            }
-            let limit = c.max_bill_bonus_out.min(c.balance).min(sum(rooms.iter().copied()));
-            if bonus_out > limit {
-                return Err(refuse(NOT_ENOUGH, format!("Списать можно не больше {limit}")));
+            if c.confirmed && c.phone.as_deref() == Some(phone) {
+                // An update that keeps the confirmed phone needs no new code.
+                return Ok(json!({"success": 1, "result_code": 0, "client_id": id}));
             }
         }
-        let mut shares = distribute(bonus_out, &totals, &rooms);
-        if skew && shares.len() > 1 {
-            // Misbehaviour on command: everything on the first line, past its minimum price.
-            shares = vec![Money::ZERO; totals.len()];
-            shares[0] = bonus_out;
+        self.check_registration(client, phone)?;
+        let confirmed = self
+            .codes
+            .get(phone)
+            .is_some_and(|s| s.registration && s.confirmed && s.client == client);
+        if !confirmed {
+            return Err(bad(format!(
+                "phone «{phone}»: телефон не подтверждён — сначала askconfirmphone (sms_type 0) и checkconfirmphonecode; \
+                 клиент не будет активирован без номера телефона"
+            )));
         }
-        let items: Vec<wire::Item> = r
-            .good_data
-            .iter()
-            .zip(prices.iter().zip(&shares))
-            .map(|(g, (price, share))| wire::Item {
-                code: g.code.clone(),
-                discounted_price: Amount(*price),
-                price: g.price,
-                bonus_out: Some(Amount(*share)),
-            })
-            .collect();
+        self.codes.remove(phone);
+        let id = match client {
+            Some(id) => {
+                let index = self.client_index("client_id", id)?;
+                self.clients[index].phone = Some(phone.to_string());
+                self.clients[index].confirmed = true;
+                id
+            }
+            None => self.new_client(phone),
+        };
+        Ok(json!({"success": 1, "result_code": 0, "client_id": id}))
+    }
+
+    fn new_client(&mut self, phone: &str) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.clients.push(Client {
+            id,
+            card: None,
+            phone: Some(phone.to_string()),
+            last_name: None,
+            first_name: None,
+            middle_name: None,
+            birth_date: None,
+            balance: Money::ZERO,
+            max_bill_bonus_out: self.rules.max_bill_bonus_out,
+            confirmed: true,
+        });
+        id
+    }
+}
+
+/// `move_id`: «Заполняем из следующих параметров: <Код структурного
+/// подразделения> - <код кассы> - <номер смены> - <дата чека> - <номер чека>»
+/// (the date as 8 digits: a dash inside it would break the fields).
+fn read_move_id(f: &Fields) -> Result<String, Refusal> {
+    let move_id = f.text("move_id")?;
+    let parts: Vec<&str> = move_id.split('-').collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = parts.len() == 5
+        && !parts[0].is_empty()
+        && !parts[1].is_empty()
+        && digits(parts[2])
+        && parts[3].len() == 8
+        && digits(parts[3])
+        && digits(parts[4]);
+    if !ok {
+        return Err(bad(format!(
+            "move_id «{move_id}»: нужно <подразделение>-<касса>-<смена>-<ГГГГММДД>-<номер чека>"
+        )));
+    }
+    Ok(move_id.to_string())
+}
+
+fn read_good(f: &Fields) -> Result<Good, Refusal> {
+    let code = f.text("code")?.to_string();
+    f.string("vendor_code")?;
+    f.text("name")?;
+    let price = f.money("price")?;
+    let quantity = f.quantity("quantity")?;
+    let total = f.money("total")?;
+    let min_price = f.money("minPrice")?;
+    // «discounted_price Цена за позицию, равна price», «discounted_total Сумма
+    // за позицию, равна total»: «применяются только скидки через систему лояльности».
+    let discounted_price = f.money("discounted_price")?;
+    if discounted_price != price {
+        return Err(bad(format!(
+            "{} {discounted_price}: должна быть равна price {price}",
+            f.name("discounted_price")
+        )));
+    }
+    let discounted_total = f.money("discounted_total")?;
+    if discounted_total != total {
+        return Err(bad(format!(
+            "{} {discounted_total}: должна быть равна total {total}",
+            f.name("discounted_total")
+        )));
+    }
+    // «Минимальная цена»: a floor under the price, not above it.
+    if min_price > price {
+        return Err(bad(format!("{} {min_price}: выше price {price}", f.name("minPrice"))));
+    }
+    check_total(f, price, quantity, total)?;
+    Ok(Good {
+        code,
+        price,
+        quantity,
+        total,
+        min_price,
+    })
+}
+
+/// «total Сумма за позицию» with «только скидки через систему лояльности»:
+/// total is price × quantity. Reading: up to rounding the unit price to
+/// kopecks, |price × quantity − total| ≤ 0.005 × max(quantity, 1); the
+/// register's own manual discounts come as a lower price, never as a total
+/// below price × quantity. A total below is a sum after discounts: the
+/// server would discount it twice.
+fn check_total(f: &Fields, price: Money, quantity: Quantity, total: Money) -> Result<(), Refusal> {
+    // In kopecks × thousandths: 2·|p·q − 1000·t| ≤ max(q, 1000).
+    let exact = i128::from(price.0) * i128::from(quantity.0);
+    let off = (exact - 1000 * i128::from(total.0)).abs();
+    if 2 * off <= i128::from(quantity.0.max(1000)) {
+        return Ok(());
+    }
+    let full = price.times(quantity).unwrap_or(Money::ZERO);
+    let why = if total < full {
+        "меньше price × quantity: total — сумма за позицию без скидок (скидки только через систему лояльности)"
+    } else {
+        "больше price × quantity"
+    };
+    Err(bad(format!("{} {total}: {why}; price × quantity = {full}", f.name("total"))))
+}
+
+fn read_goods(f: &Fields) -> Result<Vec<Good>, Refusal> {
+    let goods = f.list("good_data")?;
+    if goods.is_empty() {
+        return Err(bad("good_data: массив товаров пуст или отсутствует"));
+    }
+    goods
+        .iter()
+        .enumerate()
+        .map(|(index, value)| read_good(&f.element("good_data", index, value)?))
+        .collect()
+}
+
+/// «Промокод может быть только один»: across `promo_codes` (strings) and
+/// `coupons` ({"coupon": …}) together. Reading: one field is enough; the
+/// same code in both is refused too (it would count twice).
+fn read_promo(f: &Fields) -> Result<Option<String>, Refusal> {
+    let mut codes = Vec::new();
+    for (index, value) in f.list("promo_codes")?.iter().enumerate() {
+        match value.as_str().filter(|c| !c.trim().is_empty()) {
+            Some(code) => codes.push(code.to_string()),
+            None => return Err(bad(format!("promo_codes[{index}] {value}: нужен непустой промокод"))),
+        }
+    }
+    for (index, value) in f.list("coupons")?.iter().enumerate() {
+        codes.push(f.element("coupons", index, value)?.text("coupon")?.to_string());
+    }
+    if codes.len() > 1 {
+        return Err(bad(format!(
+            "promo_codes/coupons {codes:?}: промокод может быть только один (в promo_codes или в coupons)"
+        )));
+    }
+    Ok(codes.pop())
+}
+
+/// «return_move_id … return_doc_dt … (передается только для возвратов)».
+fn read_return_of(f: &Fields, kind: Kind) -> Result<Option<(String, NaiveDateTime)>, Refusal> {
+    match kind {
+        Kind::Sale => {
+            if let Some(field) = ["return_move_id", "return_doc_dt"].into_iter().find(|name| f.value(name).is_some()) {
+                return Err(bad(format!("{field}: передаётся только для возвратов (type 1)")));
+            }
+            Ok(None)
+        }
+        Kind::Return => Ok(Some((f.text("return_move_id")?.to_string(), f.date("return_doc_dt")?))),
+    }
+}
+
+fn read_sale_request(f: &Fields) -> Result<SaleRequest, Refusal> {
+    let move_id = read_move_id(f)?;
+    let doc_open_dt = f.date("doc_open_dt")?;
+    // «type тип операции: 0 – продажа, 1 - возврат».
+    let kind = if f.integer("type", &[0, 1])? == 0 {
+        Kind::Sale
+    } else {
+        Kind::Return
+    };
+    let client = f.client_id("client_id")?;
+    let bonus_out = match kind {
+        Kind::Sale => f.money("bonus_out")?,
+        // Reading: a return writes nothing off; what comes back is the server's to compute.
+        Kind::Return => match f.optional_money("bonus_out")? {
+            None | Some(Money::ZERO) => Money::ZERO,
+            Some(other) => return Err(bad(format!("bonus_out {other}: в возврате не списывают (0)"))),
+        },
+    };
+    Ok(SaleRequest {
+        move_id,
+        doc_open_dt,
+        kind,
+        client,
+        bonus_out,
+        max_bonus_out: f.optional_money("max_bonus_out")?,
+        goods: read_goods(f)?,
+        promo: read_promo(f)?,
+        return_of: read_return_of(f, kind)?,
+    })
+}
+
+fn item_json(good: &Good, line: &Priced) -> Value {
+    json!({"code": good.code, "price": amount(good.price), "discounted_price": amount(line.discounted_price),
+        "discounted_total": amount(line.discounted_total), "bonus_out": amount(line.bonus_out)})
+}
+
+/// processsale.
+impl Inner {
+    fn process_sale(&mut self, f: &Fields, skew: bool) -> Answer {
+        let r = read_sale_request(f)?;
+        self.check_move_is_new(&r)?;
+        let client = match r.client {
+            Some(id) => Some(self.client_index("client_id", id)?),
+            None => None,
+        };
+        let lines = match r.kind {
+            Kind::Sale => self.price_sale(&r, client.map(|i| &self.clients[i]), skew)?,
+            Kind::Return => self.price_return(&r)?,
+        };
+        let items: Vec<Value> = r.goods.iter().zip(&lines).map(|(g, l)| item_json(g, l)).collect();
+        let bonus_out = sum(lines.iter().map(|l| l.bonus_out));
         self.moves.insert(
             r.move_id.clone(),
             Move {
-                client: client.map(|i| self.clients[i].id),
                 kind: r.kind,
-                goods: r.good_data.clone(),
-                items: items.clone(),
-                bonus_out,
-                doc_open_dt: r.doc_open_dt.clone(),
-                return_of,
-                confirmed: None,
+                client: r.client,
+                doc_open_dt: r.doc_open_dt,
+                goods: r.goods,
+                lines,
+                return_of: r.return_of.map(|(sale, _)| sale),
+                booked: None,
+                returned: HashMap::new(),
             },
         );
-        Ok(json!({"result_code": 0, "bill_data": {"items": items, "bonus_out": Amount(bonus_out)}}))
+        Ok(json!({"result_code": 0, "bill_data": {"items": items, "bonus_out": amount(bonus_out)}}))
     }
 
-    /// A return names a confirmed sale of the same client, on its date, and
-    /// takes back no more of each good than the sale had left.
-    fn check_return(&self, r: &wire::ProcessSale) -> Result<String, (i64, String)> {
-        let (Some(sale_id), Some(sale_dt)) = (&r.return_move_id, &r.return_doc_dt) else {
-            return Err(refuse(BAD_REQUEST, "возврат: нужны return_move_id и return_doc_dt"));
+    /// «Move_id … должен быть уникальным»: one move_id is one document: the
+    /// same date and type every time, and never again once confirmed.
+    /// Recalculating a move not yet confirmed is what processsale is for
+    /// («Для промежуточных расчётов применяется запрос processsale»).
+    fn check_move_is_new(&self, r: &SaleRequest) -> Result<(), Refusal> {
+        let Some(known) = self.moves.get(&r.move_id) else {
+            return Ok(());
         };
-        valid_date("return_doc_dt", sale_dt)?;
+        if known.doc_open_dt != r.doc_open_dt {
+            return Err(bad(format!(
+                "move_id «{}»: уже был с doc_open_dt {}, теперь {} — move_id должен быть уникальным",
+                r.move_id, known.doc_open_dt, r.doc_open_dt
+            )));
+        }
+        if known.kind != r.kind {
+            return Err(bad(format!(
+                "move_id «{}»: уже был с другим type — move_id должен быть уникальным",
+                r.move_id
+            )));
+        }
+        if known.booked.is_some() {
+            return Err(refuse(ALREADY_CONFIRMED, format!("move_id «{}»: чек уже подтверждён", r.move_id)));
+        }
+        Ok(())
+    }
+
+    /// New prices within the minimum price, and the write-off spread over the
+    /// lines' room above their minimum prices.
+    fn price_sale(&self, r: &SaleRequest, client: Option<&Client>, skew: bool) -> Result<Vec<Priced>, Refusal> {
+        let promo = r.promo.as_deref() == Some(PROMO);
+        let off = if client.is_some() { self.rules.discount } else { 0 } + if promo { self.rules.promo_discount } else { 0 };
+        let discounted: Vec<(Money, Money)> = r.goods.iter().map(|g| discount_line(g, off)).collect();
+        let totals: Vec<Money> = discounted.iter().map(|(_, total)| *total).collect();
+        let rooms: Vec<Money> = r
+            .goods
+            .iter()
+            .zip(&totals)
+            .map(|(g, total)| Money((total.0 - g.min_price.times(g.quantity).unwrap_or(*total).0).max(0)))
+            .collect();
+        check_write_off(r, client, sum(rooms.iter().copied()))?;
+        let mut shares = distribute(r.bonus_out, &totals, &rooms);
+        if skew {
+            skew_shares(&mut shares, &rooms);
+        }
+        Ok(discounted
+            .iter()
+            .zip(shares)
+            .map(|((price, total), bonus_out)| Priced {
+                discounted_price: *price,
+                discounted_total: *total,
+                bonus_out,
+            })
+            .collect())
+    }
+
+    /// A return names a confirmed sale of the same client on its date; the
+    /// amounts come from the sale, not from the return's prices.
+    fn price_return(&self, r: &SaleRequest) -> Result<Vec<Priced>, Refusal> {
+        let sale = self.sale_returned(r)?;
+        Ok(return_amounts(sale, &r.goods)?.lines)
+    }
+
+    fn sale_returned(&self, r: &SaleRequest) -> Result<&Move, Refusal> {
+        let Some((sale_id, sale_dt)) = &r.return_of else {
+            return Err(bad("return_move_id: нужен для возврата"));
+        };
         let sale = self
             .moves
             .get(sale_id)
-            .filter(|m| m.kind == wire::SALE && m.confirmed.is_some())
-            .ok_or_else(|| refuse(NOT_FOUND, format!("Чек продажи {sale_id} не найден")))?;
-        if &sale.doc_open_dt != sale_dt {
-            return Err(refuse(
-                BAD_REQUEST,
-                format!("return_doc_dt {sale_dt} ≠ дата продажи {}", sale.doc_open_dt),
-            ));
+            .filter(|m| m.kind == Kind::Sale && m.booked.is_some())
+            .ok_or_else(|| {
+                refuse(
+                    NOT_FOUND,
+                    format!("return_move_id «{sale_id}»: чек продажи не найден или не подтверждён"),
+                )
+            })?;
+        // «return_doc_dt Дата чека продажи».
+        if sale.doc_open_dt != *sale_dt {
+            return Err(bad(format!("return_doc_dt {sale_dt}: дата чека продажи {}", sale.doc_open_dt)));
         }
-        let client = if r.client_id.is_null() {
-            None
-        } else {
-            self.client(&r.client_id).ok().map(|i| self.clients[i].id)
-        };
-        if client != sale.client {
-            return Err(refuse(BAD_REQUEST, "Клиент возврата не совпадает с клиентом продажи"));
+        // Reading: the return is the sale's client's (null for an anonymous sale).
+        if sale.client != r.client {
+            return Err(bad(format!(
+                "client_id {}: в чеке продажи клиент {}",
+                json!(r.client),
+                json!(sale.client)
+            )));
         }
-        let returned = sale.confirmed.as_ref().map(|c| &c.returned);
-        for g in &r.good_data {
-            let sold: i64 = sale
-                .goods
-                .iter()
-                .filter(|s| s.code == g.code)
-                .map(|s| s.quantity.0.thousandths())
-                .sum();
-            let before = returned.and_then(|m| m.get(&g.code)).copied().unwrap_or(0);
-            let now: i64 = r
-                .good_data
-                .iter()
-                .filter(|x| x.code == g.code)
-                .map(|x| x.quantity.0.thousandths())
-                .sum();
-            if before + now > sold {
-                return Err(refuse(
-                    BAD_REQUEST,
-                    format!("Товара {} в чеке продажи меньше, чем возвращается", g.code),
-                ));
-            }
-        }
-        Ok(sale_id.clone())
+        Ok(sale)
     }
+}
 
-    fn confirm_sale(&mut self, body: &[u8]) -> Answer {
-        let r: wire::ConfirmSale = parse(body)?;
-        valid_move_id(&r.move_id)?;
-        let opened = valid_date("doc_open_dt", &r.doc_open_dt)?;
-        let closed = valid_date("doc_dt", &r.doc_dt)?;
-        if closed < opened {
-            return Err(refuse(BAD_REQUEST, "doc_dt раньше doc_open_dt"));
+/// A line's price and sum after `off` (hundredths of a percent), never below
+/// the minimum price. Undiscounted, the line keeps the register's total.
+fn discount_line(good: &Good, off: i64) -> (Money, Money) {
+    let cut = good.price.percent(off).unwrap_or(Money::ZERO);
+    let price = Money(good.price.0 - cut.0).max(good.min_price);
+    if price == good.price {
+        return (price, good.total);
+    }
+    (price, price.times(good.quantity).unwrap_or(good.total).min(good.total))
+}
+
+/// The write-off a sale asks for: only an identified client's, within
+/// «max_bonus_out … (передается значение выходного параметра
+/// max_bill_bonus_out функции searchclient)», the balance and the room
+/// above the minimum prices.
+fn check_write_off(r: &SaleRequest, client: Option<&Client>, room: Money) -> Result<(), Refusal> {
+    let Some(c) = client else {
+        // «client_id … null – если покупатель не идентифицирован»: nobody to write off from.
+        if !r.bonus_out.is_zero() {
+            return Err(bad(format!(
+                "bonus_out {}: покупатель не идентифицирован (client_id null)",
+                r.bonus_out
+            )));
         }
-        let Some(m) = self.moves.get(&r.move_id).cloned() else {
-            return Err(refuse(NOT_FOUND, format!("Чек {} не найден: сначала processsale", r.move_id)));
+        if let Some(max) = r.max_bonus_out.filter(|m| !m.is_zero()) {
+            return Err(bad(format!("max_bonus_out {max}: покупатель не идентифицирован (client_id null)")));
+        }
+        return Ok(());
+    };
+    if r.max_bonus_out != Some(c.max_bill_bonus_out) {
+        let sent = r.max_bonus_out.map_or("null".to_string(), |m| m.to_string());
+        return Err(bad(format!(
+            "max_bonus_out {sent}: нужно max_bill_bonus_out клиента из searchclient ({})",
+            c.max_bill_bonus_out
+        )));
+    }
+    let limit = c.balance.min(c.max_bill_bonus_out).min(room).max(Money::ZERO);
+    if r.bonus_out > limit {
+        return Err(refuse(
+            NOT_ENOUGH,
+            format!(
+                "bonus_out {}: списать можно не больше {limit} (баланс {}, max_bill_bonus_out {}, до минимальных цен {room})",
+                r.bonus_out, c.balance, c.max_bill_bonus_out
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Misbehaviour on command: the whole write-off on the line with the least
+/// room, past its minimum price.
+fn skew_shares(shares: &mut [Money], rooms: &[Money]) {
+    let Some(tightest) = (0..rooms.len()).min_by_key(|&i| rooms[i]) else {
+        return;
+    };
+    let whole = sum(shares.iter().copied());
+    shares.iter_mut().for_each(|s| *s = Money::ZERO);
+    shares[tightest] = whole;
+}
+
+/// What a sale had of one code, all its lines together.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sold {
+    quantity: i64,
+    /// The money paid: discounted totals less the write-off.
+    money: Money,
+    bonus: Money,
+    discounted_price: Money,
+}
+
+fn sold_by_code(sale: &Move) -> BTreeMap<&str, Sold> {
+    let mut sold: BTreeMap<&str, Sold> = BTreeMap::new();
+    for (good, line) in sale.goods.iter().zip(&sale.lines) {
+        let entry = sold.entry(good.code.as_str()).or_insert(Sold {
+            discounted_price: line.discounted_price,
+            ..Sold::default()
+        });
+        entry.quantity += good.quantity.0;
+        entry.money.0 += line.discounted_total.0 - line.bonus_out.0;
+        entry.bonus.0 += line.bonus_out.0;
+    }
+    sold
+}
+
+/// `amount` × part / whole, rounded half up; zero when the whole is.
+fn portion(amount: Money, part: i64, whole: i64) -> Money {
+    amount.share(part, whole).unwrap_or(Money::ZERO)
+}
+
+/// What a return gives back and takes back.
+struct ReturnAmounts {
+    lines: Vec<Priced>,
+    money: Money,
+    bonus: Money,
+    accrual_back: Money,
+    /// Thousandths returned now, per code.
+    quantities: BTreeMap<String, i64>,
+}
+
+/// Reading: per code, the sale's money and bonus × cumulative returned /
+/// sold, less the same for what confirmed returns took before (each term
+/// rounded half up), so parts add up to the whole; the accrual is taken
+/// back in proportion to the money given back. A code on several return
+/// lines is shared among them by quantity, the same way.
+fn return_amounts(sale: &Move, goods: &[Good]) -> Result<ReturnAmounts, Refusal> {
+    let sold = sold_by_code(sale);
+    let mut now: BTreeMap<String, i64> = BTreeMap::new();
+    for (index, good) in goods.iter().enumerate() {
+        if !sold.contains_key(good.code.as_str()) {
+            return Err(bad(format!("good_data[{index}].code «{}»: нет в чеке продажи", good.code)));
+        }
+        *now.entry(good.code.clone()).or_default() += good.quantity.0;
+    }
+    let before = |code: &str| sale.returned.get(code).copied().unwrap_or(0);
+    let mut per_code: BTreeMap<&str, (Money, Money)> = BTreeMap::new();
+    for (code, quantity) in &now {
+        let s = sold[code.as_str()];
+        let (was, will) = (before(code), before(code) + quantity);
+        if will > s.quantity {
+            return Err(bad(format!(
+                "good_data code «{code}»: возвращается {} при проданных {} и возвращённых ранее {}",
+                Quantity(*quantity),
+                Quantity(s.quantity),
+                Quantity(was)
+            )));
+        }
+        let money = Money(portion(s.money, will, s.quantity).0 - portion(s.money, was, s.quantity).0);
+        let bonus = Money(portion(s.bonus, will, s.quantity).0 - portion(s.bonus, was, s.quantity).0);
+        per_code.insert(code.as_str(), (money, bonus));
+    }
+    let money = sum(per_code.values().map(|(m, _)| *m));
+    let bonus = sum(per_code.values().map(|(_, b)| *b));
+    let booked = sale.booked.unwrap_or(Booked {
+        paid: Money::ZERO,
+        bonus: Money::ZERO,
+        accrued: Money::ZERO,
+    });
+    let money_before = sum(sold.iter().map(|(code, s)| portion(s.money, before(code), s.quantity)));
+    let accrual_back = Money(
+        portion(booked.accrued, money_before.0 + money.0, booked.paid.0).0 - portion(booked.accrued, money_before.0, booked.paid.0).0,
+    );
+    let lines = split_by_line(goods, &sold, &per_code, &now);
+    Ok(ReturnAmounts {
+        lines,
+        money,
+        bonus,
+        accrual_back,
+        quantities: now,
+    })
+}
+
+/// Each code's money and bonus over the return lines that carry it, by
+/// cumulative quantity; each item answers the bonus given back as its `bonus_out`.
+fn split_by_line(
+    goods: &[Good],
+    sold: &BTreeMap<&str, Sold>,
+    per_code: &BTreeMap<&str, (Money, Money)>,
+    now: &BTreeMap<String, i64>,
+) -> Vec<Priced> {
+    let mut done: HashMap<&str, i64> = HashMap::new();
+    goods
+        .iter()
+        .map(|good| {
+            let code = good.code.as_str();
+            let (money, bonus) = per_code[code];
+            let whole = now[code];
+            let was = done.get(code).copied().unwrap_or(0);
+            let will = was + good.quantity.0;
+            done.insert(code, will);
+            let line_money = Money(portion(money, will, whole).0 - portion(money, was, whole).0);
+            let line_bonus = Money(portion(bonus, will, whole).0 - portion(bonus, was, whole).0);
+            Priced {
+                discounted_price: sold[code].discounted_price,
+                discounted_total: Money(line_money.0 + line_bonus.0),
+                bonus_out: line_bonus,
+            }
+        })
+        .collect()
+}
+
+/// confirmsale and getdetailingbymove.
+impl Inner {
+    /// «Подтверждение документа после processsale … Выполняются все
+    /// начисления и списания бонусов»: the only place balances change.
+    fn confirm_sale(&mut self, f: &Fields) -> Answer {
+        let move_id = read_move_id(f)?;
+        let doc_open_dt = f.date("doc_open_dt")?;
+        // «doc_dt Дата закрытия чека»: present, and not before the opening.
+        let doc_dt = f.date("doc_dt")?;
+        if doc_dt < doc_open_dt {
+            return Err(bad(format!("doc_dt {doc_dt}: раньше doc_open_dt {doc_open_dt}")));
+        }
+        let Some(known) = self.moves.get(&move_id) else {
+            return Err(refuse(
+                NOT_FOUND,
+                format!("move_id «{move_id}»: чек не найден (сначала processsale)"),
+            ));
         };
-        if m.doc_open_dt != r.doc_open_dt {
-            return Err(refuse(BAD_REQUEST, format!("doc_open_dt {} ≠ {}", r.doc_open_dt, m.doc_open_dt)));
+        if known.doc_open_dt != doc_open_dt {
+            return Err(bad(format!("doc_open_dt {doc_open_dt}: у чека «{move_id}» {}", known.doc_open_dt)));
         }
-        if m.confirmed.is_some() {
-            // Idempotent: the move counts once.
+        if known.booked.is_some() {
+            // Idempotent: a resend of a confirmed move counts once.
             return Ok(json!({"result_code": 0}));
         }
-        let index = m.client.and_then(|id| self.clients.iter().position(|c| c.id == id));
-        let total = sum(m
-            .goods
-            .iter()
-            .zip(&m.items)
-            .map(|(g, i)| i.discounted_price.0.times(g.quantity.0).unwrap_or(Money::ZERO).min(g.total.0)));
-        let paid = Money(total.0 - m.bonus_out.0);
-        let (accrued, balance_change) = match &m.return_of {
-            None => {
-                if let Some(i) = index
-                    && self.clients[i].balance < m.bonus_out
-                {
-                    return Err(refuse(NOT_ENOUGH, "Недостаточно бонусов"));
-                }
-                let accrued = if index.is_some() {
-                    paid.percent(self.rules.accrual).unwrap_or(Money::ZERO)
-                } else {
-                    Money::ZERO
-                };
-                (accrued, accrued.0 - m.bonus_out.0)
-            }
-            Some(sale_id) => {
-                // The sale's accrual goes back and its bonus payment comes back, in proportion.
-                let sale = self
-                    .moves
-                    .get(sale_id)
-                    .and_then(|s| s.confirmed.clone())
-                    .ok_or_else(|| refuse(NOT_FOUND, "Чек продажи не найден"))?;
-                let sale_bonus = self.moves.get(sale_id).map_or(Money::ZERO, |s| s.bonus_out);
-                let sale_total = Money(sale.paid.0 + sale_bonus.0);
-                let share = |amount: Money| amount.share(total.0, sale_total.0.max(1)).unwrap_or(Money::ZERO);
-                (Money::ZERO, share(sale_bonus).0 - share(sale.accrued).0)
-            }
-        };
-        if let Some(i) = index {
-            self.clients[i].balance = Money(self.clients[i].balance.0 + balance_change);
+        match known.kind {
+            Kind::Sale => self.book_sale(&move_id)?,
+            Kind::Return => self.book_return(&move_id)?,
         }
-        if let Some(sale_id) = &m.return_of
-            && let Some(sale) = self.moves.get_mut(sale_id).and_then(|s| s.confirmed.as_mut())
-        {
-            for g in &m.goods {
-                *sale.returned.entry(g.code.clone()).or_default() += g.quantity.0.thousandths();
-            }
-        }
-        if let Some(stored) = self.moves.get_mut(&r.move_id) {
-            stored.confirmed = Some(Confirmed {
-                paid,
-                accrued,
-                returned: HashMap::new(),
-            });
-        }
+        self.book.push(move_id);
         Ok(json!({"result_code": 0}))
     }
 
-    fn detailing(&self, body: &[u8]) -> Answer {
-        let r: wire::GetDetailingByMove = parse(body)?;
-        valid_move_id(&r.move_id)?;
+    fn book_sale(&mut self, move_id: &str) -> Result<(), Refusal> {
+        let m = &self.moves[move_id];
+        let bonus = sum(m.lines.iter().map(|l| l.bonus_out));
+        let paid = Money(sum(m.lines.iter().map(|l| l.discounted_total)).0 - bonus.0);
+        let mut accrued = Money::ZERO;
+        if let Some(id) = m.client {
+            let index = self.client_index("client_id", id)?;
+            let client = &mut self.clients[index];
+            // The balance may have moved since processsale.
+            if client.balance < bonus {
+                return Err(refuse(NOT_ENOUGH, format!("bonus_out {bonus}: на балансе {}", client.balance)));
+            }
+            accrued = paid.percent(self.rules.accrual).unwrap_or(Money::ZERO);
+            client.balance = Money(client.balance.0 - bonus.0 + accrued.0);
+        }
+        if let Some(m) = self.moves.get_mut(move_id) {
+            m.booked = Some(Booked { paid, bonus, accrued });
+        }
+        Ok(())
+    }
+
+    /// Computed again against the sale as it is now: another return may
+    /// have been confirmed since this one's processsale.
+    fn book_return(&mut self, move_id: &str) -> Result<(), Refusal> {
+        let m = &self.moves[move_id];
+        let sale_id = m.return_of.clone().unwrap_or_default();
+        let client = m.client;
+        let sale = self
+            .moves
+            .get(&sale_id)
+            .ok_or_else(|| refuse(NOT_FOUND, format!("return_move_id «{sale_id}»: чек продажи не найден")))?;
+        let amounts = return_amounts(sale, &m.goods)?;
+        if let Some(id) = client {
+            let index = self.client_index("client_id", id)?;
+            let balance = &mut self.clients[index].balance;
+            *balance = Money(balance.0 + amounts.bonus.0 - amounts.accrual_back.0);
+        }
+        if let Some(sale) = self.moves.get_mut(&sale_id) {
+            for (code, quantity) in &amounts.quantities {
+                *sale.returned.entry(code.clone()).or_default() += quantity;
+            }
+        }
+        if let Some(m) = self.moves.get_mut(move_id) {
+            m.lines = amounts.lines;
+            m.booked = Some(Booked {
+                paid: amounts.money,
+                bonus: amounts.bonus,
+                accrued: amounts.accrual_back,
+            });
+        }
+        Ok(())
+    }
+
+    /// «Получить документ»: a confirmed move (only those are in the
+    /// server's reports), «oper_type 0 – продажа» (1 for a return).
+    fn detailing(&self, f: &Fields) -> Answer {
+        let move_id = f.text("move_id")?;
         let m = self
             .moves
-            .get(&r.move_id)
-            .filter(|m| m.confirmed.is_some())
-            .ok_or_else(|| refuse(NOT_FOUND, format!("Чек {} не найден", r.move_id)))?;
-        let detail: Vec<wire::MoveLine> = m
+            .get(move_id)
+            .filter(|m| m.booked.is_some())
+            .ok_or_else(|| refuse(NOT_FOUND, format!("move_id «{move_id}»: чек не найден")))?;
+        let detail: Vec<Value> = m
             .goods
             .iter()
-            .zip(&m.items)
-            .map(|(g, i)| wire::MoveLine {
-                code: g.code.clone(),
-                price: i.discounted_price,
-                total: Amount(i.discounted_price.0.times(g.quantity.0).unwrap_or(Money::ZERO).min(g.total.0)),
-                quantity: Qty(Quantity(g.quantity.0.thousandths())),
+            .zip(&m.lines)
+            .map(|(g, l)| {
+                json!({"code": g.code, "price": amount(g.price), "total": amount(g.total), "quantity": quantity_json(g.quantity),
+                    "discounted_price": amount(l.discounted_price), "discounted_total": amount(l.discounted_total),
+                    "bonus_out": amount(l.bonus_out)})
             })
             .collect();
-        Ok(json!({"result_code": 0, "move_info": {"oper_type": m.kind}, "move_detail": detail}))
+        let oper_type = if m.kind == Kind::Sale { 0 } else { 1 };
+        Ok(json!({"result_code": 0, "move_info": {"oper_type": oper_type}, "move_detail": detail}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulators::{Misbehaving, Serving};
+
+    const KEY: &str = "h-key";
+    const OPENED: &str = "2025-06-16 10:00:00";
+    const CLOSED: &str = "2025-06-16 10:05:00";
+    const ANNA: &[&str] = &["7770000000017", "+79161234567"];
+
+    struct Server {
+        emulator: Emulator,
+        base: String,
+        http: reqwest::Client,
+    }
+
+    async fn start() -> Server {
+        // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let emulator = Emulator::new(KEY, demo_clients(), Rules::default());
+        emulator.set_delay(std::time::Duration::from_millis(10));
+        let addr = emulator.spawn("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+        Server {
+            emulator,
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    impl Server {
+        async fn send(&self, function: &str, key: &str, body: &Value) -> reqwest::Result<reqwest::Response> {
+            let url = format!("{}/load/{function}?h={key}", self.base);
+            self.http.post(url).body(body.to_string()).send().await
+        }
+
+        /// The answer of a well-behaved call, HTTP 200 and JSON.
+        async fn call(&self, function: &str, body: Value) -> Value {
+            let response = self.send(function, KEY, &body).await.expect("answered");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json().await.expect("JSON")
+        }
+
+        async fn ok(&self, function: &str, body: Value) -> Value {
+            let answer = self.call(function, body).await;
+            assert_eq!(answer["result_code"], 0, "{function}: {answer}");
+            answer
+        }
+
+        /// A refusal: result_code ≠ 0; its message.
+        async fn refused(&self, function: &str, body: Value) -> String {
+            let answer = self.call(function, body).await;
+            assert_ne!(answer["result_code"], 0, "{function} should be refused: {answer}");
+            answer["message"].as_str().expect("message").to_string()
+        }
+    }
+
+    fn good(code: &str, price: &str, quantity: &str, total: &str, min_price: &str) -> Value {
+        let n = |text: &str| number(text);
+        json!({"code": code, "vendor_code": "", "name": format!("Товар {code}"), "price": n(price), "quantity": n(quantity),
+            "total": n(total), "minPrice": n(min_price), "discounted_price": n(price), "discounted_total": n(total)})
+    }
+
+    /// A sale of 2 × 1000.00 (min 500.00) and 1 × 300.00 (min 300.00).
+    fn sale(number: u32, client: Value, bonus_out: &str) -> Value {
+        let max = if client.is_null() { Value::Null } else { amount(Money(1000_00)) };
+        json!({"client_id": client, "type": 0, "bonus_out": super::number(bonus_out), "max_bonus_out": max,
+            "good_data": [good("100", "1000.00", "2", "2000.00", "500.00"), good("200", "300.00", "1", "300.00", "300.00")],
+            "move_id": move_id(number), "doc_open_dt": OPENED, "promo_codes": [], "coupons": []})
+    }
+
+    fn move_id(number: u32) -> String {
+        format!("0001-01-3-20250616-{number}")
+    }
+
+    fn confirm(number: u32) -> Value {
+        json!({"move_id": move_id(number), "doc_open_dt": OPENED, "doc_dt": CLOSED})
+    }
+
+    fn return_of(number: u32, sale: u32, quantity: &str) -> Value {
+        let total = Money(1000_00).times(Quantity::parse(quantity).expect("quantity")).expect("small");
+        json!({"client_id": 1001, "type": 1, "bonus_out": 0, "max_bonus_out": amount(Money(1000_00)),
+            "good_data": [good("100", "1000.00", quantity, &total.to_string(), "500.00")],
+            "move_id": move_id(number), "doc_open_dt": CLOSED, "return_move_id": move_id(sale), "return_doc_dt": OPENED})
+    }
+
+    fn counted(client: &[&str], kind: Kind, paid: i64, bonus: i64) -> Counted {
+        Counted {
+            client: client.iter().map(|c| c.to_string()).collect(),
+            kind,
+            paid: Money(paid),
+            bonus: Money(bonus),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wrong_key_is_401_and_logged() {
+        let s = start().await;
+        let probe = json!({"search_mode": 0, "search_value": PROBE_PHONE});
+        let response = s.send(SEARCH_CLIENT, "wrong", &probe).await.expect("answered");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(s.emulator.log().iter().any(|l| !l.key_ok));
+        // The probe phone is never a client: an answer, not a refusal.
+        let answer = s.ok(SEARCH_CLIENT, probe).await;
+        assert!(answer["client_id"].is_null());
+    }
+
+    #[tokio::test]
+    async fn fields_are_checked_by_the_spec() {
+        let s = start().await;
+        let message = s
+            .refused(SEARCH_CLIENT, json!({"search_mode": 1, "search_value": "79161234567"}))
+            .await;
+        assert!(message.contains("search_mode"), "{message}");
+        let message = s
+            .refused(SEARCH_CLIENT, json!({"search_mode": 0, "search_value": "89161234567"}))
+            .await;
+        assert!(message.contains("89161234567"), "{message}");
+        let found = s
+            .ok(SEARCH_CLIENT, json!({"search_mode": 2, "search_value": "7770000000017"}))
+            .await;
+        assert_eq!(found["client_id"], 1001);
+        assert_eq!(found["bonus_balance"].to_string(), "1500.00");
+        let message = s
+            .refused(ASK_CONFIRM_PHONE, json!({"client_id": 1001, "phone": "79161234567", "sms_type": 2}))
+            .await;
+        assert!(message.contains("sms_type"), "{message}");
+        let answer = s.call(SEARCH_CLIENT, Value::Null).await;
+        assert_ne!(answer["result_code"], 0);
+        let response = s
+            .http
+            .post(format!("{}/load/searchclient?h={KEY}", s.base))
+            .body("{not json")
+            .send()
+            .await;
+        let answer: Value = response.expect("answered").json().await.expect("JSON");
+        assert!(answer["message"].as_str().is_some_and(|m| m.contains("JSON")), "{answer}");
+        // Money with three decimals, and money as a string.
+        let mut precise = sale(1, json!(1001), "0");
+        precise["good_data"][0]["price"] = number("1000.001");
+        assert!(s.refused(PROCESS_SALE, precise).await.contains("good_data[0].price"));
+        let mut text = sale(1, json!(1001), "0");
+        text["bonus_out"] = json!("0");
+        assert!(s.refused(PROCESS_SALE, text).await.contains("bonus_out"));
+    }
+
+    #[tokio::test]
+    async fn a_total_after_discounts_is_refused() {
+        let s = start().await;
+        let mut discounted = sale(1, json!(1001), "0");
+        discounted["good_data"][0]["total"] = number("1900.00");
+        discounted["good_data"][0]["discounted_total"] = number("1900.00");
+        let message = s.refused(PROCESS_SALE, discounted).await;
+        assert!(message.contains("good_data[0].total 1900.00"), "{message}");
+        let mut unequal = sale(1, json!(1001), "0");
+        unequal["good_data"][1]["discounted_price"] = number("290.00");
+        assert!(s.refused(PROCESS_SALE, unequal).await.contains("discounted_price"));
+        // A weighed line: 89.90 × 0.455 = 40.9045, the total rounded to kopecks passes.
+        let mut weighed = sale(1, Value::Null, "0");
+        weighed["good_data"] = json!([good("300", "89.90", "0.455", "40.90", "0")]);
+        s.ok(PROCESS_SALE, weighed).await;
+    }
+
+    #[tokio::test]
+    async fn a_move_id_is_one_document() {
+        let s = start().await;
+        s.ok(PROCESS_SALE, sale(1, json!(1001), "0")).await;
+        let mut other_date = sale(1, json!(1001), "0");
+        other_date["doc_open_dt"] = json!("2025-06-16 11:00:00");
+        assert!(s.refused(PROCESS_SALE, other_date).await.contains("уникальным"));
+        // Recalculating before confirmation is fine; after it, not.
+        s.ok(PROCESS_SALE, sale(1, json!(1001), "0")).await;
+        s.ok(CONFIRM_SALE, confirm(1)).await;
+        assert!(s.refused(PROCESS_SALE, sale(1, json!(1001), "0")).await.contains("подтверждён"));
+        let mut wrong_date = confirm(1);
+        wrong_date["doc_open_dt"] = json!("2025-06-15 10:00:00");
+        s.refused(CONFIRM_SALE, wrong_date).await;
+        assert!(s.refused(CONFIRM_SALE, confirm(2)).await.contains("не найден"));
+        assert!(
+            s.refused(GET_DETAILING_BY_MOVE, json!({"move_id": move_id(2)}))
+                .await
+                .contains("не найден")
+        );
+        let detail = s.ok(GET_DETAILING_BY_MOVE, json!({"move_id": move_id(1)})).await;
+        assert_eq!(detail["move_info"]["oper_type"], 0);
+        assert_eq!(detail["move_detail"][0]["total"].to_string(), "2000.00");
+        assert_eq!(detail["move_detail"][0]["quantity"].to_string(), "2");
+    }
+
+    #[tokio::test]
+    async fn one_promo_code_per_request() {
+        let s = start().await;
+        let mut two = sale(1, json!(1001), "0");
+        two["promo_codes"] = json!([PROMO, "OTHER"]);
+        assert!(s.refused(PROCESS_SALE, two).await.contains("только один"));
+        let mut both = sale(1, json!(1001), "0");
+        both["promo_codes"] = json!([PROMO]);
+        both["coupons"] = json!([{"coupon": PROMO}]);
+        assert!(s.refused(PROCESS_SALE, both).await.contains("только один"));
+        let mut one = sale(1, json!(1001), "0");
+        one["coupons"] = json!([{"coupon": PROMO}]);
+        let answer = s.ok(PROCESS_SALE, one).await;
+        // 3 % + 10 % off 1000.00 = 870.00; 300.00 stays at its minimum price.
+        assert_eq!(answer["bill_data"]["items"][0]["discounted_price"].to_string(), "870.00");
+        assert_eq!(answer["bill_data"]["items"][0]["discounted_total"].to_string(), "1740.00");
+        assert_eq!(answer["bill_data"]["items"][1]["discounted_price"].to_string(), "300.00");
+    }
+
+    #[tokio::test]
+    async fn registration_needs_the_confirmed_code() {
+        let s = start().await;
+        let phone = "79035550101";
+        let add = json!({"client_id": null, "phone": phone});
+        assert!(s.refused(ADD_CLIENT, add.clone()).await.contains("не подтверждён"));
+        s.ok(ASK_CONFIRM_PHONE, json!({"client_id": null, "phone": phone, "sms_type": 0}))
+            .await;
+        assert!(
+            s.refused(ADD_CLIENT, add.clone()).await.contains("не подтверждён"),
+            "asked, not confirmed"
+        );
+        let check = |code: String| json!({"client_id": null, "phone": phone, "code": code});
+        s.refused(CHECK_CONFIRM_PHONE_CODE, check("0000".into())).await;
+        s.ok(CHECK_CONFIRM_PHONE_CODE, check(sms_code(phone))).await;
+        let added = s.ok(ADD_CLIENT, add.clone()).await;
+        let id = added["client_id"].as_u64().expect("id");
+        let found = s.ok(SEARCH_CLIENT, json!({"search_mode": 0, "search_value": phone})).await;
+        assert_eq!(found["client_id"], id);
+        assert_eq!(found["bonus_balance"].to_string(), "0.00");
+        // The phone is taken now.
+        let again = json!({"client_id": null, "phone": phone, "sms_type": 0});
+        assert!(s.refused(ASK_CONFIRM_PHONE, again).await.contains("уже есть"));
+        // An old card without a phone is completed the same way.
+        let old = json!({"client_id": 1002, "phone": "79035550202"});
+        s.refused(ADD_CLIENT, old.clone()).await;
+        s.ok(ASK_CONFIRM_PHONE, json!({"client_id": 1002, "phone": "79035550202", "sms_type": 0}))
+            .await;
+        s.ok(
+            CHECK_CONFIRM_PHONE_CODE,
+            json!({"client_id": 1002, "phone": "79035550202", "code": "0202"}),
+        )
+        .await;
+        assert_eq!(s.ok(ADD_CLIENT, old).await["client_id"], 1002);
+        assert_eq!(s.emulator.balance("+79035550202"), Some(Money(832_44)));
+    }
+
+    #[tokio::test]
+    async fn a_sale_and_its_return_are_booked() {
+        let s = start().await;
+        let answer = s.ok(PROCESS_SALE, sale(1, json!(1001), "100.00")).await;
+        // 3 % off 1000.00; 300.00 at its minimum takes no write-off.
+        let items = &answer["bill_data"]["items"];
+        assert_eq!(items[0]["discounted_price"].to_string(), "970.00");
+        assert_eq!(items[0]["bonus_out"].to_string(), "100.00");
+        assert_eq!(items[1]["bonus_out"].to_string(), "0.00");
+        assert_eq!(answer["bill_data"]["bonus_out"].to_string(), "100.00");
+        assert_eq!(
+            s.emulator.balance("7770000000017"),
+            Some(Money(1500_00)),
+            "nothing before confirmsale"
+        );
+        s.ok(CONFIRM_SALE, confirm(1)).await;
+        // 1500.00 − 100.00 + 5 % of the 2140.00 paid.
+        assert_eq!(s.emulator.balance("7770000000017"), Some(Money(1507_00)));
+        let back = s.ok(PROCESS_SALE, return_of(2, 1, "1")).await;
+        assert_eq!(back["bill_data"]["items"][0]["bonus_out"].to_string(), "50.00");
+        s.ok(
+            CONFIRM_SALE,
+            json!({"move_id": move_id(2), "doc_open_dt": CLOSED, "doc_dt": CLOSED}),
+        )
+        .await;
+        // Half of 1840.00 paid for the line, half of its 100.00 bonus; 107.00 × 920 / 2140 = 46.00 taken back.
+        assert_eq!(s.emulator.balance("7770000000017"), Some(Money(1511_00)));
+        let expected = vec![
+            counted(ANNA, Kind::Sale, 2140_00, 100_00),
+            counted(ANNA, Kind::Return, 920_00, 50_00),
+        ];
+        assert_eq!(
+            s.emulator.ledger(),
+            Ledger {
+                counted: expected,
+                open_debits: Vec::new()
+            }
+        );
+        // Only one of two is left to return.
+        assert!(s.refused(PROCESS_SALE, return_of(3, 1, "2")).await.contains("возвращается"));
+        let mut wrong_date = return_of(3, 1, "1");
+        wrong_date["return_doc_dt"] = json!(CLOSED);
+        assert!(s.refused(PROCESS_SALE, wrong_date).await.contains("return_doc_dt"));
+    }
+
+    #[tokio::test]
+    async fn write_offs_stay_within_the_rules() {
+        let s = start().await;
+        assert!(
+            s.refused(PROCESS_SALE, sale(1, Value::Null, "10.00"))
+                .await
+                .contains("не идентифицирован")
+        );
+        let mut max = sale(1, json!(1001), "0");
+        max["max_bonus_out"] = number("500.00");
+        assert!(s.refused(PROCESS_SALE, max).await.contains("max_bonus_out"));
+        // Room above minimum prices: 1940.00 − 1000.00 = 940.00.
+        assert!(
+            s.refused(PROCESS_SALE, sale(1, json!(1001), "940.01"))
+                .await
+                .contains("не больше 940.00")
+        );
+        assert!(s.refused(PROCESS_SALE, sale(1, json!(9999), "0")).await.contains("9999"));
+        s.emulator.fail(Failure::BadDistribution, 1, 0);
+        let skewed = s.ok(PROCESS_SALE, sale(1, json!(1001), "100.00")).await;
+        assert_eq!(
+            skewed["bill_data"]["items"][1]["bonus_out"].to_string(),
+            "100.00",
+            "past the 300.00 minimum"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lost_confirmation_is_booked_and_counts_once() {
+        let s = start().await;
+        s.ok(PROCESS_SALE, sale(1, Value::Null, "0")).await;
+        s.emulator.fail(Failure::Lost, 1, 0);
+        let lost = s.send(CONFIRM_SALE, KEY, &confirm(1)).await;
+        let heard = match lost {
+            Ok(response) => response.text().await.is_ok(),
+            Err(_) => false,
+        };
+        assert!(!heard, "the answer never arrives");
+        let anonymous = counted(&[], Kind::Sale, 2300_00, 0);
+        assert_eq!(s.emulator.ledger().counted, vec![anonymous.clone()]);
+        // The resend answers success and counts nothing more.
+        s.ok(CONFIRM_SALE, confirm(1)).await;
+        s.ok(CONFIRM_SALE, confirm(1)).await;
+        assert_eq!(s.emulator.ledger().counted, vec![anonymous]);
+        assert!(s.emulator.confirmed(&move_id(1)));
+    }
+
+    #[tokio::test]
+    async fn a_malformed_answer_still_processed() {
+        let s = start().await;
+        s.emulator.fail(Failure::Malformed, 1, 0);
+        let response = s.send(PROCESS_SALE, KEY, &sale(1, json!(1001), "0")).await.expect("answered");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = response.text().await.expect("body");
+        assert!(body.starts_with("{") && serde_json::from_str::<Value>(&body).is_err(), "{body}");
+        // The move is there: confirmsale finds it.
+        s.ok(CONFIRM_SALE, confirm(1)).await;
+        assert_eq!(s.emulator.ledger().counted.len(), 1);
+        // An injected error is not processed.
+        s.emulator.fail(Failure::Error, 1, 0);
+        let answer = s.call(PROCESS_SALE, sale(2, json!(1001), "0")).await;
+        assert_eq!(answer["result_code"], INJECTED);
+        assert!(s.refused(CONFIRM_SALE, confirm(2)).await.contains("не найден"));
     }
 }

@@ -33,6 +33,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::{Failure, Misbehaviour};
+use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::{Money, Quantity};
 use crate::loyalty::maxbonus::wire;
 use wire::{Amount, AmountText};
@@ -141,6 +142,12 @@ struct Priced {
     accrual: Money,
 }
 
+impl Priced {
+    fn money(&self) -> Money {
+        Money(self.summ.0 - self.discount.0 - self.bonus_pay.0)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Calc {
     check_id: String,
@@ -156,6 +163,12 @@ impl Calc {
         Money(self.items.iter().map(|i| i.bonus_pay.0).sum())
     }
 
+    /// What the customer pays in money (certificates are money here) after
+    /// every discount and the write-off.
+    fn money(&self) -> Money {
+        Money(self.items.iter().map(|i| i.money().0).sum())
+    }
+
     fn accrual(&self) -> Money {
         Money(self.items.iter().map(|i| i.accrual.0).sum::<i64>() + self.gift.0)
     }
@@ -164,10 +177,22 @@ impl Calc {
 /// A written check and what has been returned of it.
 #[derive(Debug, Clone)]
 struct Written {
+    /// When it was written, among all writes: the books list checks in this order.
+    order: u64,
     calc: Calc,
     /// Per position (index into `calc.items`): the quantity returned so far.
     returned: Vec<Quantity>,
-    returns: Vec<String>,
+    returns: Vec<Refund>,
+}
+
+/// One return of a written check as the server booked it.
+#[derive(Debug, Clone)]
+struct Refund {
+    return_id: String,
+    /// The returned quantities' share of the money the customer paid.
+    money: Money,
+    /// The returned quantities' share of the write-off, given back.
+    bonus: Money,
 }
 
 struct Inner {
@@ -346,6 +371,40 @@ impl Emulator {
         let phone = phone.trim_start_matches('+');
         self.lock().sms.iter().filter(|(p, _)| p == phone).map(|(_, what)| *what).collect()
     }
+
+    /// The books (see `core::ledger`), in the order checks were written:
+    /// every written check not rolled back is a Sale (money: what the
+    /// customer paid after discounts and the write-off, certificates being
+    /// money; bonus: the write-off), followed by each of its returns (the
+    /// returned quantities' share of that money and of the write-off,
+    /// computed as `check/return` computes the bonuses it gives back).
+    pub fn ledger(&self) -> Ledger {
+        let inner = self.lock();
+        let mut checks: Vec<&Written> = inner.written.values().collect();
+        checks.sort_by_key(|w| w.order);
+        let mut counted = Vec::new();
+        for check in checks {
+            let client = inner.client_ids(check.calc.customer);
+            counted.push(Counted {
+                client: client.clone(),
+                kind: Kind::Sale,
+                paid: check.calc.money(),
+                bonus: check.calc.bonus_pay(),
+            });
+            counted.extend(check.returns.iter().map(|refund| Counted {
+                client: client.clone(),
+                kind: Kind::Return,
+                paid: refund.money,
+                bonus: refund.bonus,
+            }));
+        }
+        // Bonuses are written off only by check/write, which makes the check
+        // final at once: a calculation holds nothing, so no debit is ever open.
+        Ledger {
+            counted,
+            open_debits: Vec::new(),
+        }
+    }
 }
 
 impl super::Serving for Emulator {
@@ -367,6 +426,15 @@ fn answer(result: Answer) -> Response {
         Ok(value) => Json(value).into_response(),
         Err((status, code, message)) => (status, Json(wire::ErrorAnswer::new(code, message))).into_response(),
     }
+}
+
+/// The JSON an answer would carry, whatever its status.
+fn body_of(result: &Answer) -> Vec<u8> {
+    let encoded = match result {
+        Ok(value) => serde_json::to_vec(value),
+        Err((_, code, message)) => serde_json::to_vec(&wire::ErrorAnswer::new(*code, message.clone())),
+    };
+    encoded.unwrap_or_default()
 }
 
 async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
@@ -394,7 +462,6 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
     match failure {
         Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
         Some(Failure::Error) => return answer(Err(refuse(StatusCode::BAD_REQUEST, 500, "Ошибка MaxBonus (эмулятор)"))),
-        Some(Failure::Malformed) => return (StatusCode::OK, "{\"calc_id\": [").into_response(),
         Some(Failure::Drop) => return super::dropped(),
         _ => {}
     }
@@ -418,14 +485,27 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
             _ => Err(refuse(StatusCode::NOT_FOUND, 404, format!("нет метода {path}"))),
         }
     };
-    if failure == Some(Failure::Timeout) {
+    match failure {
         // Processed, then answered too late: the register hangs with the check written.
-        tokio::time::sleep(delay).await;
+        Some(Failure::Timeout) => tokio::time::sleep(delay).await,
+        // Processed, and the client never hears (or cannot read) what was done.
+        Some(Failure::Lost) => return super::dropped(),
+        Some(Failure::Malformed) => return super::cut_short(&body_of(&result)),
+        _ => {}
     }
     answer(result)
 }
 
 impl Inner {
+    /// Every identifier of a customer: its cards and its phone as `+7…`;
+    /// none for the anonymous one.
+    fn client_ids(&self, customer: Option<usize>) -> Vec<String> {
+        let Some(c) = customer.and_then(|index| self.customers.get(index)) else {
+            return Vec::new();
+        };
+        c.cards.iter().cloned().chain([format!("+{}", c.phone)]).collect()
+    }
+
     fn customer_json(&mut self, index: usize) -> Value {
         self.issued += 1;
         let token = format!("ct-{}-{}", self.issued, uuid::Uuid::new_v4().simple());
@@ -782,9 +862,11 @@ impl Inner {
         });
         self.calcs.remove(&request.calc_id);
         let positions = calc.items.len();
+        self.issued += 1;
         self.written.insert(
             request.check_id,
             Written {
+                order: self.issued,
                 calc,
                 returned: vec![Quantity::ZERO; positions],
                 returns: Vec::new(),
@@ -834,7 +916,7 @@ impl Inner {
         if request.return_id.trim().is_empty() {
             return Err(bad("return_id обязателен"));
         }
-        if written.returns.contains(&request.return_id) {
+        if written.returns.iter().any(|r| r.return_id == request.return_id) {
             return Err(refuse(StatusCode::CONFLICT, wire::ALREADY_PROCESSED, "Такой возврат уже проведен"));
         }
         // What goes back now, per position: a full return takes all that is left.
@@ -856,19 +938,24 @@ impl Inner {
                 ));
             }
         }
-        let (mut back, mut taken) = (0, 0);
+        let (mut back, mut taken, mut money) = (0, 0, 0);
         for (i, item) in written.calc.items.iter().enumerate() {
             let before = written.returned[i].0;
             let after = before + now[i].0;
             let part = |whole: Money, q: i64| share_down(whole, q, item.quantity.0).0;
             back += part(item.bonus_pay, after) - part(item.bonus_pay, before);
             taken += part(item.accrual, after) - part(item.accrual, before);
+            money += part(item.money(), after) - part(item.money(), before);
         }
         let written = self.written.get_mut(&request.check_id).ok_or_else(|| bad("чек исчез"))?;
         for (returned, q) in written.returned.iter_mut().zip(&now) {
             returned.0 += q.0;
         }
-        written.returns.push(request.return_id);
+        written.returns.push(Refund {
+            return_id: request.return_id,
+            money: Money(money),
+            bonus: Money(back),
+        });
         let total = customer.map(|index| {
             let c = &mut self.customers[index];
             c.balance = Money(c.balance.0 + back - taken);
@@ -939,5 +1026,131 @@ mod tests {
         assert_eq!(items[1].bonus_pay, Money(20));
         assert_eq!(percent_down(Money(59_99), ACCRUAL), Money(2_99));
         assert_eq!(share_down(Money(100), 1, 3), Money(33));
+    }
+
+    use crate::emulators::{Misbehaving, Serving};
+
+    const SHOP: &str = "shop-token";
+
+    async fn start() -> (Emulator, String) {
+        let emulator = Emulator::new(SHOP, demo());
+        let addr = emulator.spawn(([127, 0, 0, 1], 0).into()).await.expect("bound");
+        (emulator, format!("http://{addr}{}", wire::BASE))
+    }
+
+    async fn send(base: &str, path: &str, body: Value) -> reqwest::Result<reqwest::Response> {
+        reqwest::Client::new()
+            .post(format!("{base}{path}"))
+            .header(wire::TOKEN_HEADER, SHOP)
+            .json(&body)
+            .send()
+            .await
+    }
+
+    async fn call(base: &str, path: &str, body: Value) -> Value {
+        let answer = send(base, path, body).await.expect("sent");
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        answer.json().await.expect("JSON")
+    }
+
+    async fn anna(base: &str) -> String {
+        let answer = reqwest::Client::new()
+            .post(format!("{base}{}", wire::AUTH))
+            .header(wire::TOKEN_HEADER, SHOP)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("phone=79161234567")
+            .send()
+            .await
+            .expect("sent");
+        let answer: Value = answer.json().await.expect("JSON");
+        answer["token"].as_str().expect("token").to_string()
+    }
+
+    fn item(position: u32, code: &str, price: f64, quantity: u32) -> Value {
+        json!({"position": position, "code": code, "name": code, "price": price, "quantity": quantity,
+            "summ": price * f64::from(quantity)})
+    }
+
+    /// Meat 699.90 and two sour creams of 299.99; 100.00 of bonuses and
+    /// 200.00 of certificate pay part of it.
+    async fn write_sale(base: &str, token: &str, check_id: &str) -> Value {
+        let calc = call(
+            base,
+            wire::CALC,
+            json!({"customer_token": token, "check_id": check_id, "number": "1/1", "date": "2026-11-23 09:00:00",
+                "items": [item(1, "1102", 699.90, 1), item(2, "1011", 299.99, 2)], "bonus": 100,
+                "certificate": [{"code": "CERT-500", "pin": "3333", "summ": "200"}]}),
+        )
+        .await;
+        json!({"customer_token": token, "calc_id": calc["calc_id"], "check_id": check_id})
+    }
+
+    fn counted(client: &[&str], kind: Kind, paid: i64, bonus: i64) -> Counted {
+        Counted {
+            client: client.iter().map(|c| c.to_string()).collect(),
+            kind,
+            paid: Money(paid),
+            bonus: Money(bonus),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_books_hold_each_written_check_then_its_returns() {
+        let (emulator, base) = start().await;
+        let token = anna(&base).await;
+        let write = write_sale(&base, &token, "sale-1").await;
+        call(&base, wire::WRITE, write).await;
+        // One sour cream back, then the rest with no positions (a full return).
+        let one = json!({"customer_token": token, "check_id": "sale-1", "return_id": "r1", "items": [item(2, "1011", 299.99, 1)]});
+        call(&base, wire::RETURN, one).await;
+        let rest = json!({"customer_token": token, "check_id": "sale-1", "return_id": "r2", "items": []});
+        call(&base, wire::RETURN, rest).await;
+        // An anonymous check written, and one rolled back: only the first is counted.
+        for check_id in ["anon-1", "anon-2"] {
+            let calc = json!({"customer_token": wire::ANONYMOUS_TOKEN, "check_id": check_id, "number": "1/4",
+                "date": "2026-11-23 09:05:00", "items": [item(1, "1001", 149.50, 1)], "bonus": 0});
+            let calc = call(&base, wire::CALC, calc).await;
+            let write = json!({"customer_token": wire::ANONYMOUS_TOKEN, "calc_id": calc["calc_id"], "check_id": check_id});
+            call(&base, wire::WRITE, write).await;
+        }
+        call(&base, wire::ROLLBACK, json!({"check_id": "anon-2"})).await;
+
+        let anna = ["7000000000011", "+79161234567"];
+        let ledger = emulator.ledger();
+        assert_eq!(
+            ledger.counted,
+            vec![
+                // 699.90 + 599.98 less 100.00 of bonuses (all on the meat); the certificate is money.
+                counted(&anna, Kind::Sale, 1199_88, 100_00),
+                counted(&anna, Kind::Return, 299_99, 0),
+                counted(&anna, Kind::Return, 899_89, 100_00),
+                counted(&[], Kind::Sale, 149_50, 0),
+            ]
+        );
+        assert!(ledger.open_debits.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_lost_or_malformed_answer_still_counts_the_write() {
+        let (emulator, base) = start().await;
+        let token = anna(&base).await;
+        let write = write_sale(&base, &token, "sale-1").await;
+        emulator.fail(Failure::Lost, 1, 0);
+        let lost = match send(&base, wire::WRITE, write).await {
+            Ok(answer) => answer.bytes().await.err(),
+            Err(e) => Some(e),
+        };
+        assert!(lost.is_some(), "no answer comes");
+        assert!(emulator.written("sale-1"), "processed all the same");
+        assert_eq!(emulator.ledger().counted.len(), 1);
+
+        let write = write_sale(&base, &token, "sale-2").await;
+        emulator.fail(Failure::Malformed, 1, 0);
+        let answer = send(&base, wire::WRITE, write).await.expect("answered");
+        assert_eq!(answer.status(), StatusCode::OK);
+        let body = answer.bytes().await.expect("a body");
+        assert!(serde_json::from_slice::<Value>(&body).is_err(), "cut short: {body:?}");
+        assert!(emulator.written("sale-2"));
+        assert_eq!(emulator.ledger().counted.len(), 2);
     }
 }

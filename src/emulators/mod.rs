@@ -31,7 +31,11 @@ pub enum Failure {
     Http500,
     /// A refusal with an error text (Frontol `code` 1, KilBil `result_code` 99).
     Error,
-    /// A 200 answer that is not JSON.
+    /// Process the request, then drop the connection before the answer:
+    /// the server counted it, the client never hears.
+    Lost,
+    /// Process the request, then answer 200 with a body cut short: the
+    /// server counted it, the client cannot read what it said.
     Malformed,
     /// A bonus distribution that puts a position below its minimum price.
     BadDistribution,
@@ -164,6 +168,19 @@ pub fn dropped() -> axum::response::Response {
     axum::response::Response::new(axum::body::Body::from_stream(broken))
 }
 
+/// A 200 answer whose JSON body breaks off halfway: the request was
+/// processed, and the client cannot read what the server said.
+pub fn cut_short(body: &[u8]) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let text = String::from_utf8_lossy(body);
+    let mut end = text.len() / 2;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    (axum::http::StatusCode::OK, json, text[..end].to_string()).into_response()
+}
+
 /// The demo's in-process loyalty server, whichever protocol the store speaks.
 #[derive(Clone)]
 pub enum DemoServer {
@@ -222,6 +239,16 @@ impl DemoServer {
             DemoServer::KilBil(e) => e.balance(card_or_phone),
             DemoServer::ProBonus(e) => e.balance(card_or_phone),
             DemoServer::MaxBonus(e) => e.balance(card_or_phone),
+        }
+    }
+
+    /// What the server counted, in the one shape of all protocols (`expect ledger`).
+    pub fn ledger(&self) -> crate::core::ledger::Ledger {
+        match self {
+            DemoServer::Frontol(e) => e.ledger(),
+            DemoServer::KilBil(e) => e.ledger(),
+            DemoServer::ProBonus(e) => e.ledger(),
+            DemoServer::MaxBonus(e) => e.ledger(),
         }
     }
 

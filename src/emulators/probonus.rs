@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{Failure, Misbehaviour};
+use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::Money;
 use crate::loyalty::probonus::{percent_down, wire};
 use wire::Kopecks;
@@ -150,9 +151,13 @@ pub struct Logged {
 
 #[derive(Debug, Clone)]
 struct Check {
+    /// When it was registered, among all checks: the books list them in this order.
+    order: u64,
     account: u64,
     body: wire::RegisterCheck,
     returned: bool,
+    /// The check whose return this one continues: what the guest kept of it.
+    kept_of: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +181,9 @@ struct Inner {
     groups: Vec<Group>,
     accounts: Vec<Account>,
     checks: HashMap<String, Check>,
+    /// Account → the check it last had rolled back, until its next check:
+    /// a register_check right after a return_check is what the guest kept.
+    returning: HashMap<u64, String>,
     transactions: Vec<Transaction>,
     /// Register or return requests repeated for a check already done.
     repeats: u32,
@@ -225,6 +233,7 @@ impl Emulator {
             groups,
             accounts,
             checks: HashMap::new(),
+            returning: HashMap::new(),
             transactions: Vec::new(),
             repeats: 0,
             log: Vec::new(),
@@ -274,6 +283,46 @@ impl Emulator {
     pub fn registered(&self, guid: &str) -> bool {
         self.lock().checks.get(guid).is_some_and(|c| !c.returned)
     }
+
+    /// The books (see `core::ledger`), read as kassa's journal reads:
+    /// every check registered on its own is a Sale (money: `moneySpentSum`;
+    /// bonus: `bonusSpentSum`). A return is ProBonus' rollback of a check
+    /// plus, when the guest kept part of it, the register_check of that
+    /// part: net, one Return of the rolled-back check's money and bonus
+    /// minus the kept check's. A sale is followed by its returns, the kept
+    /// checks chaining one return to the next.
+    pub fn ledger(&self) -> Ledger {
+        let inner = self.lock();
+        let mut sales: Vec<(&String, &Check)> = inner.checks.iter().filter(|(_, c)| c.kept_of.is_none()).collect();
+        sales.sort_by_key(|(_, c)| c.order);
+        let mut counted = Vec::new();
+        for (guid, sale) in sales {
+            let client = inner.client_ids(sale.account);
+            let book = |kind, paid, bonus| Counted {
+                client: client.clone(),
+                kind,
+                paid,
+                bonus,
+            };
+            counted.push(book(Kind::Sale, sale.body.money_spent_sum.0, sale.body.bonus_spent_sum.0));
+            let (mut guid, mut check) = (guid, sale);
+            while check.returned {
+                let kept = inner.checks.iter().find(|(_, k)| k.kept_of.as_ref() == Some(guid));
+                let (kept_money, kept_bonus) = kept.map_or((0, 0), |(_, k)| (k.body.money_spent_sum.0.0, k.body.bonus_spent_sum.0.0));
+                let paid = Money(check.body.money_spent_sum.0.0 - kept_money);
+                let bonus = Money(check.body.bonus_spent_sum.0.0 - kept_bonus);
+                counted.push(book(Kind::Return, paid, bonus));
+                let Some(next) = kept else { break };
+                (guid, check) = next;
+            }
+        }
+        // register_check spends and accrues in one step and is final at
+        // once: the server never holds a write-off open.
+        Ledger {
+            counted,
+            open_debits: Vec::new(),
+        }
+    }
 }
 
 impl super::Serving for Emulator {
@@ -299,8 +348,21 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
 fn answer(result: Answer) -> Response {
     match result {
         Ok(value) => Json(value).into_response(),
-        Err((status, message)) => (status, Json(json!({ "message": message }))).into_response(),
+        Err((status, message)) => (status, Json(refusal_json(&message))).into_response(),
     }
+}
+
+fn refusal_json(message: &str) -> Value {
+    json!({ "message": message })
+}
+
+/// The JSON an answer would carry, whatever its status.
+fn body_of(result: &Answer) -> Vec<u8> {
+    let value = match result {
+        Ok(value) => value,
+        Err((_, message)) => &refusal_json(message),
+    };
+    serde_json::to_vec(value).unwrap_or_default()
 }
 
 async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
@@ -324,7 +386,6 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
     match failure {
         Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
         Some(Failure::Error) => return answer(Err(refuse(StatusCode::BAD_REQUEST, "Ошибка ProBonus (эмулятор)"))),
-        Some(Failure::Malformed) => return (StatusCode::OK, "{\"balance\": [").into_response(),
         Some(Failure::Drop) => return super::dropped(),
         _ => {}
     }
@@ -343,14 +404,28 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
             _ => Err(refuse(StatusCode::NOT_FOUND, format!("нет метода {path}"))),
         }
     };
-    if failure == Some(Failure::Timeout) {
+    match failure {
         // Processed, then answered too late: a resend must not count twice.
-        tokio::time::sleep(delay).await;
+        Some(Failure::Timeout) => tokio::time::sleep(delay).await,
+        // Processed, and the client never hears (or cannot read) what was done.
+        Some(Failure::Lost) => return super::dropped(),
+        Some(Failure::Malformed) => return super::cut_short(&body_of(&result)),
+        _ => {}
     }
     answer(result)
 }
 
 impl Inner {
+    /// Every identifier of an account's guest: its phone as `+7…` (this
+    /// emulator's accounts have no cards).
+    fn client_ids(&self, account: u64) -> Vec<String> {
+        self.accounts
+            .iter()
+            .filter(|a| a.id == account)
+            .map(|a| format!("+{}", a.phone))
+            .collect()
+    }
+
     fn authorised(&self, token: Option<String>, authorization: Option<String>) -> bool {
         if let (Some(expected), Some(token)) = (&self.credentials.token, token) {
             return *expected == token;
@@ -609,12 +684,16 @@ impl Inner {
             Some(&guid),
         );
         self.record(account.id, accrual, format!("Начисление, чек {}", r.external_check), Some(&guid));
+        let kept_of = self.kept_part_of(account.id, &r);
+        self.issued += 1;
         self.checks.insert(
             guid,
             Check {
+                order: self.issued,
                 account: account.id,
                 body: r,
                 returned: false,
+                kept_of,
             },
         );
         Ok(json!({ "balance": Kopecks(self.accounts[index].balance) }))
@@ -640,6 +719,22 @@ impl Inner {
         if let Some(done) = self.checks.get_mut(&r.check_guid) {
             done.returned = true;
         }
+        self.returning.insert(check.account, r.check_guid);
         Ok(json!({ "balance": Kopecks(self.accounts[index].balance) }))
+    }
+
+    /// The rolled-back check that `kept` is what the guest kept of, for the
+    /// books. ProBonus has no link between the two (the kept check has its
+    /// own guid and externalCheck), so this is a reading: the account's
+    /// first check after a return_check is the kept part of the check
+    /// rolled back, if it is no bigger (money and bonus) than that check.
+    /// A full return directly followed by a smaller new sale of the same
+    /// guest would be misread as a partial return: `expect ledger` then
+    /// fails visibly, it never hides a difference.
+    fn kept_part_of(&mut self, account: u64, kept: &wire::RegisterCheck) -> Option<String> {
+        let returned = self.returning.remove(&account)?;
+        let check = self.checks.get(&returned)?;
+        let fits = kept.money_spent_sum.0 <= check.body.money_spent_sum.0 && kept.bonus_spent_sum.0 <= check.body.bonus_spent_sum.0;
+        fits.then_some(returned)
     }
 }

@@ -398,9 +398,18 @@ pub enum LoyaltyError {
     /// No answer: connection refused or dropped, timeout, a broken transport.
     #[error("no link to the loyalty server: {0}")]
     Link(String),
-    /// The server answered and said no (or answered something unreadable).
+    /// The server answered, but its answer cannot be read (cut short, not
+    /// JSON, the wrong shape): it may have done what was asked. "We do not
+    /// know" — handled as no answer, never as a refusal.
+    #[error("unreadable answer from the loyalty server: {0}")]
+    Unreadable(String),
+    /// The server answered and said no.
     #[error("{text}")]
     Refused { text: String },
+    /// An undo (Frontol's cancelBonusPayment) found nothing to undo: the
+    /// server holds no such payment, so there is nothing left to cancel.
+    #[error("{text}")]
+    NothingToUndo { text: String },
     /// The protocol has no such request.
     #[error("{0} is not part of this loyalty protocol")]
     Unsupported(String),
@@ -409,6 +418,12 @@ pub enum LoyaltyError {
 impl LoyaltyError {
     pub fn is_link(&self) -> bool {
         matches!(self, LoyaltyError::Link(_))
+    }
+
+    /// No usable answer (no link, or an unreadable one): the server may or
+    /// may not have done it.
+    pub fn unanswered(&self) -> bool {
+        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Unreadable(_))
     }
 }
 

@@ -279,10 +279,17 @@ fn answer_yes(state: &mut AppState, question: Question, effects: &mut Vec<Effect
         Question::CancelReceipt => {
             let sum = state.receipt().map_or(Money::ZERO, |r| r.totals().total);
             let was_sale = state.receipt().is_some_and(|r| !r.is_return());
+            let number_sent = state.receipt().is_some_and(|r| r.number_sent);
             loyalty::queue_cancellation(state, effects);
             state.durable.receipt = None;
-            if was_sale && let Some(shift) = state.durable.shift.as_mut() {
-                shift.record_cancel(sum);
+            if let Some(shift) = state.durable.shift.as_mut() {
+                if was_sale {
+                    shift.record_cancel(sum);
+                }
+                // The loyalty server knows this number: the next receipt takes the following one.
+                if number_sent {
+                    shift.next_receipt += 1;
+                }
             }
             state.selected = 0;
             state.pending_quantity = None;

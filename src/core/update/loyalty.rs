@@ -44,6 +44,16 @@ fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
 
 /// Sends `request` and remembers what it is for.
 fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects: &mut Vec<Effect>) {
+    let carries_document = matches!(
+        request,
+        Request::Calculate { .. } | Request::PayByBonus { .. } | Request::CancelBonusPayment { .. }
+    );
+    if carries_document
+        && !matches!(purpose, LoyaltyPurpose::Confirm { .. })
+        && let Some(receipt) = state.durable.receipt.as_mut()
+    {
+        receipt.number_sent = true;
+    }
     let id = state.next_request;
     state.next_request += 1;
     if waits(&purpose) {
@@ -84,6 +94,15 @@ fn client_form(purpose: &LoyaltyPurpose) -> bool {
             | CheckSpendCode { .. }
             | ChatBot
             | CertificateInfo
+    )
+}
+
+/// Requests that calculate the receipt (KilBil's processsale and getdetailingbymove).
+fn calculation(purpose: &LoyaltyPurpose) -> bool {
+    use LoyaltyPurpose::*;
+    matches!(
+        purpose,
+        Calculate | PayByBonus { .. } | CancelBonus { .. } | Recalculate { .. } | ReturnCheck
     )
 }
 
@@ -149,6 +168,11 @@ fn promo_command(state: &mut AppState) {
                 input: l.promo_code.clone().unwrap_or_default(),
             })
         }
+        // KilBil takes a promo code with no client («client_id … null – если
+        // покупатель не идентифицирован»): the receipt goes as the anonymous one.
+        _ if state.settings.flow.promo_without_client && !receipt_offline(state) && state.shift().is_some() => {
+            state.dialog = Some(Dialog::PromoCode { input: String::new() })
+        }
         _ => state.notice = Some(Notice::PromoNeedsClient),
     }
 }
@@ -163,6 +187,10 @@ pub(super) fn promo_dialog(state: &mut AppState, mut input: String, event: Event
         Event::Command(Command::Confirm) => {
             // Codes are printed in capitals on flyers; the cashier may type them in any case.
             let code = input.trim().to_uppercase();
+            let removed = code.is_empty();
+            if loyalty_of(state).is_none() && !removed {
+                set_client(state, ClientId::Anonymous);
+            }
             let Some(loyalty) = loyalty_mut(state) else { return };
             loyalty.promo_code = (!code.is_empty()).then(|| code.clone());
             state.notice = Some(if code.is_empty() {
@@ -179,6 +207,11 @@ pub(super) fn promo_dialog(state: &mut AppState, mut input: String, event: Event
             }
             if let Some(receipt) = state.durable.receipt.as_mut() {
                 rl::forget(receipt, DiscountSource::Loyalty);
+                // The anonymous receipt existed only for its code.
+                let anonymous_only_for_code = !state.settings.flow.anonymous && removed;
+                if anonymous_only_for_code && receipt.loyalty.as_ref().is_some_and(ReceiptLoyalty::is_anonymous) {
+                    receipt.loyalty = None;
+                }
             }
         }
         Event::Command(Command::Cancel) => {}
@@ -718,6 +751,12 @@ fn pay_by_bonus(state: &mut AppState, amount: Money, effects: &mut Vec<Effect>) 
 /// on its way) is cancelled on the server before anything else, so the
 /// client is never debited twice. True when a cancellation was sent.
 pub(super) fn recover(state: &mut AppState, effects: &mut Vec<Effect>) -> bool {
+    recover_then(state, None, effects)
+}
+
+/// [`recover`], then (the cashier chose Retry) the payment `then_pay` sent
+/// again once the server has settled the one in doubt.
+fn recover_then(state: &mut AppState, then_pay: Option<Money>, effects: &mut Vec<Effect>) -> bool {
     if !state.settings.loyalty
         || state
             .loyalty_requests
@@ -731,7 +770,7 @@ pub(super) fn recover(state: &mut AppState, effects: &mut Vec<Effect>) -> bool {
     let Some(loyalty) = receipt.loyalty.as_ref() else { return false };
     let Some(amount) = loyalty.bonus_in_flight else { return false };
     let request = rl::cancellation(receipt, loyalty, shift, number, amount);
-    send(state, LoyaltyPurpose::Recover { amount }, request, effects);
+    send(state, LoyaltyPurpose::Recover { amount, then_pay }, request, effects);
     true
 }
 
@@ -965,8 +1004,9 @@ pub(super) fn link_lost_dialog(state: &mut AppState, retry: LoyaltyPurpose, even
     match event {
         Event::Command(Command::Confirm) => match retry {
             LoyaltyPurpose::PayByBonus { amount } => {
-                // A payment that may have gone through is cancelled before another is sent.
-                if !recover(state, effects) {
+                // The spec's step 19 again: a payment that may have gone through
+                // is cancelled first, then this one is really sent again.
+                if !recover_then(state, Some(amount), effects) {
                     pay_by_bonus(state, amount, effects);
                 }
             }
@@ -1002,10 +1042,14 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
     }
     let was_down = state.link == Some(false);
     let ask = state.settings.flow.ask_on_link_loss;
+    let offline_on_refusal = state.settings.flow.refusal_means_offline;
     let link_failed = match (&purpose, &result) {
         // The probe: any negative answer means no link.
         (LoyaltyPurpose::Probe, result) => result.is_err(),
-        (_, result) => matches!(result, Err(LoyaltyError::Link(_))),
+        // A sale not found for a return is an answer, not a lost link.
+        (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { .. })) => false,
+        (purpose, Err(_)) if offline_on_refusal && calculation(purpose) => true,
+        (_, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
     };
     // KilBil's client form says no link only on the info line.
     let lamp_stays = link_failed && !ask && !state.settings.flow.confirm_offline && client_form(&purpose);
@@ -1021,7 +1065,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
     // An answer settles a bonus payment in doubt; no answer (a timeout may
     // come after the server debited) leaves it in doubt, to be cancelled.
     if matches!(purpose, LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::Recover { .. })
-        && !matches!(result, Err(LoyaltyError::Link(_)))
+        && !result.as_ref().is_err_and(LoyaltyError::unanswered)
         && let Some(loyalty) = loyalty_mut(state)
     {
         loyalty.bonus_in_flight = None;
@@ -1036,15 +1080,15 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 }
             }
         }
+        // The sale is not KilBil's to return against: the refund goes on without loyalty.
+        (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { text })) if offline_on_refusal => {
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                receipt.loyalty = None;
+            }
+            state.notice = Some(Notice::ReturnWithoutLoyalty(text));
+        }
         // Without Retry/Continue (KilBil): the receipt goes on without loyalty.
-        (
-            purpose @ (LoyaltyPurpose::Calculate
-            | LoyaltyPurpose::PayByBonus { .. }
-            | LoyaltyPurpose::CancelBonus { .. }
-            | LoyaltyPurpose::Recalculate { .. }
-            | LoyaltyPurpose::ReturnCheck),
-            Err(LoyaltyError::Link(_)),
-        ) if !ask => {
+        (purpose, Err(e)) if !ask && calculation(&purpose) && (e.unanswered() || offline_on_refusal) => {
             go_offline(state);
             if matches!(purpose, LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. }) {
                 state.dialog = Some(Dialog::Payment { input: String::new() });
@@ -1090,7 +1134,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         // The server may have it (the write stays in doubt): the receipt goes
         // on without loyalty and is written later through the queue, where
         // "already processed" is rolled back and written again.
-        (LoyaltyPurpose::Write { .. }, Err(LoyaltyError::Link(_))) => {
+        (LoyaltyPurpose::Write { .. }, Err(e)) if e.unanswered() => {
             go_offline(state);
             write_failed(state, text::WRITE_OFFLINE.into());
         }
@@ -1141,7 +1185,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             });
         }
         // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
-        (LoyaltyPurpose::Identify { client }, Err(LoyaltyError::Link(_))) if state.settings.flow.confirm_offline => {
+        (LoyaltyPurpose::Identify { client }, Err(e)) if e.unanswered() && state.settings.flow.confirm_offline => {
             if !receipt_offline(state) {
                 set_client(state, client);
             }
@@ -1159,7 +1203,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 apply_precheck(state, reply, effects);
             }
         }
-        (LoyaltyPurpose::Calculate, Err(LoyaltyError::Link(_))) => {
+        (LoyaltyPurpose::Calculate, Err(e)) if e.unanswered() => {
             state.dialog = Some(Dialog::LinkLost {
                 retry: LoyaltyPurpose::Calculate,
             })
@@ -1176,7 +1220,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             });
         }
         (LoyaltyPurpose::PayByBonus { amount }, Ok(reply)) => apply_bonus(state, amount, reply, effects),
-        (LoyaltyPurpose::PayByBonus { amount }, Err(LoyaltyError::Link(_))) => {
+        (LoyaltyPurpose::PayByBonus { amount }, Err(e)) if e.unanswered() => {
             state.dialog = Some(Dialog::LinkLost {
                 retry: LoyaltyPurpose::PayByBonus { amount },
             })
@@ -1195,14 +1239,22 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
             });
         }
         (LoyaltyPurpose::CancelBonus { amount }, Ok(reply)) => {
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Bonus);
-                if let Some(loyalty) = receipt.loyalty.as_mut() {
-                    loyalty.bonus_paid = Money::ZERO;
-                }
-            }
+            bonus_off(state);
             state.notice = Some(Notice::BonusCancelled(amount));
             show(state, reply, None, effects);
+        }
+        // "Not found" after our cancel: the server holds no such payment — cancelled.
+        (LoyaltyPurpose::CancelBonus { amount }, Err(LoyaltyError::NothingToUndo { .. })) => {
+            bonus_off(state);
+            state.notice = Some(Notice::BonusCancelled(amount));
+        }
+        // No answer: the server may have cancelled it. The cancellation goes
+        // to the queue (resent until answered; "not found" ends it) and the
+        // payment comes off the receipt, so it is never confirmed again.
+        (LoyaltyPurpose::CancelBonus { amount }, Err(e)) if e.unanswered() => {
+            queue_cancellation(state, effects);
+            bonus_off(state);
+            state.notice = Some(Notice::BonusCancelQueued(amount));
         }
         (LoyaltyPurpose::CancelBonus { .. }, Err(error)) => {
             state.dialog = Some(Dialog::Message {
@@ -1213,10 +1265,22 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
                 then: None,
             });
         }
-        (LoyaltyPurpose::Recover { amount }, Ok(_)) => state.notice = Some(Notice::LostBonusCancelled(amount)),
-        // Refused: the server never took that payment; nothing to undo.
-        (LoyaltyPurpose::Recover { .. }, Err(LoyaltyError::Refused { .. } | LoyaltyError::Unsupported(_))) => {}
-        (LoyaltyPurpose::Recover { amount }, Err(LoyaltyError::Link(_))) => state.notice = Some(Notice::LostBonusInDoubt(amount)),
+        (LoyaltyPurpose::Recover { amount, then_pay }, Err(e)) if e.unanswered() => match then_pay {
+            // Still in doubt: the cashier may retry again or go on without paying by bonus.
+            Some(again) => state.dialog = Some(Dialog::LinkLost {
+                retry: LoyaltyPurpose::PayByBonus { amount: again },
+            }),
+            None => state.notice = Some(Notice::LostBonusInDoubt(amount)),
+        },
+        // Cancelled, or refused (the server never took that payment): settled.
+        (LoyaltyPurpose::Recover { amount, then_pay }, result) => {
+            if result.is_ok() {
+                state.notice = Some(Notice::LostBonusCancelled(amount));
+            }
+            if let Some(again) = then_pay {
+                pay_by_bonus(state, again, effects);
+            }
+        }
         (LoyaltyPurpose::ClientInfo, Ok(reply)) => show(state, reply, None, effects),
         (LoyaltyPurpose::ClientInfo, Err(error)) => {
             state.dialog = Some(Dialog::Message {
@@ -1235,6 +1299,16 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
     }
     // After any answer: the queue's next entry may be due (e.g. the link came back).
     drain(state, effects);
+}
+
+/// The bonus payment comes off the receipt (cancelled, or its cancellation queued).
+fn bonus_off(state: &mut AppState) {
+    if let Some(receipt) = state.durable.receipt.as_mut() {
+        rl::forget(receipt, DiscountSource::Bonus);
+        if let Some(loyalty) = receipt.loyalty.as_mut() {
+            loyalty.bonus_paid = Money::ZERO;
+        }
+    }
 }
 
 /// Prints the answer's slips and shows its messages, then `then`.
@@ -1397,17 +1471,13 @@ pub(super) fn queue_for(state: &AppState, closed: &super::super::journal::Closed
         return Vec::new();
     };
     let (shift, number) = (closed.id.shift, closed.id.number);
-    if matches!(loyalty.stage, Stage::Refused { .. }) || loyalty.written == Written::Done {
-        // Refused after a write in doubt (MaxBonus): the server may hold a check this receipt is not.
-        if loyalty.written == Written::InDoubt {
-            let rollback = rl::cancellation(&closed.receipt, loyalty, shift, number, Money::ZERO);
-            return vec![entry(state, first_id, rollback)];
-        }
-        return Vec::new();
+    // Refused after a write in doubt (MaxBonus): the server may hold a check this receipt is not.
+    if matches!(loyalty.stage, Stage::Refused { .. }) && loyalty.written == Written::InDoubt {
+        let rollback = rl::cancellation(&closed.receipt, loyalty, shift, number, Money::ZERO);
+        return vec![entry(state, first_id, rollback)];
     }
-    // KilBil: only a receipt the server calculated as it closed is confirmed.
-    let calculated = matches!(loyalty.stage, Stage::Calculated { .. }) && closed.receipt.link != LinkCheck::Down;
-    if !state.settings.flow.confirm_offline && !calculated {
+    // Written before printing (MaxBonus): nothing more to send.
+    if !rl::counted_by_server(&closed.receipt, &state.settings.flow) || loyalty.written == Written::Done {
         return Vec::new();
     }
     let mut requests = Vec::new();
@@ -1507,6 +1577,13 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
     let cancellation = matches!(head.request, Request::CancelBonusPayment { .. });
     let background = head.attempts > 0 || cancellation;
     let then = state.dialog.clone().map(Box::new);
+    // A cancellation the server has nothing left for is done; KilBil keeps a
+    // refused confirmation among the unsent receipts (its table), to resend.
+    let result = match result {
+        Err(LoyaltyError::NothingToUndo { .. }) if cancellation => Ok(Reply::default()),
+        Err(LoyaltyError::Refused { text }) if state.settings.flow.refusal_means_offline => Err(LoyaltyError::Link(text)),
+        other => other,
+    };
     match result {
         Ok(reply) => {
             effects.push(Effect::QueueDone {
@@ -1526,7 +1603,8 @@ fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, Loyal
                 });
             }
         }
-        Err(LoyaltyError::Link(reason)) => {
+        Err(error) if error.unanswered() => {
+            let reason = error.to_string();
             let attempts = head.attempts + 1;
             let next_attempt = next_attempt(state.now, outgoing, attempts);
             effects.push(Effect::QueueDone {

@@ -233,7 +233,7 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
     }
     // A return by reference goes to the loyalty system only if its sale had loyalty.
     if state.settings.loyalty
-        && let Some(sale) = source.sale.receipt.loyalty.as_ref()
+        && source.sale.receipt.loyalty.is_some()
     {
         let (shift, number) = state.current_receipt_id().map_or((0, 0), |id| (id.shift, id.number));
         let uid = rl::receipt_uid(&state.settings.store_id, &state.settings.register_id, shift, number, state.now);
@@ -242,7 +242,8 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
             number: source.sale.id.number,
             opened_at: source.sale.receipt.opened_at,
         };
-        receipt.loyalty = rl::for_return(sale, uid, sale_ref, rl::kept(source, quantities));
+        let returned = (rl::kept(source, quantities), rl::bonus_returned(source, quantities));
+        receipt.loyalty = rl::for_return(&source.sale.receipt, &state.settings.flow, uid, sale_ref, returned);
     }
     state.durable.receipt = Some(receipt);
     state.selected = 0;

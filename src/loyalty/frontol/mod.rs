@@ -4,17 +4,28 @@
 //! `cancelBonusPayment`, `confirm` of a `receipt` or a `refundReceipt` with
 //! `referenceUid`) and POST `<url>/client`. Headers: `Accept` and
 //! `Content-Type: application/json`, `Cache-Control: no-cache`, and
-//! `Authorization: FrontolAuth <md5(key + body bytes)>` when a key is set
-//! (`Expect: 100-continue` is not sent: servers tolerate its absence and the
-//! HTTP client does not implement the wait).
+//! `Authorization: FrontolAuth <md5(key + body bytes)>` when a key is set,
+//! and `Expect: 100-continue`, as the spec lists for every request (the
+//! HTTP client sends the body without waiting for the interim answer and
+//! skips a `100 Continue` when the server sends one).
+//!
+//! `dateTime` is when the request is made, except in a `confirm`: there it
+//! is when the receipt closed, so a confirmation resent from the queue the
+//! next morning still carries its receipt's time.
 //!
 //! Failures, as the spec's processes need them:
 //! - no connection, a dropped connection, a timeout, and the gateway
 //!   statuses 502/503/504 (a proxy saying the server is unreachable) are link
 //!   failures: the cashier may retry or go on offline;
+//! - an unreadable 200 answer (cut short, not JSON) is "we do not know": the
+//!   server may have done it, so it is handled as no answer — a `confirm`
+//!   stays queued and is resent (the uid makes that harmless), a
+//!   `payByBonus` is in doubt and gets cancelled;
 //! - any other status, or `code` ≠ 0, is a refusal carrying `error` or the
-//!   HTTP reason; an unreadable 200 answer is a refusal too (the server did
-//!   answer, so resending could count twice).
+//!   HTTP reason;
+//! - reading: `cancelBonusPayment` refused with `code` 5 («оплата не
+//!   найдена») means the server holds no such payment — there is nothing
+//!   left to cancel ([`LoyaltyError::NothingToUndo`]).
 
 pub mod wire;
 
@@ -108,7 +119,11 @@ fn payment_line(p: &Payment) -> wire::PaymentLine {
 pub fn encode(settings: &Settings, request: &Request, now: NaiveDateTime) -> Result<(&'static str, Vec<u8>), LoyaltyError> {
     let common = |client: &ClientId, document: &Document, action: &str| wire::DocumentRequest {
         action: action.into(),
-        date_time: date_time(now),
+        // A confirmation is dated by its receipt's close, however late it goes.
+        date_time: date_time(match request {
+            Request::Confirm { .. } => document.closed_at.unwrap_or(now),
+            _ => now,
+        }),
         organization: settings.organization.clone(),
         business_unit: settings.business_unit.clone(),
         work_place: settings.work_place.clone(),
@@ -342,6 +357,9 @@ pub fn decode(request: &Request, answer: &Answer) -> Reply {
     }
 }
 
+/// `code` of a refused `cancelBonusPayment` whose payment the server does not hold.
+const NOT_FOUND: i64 = 5;
+
 /// Reads an HTTP answer: success is 200 with `code` 0.
 pub fn classify(request: &Request, status: u16, reason: &str, body: &[u8]) -> Result<Reply, LoyaltyError> {
     if matches!(status, 502..=504) {
@@ -356,15 +374,16 @@ pub fn classify(request: &Request, status: u16, reason: &str, body: &[u8]) -> Re
             .unwrap_or_else(|| format!("HTTP {status} {reason}"));
         return Err(LoyaltyError::Refused { text });
     }
-    let answer = answer.map_err(|e| LoyaltyError::Refused {
-        text: format!("{}: {e}", crate::text::UNREADABLE_ANSWER),
-    })?;
+    let answer = answer.map_err(|e| LoyaltyError::Unreadable(e.to_string()))?;
     if answer.code != 0 {
         let text = answer
             .error
             .clone()
             .filter(|e| !e.trim().is_empty())
             .unwrap_or_else(|| format!("code {}", answer.code));
+        if answer.code == NOT_FOUND && matches!(request, Request::CancelBonusPayment { .. }) {
+            return Err(LoyaltyError::NothingToUndo { text });
+        }
         return Err(LoyaltyError::Refused { text });
     }
     Ok(decode(request, &answer))
@@ -390,7 +409,8 @@ impl Frontol {
             .post(&url)
             .header("Accept", "application/json")
             .header("Content-Type", "application/json")
-            .header("Cache-Control", "no-cache");
+            .header("Cache-Control", "no-cache")
+            .header("Expect", "100-continue");
         if let Some(key) = self.settings.key.as_deref().filter(|k| !k.is_empty()) {
             http = http.header("Authorization", format!("FrontolAuth {}", token(key, &body)));
         }
@@ -437,7 +457,7 @@ mod tests {
         );
         let refused = classify(&request, 200, "OK", r#"{"code":3,"error":"Карта заблокирована"}"#.as_bytes()).expect_err("code 3");
         assert_eq!(refused.to_string(), "Карта заблокирована");
-        assert!(classify(&request, 200, "OK", b"{not json").is_err_and(|e| !e.is_link()));
+        assert!(classify(&request, 200, "OK", b"{not json").is_err_and(|e| e.unanswered() && !e.is_link()));
         assert!(classify(&request, 200, "OK", br#"{"code":0}"#).is_ok());
     }
 

@@ -124,6 +124,17 @@ impl Known {
         })
     }
 
+    /// The buyer not identified (`client_id` null): nothing to spend.
+    fn nobody() -> Known {
+        Known {
+            client_id: serde_json::Value::Null,
+            phone: None,
+            name: None,
+            balance: Money::ZERO,
+            max_bill_bonus_out: Money::ZERO,
+        }
+    }
+
     /// The interface's view: bonus payment is capped by both the receipt's
     /// maximum and the balance.
     fn info(&self) -> ClientInfo {
@@ -148,22 +159,37 @@ impl Known {
     }
 }
 
+/// The lines before loyalty: KilBil applies its own discounts and the
+/// write-off (see the reading in [`wire`]).
 fn goods(document: &Document) -> Vec<wire::Good> {
     document
         .lines
         .iter()
-        .map(|l| wire::Good {
-            code: l.code.clone(),
-            vendor_code: l.code.clone(),
-            name: l.name.clone(),
-            price: Amount(l.price),
-            quantity: Qty(l.quantity),
-            total: Amount(l.total),
-            min_price: Amount(l.min_price),
-            discounted_price: Amount(l.price),
-            discounted_total: Amount(l.total),
+        .map(|l| {
+            let price = unit_price(l);
+            wire::Good {
+                code: l.code.clone(),
+                vendor_code: l.code.clone(),
+                name: l.name.clone(),
+                price: Amount(price),
+                quantity: Qty(l.quantity),
+                total: Amount(l.before_loyalty),
+                min_price: Amount(l.min_price),
+                discounted_price: Amount(price),
+                discounted_total: Amount(l.before_loyalty),
+            }
         })
         .collect()
+}
+
+/// The catalogue price, or, where the register discounted the line by hand,
+/// its sum before loyalty over its quantity, rounded to the kopeck.
+fn unit_price(line: &super::Line) -> Money {
+    let full = line.price.times(line.quantity);
+    if full == Some(line.before_loyalty) || line.quantity.0 <= 0 {
+        return line.price;
+    }
+    line.before_loyalty.share(1000, line.quantity.0).unwrap_or(line.price)
 }
 
 /// Matches answer items to the document's lines: line for line when the
@@ -197,7 +223,12 @@ pub fn sale_reply(document: &Document, answer: &wire::SaleAnswer, known: Option<
         .iter()
         .filter_map(|(index, item)| {
             let line = line(*index)?;
-            let cut = Money(item.price.0.0 - item.discounted_price.0.0).times(line.quantity)?;
+            // The server's own line sums where it gives them; else its unit prices.
+            let cut = match (item.total, item.discounted_total) {
+                (Some(total), Some(after)) => Money(total.0.0 - after.0.0),
+                (None, Some(after)) => Money(line.before_loyalty.0 - after.0.0),
+                _ => Money(item.price.0.0 - item.discounted_price.0.0).times(line.quantity)?,
+            };
             (cut.0 > 0).then_some((*index, cut))
         })
         .collect();
@@ -250,7 +281,7 @@ pub fn classify<T: DeserializeOwned>(status: u16, reason: &str, body: &[u8]) -> 
     if status != 200 {
         return Err(LoyaltyError::Link(format!("HTTP {status} {reason}")));
     }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| refused(format!("{}: {e}", text::UNREADABLE_ANSWER)))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| LoyaltyError::Unreadable(e.to_string()))?;
     let code = value.get("result_code").and_then(serde_json::Value::as_i64);
     if code != Some(0) {
         let said = wire::REFUSAL_TEXT_KEYS
@@ -261,10 +292,10 @@ pub fn classify<T: DeserializeOwned>(status: u16, reason: &str, body: &[u8]) -> 
         return Err(refused(match (said, code) {
             (Some(said), _) => said.to_string(),
             (None, Some(code)) => text::kilbil_result_code(code),
-            (None, None) => format!("{}: result_code", text::UNREADABLE_ANSWER),
+            (None, None) => return Err(LoyaltyError::Unreadable("no result_code".into())),
         }));
     }
-    serde_json::from_value(value).map_err(|e| refused(format!("{}: {e}", text::UNREADABLE_ANSWER)))
+    serde_json::from_value(value).map_err(|e| LoyaltyError::Unreadable(e.to_string()))
 }
 
 /// The HTTP side: one client with the store's settings.
@@ -272,6 +303,16 @@ pub struct KilBil {
     settings: Settings,
     http: reqwest::Client,
     known: Mutex<HashMap<ClientId, Known>>,
+    /// Registrations under way, by phone.
+    registrations: Mutex<HashMap<String, Registration>>,
+}
+
+/// A registration under way: the record it completes (null for a new
+/// phone) and whether its code was accepted.
+#[derive(Debug, Clone)]
+struct Registration {
+    client_id: serde_json::Value,
+    confirmed: bool,
 }
 
 impl KilBil {
@@ -281,6 +322,7 @@ impl KilBil {
             settings,
             http,
             known: Mutex::new(HashMap::new()),
+            registrations: Mutex::new(HashMap::new()),
         })
     }
 
@@ -355,7 +397,11 @@ impl KilBil {
     }
 
     async fn process(&self, client: &ClientId, document: &Document, bonus_out: Money) -> Result<Reply, LoyaltyError> {
-        let known = self.known(client).await?;
+        let known = match client {
+            // A receipt with a promo code and no client: `client_id` null.
+            ClientId::Anonymous => Known::nobody(),
+            _ => self.known(client).await?,
+        };
         let (kind, return_move_id, return_doc_dt) = match &document.kind {
             DocumentKind::Sale => (wire::SALE, None, None),
             DocumentKind::Return { sale, .. } => {
@@ -384,10 +430,10 @@ impl KilBil {
             return_move_id,
             return_doc_dt,
             promo_codes: document.promo_code.iter().cloned().collect(),
-            coupons: document.promo_code.iter().map(|c| wire::Coupon { coupon: c.clone() }).collect(),
         };
         let answer: wire::SaleAnswer = self.post(wire::PROCESS_SALE, &body).await?;
-        Ok(sale_reply(document, &answer, Some(&known), !bonus_out.is_zero()))
+        let named = (*client != ClientId::Anonymous).then_some(&known);
+        Ok(sale_reply(document, &answer, named, !bonus_out.is_zero()))
     }
 
     async fn ask_code(&self, client: &ClientId, sms_type: u8) -> Result<Reply, LoyaltyError> {
@@ -415,30 +461,71 @@ impl KilBil {
         Ok(known)
     }
 
+    /// A registration's first step: the SMS code to the phone (`sms_type` 0).
+    /// A client found by the phone is one an earlier registration left
+    /// half-done (or one registered before): the code confirms that record.
     async fn register(&self, phone: &str) -> Result<Reply, LoyaltyError> {
         let client = ClientId::Phone(phone.to_string());
         let found: wire::ClientAnswer = self.post(wire::SEARCH_CLIENT, &search(&client)).await?;
-        if Known::from_answer(&found).is_some() {
-            return Err(refused(text::PHONE_TAKEN.to_string()));
+        let client_id = found.client_id.filter(|id| !id.is_null()).unwrap_or(serde_json::Value::Null);
+        self.registering(phone).insert(phone.to_string(), Registration { client_id, confirmed: false });
+        self.send_registration_code(phone).await
+    }
+
+    fn registering(&self, _phone: &str) -> std::sync::MutexGuard<'_, HashMap<String, Registration>> {
+        self.registrations.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn send_registration_code(&self, phone: &str) -> Result<Reply, LoyaltyError> {
+        let client_id = self.registering(phone).get(phone).map_or(serde_json::Value::Null, |r| r.client_id.clone());
+        let body = wire::AskConfirmPhone {
+            client_id,
+            phone: wire_phone(phone),
+            sms_type: wire::SMS_REGISTRATION,
+        };
+        let _: wire::Done = self.post(wire::ASK_CONFIRM_PHONE, &body).await?;
+        Ok(Reply::default())
+    }
+
+    /// The code checked, then the client added (or its half-done record
+    /// completed). A code already accepted is not checked again, so a retry
+    /// after a failed `addclient` finishes the registration.
+    async fn confirm_registration(&self, phone: &str, code: &str) -> Result<Reply, LoyaltyError> {
+        let pending = self.registering(phone).get(phone).cloned().unwrap_or(Registration {
+            client_id: serde_json::Value::Null,
+            confirmed: false,
+        });
+        if !pending.confirmed {
+            let body = wire::CheckConfirmPhoneCode {
+                client_id: pending.client_id.clone(),
+                phone: wire_phone(phone),
+                code: code.trim().to_string(),
+            };
+            let _: wire::Done = self.post(wire::CHECK_CONFIRM_PHONE_CODE, &body).await?;
+            self.registering(phone).insert(
+                phone.to_string(),
+                Registration {
+                    client_id: pending.client_id.clone(),
+                    confirmed: true,
+                },
+            );
         }
         let body = wire::AddClient {
-            client_id: serde_json::Value::Null,
+            client_id: pending.client_id,
             phone: wire_phone(phone),
         };
         let added: wire::Done = self.post(wire::ADD_CLIENT, &body).await?;
-        let client_id = added
-            .client_id
-            .filter(|id| !id.is_null())
-            .ok_or_else(|| refused(text::KILBIL_NOT_FOUND.to_string()))?;
-        let known = Known {
-            client_id,
-            phone: Some(wire_phone(phone)),
-            name: None,
-            balance: Money::ZERO,
-            max_bill_bonus_out: Money::ZERO,
-        };
-        self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(client.clone(), known);
-        self.ask_code(&client, wire::SMS_REGISTRATION).await
+        if added.client_id.as_ref().is_none_or(serde_json::Value::is_null) {
+            return Err(LoyaltyError::Unreadable("addclient: no client_id".into()));
+        }
+        self.registering(phone).remove(phone);
+        // Fresh details (and the new client's maximum) for the receipt.
+        let known = self.find(&ClientId::Phone(phone.to_string())).await?;
+        Ok(Reply {
+            client: Some(known.info()),
+            messages: known.messages(),
+            ..Reply::default()
+        })
     }
 
     pub async fn call(&self, request: &Request, _now: NaiveDateTime) -> Result<Reply, LoyaltyError> {
@@ -460,18 +547,8 @@ impl KilBil {
                 })
             }
             Request::Register { phone, .. } => self.register(phone).await,
-            Request::ConfirmRegistration { phone, code, .. } => {
-                let client = ClientId::Phone(phone.clone());
-                self.check_code(&client, code).await?;
-                // Fresh details (and the new client's maximum) for the receipt.
-                let known = self.find(&client).await?;
-                Ok(Reply {
-                    client: Some(known.info()),
-                    messages: known.messages(),
-                    ..Reply::default()
-                })
-            }
-            Request::ResendRegistrationCode { phone } => self.ask_code(&ClientId::Phone(phone.clone()), wire::SMS_REGISTRATION).await,
+            Request::ConfirmRegistration { phone, code, .. } => self.confirm_registration(phone, code).await,
+            Request::ResendRegistrationCode { phone } => self.send_registration_code(phone).await,
             Request::SendChatBotLink { .. } | Request::CertificateInfo { .. } => Err(LoyaltyError::Unsupported(request.name().into())),
             Request::SendSpendCode { client } => self.ask_code(client, wire::SMS_SPEND).await,
             Request::CheckSpendCode { client, code } => {
@@ -570,6 +647,8 @@ mod tests {
             price: Amount(Money(price)),
             discounted_price: Amount(Money(new)),
             bonus_out: Some(Amount(Money(bonus))),
+            discounted_total: None,
+            total: None,
         };
         let answer = wire::SaleAnswer {
             result_code: 0,

@@ -15,7 +15,25 @@
 //! - a refusal may carry its text in `message`, `result_text`, `err_text` or
 //!   `error`; without one the cashier sees the result code;
 //! - `bill_data.items` answer `good_data` line for line, in order (they are
-//!   matched by code when the counts differ).
+//!   matched by code when the counts differ);
+//! - `good_data[].total` is the line's sum before loyalty («Сумма за
+//!   позицию»; «price=discounted_price, Total=discounted_total»: KilBil's
+//!   discounts and the write-off are its own to apply, never sent in). The
+//!   register's own manual discounts reach KilBil as a lower unit `price`
+//!   (the line's sum before loyalty over its quantity, rounded to the
+//!   kopeck), so `total` is always `price × quantity` up to that rounding;
+//! - an item's `discounted_price` is the price after KilBil's discount, not
+//!   counting the write-off (that is the item's `bonus_out`); where an item
+//!   also gives its line sum after the discount (`discounted_total`), that
+//!   sum is used rather than the unit price times the quantity;
+//! - one promo code goes in `promo_codes` only («Промокод может быть только
+//!   один»: `coupons` would send it twice);
+//! - registration confirms the phone first: `askconfirmphone` (`sms_type`
+//!   0, `client_id` null for a new phone, or the id of a client a broken
+//!   registration left), `checkconfirmphonecode`, then `addclient`;
+//! - `move_id` is unique per receipt number: a receipt cancelled after its
+//!   number reached KilBil keeps that number (the next receipt takes the
+//!   following one), so no move_id is ever sent with two receipts.
 
 use serde::{Deserialize, Serialize};
 
@@ -94,11 +112,6 @@ pub struct Good {
     pub discounted_total: Amount,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Coupon {
-    pub coupon: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessSale {
     /// `null` when the buyer is not identified.
@@ -115,10 +128,9 @@ pub struct ProcessSale {
     pub return_move_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub return_doc_dt: Option<String>,
+    /// The receipt's promo code, if any (one at most).
     #[serde(default)]
     pub promo_codes: Vec<String>,
-    #[serde(default)]
-    pub coupons: Vec<Coupon>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +188,12 @@ pub struct Item {
     pub price: Amount,
     #[serde(default)]
     pub bonus_out: Option<Amount>,
+    /// The line's sum after the discount, where the server gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discounted_total: Option<Amount>,
+    /// The line's sum before it, where the server gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Amount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -225,7 +243,7 @@ mod tests {
 
     #[test]
     fn processsale_reads_and_writes_exact_numbers() {
-        let body = r#"{"client_id":17,"type":0,"bonus_out":100.00,"max_bonus_out":500.00,"good_data":[{"code":"42","vendor_code":"A-42","name":"Сыр","price":780.90,"quantity":0.732,"total":571.62,"minPrice":700.00,"discounted_price":780.90,"discounted_total":571.62}],"move_id":"0001-01-5-20261123-7","doc_open_dt":"2026-11-23 09:00:00","promo_codes":["SALE10"],"coupons":[{"coupon":"SALE10"}]}"#;
+        let body = r#"{"client_id":17,"type":0,"bonus_out":100.00,"max_bonus_out":500.00,"good_data":[{"code":"42","vendor_code":"A-42","name":"Сыр","price":780.90,"quantity":0.732,"total":571.62,"minPrice":700.00,"discounted_price":780.90,"discounted_total":571.62}],"move_id":"0001-01-5-20261123-7","doc_open_dt":"2026-11-23 09:00:00","promo_codes":["SALE10"]}"#;
         let sale: ProcessSale = serde_json::from_str(body).expect("spec fields");
         assert_eq!(sale.good_data[0].price, Amount(Money(780_90)));
         assert_eq!(sale.good_data[0].quantity, Qty(Quantity(732)));
