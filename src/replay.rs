@@ -29,7 +29,7 @@
 //! | `expect outbox 1` | loyalty confirmations waiting to be sent |
 //! | `expect server-balance 7770000000017 1450.00` | the demo loyalty server's balance of a card or phone |
 //! | `expect ledger` | the demo loyalty server's books match kassa's journal to the kopeck: every closed receipt the server should count (not those whose confirmation it refused) is counted once with its client, money and bonus, nothing else is, and no write-off is left open; the outbox must be empty |
-//! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `malformed`, `bad_distribution`; `emulator fail timeout 1 after 2` answers 2 requests well first |
+//! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `lost` (processed, no answer), `malformed` (processed, a body cut short), `bad_distribution`; `emulator fail timeout 1 after 2` answers 2 requests well first |
 //! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
 //! | `emulator expire-tokens` | the demo ProBonus server ends its bearer tokens now |
 //! | `screen` | print the screen at this point (for writing scripts) |
@@ -49,9 +49,9 @@ use crate::core::catalog::Catalog;
 use crate::core::command::Command;
 use crate::core::event::Event;
 use crate::core::journal::ReceiptId;
-use crate::core::{ledger, loyalty};
 use crate::core::money::Money;
 use crate::core::state::{AppState, Dialog};
+use crate::core::{ledger, loyalty};
 use crate::emulators::frontol::Failure;
 use crate::loyalty::Request;
 use crate::runtime::Runtime;

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use kassa::core::ledger::Kind;
 use kassa::core::money::{Money, Quantity};
 use kassa::emulators::kilbil::{Emulator, Rules, demo_clients, sms_code};
 use kassa::emulators::{Failure, Misbehaving, Serving};
@@ -191,10 +192,16 @@ async fn sale_with_bonus_then_return_against_it() {
         .await
         .expect("return calculated");
     kilbil.call(&confirm(&refund), at(12)).await.expect("return confirmed");
-    let after_return = emulator.balance("7770000000017").expect("client");
-    assert!(
-        after_return > Money(after.0 - 107_00) && after_return < after,
-        "accrual taken back, bonus given back: {after_return}"
+    // Half of line 1's write-off (50.00) comes back; the accrual on the money
+    // given back (920.00 of 2140.00: 46.00) goes.
+    assert_eq!(emulator.balance("7770000000017"), Some(Money(after.0 + 50_00 - 46_00)));
+    let books = emulator.ledger();
+    assert_eq!(
+        books.counted.iter().map(|c| (c.kind, c.paid, c.bonus)).collect::<Vec<_>>(),
+        [
+            (Kind::Sale, Money(2140_00), Money(100_00)),
+            (Kind::Return, Money(920_00), Money(50_00))
+        ]
     );
 
     // Two more pieces than are left: refused before processsale.
@@ -231,17 +238,20 @@ async fn registration_and_spend_codes() {
         code,
         profile: Profile::default(),
     };
-    let registered = kilbil.call(&register(), at(9)).await.expect("addclient + askconfirmphone");
-    assert!(registered.client.is_some());
-    let again = kilbil.call(&register(), at(9)).await;
-    assert!(matches!(again, Err(LoyaltyError::Refused { .. })), "the phone is unique: {again:?}");
+    // The phone is confirmed first (askconfirmphone, sms_type 0); the client
+    // is added only after the code (the referee refuses addclient before it).
+    let registered = kilbil.call(&register(), at(9)).await.expect("askconfirmphone");
+    assert!(registered.client.is_none(), "nobody exists yet");
+    kilbil.call(&register(), at(9)).await.expect("a new code for the same phone");
     let wrong = kilbil.call(&confirm_with("0000".into()), at(9)).await;
     assert!(matches!(wrong, Err(LoyaltyError::Refused { .. })), "{wrong:?}");
     let confirmed = kilbil
         .call(&confirm_with(sms_code("79035550101")), at(9))
         .await
-        .expect("the right code");
+        .expect("the right code, then addclient");
     assert_eq!(confirmed.client.and_then(|c| c.balance), Some(Money::ZERO));
+    let again = kilbil.call(&register(), at(9)).await;
+    assert!(matches!(again, Err(LoyaltyError::Refused { .. })), "the phone is unique: {again:?}");
 
     // Spending needs the code sent to the client's phone.
     let client = ClientId::Card("7770000000017".into());
@@ -294,10 +304,14 @@ async fn failures_follow_the_spec_table() {
         let result = kilbil.call(&Request::CheckLink, at(9)).await;
         assert!(result.as_ref().is_err_and(LoyaltyError::is_link), "{failure:?}: {result:?}");
     }
-    for failure in [Failure::Error, Failure::Malformed] {
+    emulator.fail(Failure::Error, 1, 0);
+    let result = kilbil.call(&Request::CheckLink, at(9)).await;
+    assert!(matches!(result, Err(LoyaltyError::Refused { .. })), "{result:?}");
+    // An answer cut short or lost is "we do not know", never a refusal.
+    for failure in [Failure::Malformed, Failure::Lost] {
         emulator.fail(failure, 1, 0);
         let result = kilbil.call(&Request::CheckLink, at(9)).await;
-        assert!(matches!(result, Err(LoyaltyError::Refused { .. })), "{failure:?}: {result:?}");
+        assert!(result.as_ref().is_err_and(LoyaltyError::unanswered), "{failure:?}: {result:?}");
     }
     let wrong_key = client_for(addr, "other").call(&Request::CheckLink, at(9)).await;
     assert!(

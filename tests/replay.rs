@@ -71,3 +71,20 @@ fn a_failing_expectation_shows_the_screen() {
     assert!(text.starts_with("fail.replay:1: the screen does not show"), "{text}");
     assert!(text.contains("смена закрыта"), "the screen is attached: {text}");
 }
+
+#[test]
+fn expect_ledger_wants_the_outbox_drained_first() {
+    // ProBonus registers the check, and its answer comes too late: the check waits in the queue.
+    let sale = "loyalty probonus\npress Ctrl+O\ntype Иванова\npress Enter\nscan 4640607167315\npress Ctrl+K\n\
+                type +79161234567\npress Enter\npress Ctrl+E\ntype 100\npress Enter\nemulator fail timeout 1 after 2\n\
+                press F6\npress Esc\nexpect outbox 1\npress Enter\n";
+    let keymap = Keymap::default_keymap();
+    let queued = replay::Script::parse("queued.replay", &format!("{sale}expect ledger\n"), &keymap).expect("parses");
+    let data = tempfile::tempdir().expect("temp dir");
+    let error = format!("{:#}", replay::run(&queued, &setup(data.path())).expect_err("queued"));
+    assert!(error.contains("the queue must be drained first"), "{error}");
+    let drained = format!("{sale}advance 31s\nexpect outbox 0\nexpect ledger\n");
+    let drained = replay::Script::parse("drained.replay", &drained, &keymap).expect("parses");
+    let data = tempfile::tempdir().expect("temp dir");
+    replay::run(&drained, &setup(data.path())).expect("the books match once the queue is sent");
+}

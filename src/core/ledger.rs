@@ -74,7 +74,7 @@ pub fn reconcile(ledger: &Ledger, journal: &[Journaled]) -> Result<(), String> {
             c.kind == j.kind
                 && c.paid == j.paid
                 && c.bonus == j.bonus
-                && (c.client.iter().any(|id| *id == j.client) || (c.client.is_empty() && j.client.is_empty()))
+                && (c.client.contains(&j.client) || (c.client.is_empty() && j.client.is_empty()))
         });
         match found {
             Some(at) => {
@@ -133,9 +133,15 @@ mod tests {
             ],
             open_debits: Vec::new(),
         };
-        let journal = [journaled("+79161234567", Kind::Return, 40_00, 20_00), journaled("777", Kind::Sale, 100_00, 50_00)];
+        let journal = [
+            journaled("+79161234567", Kind::Return, 40_00, 20_00),
+            journaled("777", Kind::Sale, 100_00, 50_00),
+        ];
         assert_eq!(reconcile(&ledger, &journal), Ok(()));
-        let off = [journaled("777", Kind::Sale, 100_01, 50_00), journaled("777", Kind::Return, 40_00, 20_00)];
+        let off = [
+            journaled("777", Kind::Sale, 100_01, 50_00),
+            journaled("777", Kind::Return, 40_00, 20_00),
+        ];
         let problems = reconcile(&ledger, &off).expect_err("a kopeck off");
         assert!(problems.contains("100.01") && problems.contains("100.00"), "{problems}");
         let twice = Ledger {

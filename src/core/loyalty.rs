@@ -367,7 +367,11 @@ pub fn counted_by_server(receipt: &Receipt, flow: &Flow) -> bool {
 /// What kassa's journal says the loyalty server should have counted for
 /// `closed`: `None` when the server does not count it.
 pub fn journaled(closed: &ClosedReceipt, flow: &Flow) -> Option<Journaled> {
-    let loyalty = closed.receipt.loyalty.as_ref().filter(|_| counted_by_server(&closed.receipt, flow))?;
+    let loyalty = closed
+        .receipt
+        .loyalty
+        .as_ref()
+        .filter(|_| counted_by_server(&closed.receipt, flow))?;
     let client = match &loyalty.client {
         ClientId::Card(id) | ClientId::Phone(id) => id.clone(),
         ClientId::Anonymous => String::new(),
@@ -396,7 +400,13 @@ pub fn bonus_returned(source: &ReturnSource, quantities: &[Quantity]) -> Money {
         if now <= 0 || p.quantity.0 <= 0 {
             continue;
         }
-        let bonus = Money(p.discounts.iter().filter(|d| d.source == DiscountSource::Bonus).map(|d| d.amount.0).sum());
+        let bonus = Money(
+            p.discounts
+                .iter()
+                .filter(|d| d.source == DiscountSource::Bonus)
+                .map(|d| d.amount.0)
+                .sum(),
+        );
         let before = source.returned.quantity(i).0;
         let share = |q: i64| bonus.share(q, p.quantity.0).unwrap_or(Money::ZERO);
         back.0 += share(before + now).0 - share(before).0;
@@ -544,7 +554,11 @@ pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loya
     document.closed_at = Some(closed.closed_at);
     let mut payments = Vec::new();
     // A sale's write-off, or what a return gives back of it.
-    let bonus = if receipt.is_return() { loyalty.bonus_refunded } else { loyalty.bonus_paid };
+    let bonus = if receipt.is_return() {
+        loyalty.bonus_refunded
+    } else {
+        loyalty.bonus_paid
+    };
     if !bonus.is_zero() {
         payments.push(Payment {
             kind: PaymentType::Bonus,

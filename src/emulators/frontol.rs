@@ -304,10 +304,7 @@ impl Refusal {
     fn answer(&self) -> (StatusCode, Value) {
         match self {
             Refusal::Malformed(text) => (StatusCode::BAD_REQUEST, json!({"code": 400, "error": text})),
-            Refusal::Forbidden => (
-                StatusCode::FORBIDDEN,
-                json!({"code": 403, "error": "Неверный токен доступа FrontolAuth"}),
-            ),
+            Refusal::Forbidden => (StatusCode::FORBIDDEN, json!({"code": 403, "error": "Неверный токен доступа"})),
             Refusal::Declined(code, text) => (StatusCode::OK, json!({"code": code, "error": text})),
         }
     }
@@ -380,21 +377,24 @@ fn cut_short(value: &Value) -> Response {
         .into_response()
 }
 
+/// A header every request carries: its name, the value the spec lists, whether a value fits.
+type HeaderRule = (&'static str, &'static str, fn(&str) -> bool);
+
+const LISTED_HEADERS: [HeaderRule; 4] = [
+    ("Expect", "100-continue", |v| v.trim().eq_ignore_ascii_case("100-continue")),
+    ("Accept", "application/json", |v| {
+        v.split(',').any(|t| media_type(t) == "application/json")
+    }),
+    ("Content-Type", "application/json", |v| media_type(v) == "application/json"),
+    ("Cache-Control", "no-cache", |v| {
+        v.split(',').any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
+    }),
+];
+
 /// «Каждый запрос содержит следующие заголовки: Expect: 100-continue, Accept:
 /// application/json, Content-Type: application/json, Cache-Control: no-cache».
 fn check_headers(headers: &HeaderMap) -> Result<(), Refusal> {
-    let media_type = |v: &str| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let rules: [(&str, &str, &dyn Fn(&str) -> bool); 4] = [
-        ("Expect", "100-continue", &|v| v.trim().eq_ignore_ascii_case("100-continue")),
-        ("Accept", "application/json", &|v| {
-            v.split(',').any(|t| media_type(t) == "application/json")
-        }),
-        ("Content-Type", "application/json", &|v| media_type(v) == "application/json"),
-        ("Cache-Control", "no-cache", &|v| {
-            v.split(',').any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
-        }),
-    ];
-    for (name, wanted, fits) in rules {
+    for (name, wanted, fits) in LISTED_HEADERS {
         match headers.get(name).map(|v| v.to_str()) {
             None => return Err(malformed(format!("заголовок {name} отсутствует: нужен «{name}: {wanted}»"))),
             Some(Ok(value)) if fits(value) => {}
@@ -405,6 +405,11 @@ fn check_headers(headers: &HeaderMap) -> Result<(), Refusal> {
         }
     }
     Ok(())
+}
+
+/// `application/json` of `application/json; charset=utf-8`.
+fn media_type(value: &str) -> String {
+    value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// «Для получения токена в одну строку объединяются ключ доступа и тело
@@ -975,6 +980,8 @@ struct Refund {
     client: ClientKey,
     fiscal: Money,
     bonus: Money,
+    /// The accrual it took back, told again to a resend.
+    taken_back: Money,
 }
 
 impl Inner {
@@ -1185,7 +1192,7 @@ impl Inner {
         let reference = r.reference_uid.clone().ok_or_else(|| malformed("referenceUid: поле отсутствует"))?;
         if let Some(done) = self.refunds.get(&r.uid) {
             if done.reference == reference && done.client == r.client && done.fiscal == fiscal && done.bonus == bonus {
-                return Ok(refund_answer(bonus, Money::ZERO));
+                return Ok(refund_answer(done.bonus, done.taken_back));
             }
             return Err(declined(format!("uid {} уже подтверждён другим возвратом", r.uid)));
         }
@@ -1230,6 +1237,7 @@ impl Inner {
                 client: client_key,
                 fiscal,
                 bonus,
+                taken_back: take_back,
             },
         );
         self.counted.push(Counted {

@@ -18,8 +18,12 @@
 //! `n_checkpin` spends only after a right checkpin. Returns give back the
 //! returned positions' share of the write-off and take back their share of
 //! the accrual (on cumulative quantities, so parts add up to the whole).
+//! Its books ([`Emulator::ledger`]) are what `expect ledger` reconciles
+//! with kassa's journal.
 //!
-//! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`; `GET /log`.
+//! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`
+//! (`lost` and `malformed` process the request first, then drop the answer
+//! or cut its body short); `GET /log`.
 
 use axum::body::Bytes;
 use axum::extract::State;

@@ -10,8 +10,12 @@
 //! first time and changes nothing (counted, so tests see that kassa never
 //! repeats one), with other content it is refused; return_check rolls a
 //! check back once. It misbehaves on command and logs what it received.
+//! Its books ([`Emulator::ledger`]) are what `expect ledger` reconciles
+//! with kassa's journal.
 //!
-//! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`;
+//! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`
+//! (`lost` and `malformed` process the request first, then drop the answer
+//! or cut its body short);
 //! `POST /control/expire` ends every bearer token now; `GET /log`.
 
 use axum::body::Bytes;
@@ -736,5 +740,112 @@ impl Inner {
         let check = self.checks.get(&returned)?;
         let fits = kept.money_spent_sum.0 <= check.body.money_spent_sum.0 && kept.bonus_spent_sum.0 <= check.body.bonus_spent_sum.0;
         fits.then_some(returned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulators::{Misbehaving, Serving};
+
+    const TOKEN: &str = "api-token";
+
+    async fn start() -> (Emulator, String) {
+        let credentials = Credentials {
+            token: Some(TOKEN.into()),
+            login: None,
+            ttl: Duration::from_secs(3600),
+        };
+        let emulator = Emulator::new(credentials, 1, demo());
+        let addr = emulator.spawn(([127, 0, 0, 1], 0).into()).await.expect("bound");
+        (emulator, format!("http://{addr}"))
+    }
+
+    async fn send(base: &str, path: &str, body: Value) -> reqwest::Result<reqwest::Response> {
+        reqwest::Client::new()
+            .post(format!("{base}{path}"))
+            .header(wire::TOKEN_HEADER, TOKEN)
+            .json(&body)
+            .send()
+            .await
+    }
+
+    async fn call(base: &str, path: &str, body: Value) {
+        let answer = send(base, path, body).await.expect("sent");
+        assert_eq!(answer.status(), StatusCode::OK, "{path}: {:?}", answer.text().await);
+    }
+
+    /// A check of `money` paid and `bonus` spent; the accrual is the level's
+    /// (5 % for account 501, 10 % for 502).
+    fn check(guid: &str, account: u64, number: &str, money: i64, bonus: i64) -> Value {
+        let percent = if account == 501 { 5 } else { 10 };
+        json!({"restCode": 1, "checkGuid": guid, "accountId": account, "rkUnit": 999, "externalCheck": number,
+            "bonusSpentSum": bonus, "discountSum": 0, "bonusAccruedSum": money * percent / 100,
+            "moneySpentSum": money, "checkData": "1102 Фарш"})
+    }
+
+    fn returned(guid: &str) -> Value {
+        json!({"restCode": 1, "checkGuid": guid})
+    }
+
+    fn counted(phone: &str, kind: Kind, paid: i64, bonus: i64) -> Counted {
+        Counted {
+            client: vec![phone.to_string()],
+            kind,
+            paid: Money(paid),
+            bonus: Money(bonus),
+        }
+    }
+
+    const SALE: &str = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c201";
+    const KEPT: &str = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c202";
+    const OTHER: &str = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c203";
+
+    #[tokio::test]
+    async fn the_books_read_a_rollback_and_the_kept_check_as_one_return() {
+        let (emulator, base) = start().await;
+        call(&base, wire::REGISTER_CHECK, check(SALE, 501, "1/1", 899_89, 100_00)).await;
+        // A partial return: the sale rolled back, the meat the guest kept registered anew.
+        call(&base, wire::RETURN_CHECK, returned(SALE)).await;
+        call(&base, wire::REGISTER_CHECK, check(KEPT, 501, "1/2", 629_90, 70_00)).await;
+        // Then the meat too: nothing kept. Another guest's sale is no kept part of it.
+        call(&base, wire::RETURN_CHECK, returned(KEPT)).await;
+        call(&base, wire::REGISTER_CHECK, check(OTHER, 502, "1/4", 100_00, 0)).await;
+
+        let anna = "+79161234567";
+        let ledger = emulator.ledger();
+        assert_eq!(
+            ledger.counted,
+            vec![
+                counted(anna, Kind::Sale, 899_89, 100_00),
+                counted(anna, Kind::Return, 269_99, 30_00),
+                counted(anna, Kind::Return, 629_90, 70_00),
+                counted("+79211022546", Kind::Sale, 100_00, 0),
+            ]
+        );
+        assert!(ledger.open_debits.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_lost_or_malformed_answer_still_counts_the_check() {
+        let (emulator, base) = start().await;
+        emulator.fail(Failure::Lost, 1, 0);
+        let lost = match send(&base, wire::REGISTER_CHECK, check(SALE, 501, "1/1", 899_89, 100_00)).await {
+            Ok(answer) => answer.bytes().await.err(),
+            Err(e) => Some(e),
+        };
+        assert!(lost.is_some(), "no answer comes");
+        assert!(emulator.registered(SALE), "processed all the same");
+        assert_eq!(emulator.ledger().counted.len(), 1);
+
+        emulator.fail(Failure::Malformed, 1, 0);
+        let answer = send(&base, wire::REGISTER_CHECK, check(OTHER, 502, "1/2", 100_00, 0))
+            .await
+            .expect("answered");
+        assert_eq!(answer.status(), StatusCode::OK);
+        let body = answer.bytes().await.expect("a body");
+        assert!(serde_json::from_slice::<Value>(&body).is_err(), "cut short: {body:?}");
+        assert!(emulator.registered(OTHER));
+        assert_eq!(emulator.ledger().counted.len(), 2);
     }
 }

@@ -1048,6 +1048,7 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         (LoyaltyPurpose::Probe, result) => result.is_err(),
         // A sale not found for a return is an answer, not a lost link.
         (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { .. })) => false,
+        (LoyaltyPurpose::Confirm { .. }, Err(LoyaltyError::Refused { .. })) if offline_on_refusal => true,
         (purpose, Err(_)) if offline_on_refusal && calculation(purpose) => true,
         (_, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
     };
@@ -1267,9 +1268,11 @@ pub(super) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, Lo
         }
         (LoyaltyPurpose::Recover { amount, then_pay }, Err(e)) if e.unanswered() => match then_pay {
             // Still in doubt: the cashier may retry again or go on without paying by bonus.
-            Some(again) => state.dialog = Some(Dialog::LinkLost {
-                retry: LoyaltyPurpose::PayByBonus { amount: again },
-            }),
+            Some(again) => {
+                state.dialog = Some(Dialog::LinkLost {
+                    retry: LoyaltyPurpose::PayByBonus { amount: again },
+                })
+            }
             None => state.notice = Some(Notice::LostBonusInDoubt(amount)),
         },
         // Cancelled, or refused (the server never took that payment): settled.
@@ -1434,10 +1437,14 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
             show(state, reply, Some(Dialog::Payment { input: String::new() }), effects);
         }
         None => {
-            // Not applied: the write-off must be undone on the server by hand.
+            // Not applied, and blocked for the receipt. The spec leaves undoing
+            // the write-off to staff; kassa queues its cancellation instead
+            // (resent until answered), so no debit outlives the receipt.
             if let Some(loyalty) = receipt.loyalty.as_mut() {
                 loyalty.bonus_blocked = true;
+                loyalty.bonus_in_flight = Some(amount);
             }
+            queue_cancellation(state, effects);
             let lines = text::bad_distribution_slip(amount);
             let mut with_emergency = reply;
             with_emergency.slips.push(slip::emergency(&lines));

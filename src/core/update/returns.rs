@@ -232,9 +232,7 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
         return false;
     }
     // A return by reference goes to the loyalty system only if its sale had loyalty.
-    if state.settings.loyalty
-        && source.sale.receipt.loyalty.is_some()
-    {
+    if state.settings.loyalty && source.sale.receipt.loyalty.is_some() {
         let (shift, number) = state.current_receipt_id().map_or((0, 0), |id| (id.shift, id.number));
         let uid = rl::receipt_uid(&state.settings.store_id, &state.settings.register_id, shift, number, state.now);
         let sale_ref = crate::loyalty::SaleRef {

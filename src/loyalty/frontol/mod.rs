@@ -442,6 +442,58 @@ mod tests {
     }
 
     #[test]
+    fn a_confirm_keeps_its_receipts_time_and_a_cancel_not_found_is_nothing_to_undo() {
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("date")
+        };
+        let document = Document {
+            uid: "u".into(),
+            kind: DocumentKind::Sale,
+            shift: 1,
+            number: 1,
+            at: at(21),
+            lines: Vec::new(),
+            promo_code: None,
+            closed_at: Some(at(22)),
+            certificates: Vec::new(),
+        };
+        let settings = Settings {
+            url: "http://localhost".into(),
+            key: None,
+            organization: "o".into(),
+            business_unit: "b".into(),
+            work_place: "w".into(),
+            timeout: Duration::from_secs(1),
+        };
+        let client = ClientId::Card("1".into());
+        let confirm = Request::Confirm {
+            client: client.clone(),
+            document: document.clone(),
+            payments: Vec::new(),
+        };
+        let next_morning = at(9) + chrono::Duration::days(1);
+        let (_, body) = encode(&settings, &confirm, next_morning).expect("encodes");
+        let sent: wire::DocumentRequest = serde_json::from_slice(&body).expect("json");
+        assert_eq!(sent.date_time, date_time(at(22)));
+        let cancel = Request::CancelBonusPayment {
+            client,
+            document,
+            amount: Money(1_00),
+        };
+        let not_found = r#"{"code":5,"error":"Оплата не найдена"}"#.as_bytes();
+        assert!(matches!(
+            classify(&cancel, 200, "OK", not_found),
+            Err(LoyaltyError::NothingToUndo { .. })
+        ));
+        assert!(matches!(
+            classify(&confirm, 200, "OK", not_found),
+            Err(LoyaltyError::Refused { .. })
+        ));
+    }
+
+    #[test]
     fn failures_are_classified() {
         let request = Request::ClientInfo {
             client: ClientId::Card("1".into()),

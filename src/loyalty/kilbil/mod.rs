@@ -468,7 +468,13 @@ impl KilBil {
         let client = ClientId::Phone(phone.to_string());
         let found: wire::ClientAnswer = self.post(wire::SEARCH_CLIENT, &search(&client)).await?;
         let client_id = found.client_id.filter(|id| !id.is_null()).unwrap_or(serde_json::Value::Null);
-        self.registering(phone).insert(phone.to_string(), Registration { client_id, confirmed: false });
+        self.registering(phone).insert(
+            phone.to_string(),
+            Registration {
+                client_id,
+                confirmed: false,
+            },
+        );
         self.send_registration_code(phone).await
     }
 
@@ -477,7 +483,10 @@ impl KilBil {
     }
 
     async fn send_registration_code(&self, phone: &str) -> Result<Reply, LoyaltyError> {
-        let client_id = self.registering(phone).get(phone).map_or(serde_json::Value::Null, |r| r.client_id.clone());
+        let client_id = self
+            .registering(phone)
+            .get(phone)
+            .map_or(serde_json::Value::Null, |r| r.client_id.clone());
         let body = wire::AskConfirmPhone {
             client_id,
             phone: wire_phone(phone),
@@ -617,6 +626,47 @@ mod tests {
             register_code: "01".into(),
             timeout: Duration::from_secs(1),
         }
+    }
+
+    #[test]
+    fn lines_go_before_loyalty_with_a_hand_discount_in_the_unit_price() {
+        let mut d = document();
+        // After KilBil's discount and a write-off: never sent as the total.
+        d.lines[0].total = Money(150_00);
+        // Discounted by hand to 170.00 for two: 85.00 each.
+        d.lines[0].before_loyalty = Money(170_00);
+        let goods = goods(&d);
+        assert_eq!((goods[0].price, goods[0].total), (Amount(Money(85_00)), Amount(Money(170_00))));
+        assert_eq!(
+            (goods[0].discounted_price, goods[0].discounted_total),
+            (goods[0].price, goods[0].total)
+        );
+        assert_eq!((goods[1].price, goods[1].total), (Amount(Money(50_00)), Amount(Money(50_00))));
+    }
+
+    #[test]
+    fn the_servers_line_sums_are_used_where_given() {
+        let mut d = document();
+        d.lines.truncate(1);
+        d.lines[0].quantity = Quantity(3000);
+        d.lines[0].before_loyalty = Money(300_00);
+        // 3 × 96.67 would be 290.01; the server's own sum says 290.00.
+        let item = wire::Item {
+            code: "42".into(),
+            price: Amount(Money(100_00)),
+            discounted_price: Amount(Money(96_67)),
+            bonus_out: None,
+            discounted_total: Some(Amount(Money(290_00))),
+            total: Some(Amount(Money(300_00))),
+        };
+        let answer = wire::SaleAnswer {
+            result_code: 0,
+            bill_data: Some(wire::BillData {
+                items: vec![item],
+                bonus_out: None,
+            }),
+        };
+        assert_eq!(sale_reply(&d, &answer, None, false).discounts, vec![(1, Money(10_00))]);
     }
 
     #[test]
