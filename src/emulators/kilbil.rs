@@ -1421,7 +1421,7 @@ mod tests {
         Server {
             emulator,
             base: format!("http://{addr}"),
-            http: reqwest::Client::new(),
+            http: crate::loyalty::http_client(std::time::Duration::from_secs(10)).expect("http"),
         }
     }
 

@@ -1043,7 +1043,8 @@ mod tests {
     }
 
     async fn send(base: &str, path: &str, body: Value) -> reqwest::Result<reqwest::Response> {
-        reqwest::Client::new()
+        crate::loyalty::http_client(std::time::Duration::from_secs(10))
+            .expect("http")
             .post(format!("{base}{path}"))
             .header(wire::TOKEN_HEADER, SHOP)
             .json(&body)
@@ -1058,7 +1059,8 @@ mod tests {
     }
 
     async fn anna(base: &str) -> String {
-        let answer = reqwest::Client::new()
+        let answer = crate::loyalty::http_client(std::time::Duration::from_secs(10))
+            .expect("http")
             .post(format!("{base}{}", wire::AUTH))
             .header(wire::TOKEN_HEADER, SHOP)
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -1070,9 +1072,11 @@ mod tests {
         answer["token"].as_str().expect("token").to_string()
     }
 
-    fn item(position: u32, code: &str, price: f64, quantity: u32) -> Value {
-        json!({"position": position, "code": code, "name": code, "price": price, "quantity": quantity,
-            "summ": price * f64::from(quantity)})
+    /// A check item; `price` in kopecks, sent as an exact JSON number.
+    fn item(position: u32, code: &str, price: i64, quantity: u32) -> Value {
+        let money = |kopecks: i64| -> Value { serde_json::from_str(&Money(kopecks).to_string()).expect("a number") };
+        json!({"position": position, "code": code, "name": code, "price": money(price), "quantity": quantity,
+            "summ": money(price * i64::from(quantity))})
     }
 
     /// Meat 699.90 and two sour creams of 299.99; 100.00 of bonuses and
@@ -1082,7 +1086,7 @@ mod tests {
             base,
             wire::CALC,
             json!({"customer_token": token, "check_id": check_id, "number": "1/1", "date": "2026-11-23 09:00:00",
-                "items": [item(1, "1102", 699.90, 1), item(2, "1011", 299.99, 2)], "bonus": 100,
+                "items": [item(1, "1102", 699_90, 1), item(2, "1011", 299_99, 2)], "bonus": 100,
                 "certificate": [{"code": "CERT-500", "pin": "3333", "summ": "200"}]}),
         )
         .await;
@@ -1105,14 +1109,14 @@ mod tests {
         let write = write_sale(&base, &token, "sale-1").await;
         call(&base, wire::WRITE, write).await;
         // One sour cream back, then the rest with no positions (a full return).
-        let one = json!({"customer_token": token, "check_id": "sale-1", "return_id": "r1", "items": [item(2, "1011", 299.99, 1)]});
+        let one = json!({"customer_token": token, "check_id": "sale-1", "return_id": "r1", "items": [item(2, "1011", 299_99, 1)]});
         call(&base, wire::RETURN, one).await;
         let rest = json!({"customer_token": token, "check_id": "sale-1", "return_id": "r2", "items": []});
         call(&base, wire::RETURN, rest).await;
         // An anonymous check written, and one rolled back: only the first is counted.
         for check_id in ["anon-1", "anon-2"] {
             let calc = json!({"customer_token": wire::ANONYMOUS_TOKEN, "check_id": check_id, "number": "1/4",
-                "date": "2026-11-23 09:05:00", "items": [item(1, "1001", 149.50, 1)], "bonus": 0});
+                "date": "2026-11-23 09:05:00", "items": [item(1, "1001", 149_50, 1)], "bonus": 0});
             let calc = call(&base, wire::CALC, calc).await;
             let write = json!({"customer_token": wire::ANONYMOUS_TOKEN, "calc_id": calc["calc_id"], "check_id": check_id});
             call(&base, wire::WRITE, write).await;

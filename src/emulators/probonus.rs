@@ -762,7 +762,8 @@ mod tests {
     }
 
     async fn send(base: &str, path: &str, body: Value) -> reqwest::Result<reqwest::Response> {
-        reqwest::Client::new()
+        crate::loyalty::http_client(std::time::Duration::from_secs(10))
+            .expect("http")
             .post(format!("{base}{path}"))
             .header(wire::TOKEN_HEADER, TOKEN)
             .json(&body)
