@@ -34,6 +34,18 @@ pub struct Counted {
     pub bonus: Money,
 }
 
+impl Counted {
+    /// `client`'s identifiers, with `paid` and `bonus` in kopecks.
+    pub fn new(client: &[&str], kind: Kind, paid: i64, bonus: i64) -> Counted {
+        Counted {
+            client: client.iter().map(|c| c.to_string()).collect(),
+            kind,
+            paid: Money(paid),
+            bonus: Money(bonus),
+        }
+    }
+}
+
 /// A write-off the server holds for a document it has not made final.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenDebit {
@@ -105,15 +117,6 @@ pub fn reconcile(ledger: &Ledger, journal: &[Journaled]) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn counted(client: &[&str], kind: Kind, paid: i64, bonus: i64) -> Counted {
-        Counted {
-            client: client.iter().map(|c| c.to_string()).collect(),
-            kind,
-            paid: Money(paid),
-            bonus: Money(bonus),
-        }
-    }
-
     fn journaled(client: &str, kind: Kind, paid: i64, bonus: i64) -> Journaled {
         Journaled {
             client: client.into(),
@@ -128,8 +131,8 @@ mod tests {
     fn matches_document_by_document_to_the_kopeck() {
         let ledger = Ledger {
             counted: vec![
-                counted(&["777", "+79161234567"], Kind::Sale, 100_00, 50_00),
-                counted(&["777", "+79161234567"], Kind::Return, 40_00, 20_00),
+                Counted::new(&["777", "+79161234567"], Kind::Sale, 100_00, 50_00),
+                Counted::new(&["777", "+79161234567"], Kind::Return, 40_00, 20_00),
             ],
             open_debits: Vec::new(),
         };

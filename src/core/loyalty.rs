@@ -400,13 +400,7 @@ pub fn bonus_returned(source: &ReturnSource, quantities: &[Quantity]) -> Money {
         if now <= 0 || p.quantity.0 <= 0 {
             continue;
         }
-        let bonus = Money(
-            p.discounts
-                .iter()
-                .filter(|d| d.source == DiscountSource::Bonus)
-                .map(|d| d.amount.0)
-                .sum(),
-        );
+        let bonus = p.discount_from(DiscountSource::Bonus);
         let before = source.returned.quantity(i).0;
         let share = |q: i64| bonus.share(q, p.quantity.0).unwrap_or(Money::ZERO);
         back.0 += share(before + now).0 - share(before).0;
@@ -430,13 +424,7 @@ pub fn kept(source: &ReturnSource, quantities: &[Quantity]) -> Kept {
             continue;
         }
         let keep = |whole: Money| Money(whole.0 - whole.share(gone, p.quantity.0).unwrap_or(whole).0);
-        let bonus = Money(
-            p.discounts
-                .iter()
-                .filter(|d| d.source == DiscountSource::Bonus)
-                .map(|d| d.amount.0)
-                .sum(),
-        );
+        let bonus = p.discount_from(DiscountSource::Bonus);
         kept.bonus.0 += keep(bonus).0;
         kept.lines.push(Line {
             index: kept.lines.len() as u32 + 1,
