@@ -26,6 +26,10 @@
 //!   (the examples' two `client` keys: "send exactly one").
 //! - `dateTime`: ISO 8601 date `T` time, optional fraction of a second,
 //!   optional offset as `Z`, `±hh:mm` or `±hhmm` (the examples use both).
+//! - Identifiers are not empty: `organization`, `businessUnit`, `workPlace`
+//!   («указанный в настройках КПО»), `card` and a position's `id`; a
+//!   position's `index` numbers the list 1, 2, … in its order («Номер
+//!   позиции в списке»), in a refund too.
 //! - `mobilePhone`: `+` and 1 to 15 digits (E.164, «строго в международном
 //!   формате без каких-либо разделителей»).
 //! - Numbers: money and quantities are JSON numbers (never strings), money
@@ -79,7 +83,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use md5::{Digest, Md5};
@@ -90,6 +94,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
+use super::{money_number, sum};
 use crate::core::ledger::{Counted, Kind as LedgerKind, Ledger, OpenDebit};
 use crate::core::money::{AmountError, Money, Quantity};
 use crate::core::receipt::distribute;
@@ -148,6 +153,7 @@ pub struct Emulator(Arc<Mutex<Inner>>);
 struct Inner {
     key: Option<String>,
     rules: Rules,
+    /// Never removed: an index into it stays valid.
     clients: Vec<Client>,
     /// Receipts by uid: from the first payByBonus or confirm on.
     sales: HashMap<String, Sale>,
@@ -301,12 +307,13 @@ fn declined(text: impl Into<String>) -> Refusal {
 }
 
 impl Refusal {
-    fn answer(&self) -> (StatusCode, Value) {
-        match self {
+    fn answer(&self) -> super::JsonAnswer {
+        let (status, body) = match self {
             Refusal::Malformed(text) => (StatusCode::BAD_REQUEST, json!({"code": 400, "error": text})),
             Refusal::Forbidden => (StatusCode::FORBIDDEN, json!({"code": 403, "error": "Неверный токен доступа"})),
             Refusal::Declined(code, text) => (StatusCode::OK, json!({"code": code, "error": text})),
-        }
+        };
+        (status, body.to_string())
     }
 }
 
@@ -314,15 +321,16 @@ type Reply = Result<Value, Refusal>;
 
 // ---------------------------------------------------------------- transport
 
-/// Logging, headers, token and misbehaviour, shared by both endpoints.
+/// Logging, headers, token and misbehaviour, shared by both endpoints;
+/// `answer` is told whether to misdistribute the bonus (`bad_distribution`).
 async fn handle(
     emulator: &Emulator,
     path: &str,
     headers: &HeaderMap,
     body: &Bytes,
-    answer: impl FnOnce(&mut Inner, Option<Failure>) -> Reply,
+    answer: impl FnOnce(&mut Inner, bool) -> Reply,
 ) -> Response {
-    let (failure, delay) = {
+    let fate = {
         let mut inner = emulator.lock();
         inner.misbehaviour.say(path, body);
         inner.log.push(Logged {
@@ -331,50 +339,17 @@ async fn handle(
             body: String::from_utf8_lossy(body).to_string(),
         });
         if let Err(refusal) = check_headers(headers).and_then(|()| inner.check_token(headers, body)) {
-            return respond(refusal.answer());
+            return super::json_response(refusal.answer());
         }
-        (inner.misbehaviour.take(), inner.misbehaviour.delay)
+        inner.misbehaviour.take()
     };
-    match failure {
-        // Not processed: the server failed before looking at the request.
-        Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-        Some(Failure::Error) => return Json(json!({"code": DECLINED, "error": "Ошибка сервера лояльности (эмулятор)"})).into_response(),
-        Some(Failure::Drop) => return super::dropped(),
-        _ => {}
-    }
-    let (status, value) = match answer(&mut emulator.lock(), failure) {
-        Ok(value) => (StatusCode::OK, value),
+    let bad_distribution = fate.failure == Some(Failure::BadDistribution);
+    let injected = || Refusal::Declined(DECLINED, "Ошибка сервера лояльности (эмулятор)".into()).answer();
+    super::answer_as_fated(fate, injected, || match answer(&mut emulator.lock(), bad_distribution) {
+        Ok(value) => (StatusCode::OK, value.to_string()),
         Err(refusal) => refusal.answer(),
-    };
-    // Processed in full from here on: balances and books have changed.
-    match failure {
-        Some(Failure::Timeout) => {
-            tokio::time::sleep(delay).await;
-            respond((status, value))
-        }
-        Some(Failure::Lost) => super::dropped(),
-        Some(Failure::Malformed) => cut_short(&value),
-        _ => respond((status, value)),
-    }
-}
-
-fn respond((status, value): (StatusCode, Value)) -> Response {
-    (status, Json(value)).into_response()
-}
-
-/// HTTP 200 with the first half of the real answer: unreadable JSON.
-fn cut_short(value: &Value) -> Response {
-    let text = value.to_string();
-    let mut half = text.len() / 2;
-    while !text.is_char_boundary(half) {
-        half -= 1;
-    }
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        text[..half].to_string(),
-    )
-        .into_response()
+    })
+    .await
 }
 
 /// A header every request carries: its name, the value the spec lists, whether a value fits.
@@ -415,15 +390,8 @@ fn media_type(value: &str) -> String {
 /// «Для получения токена в одну строку объединяются ключ доступа и тело
 /// запроса … Строка в UTF-8 переводится в набор байт и от неё рассчитывается md5».
 fn token(key: &str, body: &[u8]) -> String {
-    let mut hasher = Md5::new();
-    hasher.update(key.as_bytes());
-    hasher.update(body);
-    let mut hex = String::with_capacity(32);
-    for byte in hasher.finalize().iter() {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
-    }
-    hex
+    let digest = Md5::new_with_prefix(key).chain_update(body).finalize();
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 impl Inner {
@@ -445,9 +413,9 @@ impl Inner {
 }
 
 async fn document(State(emulator): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(&emulator, "/document", &headers, &body, |inner, failure| {
+    handle(&emulator, "/document", &headers, &body, |inner, bad_distribution| {
         let request = parse_document(&parse_body(&body)?)?;
-        inner.document(&request, failure == Some(Failure::BadDistribution))
+        inner.document(&request, bad_distribution)
     })
     .await
 }
@@ -560,10 +528,6 @@ impl DocumentRequest {
     fn bonus_payments(&self) -> Money {
         sum(self.payments.iter().filter(|p| p.kind == PaymentType::Bonus).map(|p| p.amount))
     }
-}
-
-fn sum(values: impl Iterator<Item = Money>) -> Money {
-    Money(values.map(|m| m.0).sum())
 }
 
 /// Walks a JSON document only to find an object with a key twice: serde_json
@@ -776,7 +740,7 @@ fn parse_document(object: &Map<String, Value>) -> Result<DocumentRequest, Refusa
         }
     }
     let uid = text_field(object, "", "uid")?.to_string();
-    let positions = parse_positions(object)?;
+    let positions = objects_field(object, "positions", parse_position)?;
     let balance_precheck = action == Action::Calculate && positions.is_empty();
     if uid.trim().is_empty() && !balance_precheck {
         return Err(malformed(format!("uid = «{uid}»: пусто (уникальный идентификатор документа)")));
@@ -796,7 +760,7 @@ fn parse_document(object: &Map<String, Value>) -> Result<DocumentRequest, Refusa
         _ => None,
     };
     let payments = match action {
-        Action::Confirm | Action::CancelBonusPayment => parse_payments(object)?,
+        Action::Confirm | Action::CancelBonusPayment => objects_field(object, "payments", |payment, at, _| parse_one_payment(payment, at))?,
         _ => Vec::new(),
     };
     let discarded = match object.contains_key("discardedAmount") {
@@ -816,29 +780,39 @@ fn parse_document(object: &Map<String, Value>) -> Result<DocumentRequest, Refusa
     })
 }
 
-fn parse_positions(object: &Map<String, Value>) -> Result<Vec<Position>, Refusal> {
-    match field(object, "", "positions")? {
-        Value::Array(list) => list.iter().enumerate().map(|(i, v)| parse_position(v, i)).collect(),
-        other => Err(malformed(format!("positions = {other}: ожидается массив"))),
+/// An array of objects, each read by `read` with where it sits (`positions[2].`) and its place in the array.
+fn objects_field<T>(
+    object: &Map<String, Value>,
+    name: &str,
+    read: impl Fn(&Map<String, Value>, &str, usize) -> Result<T, Refusal>,
+) -> Result<Vec<T>, Refusal> {
+    match field(object, "", name)? {
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let element = value
+                    .as_object()
+                    .ok_or_else(|| malformed(format!("{name}[{i}]: ожидается объект")))?;
+                read(element, &format!("{name}[{i}]."), i)
+            })
+            .collect(),
+        other => Err(malformed(format!("{name} = {other}: ожидается массив"))),
     }
 }
 
-fn parse_position(value: &Value, i: usize) -> Result<Position, Refusal> {
-    let at = format!("positions[{i}].");
-    let object = value
-        .as_object()
-        .ok_or_else(|| malformed(format!("positions[{i}]: ожидается объект")))?;
-    let index = integer_field(object, &at, "index")?;
+fn parse_position(object: &Map<String, Value>, at: &str, i: usize) -> Result<Position, Refusal> {
+    let index = integer_field(object, at, "index")?;
     // «index — Номер позиции в списке»: 1, 2, … in the list's order.
     if index != i as i64 + 1 {
         return Err(malformed(format!("{at}index = {index}: ожидается {}", i + 1)));
     }
-    let id = nonempty_field(object, &at, "id")?.to_string();
-    text_field(object, &at, "text")?;
-    let price = money_field(object, &at, "price")?;
-    let minimum_price = money_field(object, &at, "minimumPrice")?;
-    let quantity = quantity_field(object, &at, "quantity")?;
-    let total = money_field(object, &at, "totalAmount")?;
+    let id = nonempty_field(object, at, "id")?.to_string();
+    text_field(object, at, "text")?;
+    let price = money_field(object, at, "price")?;
+    let minimum_price = money_field(object, at, "minimumPrice")?;
+    let quantity = quantity_field(object, at, "quantity")?;
+    let total = money_field(object, at, "totalAmount")?;
     // totalAmount is the price «с учётом» discounts and payments: never above price × quantity.
     let full = price
         .times(quantity)
@@ -869,19 +843,8 @@ fn parse_payment(object: &Map<String, Value>) -> Result<Money, Refusal> {
     money_field(payment, "payment.", "amount")
 }
 
-fn parse_payments(object: &Map<String, Value>) -> Result<Vec<Payment>, Refusal> {
-    match field(object, "", "payments")? {
-        Value::Array(list) => list.iter().enumerate().map(|(i, v)| parse_one_payment(v, i)).collect(),
-        other => Err(malformed(format!("payments = {other}: ожидается массив"))),
-    }
-}
-
-fn parse_one_payment(value: &Value, i: usize) -> Result<Payment, Refusal> {
-    let at = format!("payments[{i}].");
-    let object = value
-        .as_object()
-        .ok_or_else(|| malformed(format!("payments[{i}]: ожидается объект")))?;
-    let kind = match text_field(object, &at, "type")? {
+fn parse_one_payment(object: &Map<String, Value>, at: &str) -> Result<Payment, Refusal> {
+    let kind = match text_field(object, at, "type")? {
         "cash" => PaymentType::Cash,
         "creditCard" => PaymentType::CreditCard,
         "bonus" => PaymentType::Bonus,
@@ -892,7 +855,7 @@ fn parse_one_payment(value: &Value, i: usize) -> Result<Payment, Refusal> {
             )));
         }
     };
-    let mode = text_field(object, &at, "mode")?;
+    let mode = text_field(object, at, "mode")?;
     let fiscal = match mode {
         "fiscal" => true,
         "nonFiscal" => false,
@@ -908,7 +871,7 @@ fn parse_one_payment(value: &Value, i: usize) -> Result<Payment, Refusal> {
         let wanted = if fiscal { "nonFiscal" } else { "fiscal" };
         return Err(malformed(format!("{at}mode = «{mode}» у type «{:?}»: нужен {wanted}", kind)));
     }
-    let amount = money_field(object, &at, "amount")?;
+    let amount = money_field(object, at, "amount")?;
     Ok(Payment { kind, fiscal, amount })
 }
 
@@ -1067,7 +1030,7 @@ impl Inner {
             .positions
             .iter()
             .zip(&discounted)
-            .map(|(p, d)| json!({"index": p.index, "discountAmount": number(Money(p.total.0 - d.total.0))}))
+            .map(|(p, d)| json!({"index": p.index, "discountAmount": money_number(Money(p.total.0 - d.total.0))}))
             .collect();
         let available = self.available(&discounted, client);
         calculate_answer(&self.clients[client], available, discounts)
@@ -1365,11 +1328,6 @@ fn broken_distribution(positions: &[Position]) -> Vec<Money> {
 
 // ---------------------------------------------------------------- answers
 
-/// Money as a JSON number with two decimals, exactly.
-fn number(money: Money) -> Value {
-    serde_json::from_str(&money.to_string()).unwrap_or(Value::Null)
-}
-
 fn block(text: &str, alignment: &str, size: &str, bold: bool) -> Value {
     json!({"text": text, "alignment": alignment, "size": size, "weight": if bold { "bold" } else { "normal" }})
 }
@@ -1386,7 +1344,7 @@ fn calculate_answer(c: &Client, available: Money, discounts: Vec<Value>) -> Valu
             client.insert(name.into(), Value::String(value.clone()));
         }
     }
-    client.insert("availableAmount".into(), number(available));
+    client.insert("availableAmount".into(), money_number(available));
     json!({
         "code": 0,
         "client": client,
@@ -1403,7 +1361,7 @@ fn pay_answer(amount: Money, shares: &[Share]) -> Value {
     let positions: Vec<Value> = shares
         .iter()
         .filter(|s| !s.paid.is_zero())
-        .map(|s| json!({"index": s.index, "paidAmount": number(s.paid)}))
+        .map(|s| json!({"index": s.index, "paidAmount": money_number(s.paid)}))
         .collect();
     json!({
         "code": 0,
@@ -1472,7 +1430,8 @@ fn every_element_slip(name: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulators::{Misbehaving, Serving};
+    use crate::emulators::Misbehaving;
+    use crate::emulators::testing::serve_locally;
     use std::io::{Read, Write};
     use std::net::SocketAddr;
     use std::time::Duration;
@@ -1512,7 +1471,7 @@ mod tests {
     async fn start() -> (Emulator, SocketAddr) {
         let emulator = Emulator::new(Some(KEY.into()), demo_clients(), Rules::default());
         emulator.set_delay(Duration::from_millis(50));
-        let addr = emulator.spawn("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+        let addr = serve_locally(&emulator).await;
         (emulator, addr)
     }
 
@@ -1733,12 +1692,7 @@ mod tests {
         let ledger = emulator.ledger();
         assert_eq!(
             ledger.counted[1],
-            Counted {
-                client: vec![CARD.into(), PHONE.into()],
-                kind: LedgerKind::Return,
-                paid: refunded,
-                bonus,
-            }
+            Counted::new(&[CARD, PHONE], LedgerKind::Return, refunded.0, bonus.0)
         );
         // Only one quadcopter is left to return.
         let two = [position(1, 0, "2.000", refunded)];
@@ -1838,15 +1792,7 @@ mod tests {
         assert_eq!(post(addr, body).await.code(), 0);
         assert_eq!(emulator.balance(CARD), balance, "accrued once");
         let ledger = emulator.ledger();
-        assert_eq!(
-            ledger.counted,
-            vec![Counted {
-                client: vec![CARD.into(), PHONE.into()],
-                kind: LedgerKind::Sale,
-                paid: Money(5571_62),
-                bonus: Money::ZERO,
-            }]
-        );
+        assert_eq!(ledger.counted, vec![Counted::new(&[CARD, PHONE], LedgerKind::Sale, 5571_62, 0)]);
         let other = confirm_body("sale-6", [Money(4000_00), FULL[1]], Money::ZERO);
         assert_eq!(post(addr, other).await.code(), DECLINED);
         assert_eq!(emulator.ledger().counted.len(), 1);

@@ -52,7 +52,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -63,7 +63,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use super::{Failure, Misbehaviour};
+use super::{Failure, Misbehaviour, exact_number, money_number, sum};
 use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::{Money, Quantity};
 use crate::core::receipt::distribute;
@@ -207,23 +207,6 @@ fn bad(text: impl Into<String>) -> Refusal {
     refuse(BAD_REQUEST, text)
 }
 
-fn sum(values: impl Iterator<Item = Money>) -> Money {
-    Money(values.map(|m| m.0).sum())
-}
-
-/// Money as a JSON number with two decimals ("1500.00"): exact text, no float.
-fn amount(money: Money) -> Value {
-    number(&money.to_string())
-}
-
-fn quantity_json(quantity: Quantity) -> Value {
-    number(&quantity.to_string())
-}
-
-fn number(text: &str) -> Value {
-    text.parse::<serde_json::Number>().map(Value::Number).unwrap_or(Value::Null)
-}
-
 /// «Дата чека» has no format in the spec. Reading: ISO 8601 date and time
 /// (`T` or a space), optional fractions of a second and an offset.
 fn parse_date(text: &str) -> Option<NaiveDateTime> {
@@ -326,7 +309,7 @@ impl<'a> Fields<'a> {
     /// «номер телефона клиента 11 символов, первая 7».
     fn phone(&self, field: &str) -> Result<&'a str, Refusal> {
         let phone = self.string(field)?;
-        if phone.len() == 11 && phone.starts_with('7') && phone.bytes().all(|b| b.is_ascii_digit()) {
+        if super::is_russian_mobile(phone) {
             Ok(phone)
         } else {
             Err(bad(format!("{} «{phone}»: нужно 11 цифр, первая 7", self.name(field))))
@@ -446,8 +429,8 @@ struct SentCode {
 struct Inner {
     key: String,
     rules: Rules,
+    /// Never removed: an index into it stays valid.
     clients: Vec<Client>,
-    next_id: u64,
     /// By phone.
     codes: HashMap<String, SentCode>,
     /// Every move processsale'd, by move_id.
@@ -469,12 +452,10 @@ impl super::Misbehaving for Emulator {
 
 impl Emulator {
     pub fn new(key: &str, clients: Vec<Client>, rules: Rules) -> Emulator {
-        let next_id = clients.iter().map(|c| c.id).max().unwrap_or(1000) + 1;
         Emulator(Arc::new(Mutex::new(Inner {
             key: key.to_string(),
             rules,
             clients,
-            next_id,
             codes: HashMap::new(),
             moves: HashMap::new(),
             book: Vec::new(),
@@ -556,28 +537,17 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
     Json(emulator.log())
 }
 
-fn json_text(text: String) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
-}
-
-fn answer_text(result: Answer) -> String {
-    match result {
-        Ok(answer) => answer.to_string(),
-        Err((code, message)) => json!({"result_code": code, "message": message}).to_string(),
-    }
-}
-
-/// The first half of an answer: HTTP 200 that no JSON reader accepts.
-fn cut_short(text: &str) -> String {
-    let mut half = text.len() / 2;
-    while !text.is_char_boundary(half) {
-        half -= 1;
-    }
-    text[..half].to_string()
+/// Every answer, a refusal too, is HTTP 200 (README reading).
+fn answer(result: Answer) -> super::JsonAnswer {
+    let body = match result {
+        Ok(answer) => answer,
+        Err((code, message)) => json!({"result_code": code, "message": message}),
+    };
+    (StatusCode::OK, body.to_string())
 }
 
 async fn function(State(emulator): State<Emulator>, Path(function): Path<String>, RawQuery(query): RawQuery, body: Bytes) -> Response {
-    let (failure, delay) = {
+    let fate = {
         let mut inner = emulator.lock();
         let key_ok = key_of(query.as_deref()).as_deref() == Some(inner.key.as_str());
         inner.misbehaviour.say(&function, &body);
@@ -592,28 +562,11 @@ async fn function(State(emulator): State<Emulator>, Path(function): Path<String>
         if !FUNCTIONS.contains(&function.as_str()) {
             return (StatusCode::NOT_FOUND, "no such function").into_response();
         }
-        (inner.misbehaviour.take(), inner.misbehaviour.delay)
+        inner.misbehaviour.take()
     };
-    match failure {
-        // Not processed.
-        Some(Failure::Drop) => return super::dropped(),
-        Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-        Some(Failure::Error) => {
-            return json_text(answer_text(Err(refuse(INJECTED, "Ошибка сервера лояльности (эмулятор)"))));
-        }
-        _ => {}
-    }
-    let text = answer_text(emulator.lock().run(&function, &body, failure == Some(Failure::BadDistribution)));
-    // Processed in full; what the client hears differs.
-    match failure {
-        Some(Failure::Timeout) => {
-            tokio::time::sleep(delay).await;
-            json_text(text)
-        }
-        Some(Failure::Lost) => super::dropped(),
-        Some(Failure::Malformed) => json_text(cut_short(&text)),
-        _ => json_text(text),
-    }
+    let skew = fate.failure == Some(Failure::BadDistribution);
+    let injected = || answer(Err(refuse(INJECTED, "Ошибка сервера лояльности (эмулятор)")));
+    super::answer_as_fated(fate, injected, || answer(emulator.lock().run(&function, &body, skew))).await
 }
 
 impl Inner {
@@ -669,9 +622,9 @@ impl Inner {
         Ok(match found {
             None => json!({"result_code": 0, "client_id": null, "bonus_balance": null, "card_code": null, "phone": null,
                 "birth_date": null, "first_name": null, "middle_name": null, "last_name": null, "max_bill_bonus_out": null}),
-            Some(c) => json!({"result_code": 0, "client_id": c.id, "bonus_balance": amount(c.balance), "card_code": c.card,
+            Some(c) => json!({"result_code": 0, "client_id": c.id, "bonus_balance": money_number(c.balance), "card_code": c.card,
                 "phone": c.phone, "birth_date": c.birth_date, "first_name": c.first_name, "middle_name": c.middle_name,
-                "last_name": c.last_name, "max_bill_bonus_out": amount(c.max_bill_bonus_out)}),
+                "last_name": c.last_name, "max_bill_bonus_out": money_number(c.max_bill_bonus_out)}),
         })
     }
 
@@ -800,8 +753,7 @@ impl Inner {
     }
 
     fn new_client(&mut self, phone: &str) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.clients.iter().map(|c| c.id).max().unwrap_or(1000) + 1;
         self.clients.push(Client {
             id,
             card: None,
@@ -979,8 +931,8 @@ fn read_sale_request(f: &Fields) -> Result<SaleRequest, Refusal> {
 }
 
 fn item_json(good: &Good, line: &Priced) -> Value {
-    json!({"code": good.code, "price": amount(good.price), "discounted_price": amount(line.discounted_price),
-        "discounted_total": amount(line.discounted_total), "bonus_out": amount(line.bonus_out)})
+    json!({"code": good.code, "price": money_number(good.price), "discounted_price": money_number(line.discounted_price),
+        "discounted_total": money_number(line.discounted_total), "bonus_out": money_number(line.bonus_out)})
 }
 
 /// processsale.
@@ -1011,7 +963,7 @@ impl Inner {
                 returned: HashMap::new(),
             },
         );
-        Ok(json!({"result_code": 0, "bill_data": {"items": items, "bonus_out": amount(bonus_out)}}))
+        Ok(json!({"result_code": 0, "bill_data": {"items": items, "bonus_out": money_number(bonus_out)}}))
     }
 
     /// «Move_id … должен быть уникальным»: one move_id is one document: the
@@ -1222,6 +1174,7 @@ fn return_amounts(sale: &Move, goods: &[Good]) -> Result<ReturnAmounts, Refusal>
     let before = |code: &str| sale.returned.get(code).copied().unwrap_or(0);
     let mut per_code: BTreeMap<&str, (Money, Money)> = BTreeMap::new();
     for (code, quantity) in &now {
+        // Invariant: every code in `now` was found in `sold` above.
         let s = sold[code.as_str()];
         let (was, will) = (before(code), before(code) + quantity);
         if will > s.quantity {
@@ -1270,6 +1223,7 @@ fn split_by_line(
         .iter()
         .map(|good| {
             let code = good.code.as_str();
+            // Invariant: `return_amounts` keyed all three maps by these goods' codes.
             let (money, bonus) = per_code[code];
             let whole = now[code];
             let was = done.get(code).copied().unwrap_or(0);
@@ -1320,6 +1274,7 @@ impl Inner {
     }
 
     fn book_sale(&mut self, move_id: &str) -> Result<(), Refusal> {
+        // Invariant: confirm_sale found the move under this same lock.
         let m = &self.moves[move_id];
         let bonus = sum(m.lines.iter().map(|l| l.bonus_out));
         let paid = Money(sum(m.lines.iter().map(|l| l.discounted_total)).0 - bonus.0);
@@ -1343,6 +1298,7 @@ impl Inner {
     /// Computed again against the sale as it is now: another return may
     /// have been confirmed since this one's processsale.
     fn book_return(&mut self, move_id: &str) -> Result<(), Refusal> {
+        // Invariant: confirm_sale found the move under this same lock.
         let m = &self.moves[move_id];
         let sale_id = m.return_of.clone().unwrap_or_default();
         let client = m.client;
@@ -1386,9 +1342,9 @@ impl Inner {
             .iter()
             .zip(&m.lines)
             .map(|(g, l)| {
-                json!({"code": g.code, "price": amount(g.price), "total": amount(g.total), "quantity": quantity_json(g.quantity),
-                    "discounted_price": amount(l.discounted_price), "discounted_total": amount(l.discounted_total),
-                    "bonus_out": amount(l.bonus_out)})
+                json!({"code": g.code, "price": money_number(g.price), "total": money_number(g.total), "quantity": exact_number(&g.quantity.to_string()),
+                    "discounted_price": money_number(l.discounted_price), "discounted_total": money_number(l.discounted_total),
+                    "bonus_out": money_number(l.bonus_out)})
             })
             .collect();
         let oper_type = if m.kind == Kind::Sale { 0 } else { 1 };
@@ -1399,7 +1355,8 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulators::{Misbehaving, Serving};
+    use crate::emulators::Misbehaving;
+    use crate::emulators::testing::{cut_short_body, post, serve_locally, unanswered};
 
     const KEY: &str = "h-key";
     const OPENED: &str = "2025-06-16 10:00:00";
@@ -1409,26 +1366,22 @@ mod tests {
     struct Server {
         emulator: Emulator,
         base: String,
-        http: reqwest::Client,
     }
 
     async fn start() -> Server {
-        // reqwest is built without a default TLS provider; plain HTTP still needs one installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let emulator = Emulator::new(KEY, demo_clients(), Rules::default());
         emulator.set_delay(std::time::Duration::from_millis(10));
-        let addr = emulator.spawn("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+        let addr = serve_locally(&emulator).await;
         Server {
             emulator,
             base: format!("http://{addr}"),
-            http: crate::loyalty::http_client(std::time::Duration::from_secs(10)).expect("http"),
         }
     }
 
     impl Server {
         async fn send(&self, function: &str, key: &str, body: &Value) -> reqwest::Result<reqwest::Response> {
             let url = format!("{}/load/{function}?h={key}", self.base);
-            self.http.post(url).body(body.to_string()).send().await
+            post(&url).body(body.to_string()).send().await
         }
 
         /// The answer of a well-behaved call, HTTP 200 and JSON.
@@ -1453,15 +1406,19 @@ mod tests {
     }
 
     fn good(code: &str, price: &str, quantity: &str, total: &str, min_price: &str) -> Value {
-        let n = |text: &str| number(text);
+        let n = exact_number;
         json!({"code": code, "vendor_code": "", "name": format!("Товар {code}"), "price": n(price), "quantity": n(quantity),
             "total": n(total), "minPrice": n(min_price), "discounted_price": n(price), "discounted_total": n(total)})
     }
 
     /// A sale of 2 × 1000.00 (min 500.00) and 1 × 300.00 (min 300.00).
     fn sale(number: u32, client: Value, bonus_out: &str) -> Value {
-        let max = if client.is_null() { Value::Null } else { amount(Money(1000_00)) };
-        json!({"client_id": client, "type": 0, "bonus_out": super::number(bonus_out), "max_bonus_out": max,
+        let max = if client.is_null() {
+            Value::Null
+        } else {
+            money_number(Money(1000_00))
+        };
+        json!({"client_id": client, "type": 0, "bonus_out": exact_number(bonus_out), "max_bonus_out": max,
             "good_data": [good("100", "1000.00", "2", "2000.00", "500.00"), good("200", "300.00", "1", "300.00", "300.00")],
             "move_id": move_id(number), "doc_open_dt": OPENED, "promo_codes": [], "coupons": []})
     }
@@ -1476,18 +1433,9 @@ mod tests {
 
     fn return_of(number: u32, sale: u32, quantity: &str) -> Value {
         let total = Money(1000_00).times(Quantity::parse(quantity).expect("quantity")).expect("small");
-        json!({"client_id": 1001, "type": 1, "bonus_out": 0, "max_bonus_out": amount(Money(1000_00)),
+        json!({"client_id": 1001, "type": 1, "bonus_out": 0, "max_bonus_out": money_number(Money(1000_00)),
             "good_data": [good("100", "1000.00", quantity, &total.to_string(), "500.00")],
             "move_id": move_id(number), "doc_open_dt": CLOSED, "return_move_id": move_id(sale), "return_doc_dt": OPENED})
-    }
-
-    fn counted(client: &[&str], kind: Kind, paid: i64, bonus: i64) -> Counted {
-        Counted {
-            client: client.iter().map(|c| c.to_string()).collect(),
-            kind,
-            paid: Money(paid),
-            bonus: Money(bonus),
-        }
     }
 
     #[tokio::test]
@@ -1524,9 +1472,7 @@ mod tests {
         assert!(message.contains("sms_type"), "{message}");
         let answer = s.call(SEARCH_CLIENT, Value::Null).await;
         assert_ne!(answer["result_code"], 0);
-        let response = s
-            .http
-            .post(format!("{}/load/searchclient?h={KEY}", s.base))
+        let response = post(&format!("{}/load/searchclient?h={KEY}", s.base))
             .body("{not json")
             .send()
             .await;
@@ -1534,7 +1480,7 @@ mod tests {
         assert!(answer["message"].as_str().is_some_and(|m| m.contains("JSON")), "{answer}");
         // Money with three decimals, and money as a string.
         let mut precise = sale(1, json!(1001), "0");
-        precise["good_data"][0]["price"] = number("1000.001");
+        precise["good_data"][0]["price"] = exact_number("1000.001");
         assert!(s.refused(PROCESS_SALE, precise).await.contains("good_data[0].price"));
         let mut text = sale(1, json!(1001), "0");
         text["bonus_out"] = json!("0");
@@ -1545,12 +1491,12 @@ mod tests {
     async fn a_total_after_discounts_is_refused() {
         let s = start().await;
         let mut discounted = sale(1, json!(1001), "0");
-        discounted["good_data"][0]["total"] = number("1900.00");
-        discounted["good_data"][0]["discounted_total"] = number("1900.00");
+        discounted["good_data"][0]["total"] = exact_number("1900.00");
+        discounted["good_data"][0]["discounted_total"] = exact_number("1900.00");
         let message = s.refused(PROCESS_SALE, discounted).await;
         assert!(message.contains("good_data[0].total 1900.00"), "{message}");
         let mut unequal = sale(1, json!(1001), "0");
-        unequal["good_data"][1]["discounted_price"] = number("290.00");
+        unequal["good_data"][1]["discounted_price"] = exact_number("290.00");
         assert!(s.refused(PROCESS_SALE, unequal).await.contains("discounted_price"));
         // A weighed line: 89.90 × 0.455 = 40.9045, the total rounded to kopecks passes.
         let mut weighed = sale(1, Value::Null, "0");
@@ -1668,8 +1614,8 @@ mod tests {
         // Half of 1840.00 paid for the line, half of its 100.00 bonus; 107.00 × 920 / 2140 = 46.00 taken back.
         assert_eq!(s.emulator.balance("7770000000017"), Some(Money(1511_00)));
         let expected = vec![
-            counted(ANNA, Kind::Sale, 2140_00, 100_00),
-            counted(ANNA, Kind::Return, 920_00, 50_00),
+            Counted::new(ANNA, Kind::Sale, 2140_00, 100_00),
+            Counted::new(ANNA, Kind::Return, 920_00, 50_00),
         ];
         assert_eq!(
             s.emulator.ledger(),
@@ -1694,7 +1640,7 @@ mod tests {
                 .contains("не идентифицирован")
         );
         let mut max = sale(1, json!(1001), "0");
-        max["max_bonus_out"] = number("500.00");
+        max["max_bonus_out"] = exact_number("500.00");
         assert!(s.refused(PROCESS_SALE, max).await.contains("max_bonus_out"));
         // Room above minimum prices: 1940.00 − 1000.00 = 940.00.
         assert!(
@@ -1717,13 +1663,11 @@ mod tests {
         let s = start().await;
         s.ok(PROCESS_SALE, sale(1, Value::Null, "0")).await;
         s.emulator.fail(Failure::Lost, 1, 0);
-        let lost = s.send(CONFIRM_SALE, KEY, &confirm(1)).await;
-        let heard = match lost {
-            Ok(response) => response.text().await.is_ok(),
-            Err(_) => false,
-        };
-        assert!(!heard, "the answer never arrives");
-        let anonymous = counted(&[], Kind::Sale, 2300_00, 0);
+        assert!(
+            unanswered(s.send(CONFIRM_SALE, KEY, &confirm(1)).await).await,
+            "the answer never arrives"
+        );
+        let anonymous = Counted::new(&[], Kind::Sale, 2300_00, 0);
         assert_eq!(s.emulator.ledger().counted, vec![anonymous.clone()]);
         // The resend answers success and counts nothing more.
         s.ok(CONFIRM_SALE, confirm(1)).await;
@@ -1736,10 +1680,8 @@ mod tests {
     async fn a_malformed_answer_still_processed() {
         let s = start().await;
         s.emulator.fail(Failure::Malformed, 1, 0);
-        let response = s.send(PROCESS_SALE, KEY, &sale(1, json!(1001), "0")).await.expect("answered");
-        assert_eq!(response.status(), StatusCode::OK);
-        let body = response.text().await.expect("body");
-        assert!(body.starts_with("{") && serde_json::from_str::<Value>(&body).is_err(), "{body}");
+        let body = cut_short_body(s.send(PROCESS_SALE, KEY, &sale(1, json!(1001), "0")).await).await;
+        assert!(body.starts_with("{"), "{body}");
         // The move is there: confirmsale finds it.
         s.ok(CONFIRM_SALE, confirm(1)).await;
         assert_eq!(s.emulator.ledger().counted.len(), 1);

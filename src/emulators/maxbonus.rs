@@ -28,7 +28,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::{Failure, Misbehaviour};
+use super::{Misbehaviour, sum};
 use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::{Money, Quantity};
 use crate::loyalty::maxbonus::wire;
@@ -164,17 +164,17 @@ struct Calc {
 
 impl Calc {
     fn bonus_pay(&self) -> Money {
-        Money(self.items.iter().map(|i| i.bonus_pay.0).sum())
+        sum(self.items.iter().map(|i| i.bonus_pay))
     }
 
     /// What the customer pays in money (certificates are money here) after
     /// every discount and the write-off.
     fn money(&self) -> Money {
-        Money(self.items.iter().map(|i| i.money().0).sum())
+        sum(self.items.iter().map(Priced::money))
     }
 
     fn accrual(&self) -> Money {
-        Money(self.items.iter().map(|i| i.accrual.0).sum::<i64>() + self.gift.0)
+        Money(sum(self.items.iter().map(|i| i.accrual)).0 + self.gift.0)
     }
 }
 
@@ -201,6 +201,7 @@ struct Refund {
 
 struct Inner {
     token: String,
+    /// Never removed: an index into it stays valid.
     customers: Vec<Customer>,
     certificates: Vec<Certificate>,
     /// Customer token → customer index.
@@ -280,16 +281,16 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, R
 }
 
 fn valid_phone(phone: &str) -> Result<(), Refusal> {
-    if phone.len() == 11 && phone.starts_with('7') && phone.bytes().all(|b| b.is_ascii_digit()) {
+    if super::is_russian_mobile(phone) {
         Ok(())
     } else {
         Err(bad(format!("phone «{phone}»: нужно 11 цифр, первая 7")))
     }
 }
 
-/// `amount × hundredths / 10000`, rounded down.
+/// `amount × hundredths / 10000`, rounded down; nothing of a negative amount.
 fn percent_down(amount: Money, hundredths: i64) -> Money {
-    Money(i64::try_from(i128::from(amount.0.max(0)) * i128::from(hundredths) / 10_000).unwrap_or(0))
+    share_down(amount.max(Money::ZERO), hundredths, 10_000)
 }
 
 /// `whole × part / of`, rounded down.
@@ -425,25 +426,20 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
     Json(emulator.log())
 }
 
-fn answer(result: Answer) -> Response {
+fn answer(result: Answer) -> super::JsonAnswer {
     match result {
-        Ok(value) => Json(value).into_response(),
-        Err((status, code, message)) => (status, Json(wire::ErrorAnswer::new(code, message))).into_response(),
+        Ok(value) => (StatusCode::OK, value.to_string()),
+        // A struct of a number and a text always serialises.
+        Err((status, code, message)) => (
+            status,
+            serde_json::to_string(&wire::ErrorAnswer::new(code, message)).unwrap_or_default(),
+        ),
     }
-}
-
-/// The JSON an answer would carry, whatever its status.
-fn body_of(result: &Answer) -> Vec<u8> {
-    let encoded = match result {
-        Ok(value) => serde_json::to_vec(value),
-        Err((_, code, message)) => serde_json::to_vec(&wire::ErrorAnswer::new(*code, message.clone())),
-    };
-    encoded.unwrap_or_default()
 }
 
 async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().trim_start_matches(wire::BASE).to_string();
-    let (failure, delay) = {
+    let fate = {
         let mut inner = emulator.lock();
         let token = headers.get(wire::TOKEN_HEADER).and_then(|v| v.to_str().ok());
         let authorised = token == Some(inner.token.as_str());
@@ -459,48 +455,36 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
             body: crate::loyalty::redact(&shown),
         });
         if !authorised {
-            return answer(Err(refuse(StatusCode::UNAUTHORIZED, 401, "Unauthorized")));
+            return super::json_response(answer(Err(refuse(StatusCode::UNAUTHORIZED, 401, "Unauthorized"))));
         }
-        (inner.misbehaviour.take(), inner.misbehaviour.delay)
+        inner.misbehaviour.take()
     };
-    match failure {
-        Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-        Some(Failure::Error) => return answer(Err(refuse(StatusCode::BAD_REQUEST, 500, "Ошибка MaxBonus (эмулятор)"))),
-        Some(Failure::Drop) => return super::dropped(),
-        _ => {}
-    }
-    let result = {
-        let mut inner = emulator.lock();
-        match path.as_str() {
-            wire::AUTH => inner.auth(&body),
-            wire::AUTH_QR => inner.auth_qr(&body),
-            wire::REGISTER => inner.register(&body),
-            wire::REGISTER_REPEAT => inner.register_repeat(&body),
-            wire::REGISTER_CONFIRM => inner.register_confirm(&body),
-            wire::CHAT_BOT => inner.chat_bot(&body),
-            wire::ASK_PIN => inner.ask_pin(&body),
-            wire::CHECK_PIN => inner.check_pin(&body),
-            wire::CALC => inner.calc(&body),
-            wire::WRITE => inner.write(&body),
-            wire::RETURN => inner.return_check(&body),
-            wire::ROLLBACK => inner.rollback(&body),
-            wire::CERT_INFO => inner.cert_info(&body),
-            wire::IMPORT => inner.import(&body),
-            _ => Err(refuse(StatusCode::NOT_FOUND, 404, format!("нет метода {path}"))),
-        }
-    };
-    match failure {
-        // Processed, then answered too late: the register hangs with the check written.
-        Some(Failure::Timeout) => tokio::time::sleep(delay).await,
-        // Processed, and the client never hears (or cannot read) what was done.
-        Some(Failure::Lost) => return super::dropped(),
-        Some(Failure::Malformed) => return super::cut_short(&body_of(&result)),
-        _ => {}
-    }
-    answer(result)
+    let injected = || answer(Err(refuse(StatusCode::BAD_REQUEST, 500, "Ошибка MaxBonus (эмулятор)")));
+    super::answer_as_fated(fate, injected, || answer(emulator.lock().serve(&path, &body))).await
 }
 
 impl Inner {
+    /// The method at `path` (below [`wire::BASE`]).
+    fn serve(&mut self, path: &str, body: &[u8]) -> Answer {
+        match path {
+            wire::AUTH => self.auth(body),
+            wire::AUTH_QR => self.auth_qr(body),
+            wire::REGISTER => self.register(body),
+            wire::REGISTER_REPEAT => self.register_repeat(body),
+            wire::REGISTER_CONFIRM => self.register_confirm(body),
+            wire::CHAT_BOT => self.chat_bot(body),
+            wire::ASK_PIN => self.ask_pin(body),
+            wire::CHECK_PIN => self.check_pin(body),
+            wire::CALC => self.calc(body),
+            wire::WRITE => self.write(body),
+            wire::RETURN => self.return_check(body),
+            wire::ROLLBACK => self.rollback(body),
+            wire::CERT_INFO => self.cert_info(body),
+            wire::IMPORT => self.import(body),
+            _ => Err(refuse(StatusCode::NOT_FOUND, 404, format!("нет метода {path}"))),
+        }
+    }
+
     /// Every identifier of a customer: its cards and its phone as `+7…`;
     /// none for the anonymous one.
     fn client_ids(&self, customer: Option<usize>) -> Vec<String> {
@@ -693,43 +677,12 @@ impl Inner {
         if request.items.is_empty() {
             return Err(bad("items: чек пуст"));
         }
-        let coupon = [&request.coupon, &request.gift_code].iter().any(|c| c.as_deref() == Some(COUPON));
-        let gift = [&request.coupon, &request.gift_code]
-            .iter()
-            .any(|c| c.as_deref() == Some(GIFT_CODE));
-        let mut items = Vec::new();
-        for (i, item) in request.items.iter().enumerate() {
-            let gross = item.price.0.times(item.quantity.0).unwrap_or(Money::ZERO);
-            if item.position as usize != i + 1 || item.code.trim().is_empty() || !item.quantity.0.is_positive() {
-                return Err(bad(format!("items[{i}]: position по порядку с 1, code, quantity > 0")));
-            }
-            if item.summ.0.is_negative() || item.summ.0 > gross {
-                return Err(bad(format!("items[{i}]: summ {} больше цены × количество {gross}", item.summ.0)));
-            }
-            let discount = if coupon {
-                percent_down(item.summ.0, COUPON_PERCENT)
-            } else {
-                Money::ZERO
-            };
-            let after = Money(item.summ.0.0 - discount.0);
-            let max = if customer.is_some() {
-                percent_down(after, MAX_SPEND)
-            } else {
-                Money::ZERO
-            };
-            items.push(Priced {
-                position: item.position,
-                quantity: item.quantity.0,
-                summ: item.summ.0,
-                discount,
-                bonus_pay: Money::ZERO,
-                max,
-                accrual: Money::ZERO,
-            });
-        }
-        let balance = customer.map_or(Money::ZERO, |c| self.customers[c].balance);
+        let codes = [&request.coupon, &request.gift_code];
+        let coupon = codes.iter().any(|c| c.as_deref() == Some(COUPON));
+        let gift = codes.iter().any(|c| c.as_deref() == Some(GIFT_CODE));
+        let mut items = price_items(&request.items, coupon, customer.is_some())?;
+        let max_total = max_bonus(&items).min(self.balance_of(customer));
         let bonus = request.bonus.0;
-        let max_total = Money(items.iter().map(|i| i.max.0).sum::<i64>()).min(balance);
         if bonus.is_negative() || bonus > max_total {
             return Err(refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -738,9 +691,31 @@ impl Inner {
             ));
         }
         spread(&mut items, bonus);
-        let money: i64 = items.iter().map(|i| i.summ.0 - i.discount.0 - i.bonus_pay.0).sum();
+        let certificates = self.certificates_paying(&request.certificate, sum(items.iter().map(Priced::money)))?;
+        if customer.is_some() {
+            for item in &mut items {
+                item.accrual = percent_down(item.money(), ACCRUAL);
+            }
+        }
+        Ok(Calc {
+            check_id: request.check_id.clone(),
+            customer,
+            items,
+            certificates,
+            gift: if gift && customer.is_some() { GIFT_BONUS } else { Money::ZERO },
+        })
+    }
+
+    /// A customer's balance; the anonymous one has none.
+    fn balance_of(&self, customer: Option<usize>) -> Money {
+        customer.map_or(Money::ZERO, |c| self.customers[c].balance)
+    }
+
+    /// The certificates a calculation pays with, each known, with its pin,
+    /// usable and holding the sum; together no more than the `money` due.
+    fn certificates_paying(&self, requested: &[wire::Certificate], money: Money) -> Result<Vec<(String, Money)>, Refusal> {
         let mut certificates = Vec::new();
-        for c in &request.certificate {
+        for c in requested {
             let known = &self.certificates[self.certificate(&c.code)?];
             if known.pin != c.pin {
                 return Err(refuse(
@@ -765,21 +740,10 @@ impl Inner {
             }
             certificates.push((c.code.clone(), c.summ.0));
         }
-        if certificates.iter().map(|(_, m)| m.0).sum::<i64>() > money {
+        if sum(certificates.iter().map(|(_, summ)| *summ)) > money {
             return Err(bad("сертификатами больше, чем стоит чек"));
         }
-        if customer.is_some() {
-            for item in &mut items {
-                item.accrual = percent_down(Money(item.summ.0 - item.discount.0 - item.bonus_pay.0), ACCRUAL);
-            }
-        }
-        Ok(Calc {
-            check_id: request.check_id.clone(),
-            customer,
-            items,
-            certificates,
-            gift: if gift && customer.is_some() { GIFT_BONUS } else { Money::ZERO },
-        })
+        Ok(certificates)
     }
 
     fn calc(&mut self, body: &[u8]) -> Answer {
@@ -787,11 +751,11 @@ impl Inner {
         let calc = self.price(&request)?;
         self.issued += 1;
         let calc_id = format!("calc-{}", self.issued);
-        let balance = calc.customer.map_or(Money::ZERO, |c| self.customers[c].balance);
+        let balance = self.balance_of(calc.customer);
         let name = calc
             .customer
             .map(|c| format!("{} {}", self.customers[c].first_name, self.customers[c].last_name));
-        let max = Money(calc.items.iter().map(|i| i.max.0).sum::<i64>()).min(balance);
+        let max = max_bonus(&calc.items).min(balance);
         let message = match (
             &request.coupon,
             calc.items.iter().any(|i| !i.discount.is_zero()),
@@ -911,7 +875,7 @@ impl Inner {
     fn return_check(&mut self, body: &[u8]) -> Answer {
         let request: wire::ReturnCheck = json_body(body)?;
         let customer = self.token(&request.customer_token)?;
-        let Some(written) = self.written.get(&request.check_id) else {
+        let Some(written) = self.written.get_mut(&request.check_id) else {
             return Err(refuse(StatusCode::NOT_FOUND, wire::NO_SUCH_CHECK, "Чек продажи не найден"));
         };
         if written.calc.customer != customer {
@@ -923,35 +887,15 @@ impl Inner {
         if written.returns.iter().any(|r| r.return_id == request.return_id) {
             return Err(refuse(StatusCode::CONFLICT, wire::ALREADY_PROCESSED, "Такой возврат уже проведен"));
         }
-        // What goes back now, per position: a full return takes all that is left.
-        let mut now: Vec<Quantity> = vec![Quantity::ZERO; written.calc.items.len()];
-        if request.items.is_empty() {
-            for (i, item) in written.calc.items.iter().enumerate() {
-                now[i] = Quantity(item.quantity.0 - written.returned[i].0);
-            }
-        }
-        for item in &request.items {
-            let i = (item.position as usize).checked_sub(1).filter(|i| *i < now.len());
-            let i = i.ok_or_else(|| bad(format!("position {}: в чеке продажи нет", item.position)))?;
-            now[i].0 += item.quantity.0.0;
-            if written.returned[i].0 + now[i].0 > written.calc.items[i].quantity.0 {
-                return Err(refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    428,
-                    format!("position {}: возвращается больше, чем продано", item.position),
-                ));
-            }
-        }
+        let now = returned_now(written, &request.items)?;
         let (mut back, mut taken, mut money) = (0, 0, 0);
-        for (i, item) in written.calc.items.iter().enumerate() {
-            let before = written.returned[i].0;
-            let after = before + now[i].0;
+        for ((item, before), q) in written.calc.items.iter().zip(&written.returned).zip(&now) {
+            let (before, after) = (before.0, before.0 + q.0);
             let part = |whole: Money, q: i64| share_down(whole, q, item.quantity.0).0;
             back += part(item.bonus_pay, after) - part(item.bonus_pay, before);
             taken += part(item.accrual, after) - part(item.accrual, before);
             money += part(item.money(), after) - part(item.money(), before);
         }
-        let written = self.written.get_mut(&request.check_id).ok_or_else(|| bad("чек исчез"))?;
         for (returned, q) in written.returned.iter_mut().zip(&now) {
             returned.0 += q.0;
         }
@@ -989,6 +933,74 @@ impl Inner {
         }
         Ok(json!({ "imported": count }))
     }
+}
+
+/// The positions of a calculation, checked, with the coupon's discount and
+/// the most bonuses may pay of each (half of what is left; nothing for the
+/// anonymous customer).
+fn price_items(items: &[wire::Item], coupon: bool, identified: bool) -> Result<Vec<Priced>, Refusal> {
+    let mut priced = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let gross = item.price.0.times(item.quantity.0).unwrap_or(Money::ZERO);
+        if item.position as usize != i + 1 || item.code.trim().is_empty() || !item.quantity.0.is_positive() {
+            return Err(bad(format!("items[{i}]: position по порядку с 1, code, quantity > 0")));
+        }
+        if item.summ.0.is_negative() || item.summ.0 > gross {
+            return Err(bad(format!("items[{i}]: summ {} больше цены × количество {gross}", item.summ.0)));
+        }
+        let discount = if coupon {
+            percent_down(item.summ.0, COUPON_PERCENT)
+        } else {
+            Money::ZERO
+        };
+        let max = if identified {
+            percent_down(Money(item.summ.0.0 - discount.0), MAX_SPEND)
+        } else {
+            Money::ZERO
+        };
+        priced.push(Priced {
+            position: item.position,
+            quantity: item.quantity.0,
+            summ: item.summ.0,
+            discount,
+            bonus_pay: Money::ZERO,
+            max,
+            accrual: Money::ZERO,
+        });
+    }
+    Ok(priced)
+}
+
+/// The most bonuses may pay of these positions, the balance aside.
+fn max_bonus(items: &[Priced]) -> Money {
+    sum(items.iter().map(|i| i.max))
+}
+
+/// What a return takes back now, per position of the written check: the
+/// `items` named, never more than is left; none named: all that is left.
+fn returned_now(written: &Written, items: &[wire::Item]) -> Result<Vec<Quantity>, Refusal> {
+    let sold = &written.calc.items;
+    if items.is_empty() {
+        return Ok(sold
+            .iter()
+            .zip(&written.returned)
+            .map(|(item, back)| Quantity(item.quantity.0 - back.0))
+            .collect());
+    }
+    let mut now = vec![Quantity::ZERO; sold.len()];
+    for item in items {
+        let i = (item.position as usize).checked_sub(1).filter(|i| *i < now.len());
+        let i = i.ok_or_else(|| bad(format!("position {}: в чеке продажи нет", item.position)))?;
+        now[i].0 += item.quantity.0.0;
+        if written.returned[i].0 + now[i].0 > sold[i].quantity.0 {
+            return Err(refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                428,
+                format!("position {}: возвращается больше, чем продано", item.position),
+            ));
+        }
+    }
+    Ok(now)
 }
 
 /// Spreads a write-off over positions within each one's maximum, in order.
@@ -1032,24 +1044,19 @@ mod tests {
         assert_eq!(share_down(Money(100), 1, 3), Money(33));
     }
 
-    use crate::emulators::{Misbehaving, Serving};
+    use crate::emulators::testing::{cut_short_body, post, send_json, serve_locally, unanswered};
+    use crate::emulators::{Failure, Misbehaving, money_number};
 
     const SHOP: &str = "shop-token";
 
     async fn start() -> (Emulator, String) {
         let emulator = Emulator::new(SHOP, demo());
-        let addr = emulator.spawn(([127, 0, 0, 1], 0).into()).await.expect("bound");
+        let addr = serve_locally(&emulator).await;
         (emulator, format!("http://{addr}{}", wire::BASE))
     }
 
     async fn send(base: &str, path: &str, body: Value) -> reqwest::Result<reqwest::Response> {
-        crate::loyalty::http_client(std::time::Duration::from_secs(10))
-            .expect("http")
-            .post(format!("{base}{path}"))
-            .header(wire::TOKEN_HEADER, SHOP)
-            .json(&body)
-            .send()
-            .await
+        send_json(&format!("{base}{path}"), (wire::TOKEN_HEADER, SHOP), &body).await
     }
 
     async fn call(base: &str, path: &str, body: Value) -> Value {
@@ -1059,9 +1066,7 @@ mod tests {
     }
 
     async fn anna(base: &str) -> String {
-        let answer = crate::loyalty::http_client(std::time::Duration::from_secs(10))
-            .expect("http")
-            .post(format!("{base}{}", wire::AUTH))
+        let answer = post(&format!("{base}{}", wire::AUTH))
             .header(wire::TOKEN_HEADER, SHOP)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body("phone=79161234567")
@@ -1074,9 +1079,8 @@ mod tests {
 
     /// A check item; `price` in kopecks, sent as an exact JSON number.
     fn item(position: u32, code: &str, price: i64, quantity: u32) -> Value {
-        let money = |kopecks: i64| -> Value { serde_json::from_str(&Money(kopecks).to_string()).expect("a number") };
-        json!({"position": position, "code": code, "name": code, "price": money(price), "quantity": quantity,
-            "summ": money(price * i64::from(quantity))})
+        json!({"position": position, "code": code, "name": code, "price": money_number(Money(price)), "quantity": quantity,
+            "summ": money_number(Money(price * i64::from(quantity)))})
     }
 
     /// Meat 699.90 and two sour creams of 299.99; 100.00 of bonuses and
@@ -1091,15 +1095,6 @@ mod tests {
         )
         .await;
         json!({"customer_token": token, "calc_id": calc["calc_id"], "check_id": check_id})
-    }
-
-    fn counted(client: &[&str], kind: Kind, paid: i64, bonus: i64) -> Counted {
-        Counted {
-            client: client.iter().map(|c| c.to_string()).collect(),
-            kind,
-            paid: Money(paid),
-            bonus: Money(bonus),
-        }
     }
 
     #[tokio::test]
@@ -1129,10 +1124,10 @@ mod tests {
             ledger.counted,
             vec![
                 // 699.90 + 599.98 less 100.00 of bonuses (all on the meat); the certificate is money.
-                counted(&anna, Kind::Sale, 1199_88, 100_00),
-                counted(&anna, Kind::Return, 299_99, 0),
-                counted(&anna, Kind::Return, 899_89, 100_00),
-                counted(&[], Kind::Sale, 149_50, 0),
+                Counted::new(&anna, Kind::Sale, 1199_88, 100_00),
+                Counted::new(&anna, Kind::Return, 299_99, 0),
+                Counted::new(&anna, Kind::Return, 899_89, 100_00),
+                Counted::new(&[], Kind::Sale, 149_50, 0),
             ]
         );
         assert!(ledger.open_debits.is_empty());
@@ -1144,20 +1139,13 @@ mod tests {
         let token = anna(&base).await;
         let write = write_sale(&base, &token, "sale-1").await;
         emulator.fail(Failure::Lost, 1, 0);
-        let lost = match send(&base, wire::WRITE, write).await {
-            Ok(answer) => answer.bytes().await.err(),
-            Err(e) => Some(e),
-        };
-        assert!(lost.is_some(), "no answer comes");
+        assert!(unanswered(send(&base, wire::WRITE, write).await).await, "no answer comes");
         assert!(emulator.written("sale-1"), "processed all the same");
         assert_eq!(emulator.ledger().counted.len(), 1);
 
         let write = write_sale(&base, &token, "sale-2").await;
         emulator.fail(Failure::Malformed, 1, 0);
-        let answer = send(&base, wire::WRITE, write).await.expect("answered");
-        assert_eq!(answer.status(), StatusCode::OK);
-        let body = answer.bytes().await.expect("a body");
-        assert!(serde_json::from_slice::<Value>(&body).is_err(), "cut short: {body:?}");
+        cut_short_body(send(&base, wire::WRITE, write).await).await;
         assert!(emulator.written("sale-2"));
         assert_eq!(emulator.ledger().counted.len(), 2);
     }

@@ -11,7 +11,10 @@ pub mod pty;
 pub mod scanner;
 pub mod shtrih;
 
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -70,9 +73,12 @@ impl Misbehaviour {
         self.failures.extend(std::iter::repeat_n(Some(failure), times as usize));
     }
 
-    /// How the request being answered misbehaves, if at all.
-    pub fn take(&mut self) -> Option<Failure> {
-        self.failures.pop_front().flatten()
+    /// What becomes of the request being answered: taken off the queue.
+    pub fn take(&mut self) -> Fate {
+        Fate {
+            failure: self.failures.pop_front().flatten(),
+            delay: self.delay,
+        }
     }
 
     /// A line for the person watching; secrets and card or phone numbers redacted.
@@ -81,6 +87,47 @@ impl Misbehaviour {
             // A closed terminal must not stop the server.
             let _ = writeln!(std::io::stdout(), "{what} {}", crate::loyalty::redact(body));
         }
+    }
+}
+
+/// What becomes of one request: how it misbehaves, if at all, and how
+/// late a `timeout` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fate {
+    pub failure: Option<Failure>,
+    pub delay: Duration,
+}
+
+/// An answer as it goes out: its HTTP status and its JSON text.
+pub type JsonAnswer = (StatusCode, String);
+
+/// `answer` as an `application/json` response.
+pub fn json_response((status, text): JsonAnswer) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// Answers one request as its [`Fate`] says (the [`Failure`] variants'
+/// words), the same on every HTTP emulator. `injected` is the protocol's own
+/// refusal for [`Failure::Error`]; `process` handles the request (balances
+/// and books change) and gives the answer due.
+pub async fn answer_as_fated(fate: Fate, injected: impl FnOnce() -> JsonAnswer, process: impl FnOnce() -> JsonAnswer) -> Response {
+    match fate.failure {
+        // Not processed: the server failed before looking at the request.
+        Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        Some(Failure::Error) => return json_response(injected()),
+        Some(Failure::Drop) => return dropped(),
+        _ => {}
+    }
+    let answer = process();
+    // Processed in full from here on: what the client hears differs.
+    match fate.failure {
+        Some(Failure::Timeout) => {
+            tokio::time::sleep(fate.delay).await;
+            json_response(answer)
+        }
+        Some(Failure::Lost) => dropped(),
+        Some(Failure::Malformed) => cut_short(&answer.1),
+        _ => json_response(answer),
     }
 }
 
@@ -114,9 +161,9 @@ pub trait Misbehaving {
 pub async fn control<E: Misbehaving>(
     axum::extract::State(emulator): axum::extract::State<E>,
     axum::Json(control): axum::Json<Control>,
-) -> axum::http::StatusCode {
+) -> StatusCode {
     emulator.fail(control.fail, control.times, control.after);
-    axum::http::StatusCode::OK
+    StatusCode::OK
 }
 
 /// The body of `POST /control`: `{"fail": MODE, "times": N, "after": M}` (M requests answered well first).
@@ -162,23 +209,41 @@ pub trait Serving {
 }
 
 /// An answer whose headers go out and whose body breaks off: a dropped connection.
-pub fn dropped() -> axum::response::Response {
+pub fn dropped() -> Response {
     let broken =
         futures_util::stream::once(async { Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("dropped by the emulator")) });
-    axum::response::Response::new(axum::body::Body::from_stream(broken))
+    Response::new(axum::body::Body::from_stream(broken))
 }
 
 /// A 200 answer whose JSON body breaks off halfway: the request was
 /// processed, and the client cannot read what the server said.
-pub fn cut_short(body: &[u8]) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let text = String::from_utf8_lossy(body);
-    let mut end = text.len() / 2;
-    while !text.is_char_boundary(end) {
+fn cut_short(json: &str) -> Response {
+    let mut end = json.len() / 2;
+    while !json.is_char_boundary(end) {
         end -= 1;
     }
-    let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
-    (axum::http::StatusCode::OK, json, text[..end].to_string()).into_response()
+    json_response((StatusCode::OK, json[..end].to_string()))
+}
+
+/// The sum of some amounts.
+pub fn sum(amounts: impl IntoIterator<Item = Money>) -> Money {
+    Money(amounts.into_iter().map(|m| m.0).sum())
+}
+
+/// A decimal's exact text as a JSON number (`arbitrary_precision`: no
+/// floating point on the way); `null` if the text is no number.
+pub fn exact_number(text: &str) -> Value {
+    text.parse::<serde_json::Number>().map(Value::Number).unwrap_or(Value::Null)
+}
+
+/// Money as a JSON number with two decimals, exactly (`1500.00`).
+pub fn money_number(money: Money) -> Value {
+    exact_number(&money.to_string())
+}
+
+/// A Russian mobile number as KilBil, MaxBonus and ProBonus want it: 11 digits, the first a 7.
+pub fn is_russian_mobile(phone: &str) -> bool {
+    phone.len() == 11 && phone.starts_with('7') && phone.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The demo's in-process loyalty server, whichever protocol the store speaks.
@@ -257,5 +322,46 @@ impl DemoServer {
         if let DemoServer::ProBonus(e) = self {
             e.expire_tokens();
         }
+    }
+}
+
+/// What the HTTP emulators' tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Serving;
+    use axum::http::StatusCode;
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    /// Serves `emulator` on a free local port.
+    pub async fn serve_locally(emulator: &impl Serving) -> SocketAddr {
+        emulator.spawn(([127, 0, 0, 1], 0).into()).await.expect("bound")
+    }
+
+    /// A POST to `url` by kassa's own HTTP client.
+    pub fn post(url: &str) -> reqwest::RequestBuilder {
+        crate::loyalty::http_client(Duration::from_secs(10)).expect("http client").post(url)
+    }
+
+    /// POSTs `body` as JSON to `url` with one header: the emulator's credential.
+    pub async fn send_json(url: &str, (name, value): (&str, &str), body: &serde_json::Value) -> reqwest::Result<reqwest::Response> {
+        post(url).header(name, value).json(body).send().await
+    }
+
+    /// Whether a request went unheard: no answer, or a body that broke off.
+    pub async fn unanswered(sent: reqwest::Result<reqwest::Response>) -> bool {
+        match sent {
+            Ok(response) => response.bytes().await.is_err(),
+            Err(_) => true,
+        }
+    }
+
+    /// The body of a `malformed` answer: HTTP 200 that no JSON reader accepts.
+    pub async fn cut_short_body(sent: reqwest::Result<reqwest::Response>) -> String {
+        let response = sent.expect("answered");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = response.text().await.expect("a body");
+        assert!(serde_json::from_str::<serde_json::Value>(&body).is_err(), "cut short: {body}");
+        body
     }
 }

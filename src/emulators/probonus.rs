@@ -21,7 +21,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Local, NaiveDate, NaiveDateTime};
@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{Failure, Misbehaviour};
+use super::Misbehaviour;
 use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::Money;
 use crate::loyalty::probonus::{percent_down, wire};
@@ -177,8 +177,9 @@ struct Transaction {
 struct Inner {
     credentials: Credentials,
     rest_code: u32,
-    /// Bearer tokens → when they stop working; refresh tokens → the login.
+    /// Bearer tokens → when they stop working.
     access: HashMap<String, Instant>,
+    /// Refresh tokens → the login they renew.
     refresh: HashMap<String, String>,
     issued: u64,
     levels: Vec<Level>,
@@ -211,7 +212,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
 }
 
 fn valid_phone(phone: &str) -> Result<(), Refusal> {
-    if phone.len() == 11 && phone.starts_with('7') && phone.bytes().all(|b| b.is_ascii_digit()) {
+    if super::is_russian_mobile(phone) {
         Ok(())
     } else {
         Err(refuse(StatusCode::BAD_REQUEST, format!("phone «{phone}»: нужно 11 цифр, первая 7")))
@@ -349,30 +350,17 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
     Json(emulator.log())
 }
 
-fn answer(result: Answer) -> Response {
+fn answer(result: Answer) -> super::JsonAnswer {
     match result {
-        Ok(value) => Json(value).into_response(),
-        Err((status, message)) => (status, Json(refusal_json(&message))).into_response(),
+        Ok(value) => (StatusCode::OK, value.to_string()),
+        Err((status, message)) => (status, json!({ "message": message }).to_string()),
     }
-}
-
-fn refusal_json(message: &str) -> Value {
-    json!({ "message": message })
-}
-
-/// The JSON an answer would carry, whatever its status.
-fn body_of(result: &Answer) -> Vec<u8> {
-    let value = match result {
-        Ok(value) => value,
-        Err((_, message)) => &refusal_json(message),
-    };
-    serde_json::to_vec(value).unwrap_or_default()
 }
 
 async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().to_string();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (failure, delay) = {
+    let fate = {
         let mut inner = emulator.lock();
         let open = path == wire::LOGIN || path == wire::REFRESH_TOKEN;
         let authorised = open || inner.authorised(header(wire::TOKEN_HEADER), header("Authorization"));
@@ -383,43 +371,31 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
             body: crate::loyalty::redact(&body),
         });
         if !authorised {
-            return answer(Err(refuse(StatusCode::UNAUTHORIZED, "токен недействителен или истёк")));
+            return super::json_response(answer(Err(refuse(StatusCode::UNAUTHORIZED, "токен недействителен или истёк"))));
         }
-        (inner.misbehaviour.take(), inner.misbehaviour.delay)
+        inner.misbehaviour.take()
     };
-    match failure {
-        Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-        Some(Failure::Error) => return answer(Err(refuse(StatusCode::BAD_REQUEST, "Ошибка ProBonus (эмулятор)"))),
-        Some(Failure::Drop) => return super::dropped(),
-        _ => {}
-    }
-    let result = {
-        let mut inner = emulator.lock();
-        match path.as_str() {
-            wire::LOGIN => inner.login(&body),
-            wire::REFRESH_TOKEN => inner.refresh_token(&body),
-            wire::FIND_BY_PHONE => inner.find(&body),
-            wire::INSERT_BY_TEMPLATE => inner.insert(&body),
-            wire::ACCOUNT_GROUPS => Ok(inner.groups()),
-            wire::BALANCE_EXTENDED => inner.balance_extended(&body),
-            wire::TRANSACTIONS => inner.transactions(&body),
-            wire::REGISTER_CHECK => inner.register_check(&body),
-            wire::RETURN_CHECK => inner.return_check(&body),
-            _ => Err(refuse(StatusCode::NOT_FOUND, format!("нет метода {path}"))),
-        }
-    };
-    match failure {
-        // Processed, then answered too late: a resend must not count twice.
-        Some(Failure::Timeout) => tokio::time::sleep(delay).await,
-        // Processed, and the client never hears (or cannot read) what was done.
-        Some(Failure::Lost) => return super::dropped(),
-        Some(Failure::Malformed) => return super::cut_short(&body_of(&result)),
-        _ => {}
-    }
-    answer(result)
+    let injected = || answer(Err(refuse(StatusCode::BAD_REQUEST, "Ошибка ProBonus (эмулятор)")));
+    super::answer_as_fated(fate, injected, || answer(emulator.lock().serve(&path, &body))).await
 }
 
 impl Inner {
+    /// The method at `path`.
+    fn serve(&mut self, path: &str, body: &[u8]) -> Answer {
+        match path {
+            wire::LOGIN => self.login(body),
+            wire::REFRESH_TOKEN => self.refresh_token(body),
+            wire::FIND_BY_PHONE => self.find(body),
+            wire::INSERT_BY_TEMPLATE => self.insert(body),
+            wire::ACCOUNT_GROUPS => Ok(self.groups()),
+            wire::BALANCE_EXTENDED => self.balance_extended(body),
+            wire::TRANSACTIONS => self.transactions(body),
+            wire::REGISTER_CHECK => self.register_check(body),
+            wire::RETURN_CHECK => self.return_check(body),
+            _ => Err(refuse(StatusCode::NOT_FOUND, format!("нет метода {path}"))),
+        }
+    }
+
     /// Every identifier of an account's guest: its phone as `+7…` (this
     /// emulator's accounts have no cards).
     fn client_ids(&self, account: u64) -> Vec<String> {
@@ -646,6 +622,37 @@ impl Inner {
             return Err(refuse(StatusCode::BAD_REQUEST, "суммы не могут быть отрицательными"));
         }
         let account = self.accounts[index].clone();
+        let accrual = self.check_level_sums(&account, &r)?;
+        let bonus = r.bonus_spent_sum.0;
+        self.accounts[index].balance = Money(account.balance.0 - bonus.0 + accrual.0);
+        let guid = r.check_guid.clone();
+        self.record(
+            account.id,
+            Money(-bonus.0),
+            format!("Списание, чек {}", r.external_check),
+            Some(&guid),
+        );
+        self.record(account.id, accrual, format!("Начисление, чек {}", r.external_check), Some(&guid));
+        let kept_of = self.kept_part_of(account.id, &r);
+        self.issued += 1;
+        self.checks.insert(
+            guid,
+            Check {
+                order: self.issued,
+                account: account.id,
+                body: r,
+                returned: false,
+                kept_of,
+            },
+        );
+        Ok(json!({ "balance": Kopecks(self.accounts[index].balance) }))
+    }
+
+    /// The accrual due, once the check's kopeck arithmetic fits the
+    /// account's level: the bonus within the balance and `maxPaymentPercent`
+    /// of the receipt, the accrual exactly `bonusPercent` of the money,
+    /// rounded down.
+    fn check_level_sums(&self, account: &Account, r: &wire::RegisterCheck) -> Result<Money, Refusal> {
         let level = self.level(account.level).cloned().unwrap_or(Level {
             id: 0,
             name: String::new(),
@@ -679,28 +686,7 @@ impl Inner {
                 ),
             ));
         }
-        self.accounts[index].balance = Money(account.balance.0 - bonus.0 + accrual.0);
-        let guid = r.check_guid.clone();
-        self.record(
-            account.id,
-            Money(-bonus.0),
-            format!("Списание, чек {}", r.external_check),
-            Some(&guid),
-        );
-        self.record(account.id, accrual, format!("Начисление, чек {}", r.external_check), Some(&guid));
-        let kept_of = self.kept_part_of(account.id, &r);
-        self.issued += 1;
-        self.checks.insert(
-            guid,
-            Check {
-                order: self.issued,
-                account: account.id,
-                body: r,
-                returned: false,
-                kept_of,
-            },
-        );
-        Ok(json!({ "balance": Kopecks(self.accounts[index].balance) }))
+        Ok(accrual)
     }
 
     fn return_check(&mut self, body: &[u8]) -> Answer {
@@ -746,7 +732,8 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulators::{Misbehaving, Serving};
+    use crate::emulators::testing::{cut_short_body, send_json, serve_locally, unanswered};
+    use crate::emulators::{Failure, Misbehaving};
 
     const TOKEN: &str = "api-token";
 
@@ -757,18 +744,12 @@ mod tests {
             ttl: Duration::from_secs(3600),
         };
         let emulator = Emulator::new(credentials, 1, demo());
-        let addr = emulator.spawn(([127, 0, 0, 1], 0).into()).await.expect("bound");
+        let addr = serve_locally(&emulator).await;
         (emulator, format!("http://{addr}"))
     }
 
     async fn send(base: &str, path: &str, body: Value) -> reqwest::Result<reqwest::Response> {
-        crate::loyalty::http_client(std::time::Duration::from_secs(10))
-            .expect("http")
-            .post(format!("{base}{path}"))
-            .header(wire::TOKEN_HEADER, TOKEN)
-            .json(&body)
-            .send()
-            .await
+        send_json(&format!("{base}{path}"), (wire::TOKEN_HEADER, TOKEN), &body).await
     }
 
     async fn call(base: &str, path: &str, body: Value) {
@@ -787,15 +768,6 @@ mod tests {
 
     fn returned(guid: &str) -> Value {
         json!({"restCode": 1, "checkGuid": guid})
-    }
-
-    fn counted(phone: &str, kind: Kind, paid: i64, bonus: i64) -> Counted {
-        Counted {
-            client: vec![phone.to_string()],
-            kind,
-            paid: Money(paid),
-            bonus: Money(bonus),
-        }
     }
 
     const SALE: &str = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c201";
@@ -818,10 +790,10 @@ mod tests {
         assert_eq!(
             ledger.counted,
             vec![
-                counted(anna, Kind::Sale, 899_89, 100_00),
-                counted(anna, Kind::Return, 269_99, 30_00),
-                counted(anna, Kind::Return, 629_90, 70_00),
-                counted("+79211022546", Kind::Sale, 100_00, 0),
+                Counted::new(&[anna], Kind::Sale, 899_89, 100_00),
+                Counted::new(&[anna], Kind::Return, 269_99, 30_00),
+                Counted::new(&[anna], Kind::Return, 629_90, 70_00),
+                Counted::new(&["+79211022546"], Kind::Sale, 100_00, 0),
             ]
         );
         assert!(ledger.open_debits.is_empty());
@@ -831,21 +803,13 @@ mod tests {
     async fn a_lost_or_malformed_answer_still_counts_the_check() {
         let (emulator, base) = start().await;
         emulator.fail(Failure::Lost, 1, 0);
-        let lost = match send(&base, wire::REGISTER_CHECK, check(SALE, 501, "1/1", 899_89, 100_00)).await {
-            Ok(answer) => answer.bytes().await.err(),
-            Err(e) => Some(e),
-        };
-        assert!(lost.is_some(), "no answer comes");
+        let lost = send(&base, wire::REGISTER_CHECK, check(SALE, 501, "1/1", 899_89, 100_00)).await;
+        assert!(unanswered(lost).await, "no answer comes");
         assert!(emulator.registered(SALE), "processed all the same");
         assert_eq!(emulator.ledger().counted.len(), 1);
 
         emulator.fail(Failure::Malformed, 1, 0);
-        let answer = send(&base, wire::REGISTER_CHECK, check(OTHER, 502, "1/2", 100_00, 0))
-            .await
-            .expect("answered");
-        assert_eq!(answer.status(), StatusCode::OK);
-        let body = answer.bytes().await.expect("a body");
-        assert!(serde_json::from_slice::<Value>(&body).is_err(), "cut short: {body:?}");
+        cut_short_body(send(&base, wire::REGISTER_CHECK, check(OTHER, 502, "1/2", 100_00, 0)).await).await;
         assert!(emulator.registered(OTHER));
         assert_eq!(emulator.ledger().counted.len(), 2);
     }
