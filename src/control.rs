@@ -67,11 +67,11 @@ pub fn answer(store: &Store, command: &str) -> Result<String, String> {
         ["show", id] => {
             let id: u64 = id.parse().map_err(|_| format!("{id:?} is not an entry number"))?;
             if let Some(entry) = store.queue_entry(id).map_err(failed)? {
-                return serde_json::to_string_pretty(&entry).map_err(|e| e.to_string());
+                return shown(&entry).and_then(|v| serde_json::to_string_pretty(&v).map_err(|e| e.to_string()));
             }
             let rejected = store.rejected_list(usize::MAX).map_err(failed)?;
             match rejected.into_iter().find(|r| r.entry.id == id) {
-                Some(r) => serde_json::to_string_pretty(&r).map_err(|e| e.to_string()),
+                Some(r) => shown(&r).and_then(|v| serde_json::to_string_pretty(&v).map_err(|e| e.to_string())),
                 None => Err(format!("no queue entry {id}")),
             }
         }
@@ -79,17 +79,23 @@ pub fn answer(store: &Store, command: &str) -> Result<String, String> {
             // One JSON object per line: pending entries, then rejected ones.
             let mut out = String::new();
             for e in store.queue_list(usize::MAX).map_err(failed)? {
-                out.push_str(&serde_json::json!({"pending": e}).to_string());
+                out.push_str(&serde_json::json!({"pending": shown(&e)?}).to_string());
                 out.push('\n');
             }
             for r in store.rejected_list(usize::MAX).map_err(failed)? {
-                out.push_str(&serde_json::json!({"rejected": r}).to_string());
+                out.push_str(&serde_json::json!({"rejected": shown(&r)?}).to_string());
                 out.push('\n');
             }
             Ok(out)
         }
         _ => Err(format!("unknown command {command:?}: list, show ID, send, export, status")),
     }
+}
+
+/// A queue entry as support may see it: card and phone numbers masked,
+/// certificate pins and codes hidden, as in the logs.
+fn shown<T: serde::Serialize>(entry: &T) -> Result<serde_json::Value, String> {
+    serde_json::to_value(entry).map(crate::loyalty::redacted).map_err(|e| e.to_string())
 }
 
 /// Binds the socket for the owner and group. A socket file left by a crash is replaced.

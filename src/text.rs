@@ -130,6 +130,7 @@ pub fn notice(notice: &Notice) -> String {
         BonusTooMuch { limit } => format!("Бонусами можно оплатить не больше {limit}"),
         BonusPaid(sum) => format!("Оплачено бонусами {sum}"),
         BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
+        PromoOverFloors(code) => format!("Код {code} не применён: его скидка ниже минимальных цен товаров"),
         ReturnWithoutLoyalty(text) => format!("Возврат без бонусов: {text}"),
         BonusCancelQueued(sum) => format!("Оплата бонусами {sum} снята с чека; отмена уйдёт на сервер, когда он ответит"),
         NoBonusPaid => "Оплаты бонусами в чеке нет".into(),

@@ -99,6 +99,8 @@ pub enum Notice {
     },
     BonusPaid(Money),
     BonusCancelled(Money),
+    /// The code's discount goes below the minimum prices: not used (MaxBonus books its calculation whole).
+    PromoOverFloors(String),
     /// The loyalty server would not take a return against its sale (its text): refunded without loyalty.
     ReturnWithoutLoyalty(String),
     /// The cancel got no answer: it goes through the queue; the payment is off the receipt.

@@ -479,21 +479,79 @@ pub fn describe(error: reqwest::Error) -> String {
     }
 }
 
-/// Keys whose values never reach a log: codes, keys, tokens, pins.
-const SECRET_KEYS: &[&str] = &[
-    "validationCode",
-    "key",
+/// Words that make a key secret, in any case style and at any depth:
+/// `accessToken`, `access_token`, `ACCESS-TOKEN`, `customer_token`, `pin`…
+const SECRET_WORDS: &[&str] = &[
     "token",
-    "pin",
     "password",
-    "code_sms",
-    "h",
-    "accessToken",
-    "refreshToken",
-    "customer_token",
+    "passwd",
+    "pwd",
+    "secret",
+    "pin",
+    "pincode",
+    "key",
+    "apikey",
+    "authorization",
 ];
-/// Keys whose values are shown with all but the last four characters hidden.
-const MASKED_KEYS: &[&str] = &["card", "card_code", "mobilePhone", "phone", "search_value", "qr"];
+/// A `code` is secret where a word beside it says it proves something
+/// (`validationCode`, `code_sms`, `confirm_code`); a bare `code` names goods.
+const CODE_QUALIFIERS: &[&str] = &[
+    "sms",
+    "validation",
+    "confirm",
+    "confirmation",
+    "verification",
+    "otp",
+    "pin",
+    "auth",
+    "access",
+    "secret",
+];
+/// Keys whose values are shown with all but the last four characters hidden
+/// (by their words joined, in any case style).
+const MASKED_KEYS: &[&str] = &[
+    "card",
+    "cardcode",
+    "cardnumber",
+    "mobilephone",
+    "phone",
+    "phonenumber",
+    "searchvalue",
+    "qr",
+];
+
+/// The words of a key in any case style: `accessToken`, `access_token` and
+/// `ACCESS-TOKEN` all give `["access", "token"]`.
+fn key_words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for c in key.chars() {
+        let boundary = !c.is_alphanumeric() || (c.is_uppercase() && previous_lower);
+        if boundary && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// Whether a key's value is a secret (see [`SECRET_WORDS`], [`CODE_QUALIFIERS`]).
+fn is_secret_key(key: &str) -> bool {
+    let words = key_words(key);
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    key == "h" || has(SECRET_WORDS) || (words.iter().any(|w| w == "code") && has(CODE_QUALIFIERS))
+}
+
+fn is_masked_key(key: &str) -> bool {
+    MASKED_KEYS.contains(&key_words(key).concat().as_str())
+}
 
 fn mask(text: &str) -> String {
     let count = text.chars().count();
@@ -505,9 +563,9 @@ fn redact_value(value: &mut serde_json::Value, secrets: &[&str]) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, inner) in map.iter_mut() {
-                if SECRET_KEYS.contains(&key.as_str()) || secrets.contains(&key.as_str()) {
+                if is_secret_key(key) || secrets.contains(&key.as_str()) {
                     *inner = serde_json::Value::String("***".into());
-                } else if let (true, Some(text)) = (MASKED_KEYS.contains(&key.as_str()), inner.as_str()) {
+                } else if let (true, Some(text)) = (is_masked_key(key), inner.as_str()) {
                     *inner = serde_json::Value::String(mask(text));
                 } else {
                     redact_value(inner, secrets);
@@ -517,6 +575,13 @@ fn redact_value(value: &mut serde_json::Value, secrets: &[&str]) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(|item| redact_value(item, secrets)),
         _ => {}
     }
+}
+
+/// A JSON value as it may be shown or logged (the support CLI's queue
+/// entries): secrets replaced, card and phone numbers masked.
+pub fn redacted(mut value: serde_json::Value) -> serde_json::Value {
+    redact_value(&mut value, &[]);
+    value
 }
 
 /// A request or answer body as it may be logged: secrets replaced, card
@@ -552,5 +617,58 @@ mod redaction_tests {
         );
         assert!(logged.contains("*********0017") && logged.contains("1.00"), "{logged}");
         assert_eq!(redact(b"garbage"), "<7 bytes, not JSON>");
+    }
+
+    #[test]
+    fn every_spelling_of_a_secret_at_any_depth_is_hidden() {
+        let spellings = [
+            "accessToken",
+            "access_token",
+            "ACCESS_TOKEN",
+            "access-token",
+            "AccessToken",
+            "refreshToken",
+            "refresh_token",
+            "token",
+            "customer_token",
+            "password",
+            "Password",
+            "user_password",
+            "secret",
+            "clientSecret",
+            "pin",
+            "PIN",
+            "pin_code",
+            "validationCode",
+            "validation_code",
+            "code_sms",
+            "smsCode",
+            "confirm_code",
+            "api_key",
+            "apiKey",
+            "h",
+        ];
+        for key in spellings {
+            let body = serde_json::json!({"outer": [{"inner": {key: "S3CR3T-VALUE"}}], key: "S3CR3T-VALUE"});
+            let logged = redact(body.to_string().as_bytes());
+            assert!(!logged.contains("S3CR3T"), "{key}: {logged}");
+        }
+        for key in ["code", "result_code", "status_code", "n_checkpin", "number", "price"] {
+            let logged = redact(serde_json::json!({key: "4607001"}).to_string().as_bytes());
+            assert!(logged.contains("4607001"), "{key} is no secret: {logged}");
+        }
+        for key in [
+            "card",
+            "card_code",
+            "cardNumber",
+            "mobilePhone",
+            "mobile_phone",
+            "phone",
+            "search_value",
+            "qr",
+        ] {
+            let logged = redact(serde_json::json!({"a": {key: "79161234567"}}).to_string().as_bytes());
+            assert!(!logged.contains("7916123") && logged.contains("4567"), "{key}: {logged}");
+        }
     }
 }

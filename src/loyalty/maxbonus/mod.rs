@@ -64,8 +64,9 @@ fn refused(text: impl Into<String>) -> LoyaltyError {
     LoyaltyError::Refused { text: text.into() }
 }
 
+/// An answer that cannot be read: the server may have done it.
 fn unreadable(error: impl std::fmt::Display) -> LoyaltyError {
-    refused(format!("{}: {error}", text::UNREADABLE_ANSWER))
+    LoyaltyError::Unreadable(error.to_string())
 }
 
 /// A refusal as the server worded it, and its number.
@@ -89,12 +90,22 @@ impl ServerError {
         self.code.unwrap_or(i64::from(self.status)) == code
     }
 
-    /// What the cashier reads: the error's number and the server's text.
+    /// An authorisation's refusal: its «422 Покупатель не найден» is the
+    /// customer not found (the cashier may register them); anything else
+    /// as [`ServerError::into_error`].
+    fn into_auth_error(self) -> LoyaltyError {
+        if self.status == 422 && self.is(wire::CUSTOMER_NOT_FOUND) {
+            return refused(text::MAXBONUS_NOT_FOUND);
+        }
+        self.into_error()
+    }
+
+    /// What the cashier reads: the error's number and the server's text
+    /// (a 422 outside the authorisation — a wrong pin or code — included).
     fn into_error(self) -> LoyaltyError {
         match self.status {
             408 | 429 | 500.. => LoyaltyError::Link(format!("HTTP {}", self.status)),
             401 => refused(text::MAXBONUS_TOKEN_REFUSED),
-            422 if self.is(wire::CUSTOMER_NOT_FOUND) => refused(text::MAXBONUS_NOT_FOUND),
             _ => refused(text::maxbonus_error(
                 self.code.unwrap_or(i64::from(self.status)),
                 self.message.as_deref(),
@@ -223,14 +234,17 @@ impl MaxBonus {
 
     /// Authorises the customer now: by phone, or by QR (QR text, card, short code).
     async fn authorise(&self, client: &ClientId) -> Result<Customer, LoyaltyError> {
-        let auth: wire::CustomerAuth = match client {
+        let answered = match client {
             ClientId::Phone(phone) => {
                 let form = wire::PhoneForm { phone: wire_phone(phone) };
-                self.post(wire::AUTH, Body::Form(&form)).await?
+                self.call_raw(wire::AUTH, Body::Form(&form)).await?
             }
-            ClientId::Card(code) => self.post(wire::AUTH_QR, Body::Form(&wire::QrForm { qr: code.clone() })).await?,
+            ClientId::Card(code) => self.call_raw(wire::AUTH_QR, Body::Form(&wire::QrForm { qr: code.clone() })).await?,
             ClientId::Anonymous => return Ok(anonymous()),
         };
+        // «422 Покупатель не найден» is the authorisation's own answer; a 422
+        // elsewhere (a wrong pin or code) is the server's text to show.
+        let auth: wire::CustomerAuth = answered.map_err(ServerError::into_auth_error)?;
         self.keep(client, &auth)
     }
 
@@ -361,12 +375,10 @@ impl MaxBonus {
         if certified != asked {
             return Err(refused(text::maxbonus_certificate_cut(Money(asked), Money(certified))));
         }
-        // The server does not know the minimum prices: the register spreads
-        // the write-off within them (the write checks the total).
         Ok(Reply {
             client: Some(info),
             discounts,
-            distribution: None,
+            distribution: (!bonus.is_zero()).then(|| server_split(document, &calc)).flatten(),
             messages,
             ..Reply::default()
         })
@@ -382,10 +394,14 @@ impl MaxBonus {
             // A calculation serves one write, answered or not.
             self.forget_calculation(&document.uid);
             check_applied(document, bonus, &calc)?;
+            // The write books what its calculation carried: certificates and codes too.
             let body = wire::WriteCheck {
                 customer_token: customer.token.clone(),
                 calc_id: calc.calc_id.clone(),
                 check_id: document.uid.clone(),
+                certificate: request.certificate.clone(),
+                coupon: request.coupon.clone(),
+                gift_code: request.gift_code.clone(),
             };
             match self.call_raw::<_, wire::WriteAnswer>(wire::WRITE, Body::Json(&body)).await? {
                 Ok(written) => return Ok(written_reply(&written)),
@@ -644,6 +660,26 @@ fn check_applied(document: &Document, bonus: Money, calc: &wire::CalcAnswer) -> 
     Ok(())
 }
 
+/// The write-off as the server spread it (`bonus_pay` per item), so that
+/// the receipt, its returns and the server's books split it alike — when
+/// every share fits above its line's minimum price after the calculation's
+/// discount. The server does not know the minimum prices: where its split
+/// breaks one, `None` lets the register spread it within them (the write
+/// checks only the total then).
+fn server_split(document: &Document, calc: &wire::CalcAnswer) -> Option<Vec<(u32, Money)>> {
+    let mut split = Vec::new();
+    for item in calc.items.iter().filter(|i| !i.bonus_pay.0.is_zero()) {
+        let line = document.lines.iter().find(|l| l.index == item.position)?;
+        let floor = line.min_price.times(line.quantity)?;
+        let room = line.before_loyalty.0 - item.discount.0.0 - floor.0;
+        if item.bonus_pay.0.0 > room {
+            return None;
+        }
+        split.push((item.position, item.bonus_pay.0));
+    }
+    Some(split)
+}
+
 fn written_reply(written: &wire::WriteAnswer) -> Reply {
     let footer: Vec<String> = written
         .text
@@ -703,7 +739,9 @@ mod tests {
     #[test]
     fn server_errors_read_as_the_cashier_needs() {
         let not_found = ServerError::read(422, r#"{"error": {"code": 422, "message": "Покупатель не найден"}}"#.as_bytes());
-        assert_eq!(not_found.into_error().to_string(), text::MAXBONUS_NOT_FOUND);
+        assert_eq!(not_found.into_auth_error().to_string(), text::MAXBONUS_NOT_FOUND);
+        let wrong_pin = ServerError::read(422, r#"{"code":422,"message":"Неверный ПИН"}"#.as_bytes()).into_error();
+        assert!(wrong_pin.to_string().contains("Неверный ПИН"), "{wrong_pin}");
         let token = ServerError::read(401, b"");
         assert_eq!(token.into_error().to_string(), text::MAXBONUS_TOKEN_REFUSED);
         let numbered = ServerError::read(400, r#"{"code": 17, "message": "Неверная сумма"}"#.as_bytes()).into_error();

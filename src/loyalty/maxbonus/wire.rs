@@ -269,6 +269,16 @@ pub struct WriteCheck {
     pub customer_token: String,
     pub calc_id: String,
     pub check_id: String,
+    /// The calculation's certificates (scenario 3.4a: «WriteCheckRequest, где
+    /// также необходимо заполнить массив certificate»).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificate: Vec<Certificate>,
+    /// The calculation's coupon and gift code (scenario 5.4a: «где также
+    /// передается "coupon" или "gift_code"»).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gift_code: Option<String>,
 }
 
 /// WriteCheckResponse.

@@ -31,9 +31,12 @@
 //!
 //! Authorisation: a permanent token in a header, or login + bearer token,
 //! refreshed before it expires and again on a 401 (then a new login if the
-//! refresh token is refused). A 401 or 403 that survives that, a timeout, no
-//! answer and 408/429/5xx are link failures — a wrong token keeps queued
-//! checks waiting, never loses them; other 4xx are refusals.
+//! refresh token is refused). A 401, or a 403 with no text, that survives
+//! that, a timeout, no answer and 408/429/5xx are link failures — a wrong
+//! token keeps queued checks waiting, never loses them; a 403 with the
+//! server's text («Гость заблокирован») and other 4xx are refusals; a 2xx
+//! that cannot be read is "we do not know" (a check is looked up by its
+//! GUID before it is sent again).
 
 pub mod wire;
 
@@ -150,8 +153,9 @@ fn refused(text: impl Into<String>) -> LoyaltyError {
     LoyaltyError::Refused { text: text.into() }
 }
 
+/// An answer that cannot be read: the server may have done it.
 fn unreadable(error: impl std::fmt::Display) -> LoyaltyError {
-    refused(format!("{}: {error}", text::UNREADABLE_ANSWER))
+    LoyaltyError::Unreadable(error.to_string())
 }
 
 /// The server's text of a refusal, if it gave one.
@@ -167,16 +171,19 @@ fn said(body: &[u8]) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// Reads an answer by its status: 2xx is the answer, auth failures and
-/// server trouble are link failures, other 4xx are refusals.
+/// Reads an answer by its status: 2xx is the answer (unreadable when it
+/// cannot be read: "we do not know"); server trouble and a bare 401/403 (a
+/// token problem: queued work waits) are link failures; a 403 that says why
+/// («Гость заблокирован») and other 4xx are refusals.
 pub fn classify<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, LoyaltyError> {
-    match status {
-        200..=299 => serde_json::from_slice(body).map_err(unreadable),
-        401 | 403 | 408 | 429 | 500.. => Err(LoyaltyError::Link(match said(body) {
+    match (status, said(body)) {
+        (200..=299, _) => serde_json::from_slice(body).map_err(unreadable),
+        (403, Some(text)) => Err(refused(text)),
+        (401 | 403 | 408 | 429 | 500.., said) => Err(LoyaltyError::Link(match said {
             Some(text) => format!("HTTP {status}: {text}"),
             None => format!("HTTP {status}"),
         })),
-        _ => Err(refused(said(body).unwrap_or_else(|| text::probonus_status(status)))),
+        (_, said) => Err(refused(said.unwrap_or_else(|| text::probonus_status(status)))),
     }
 }
 

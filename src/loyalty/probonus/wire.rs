@@ -116,9 +116,13 @@ pub struct RefreshToken {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tokens {
+    /// Servers spell these in either case style.
+    #[serde(alias = "access_token")]
     pub access_token: String,
+    #[serde(alias = "refresh_token")]
     pub refresh_token: String,
     /// Seconds the access token lives.
+    #[serde(alias = "expires_in")]
     pub expires_in: u64,
 }
 

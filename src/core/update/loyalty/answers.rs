@@ -3,8 +3,8 @@
 
 use super::outbox::{drain, on_confirmed};
 use super::{
-    after_precheck, calculation, certificate_answer, client_form, loyalty_mut, numbers, pay_by_bonus, queue_cancellation, receipt_offline,
-    set_client, waits, write_failed,
+    after_precheck, calculate, calculation, certificate_answer, client_form, loyalty_mut, numbers, pay_by_bonus, queue_cancellation,
+    receipt_offline, set_client, waits, write_failed,
 };
 use crate::core::effect::Effect;
 use crate::core::loyalty::{self as rl, LinkCheck, Stage, Written};
@@ -67,6 +67,8 @@ fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Resul
         (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { .. })) => false,
         (LoyaltyPurpose::Confirm { .. }, Err(LoyaltyError::Refused { .. })) if offline_on_refusal => true,
         (purpose, Err(_)) if offline_on_refusal && calculation(purpose) => true,
+        // The client form only reads: an answer it cannot read is no lost link.
+        (purpose, result) if client_form(purpose) => result.as_ref().is_err_and(LoyaltyError::is_link),
         (_, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
     };
     let lamp_stays = link_failed && !flow.ask_on_link_loss && !flow.confirm_offline && client_form(purpose);
@@ -335,7 +337,7 @@ fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply,
     match result {
         Ok(reply) => identified(state, client, &reply),
         // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
-        Err(e) if e.unanswered() && state.settings.flow.confirm_offline => {
+        Err(e) if e.is_link() && state.settings.flow.confirm_offline => {
             if !receipt_offline(state) {
                 set_client(state, client);
             }
@@ -394,7 +396,21 @@ fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut 
 }
 
 pub(super) fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
-    apply_answer(state, &reply);
+    let capped = apply_answer(state, &reply);
+    // MaxBonus books its calculation as it made it: a code whose discount the
+    // minimum prices would cut is not used — the cashier is told now, before
+    // payment, and the receipt is calculated again without it.
+    if capped && state.settings.flow.write_before_close {
+        let code = loyalty_mut(state).and_then(|l| l.promo_code.take());
+        if let Some(code) = code {
+            if let Some(receipt) = state.durable.receipt.as_mut() {
+                rl::forget(receipt, DiscountSource::Loyalty);
+            }
+            state.notice = Some(Notice::PromoOverFloors(code));
+            calculate(state, effects);
+            return;
+        }
+    }
     let next = after_precheck(state);
     show(state, reply, Some(next), effects);
 }
@@ -458,8 +474,11 @@ fn go_offline(state: &mut AppState) {
 }
 
 /// Applies a calculation's discounts and what it said about the client.
-fn apply_answer(state: &mut AppState, reply: &Reply) {
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+/// True when the minimum prices cut a discount.
+fn apply_answer(state: &mut AppState, reply: &Reply) -> bool {
+    let Some(receipt) = state.durable.receipt.as_mut() else {
+        return false;
+    };
     rl::forget(receipt, DiscountSource::Loyalty);
     let capped = rl::apply_discounts(receipt, &reply.discounts);
     let local = rl::bonus_limit(receipt, None);
@@ -483,6 +502,7 @@ fn apply_answer(state: &mut AppState, reply: &Reply) {
     if capped {
         state.notice = Some(Notice::DiscountCapped);
     }
+    capped
 }
 
 fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut Vec<Effect>) {
