@@ -17,6 +17,9 @@ mod common;
 
 /// What must never reach the log.
 const SECRETS: &[&str] = &[
+    // The bearer and refresh tokens the emulator issues (`access-N-…`), in any spelling of their keys.
+    "access-1-",
+    "refresh-1-",
     "api-token-secret",
     "p4ssw0rd-secret",
     "Bearer",

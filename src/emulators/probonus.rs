@@ -359,6 +359,7 @@ fn answer(result: Answer) -> super::JsonAnswer {
 
 async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().to_string();
+    eprintln!("WIRE {path} {:?} {}", headers, String::from_utf8_lossy(&body));
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let fate = {
         let mut inner = emulator.lock();

@@ -766,3 +766,28 @@ fn a_copy_of_a_receipt_is_never_registered_again() {
         .collect();
     assert_eq!(copies, vec![None], "the copy prints as plain text");
 }
+
+#[test]
+fn a_maxbonus_code_whose_discount_the_floors_would_cut_is_dropped_before_payment() {
+    use crate::core::state::LoyaltyPurpose;
+    use crate::loyalty::{Reply, Request};
+    let mut h = loyalty_receipt(|l| l.promo_code = Some("GIFT100".into()));
+    let mut settings = (*h.state.settings).clone();
+    settings.flow = crate::core::loyalty::Flow::maxbonus(true, false);
+    h.state.settings = Arc::new(settings);
+    // The calculation gives 20.00 off the 89.90 milk; its floor (80.00) allows 9.90.
+    h.state.loyalty_requests.push((77, LoyaltyPurpose::Calculate));
+    let reply = Reply {
+        discounts: vec![(1, Money(20_00))],
+        ..Reply::default()
+    };
+    let effects = update(&mut h.state, Event::LoyaltyReplied { id: 77, result: Ok(reply) });
+    let loyalty = h.state.receipt().and_then(|r| r.loyalty.clone()).expect("loyalty");
+    assert_eq!(loyalty.promo_code, None, "the code is not used");
+    assert_eq!(h.total(), Money(89_90), "nothing of its calculation applies");
+    assert_eq!(h.state.notice, Some(Notice::PromoOverFloors("GIFT100".into())));
+    let again = effects.iter().any(|e| {
+        matches!(e, Effect::Loyalty { request, .. } if matches!(&**request, Request::Calculate { document, .. } if document.promo_code.is_none()))
+    });
+    assert!(again, "calculated again without the code, before payment: {effects:?}");
+}
