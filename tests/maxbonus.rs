@@ -248,7 +248,8 @@ async fn failures_read_as_the_cashier_and_the_queue_need() {
         maxbonus
             .call(&check("0000"), at(10))
             .await
-            .is_err_and(|e| e.to_string() == "Неверный пин-код")
+            // The server's own text of its 422, not "customer not found".
+            .is_err_and(|e| e.to_string().contains("Неверный ПИН"))
     );
     maxbonus.call(&check(SMS_CODE), at(10)).await.expect("checkpin");
     maxbonus

@@ -214,9 +214,33 @@ async fn partial_then_full_return_leaves_the_balance_where_it_started() {
             earlier_returns: 1,
         },
     );
-    probonus.call(&confirm(second, 0), at(13)).await.expect("full return");
+    // find_by_phone answers; return_check is processed and its answer lost.
+    emulator.fail(Failure::Lost, 1, 1);
+    let lost = probonus.call(&confirm(second.clone(), 0), at(13)).await;
+    assert!(lost.as_ref().is_err_and(LoyaltyError::unanswered), "{lost:?}");
     assert_eq!(emulator.balance("+79161234567"), Some(Money(1500_00)));
-    assert_eq!(emulator.repeats(), 0);
+    // The resend is refused («Чек уже возвращён»); the check's transactions
+    // add up to nothing, so the return is done, not a refusal to archive.
+    probonus.call(&confirm(second, 0), at(13)).await.expect("full return, already done");
+    assert_eq!(emulator.balance("+79161234567"), Some(Money(1500_00)));
+    assert_eq!(emulator.repeats(), 1, "the one refused second return_check, nothing counted twice");
+}
+
+#[tokio::test]
+async fn a_blocked_guest_is_a_refusal_with_the_servers_text_not_a_lost_link() {
+    let _logs = common::logs_without(SECRETS);
+    let (emulator, addr) = start(Duration::from_secs(3600)).await;
+    assert!(emulator.block("+79161234567", "Гость заблокирован"));
+    let probonus = client(addr, token());
+    let info = Request::ClientInfo {
+        client: anna(),
+        history: false,
+    };
+    let refused = probonus.call(&info, at(10)).await.expect_err("403");
+    assert!(
+        !refused.unanswered() && refused.to_string().contains("Гость заблокирован"),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]

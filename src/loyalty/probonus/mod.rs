@@ -20,7 +20,9 @@
 //!   (the level's `bonusPercent` of the money paid, rounded down to a
 //!   kopeck) and the money, all in kopecks;
 //! - [`Request::Confirm`] of a return: `external/return_check` rolls the
-//!   check the sale stands on back whole; when the guest keeps part of the
+//!   check the sale stands on back whole (a refusal of a resend whose first
+//!   answer was lost is taken as done when the check's transactions add up
+//!   to nothing: it was rolled back); when the guest keeps part of the
 //!   sale, that part is registered as a new check (its GUID derived from the
 //!   sale's and the number of returns), so a second return rolls that one back.
 //!
@@ -496,6 +498,21 @@ impl ProBonus {
         Ok(list.iter().any(|t| t.check_guid.as_deref() == Some(guid)))
     }
 
+    /// Whether the check with `guid` is rolled back: its transactions are
+    /// there and add up to nothing (a reading: the spec only says that
+    /// return_check undoes all the check's accruals).
+    async fn rolled_back(&self, account: u64, guid: &str) -> Result<bool, LoyaltyError> {
+        let body = wire::Transactions {
+            account_id: account,
+            count: Some(LOOKUP_COUNT),
+            date_from: None,
+            date_to: None,
+        };
+        let list: Vec<wire::Transaction> = self.post(wire::TRANSACTIONS, &body).await?;
+        let mine: Vec<&wire::Transaction> = list.iter().filter(|t| t.check_guid.as_deref() == Some(guid)).collect();
+        Ok(!mine.is_empty() && mine.iter().map(|t| t.amount.0.0).sum::<i64>() == 0)
+    }
+
     /// Registers a check once: not again if the account already has it.
     async fn register_check(
         &self,
@@ -540,7 +557,16 @@ impl ProBonus {
                     rest_code: self.settings.rest_code,
                     check_guid: live_guid(reference_uid, kept.earlier_returns),
                 };
-                let _: wire::CheckAnswer = self.post(wire::RETURN_CHECK, &body).await?;
+                let guid = body.check_guid.clone();
+                match self.post::<_, wire::CheckAnswer>(wire::RETURN_CHECK, &body).await {
+                    Ok(_) => {}
+                    // Refused, and nothing of the check is left on the account:
+                    // an earlier try whose answer was lost rolled it back.
+                    Err(LoyaltyError::Refused { .. }) if self.rolled_back(account.id, &guid).await? => {
+                        tracing::info!(target: "kassa::loyalty", "check {guid} was already rolled back: not returned again");
+                    }
+                    Err(error) => return Err(error),
+                }
                 if !kept.lines.is_empty() {
                     let guid = kept_guid(reference_uid, kept.earlier_returns + 1);
                     self.register_check(&account, guid, external, &kept.lines, kept.bonus).await?;
