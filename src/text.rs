@@ -496,6 +496,11 @@ pub const MAXBONUS_NOT_FOUND: &str = "Покупатель не найден в 
 pub const MAXBONUS_PIN_NEEDED: &str = "Списание бонусов — только с пин-кодом из SMS";
 pub const MAXBONUS_NO_CHAT_BOT: &str = "Чат-бот не подключён: можно отправить ссылку в SMS";
 pub const MAXBONUS_NO_PHONE: &str = "У покупателя нет телефона для SMS";
+/// MaxBonus spread the write-off below a minimum price: the receipt could not show what it books.
+pub fn maxbonus_split_over_floors(asked: crate::core::money::Money, fits: crate::core::money::Money) -> String {
+    format!("MaxBonus списывает {asked} так, что цена товара станет ниже минимальной: можно списать не больше {fits}")
+}
+
 pub const MAXBONUS_CHANGED: &str = "Расчёт MaxBonus изменился: скидки и бонусы сняты, нажмите подытог ещё раз";
 
 /// A MaxBonus refusal: its number and text, as the spec asks.

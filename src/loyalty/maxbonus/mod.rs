@@ -370,6 +370,12 @@ impl MaxBonus {
                 return Err(refused(text::maxbonus_bonus_cut(bonus, Money(granted))));
             }
         }
+        // Spread as the server spreads it, or not at all: what the receipt
+        // shows is what MaxBonus books (and gives back at a return).
+        let distribution = match bonus.is_zero() {
+            true => None,
+            false => Some(server_split(document, &calc).map_err(|fits| refused(text::maxbonus_split_over_floors(bonus, fits)))?),
+        };
         let certified: i64 = calc.certificate.iter().map(|c| c.summ.0.0).sum();
         let asked: i64 = document.certificates.iter().map(|c| c.amount.0).sum();
         if certified != asked {
@@ -378,7 +384,7 @@ impl MaxBonus {
         Ok(Reply {
             client: Some(info),
             discounts,
-            distribution: (!bonus.is_zero()).then(|| server_split(document, &calc)).flatten(),
+            distribution,
             messages,
             ..Reply::default()
         })
@@ -661,23 +667,23 @@ fn check_applied(document: &Document, bonus: Money, calc: &wire::CalcAnswer) -> 
 }
 
 /// The write-off as the server spread it (`bonus_pay` per item), so that
-/// the receipt, its returns and the server's books split it alike — when
-/// every share fits above its line's minimum price after the calculation's
-/// discount. The server does not know the minimum prices: where its split
-/// breaks one, `None` lets the register spread it within them (the write
-/// checks only the total then).
-fn server_split(document: &Document, calc: &wire::CalcAnswer) -> Option<Vec<(u32, Money)>> {
+/// the receipt, its returns and the server's books split it alike. The
+/// server does not know the minimum prices: where its split would take a
+/// line below its floor (after the calculation's discount), the payment
+/// cannot be booked as printed — `Err` with the most that fits the split.
+fn server_split(document: &Document, calc: &wire::CalcAnswer) -> Result<Vec<(u32, Money)>, Money> {
     let mut split = Vec::new();
+    let (mut fits, mut breaks) = (0, false);
     for item in calc.items.iter().filter(|i| !i.bonus_pay.0.is_zero()) {
-        let line = document.lines.iter().find(|l| l.index == item.position)?;
-        let floor = line.min_price.times(line.quantity)?;
-        let room = line.before_loyalty.0 - item.discount.0.0 - floor.0;
-        if item.bonus_pay.0.0 > room {
-            return None;
-        }
+        let room = document.lines.iter().find(|l| l.index == item.position).map_or(0, |line| {
+            let floor = line.min_price.times(line.quantity).map_or(line.before_loyalty.0, |f| f.0);
+            (line.before_loyalty.0 - item.discount.0.0 - floor).max(0)
+        });
+        breaks |= item.bonus_pay.0.0 > room;
+        fits += item.bonus_pay.0.0.min(room);
         split.push((item.position, item.bonus_pay.0));
     }
-    Some(split)
+    if breaks { Err(Money(fits)) } else { Ok(split) }
 }
 
 fn written_reply(written: &wire::WriteAnswer) -> Reply {
