@@ -62,8 +62,11 @@ async fn the_socket_answers_while_the_workstation_runs() {
     );
     let show = ask("show 1").await.expect("joined").expect("ok");
     assert!(show.contains("\"id\": 1"), "{show}");
+    // Support sees entries as the logs show them: the card masked.
+    assert!(!show.contains("7770000000017") && show.contains("*0017"), "{show}");
     let export = ask("export").await.expect("joined").expect("ok");
     assert_eq!(export.lines().count(), 2);
+    assert!(!export.contains("7770000000017"), "{export}");
     assert!(ask("show 99").await.expect("joined").is_err());
     assert!(
         ask("frobnicate")
