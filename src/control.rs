@@ -92,8 +92,8 @@ pub fn answer(store: &Store, command: &str) -> Result<String, String> {
     }
 }
 
-/// A queue entry as support may see it: card and phone numbers masked,
-/// certificate pins and codes hidden, as in the logs.
+/// A queue entry as support may see it, as the logs show it: card and
+/// phone numbers masked, certificate pins and other secrets hidden.
 fn shown<T: serde::Serialize>(entry: &T) -> Result<serde_json::Value, String> {
     serde_json::to_value(entry).map(crate::loyalty::redacted).map_err(|e| e.to_string())
 }

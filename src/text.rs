@@ -130,7 +130,7 @@ pub fn notice(notice: &Notice) -> String {
         BonusTooMuch { limit } => format!("Бонусами можно оплатить не больше {limit}"),
         BonusPaid(sum) => format!("Оплачено бонусами {sum}"),
         BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
-        PromoOverFloors(code) => format!("Код {code} не применён: его скидка ниже минимальных цен товаров"),
+        PromoOverFloors(code) => format!("Код {code} не применён: со скидкой по нему цена товара станет ниже минимальной"),
         ReturnWithoutLoyalty(text) => format!("Возврат без бонусов: {text}"),
         BonusCancelQueued(sum) => format!("Оплата бонусами {sum} снята с чека; отмена уйдёт на сервер, когда он ответит"),
         NoBonusPaid => "Оплаты бонусами в чеке нет".into(),
@@ -482,7 +482,7 @@ pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
     use crate::loyalty::LoyaltyError::*;
     match error {
         Link(_) => "нет связи с сервером лояльности".into(),
-        Unreadable(_) => format!("{UNREADABLE_ANSWER}: неизвестно, выполнена ли операция"),
+        Unreadable(_) => UNREADABLE_ANSWER.into(),
         Refused { text } | NothingToUndo { text } => text.clone(),
         Unsupported(_) => "операция не поддерживается системой лояльности этого магазина".into(),
     }

@@ -546,7 +546,11 @@ fn key_words(key: &str) -> Vec<String> {
 fn is_secret_key(key: &str) -> bool {
     let words = key_words(key);
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    key == "h" || has(SECRET_WORDS) || (words.iter().any(|w| w == "code") && has(CODE_QUALIFIERS))
+    // Keys written as one word (`accesstoken`, `smscode`) too.
+    let joined = words.concat();
+    let compound = ["token", "password", "passwd", "secret"].iter().any(|w| joined.contains(w))
+        || (joined.ends_with("code") && CODE_QUALIFIERS.iter().any(|q| joined.starts_with(q)));
+    key == "h" || has(SECRET_WORDS) || compound || (words.iter().any(|w| w == "code") && has(CODE_QUALIFIERS))
 }
 
 fn is_masked_key(key: &str) -> bool {

@@ -24,10 +24,13 @@
 //! - [`Request::CertificateInfo`]: `certificate/info` (`status_code` 1 cannot pay);
 //! - registration: `customer/register` (SMS), `…/repeat`, `…/confirm`.
 //!
-//! Failures: no answer, 408, 429 and 5xx are link failures; a refused
+//! Failures: no answer, 408, 429 and 5xx are link failures, and so is a 2xx
+//! that cannot be read (the server may have done it: "we do not know"); a
+//! calculation that was read but makes no sense is refused; a refused
 //! outlet token (401) stops the cashier's request with a clear text but only
 //! delays queued ones (support fixes the token; nothing is archived for it);
-//! other 4xx are refusals with the server's number and text.
+//! other 4xx are refusals with the server's number and text — a 422 means
+//! «Покупатель не найден» only as the authorisation's answer.
 
 pub mod wire;
 
@@ -67,6 +70,12 @@ fn refused(text: impl Into<String>) -> LoyaltyError {
 /// An answer that cannot be read: the server may have done it.
 fn unreadable(error: impl std::fmt::Display) -> LoyaltyError {
     LoyaltyError::Unreadable(error.to_string())
+}
+
+/// A calculation that was read but makes no sense: it books nothing, so
+/// this is known — refused, not "we do not know" (a retry would get the same).
+fn nonsense(error: impl std::fmt::Display) -> LoyaltyError {
+    refused(format!("{}: {error}", text::UNREADABLE_ANSWER))
 }
 
 /// A refusal as the server worded it, and its number.
@@ -626,7 +635,7 @@ fn bonus_of(payments: &[super::Payment]) -> Money {
 fn check_calculation(request: &wire::CalcCheck, answer: &wire::CalcAnswer) -> Result<(), LoyaltyError> {
     for item in &answer.items {
         let Some(sent) = request.items.iter().find(|i| i.position == item.position) else {
-            return Err(unreadable(format!("position {} was not sent", item.position)));
+            return Err(nonsense(format!("position {} was not sent", item.position)));
         };
         let off = item.discount.0.0 + item.bonus_pay.0.0;
         if [item.discount.0, item.bonus_pay.0, item.max_bonus_can_pay.0]
@@ -634,33 +643,32 @@ fn check_calculation(request: &wire::CalcCheck, answer: &wire::CalcAnswer) -> Re
             .any(|m| m.is_negative())
             || off > sent.summ.0.0
         {
-            return Err(unreadable(format!("position {}: more off than it costs", item.position)));
+            return Err(nonsense(format!("position {}: more off than it costs", item.position)));
         }
     }
     Ok(())
 }
 
 /// What the write commits must be what the receipt shows: each position's
-/// discount, and the write-off in total (the register spread it within its
-/// minimum prices, which the server does not know). A receipt with nothing
-/// applied (written later, after going on without the link) takes the
-/// calculation as it is.
+/// discount and its share of the write-off (the receipt spread it as the
+/// server did, see [`server_split`]). A receipt with nothing applied
+/// (written later, after going on without the link) takes the calculation
+/// as it is.
 fn check_applied(document: &Document, bonus: Money, calc: &wire::CalcAnswer) -> Result<(), LoyaltyError> {
     let applied = |l: &Line| l.before_loyalty.0 - l.total.0;
     if bonus.is_zero() && document.lines.iter().all(|l| applied(l) == 0) {
         return Ok(());
     }
-    let mut spread = 0;
     for line in &document.lines {
-        let discount = calc.items.iter().find(|i| i.position == line.index).map_or(0, |i| i.discount.0.0);
-        let share = applied(line) - discount;
-        if share < 0 {
+        let item = calc.items.iter().find(|i| i.position == line.index);
+        let discount = item.map_or(0, |i| i.discount.0.0);
+        let bonus_pay = item.map_or(0, |i| i.bonus_pay.0.0);
+        if applied(line) - discount != bonus_pay {
             return Err(refused(text::MAXBONUS_CHANGED));
         }
-        spread += share;
     }
     let written: i64 = calc.items.iter().map(|i| i.bonus_pay.0.0).sum();
-    if spread != written || written != bonus.0 {
+    if written != bonus.0 {
         return Err(refused(text::MAXBONUS_CHANGED));
     }
     Ok(())

@@ -498,9 +498,12 @@ impl ProBonus {
         Ok(list.iter().any(|t| t.check_guid.as_deref() == Some(guid)))
     }
 
-    /// Whether the check with `guid` is rolled back: its transactions are
-    /// there and add up to nothing (a reading: the spec only says that
-    /// return_check undoes all the check's accruals).
+    /// Whether the check with `guid` is surely rolled back. A reading (the
+    /// spec only says return_check undoes the check's accruals): a check
+    /// leaves its spending and its accrual under its GUID and a rollback
+    /// their reversal, so a rolled-back check has at least four entries
+    /// adding up to nothing. Two entries adding up to nothing may be a sale
+    /// that spent what it earned: not taken as rolled back.
     async fn rolled_back(&self, account: u64, guid: &str) -> Result<bool, LoyaltyError> {
         let body = wire::Transactions {
             account_id: account,
@@ -510,7 +513,7 @@ impl ProBonus {
         };
         let list: Vec<wire::Transaction> = self.post(wire::TRANSACTIONS, &body).await?;
         let mine: Vec<&wire::Transaction> = list.iter().filter(|t| t.check_guid.as_deref() == Some(guid)).collect();
-        Ok(!mine.is_empty() && mine.iter().map(|t| t.amount.0.0).sum::<i64>() == 0)
+        Ok(mine.len() >= 4 && mine.iter().map(|t| t.amount.0.0).sum::<i64>() == 0)
     }
 
     /// Registers a check once: not again if the account already has it.
