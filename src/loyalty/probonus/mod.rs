@@ -486,8 +486,13 @@ impl ProBonus {
     }
 
     /// Whether a check with `guid` is among the account's last transactions.
-    /// By count, not by dates: the server's clock and ours need not agree.
     async fn registered(&self, account: u64, guid: &str) -> Result<bool, LoyaltyError> {
+        Ok(!self.transactions_of(account, guid).await?.is_empty())
+    }
+
+    /// The account's last transactions that carry `guid`.
+    /// By count, not by dates: the server's clock and ours need not agree.
+    async fn transactions_of(&self, account: u64, guid: &str) -> Result<Vec<wire::Transaction>, LoyaltyError> {
         let body = wire::Transactions {
             account_id: account,
             count: Some(LOOKUP_COUNT),
@@ -495,7 +500,7 @@ impl ProBonus {
             date_to: None,
         };
         let list: Vec<wire::Transaction> = self.post(wire::TRANSACTIONS, &body).await?;
-        Ok(list.iter().any(|t| t.check_guid.as_deref() == Some(guid)))
+        Ok(list.into_iter().filter(|t| t.check_guid.as_deref() == Some(guid)).collect())
     }
 
     /// Whether the check with `guid` is surely rolled back. A reading (the
@@ -505,14 +510,7 @@ impl ProBonus {
     /// adding up to nothing. Two entries adding up to nothing may be a sale
     /// that spent what it earned: not taken as rolled back.
     async fn rolled_back(&self, account: u64, guid: &str) -> Result<bool, LoyaltyError> {
-        let body = wire::Transactions {
-            account_id: account,
-            count: Some(LOOKUP_COUNT),
-            date_from: None,
-            date_to: None,
-        };
-        let list: Vec<wire::Transaction> = self.post(wire::TRANSACTIONS, &body).await?;
-        let mine: Vec<&wire::Transaction> = list.iter().filter(|t| t.check_guid.as_deref() == Some(guid)).collect();
+        let mine = self.transactions_of(account, guid).await?;
         Ok(mine.len() >= 4 && mine.iter().map(|t| t.amount.0.0).sum::<i64>() == 0)
     }
 
