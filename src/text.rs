@@ -184,6 +184,11 @@ pub const REGISTER: &str = "Касса";
 pub const SHIFT: &str = "Смена";
 pub const SHIFT_CLOSED: &str = "смена закрыта";
 pub const SHIFT_EXPIRED: &str = ">24ч";
+
+/// The status line near a shift's 24 hours (the registrar refuses receipts after).
+pub fn shift_ends_in(minutes: i64) -> String {
+    format!("Z через {minutes} мин")
+}
 pub const RECEIPT: &str = "Чек";
 pub const CASHIER: &str = "Кассир";
 pub const NOT_SAVED: &str = "НЕ СОХРАНЕНО";

@@ -361,6 +361,31 @@ fn paper_out_mid_receipt_cancels_and_registers_again_once() {
     assert!(emulator.registrar().tape.iter().any(|l| l.starts_with("X-ОТЧЕТ")));
 }
 
+/// Issue 19.1: a registrar whose shift passed 24 hours refuses the receipt;
+/// the Z-report kassa then sends must not wait behind that receipt, and the
+/// receipt, retried after the Z, is registered once in the new shift.
+#[test]
+fn a_shift_past_24_hours_lets_the_z_report_through_then_registers_what_waited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let mut registrar = open_shift_registrar();
+    registrar.shift_mode = kassa::devices::shtrih::command::MODE_SHIFT_EXPIRED;
+    let emulator = ShtrihEmulator::start(None, registrar, false).expect("pty");
+    let mut printer = registrar_printer(emulator.path(), &store);
+    let error = printer.print(1, &sale_document()).expect_err("expired");
+    assert!(matches!(error, PrintError::Refused(ref r) if r.contains("24 час")), "{error}");
+    let mut z = Document::default();
+    z.text("Z");
+    z.fiscal = Some(Fiscal::ZReport);
+    printer.print(2, &z).expect("the Z-report is not held back by the refused receipt");
+    assert_eq!(emulator.registrar().shift_mode, kassa::devices::shtrih::command::MODE_SHIFT_CLOSED);
+    assert_eq!(printer.check(), DeviceState::Ready);
+    printer.print(1, &sale_document()).expect("registered after the Z");
+    let r = emulator.registrar();
+    assert_eq!((r.shift, r.shift_mode), (8, kassa::devices::shtrih::command::MODE_SHIFT_OPEN));
+    assert_eq!(r.receipts.len(), 1, "registered once, in the new shift");
+}
+
 #[test]
 fn a_registrar_unplugged_after_registering_is_asked_and_not_registered_again() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -9,6 +9,10 @@ use super::receipt::PaymentKind;
 
 /// A shift may last at most this long; then it must be closed before selling.
 pub const MAX_SHIFT_HOURS: i64 = 24;
+/// The status line warns this long before a shift reaches its limit: the
+/// registrar refuses receipts past it, and a Z-report at a quiet moment is
+/// better than one with a queue at the till.
+pub const SHIFT_WARNING_MINUTES: i64 = 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ByPayment {
@@ -91,6 +95,12 @@ impl Shift {
 
     pub fn is_expired(&self, now: NaiveDateTime) -> bool {
         now - self.opened_at >= Duration::hours(MAX_SHIFT_HOURS)
+    }
+
+    /// Whole minutes left before the shift's limit, when it is near (and not past).
+    pub fn minutes_left_if_near(&self, now: NaiveDateTime) -> Option<i64> {
+        let left = self.opened_at + Duration::hours(MAX_SHIFT_HOURS) - now;
+        (left > Duration::zero() && left <= Duration::minutes(SHIFT_WARNING_MINUTES)).then(|| left.num_minutes().max(1))
     }
 
     pub fn next_receipt_id(&self) -> ReceiptId {
@@ -204,5 +214,9 @@ mod tests {
         let shift = Shift::open(1, "Иванова".into(), at(9), Money::ZERO);
         assert!(!shift.is_expired(at(23)));
         assert!(shift.is_expired(at(9) + Duration::hours(24)));
+        assert_eq!(shift.minutes_left_if_near(at(9) + Duration::hours(22)), None);
+        assert_eq!(shift.minutes_left_if_near(at(9) + Duration::minutes(23 * 60 + 15)), Some(45));
+        assert_eq!(shift.minutes_left_if_near(at(9) + Duration::seconds(24 * 3600 - 5)), Some(1));
+        assert_eq!(shift.minutes_left_if_near(at(9) + Duration::hours(24)), None);
     }
 }

@@ -20,6 +20,11 @@ pub enum PrintError {
     /// The printer answers but cannot print (no paper, cover open, a registrar's error).
     #[error("{0}")]
     Fault(String),
+    /// The printer refused the job before any of it was printed or
+    /// registered (a registrar's shift past 24 hours): nothing is in doubt,
+    /// so other jobs (the Z-report that cures it) may go first.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl PrintError {

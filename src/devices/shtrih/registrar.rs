@@ -29,6 +29,11 @@ pub enum Mark {
     Registered,
     /// Printed whole.
     Done,
+    /// Refused before anything was sent (the registrar's shift past 24
+    /// hours): not registered, and not in doubt. A `Started` mark it
+    /// replaces must not count as registered once the Z-report moves the
+    /// document number on.
+    Refused,
 }
 
 /// A print job as the fiscal marks know it: its number and a digest of its
@@ -163,12 +168,16 @@ impl ShtrihPrinter {
         Ok((self.status()?, true))
     }
 
-    /// Opens the registrar's shift when it is closed; refuses one past 24 hours.
-    fn ensure_shift(&mut self, status: &Status) -> Result<(), PrintError> {
+    /// Opens the registrar's shift when it is closed; refuses one past 24
+    /// hours. The registrar's status after it.
+    fn ensure_shift(&mut self, status: Status) -> Result<Status, PrintError> {
         match status.mode_number() {
-            command::MODE_SHIFT_CLOSED => self.call(Code::OPEN_SHIFT, &[], REPORT_ANSWER).map(drop),
-            command::MODE_SHIFT_EXPIRED => Err(PrintError::Fault(text::REGISTRAR_SHIFT_EXPIRED.into())),
-            _ => Ok(()),
+            command::MODE_SHIFT_CLOSED => {
+                self.call(Code::OPEN_SHIFT, &[], REPORT_ANSWER)?;
+                self.status()
+            }
+            command::MODE_SHIFT_EXPIRED => Err(PrintError::Refused(text::REGISTRAR_SHIFT_EXPIRED.into())),
+            _ => Ok(status),
         }
     }
 
@@ -181,8 +190,15 @@ impl ShtrihPrinter {
     /// Runs `register` once for `job`, unless the registrar did it before a
     /// failure: its document number moved on since the job's mark. A receipt
     /// found open (and cancelled) was not registered, whatever the number says.
-    fn once(&mut self, job: &JobKey, register: impl FnOnce(&mut Self) -> Result<(), PrintError>) -> Result<(), PrintError> {
-        let (status, cancelled) = self.settle()?;
+    /// A job that `needs_shift` gets the registrar's shift opened first, or is
+    /// refused (marked so) when that shift is past 24 hours.
+    fn once(
+        &mut self,
+        job: &JobKey,
+        needs_shift: bool,
+        register: impl FnOnce(&mut Self) -> Result<(), PrintError>,
+    ) -> Result<(), PrintError> {
+        let (mut status, cancelled) = self.settle()?;
         if let Some(Mark::Started { document }) = self.marks.get(job)
             && status.document != document
             && !cancelled
@@ -190,14 +206,21 @@ impl ShtrihPrinter {
             tracing::info!(target: "kassa::shtrih", "job {} was registered before the failure: not again", job.id);
             return self.set_mark(job, Mark::Registered);
         }
+        if needs_shift {
+            status = match self.ensure_shift(status) {
+                Err(refused @ PrintError::Refused(_)) => {
+                    self.set_mark(job, Mark::Refused)?;
+                    return Err(refused);
+                }
+                other => other?,
+            };
+        }
         self.set_mark(job, Mark::Started { document: status.document })?;
         register(self)?;
         self.set_mark(job, Mark::Registered)
     }
 
     fn receipt(&mut self, receipt: &FiscalReceipt, contact: Option<&str>) -> Result<(), PrintError> {
-        let status = self.status()?;
-        self.ensure_shift(&status)?;
         let kind = match receipt.kind {
             FiscalKind::Sale => ReceiptType::Sale,
             FiscalKind::Return => ReceiptType::ReturnOfSale,
@@ -279,15 +302,15 @@ impl ShtrihPrinter {
             Some(Fiscal::Receipt(receipt)) => {
                 if self.marks.get(job) != Some(Mark::Registered) {
                     let contact = document.customer_contact.clone();
-                    self.once(job, |me| me.receipt(receipt, contact.as_deref()))?;
+                    self.once(job, true, |me| me.receipt(receipt, contact.as_deref()))?;
                 }
                 self.print_lines(&receipt.notes)?;
             }
             Some(Fiscal::OpenShift { opening_cash }) => {
                 let (status, _) = self.settle()?;
-                self.ensure_shift(&status)?;
+                self.ensure_shift(status)?;
                 if !opening_cash.is_zero() && self.marks.get(job) != Some(Mark::Registered) {
-                    self.once(job, |me| me.operation(&Fiscal::CashIn(*opening_cash)))?;
+                    self.once(job, true, |me| me.operation(&Fiscal::CashIn(*opening_cash)))?;
                 }
                 self.print_lines(&document.lines)?;
             }
@@ -295,7 +318,9 @@ impl ShtrihPrinter {
                 if self.marks.get(job) != Some(Mark::Registered) {
                     self.settle()?;
                     self.print_lines(&document.lines)?;
-                    self.once(job, |me| me.operation(op))?;
+                    // Reports are what closes a shift past 24 hours: they need none.
+                    let needs_shift = matches!(op, Fiscal::CashIn(_) | Fiscal::CashOut(_));
+                    self.once(job, needs_shift, |me| me.operation(op))?;
                 }
             }
             None => {
@@ -323,8 +348,6 @@ impl ShtrihPrinter {
                 self.call(code, &[], REPORT_ANSWER).map(drop)
             }
             Fiscal::CashIn(amount) | Fiscal::CashOut(amount) => {
-                let status = self.status()?;
-                self.ensure_shift(&status)?;
                 let code = if matches!(op, Fiscal::CashIn(_)) {
                     Code::CASH_IN
                 } else {
@@ -362,9 +385,12 @@ impl Printer for ShtrihPrinter {
         }
         let result = self.run(&key, document);
         // Only a job the registrar may have half done holds the others back
-        // (an X-report registers nothing: printing it again is harmless).
+        // (an X-report registers nothing: printing it again is harmless; a
+        // refused job did nothing, and the Z-report that cures it must pass).
         let in_doubt = document.fiscal.as_ref().is_some_and(|f| !matches!(f, Fiscal::XReport));
         self.blocked_by = match (&result, in_doubt) {
+            (Err(PrintError::Refused(_)), _) if self.blocked_by == Some(job) => None,
+            (Err(PrintError::Refused(_)), _) => self.blocked_by,
             (Err(_), true) => Some(job),
             (Ok(()), _) if self.blocked_by == Some(job) => None,
             _ => self.blocked_by,

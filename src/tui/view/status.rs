@@ -35,6 +35,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
             left.push(Span::raw(format!(" │ {} {}", text::SHIFT, shift.number)));
             if shift.is_expired(state.now) {
                 left.push(Span::styled(format!(" {}", text::SHIFT_EXPIRED), theme.alarm_in_bar()));
+            } else if let Some(minutes) = shift.minutes_left_if_near(state.now) {
+                left.push(Span::styled(
+                    format!(" {}", text::shift_ends_in(minutes)),
+                    theme.level(Level::Warning),
+                ));
             }
             left.push(Span::raw(format!(" │ {} {}", text::RECEIPT, shift.next_receipt)));
         }
