@@ -271,3 +271,37 @@ fn every_terminal_type_draws_the_screen() {
         assert!(!output.contains("\u{1b}[?1000h"), "{term}: no mouse capture");
     }
 }
+
+/// Issue 19.3: a keyboard-wedge burst (200 scans written at once, as a
+/// scanner in keyboard mode or a paste over SSH delivers them) is taken
+/// whole without waiting for another key: the loop reads until the terminal
+/// has nothing more.
+#[test]
+fn a_burst_of_200_scans_is_taken_whole_without_another_key() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::start(data.path(), None);
+    session.wait_for("смена закрыта");
+    session.type_keys("\u{f}Иванова\r");
+    session.wait_for("Кассир");
+    let burst = "4600972223306\r".repeat(200);
+    session.keys.write_all(burst.as_bytes()).expect("the burst");
+    // ratatui draws only changed cells, so ask the running till itself
+    // (support's `kassa status`) for the receipt's total: 200 × 149.50.
+    let start = Instant::now();
+    loop {
+        let status = Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("status")
+            .output()
+            .expect("kassa status");
+        let report = String::from_utf8_lossy(&status.stdout).to_string();
+        if report.contains("total 29900.00") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "the burst was not taken whole:\n{report}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    session.child.kill().expect("stop");
+    let _ = session.child.wait();
+}
