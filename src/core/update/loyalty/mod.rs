@@ -653,9 +653,10 @@ pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Ve
             None => state.notice = Some(Notice::BonusNotAvailable),
         },
         Stage::Offline if bonus_asked => state.notice = Some(Notice::OfflineAccrualOnly),
-        // Calculated in the background (KilBil): the points are asked right before payment.
-        Stage::Calculated { .. } if state.settings.flow.background_calc => state.dialog = Some(after_precheck(state)),
-        Stage::Calculated { .. } | Stage::Offline | Stage::Return => return false,
+        // Calculated already (in the background for KilBil, or before a restart
+        // or an Esc): the points are offered again right before payment.
+        Stage::Calculated { .. } => state.dialog = Some(after_precheck(state)),
+        Stage::Offline | Stage::Return => return false,
     }
     true
 }
