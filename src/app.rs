@@ -13,6 +13,7 @@ use crate::devices::Devices;
 use crate::devices::escpos::EscPosPrinter;
 use crate::devices::shtrih::registrar::{ShtrihPrinter, ShtrihSettings};
 use crate::io::Executor;
+use crate::print::once::PrintedOnce;
 use crate::print::printer::{Printer, TextFilePrinter};
 use crate::store::{LoadWarning, Store};
 use crate::tui::keymap::Keymap;
@@ -95,9 +96,9 @@ fn printer(config: &Config, data_dir: &Path, store: &Store) -> Box<dyn Printer> 
                 Some(file) => data_dir.join(file),
                 None => data_dir.join("receipts.txt"),
             };
-            Box::new(TextFilePrinter::new(paper, width))
+            Box::new(PrintedOnce::new(TextFilePrinter::new(paper, width), Box::new(store.clone())))
         }
-        PrinterConfig::EscPos { port } => Box::new(EscPosPrinter::new(port.clone(), width)),
+        PrinterConfig::EscPos { port } => Box::new(PrintedOnce::new(EscPosPrinter::new(port.clone(), width), Box::new(store.clone()))),
         PrinterConfig::Shtrih {
             port,
             password,

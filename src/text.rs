@@ -286,6 +286,8 @@ pub const PREVIEW_HINT: &str = "Esc — закрыть, ↑↓ — листат�
 pub const P_SALE: &str = "КАССОВЫЙ ЧЕК / ПРИХОД";
 pub const P_RETURN: &str = "КАССОВЫЙ ЧЕК / ВОЗВРАТ ПРИХОДА";
 pub const P_COPY: &str = "КОПИЯ";
+/// Heads a document printed again after a crash may have cut it off.
+pub const P_REPEAT: &str = "ПОВТОР ПОСЛЕ СБОЯ";
 pub const P_RECEIPT_NO: &str = "Чек №";
 pub const P_SHIFT_NO: &str = "Смена №";
 pub const P_CASHIER: &str = "Кассир";

@@ -97,3 +97,39 @@ fn a_crash_after_paying_in_full_closes_the_receipt_on_restart() {
     let paper = std::fs::read_to_string(data.path().join("receipts.txt")).expect("printed");
     assert!(paper.contains("КАССОВЫЙ ЧЕК"));
 }
+
+/// Issue 19.4: a plain (text/ESC/POS) printer cannot be asked what it
+/// printed, so a crash right after a document printed must not print it
+/// again as an original on restart: it is known printed, or at worst
+/// printed again marked as a repeat.
+#[test]
+fn a_crash_after_printing_never_prints_an_original_twice() {
+    let mut crashes = 0;
+    for point in ["after_print", "before_send", "after_send", "before_save"] {
+        for hit in 1..=12 {
+            let data = tempfile::tempdir().expect("temp dir");
+            let fault = format!("{point}:{hit}");
+            let first = kassa(data.path(), &["replay", "tests/crash/sell.replay"], Some(&fault));
+            if first.status.success() {
+                break;
+            }
+            crashes += 1;
+            let second = kassa(data.path(), &["replay", "tests/crash/after.replay"], None);
+            assert!(second.status.success(), "{fault}: restart failed");
+            let paper = std::fs::read_to_string(data.path().join("receipts.txt")).unwrap_or_default();
+            let originals: Vec<&str> = paper
+                .split("\n\n====")
+                .map(str::trim)
+                .filter(|d| !d.is_empty() && !d.trim_start_matches('=').trim().is_empty())
+                .filter(|d| !d.contains("ПОВТОР"))
+                .collect();
+            for (i, document) in originals.iter().enumerate() {
+                assert!(
+                    !originals[..i].contains(document),
+                    "{fault}: printed twice as an original:\n{document}"
+                );
+            }
+        }
+    }
+    assert!(crashes >= 3, "only {crashes} crash points were reached");
+}

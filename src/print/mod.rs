@@ -2,5 +2,6 @@
 
 pub mod document;
 pub mod layout;
+pub mod once;
 pub mod printer;
 pub mod text;

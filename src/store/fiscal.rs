@@ -1,5 +1,6 @@
-//! The `fiscal` tree: how far each fiscal print job got, so a registrar
-//! never registers a receipt twice across crashes and reconnects.
+//! The `fiscal` tree: how far each print job got, so a registrar never
+//! registers a receipt twice and a plain printer never prints an original
+//! twice, across crashes and reconnects.
 
 use super::{Store, StoreError, encode};
 use crate::devices::shtrih::registrar::{FiscalMarks, JobKey, Mark};
