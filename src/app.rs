@@ -15,7 +15,7 @@ use crate::devices::shtrih::registrar::{ShtrihPrinter, ShtrihSettings};
 use crate::io::Executor;
 use crate::print::once::PrintedOnce;
 use crate::print::printer::{Printer, TextFilePrinter};
-use crate::store::{LoadWarning, Store};
+use crate::store::{LoadWarning, Store, StoreError, reserve};
 use crate::tui::keymap::Keymap;
 
 /// The demo catalog, built into the binary so the demo needs no files.
@@ -51,6 +51,8 @@ pub struct Assembled {
     pub executor: Executor,
     pub devices: Devices,
     pub warning: Option<LoadWarning>,
+    /// Why saves will fail, when the store opened on a full disk.
+    pub full_disk: Option<String>,
     pub loyalty: Option<crate::loyalty::worker::LoyaltyConfig>,
     pub data_dir: PathBuf,
     /// Days of session journal kept (as of logs).
@@ -59,7 +61,7 @@ pub struct Assembled {
 
 pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: NaiveDateTime) -> anyhow::Result<Assembled> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    let store = Store::open(data_dir)?;
+    let (store, released) = open_store(data_dir)?;
     let (durable, warning) = store.load_state()?;
     let (queue, queue_warnings) = store.queue_view()?;
     // Everything set aside while loading is told to the cashier (and support) at once.
@@ -77,9 +79,42 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
             poll: PRINTER_POLL,
         },
         warning,
+        full_disk: released.then(|| full_disk_reason(data_dir)),
         loyalty: config.loyalty.clone(),
         data_dir: data_dir.to_path_buf(),
         journal_days: config.log.keep_days,
+    })
+}
+
+/// Opens the store. On a disk full to the last byte it gives the reserve
+/// back first, so the till starts, shows what it holds and says what to
+/// free (saves then fail cleanly and nothing new is sold until they work).
+/// True when the reserve was given back.
+fn open_store(data_dir: &Path) -> Result<(Store, bool), StoreError> {
+    match Store::open(data_dir) {
+        Err(e) if e.is_disk_full() && reserve::release(data_dir) => {
+            tracing::error!(target: "kassa::store", "the disk holding {} is full: the reserve was given back to open the store ({e})", data_dir.display());
+            Ok((Store::open(data_dir)?, true))
+        }
+        Err(e) if e.is_disk_full() => Err(StoreError::DiskFull {
+            path: data_dir.to_path_buf(),
+            free_kib: fs2::available_space(data_dir).unwrap_or(0) / 1024,
+        }),
+        Err(e) => Err(e),
+        Ok(store) => {
+            if let Err(e) = reserve::keep(data_dir) {
+                tracing::warn!(target: "kassa::store", "no reserve file in {}: {e}", data_dir.display());
+            }
+            Ok((store, false))
+        }
+    }
+}
+
+/// Why saves will fail on this full disk, as the cashier reads it.
+fn full_disk_reason(data_dir: &Path) -> String {
+    crate::text::store_error(&StoreError::DiskFull {
+        path: data_dir.to_path_buf(),
+        free_kib: fs2::available_space(data_dir).unwrap_or(0) / 1024,
     })
 }
 

@@ -10,6 +10,7 @@ use std::thread;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::queue::{Outcome, QueueChange};
+use crate::loyalty::LoyaltyError;
 use crate::store::Store;
 
 /// Where a test may kill the process (`KASSA_FAULT=<point>[:<n>]`, the n-th
@@ -238,30 +239,70 @@ impl<T: Send + 'static> Mailbox<T> {
 /// is passed to `deliver`.
 pub type Worker = Mailbox<Effect>;
 
+/// Where the disk worker passes on what leaves the register.
+pub struct Outlets {
+    pub printer: mpsc::Sender<Box<crate::core::state::PrintJob>>,
+    pub loyalty: Option<crate::loyalty::worker::JobSender>,
+}
+
 impl Worker {
-    /// Print jobs pass through in their place among the disk effects and go
-    /// on to `printer`: a job reaches the printer only once the state that
-    /// holds it is on disk. Printed first and saved after, a crash in between
-    /// would leave the registrar ahead of kassa and the job's number free to
-    /// be given again.
-    pub fn start(
-        mut executor: Executor,
-        printer: mpsc::Sender<Box<crate::core::state::PrintJob>>,
-        deliver: impl Fn(Event) + Send + 'static,
-    ) -> std::io::Result<Worker> {
+    /// Print jobs and loyalty requests pass through in their place among
+    /// the disk effects and go on to their threads: nothing leaves the
+    /// register until the state that leads to it is on disk. Printed or
+    /// sent first and saved after, a crash in between would leave the
+    /// registrar or the loyalty server ahead of kassa with no record to
+    /// settle it by. While the last state write failed (a full disk) they
+    /// do not go at all: each is answered as failed, naming why.
+    pub fn start(mut executor: Executor, outlets: Outlets, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<Worker> {
         Mailbox::spawn("kassa-io", move |inbox| {
+            // Why the state in memory is not on disk, while it is not.
+            let mut unsaved: Option<String> = None;
             for effect in inbox {
-                if let Effect::Print(job) = effect {
-                    if let Err(mpsc::SendError(job)) = printer.send(job) {
-                        deliver(Event::Printed {
-                            job: job.id,
-                            result: Err(crate::text::PRINTER_STOPPED.into()),
-                        });
+                match effect {
+                    Effect::Print(job) => {
+                        let refused = match &unsaved {
+                            Some(reason) => Err((job, crate::text::not_printed_unsaved(reason))),
+                            None => outlets
+                                .printer
+                                .send(job)
+                                .map_err(|mpsc::SendError(job)| (job, crate::text::PRINTER_STOPPED.into())),
+                        };
+                        if let Err((job, reason)) = refused {
+                            deliver(Event::Printed {
+                                job: job.id,
+                                result: Err(reason),
+                            });
+                        }
                     }
-                    continue;
-                }
-                if let Some(event) = executor.execute(effect) {
-                    deliver(event);
+                    Effect::Loyalty { id, request, at } => {
+                        let refused = match (&unsaved, &outlets.loyalty) {
+                            (Some(reason), _) => Some(LoyaltyError::NotSent(reason.clone())),
+                            (None, Some(loyalty)) => loyalty
+                                .send((id, request, at))
+                                .err()
+                                .map(|_| LoyaltyError::Link("loyalty worker stopped".into())),
+                            (None, None) => Some(LoyaltyError::Link("no loyalty worker".into())),
+                        };
+                        if let Some(error) = refused {
+                            deliver(Event::LoyaltyReplied { id, result: Err(error) });
+                        }
+                    }
+                    effect => {
+                        let writes_state = matches!(
+                            effect,
+                            Effect::SaveState(_) | Effect::Enqueue { .. } | Effect::CloseReceipt { .. } | Effect::CloseShift { .. }
+                        );
+                        let Some(event) = executor.execute(effect) else { continue };
+                        if writes_state {
+                            unsaved = match &event {
+                                Event::Saved(Err(e)) | Event::EnqueueFailed { error: e, .. } => Some(e.clone()),
+                                // A failed close wrote nothing: the state on disk is as it was.
+                                Event::ReceiptClosed(Err(_)) | Event::ShiftClosed(Err(_)) => unsaved,
+                                _ => None,
+                            };
+                        }
+                        deliver(event);
+                    }
                 }
             }
         })

@@ -303,6 +303,9 @@ impl Live {
         if let Some(warning) = assembled.warning {
             runtime.dispatch(Event::StoreWarning(warning.0));
         }
+        if let Some(reason) = assembled.full_disk {
+            runtime.dispatch(Event::StartedOnFullDisk(reason));
+        }
         let mut live = Live { runtime, results, store };
         live.settle()?;
         Ok(live)

@@ -11,7 +11,7 @@ use crate::core::update::update;
 use crate::devices::Devices;
 use crate::devices::printer::PrinterWorker;
 use crate::devices::reader::{self, ReaderHandle};
-use crate::io::{Executor, Worker};
+use crate::io::{Executor, Outlets, Worker};
 use crate::loyalty::LoyaltyError;
 use crate::loyalty::worker::{LoyaltyConfig, LoyaltyWorker};
 use crate::session::{self, Recorder};
@@ -98,7 +98,11 @@ impl Runtime {
             .into_iter()
             .map(|config| reader::start(config, deliver.clone()))
             .collect::<std::io::Result<Vec<_>>>()?;
-        let worker = Worker::start(executor, printer.sender(), deliver)?;
+        let outlets = Outlets {
+            printer: printer.sender(),
+            loyalty: loyalty.as_ref().map(LoyaltyWorker::sender),
+        };
+        let worker = Worker::start(executor, outlets, deliver)?;
         let mut runtime = Runtime {
             state,
             worker: Some(worker),
@@ -143,14 +147,11 @@ impl Runtime {
                 continue;
             }
             let to_disk = !matches!(effect, Effect::Loyalty { .. } | Effect::Print(_));
-            // Print jobs go through the disk worker, after the saves before them (see `Worker::start`).
-            let sent = match (effect, &self.worker, &self.loyalty) {
-                (Effect::Loyalty { id, request, at }, _, Some(loyalty)) => {
-                    loyalty.send(id, request, at).map_err(|request| Effect::Loyalty { id, request, at })
-                }
-                (effect @ Effect::Loyalty { .. }, _, None) => Err(effect),
-                (effect, Some(worker), _) => worker.send(effect),
-                (effect, None, _) => Err(effect),
+            // Print jobs and loyalty requests go through the disk worker, after
+            // the saves before them (see `Worker::start`).
+            let sent = match &self.worker {
+                Some(worker) => worker.send(effect),
+                None => Err(effect),
             };
             match sent {
                 Ok(()) => {

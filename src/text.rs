@@ -85,6 +85,9 @@ pub fn notice(notice: &Notice) -> String {
         Removed(name) => format!("Сторно: {name}"),
         NoShift => "Смена не открыта (Открыть смену)".into(),
         ShiftExpired => "Смена длится больше 24 часов — закройте смену".into(),
+        NothingNewUnsaved(e) => {
+            format!("Товар не добавлен: касса не может сохранить данные ({e}). Освободите место на диске или позовите поддержку")
+        }
         ShiftAlreadyOpen(n) => format!("Смена №{n} уже открыта"),
         FinishReceiptFirst => "Сначала закройте или отмените открытый чек".into(),
         CashierNameEmpty => "Введите имя кассира".into(),
@@ -113,6 +116,7 @@ pub fn notice(notice: &Notice) -> String {
         SwipeNotNow => "Карта не принята: сначала закройте окно (Esc)".into(),
         LookupFailed(e) => format!("Журнал недоступен: {e}"),
         StoreWarning(w) => format!("Внимание, сообщите в поддержку: {w}"),
+        StartedOnReserve => RESERVE_RELEASED.into(),
         NothingToPrint => "Нечего печатать".into(),
         Resumed => "Восстановлен открытый чек".into(),
         RestartedAfterCrash => "Касса перезапущена после сбоя: данные на месте, отчёт для поддержки сохранён".into(),
@@ -414,6 +418,10 @@ pub fn store_error(error: &crate::store::StoreError) -> String {
     }
 }
 
+/// Started on a disk full to the last byte: the reserve was given back
+/// (the log names the data directory). Short: it fits the notice line.
+pub const RESERVE_RELEASED: &str = "Диск полон, касса запущена на резерве: освободите место на диске";
+
 pub const STORAGE_STUCK: &str =
     "Диск не отвечает: запись не завершается. Данные чека не потеряны. Проверьте место на диске и перезапустите кассу";
 
@@ -483,6 +491,11 @@ pub fn client_balance(balance: crate::core::money::Money) -> String {
     format!("Баланс: {balance} бонусов")
 }
 
+/// A print job held back because the state that holds it is not on disk.
+pub fn not_printed_unsaved(reason: &str) -> String {
+    format!("не напечатано: состояние кассы не сохранено ({reason})")
+}
+
 /// A loyalty failure as the cashier reads it: the server's own text for a
 /// refusal (support reads the transport detail in the log).
 pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
@@ -492,6 +505,7 @@ pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
         Unreadable(_) => UNREADABLE_ANSWER.into(),
         Refused { text } | NothingToUndo { text } => text.clone(),
         Unsupported(_) => "операция не поддерживается системой лояльности этого магазина".into(),
+        NotSent(reason) => format!("запрос не отправлен: состояние кассы не сохранено ({reason})"),
     }
 }
 

@@ -23,6 +23,9 @@ pub enum Event {
     Started,
     /// The store found something wrong while loading (and set it aside).
     StoreWarning(String),
+    /// Started on a disk full to the last byte (the store's reserve was
+    /// given back to open it): saves will fail until room is made.
+    StartedOnFullDisk(String),
     /// The store saved the durable state (or could not).
     Saved(Result<(), String>),
     /// The journal took the closed receipt together with the new state.

@@ -66,6 +66,8 @@ pub enum Notice {
     NothingChosen,
     // Persistence and devices
     SaveFailed(String),
+    /// The last save failed (a full disk): nothing more is sold until one succeeds.
+    NothingNewUnsaved(String),
     CloseFailed(String),
     ShiftCloseFailed(String),
     PrintFailed(String),
@@ -78,6 +80,8 @@ pub enum Notice {
     LookupFailed(String),
     NothingToPrint,
     StoreWarning(String),
+    /// Started on the store's reserve: the disk is full.
+    StartedOnReserve,
     Resumed,
     /// The last run ended in a crash (its report is next to the logs).
     RestartedAfterCrash,

@@ -413,6 +413,11 @@ pub enum LoyaltyError {
     /// The protocol has no such request.
     #[error("{0} is not part of this loyalty protocol")]
     Unsupported(String),
+    /// Never sent: the state that leads to it could not be saved (a full
+    /// disk). Handled as no answer, so whatever waits on it is settled
+    /// once the disk takes the state again.
+    #[error("not sent, the state leading to it is not on disk: {0}")]
+    NotSent(String),
 }
 
 impl LoyaltyError {
@@ -423,7 +428,7 @@ impl LoyaltyError {
     /// No usable answer (no link, or an unreadable one): the server may or
     /// may not have done it.
     pub fn unanswered(&self) -> bool {
-        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Unreadable(_))
+        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Unreadable(_) | LoyaltyError::NotSent(_))
     }
 }
 

@@ -110,7 +110,10 @@ impl Provider {
     }
 }
 
-type Job = (u64, Box<Request>, NaiveDateTime);
+/// A request to send: its id, what, and when it was asked.
+pub type Job = (u64, Box<Request>, NaiveDateTime);
+/// A way in for the disk worker, which passes requests on after the saves before them.
+pub type JobSender = mpsc::UnboundedSender<Job>;
 
 pub struct LoyaltyWorker {
     requests: mpsc::UnboundedSender<Job>,
@@ -264,9 +267,9 @@ impl LoyaltyWorker {
         })
     }
 
-    /// Hands the request back when the worker is gone.
-    pub fn send(&self, id: u64, request: Box<Request>, at: NaiveDateTime) -> Result<(), Box<Request>> {
-        self.requests.send((id, request, at)).map_err(|e| e.0.1)
+    /// The way in: the disk worker passes requests on after the saves before them.
+    pub fn sender(&self) -> JobSender {
+        self.requests.clone()
     }
 
     pub fn shutdown(mut self) {

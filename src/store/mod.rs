@@ -49,12 +49,28 @@ pub enum StoreError {
     DiskFull { path: PathBuf, free_kib: u64 },
 }
 
+impl StoreError {
+    /// The disk is full: nothing can be written (or, for sled, even opened).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull { .. } => true,
+            StoreError::Open {
+                source: sled::Error::Io(e),
+                ..
+            }
+            | StoreError::Sled(sled::Error::Io(e)) => reserve::is_disk_full(e),
+            _ => false,
+        }
+    }
+}
+
 /// A problem found while loading, reported to the cashier and support.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadWarning(pub String);
 
 mod fiscal;
 pub mod queue;
+pub mod reserve;
 
 /// Cheap to clone: sled's handles are shared, and safe to read from any thread.
 #[derive(Clone)]

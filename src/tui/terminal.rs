@@ -98,6 +98,7 @@ where
         executor,
         devices,
         warning,
+        full_disk,
         loyalty,
         data_dir,
         journal_days,
@@ -117,6 +118,9 @@ where
     runtime.resized(size.width, size.height);
     if let Some(warning) = warning {
         runtime.dispatch(Event::StoreWarning(warning.0));
+    }
+    if let Some(reason) = full_disk {
+        runtime.dispatch(Event::StartedOnFullDisk(reason));
     }
     if let Some(report) = crate::tui::crash::take_marker(&crate::logging::dir(&data_dir)) {
         tracing::warn!(target: "kassa", "started again after a crash (report {report})");

@@ -79,17 +79,27 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::RestartedAfterCrash => state.notice = Some(Notice::RestartedAfterCrash),
         Event::Tick(now) => {
             state.now = now;
+            if state.save_error.is_some() {
+                // What failed to save is tried again each second until it goes.
+                state.saved = Default::default();
+            }
             loyalty::requeue(state, effects);
             loyalty::drain(state, effects);
         }
         Event::Started => resume(state, effects),
         Event::StoreWarning(warning) => state.notice = Some(Notice::StoreWarning(warning)),
+        Event::StartedOnFullDisk(reason) => {
+            // Known before any save is tried: nothing more is sold until one goes.
+            state.save_error = Some(reason);
+            state.notice = Some(Notice::StartedOnReserve);
+        }
         Event::Saved(Ok(())) => state.save_error = None,
         Event::Saved(Err(e)) => {
             state.notice = Some(Notice::SaveFailed(e.clone()));
             state.save_error = Some(e);
-            // Ask again on the next change: forget what we believed was saved.
-            state.saved = Default::default();
+            // Not again at once (a full disk would spin): at the next change
+            // or the next tick, whichever comes first.
+            state.saved = state.durable.clone();
         }
         Event::ReceiptClosed(result) => payment::on_closed(state, result, effects),
         Event::ShiftClosed(result) => shift::on_closed(state, result, effects),

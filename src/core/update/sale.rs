@@ -109,6 +109,11 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
 /// Whether a position may be added now; the reason when not.
 pub(super) fn can_add(state: &AppState) -> Result<(), Notice> {
     let shift = state.shift().ok_or(Notice::NoShift)?;
+    // Nothing more is sold while what is sold cannot be kept (a full disk);
+    // a save is tried again at every event, so this lifts by itself.
+    if let Some(error) = &state.save_error {
+        return Err(Notice::NothingNewUnsaved(error.clone()));
+    }
     match state.receipt() {
         Some(r) if r.is_return() => return Err(Notice::ReturnReceiptLocked),
         Some(r) if !r.payments.is_empty() => return Err(Notice::PaymentsLockReceipt),

@@ -791,3 +791,40 @@ fn a_maxbonus_code_whose_discount_the_floors_would_cut_is_dropped_before_payment
     });
     assert!(again, "calculated again without the code, before payment: {effects:?}");
 }
+
+/// Issue 19.2: a failed save is not asked again at once (a full disk
+/// would spin), but at the next tick; meanwhile nothing more is sold, and
+/// once a save goes through selling goes on.
+#[test]
+fn a_failed_save_is_retried_on_the_clock_and_blocks_selling_until_it_goes() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    let effects = update(&mut h.state, Event::Saved(Err("диск переполнен".into())));
+    assert!(effects.is_empty(), "no save straight after a failed one: {effects:?}");
+    h.send(Event::Scan("4607001771562".into()));
+    assert!(matches!(h.state.notice, Some(Notice::NothingNewUnsaved(_))));
+    assert_eq!(h.state.receipt().map(|r| r.positions.len()), Some(1));
+    let effects = update(&mut h.state, Event::Tick(start()));
+    assert!(
+        matches!(effects.first(), Some(Effect::SaveState(_))),
+        "the clock asks again: {effects:?}"
+    );
+    h.send(Event::Saved(Ok(())));
+    h.send(Event::Scan("4607001771562".into()));
+    assert_eq!(h.state.receipt().map(|r| r.positions[0].quantity.to_string()), Some("2".into()));
+}
+
+/// A till started on a full disk sells nothing until a save goes through.
+#[test]
+fn started_on_a_full_disk_nothing_is_sold_until_a_save_goes() {
+    let mut h = Harness::new();
+    h.open_shift();
+    h.send(Event::StartedOnFullDisk("диск переполнен".into()));
+    assert_eq!(h.state.notice, Some(Notice::StartedOnReserve));
+    h.send(Event::Scan("4607001771562".into()));
+    assert!(h.state.receipt().is_none());
+    h.send(Event::Tick(start()));
+    h.send(Event::Scan("4607001771562".into()));
+    assert!(h.state.receipt().is_some(), "the harness's store saved on the tick");
+}

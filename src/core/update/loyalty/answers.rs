@@ -58,6 +58,10 @@ pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result:
 /// did not (and, by KilBil's table, when processsale, getdetailingbymove or
 /// confirmsale failed at all); KilBil's client form leaves it alone.
 fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
+    if matches!(result, Err(LoyaltyError::NotSent(_))) {
+        // Nothing went out: the link is as it was.
+        return;
+    }
     let flow = &state.settings.flow;
     let offline_on_refusal = flow.refusal_means_offline;
     let link_failed = match (purpose, result) {
