@@ -459,6 +459,28 @@ pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Loya
         .map_err(|e| LoyaltyError::Link(format!("cannot set up HTTP: {e}")))
 }
 
+/// The longest answer read. Real answers are kilobytes (a Frontol answer
+/// with slips, a ProBonus transaction list); a longer one is not read on.
+pub const MAX_ANSWER: usize = 1024 * 1024;
+
+/// An answer's body, read a chunk at a time and given up past
+/// [`MAX_ANSWER`]. An oversized answer is unreadable — the server may have
+/// done what was asked — never a refusal.
+pub async fn read_answer(mut response: reqwest::Response) -> Result<Vec<u8>, LoyaltyError> {
+    let too_long = || LoyaltyError::Unreadable(format!("the answer is longer than {MAX_ANSWER} bytes"));
+    if response.content_length().is_some_and(|length| length > MAX_ANSWER as u64) {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| LoyaltyError::Link(describe(e)))? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(too_long());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A transport failure in a few words for the cashier and the log.
 /// The URL is left out: KilBil's carries the key.
 pub fn describe(error: reqwest::Error) -> String {

@@ -419,7 +419,7 @@ impl Frontol {
         let answered = async {
             let response = http.body(body).send().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
             let status = response.status();
-            let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+            let bytes = super::read_answer(response).await?;
             tracing::info!(target: "kassa::loyalty", "← {} {}", status.as_u16(), super::redact(&bytes));
             classify(request, status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes)
         }

@@ -350,7 +350,7 @@ impl KilBil {
                 .await
                 .map_err(|e| LoyaltyError::Link(super::describe(e)))?;
             let status = response.status();
-            let body = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+            let body = super::read_answer(response).await?;
             tracing::info!(target: "kassa::loyalty", "← {function} {} {}", status.as_u16(), super::redact(&body));
             classify(status.as_u16(), status.canonical_reason().unwrap_or(""), &body)
         }

@@ -196,8 +196,8 @@ impl MaxBonus {
         let sent = async {
             let response = request.send().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
             let status = response.status().as_u16();
-            let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
-            Ok((status, bytes.to_vec()))
+            let bytes = super::read_answer(response).await?;
+            Ok((status, bytes))
         }
         .await;
         match &sent {

@@ -240,9 +240,9 @@ impl ProBonus {
         }
         let response = request.send().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
         let status = response.status().as_u16();
-        let answer = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+        let answer = super::read_answer(response).await?;
         tracing::info!(target: "kassa::loyalty", "← {path} {status} {}", super::redact(&answer));
-        Ok((status, answer.to_vec()))
+        Ok((status, answer))
     }
 
     fn stored_session(&self) -> Option<Session> {
