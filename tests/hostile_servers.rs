@@ -129,3 +129,58 @@ async fn an_endless_answer_is_cut_at_a_mebibyte_and_unreadable() {
 async fn an_answer_announced_too_long_is_not_read() {
     each_answer_is_unreadable(Answer::Huge).await;
 }
+
+/// A TLS server on loopback presenting the self-signed certificate of
+/// `fixtures/tls`, which no system trusts; it serves handshakes until the test ends.
+fn untrusted_tls_server() -> SocketAddr {
+    let fixture = |name: &str| std::fs::read(format!("{}/fixtures/tls/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    let cert = rustls::pki_types::CertificateDer::from(fixture("localhost.cert.der"));
+    let key = rustls::pki_types::PrivateKeyDer::try_from(fixture("localhost.key.der")).expect("PKCS#8 key");
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("certificate");
+    let config = std::sync::Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let Ok(connection) = rustls::ServerConnection::new(config.clone()) else {
+                return;
+            };
+            let mut tls = rustls::StreamOwned::new(connection, stream);
+            // The client gives up in the handshake: this read fails then.
+            let mut request = [0u8; 1024];
+            let _ = std::io::Read::read(&mut tls, &mut request);
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_said_so_not_no_link() {
+    let addr = untrusted_tls_server();
+    let frontol = frontol::Frontol::new(frontol::Settings {
+        url: format!("https://localhost:{}", addr.port()),
+        key: None,
+        organization: "ООО Ромашка".into(),
+        business_unit: "0001".into(),
+        work_place: "01".into(),
+        timeout: TIMEOUT,
+    })
+    .expect("client");
+    let request = Request::ClientInfo {
+        client: ClientId::Phone("+79161234567".into()),
+        history: false,
+    };
+    let result = frontol.call(&request, chrono::NaiveDateTime::default()).await;
+    let Err(error @ LoyaltyError::Certificate(_)) = &result else {
+        panic!("{result:?}");
+    };
+    // Nothing reached the server: the flow takes it as no link.
+    assert!(error.is_link() && error.unanswered());
+    let said = kassa::text::loyalty_error(error);
+    assert!(said.contains("сертификат") && said.contains("не доверенный"), "{said}");
+}

@@ -398,6 +398,10 @@ pub enum LoyaltyError {
     /// No answer: connection refused or dropped, timeout, a broken transport.
     #[error("no link to the loyalty server: {0}")]
     Link(String),
+    /// The TLS handshake failed on the server's certificate (unknown issuer,
+    /// expired, another name): nothing was sent. Counted as no link.
+    #[error("the loyalty server's certificate is not trusted: {0}")]
+    Certificate(String),
     /// The server answered, but its answer cannot be read (cut short, not
     /// JSON, the wrong shape): it may have done what was asked. "We do not
     /// know" — handled as no answer, never as a refusal.
@@ -417,13 +421,16 @@ pub enum LoyaltyError {
 
 impl LoyaltyError {
     pub fn is_link(&self) -> bool {
-        matches!(self, LoyaltyError::Link(_))
+        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Certificate(_))
     }
 
     /// No usable answer (no link, or an unreadable one): the server may or
     /// may not have done it.
     pub fn unanswered(&self) -> bool {
-        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Unreadable(_))
+        matches!(
+            self,
+            LoyaltyError::Link(_) | LoyaltyError::Certificate(_) | LoyaltyError::Unreadable(_)
+        )
     }
 }
 
@@ -445,6 +452,19 @@ mod tests {
         assert_eq!(ClientId::parse("QR-CARD-42"), Some(ClientId::Card("QR-CARD-42".into())));
         assert_eq!(ClientId::parse(""), None);
         assert_eq!(ClientId::Phone("+79211022546".into()).masked(), "********2546");
+    }
+
+    #[test]
+    fn certificate_failures_are_found_inside_io_errors() {
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        // As hyper-rustls hands it on: an io::Error in an io::Error.
+        let wrapped = std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
+        assert!(certificate_cause(&wrapped).is_some_and(|c| c.contains("UnknownIssuer")));
+        let other_stack = std::io::Error::other("The certificate chain was issued by an untrusted authority");
+        assert!(certificate_cause(&other_stack).is_some());
+        assert_eq!(certificate_cause(&std::io::Error::other("connection refused")), None);
+        let handshake = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        assert_eq!(certificate_cause(&std::io::Error::other(handshake)), None);
     }
 }
 
@@ -472,13 +492,54 @@ pub async fn read_answer(mut response: reqwest::Response) -> Result<Vec<u8>, Loy
         return Err(too_long());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| LoyaltyError::Link(describe(e)))? {
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
         if body.len() + chunk.len() > MAX_ANSWER {
             return Err(too_long());
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A transport failure as a [`LoyaltyError`]: a certificate the handshake
+/// refused is told apart from no link, the rest is [`describe`]d.
+pub fn transport_error(error: reqwest::Error) -> LoyaltyError {
+    match certificate_cause(&error) {
+        Some(cause) => LoyaltyError::Certificate(cause),
+        None => LoyaltyError::Link(describe(error)),
+    }
+}
+
+/// The certificate failure among an error's causes.
+fn certificate_cause(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(found) = certificate_in(current) {
+            return Some(found);
+        }
+        cause = current.source();
+    }
+    None
+}
+
+/// A certificate failure in `error` itself: rustls's own error, found
+/// inside the io::Errors that carry it (an io::Error holds its inner error
+/// apart from its source), or words of another TLS stack about a certificate.
+fn certificate_in(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        let inner = io.get_ref()?;
+        return certificate_in(inner);
+    }
+    match error.downcast_ref::<rustls::Error>() {
+        Some(
+            tls @ (rustls::Error::InvalidCertificate(_)
+            | rustls::Error::InvalidCertRevocationList(_)
+            | rustls::Error::NoCertificatesPresented),
+        ) => Some(tls.to_string()),
+        Some(_) => None,
+        None if error.to_string().to_lowercase().contains("certificate") => Some(error.to_string()),
+        None => None,
+    }
 }
 
 /// A transport failure in a few words for the cashier and the log.

@@ -348,7 +348,7 @@ impl KilBil {
                 .body(bytes)
                 .send()
                 .await
-                .map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+                .map_err(super::transport_error)?;
             let status = response.status();
             let body = super::read_answer(response).await?;
             tracing::info!(target: "kassa::loyalty", "← {function} {} {}", status.as_u16(), super::redact(&body));
