@@ -4,7 +4,10 @@
 //! into its own wire format. Every failure is either a link failure (the
 //! server could not be reached or did not answer in time: retry, or go on
 //! offline) or a refusal (the server answered with an error: show its text,
-//! stop) — see [`LoyaltyError`].
+//! stop) — see [`LoyaltyError`]. An answer that cannot be read (cut short,
+//! the wrong shape, over [`MAX_ANSWER`]) is neither: "we do not know", kept
+//! apart from a refusal. A server certificate the TLS check refuses is its
+//! own kind, counted as no link but told to the cashier as not trusted.
 //!
 //! | interface | Frontol Loyalty API | KilBil | MaxBonus (cashbox 2.0.6) | ProBonus (Carbis v0) |
 //! |---|---|---|---|---|
