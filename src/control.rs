@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 /// What the support socket asks of the workstation's loop.
@@ -124,10 +124,21 @@ pub async fn serve(listener: tokio::net::UnixListener, store: Store, requests: m
     }
 }
 
+/// The longest request line, its newline included. Commands are a few
+/// words; reading stops past this, so a client cannot fill the memory.
+pub const MAX_REQUEST: usize = 1024;
+
 async fn one_request(stream: tokio::net::UnixStream, store: Store, requests: mpsc::UnboundedSender<Request>) {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
-    if tokio::io::BufReader::new(read).read_line(&mut line).await.is_err() {
+    let limit = u64::try_from(MAX_REQUEST).unwrap_or(u64::MAX).saturating_add(1);
+    if tokio::io::BufReader::new(read.take(limit)).read_line(&mut line).await.is_err() {
+        return;
+    }
+    if line.len() > MAX_REQUEST {
+        // The rest is left unread; the connection closes after the answer.
+        let refusal = format!("error\nthe request is longer than {MAX_REQUEST} bytes\n");
+        let _ = write.write_all(refusal.as_bytes()).await;
         return;
     }
     let reply = match line.trim() {

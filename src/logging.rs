@@ -2,12 +2,15 @@
 //! oldest removed past `[log] keep_days`. The level comes from `[log] level`
 //! (a tracing filter: `info`, `warn,kassa::loyalty=debug`); `KASSA_LOG`
 //! overrides it for one run. Nothing secret is written: loyalty bodies go
-//! through `loyalty::redact`, keys and tokens never.
+//! through `loyalty::redact`, keys and tokens never. No line holds more
+//! than [`MAX_LINE`] bytes, whatever a server sends.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// The log file names: `kassa.log.2026-11-23`.
 const PREFIX: &str = "kassa.log";
@@ -38,6 +41,74 @@ pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("logs")
 }
 
+/// The most one log line may hold. Loyalty answers are logged whole
+/// (redacted) and are kilobytes; a line past this is cut, so no answer can
+/// write tens of megabytes at once.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Makes writers that each pass on at most `limit` bytes: tracing's fmt
+/// layer takes a writer per event and writes the line in one go, so a
+/// writer's limit is a line's.
+pub struct Capped<M> {
+    inner: M,
+    limit: usize,
+}
+
+impl<M> Capped<M> {
+    pub fn new(inner: M, limit: usize) -> Capped<M> {
+        Capped { inner, limit }
+    }
+}
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Capped<M> {
+    type Writer = CappedWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        CappedWriter {
+            inner: self.inner.make_writer(),
+            left: self.limit,
+            cut: false,
+        }
+    }
+}
+
+/// One event's writer (see [`Capped`]): past its limit the rest is dropped
+/// and the line ends with how much was left out.
+pub struct CappedWriter<W> {
+    inner: W,
+    left: usize,
+    cut: bool,
+}
+
+impl<W: Write> Write for CappedWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.cut {
+            return Ok(bytes.len());
+        }
+        if bytes.len() <= self.left {
+            self.inner.write_all(bytes)?;
+            self.left -= bytes.len();
+            return Ok(bytes.len());
+        }
+        // Cut where a character starts, and write the line whole at once:
+        // the non-blocking writer keeps each write together.
+        let mut end = self.left;
+        while end > 0 && bytes.get(end).is_some_and(|b| b & 0xC0 == 0x80) {
+            end -= 1;
+        }
+        let mut line = bytes[..end].to_vec();
+        line.extend_from_slice(format!(" … [line cut: {} more bytes]\n", bytes.len() - end).as_bytes());
+        self.inner.write_all(&line)?;
+        self.cut = true;
+        self.left = 0;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Starts logging. Keep the guard alive: dropping it flushes the log.
 pub fn init(data_dir: &Path, settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
     let dir = dir(data_dir);
@@ -50,7 +121,7 @@ pub fn init(data_dir: &Path, settings: &LogSettings) -> anyhow::Result<WorkerGua
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new(&settings.level));
     tracing_subscriber::fmt()
-        .with_writer(writer)
+        .with_writer(Capped::new(writer, MAX_LINE))
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init()
@@ -165,6 +236,37 @@ mod tests {
         std::fs::write(dir.path().join("kassa.log.2026-11-23"), "c ERROR x: new\nd  INFO x: fine\n").expect("write");
         assert_eq!(problems(dir.path(), 5).expect("read"), ["a  WARN x: old", "c ERROR x: new"]);
         assert_eq!(problems(dir.path(), 1).expect("read"), ["c ERROR x: new"]);
+    }
+
+    #[test]
+    fn a_line_is_cut_at_its_limit_on_a_character() {
+        /// What the subscriber writes, kept for the test to read.
+        struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl Write for Sink {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("not poisoned").extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = written.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(Capped::new(move || Sink(sink.clone()), 1000))
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!("{}", "ж".repeat(1_000_000));
+            tracing::info!("short");
+        });
+        let written = written.lock().expect("not poisoned").clone();
+        let text = String::from_utf8(written).expect("whole characters");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].len() < 1100 && lines[0].contains("[line cut: "), "{}", lines[0]);
+        assert!(lines[1].ends_with("short"), "{}", lines[1]);
     }
 
     #[test]

@@ -496,12 +496,17 @@ pub fn not_printed_unsaved(reason: &str) -> String {
     format!("не напечатано: состояние кассы не сохранено ({reason})")
 }
 
+/// The loyalty server's TLS certificate failed the check: nothing was sent.
+pub const LOYALTY_CERTIFICATE: &str = "сертификат сервера лояльности не доверенный — связи нет; проверьте сертификат сервера \
+     (срок, имя, кем выдан) или добавьте его центр сертификации в доверенные системы";
+
 /// A loyalty failure as the cashier reads it: the server's own text for a
 /// refusal (support reads the transport detail in the log).
 pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
     use crate::loyalty::LoyaltyError::*;
     match error {
         Link(_) => "нет связи с сервером лояльности".into(),
+        Certificate(_) => LOYALTY_CERTIFICATE.into(),
         Unreadable(_) => UNREADABLE_ANSWER.into(),
         Refused { text } | NothingToUndo { text } => text.clone(),
         Unsupported(_) => "операция не поддерживается системой лояльности этого магазина".into(),

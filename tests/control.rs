@@ -105,3 +105,39 @@ fn with_no_workstation_the_cli_reads_the_store_and_says_send_must_wait() {
     assert!(!send.status.success());
     assert!(String::from_utf8_lossy(&send.stderr).contains("the queue is sent when it starts"));
 }
+
+#[tokio::test]
+async fn an_endless_request_line_is_refused_after_its_first_kilobyte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let listener = control::bind(dir.path()).expect("bind");
+    let (send_tx, _send_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(control::serve(listener, store, send_tx));
+    let path = control::socket_path(dir.path());
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::os::unix::net::UnixStream::connect(path).expect("connect");
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).expect("timeout");
+        let mut writer = stream.try_clone().expect("clone");
+        // 8 MiB without a newline, then the write side stays open: the
+        // workstation must answer without waiting for the line to end.
+        let flood = std::thread::spawn(move || {
+            let chunk = vec![b'x'; 64 * 1024];
+            for _ in 0..128 {
+                if writer.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        let _ = flood.join();
+        answer
+    })
+    .await
+    .expect("joined");
+    assert!(
+        answer.starts_with("error\n") && answer.contains("longer than 1024 bytes"),
+        "{answer:?}"
+    );
+}

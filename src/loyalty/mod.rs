@@ -4,7 +4,10 @@
 //! into its own wire format. Every failure is either a link failure (the
 //! server could not be reached or did not answer in time: retry, or go on
 //! offline) or a refusal (the server answered with an error: show its text,
-//! stop) — see [`LoyaltyError`].
+//! stop) — see [`LoyaltyError`]. An answer that cannot be read (cut short,
+//! the wrong shape, over [`MAX_ANSWER`]) is neither: "we do not know", kept
+//! apart from a refusal. A server certificate the TLS check refuses is its
+//! own kind, counted as no link but told to the cashier as not trusted.
 //!
 //! | interface | Frontol Loyalty API | KilBil | MaxBonus (cashbox 2.0.6) | ProBonus (Carbis v0) |
 //! |---|---|---|---|---|
@@ -398,6 +401,10 @@ pub enum LoyaltyError {
     /// No answer: connection refused or dropped, timeout, a broken transport.
     #[error("no link to the loyalty server: {0}")]
     Link(String),
+    /// The TLS handshake failed on the server's certificate (unknown issuer,
+    /// expired, another name): nothing was sent. Counted as no link.
+    #[error("the loyalty server's certificate is not trusted: {0}")]
+    Certificate(String),
     /// The server answered, but its answer cannot be read (cut short, not
     /// JSON, the wrong shape): it may have done what was asked. "We do not
     /// know" — handled as no answer, never as a refusal.
@@ -422,13 +429,16 @@ pub enum LoyaltyError {
 
 impl LoyaltyError {
     pub fn is_link(&self) -> bool {
-        matches!(self, LoyaltyError::Link(_))
+        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Certificate(_))
     }
 
     /// No usable answer (no link, or an unreadable one): the server may or
     /// may not have done it.
     pub fn unanswered(&self) -> bool {
-        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Unreadable(_) | LoyaltyError::NotSent(_))
+        matches!(
+            self,
+            LoyaltyError::Link(_) | LoyaltyError::Certificate(_) | LoyaltyError::Unreadable(_) | LoyaltyError::NotSent(_)
+        )
     }
 }
 
@@ -451,6 +461,19 @@ mod tests {
         assert_eq!(ClientId::parse(""), None);
         assert_eq!(ClientId::Phone("+79211022546".into()).masked(), "********2546");
     }
+
+    #[test]
+    fn certificate_failures_are_found_inside_io_errors() {
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        // As hyper-rustls hands it on: an io::Error in an io::Error.
+        let wrapped = std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
+        assert!(certificate_cause(&wrapped).is_some_and(|c| c.contains("UnknownIssuer")));
+        let other_stack = std::io::Error::other("The certificate chain was issued by an untrusted authority");
+        assert!(certificate_cause(&other_stack).is_some());
+        assert_eq!(certificate_cause(&std::io::Error::other("connection refused")), None);
+        let handshake = rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        assert_eq!(certificate_cause(&std::io::Error::other(handshake)), None);
+    }
 }
 
 /// The HTTP client of a provider: every request bounded by `timeout`.
@@ -462,6 +485,69 @@ pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Loya
         .connect_timeout(timeout)
         .build()
         .map_err(|e| LoyaltyError::Link(format!("cannot set up HTTP: {e}")))
+}
+
+/// The longest answer read. Real answers are kilobytes (a Frontol answer
+/// with slips, a ProBonus transaction list); a longer one is not read on.
+pub const MAX_ANSWER: usize = 1024 * 1024;
+
+/// An answer's body, read a chunk at a time and given up past
+/// [`MAX_ANSWER`]. An oversized answer is unreadable — the server may have
+/// done what was asked — never a refusal.
+pub async fn read_answer(mut response: reqwest::Response) -> Result<Vec<u8>, LoyaltyError> {
+    let too_long = || LoyaltyError::Unreadable(format!("the answer is longer than {MAX_ANSWER} bytes"));
+    if response.content_length().is_some_and(|length| length > MAX_ANSWER as u64) {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(too_long());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A transport failure as a [`LoyaltyError`]: a certificate the handshake
+/// refused is told apart from no link, the rest is [`describe`]d.
+pub fn transport_error(error: reqwest::Error) -> LoyaltyError {
+    match certificate_cause(&error) {
+        Some(cause) => LoyaltyError::Certificate(cause),
+        None => LoyaltyError::Link(describe(error)),
+    }
+}
+
+/// The certificate failure among an error's causes.
+fn certificate_cause(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(found) = certificate_in(current) {
+            return Some(found);
+        }
+        cause = current.source();
+    }
+    None
+}
+
+/// A certificate failure in `error` itself: rustls's own error, found
+/// inside the io::Errors that carry it (an io::Error holds its inner error
+/// apart from its source), or words of another TLS stack about a certificate.
+fn certificate_in(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        let inner = io.get_ref()?;
+        return certificate_in(inner);
+    }
+    match error.downcast_ref::<rustls::Error>() {
+        Some(
+            tls @ (rustls::Error::InvalidCertificate(_)
+            | rustls::Error::InvalidCertRevocationList(_)
+            | rustls::Error::NoCertificatesPresented),
+        ) => Some(tls.to_string()),
+        Some(_) => None,
+        None if error.to_string().to_lowercase().contains("certificate") => Some(error.to_string()),
+        None => None,
+    }
 }
 
 /// A transport failure in a few words for the cashier and the log.
@@ -521,8 +607,46 @@ const MASKED_KEYS: &[&str] = &[
     "mobilephone",
     "phone",
     "phonenumber",
+    "phones",
+    "cards",
     "searchvalue",
     "qr",
+];
+/// Keys naming a person (by their words joined): shown by a first letter.
+const NAME_KEYS: &[&str] = &[
+    "firstname",
+    "lastname",
+    "middlename",
+    "secondname",
+    "surname",
+    "patronymic",
+    "fio",
+    "fullname",
+    "familyname",
+    "givenname",
+    "clientname",
+    "customername",
+    "guestname",
+    "holdername",
+    "ownername",
+    "personname",
+];
+/// Keys of a birth date: its digits hidden.
+const BIRTH_KEYS: &[&str] = &["birthdate", "birthday", "dateofbirth", "dob", "bdate", "birth"];
+const EMAIL_KEYS: &[&str] = &["email", "emails", "mail", "emailaddress"];
+const SEX_KEYS: &[&str] = &["sex", "gender"];
+/// Keys beside a bare `name` that make it the name of goods, a level or a
+/// coupon. Without one (and with anything personal beside it) a `name` is
+/// taken for a person's: a MaxBonus calculation names its customer so.
+const THING_KEYS: &[&str] = &[
+    "price",
+    "minprice",
+    "quantity",
+    "code",
+    "article",
+    "barcode",
+    "bonuspercent",
+    "maxpaymentpercent",
 ];
 
 /// The words of a key in any case style: `accessToken`, `access_token` and
@@ -558,8 +682,41 @@ fn is_secret_key(key: &str) -> bool {
     key == "h" || has(SECRET_WORDS) || compound || (words.iter().any(|w| w == "code") && has(CODE_QUALIFIERS))
 }
 
-fn is_masked_key(key: &str) -> bool {
-    MASKED_KEYS.contains(&key_words(key).concat().as_str())
+/// How a key's value is shown in a log.
+#[derive(Clone, Copy)]
+enum Personal {
+    /// A card or phone number: the last four characters.
+    Number,
+    Name,
+    BirthDate,
+    Email,
+    Sex,
+}
+
+/// Whether `key`'s value in `object` tells about a person, and how it is hidden.
+fn personal(key: &str, object: &serde_json::Map<String, serde_json::Value>) -> Option<Personal> {
+    let joined = key_words(key).concat();
+    let is = |list: &[&str]| list.contains(&joined.as_str());
+    if is(MASKED_KEYS) {
+        Some(Personal::Number)
+    } else if is(NAME_KEYS) || (joined == "name" && names_a_person(object)) {
+        Some(Personal::Name)
+    } else if is(BIRTH_KEYS) {
+        Some(Personal::BirthDate)
+    } else if is(EMAIL_KEYS) {
+        Some(Personal::Email)
+    } else if is(SEX_KEYS) {
+        Some(Personal::Sex)
+    } else {
+        None
+    }
+}
+
+/// Whether an object's bare `name` is a person's (see [`THING_KEYS`]).
+fn names_a_person(object: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let keys: Vec<String> = object.keys().map(|k| key_words(k).concat()).collect();
+    let any = |list: &[&str]| keys.iter().any(|k| list.contains(&k.as_str()));
+    any(MASKED_KEYS) || any(NAME_KEYS) || any(BIRTH_KEYS) || any(EMAIL_KEYS) || !any(THING_KEYS)
 }
 
 fn mask(text: &str) -> String {
@@ -568,33 +725,91 @@ fn mask(text: &str) -> String {
     format!("{}{shown}", "*".repeat(count.saturating_sub(4)))
 }
 
+/// An e-mail by the first letter of its mailbox and its domain: `i***@mail.ru`.
+fn mask_email(text: &str) -> String {
+    let (mailbox, domain) = text.rsplit_once('@').unwrap_or((text, ""));
+    let first: String = mailbox.chars().take(1).collect();
+    if domain.is_empty() {
+        format!("{first}***")
+    } else {
+        format!("{first}***@{domain}")
+    }
+}
+
+fn hide(text: &str, how: Personal) -> String {
+    match how {
+        Personal::Number => mask(text),
+        Personal::Name if text.is_empty() => String::new(),
+        Personal::Name => format!("{}***", text.chars().take(1).collect::<String>()),
+        Personal::BirthDate => text.chars().map(|c| if c.is_ascii_digit() { '*' } else { c }).collect(),
+        Personal::Email => mask_email(text),
+        Personal::Sex => "*".into(),
+    }
+}
+
+/// Free text (a message for the cashier, a printed line) with every `+7`
+/// phone and e-mail in it hidden: «Чек отправлен на i***@mail.ru».
+fn scrub(text: &str) -> String {
+    if !text.contains("+7") && !text.contains('@') {
+        return text.to_string();
+    }
+    text.split(' ')
+        .map(|word| {
+            let bare = word.trim_matches(|c: char| ",.;:()«»\"'!?".contains(c));
+            let phone = bare.len() == 12 && bare.starts_with("+7") && bare[1..].chars().all(|c| c.is_ascii_digit());
+            let email = bare.contains('@') && !bare.starts_with('@') && !bare.ends_with('@');
+            match (phone, email) {
+                (true, _) => word.replacen(bare, &mask(bare), 1),
+                (_, true) => word.replacen(bare, &mask_email(bare), 1),
+                _ => word.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A personal value hidden: strings and numbers (a phone sent as a JSON
+/// number) alike, in lists too; an object inside is redacted as any.
+fn hide_value(value: &mut serde_json::Value, how: Personal, secrets: &[&str]) {
+    match value {
+        serde_json::Value::String(text) => *text = hide(text, how),
+        serde_json::Value::Number(number) => *value = serde_json::Value::String(hide(&number.to_string(), how)),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| hide_value(item, how, secrets)),
+        serde_json::Value::Object(_) => redact_value(value, secrets),
+        serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+    }
+}
+
 fn redact_value(value: &mut serde_json::Value, secrets: &[&str]) {
     match value {
         serde_json::Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
+            let treatments: Vec<Option<Personal>> = map.keys().map(|key| personal(key, map)).collect();
+            for ((key, inner), how) in map.iter_mut().zip(treatments) {
                 if is_secret_key(key) || secrets.contains(&key.as_str()) {
                     *inner = serde_json::Value::String("***".into());
-                } else if let (true, Some(text)) = (is_masked_key(key), inner.as_str()) {
-                    *inner = serde_json::Value::String(mask(text));
+                } else if let Some(how) = how {
+                    hide_value(inner, how, secrets);
                 } else {
                     redact_value(inner, secrets);
                 }
             }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(|item| redact_value(item, secrets)),
-        _ => {}
+        serde_json::Value::String(text) => *text = scrub(text),
+        serde_json::Value::Bool(_) | serde_json::Value::Null | serde_json::Value::Number(_) => {}
     }
 }
 
 /// A JSON value as it may be shown or logged (the support CLI's queue
-/// entries): secrets replaced, card and phone numbers masked.
+/// entries): secrets replaced; card and phone numbers (strings or JSON
+/// numbers), names, birth dates, sex and e-mails masked, also in free text.
 pub fn redacted(mut value: serde_json::Value) -> serde_json::Value {
     redact_value(&mut value, &[]);
     value
 }
 
-/// A request or answer body as it may be logged: secrets replaced, card
-/// and phone numbers masked; what is not JSON is only measured.
+/// A request or answer body as it may be logged: secrets replaced, personal
+/// data masked (see [`redacted`]); what is not JSON is only measured.
 pub fn redact(body: &[u8]) -> String {
     redact_also(body, &[])
 }
@@ -679,5 +894,88 @@ mod redaction_tests {
             let logged = redact(serde_json::json!({"a": {key: "79161234567"}}).to_string().as_bytes());
             assert!(!logged.contains("7916123") && logged.contains("4567"), "{key}: {logged}");
         }
+    }
+}
+
+#[cfg(test)]
+mod personal_data_tests {
+    use super::redact;
+
+    /// What none of the samples may show in a log line.
+    const PERSONAL: &[&str] = &[
+        "Анна",
+        "Иванова",
+        "Сергеевна",
+        "1985",
+        "ivanova.anna",
+        "anna.iv",
+        "9161234",
+        "0000000017",
+        "2000123456",
+    ];
+
+    fn assert_hidden(protocol: &str, body: serde_json::Value, kept: &[&str]) {
+        let logged = redact(body.to_string().as_bytes());
+        for personal in PERSONAL {
+            assert!(!logged.contains(personal), "{protocol}: {personal} in {logged}");
+        }
+        for kept in kept {
+            assert!(logged.contains(kept), "{protocol}: {kept} should stay in {logged}");
+        }
+    }
+
+    #[test]
+    fn frontol_client_and_messages() {
+        let answer = serde_json::json!({
+            "code": 0,
+            "client": {"mobilePhone": 79161234567_u64, "card": 7770000000017_u64, "email": "ivanova.anna@mail.ru", "availableAmount": 150.0},
+            "positions": [{"index": 1, "name": "Молоко 3,2%", "price": 89.9, "discountAmount": 0}],
+            "cashierInformation": [{"text": "Чек отправлен на ivanova.anna@mail.ru, клиент +79161234567"}]
+        });
+        assert_hidden("frontol", answer, &["Молоко 3,2%", "@mail.ru", "4567", "0017"]);
+    }
+
+    #[test]
+    fn kilbil_searchclient_and_addclient() {
+        let answer = serde_json::json!({
+            "result_code": 0, "client_id": 4711, "bonus_balance": 150.5, "card_code": 2000123456789_u64,
+            "phone": 79161234567_u64, "birth_date": "1985-03-14",
+            "first_name": "Анна", "middle_name": "Сергеевна", "last_name": "Иванова"
+        });
+        assert_hidden("kilbil", answer, &["4711", "150.5", "6789"]);
+        let sale = serde_json::json!({"bill_data": {"items": [{"code": "1021", "name": "Хлеб", "price": 45, "minPrice": 40}]}});
+        assert_hidden("kilbil sale", sale, &["Хлеб"]);
+    }
+
+    #[test]
+    fn maxbonus_customer_calculation_and_registration() {
+        let auth = serde_json::json!({
+            "first_name": "Анна", "middle_name": "Сергеевна", "last_name": "Иванова",
+            "total_bonus": 150, "phone": 79161234567_u64, "n_checkpin": 0
+        });
+        assert_hidden("maxbonus auth", auth, &["total_bonus"]);
+        let calc = serde_json::json!({"calc_id": "c-17", "name": "Иванова Анна", "total_bonus": 150, "max_bonus": 50});
+        assert_hidden("maxbonus calc", calc, &["c-17"]);
+        let register = serde_json::json!({
+            "phone": "79161234567", "pin": "1234", "last_name": "Иванова", "first_name": "Анна",
+            "middle_name": "Сергеевна", "birth_date": "14.03.1985", "sex": "f"
+        });
+        assert_hidden("maxbonus register", register, &[]);
+    }
+
+    #[test]
+    fn probonus_account_and_other_spellings() {
+        let account = serde_json::json!({
+            "id": 5, "phone": "79161234567", "surname": "Иванова", "name": "Анна", "middleName": "Сергеевна",
+            "email": "anna.iv@yandex.ru", "balance": 15000, "birthDate": "1985-03-14",
+            "level": {"id": 1, "name": "Золотой", "bonusPercent": 500},
+            "coupons": [{"id": 9, "code": "C1", "name": "Кофе в подарок"}]
+        });
+        assert_hidden("probonus", account, &["Золотой", "Кофе в подарок", "15000"]);
+        let spellings = serde_json::json!({
+            "guest": {"fio": "Иванова Анна Сергеевна", "fullName": "Иванова Анна", "firstName": "Анна", "lastName": "Иванова",
+            "dateOfBirth": "1985-03-14", "birthday": "14.03.1985", "e_mail": "ivanova.anna@mail.ru", "phones": [79161234567_u64]}
+        });
+        assert_hidden("spellings", spellings, &[]);
     }
 }

@@ -38,6 +38,16 @@ pub struct Timing {
     pub tries: u32,
 }
 
+impl Timing {
+    /// The longest one exchange may take, whatever arrives: the command's
+    /// `answer`, every try of ENQ and of the frame waiting out its ACK, and
+    /// one stale answer taken on the way. Past it the exchange gives up even
+    /// while bytes keep coming (noise, or a registrar repeating one byte).
+    pub fn budget(&self, answer: Duration) -> Duration {
+        answer + (self.byte * 2 + self.ack * 2) * self.tries + self.ack * 10
+    }
+}
+
 impl Default for Timing {
     fn default() -> Timing {
         Timing {
@@ -76,15 +86,32 @@ enum Incoming {
 pub struct Link<W: Wire> {
     wire: W,
     timing: Timing,
+    /// When the exchange under way must end (see [`Timing::budget`]).
+    until: Instant,
+    /// Whether bytes other than an answer's came while one was awaited.
+    noisy: bool,
 }
 
 impl<W: Wire> Link<W> {
     pub fn new(wire: W, timing: Timing) -> Link<W> {
-        Link { wire, timing }
+        Link {
+            wire,
+            timing,
+            until: Instant::now(),
+            noisy: false,
+        }
     }
 
+    /// Waits up to `timeout` for a byte, never past the exchange's end: the
+    /// per-byte timeout alone never ends a wire that keeps sending.
     fn read_byte(&mut self, timeout: Duration) -> Result<Byte, LinkError> {
-        self.wire.set_read_timeout(timeout).map_err(|e| LinkError::Io(e.to_string()))?;
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(if self.noisy { LinkError::Garbled } else { LinkError::Silent });
+        }
+        self.wire
+            .set_read_timeout(timeout.min(left))
+            .map_err(|e| LinkError::Io(e.to_string()))?;
         let mut byte = [0u8; 1];
         match self.wire.read(&mut byte) {
             Ok(1) => Ok(Byte::Got(byte[0])),
@@ -116,15 +143,20 @@ impl<W: Wire> Link<W> {
         }
     }
 
-    /// Waits up to `timeout` for an answer frame and acknowledges it (or
-    /// refuses a broken one with NAK).
+    /// Waits up to `timeout` in all for an answer frame and acknowledges it
+    /// (or refuses a broken one with NAK).
     fn receive(&mut self, timeout: Duration) -> Result<Incoming, LinkError> {
+        let by = Instant::now() + timeout;
         loop {
-            match self.read_byte(timeout)? {
+            let left = by.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(Incoming::Nothing);
+            }
+            match self.read_byte(left)? {
                 Byte::Timeout => return Ok(Incoming::Nothing),
                 Byte::Got(STX) => break,
-                // Noise before the frame: keep waiting for its STX.
-                Byte::Got(_) => {}
+                // Noise before the frame: keep waiting for its STX, within `timeout`.
+                Byte::Got(_) => self.noisy = true,
             }
         }
         match self.read_frame()? {
@@ -195,6 +227,8 @@ impl<W: Wire> Link<W> {
     /// noticed in about a second, not at the end of `answer`.
     pub fn exchange(&mut self, message: &[u8], answer: Duration) -> Result<Vec<u8>, LinkError> {
         let frame = frame::frame(message).ok_or(LinkError::TooLong)?;
+        self.until = Instant::now() + self.timing.budget(answer);
+        self.noisy = false;
         self.make_idle()?;
         self.deliver(&frame)?;
         let deadline = Instant::now() + answer;
@@ -209,7 +243,9 @@ impl<W: Wire> Link<W> {
                         return Err(LinkError::Garbled);
                     }
                 }
-                Incoming::Nothing if Instant::now() >= deadline => return Err(LinkError::Silent),
+                Incoming::Nothing if Instant::now() >= deadline => {
+                    return Err(if self.noisy { LinkError::Garbled } else { LinkError::Silent });
+                }
                 Incoming::Nothing => {}
             }
             // Asks for the answer again, or whether it is still being prepared.
@@ -225,9 +261,87 @@ impl<W: Wire> Link<W> {
                 }
                 // NAK: the registrar holds no answer — it did not run the command.
                 Byte::Got(NAK) => return Err(LinkError::Garbled),
-                Byte::Got(_) => {}
+                Byte::Got(_) => self.noisy = true,
                 Byte::Timeout => return Err(LinkError::Silent),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A wire that answers `first` bytes, then `then` for ever, as fast as
+    /// it is read: a registrar gone mad, or noise on the cable.
+    struct Flood {
+        first: std::collections::VecDeque<u8>,
+        then: u8,
+    }
+
+    impl Read for Flood {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            out[0] = self.first.pop_front().unwrap_or(self.then);
+            Ok(1)
+        }
+    }
+
+    impl Write for Flood {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Wire for Flood {
+        fn set_read_timeout(&mut self, _: Duration) -> std::io::Result<()> {
+            Ok(())
+        }
+
+        fn discard_input(&mut self) {}
+    }
+
+    /// Runs one exchange on its own thread; `None` when it has not ended in `within`.
+    fn exchange_on(first: &[u8], then: u8, within: Duration) -> Option<Result<Vec<u8>, LinkError>> {
+        let timing = Timing {
+            byte: Duration::from_millis(20),
+            ack: Duration::from_millis(50),
+            tries: 3,
+        };
+        let wire = Flood {
+            first: first.iter().copied().collect(),
+            then,
+        };
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(Link::new(wire, timing).exchange(&[0x10, 30, 0, 0, 0], Duration::from_millis(500)));
+        });
+        result.recv_timeout(within).ok()
+    }
+
+    #[test]
+    fn the_deadline_holds_whatever_arrives() {
+        let within = Duration::from_secs(5);
+        let cases: [(&str, &[u8], u8); 4] = [
+            ("noise from the start", &[], 0xFF),
+            ("endless ACK", &[], ACK),
+            ("endless NAK", &[], NAK),
+            ("noise after the command was taken", &[NAK, ACK], 0xFF),
+        ];
+        for (case, first, then) in cases {
+            let outcome = exchange_on(first, then, within);
+            assert!(
+                matches!(outcome, Some(Err(LinkError::Garbled | LinkError::Silent))),
+                "{case}: {outcome:?}"
+            );
+        }
+        let acked = exchange_on(&[NAK, ACK], ACK, within);
+        assert!(
+            matches!(acked, Some(Err(LinkError::Garbled | LinkError::Silent))),
+            "ACK after the command: {acked:?}"
+        );
     }
 }

@@ -417,9 +417,9 @@ impl Frontol {
         // The key and the token are never logged; the body is, redacted.
         tracing::info!(target: "kassa::loyalty", "→ {url} {}", super::redact(&body));
         let answered = async {
-            let response = http.body(body).send().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+            let response = http.body(body).send().await.map_err(super::transport_error)?;
             let status = response.status();
-            let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+            let bytes = super::read_answer(response).await?;
             tracing::info!(target: "kassa::loyalty", "← {} {}", status.as_u16(), super::redact(&bytes));
             classify(request, status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes)
         }

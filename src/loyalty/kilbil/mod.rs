@@ -348,9 +348,9 @@ impl KilBil {
                 .body(bytes)
                 .send()
                 .await
-                .map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+                .map_err(super::transport_error)?;
             let status = response.status();
-            let body = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+            let body = super::read_answer(response).await?;
             tracing::info!(target: "kassa::loyalty", "← {function} {} {}", status.as_u16(), super::redact(&body));
             classify(status.as_u16(), status.canonical_reason().unwrap_or(""), &body)
         }

@@ -194,10 +194,10 @@ impl MaxBonus {
             request.header("Content-Type", "application/json").body(json)
         };
         let sent = async {
-            let response = request.send().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+            let response = request.send().await.map_err(super::transport_error)?;
             let status = response.status().as_u16();
-            let bytes = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
-            Ok((status, bytes.to_vec()))
+            let bytes = super::read_answer(response).await?;
+            Ok((status, bytes))
         }
         .await;
         match &sent {

@@ -238,11 +238,11 @@ impl ProBonus {
         if let Some((name, value)) = auth {
             request = request.header(name, value);
         }
-        let response = request.send().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+        let response = request.send().await.map_err(super::transport_error)?;
         let status = response.status().as_u16();
-        let answer = response.bytes().await.map_err(|e| LoyaltyError::Link(super::describe(e)))?;
+        let answer = super::read_answer(response).await?;
         tracing::info!(target: "kassa::loyalty", "← {path} {status} {}", super::redact(&answer));
-        Ok((status, answer.to_vec()))
+        Ok((status, answer))
     }
 
     fn stored_session(&self) -> Option<Session> {
