@@ -632,6 +632,10 @@ pub fn watch_cut(note: String, width: u16, height: u16) -> String {
     format!("{note} · окно меньше экрана кассы {width}x{height}")
 }
 
+/// Said on stderr when the workstation is started without a terminal.
+pub const NO_TERMINAL: &str = "нет терминала: рабочее место запускается на консоли (systemctl start kassa) или по ssh -t; \
+     без терминала работают kassa status, kassa logs, kassa queue list";
+
 /// Said on stderr after a crash, with the report's path.
 pub const CRASH_REPORT_WRITTEN: &str = "сбой; чек и очередь сохранены, перезапустите kassa. Отчёт для поддержки";
 
