@@ -41,7 +41,7 @@ pub fn dir(data_dir: &Path) -> PathBuf {
 /// Starts logging. Keep the guard alive: dropping it flushes the log.
 pub fn init(data_dir: &Path, settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
     let dir = dir(data_dir);
-    std::fs::create_dir_all(&dir)?;
+    crate::private::dir(&dir, crate::private::DIR)?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(PREFIX)

@@ -331,6 +331,8 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
+    // Before anything is written: logs, journals and the store are never for others.
+    kassa::private::restrict_umask();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -632,7 +634,7 @@ fn tempdir() -> anyhow::Result<PathBuf> {
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    std::fs::create_dir_all(&dir)?;
+    kassa::private::dir(&dir, kassa::private::DIR)?;
     Ok(dir)
 }
 
@@ -648,7 +650,7 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     let keymap = keymap(common, &config)?;
     let catalog = Arc::new(app::load_catalog(&config)?);
     let dir = data_dir(common, &config);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    kassa::private::data_dir(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let _log = kassa::logging::init(&dir, &config.log)?;
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
     tui::terminal::run(assembled, &keymap)?;

@@ -1,0 +1,123 @@
+//! Who may read and write what kassa keeps: nothing under the data folder
+//! is for others on the machine, whatever the umask kassa was started with.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kassa::emulators::pty::Pty;
+
+/// `kassa ARGS` started by a shell with umask 022, as by hand outside systemd.
+fn with_umask_022(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-c", "umask 022; exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_kassa"), "--data-dir"])
+        .arg(data)
+        .args(args)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env_remove("KASSA_CONFIG")
+        .env_remove("KASSA_FAULT");
+    command
+}
+
+/// Everything under `dir` (itself too) with its mode.
+fn modes(dir: &Path) -> Vec<(PathBuf, u32)> {
+    let mut found = vec![(
+        dir.to_path_buf(),
+        std::fs::symlink_metadata(dir).expect("there").permissions().mode(),
+    )];
+    for entry in std::fs::read_dir(dir).expect("a folder").flatten() {
+        let path = entry.path();
+        if entry.file_type().expect("a type").is_dir() {
+            found.extend(modes(&path));
+        } else {
+            found.push((path, entry.metadata().expect("there").permissions().mode()));
+        }
+    }
+    found
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(20), "{what}: never");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The workstation on a pty until its first key panics (a crash report), then
+/// a replay (the store, the text printer's paper): nothing is for others.
+#[test]
+fn nothing_under_the_data_folder_is_for_others_under_umask_022() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path().join("data");
+    let pty = Pty::open(None).expect("pty");
+    let open = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(pty.path())
+            .expect("the terminal side")
+    };
+    let mut till = with_umask_022(&data, &[])
+        .env("KASSA_FAULT", "panic_on_key:1")
+        .stdin(Stdio::from(open()))
+        .stdout(Stdio::from(open()))
+        .stderr(Stdio::from(open()))
+        .spawn()
+        .expect("kassa starts");
+    let mut screen = pty.master.try_clone_native().expect("master");
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            match screen.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                Err(_) => break,
+            }
+        }
+    });
+    let sessions = data.join("sessions");
+    wait_until("the sockets and the session journal", || {
+        data.join("kassa.sock").exists()
+            && data.join("kassa-watch.sock").exists()
+            && std::fs::read_dir(&sessions).is_ok_and(|mut files| files.next().is_some())
+    });
+    let mut keys = pty.master.try_clone_native().expect("master");
+    keys.write_all(b"1").expect("a key");
+    wait_until("the panic's end", || till.try_wait().expect("wait").is_some());
+    assert!(
+        std::fs::read_dir(data.join("logs"))
+            .expect("logs")
+            .flatten()
+            .any(|f| f.file_name().to_string_lossy().starts_with("crash-")),
+        "a crash report"
+    );
+    let replay = with_umask_022(&data, &["replay", "tests/scenarios/01_sale_cash.replay"])
+        .output()
+        .expect("replay");
+    assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
+    assert!(data.join("receipts.txt").exists(), "the text printer's paper");
+
+    let open_to_others: Vec<String> = modes(&data)
+        .into_iter()
+        .filter(|(_, mode)| mode & 0o007 != 0)
+        .map(|(path, mode)| format!("{:o} {}", mode & 0o7777, path.display()))
+        .collect();
+    assert!(open_to_others.is_empty(), "open to others: {open_to_others:#?}");
+    for (path, mode) in modes(&data) {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        if name.ends_with(".sock") {
+            assert_eq!(mode & 0o777, 0o660, "{name}: the owner and the group connect");
+        } else if path.is_file() {
+            assert_eq!(mode & 0o020, 0, "{}: the group only reads", path.display());
+        }
+    }
+    let store = std::fs::metadata(data.join("kassa.sled")).expect("the store").permissions().mode();
+    assert_eq!(store & 0o777, 0o700, "the store is the kassa user's alone");
+}
