@@ -640,13 +640,13 @@ fn tempdir() -> anyhow::Result<PathBuf> {
 
 fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
+    let config = load_config(common)?;
     // Without a terminal (ssh without -t, a pipe, </dev/null) the screen
-    // cannot start: say so before anything is opened, not with a crash report.
+    // cannot start: say so before anything is written, not with a crash report.
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         eprintln!("kassa: {}", kassa::text::NO_TERMINAL);
         return Ok(ExitCode::FAILURE);
     }
-    let config = load_config(common)?;
     let keymap = keymap(common, &config)?;
     let catalog = Arc::new(app::load_catalog(&config)?);
     let dir = data_dir(common, &config);

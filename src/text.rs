@@ -641,3 +641,32 @@ pub const CRASH_REPORT_WRITTEN: &str = "сбой; чек и очередь со�
 
 /// A print job could not reach the printer's thread (the workstation is stopping).
 pub const PRINTER_STOPPED: &str = "принтер остановлен";
+
+/// The file or the folder of a config layer, as a sentence names it
+/// (`accusative`: as the object of «может изменить»).
+fn config_place(what: crate::config::Examined, path: &str, mode: Option<u32>, layer: &std::path::Path, accusative: bool) -> String {
+    let mode = mode.map_or(String::new(), |mode| format!(" (права {mode:04o})"));
+    match (what, accusative) {
+        (crate::config::Examined::File, _) => format!("файл {path}{mode}"),
+        (crate::config::Examined::Folder, true) => format!("папку {path}{mode}, где лежит {},", layer.display()),
+        (crate::config::Examined::Folder, false) => format!("папка {path}, где лежит {},", layer.display()),
+    }
+}
+
+/// A config file (or its folder) others may change: refused, with the fix.
+pub fn config_writable(what: crate::config::Examined, path: &str, mode: u32, layer: &std::path::Path) -> String {
+    format!(
+        "{} может изменить не только владелец — и направить кассу на свой сервер за ключом лояльности; \
+         файл не принят. Исправьте: sudo chmod go-w {path}",
+        config_place(what, path, Some(mode), layer, true)
+    )
+}
+
+/// A config file (or its folder) owned by someone but root and kassa's user: refused, with the fix.
+pub fn config_foreign_owner(what: crate::config::Examined, path: &str, uid: u32, layer: &std::path::Path) -> String {
+    format!(
+        "{} принадлежит пользователю с uid {uid} — не root и не тому, кто запускает кассу; \
+         файл не принят. Исправьте: sudo chown root {path}",
+        config_place(what, path, None, layer, false)
+    )
+}

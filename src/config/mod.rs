@@ -772,6 +772,15 @@ pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
     let mut unreadable = Vec::new();
     for path in paths {
         let file = path.display().to_string();
+        if let Some(message) = open_to_others(path) {
+            unreadable.push(Issue {
+                file,
+                line: 0,
+                column: 0,
+                message,
+            });
+            continue;
+        }
         let read = std::fs::read_to_string(path).and_then(|text| Ok((text, std::fs::metadata(path)?)));
         match read {
             Ok((text, metadata)) => layers.push(Layer {
@@ -792,6 +801,44 @@ pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
     }
     let base = paths.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
     parse_layers(&layers, base)
+}
+
+/// Why a config layer must not be trusted, if it must not: whoever can
+/// change it can point `url` at their own server and collect the loyalty key.
+///
+/// Our reading, strict as ssh's StrictModes: the file and its folder are
+/// owned by root or the user running kassa, and neither is writable by the
+/// group or by others — any group, the service group too (config files are
+/// 0644 or 0640, secrets.toml 0640 root:kassa; nobody but root edits them).
+/// A path that cannot be examined is left to the read, which reports it.
+fn open_to_others(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    let folder = match path.parent() {
+        Some(parent) if parent.as_os_str().is_empty() => Path::new("."),
+        Some(parent) => parent,
+        None => Path::new("/"),
+    };
+    for (what, target) in [(Examined::File, path), (Examined::Folder, folder)] {
+        let Ok(metadata) = std::fs::metadata(target) else {
+            continue;
+        };
+        let shown = target.display().to_string();
+        if metadata.mode() & 0o022 != 0 {
+            return Some(crate::text::config_writable(what, &shown, metadata.mode() & 0o7777, path));
+        }
+        if metadata.uid() != 0 && metadata.uid() != me {
+            return Some(crate::text::config_foreign_owner(what, &shown, metadata.uid(), path));
+        }
+    }
+    None
+}
+
+/// What of a config layer is examined: the file, or the folder it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Examined {
+    File,
+    Folder,
 }
 
 /// Where the config comes from when no file is named: the system file, its
