@@ -294,6 +294,16 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
     config::load_layers(&layers).map_err(|issues| anyhow::anyhow!("the config has mistakes:\n{issues}"))
 }
 
+/// The config for support's commands, which read and never sell: a layer
+/// this user may not read (secrets.toml, the kassa group's) is left out.
+fn support_config(common: &Common) -> anyhow::Result<Config> {
+    let layers = config_layers(common);
+    if layers.is_empty() {
+        return Ok(Config::default());
+    }
+    config::load_layers_without_secrets(&layers).map_err(|issues| anyhow::anyhow!("the config has mistakes:\n{issues}"))
+}
+
 fn data_dir(common: &Common, config: &Config) -> PathBuf {
     common
         .data_dir
@@ -327,6 +337,15 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Whether the error is this user lacking permission.
+fn is_permission_denied(error: &anyhow::Error) -> bool {
+    let denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(denied)
+            || matches!(cause.downcast_ref::<sled::Error>(), Some(sled::Error::Io(e)) if denied(e))
     })
 }
 
@@ -410,12 +429,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Sub::Journal { action }) => journal(&common, action),
         Some(Sub::Status) => status(&common),
         Some(Sub::Watch) => {
-            let config = load_config(&common)?;
+            let config = support_config(&common)?;
             kassa::watch::view(&data_dir(&common, &config))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Logs { lines, follow, problems }) => {
-            let config = load_config(&common)?;
+            let config = support_config(&common)?;
             let dir = kassa::logging::dir(&data_dir(&common, &config));
             kassa::logging::show(&dir, lines, problems, follow)?;
             Ok(ExitCode::SUCCESS)
@@ -660,7 +679,7 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
 /// Asks the running workstation through its socket; with none running,
 /// reads the store itself.
 fn queue(common: &Common, action: QueueAction) -> anyhow::Result<ExitCode> {
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let dir = data_dir(common, &config);
     let command = match action {
         QueueAction::List => "list".to_string(),
@@ -715,7 +734,7 @@ fn journal_timeline(journal: &std::path::Path, until: Option<&str>) -> anyhow::R
 /// `kassa replay --journal FILE`: the screen the cashier saw at the end (or at --until).
 fn replay_journal(common: &Common, journal: &std::path::Path, until: Option<&str>, no_color: bool) -> anyhow::Result<ExitCode> {
     let until = until_time(until)?;
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let catalog = Arc::new(app::load_catalog(&config)?);
     let file = std::fs::File::open(journal).with_context(|| format!("cannot read {}", journal.display()))?;
     let name = journal.display().to_string();
@@ -739,17 +758,21 @@ fn replay_journal(common: &Common, journal: &std::path::Path, until: Option<&str
 
 /// `kassa status`: the running workstation answers; with none, the store and the logs do.
 fn status(common: &Common) -> anyhow::Result<ExitCode> {
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let dir = data_dir(common, &config);
     let report = match kassa::control::ask(&dir, "status")? {
         Some(Ok(report)) => report,
         Some(Err(error)) => anyhow::bail!("{error}"),
-        None => {
-            let store = open_store(common)?;
-            let (durable, _) = store.load_state()?;
-            let (queue, _) = store.queue_view()?;
-            kassa::status::stopped(&durable, &queue, &config.settings)
-        }
+        None => match open_store(common) {
+            Ok(store) => {
+                let (durable, _) = store.load_state()?;
+                let (queue, _) = store.queue_view()?;
+                kassa::status::stopped(&durable, &queue, &config.settings)
+            }
+            // Support may not open the store (the kassa user's): the logs still tell.
+            Err(e) if is_permission_denied(&e) => format!("{}\n", kassa::text::store_denied(&dir)),
+            Err(e) => return Err(e),
+        },
     };
     out!("{report}");
     outln!("data: {}", dir.display());
@@ -767,7 +790,7 @@ fn status(common: &Common) -> anyhow::Result<ExitCode> {
 }
 
 fn open_store(common: &Common) -> anyhow::Result<Store> {
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let dir = data_dir(common, &config);
     if !dir.join("kassa.sled").exists() {
         anyhow::bail!("no journal in {} (use --data-dir)", dir.display());
@@ -805,7 +828,7 @@ fn journal(common: &Common, action: JournalAction) -> anyhow::Result<ExitCode> {
                 eprintln!("kassa: receipt {parsed} is not in the journal");
                 return Ok(ExitCode::FAILURE);
             };
-            let config = load_config(common)?;
+            let config = support_config(common)?;
             let document = layout::receipt(&receipt, &config.settings, false);
             for line in text::render(&document, config.settings.printer_width) {
                 outln!("{line}");

@@ -670,3 +670,21 @@ pub fn config_foreign_owner(what: crate::config::Examined, path: &str, uid: u32,
         config_place(what, path, None, layer, false)
     )
 }
+
+/// Support's command cannot reach the running workstation's socket.
+pub fn socket_denied(path: &std::path::Path) -> String {
+    format!(
+        "нет доступа к сокету {}: он для группы папки данных (на кассе — kassa-support); \
+         добавьте инженера: sudo usermod -aG kassa-support ИМЯ и войдите снова",
+        path.display()
+    )
+}
+
+/// `kassa status` with no workstation running, by a user who may not open the store.
+pub fn store_denied(data_dir: &std::path::Path) -> String {
+    format!(
+        "workstation: NOT RUNNING\nхранилище в {} открывает только пользователь kassa: sudo -u kassa kassa status \
+         (администратор); причины остановки — в журнале ниже и в journalctl -u kassa",
+        data_dir.display()
+    )
+}

@@ -49,12 +49,9 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// The workstation on a pty until its first key panics (a crash report), then
-/// a replay (the store, the text printer's paper): nothing is for others.
-#[test]
-fn nothing_under_the_data_folder_is_for_others_under_umask_022() {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let data = temp.path().join("data");
+/// The workstation on a pty (its screen read and dropped), started with
+/// umask 022, `fault` as KASSA_FAULT; ready once its sockets and journal are.
+fn start_till(data: &Path, fault: Option<&str>) -> (std::process::Child, Pty) {
     let pty = Pty::open(None).expect("pty");
     let open = || {
         std::fs::OpenOptions::new()
@@ -63,8 +60,11 @@ fn nothing_under_the_data_folder_is_for_others_under_umask_022() {
             .open(pty.path())
             .expect("the terminal side")
     };
-    let mut till = with_umask_022(&data, &[])
-        .env("KASSA_FAULT", "panic_on_key:1")
+    let mut till = with_umask_022(data, &[]);
+    if let Some(fault) = fault {
+        till.env("KASSA_FAULT", fault);
+    }
+    let till = till
         .stdin(Stdio::from(open()))
         .stdout(Stdio::from(open()))
         .stderr(Stdio::from(open()))
@@ -88,6 +88,16 @@ fn nothing_under_the_data_folder_is_for_others_under_umask_022() {
             && data.join("kassa-watch.sock").exists()
             && std::fs::read_dir(&sessions).is_ok_and(|mut files| files.next().is_some())
     });
+    (till, pty)
+}
+
+/// The workstation on a pty until its first key panics (a crash report), then
+/// a replay (the store, the text printer's paper): nothing is for others.
+#[test]
+fn nothing_under_the_data_folder_is_for_others_under_umask_022() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path().join("data");
+    let (mut till, pty) = start_till(&data, Some("panic_on_key:1"));
     let mut keys = pty.master.try_clone_native().expect("master");
     keys.write_all(b"1").expect("a key");
     wait_until("the panic's end", || till.try_wait().expect("wait").is_some());
@@ -120,4 +130,79 @@ fn nothing_under_the_data_folder_is_for_others_under_umask_022() {
     }
     let store = std::fs::metadata(data.join("kassa.sled")).expect("the store").permissions().mode();
     assert_eq!(store & 0o777, 0o700, "the store is the kassa user's alone");
+}
+
+/// A store terminal's layout (dist/install.sh): the data folder is
+/// kassa:kassa-support 2750. What kassa makes there takes the support group:
+/// a support engineer (another user in that group) gets the status through
+/// the socket and reads the logs, but opens neither the store nor the secrets.
+/// Needs root (to give the folder a group and to run as another user).
+#[test]
+fn support_reads_through_the_data_folders_group_and_no_further() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    const SUPPORT_GROUP: u32 = 54321;
+    const ENGINEER: u32 = 54322;
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data = temp.path().join("data");
+    std::fs::create_dir(&data).expect("data folder");
+    if std::os::unix::fs::chown(&data, None, Some(SUPPORT_GROUP)).is_err() {
+        eprintln!("not root: the group layout is not tried here");
+        return;
+    }
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755)).expect("reachable");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o2750)).expect("setgid");
+    // The secrets: the kassa group's (here root's), not support's.
+    let secrets = temp.path().join("secrets.toml");
+    std::fs::write(
+        &secrets,
+        "[loyalty]\nprovider = \"kilbil\"\nurl = \"http://127.0.0.1:9\"\nkey = \"s3cret-h\"\n",
+    )
+    .expect("secrets");
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o640)).expect("0640");
+
+    let (mut till, _pty) = start_till(&data, None);
+    for socket in ["kassa.sock", "kassa-watch.sock"] {
+        let meta = std::fs::metadata(data.join(socket)).expect("socket");
+        assert_eq!((meta.gid(), meta.mode() & 0o777), (SUPPORT_GROUP, 0o660), "{socket}");
+    }
+    for folder in ["logs", "sessions"] {
+        let meta = std::fs::metadata(data.join(folder)).expect("folder");
+        assert_eq!((meta.gid(), meta.mode() & 0o7777), (SUPPORT_GROUP, 0o2750), "{folder}");
+    }
+    let store = std::fs::metadata(data.join("kassa.sled")).expect("store");
+    assert_eq!(store.mode() & 0o777, 0o700, "the store is kassa's alone");
+
+    let engineer = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .arg("--config")
+            .arg(&secrets)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env_remove("KASSA_CONFIG")
+            .env("HOME", temp.path())
+            .uid(ENGINEER)
+            .gid(SUPPORT_GROUP)
+            .output()
+            .expect("kassa runs")
+    };
+    let status = engineer(&["status"]);
+    let report = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(report.contains("workstation: running"), "{report}");
+    let logs = engineer(&["logs"]);
+    assert!(logs.status.success(), "{}", String::from_utf8_lossy(&logs.stderr));
+    let queue = engineer(&["queue", "list"]);
+    assert!(queue.status.success(), "{}", String::from_utf8_lossy(&queue.stderr));
+    let check = engineer(&["config", "check"]);
+    assert!(!check.status.success(), "support does not read the secrets");
+    till.kill().expect("stopped");
+    till.wait().expect("ended");
+    // Stopped: the store stays closed to support, the report says whose it is.
+    let stopped = engineer(&["status"]);
+    let report = String::from_utf8_lossy(&stopped.stdout);
+    assert!(report.contains("NOT RUNNING") && report.contains("sudo -u kassa"), "{report}");
+    let journal = engineer(&["journal", "list"]);
+    assert!(!journal.status.success(), "the store is not support's");
 }

@@ -129,6 +129,10 @@ pub struct Layer {
 /// newlines, so each value's place names its file.
 struct Checker<'a> {
     layers: &'a [Layer],
+    /// A layer could not be read for want of permission (support reading a
+    /// store terminal's config without secrets.toml): `[loyalty]`, which
+    /// needs the secrets, is left unchecked and off.
+    secrets_withheld: bool,
     starts: Vec<usize>,
     issues: Vec<Issue>,
 }
@@ -446,6 +450,10 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
 /// Parses and validates config files laid one over the other (the system
 /// file, its secrets, a user's override). Relative paths are taken from `base`.
 pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
+    parse_checked(layers, base, false)
+}
+
+fn parse_checked(layers: &[Layer], base: &Path, secrets_withheld: bool) -> Result<Config, Issues> {
     let mut starts = Vec::new();
     let mut end = 0;
     for layer in layers {
@@ -464,6 +472,7 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
         .collect();
     let mut checker = Checker {
         layers,
+        secrets_withheld,
         starts,
         issues: Vec::new(),
     };
@@ -623,7 +632,7 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
     weight.finish(&mut checker, SECTIONS[7].1);
 
     let mut loyalty = section("loyalty");
-    if loyalty.table.is_some() {
+    if loyalty.table.is_some() && !checker.secrets_withheld {
         let timeout = Duration::from_millis(loyalty.integer(&mut checker, "timeout_ms", 100..=120_000).unwrap_or(5000) as u64);
         let provider = loyalty.string(&mut checker, "provider");
         let url = loyalty.string(&mut checker, "url");
@@ -735,7 +744,9 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
         settings.flow = config.loyalty.as_ref().map_or_else(Default::default, |l| l.flow(options));
         settings.loyalty = config.loyalty.is_some();
     }
-    loyalty.finish(&mut checker, SECTIONS[8].1);
+    if !checker.secrets_withheld {
+        loyalty.finish(&mut checker, SECTIONS[8].1);
+    }
 
     let mut log = section("log");
     if let Some((level, at)) = log.string(&mut checker, "level") {
@@ -767,7 +778,21 @@ pub fn load(path: &Path) -> Result<Config, Issues> {
 /// Reads and checks config files laid one over the other. Relative paths
 /// are taken from the first file's directory.
 pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
+    load_checked(paths, false)
+}
+
+/// As [`load_layers`], for support's commands (status, watch, logs, queue,
+/// journal): a layer this user may not read (secrets.toml, the kassa
+/// group's alone) is left out and the loyalty settings with it — these
+/// commands need the data folder, not the keys. A layer others could change
+/// is still refused.
+pub fn load_layers_without_secrets(paths: &[PathBuf]) -> Result<Config, Issues> {
+    load_checked(paths, true)
+}
+
+fn load_checked(paths: &[PathBuf], may_withhold: bool) -> Result<Config, Issues> {
     use std::os::unix::fs::PermissionsExt;
+    let mut withheld = false;
     let mut layers = Vec::new();
     let mut unreadable = Vec::new();
     for path in paths {
@@ -788,6 +813,7 @@ pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
                 text,
                 world_readable: metadata.permissions().mode() & 0o004 != 0,
             }),
+            Err(e) if may_withhold && e.kind() == std::io::ErrorKind::PermissionDenied => withheld = true,
             Err(e) => unreadable.push(Issue {
                 file,
                 line: 0,
@@ -800,7 +826,7 @@ pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
         return Err(Issues(unreadable));
     }
     let base = paths.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
-    parse_layers(&layers, base)
+    parse_checked(&layers, base, withheld)
 }
 
 /// Why a config layer must not be trusted, if it must not: whoever can
