@@ -32,6 +32,24 @@ fn crash_files(dir: &Path) -> Vec<String> {
     found
 }
 
+/// A session journal of a day's start, with `records` sizes after it.
+fn journal(dir: &Path, records: usize) -> String {
+    use kassa::core::state::{AppState, Durable, Settings};
+    let catalog = std::sync::Arc::new(kassa::app::load_catalog(&kassa::config::Config::default()).expect("demo catalog"));
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("a time");
+    let state = AppState::restore(std::sync::Arc::new(Settings::default()), catalog, Durable::default(), now);
+    let path = dir.join("session.2026-11-23.jsonl");
+    let file = std::fs::File::create(&path).expect("journal");
+    let mut recorder = kassa::session::Recorder::to_writer(Box::new(file), kassa::session::Masker::default());
+    recorder.start(&state);
+    for _ in 0..records {
+        recorder.size(80, 24);
+    }
+    path.display().to_string()
+}
+
 /// Runs `args` with stdout a pipe whose reader takes `take` bytes and goes.
 fn closed_early(args: &[&str], take: usize) {
     let data = tempfile::tempdir().expect("temp dir");
@@ -59,6 +77,9 @@ fn a_reader_that_goes_ends_the_output_quietly() {
     closed_early(&["catalog", "generate", "--items", "20000"], 10);
     closed_early(&["keys"], 0);
     closed_early(&["queue", "list"], 0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = journal(dir.path(), 3000);
+    closed_early(&["replay", "--timeline", "--journal", &journal], 10);
 }
 
 #[test]
