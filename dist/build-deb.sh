@@ -44,15 +44,27 @@ cat > "$stage/DEBIAN/postinst" <<'POSTINST'
 set -e
 if [ "$1" = configure ]; then
     getent group kassa >/dev/null || groupadd --system kassa
+    getent group kassa-support >/dev/null || groupadd --system kassa-support
     getent passwd kassa >/dev/null || useradd --system --gid kassa --groups dialout --home-dir /var/lib/kassa --shell /usr/sbin/nologin kassa
-    chown kassa:kassa /var/lib/kassa
-    chmod 2770 /var/lib/kassa
+    # Support (kassa-support) reads logs and journals and uses the sockets; only kassa writes.
+    chown kassa:kassa-support /var/lib/kassa
+    chmod 2750 /var/lib/kassa
+    # An older install kept logs and journals in the kassa group, group-writable.
+    for sub in logs sessions; do
+        if [ -d /var/lib/kassa/$sub ]; then
+            chgrp -R kassa-support /var/lib/kassa/$sub
+            chmod -R g-w,o-rwx /var/lib/kassa/$sub
+            chmod g+s /var/lib/kassa/$sub
+        fi
+    done
+    if [ -d /var/lib/kassa/kassa.sled ]; then chmod 0700 /var/lib/kassa/kassa.sled; fi
     chown root:kassa /etc/kassa/secrets.toml
     chmod 0640 /etc/kassa/secrets.toml
     systemctl daemon-reload || true
     udevadm control --reload 2>/dev/null || true
     systemctl disable getty@tty1.service 2>/dev/null || true
     systemctl enable kassa.service || true
+    echo "kassa: support engineers go in kassa-support (usermod -aG kassa-support NAME), never in kassa"
     echo "kassa: edit /etc/kassa/config.toml, check it (kassa config check), then: systemctl start kassa"
 fi
 POSTINST

@@ -60,7 +60,7 @@ pub struct Assembled {
 }
 
 pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: NaiveDateTime) -> anyhow::Result<Assembled> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    crate::private::data_dir(data_dir).with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     let (store, released) = open_store(data_dir)?;
     let (durable, warning) = store.load_state()?;
     let (queue, queue_warnings) = store.queue_view()?;

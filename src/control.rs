@@ -171,8 +171,14 @@ const STOPPING: &str = "the workstation is stopping";
 
 /// Asks the running workstation. `Ok(None)` when none is running.
 pub fn ask(data_dir: &Path, command: &str) -> std::io::Result<Option<Result<String, String>>> {
-    let Ok(mut stream) = UnixStream::connect(socket_path(data_dir)) else {
-        return Ok(None);
+    let path = socket_path(data_dir);
+    let mut stream = match UnixStream::connect(&path) {
+        Ok(stream) => stream,
+        // Running, but not for this user: say whose group the socket is, not "not running".
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(std::io::Error::new(e.kind(), crate::text::socket_denied(&path)));
+        }
+        Err(_) => return Ok(None),
     };
     stream.write_all(format!("{command}\n").as_bytes())?;
     let mut reader = BufReader::new(stream);

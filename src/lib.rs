@@ -18,6 +18,7 @@ pub mod io;
 pub mod logging;
 pub mod loyalty;
 pub mod print;
+pub mod private;
 pub mod replay;
 pub mod runtime;
 pub mod session;

@@ -112,7 +112,7 @@ impl<W: Write> Write for CappedWriter<W> {
 /// Starts logging. Keep the guard alive: dropping it flushes the log.
 pub fn init(data_dir: &Path, settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
     let dir = dir(data_dir);
-    std::fs::create_dir_all(&dir)?;
+    crate::private::dir(&dir, crate::private::DIR)?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(PREFIX)

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -293,6 +294,16 @@ fn load_config(common: &Common) -> anyhow::Result<Config> {
     config::load_layers(&layers).map_err(|issues| anyhow::anyhow!("the config has mistakes:\n{issues}"))
 }
 
+/// The config for support's commands, which read and never sell: a layer
+/// this user may not read (secrets.toml, the kassa group's) is left out.
+fn support_config(common: &Common) -> anyhow::Result<Config> {
+    let layers = config_layers(common);
+    if layers.is_empty() {
+        return Ok(Config::default());
+    }
+    config::load_layers_without_secrets(&layers).map_err(|issues| anyhow::anyhow!("the config has mistakes:\n{issues}"))
+}
+
 fn data_dir(common: &Common, config: &Config) -> PathBuf {
     common
         .data_dir
@@ -305,10 +316,47 @@ fn keymap(common: &Common, config: &Config) -> anyhow::Result<Keymap> {
     app::load_keymap(common.keymap.as_deref().or(config.keymap.as_deref()))
 }
 
+/// A line of command output. A reader that has gone (`kassa keys | head`)
+/// fails it with `BrokenPipe`, which `main` takes as a quiet end.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// Command output without a newline, as [`outln`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// Whether the error is stdout's reader having gone away.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Whether the error is this user lacking permission.
+fn is_permission_denied(error: &anyhow::Error) -> bool {
+    let denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(denied)
+            || matches!(cause.downcast_ref::<sled::Error>(), Some(sled::Error::Io(e)) if denied(e))
+    })
+}
+
 fn main() -> ExitCode {
+    // Before anything is written: logs, journals and the store are never for others.
+    kassa::private::restrict_umask();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader took what it wanted (`| head`): nothing went wrong.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kassa: {e:#}");
             ExitCode::FAILURE
@@ -350,7 +398,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(temp) = temp {
                 std::fs::remove_dir_all(temp).ok();
             }
-            println!("{}", result?);
+            outln!("{}", result?);
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Config {
@@ -358,7 +406,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             let layers = file.map_or_else(|| config_layers(&common), |file| vec![file]);
             if layers.is_empty() {
-                println!("no config file: kassa runs the demo");
+                outln!("no config file: kassa runs the demo");
                 return Ok(ExitCode::SUCCESS);
             }
             match config::load_layers(&layers) {
@@ -368,7 +416,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     app::load_catalog(&config)?;
                     for path in &layers {
-                        println!("{}: OK", path.display());
+                        outln!("{}: OK", path.display());
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -381,12 +429,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Sub::Journal { action }) => journal(&common, action),
         Some(Sub::Status) => status(&common),
         Some(Sub::Watch) => {
-            let config = load_config(&common)?;
+            let config = support_config(&common)?;
             kassa::watch::view(&data_dir(&common, &config))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Logs { lines, follow, problems }) => {
-            let config = load_config(&common)?;
+            let config = support_config(&common)?;
             let dir = kassa::logging::dir(&data_dir(&common, &config));
             kassa::logging::show(&dir, lines, problems, follow)?;
             Ok(ExitCode::SUCCESS)
@@ -396,7 +444,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let keymap = keymap(&common, &config)?;
             for &command in Command::ALL {
                 let keys: Vec<String> = keymap.keys_for(command).iter().map(ToString::to_string).collect();
-                println!("{:<16} {:<18} {}", command.name(), keys.join(", "), command.doc());
+                outln!("{:<16} {:<18} {}", command.name(), keys.join(", "), command.doc());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -406,7 +454,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let csv = catalog_gen::generate(items);
             match out {
                 Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{csv}"),
+                None => out!("{csv}"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -527,7 +575,7 @@ fn probonus_groups(common: &Common) -> anyhow::Result<ExitCode> {
     let groups = runtime.block_on(client.groups())?;
     for group in &groups {
         let template = if group.have_template { "haveTemplate" } else { "" };
-        println!("{:>6}  {:<40} {template}", group.id, group.name);
+        outln!("{:>6}  {:<40} {template}", group.id, group.name);
     }
     let problems = probonus::group_problems(&groups, configured);
     for problem in &problems {
@@ -569,7 +617,7 @@ fn maxbonus_import(common: &Common) -> anyhow::Result<ExitCode> {
             .block_on(client.import(batch.to_vec()))
             .map_err(|e| anyhow::anyhow!("import stopped after {imported} of {} goods: {e}", goods.len()))?;
     }
-    println!("{imported} of {} goods imported", goods.len());
+    outln!("{imported} of {} goods imported", goods.len());
     Ok(if imported == goods.len() as u64 {
         ExitCode::SUCCESS
     } else {
@@ -594,7 +642,7 @@ fn serve_emulator(
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        println!("{}", about(listener.local_addr()?));
+        outln!("{}", about(listener.local_addr()?));
         emulator.serve(listener).await.context("server")
     })?;
     Ok(ExitCode::SUCCESS)
@@ -605,16 +653,23 @@ fn tempdir() -> anyhow::Result<PathBuf> {
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    std::fs::create_dir_all(&dir)?;
+    kassa::private::dir(&dir, kassa::private::DIR)?;
     Ok(dir)
 }
 
 fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
     let config = load_config(common)?;
+    // Without a terminal (ssh without -t, a pipe, </dev/null) the screen
+    // cannot start: say so before anything is written, not with a crash report.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!("kassa: {}", kassa::text::NO_TERMINAL);
+        return Ok(ExitCode::FAILURE);
+    }
     let keymap = keymap(common, &config)?;
     let catalog = Arc::new(app::load_catalog(&config)?);
     let dir = data_dir(common, &config);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    kassa::private::data_dir(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let _log = kassa::logging::init(&dir, &config.log)?;
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
     tui::terminal::run(assembled, &keymap)?;
@@ -624,7 +679,7 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
 /// Asks the running workstation through its socket; with none running,
 /// reads the store itself.
 fn queue(common: &Common, action: QueueAction) -> anyhow::Result<ExitCode> {
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let dir = data_dir(common, &config);
     let command = match action {
         QueueAction::List => "list".to_string(),
@@ -645,7 +700,7 @@ fn queue(common: &Common, action: QueueAction) -> anyhow::Result<ExitCode> {
     };
     match answer {
         Ok(text) => {
-            print!("{text}");
+            out!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
@@ -671,7 +726,7 @@ fn journal_timeline(journal: &std::path::Path, until: Option<&str>) -> anyhow::R
     let until = until_time(until)?;
     let file = std::fs::File::open(journal).with_context(|| format!("cannot read {}", journal.display()))?;
     for line in kassa::session::timeline(&journal.display().to_string(), std::io::BufReader::new(file), until)? {
-        println!("{line}");
+        outln!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -679,14 +734,14 @@ fn journal_timeline(journal: &std::path::Path, until: Option<&str>) -> anyhow::R
 /// `kassa replay --journal FILE`: the screen the cashier saw at the end (or at --until).
 fn replay_journal(common: &Common, journal: &std::path::Path, until: Option<&str>, no_color: bool) -> anyhow::Result<ExitCode> {
     let until = until_time(until)?;
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let catalog = Arc::new(app::load_catalog(&config)?);
     let file = std::fs::File::open(journal).with_context(|| format!("cannot read {}", journal.display()))?;
     let name = journal.display().to_string();
     let replayed = kassa::session::replay(&name, std::io::BufReader::new(file), catalog, until)?;
     let theme = if no_color { Theme::MONO } else { Theme::from_env() };
     let screen = replay::render_state(&replayed.state, replayed.size, &keymap(common, &config)?, theme)?;
-    println!("{screen}");
+    outln!("{screen}");
     let span = match (replayed.from, replayed.to) {
         (Some(from), Some(to)) => format!(" from {from} to {to}"),
         _ => String::new(),
@@ -703,31 +758,39 @@ fn replay_journal(common: &Common, journal: &std::path::Path, until: Option<&str
 
 /// `kassa status`: the running workstation answers; with none, the store and the logs do.
 fn status(common: &Common) -> anyhow::Result<ExitCode> {
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let dir = data_dir(common, &config);
     let report = match kassa::control::ask(&dir, "status")? {
         Some(Ok(report)) => report,
         Some(Err(error)) => anyhow::bail!("{error}"),
-        None => {
-            let store = open_store(common)?;
-            let (durable, _) = store.load_state()?;
-            let (queue, _) = store.queue_view()?;
-            kassa::status::stopped(&durable, &queue, &config.settings)
-        }
+        None => match open_store(common) {
+            Ok(store) => {
+                let (durable, _) = store.load_state()?;
+                let (queue, _) = store.queue_view()?;
+                kassa::status::stopped(&durable, &queue, &config.settings)
+            }
+            // Support may not open the store (the kassa user's): the logs still tell.
+            Err(e) if is_permission_denied(&e) => format!("{}\n", kassa::text::store_denied(&dir)),
+            Err(e) => return Err(e),
+        },
     };
-    print!("{report}");
-    println!("data: {}", dir.display());
-    println!("last problems in the logs:");
+    out!("{report}");
+    outln!("data: {}", dir.display());
+    outln!("last problems in the logs:");
     match kassa::logging::problems(&kassa::logging::dir(&dir), 5) {
-        Ok(problems) if problems.is_empty() => println!("  none"),
-        Ok(problems) => problems.iter().for_each(|line| println!("  {line}")),
-        Err(e) => println!("  the logs cannot be read: {e}"),
+        Ok(problems) if problems.is_empty() => outln!("  none"),
+        Ok(problems) => {
+            for line in &problems {
+                outln!("  {line}");
+            }
+        }
+        Err(e) => outln!("  the logs cannot be read: {e}"),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(common: &Common) -> anyhow::Result<Store> {
-    let config = load_config(common)?;
+    let config = support_config(common)?;
     let dir = data_dir(common, &config);
     if !dir.join("kassa.sled").exists() {
         anyhow::bail!("no journal in {} (use --data-dir)", dir.display());
@@ -743,7 +806,7 @@ fn journal(common: &Common, action: JournalAction) -> anyhow::Result<ExitCode> {
                 match receipt {
                     Ok(r) => {
                         let kind = if r.receipt.is_return() { "return" } else { "sale" };
-                        println!(
+                        outln!(
                             "{:>10}  {}  {:<6}  {:>12}  {}",
                             r.id.to_string(),
                             r.closed_at.format("%Y-%m-%d %H:%M"),
@@ -765,10 +828,10 @@ fn journal(common: &Common, action: JournalAction) -> anyhow::Result<ExitCode> {
                 eprintln!("kassa: receipt {parsed} is not in the journal");
                 return Ok(ExitCode::FAILURE);
             };
-            let config = load_config(common)?;
+            let config = support_config(common)?;
             let document = layout::receipt(&receipt, &config.settings, false);
             for line in text::render(&document, config.settings.printer_width) {
-                println!("{line}");
+                outln!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -653,8 +653,59 @@ pub fn watch_cut(note: String, width: u16, height: u16) -> String {
     format!("{note} · окно меньше экрана кассы {width}x{height}")
 }
 
+/// Said on stderr when the workstation is started without a terminal.
+pub const NO_TERMINAL: &str = "нет терминала: рабочее место запускается на консоли (systemctl start kassa) или по ssh -t; \
+     без терминала работают kassa status, kassa logs, kassa queue list";
+
 /// Said on stderr after a crash, with the report's path.
 pub const CRASH_REPORT_WRITTEN: &str = "сбой; чек и очередь сохранены, перезапустите kassa. Отчёт для поддержки";
 
 /// A print job could not reach the printer's thread (the workstation is stopping).
 pub const PRINTER_STOPPED: &str = "принтер остановлен";
+
+/// The file or the folder of a config layer, as a sentence names it
+/// (`accusative`: as the object of «может изменить»).
+fn config_place(what: crate::config::Examined, path: &str, mode: Option<u32>, layer: &std::path::Path, accusative: bool) -> String {
+    let mode = mode.map_or(String::new(), |mode| format!(" (права {mode:04o})"));
+    match (what, accusative) {
+        (crate::config::Examined::File, _) => format!("файл {path}{mode}"),
+        (crate::config::Examined::Folder, true) => format!("папку {path}{mode}, где лежит {},", layer.display()),
+        (crate::config::Examined::Folder, false) => format!("папка {path}, где лежит {},", layer.display()),
+    }
+}
+
+/// A config file (or its folder) others may change: refused, with the fix.
+pub fn config_writable(what: crate::config::Examined, path: &str, mode: u32, layer: &std::path::Path) -> String {
+    format!(
+        "{} может изменить не только владелец — и направить кассу на свой сервер за ключом лояльности; \
+         файл не принят. Исправьте: sudo chmod go-w {path}",
+        config_place(what, path, Some(mode), layer, true)
+    )
+}
+
+/// A config file (or its folder) owned by someone but root and kassa's user: refused, with the fix.
+pub fn config_foreign_owner(what: crate::config::Examined, path: &str, uid: u32, layer: &std::path::Path) -> String {
+    format!(
+        "{} принадлежит пользователю с uid {uid} — не root и не тому, кто запускает кассу; \
+         файл не принят. Исправьте: sudo chown root {path}",
+        config_place(what, path, None, layer, false)
+    )
+}
+
+/// Support's command cannot reach the running workstation's socket.
+pub fn socket_denied(path: &std::path::Path) -> String {
+    format!(
+        "нет доступа к сокету {}: он для группы папки данных (на кассе — kassa-support); \
+         добавьте инженера: sudo usermod -aG kassa-support ИМЯ и войдите снова",
+        path.display()
+    )
+}
+
+/// `kassa status` with no workstation running, by a user who may not open the store.
+pub fn store_denied(data_dir: &std::path::Path) -> String {
+    format!(
+        "workstation: NOT RUNNING\nхранилище в {} открывает только пользователь kassa: sudo -u kassa kassa status \
+         (администратор); причины остановки — в журнале ниже и в journalctl -u kassa",
+        data_dir.display()
+    )
+}

@@ -241,3 +241,58 @@ fn status_and_logs_work_with_no_workstation_running() {
     let status = kassa(&["--data-dir", dir, "status"]);
     assert!(text(&status.stdout).contains("the link is down"), "status shows the log's problems");
 }
+
+#[test]
+fn a_config_others_can_change_is_refused_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("config.toml");
+    std::fs::write(
+        &file,
+        "[loyalty]\nprovider = \"kilbil\"\nurl = \"http://127.0.0.1:9\"\nkey = \"s3cret-h\"\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let chmod = |path: &Path, mode| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    for mode in [0o602, 0o622, 0o620] {
+        chmod(&file, mode);
+        let refused = kassa(&["config", "check", path]);
+        assert!(!refused.status.success(), "{mode:o} is refused");
+        let said = text(&refused.stderr);
+        assert!(said.contains(&format!("файл {path} (права {mode:04o})")), "{said}");
+        assert!(said.contains(&format!("sudo chmod go-w {path}")), "{said}");
+        // The workstation refuses to start on it too.
+        let data = dir.path().join("data");
+        let start = Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .args(["--config", path, "--data-dir"])
+            .arg(&data)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("kassa runs");
+        assert_eq!(start.status.code(), Some(1));
+        assert!(text(&start.stderr).contains("sudo chmod go-w"), "{}", text(&start.stderr));
+    }
+    // Its folder open to others is refused as well, naming the folder.
+    chmod(&file, 0o640);
+    chmod(dir.path(), 0o777);
+    let refused = kassa(&["config", "check", path]);
+    let folder = dir.path().display();
+    assert!(
+        text(&refused.stderr).contains(&format!("sudo chmod go-w {folder}")),
+        "{}",
+        text(&refused.stderr)
+    );
+    chmod(dir.path(), 0o755);
+    for mode in [0o640, 0o600] {
+        chmod(&file, mode);
+        let taken = kassa(&["config", "check", path]);
+        assert!(taken.status.success(), "{mode:o}: {}", text(&taken.stderr));
+    }
+    // A file some other user owns (only root can give it away: skipped otherwise).
+    if std::os::unix::fs::chown(&file, Some(54321), None).is_ok() {
+        let refused = kassa(&["config", "check", path]);
+        let said = text(&refused.stderr);
+        assert!(!refused.status.success() && said.contains("uid 54321"), "{said}");
+        assert!(said.contains(&format!("sudo chown root {path}")), "{said}");
+    }
+}

@@ -25,7 +25,11 @@ fn the_install_script_lays_out_kassa_and_keeps_existing_config() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let at = |path: &str| root.path().join(path);
     assert_eq!(mode(&at("usr/bin/kassa")), 0o755);
-    assert_eq!(mode(&at("var/lib/kassa")), 0o2770, "the data stays within the kassa group");
+    assert_eq!(
+        mode(&at("var/lib/kassa")),
+        0o2750,
+        "kassa writes the data; its group (kassa-support on a system) reads, others nothing"
+    );
     assert_eq!(mode(&at("etc/kassa/config.toml")), 0o644);
     assert_eq!(mode(&at("etc/kassa/secrets.toml")), 0o640, "secrets: root and the group only");
     let unit = std::fs::read_to_string(at("etc/systemd/system/kassa.service")).expect("unit");
@@ -35,6 +39,7 @@ fn the_install_script_lays_out_kassa_and_keeps_existing_config() {
         "ExecStart=/usr/bin/kassa",
         "Conflicts=getty@tty1.service",
         "User=kassa",
+        "UMask=0027",
     ] {
         assert!(unit.contains(line), "{line} in the unit");
     }

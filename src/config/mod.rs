@@ -129,6 +129,10 @@ pub struct Layer {
 /// newlines, so each value's place names its file.
 struct Checker<'a> {
     layers: &'a [Layer],
+    /// A layer could not be read for want of permission (support reading a
+    /// store terminal's config without secrets.toml): `[loyalty]`, which
+    /// needs the secrets, is left unchecked and off.
+    secrets_withheld: bool,
     starts: Vec<usize>,
     issues: Vec<Issue>,
 }
@@ -446,6 +450,10 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
 /// Parses and validates config files laid one over the other (the system
 /// file, its secrets, a user's override). Relative paths are taken from `base`.
 pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
+    parse_checked(layers, base, false)
+}
+
+fn parse_checked(layers: &[Layer], base: &Path, secrets_withheld: bool) -> Result<Config, Issues> {
     let mut starts = Vec::new();
     let mut end = 0;
     for layer in layers {
@@ -464,6 +472,7 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
         .collect();
     let mut checker = Checker {
         layers,
+        secrets_withheld,
         starts,
         issues: Vec::new(),
     };
@@ -623,7 +632,7 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
     weight.finish(&mut checker, SECTIONS[7].1);
 
     let mut loyalty = section("loyalty");
-    if loyalty.table.is_some() {
+    if loyalty.table.is_some() && !checker.secrets_withheld {
         let timeout = Duration::from_millis(loyalty.integer(&mut checker, "timeout_ms", 100..=120_000).unwrap_or(5000) as u64);
         let provider = loyalty.string(&mut checker, "provider");
         let url = loyalty.string(&mut checker, "url");
@@ -735,7 +744,9 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
         settings.flow = config.loyalty.as_ref().map_or_else(Default::default, |l| l.flow(options));
         settings.loyalty = config.loyalty.is_some();
     }
-    loyalty.finish(&mut checker, SECTIONS[8].1);
+    if !checker.secrets_withheld {
+        loyalty.finish(&mut checker, SECTIONS[8].1);
+    }
 
     let mut log = section("log");
     if let Some((level, at)) = log.string(&mut checker, "level") {
@@ -767,11 +778,34 @@ pub fn load(path: &Path) -> Result<Config, Issues> {
 /// Reads and checks config files laid one over the other. Relative paths
 /// are taken from the first file's directory.
 pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
+    load_checked(paths, false)
+}
+
+/// As [`load_layers`], for support's commands (status, watch, logs, queue,
+/// journal): a layer this user may not read (secrets.toml, the kassa
+/// group's alone) is left out and the loyalty settings with it — these
+/// commands need the data folder, not the keys. A layer others could change
+/// is still refused.
+pub fn load_layers_without_secrets(paths: &[PathBuf]) -> Result<Config, Issues> {
+    load_checked(paths, true)
+}
+
+fn load_checked(paths: &[PathBuf], may_withhold: bool) -> Result<Config, Issues> {
     use std::os::unix::fs::PermissionsExt;
+    let mut withheld = false;
     let mut layers = Vec::new();
     let mut unreadable = Vec::new();
     for path in paths {
         let file = path.display().to_string();
+        if let Some(message) = open_to_others(path) {
+            unreadable.push(Issue {
+                file,
+                line: 0,
+                column: 0,
+                message,
+            });
+            continue;
+        }
         let read = std::fs::read_to_string(path).and_then(|text| Ok((text, std::fs::metadata(path)?)));
         match read {
             Ok((text, metadata)) => layers.push(Layer {
@@ -779,6 +813,7 @@ pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
                 text,
                 world_readable: metadata.permissions().mode() & 0o004 != 0,
             }),
+            Err(e) if may_withhold && e.kind() == std::io::ErrorKind::PermissionDenied => withheld = true,
             Err(e) => unreadable.push(Issue {
                 file,
                 line: 0,
@@ -791,7 +826,45 @@ pub fn load_layers(paths: &[PathBuf]) -> Result<Config, Issues> {
         return Err(Issues(unreadable));
     }
     let base = paths.first().and_then(|p| p.parent()).unwrap_or(Path::new("."));
-    parse_layers(&layers, base)
+    parse_checked(&layers, base, withheld)
+}
+
+/// Why a config layer must not be trusted, if it must not: whoever can
+/// change it can point `url` at their own server and collect the loyalty key.
+///
+/// Our reading, strict as ssh's StrictModes: the file and its folder are
+/// owned by root or the user running kassa, and neither is writable by the
+/// group or by others — any group, the service group too (config files are
+/// 0644 or 0640, secrets.toml 0640 root:kassa; nobody but root edits them).
+/// A path that cannot be examined is left to the read, which reports it.
+fn open_to_others(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    let folder = match path.parent() {
+        Some(parent) if parent.as_os_str().is_empty() => Path::new("."),
+        Some(parent) => parent,
+        None => Path::new("/"),
+    };
+    for (what, target) in [(Examined::File, path), (Examined::Folder, folder)] {
+        let Ok(metadata) = std::fs::metadata(target) else {
+            continue;
+        };
+        let shown = target.display().to_string();
+        if metadata.mode() & 0o022 != 0 {
+            return Some(crate::text::config_writable(what, &shown, metadata.mode() & 0o7777, path));
+        }
+        if metadata.uid() != 0 && metadata.uid() != me {
+            return Some(crate::text::config_foreign_owner(what, &shown, metadata.uid(), path));
+        }
+    }
+    None
+}
+
+/// What of a config layer is examined: the file, or the folder it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Examined {
+    File,
+    Folder,
 }
 
 /// Where the config comes from when no file is named: the system file, its

@@ -3,6 +3,7 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -70,7 +71,13 @@ impl Printer for TextFilePrinter {
         text.push_str("\n\n");
         text.push_str(&"=".repeat(self.width));
         text.push_str("\n\n");
-        let mut file = OpenOptions::new().create(true).append(true).open(&self.path).map_err(error)?;
+        // The paper of a text printer is the day's receipts: not for others.
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(crate::private::FILE)
+            .open(&self.path)
+            .map_err(error)?;
         file.write_all(text.as_bytes()).map_err(error)?;
         file.sync_data().map_err(error)
     }

@@ -116,7 +116,7 @@ impl Recorder {
     /// Journals into `<data dir>/sessions`, a file a day, `keep_days` kept.
     pub fn open(data_dir: &Path, keep_days: usize) -> std::io::Result<Recorder> {
         let dir = dir(data_dir);
-        std::fs::create_dir_all(&dir)?;
+        crate::private::dir(&dir, crate::private::DIR)?;
         let files = RollingFileAppender::builder()
             .rotation(Rotation::DAILY)
             .filename_prefix("session")

@@ -29,6 +29,8 @@ const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(5
 
 #[derive(Debug, Error)]
 pub enum StoreError {
+    #[error("cannot make the database folder {path} kassa's own (0700): {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
     #[error("cannot open the database at {path}: {source}")]
     Open { path: PathBuf, source: sled::Error },
     #[error("the database at {path} is in use by another kassa process (only one may run per data directory)")]
@@ -102,6 +104,11 @@ fn date_key(date: NaiveDate, id: ReceiptId) -> Vec<u8> {
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.join("kassa.sled");
+        // sled makes its files with the umask: its folder keeps them from others.
+        crate::private::dir(&path, crate::private::STORE_DIR).map_err(|source| StoreError::Folder {
+            path: path.clone(),
+            source,
+        })?;
         let open = || {
             sled::Config::new()
                 .path(&path)

@@ -50,11 +50,11 @@ fn report(panic: &str, logs_dir: &Path) -> String {
 }
 
 fn write(logs_dir: &Path, report: &str) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(logs_dir)?;
+    crate::private::dir(logs_dir, crate::private::DIR)?;
     let name = format!("crash-{}.txt", chrono::Local::now().format("%Y-%m-%d-%H%M%S"));
     let path = logs_dir.join(name);
-    std::fs::write(&path, report)?;
-    std::fs::write(logs_dir.join(MARKER), path.display().to_string())?;
+    crate::private::write(&path, report)?;
+    crate::private::write(&logs_dir.join(MARKER), path.display().to_string())?;
     Ok(path)
 }
 
