@@ -119,10 +119,23 @@ pub(crate) fn bind_for_group(path: &Path) -> std::io::Result<tokio::net::UnixLis
 /// connection is its own task and the store is read on the blocking pool: a
 /// long listing or a client that never sends its line never stalls the screen.
 pub async fn serve(listener: tokio::net::UnixListener, store: Store, requests: mpsc::UnboundedSender<Request>) {
+    let open = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(one_request(stream, store.clone(), requests.clone()));
+        // Past the limit a connection is closed at once: idle clients cannot pile up.
+        let Ok(permit) = open.clone().try_acquire_owned() else { continue };
+        let (store, requests) = (store.clone(), requests.clone());
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(REQUEST_TIME, one_request(stream, store, requests)).await;
+            drop(permit);
+        });
     }
 }
+
+/// Support connections served at once; more are closed unanswered.
+pub const MAX_CONNECTIONS: usize = 16;
+/// How long one connection may take from connecting to its answer (a
+/// status is instant; a journal search reads the disk).
+const REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The longest request line, its newline included. Commands are a few
 /// words; reading stops past this, so a client cannot fill the memory.

@@ -141,3 +141,32 @@ async fn an_endless_request_line_is_refused_after_its_first_kilobyte() {
         "{answer:?}"
     );
 }
+
+/// Idle clients cannot pile up: past `MAX_CONNECTIONS` silent ones, a new
+/// connection is closed at once, and a status still goes through once they
+/// leave.
+#[tokio::test]
+async fn silent_connections_are_limited() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let listener = control::bind(dir.path()).expect("bind");
+    let (send_tx, _send_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(control::serve(listener, store, send_tx));
+    let path = control::socket_path(dir.path());
+    let closed_at_once = tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let silent: Vec<_> = (0..control::MAX_CONNECTIONS)
+            .map(|_| std::os::unix::net::UnixStream::connect(&path).expect("connect"))
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mut extra = std::os::unix::net::UnixStream::connect(&path).expect("connect");
+        extra.set_read_timeout(Some(std::time::Duration::from_secs(5))).expect("timeout");
+        let mut answer = Vec::new();
+        let closed = extra.read_to_end(&mut answer).is_ok();
+        drop(silent);
+        closed
+    })
+    .await
+    .expect("joined");
+    assert!(closed_at_once, "the connection past the limit is closed, not left waiting");
+}
