@@ -47,6 +47,7 @@ pub fn command_label(command: Command) -> &'static str {
         PromoCode => "Промокод",
         RegisterClient => "Новый клиент",
         Certificate => "Сертификат",
+        EReceipt => "Эл. чек",
         ChatBotLink => "Ссылка на чат-бот",
     }
 }

@@ -102,6 +102,9 @@ commands! {
     RegisterClient = "register_client",
     /// Pay part of the receipt with a gift certificate (MaxBonus).
     Certificate = "certificate",
+    /// In the payment dialog: send the receipt electronically (the customer's
+    /// phone or e-mail, tag 1008), only when the customer asks; paper is the default.
+    EReceipt = "e_receipt",
     /// Send the receipt's client an SMS with the loyalty chat bot's link (MaxBonus).
     ChatBotLink = "chat_bot_link",
     /// Show the loyalty queue: unsent requests and the rejected archive.

@@ -156,6 +156,10 @@ pub struct Receipt {
     /// (KilBil's move_id «должен быть уникальным»).
     #[serde(default)]
     pub number_sent: bool,
+    /// The customer asked for the receipt electronically, at this phone or
+    /// e-mail (kept with the receipt, so a restart does not forget it).
+    #[serde(default)]
+    pub e_receipt: Option<String>,
 }
 
 impl Receipt {
@@ -169,6 +173,7 @@ impl Receipt {
             loyalty: None,
             link: Default::default(),
             number_sent: false,
+            e_receipt: None,
         }
     }
 

@@ -119,7 +119,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::ValidationCode { reply, input } => loyalty::validation_dialog(state, reply, input, event, effects),
         Dialog::Bonus { input } => loyalty::bonus_dialog(state, input, event, effects),
         Dialog::LinkLost { retry } => loyalty::link_lost_dialog(state, retry, event, effects),
-        Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event, effects),
+        Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event),
         Dialog::Message { blocks, then } => match event {
             Event::Command(Command::Confirm | Command::Cancel) => state.dialog = then.map(|d| *d),
             // The next customer's first item: the message has been seen.

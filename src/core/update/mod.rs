@@ -146,7 +146,7 @@ fn resume(state: &mut AppState, effects: &mut Vec<Effect>) {
         }
         if paid {
             state.notice = Some(Notice::ResumedClosing);
-            payment::begin_close(state, None, effects);
+            payment::ready_to_close(state, effects);
             return;
         }
         state.notice = Some(Notice::Resumed);

@@ -46,6 +46,7 @@ pub(super) fn handle(state: &mut AppState, mut input: String, event: Event, effe
             state.dialog = Some(Dialog::Payment { input });
         }
         Command::Certificate if !is_return => super::loyalty::certificate_command(state),
+        Command::EReceipt if !is_return => open_contact(state),
         other => {
             state.notice = Some(Notice::NotHere(other));
             state.dialog = Some(Dialog::Payment { input });
@@ -123,34 +124,30 @@ fn refund(state: &mut AppState, effects: &mut Vec<Effect>) {
     ready_to_close(state, effects);
 }
 
-/// Paid in full: offer the electronic receipt's contacts when there are
-/// any (remembered from the client and the precheck), then close.
+/// Paid in full: close, electronically too when the customer asked for it.
 pub(super) fn ready_to_close(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let contact = state.receipt().and_then(|r| r.e_receipt.clone());
+    begin_close(state, contact, effects);
+}
+
+/// The customer asks for an electronic receipt: the client's contacts
+/// (from the loyalty system), or another typed phone or e-mail.
+fn open_contact(state: &mut AppState) {
     let options = state
         .receipt()
         .and_then(|r| r.loyalty.as_ref())
         .map(|l| l.contacts.clone())
         .unwrap_or_default();
-    if options.is_empty() {
-        begin_close(state, None, effects);
-    } else {
-        state.dialog = Some(Dialog::Contact {
-            options,
-            selected: 0,
-            input: String::new(),
-        });
-    }
+    state.dialog = Some(Dialog::Contact {
+        options,
+        selected: 0,
+        input: String::new(),
+    });
 }
 
-/// The contact window: a remembered contact, another typed one, or none.
-pub(super) fn contact_dialog(
-    state: &mut AppState,
-    options: Vec<String>,
-    mut selected: usize,
-    mut input: String,
-    event: Event,
-    effects: &mut Vec<Effect>,
-) {
+/// The contact window: a remembered contact, another typed one, or none
+/// (paper only); back to the payment after.
+pub(super) fn contact_dialog(state: &mut AppState, options: Vec<String>, mut selected: usize, mut input: String, event: Event) {
     if edit(state, &mut input, &event) {
         state.dialog = Some(Dialog::Contact { options, selected, input });
         return;
@@ -165,7 +162,10 @@ pub(super) fn contact_dialog(
             }
         },
         Event::Command(Command::Confirm) => options.get(selected).cloned(),
-        Event::Command(Command::Cancel) => None,
+        Event::Command(Command::Cancel) => {
+            state.dialog = Some(Dialog::Payment { input: String::new() });
+            return;
+        }
         Event::Command(command) => {
             // The last row is "no electronic receipt".
             selected = super::navigate(selected, options.len() + 1, command, super::PAGE).unwrap_or(selected);
@@ -177,8 +177,10 @@ pub(super) fn contact_dialog(
             return;
         }
     };
+    if let Some(receipt) = state.durable.receipt.as_mut() {
+        receipt.e_receipt = chosen;
+    }
     state.dialog = Some(Dialog::Payment { input: String::new() });
-    begin_close(state, chosen, effects);
 }
 
 /// A typed contact: a phone (normalised) or an e-mail.

@@ -101,7 +101,9 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::Help => state.dialog = Some(Dialog::Help { scroll: 0 }),
         Command::Quit => state.dialog = Some(Dialog::Confirm(Question::Quit)),
         // A certificate pays in the payment window, after the subtotal calculated the receipt.
-        Command::PayCard | Command::NextField | Command::Backspace | Command::Certificate => state.notice = Some(Notice::NotHere(command)),
+        Command::PayCard | Command::NextField | Command::Backspace | Command::Certificate | Command::EReceipt => {
+            state.notice = Some(Notice::NotHere(command))
+        }
         Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End => {}
     }
 }

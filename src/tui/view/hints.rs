@@ -19,7 +19,7 @@ fn relevant(state: &AppState) -> &'static [Command] {
         None if state.receipt().is_none() => &[Search, Multiply, ReturnReceipt, Menu, Help, XReport, CashIn, CashOut, CloseShift],
         None => &[Pay, Search, Multiply, Quantity, Storno, Discount, CancelReceipt, Menu, Help],
         Some(Dialog::Payment { .. }) if state.receipt().is_some_and(|r| r.is_return()) => &[Confirm, Cancel],
-        Some(Dialog::Payment { .. }) => &[Confirm, PayCard, Storno, Cancel],
+        Some(Dialog::Payment { .. }) => &[Confirm, PayCard, EReceipt, Storno, Cancel],
         Some(Dialog::Discount { .. }) => &[Confirm, NextField, Cancel],
         Some(Dialog::ReturnPick { .. }) => &[Confirm, Pay, Up, Down, Cancel],
         Some(Dialog::Search { .. } | Dialog::ReturnFind { .. } | Dialog::Menu { .. }) => &[Confirm, Up, Down, Cancel],

@@ -24,7 +24,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState,
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
-    let height = 7 + receipt.payments.len() as u16;
+    let height = 7 + receipt.payments.len() as u16 + u16::from(receipt.e_receipt.is_some());
     let inner = dialog_frame(frame, dialog_area(area, 50, height), text::PAYMENT_TITLE, theme);
     let mut lines = vec![Line::styled(format!("{} {total}", text::TO_PAY), theme.strong())];
     for p in &receipt.payments {
@@ -38,6 +38,9 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState,
     let change = receipt.change();
     if !change.is_zero() {
         lines.push(Line::styled(format!("{}: {change}", text::CHANGE), theme.strong()));
+    }
+    if let Some(contact) = &receipt.e_receipt {
+        lines.push(Line::raw(format!("{}: {contact}", text::CONTACT_TITLE)));
     }
     lines.push(Line::styled(text::PAYMENT_PROMPT, theme.dim()));
     lines.push(field(text::AMOUNT, input, theme));
