@@ -462,6 +462,7 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
         Some(Dialog::OpenShift { .. }) => "open_shift",
         Some(Dialog::CashMove { .. }) => "cash_move",
         Some(Dialog::Quantity { .. }) => "quantity",
+        Some(Dialog::Doubt { .. }) => "doubt",
         Some(Dialog::Search { .. }) => "search",
         Some(Dialog::Discount { .. }) => "discount",
         Some(Dialog::Payment { .. }) => "payment",

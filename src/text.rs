@@ -239,6 +239,21 @@ pub const IN_DRAWER: &str = "В кассе";
 pub const AMOUNT: &str = "Сумма";
 pub const QUANTITY_TITLE: &str = "Количество";
 pub const WEIGHT_TITLE: &str = "Вес, кг";
+pub const DOUBT_TITLE: &str = "Проверьте количество";
+pub const DOUBT_KEEP: &str = "1 — не брать";
+
+fn unit(weighed: bool) -> &'static str {
+    if weighed { "кг" } else { "шт" }
+}
+
+/// The likely meaning of a doubtful weight: grams typed as kilograms.
+pub fn doubt_likely(quantity: crate::core::money::Quantity, weighed: bool) -> String {
+    format!("1 — {quantity} {} (введены граммы?)", unit(weighed))
+}
+
+pub fn doubt_as_typed(quantity: crate::core::money::Quantity, weighed: bool, sum: &str) -> String {
+    format!("2 — {quantity} {}, как введено (сумма {sum})", unit(weighed))
+}
 pub const SEARCH_TITLE: &str = "Поиск товара по названию";
 pub const SEARCH_PROMPT: &str = "Название";
 pub const SEARCH_EMPTY: &str = "Ничего не найдено";

@@ -25,6 +25,9 @@
 //! max_position_sum = "10000000"
 //! max_receipt_sum = "100000000"
 //! max_positions = 1000
+//! ask_weight_over = "30"          # kg: more is asked about (grams typed?)
+//! ask_pieces_over = "100"
+//! ask_position_sum_over = "100000"
 //! [weight_barcode]
 //! pattern = "PPCCCCCWWWWWK"
 //! prefixes = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"]
@@ -314,6 +317,9 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "max_receipt_sum",
             "max_change",
             "max_positions",
+            "ask_weight_over",
+            "ask_pieces_over",
+            "ask_position_sum_over",
         ],
     ),
     ("weight_barcode", &["pattern", "prefixes"]),
@@ -588,13 +594,20 @@ fn parse_checked(layers: &[Layer], base: &Path, secrets_withheld: bool) -> Resul
         settings.merge_same_items = merge;
     }
     let limits = &mut settings.limits;
-    if let Some((text, at)) = sale.string(&mut checker, "max_quantity") {
-        match Quantity::parse(&text) {
-            Ok(q) => limits.max_quantity = q,
-            Err(e) => checker.report(at, format!("[sale] max_quantity: {e}")),
+    for (key, slot) in [
+        ("max_quantity", &mut limits.max_quantity),
+        ("ask_weight_over", &mut limits.ask_weight_over),
+        ("ask_pieces_over", &mut limits.ask_pieces_over),
+    ] {
+        if let Some((text, at)) = sale.string(&mut checker, key) {
+            match Quantity::parse(&text) {
+                Ok(q) => *slot = q,
+                Err(e) => checker.report(at, format!("[sale] {key}: {e}")),
+            }
         }
     }
     for (key, slot) in [
+        ("ask_position_sum_over", &mut limits.ask_position_sum_over),
         ("max_position_sum", &mut limits.max_position_sum),
         ("max_receipt_sum", &mut limits.max_receipt_sum),
         ("max_change", &mut limits.max_change),

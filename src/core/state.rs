@@ -46,12 +46,33 @@ pub struct Limits {
     pub max_change: Money,
     pub max_positions: usize,
     pub max_input_chars: usize,
+    /// Beyond these the cashier is asked before the quantity is taken: a
+    /// weight typed in grams, a code typed as a quantity.
+    #[serde(default = "Limits::default_ask_weight_over")]
+    pub ask_weight_over: Quantity,
+    #[serde(default = "Limits::default_ask_pieces_over")]
+    pub ask_pieces_over: Quantity,
+    #[serde(default = "Limits::default_ask_sum_over")]
+    pub ask_position_sum_over: Money,
 }
 
 impl Limits {
     /// Two of the largest banknotes (5000 ₽).
     fn default_max_change() -> Money {
         Money(10_000_00)
+    }
+
+    /// 30 kg: more than a shopper carries of one weighed item.
+    fn default_ask_weight_over() -> Quantity {
+        Quantity(30_000)
+    }
+
+    fn default_ask_pieces_over() -> Quantity {
+        Quantity::pieces(100)
+    }
+
+    fn default_ask_sum_over() -> Money {
+        Money(100_000_00)
     }
 }
 
@@ -64,6 +85,9 @@ impl Default for Limits {
             max_change: Limits::default_max_change(),
             max_positions: 1000,
             max_input_chars: 48,
+            ask_weight_over: Limits::default_ask_weight_over(),
+            ask_pieces_over: Limits::default_ask_pieces_over(),
+            ask_position_sum_over: Limits::default_ask_sum_over(),
         }
     }
 }
@@ -165,6 +189,16 @@ pub enum Dialog {
     Quantity {
         target: QuantityTarget,
         input: String,
+    },
+    /// A quantity far beyond what the item sells in: the likely meaning
+    /// (a weight typed in grams) or no change, or the quantity as typed.
+    Doubt {
+        target: QuantityTarget,
+        typed: Quantity,
+        /// What was probably meant, when there is a likely reading.
+        likely: Option<Quantity>,
+        /// 0: the likely meaning (or cancel); 1: as typed.
+        selected: usize,
     },
     Search {
         query: String,

@@ -77,6 +77,12 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
                 state.dialog = Some(Dialog::Quantity { target, input });
             }
         }
+        Dialog::Doubt {
+            target,
+            typed,
+            likely,
+            selected,
+        } => doubt(state, target, (typed, likely), selected, event),
         Dialog::Search { query, results, selected } => search(state, query, results, selected, event),
         Dialog::Discount { target, input } => discount(state, target, input, event),
         Dialog::Payment { input } => payment::handle(state, input, event, effects),
@@ -136,6 +142,49 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
             Event::Command(_) => {}
             _ => state.dialog = Some(Dialog::Help { scroll }),
         },
+    }
+}
+
+/// The question about a doubtful quantity: row 0 (or `1`) takes the likely
+/// meaning — or nothing when there is none —, row 1 (or `2`) the quantity as typed.
+fn doubt(state: &mut AppState, target: QuantityTarget, (typed, likely): (Quantity, Option<Quantity>), selected: usize, event: Event) {
+    let chosen = match event {
+        Event::Char('1') => 0,
+        Event::Char('2') => 1,
+        Event::Command(Command::Confirm) => selected,
+        Event::Command(Command::Cancel) => return,
+        Event::Command(command) => {
+            let selected = navigate(selected, 2, command, 1).unwrap_or(selected);
+            state.dialog = Some(Dialog::Doubt {
+                target,
+                typed,
+                likely,
+                selected,
+            });
+            return;
+        }
+        _ => {
+            state.dialog = Some(Dialog::Doubt {
+                target,
+                typed,
+                likely,
+                selected,
+            });
+            return;
+        }
+    };
+    let Some(quantity) = (if chosen == 0 { likely } else { Some(typed) }) else {
+        return;
+    };
+    match target {
+        QuantityTarget::Position(index) => sale::set_quantity_as_given(state, index, quantity),
+        QuantityTarget::NewItem { item_code, barcode } => {
+            let catalog = state.catalog.clone();
+            match catalog.by_code(&item_code) {
+                Some(item) => sale::add_item_as_given(state, item, quantity, barcode),
+                None => state.notice = Some(Notice::UnknownCode(item_code)),
+            }
+        }
     }
 }
 

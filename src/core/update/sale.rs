@@ -240,7 +240,52 @@ fn check_sum(state: &AppState, price: Money, quantity: Quantity, replacing: Opti
     Ok(())
 }
 
+/// What a doubtful quantity probably meant: a weight typed in grams. None
+/// when the quantity is plausible; Some(None) when it is doubtful with no
+/// likely reading.
+fn doubt(state: &AppState, weighed: bool, price: Money, quantity: Quantity) -> Option<Option<Quantity>> {
+    let limits = &state.settings.limits;
+    let too_much = if weighed {
+        quantity > limits.ask_weight_over
+    } else {
+        quantity > limits.ask_pieces_over
+    };
+    let too_dear = price.times(quantity).is_none_or(|sum| sum > limits.ask_position_sum_over);
+    if !too_much && !too_dear {
+        return None;
+    }
+    let grams = Quantity(quantity.0 / 1000);
+    let likely = (weighed && quantity.is_whole() && grams.0 > 0 && doubt(state, weighed, price, grams).is_none()).then_some(grams);
+    Some(likely)
+}
+
+/// Asks about a doubtful quantity (see [`doubt`]) before it is taken.
+fn asked(state: &mut AppState, target: QuantityTarget, weighed: bool, price: Money, quantity: Quantity) -> bool {
+    let Some(likely) = doubt(state, weighed, price, quantity) else {
+        return false;
+    };
+    state.dialog = Some(Dialog::Doubt {
+        target,
+        typed: quantity,
+        likely,
+        selected: 0,
+    });
+    true
+}
+
+/// Adds `item`, asking first about a quantity far beyond what it sells in.
 pub(super) fn add_item(state: &mut AppState, item: &Item, quantity: Quantity, barcode: Option<String>) {
+    let target = QuantityTarget::NewItem {
+        item_code: item.code.to_string(),
+        barcode: barcode.clone(),
+    };
+    if !asked(state, target, item.weighed, item.price, quantity) {
+        add_item_as_given(state, item, quantity, barcode);
+    }
+}
+
+/// Adds `item` in `quantity` (checked against the limits, not asked about).
+pub(super) fn add_item_as_given(state: &mut AppState, item: &Item, quantity: Quantity, barcode: Option<String>) {
     if let Err(notice) = check_quantity(state, &item.name, item.weighed, quantity) {
         state.notice = Some(notice);
         return;
@@ -258,7 +303,7 @@ pub(super) fn add_item(state: &mut AppState, item: &Item, quantity: Quantity, ba
             state.notice = Some(Notice::QuantityTooLarge(state.settings.limits.max_quantity));
             return;
         };
-        set_quantity(state, index, total);
+        set_quantity_as_given(state, index, total);
         return;
     }
     if let Err(notice) = check_sum(state, item.price, quantity, None) {
@@ -281,8 +326,20 @@ pub(super) fn add_item(state: &mut AppState, item: &Item, quantity: Quantity, ba
     }
 }
 
-/// Sets the quantity of position `index` after checking unit and limits.
+/// Sets the quantity of position `index`, asking first about one far
+/// beyond what the item sells in.
 pub(super) fn set_quantity(state: &mut AppState, index: usize, quantity: Quantity) {
+    let Some(p) = state.receipt().and_then(|r| r.positions.get(index)) else {
+        return;
+    };
+    let (weighed, price) = (p.weighed, p.price);
+    if !asked(state, QuantityTarget::Position(index), weighed, price, quantity) {
+        set_quantity_as_given(state, index, quantity);
+    }
+}
+
+/// Sets the quantity of position `index` after checking unit and limits.
+pub(super) fn set_quantity_as_given(state: &mut AppState, index: usize, quantity: Quantity) {
     let Some(p) = state.receipt().and_then(|r| r.positions.get(index)) else {
         return;
     };

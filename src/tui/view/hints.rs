@@ -22,7 +22,9 @@ fn relevant(state: &AppState) -> &'static [Command] {
         Some(Dialog::Payment { .. }) => &[Confirm, PayCard, EReceipt, Storno, Cancel],
         Some(Dialog::Discount { .. }) => &[Confirm, NextField, Cancel],
         Some(Dialog::ReturnPick { .. }) => &[Confirm, Pay, Up, Down, Cancel],
-        Some(Dialog::Search { .. } | Dialog::ReturnFind { .. } | Dialog::Menu { .. }) => &[Confirm, Up, Down, Cancel],
+        Some(Dialog::Search { .. } | Dialog::ReturnFind { .. } | Dialog::Menu { .. } | Dialog::Doubt { .. }) => {
+            &[Confirm, Up, Down, Cancel]
+        }
         Some(Dialog::Preview { .. } | Dialog::Help { .. }) => &[Cancel, Up, Down, PageDown],
         Some(_) => &[Confirm, Cancel],
     }

@@ -7,6 +7,7 @@ mod client;
 mod confirm;
 mod contact;
 mod discount;
+mod doubt;
 mod help;
 mod link_lost;
 mod menu;
@@ -65,5 +66,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::Bonus { input } => bonus::draw(frame, area, input, state, theme),
         Dialog::LinkLost { .. } => link_lost::draw(frame, area, theme),
         Dialog::Contact { options, selected, input } => contact::draw(frame, area, options, *selected, input, theme),
+        Dialog::Doubt {
+            target,
+            typed,
+            likely,
+            selected,
+        } => doubt::draw(frame, area, state, (target, *typed, *likely), *selected, theme),
     }
 }
