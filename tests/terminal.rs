@@ -83,11 +83,32 @@ impl Session {
         }
     }
 
+    /// Types at a quick hand's pace: slower than a keyboard-wedge scanner,
+    /// whose bursts (see `a_wedge_scan_…`) are written at once.
     fn type_keys(&mut self, text: &str) {
         for c in text.chars() {
             let mut bytes = [0u8; 4];
             self.keys.write_all(c.encode_utf8(&mut bytes).as_bytes()).expect("a key");
-            std::thread::sleep(Duration::from_millis(15));
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// `kassa status` of the running till, once it contains `what`.
+    fn status_shows(&self, data: &Path, what: &str) {
+        let start = Instant::now();
+        loop {
+            let status = Command::new(env!("CARGO_BIN_EXE_kassa"))
+                .arg("--data-dir")
+                .arg(data)
+                .arg("status")
+                .output()
+                .expect("kassa status");
+            let report = String::from_utf8_lossy(&status.stdout).to_string();
+            if report.contains(what) {
+                return;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{what:?} never in the status:\n{report}");
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 
@@ -287,24 +308,31 @@ fn a_burst_of_200_scans_is_taken_whole_without_another_key() {
     session.keys.write_all(burst.as_bytes()).expect("the burst");
     // ratatui draws only changed cells, so ask the running till itself
     // (support's `kassa status`) for the receipt's total: 200 × 149.50.
-    let start = Instant::now();
-    loop {
-        let status = Command::new(env!("CARGO_BIN_EXE_kassa"))
-            .arg("--data-dir")
-            .arg(data.path())
-            .arg("status")
-            .output()
-            .expect("kassa status");
-        let report = String::from_utf8_lossy(&status.stdout).to_string();
-        if report.contains("total 29900.00") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the burst was not taken whole:\n{report}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    session.status_shows(data.path(), "total 29900.00");
+    session.child.kill().expect("stop");
+    let _ = session.child.wait();
+}
+
+/// Issue 20.3: a keyboard-wedge scan typed into an information window is
+/// recognised by its speed and taken as a scan: the window gives way and
+/// the item is added, instead of the digits vanishing and its Enter
+/// closing the window.
+#[test]
+fn a_wedge_scan_in_an_information_window_adds_the_item() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::start(data.path(), None);
+    session.wait_for("смена закрыта");
+    session.type_keys("\u{f}Иванова\r");
+    session.wait_for("Кассир");
+    session.keys.write_all(b"4600972223306\r").expect("a scan");
+    session.status_shows(data.path(), "1 positions");
+    // Ctrl+K, the card, Enter; F5: the loyalty server's message window.
+    session.type_keys("\u{b}7770000000017\r");
+    session.wait_for("0017");
+    session.keys.write_all(b"\x1b[15~").expect("F5");
+    session.wait_for("продолжить");
+    session.keys.write_all(b"4600972223306\r").expect("a scan");
+    session.status_shows(data.path(), "total 299.00");
     session.child.kill().expect("stop");
     let _ = session.child.wait();
 }

@@ -4,3 +4,4 @@ pub mod crash;
 pub mod keymap;
 pub mod terminal;
 pub mod view;
+pub mod wedge;

@@ -19,6 +19,7 @@ use crate::core::event::Event;
 use crate::runtime::Runtime;
 use crate::tui::keymap::{Chord, Key, Keymap};
 use crate::tui::view::{self, Theme};
+use crate::tui::wedge::Wedge;
 use crate::watch::{self, Mirror};
 
 /// Turns a terminal key into a core event: a bound command, or typed text.
@@ -190,8 +191,10 @@ where
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut shown_minute = None;
     let mut faults = crate::io::Faults::from_env();
+    let mut wedge = Wedge::default();
     draw(terminal, runtime, keymap, theme, mirror)?;
     while !runtime.state.quit {
+        let wedge_due = wedge.due();
         tokio::select! {
             key = input.next() => match key {
                 None => return Ok(()),
@@ -199,17 +202,24 @@ where
                     TermEvent::Key(key) => {
                         faults.crash_if(crate::io::FaultPoint::PanicOnKey);
                         if let Some(event) = key_event(&key, keymap) {
-                            runtime.dispatch(event);
+                            wedge.feed(event, std::time::Instant::now()).into_iter().for_each(|e| runtime.dispatch(e));
                         }
                     }
                     TermEvent::Resize(width, height) => {
                         terminal.autoresize()?;
                         runtime.resized(width, height);
                     }
-                    TermEvent::Paste(text) => text.chars().for_each(|c| runtime.dispatch(Event::Char(c))),
+                    TermEvent::Paste(text) => {
+                        wedge.release().into_iter().for_each(|e| runtime.dispatch(e));
+                        text.chars().for_each(|c| runtime.dispatch(Event::Char(c)));
+                    }
                     _ => continue,
                 },
             },
+            // Held characters that turned out to be typing, not a scan.
+            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(wedge_due.unwrap_or_else(std::time::Instant::now))), if wedge_due.is_some() => {
+                wedge.release().into_iter().for_each(|e| runtime.dispatch(e));
+            }
             Some(result) = channels.results.recv() => runtime.deliver(result),
             Some(request) = channels.requests.recv() => match request {
                 Request::SendQueue => runtime.dispatch(Event::SendQueueNow),
