@@ -381,7 +381,7 @@ pub const LOYALTY_OFFLINE: &str = "только начисление";
 pub const LOYALTY_BLOCKED: &str = "лояльность отключена";
 pub const BONUS_PAID: &str = "Бонусами";
 pub const P_CONTACT: &str = "Эл. чек";
-pub const P_BONUS: &str = "БОНУСАМИ (нефиск.)";
+pub const P_BONUS: &str = "в т.ч. скидка бонусами";
 pub const P_CLIENT: &str = "Карта клиента";
 
 pub fn bad_distribution_message(amount: crate::core::money::Money) -> String {

@@ -62,9 +62,6 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
             doc.pair(text::printed_payment_kind(kind), paid.to_string());
         }
     }
-    if let Some(loyalty) = r.loyalty.as_ref().filter(|l| !l.bonus_paid.is_zero()) {
-        doc.pair(text::P_BONUS, loyalty.bonus_paid.to_string());
-    }
     let change = r.change();
     if !change.is_zero() {
         let tendered = Money(r.paid_by(PaymentKind::Cash).0 + change.0);
@@ -75,6 +72,11 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
     let fiscal_part = doc.lines.len();
     if let Some(loyalty) = &r.loyalty {
         doc.pair(text::P_CLIENT, loyalty.client.masked());
+        // Bonuses paid by lowering the prices: inside the discounts above,
+        // told once here, never as a payment that would add up past the total.
+        if !loyalty.bonus_paid.is_zero() {
+            doc.pair(text::P_BONUS, loyalty.bonus_paid.to_string());
+        }
         if !settings.flow.footer_on_slip && !loyalty.footer.is_empty() {
             doc.separator();
             for line in &loyalty.footer {
