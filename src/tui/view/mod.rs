@@ -324,6 +324,11 @@ mod tests {
 
     /// The screen of `events` at `width`x`height`, from 2026-11-23 09:00.
     fn sized(width: u16, height: u16, theme: Theme, events: &[Event]) -> Buffer {
+        sized_then(width, height, theme, events, |_| {})
+    }
+
+    /// The screen after `events`, with `adjust` applied to the state last.
+    fn sized_then(width: u16, height: u16, theme: Theme, events: &[Event], adjust: impl FnOnce(&mut AppState)) -> Buffer {
         let catalog = Arc::new(Catalog::from_csv("t", CATALOG).expect("valid"));
         let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
             .and_then(|d| d.and_hms_opt(9, 0, 0))
@@ -332,6 +337,7 @@ mod tests {
         for event in events {
             update(&mut state, event.clone());
         }
+        adjust(&mut state);
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
         terminal
             .draw(|frame| draw(frame, &state, &Keymap::default_keymap(), theme))
@@ -341,6 +347,23 @@ mod tests {
 
     fn text_of(buffer: &Buffer) -> String {
         buffer.content.iter().map(|cell| cell.symbol()).collect()
+    }
+
+    /// Issue 20.7: the client line shows what the cashier can take (the
+    /// bonus dialog's figure), not the server's raw amount.
+    #[test]
+    fn the_client_line_shows_what_bonuses_can_pay_now() {
+        use crate::core::loyalty::{ReceiptLoyalty, Stage};
+        use crate::core::money::Money;
+        use crate::loyalty::ClientId;
+        let screen = text_of(&sized_then(80, 24, Theme::MONO, &sale(), |state| {
+            let receipt = state.durable.receipt.as_mut().expect("a receipt");
+            let mut loyalty = ReceiptLoyalty::new(ClientId::Card("7770000000017".into()), "uid".into());
+            loyalty.stage = Stage::Calculated { available: Money(1000_00) };
+            receipt.loyalty = Some(loyalty);
+        }));
+        assert!(screen.contains("Доступно к оплате 145.40"), "{screen}");
+        assert!(!screen.contains("1000.00"), "{screen}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::core::loyalty::{LinkCheck, Stage};
+use crate::core::loyalty::{LinkCheck, Stage, bonus_limit};
 use crate::core::notice::Level;
 use crate::core::state::AppState;
 use crate::text;
@@ -50,7 +50,14 @@ pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme
             match &loyalty.stage {
                 _ if offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_NO_LINK), theme.level(Level::Warning))),
                 Stage::Calculated { .. } if loyalty.is_anonymous() => {}
-                Stage::Calculated { available } => spans.push(Span::raw(format!("  {} {available}", text::BONUS_AVAILABLE))),
+                // What the cashier can take now (the bonus dialog's figure:
+                // the server's within the minimum prices), not the server's raw one.
+                Stage::Calculated { available } => {
+                    if let Some(receipt) = state.receipt().filter(|_| !loyalty.bonus_blocked && loyalty.bonus_paid.is_zero()) {
+                        let can = bonus_limit(receipt, Some(*available));
+                        spans.push(Span::raw(format!("  {} {can}", text::BONUS_AVAILABLE)));
+                    }
+                }
                 Stage::Offline => spans.push(Span::styled(format!("  {}", text::LOYALTY_OFFLINE), theme.level(Level::Warning))),
                 Stage::Refused { .. } => spans.push(Span::styled(format!("  {}", text::LOYALTY_BLOCKED), theme.level(Level::Error))),
                 Stage::Pending | Stage::Return => {}
