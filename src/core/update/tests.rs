@@ -828,3 +828,18 @@ fn started_on_a_full_disk_nothing_is_sold_until_a_save_goes() {
     h.send(Event::Scan("4607001771562".into()));
     assert!(h.state.receipt().is_some(), "the harness's store saved on the tick");
 }
+
+/// Issue 20.9: what a failed send leaves in the queue is the cashier's
+/// Russian, not the transport's English («no server here» below).
+#[test]
+fn the_queue_keeps_a_failure_in_russian() {
+    let mut h = loyalty_receipt(|l| l.bonus_paid = Money(20_00));
+    h.press(Command::CancelReceipt);
+    h.press(Command::Confirm);
+    let error = h.queue.first().and_then(|e| e.last_error.clone()).expect("a failed attempt");
+    assert_eq!(
+        error,
+        crate::text::loyalty_error(&crate::loyalty::LoyaltyError::Link(String::new()))
+    );
+    assert!(!error.contains("no server"), "{error}");
+}

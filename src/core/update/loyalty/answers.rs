@@ -127,7 +127,7 @@ fn written(state: &mut AppState, contact: Option<String>, result: Result<Reply, 
                     loyalty.stage = Stage::Pending;
                 }
             }
-            write_failed(state, refusal.to_string());
+            write_failed(state, text::loyalty_error(&refusal));
         }
     }
 }
@@ -154,7 +154,7 @@ fn calculated(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Repl
         }
         (LoyaltyPurpose::Recalculate { document }, Ok(reply)) => recalculated(state, &document, &reply),
         (LoyaltyPurpose::Recalculate { .. } | LoyaltyPurpose::ReturnCheck, Err(refusal)) => {
-            let text = refusal.to_string();
+            let text = text::loyalty_error(&refusal);
             if let Some(loyalty) = loyalty_mut(state) {
                 loyalty.stage = Stage::Refused { text: text.clone() };
             }
@@ -191,7 +191,7 @@ fn prechecked(state: &mut AppState, result: Result<Reply, LoyaltyError>, effects
             })
         }
         Err(refusal) => {
-            let text = refusal.to_string();
+            let text = text::loyalty_error(&refusal);
             if let Some(loyalty) = loyalty_mut(state) {
                 loyalty.stage = Stage::Refused { text: text.clone() };
             }
@@ -222,7 +222,7 @@ fn paid_by_bonus(state: &mut AppState, amount: Money, result: Result<Reply, Loya
                 }
             }
             state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(refusal.to_string())],
+                blocks: vec![TextBlock::plain(text::loyalty_error(&refusal))],
                 then: None,
             });
         }

@@ -167,7 +167,7 @@ pub(super) fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<R
             }
         }
         Err(error) if error.unanswered() => {
-            let reason = error.to_string();
+            let reason = text::loyalty_error(&error);
             let attempts = head.attempts + 1;
             let next_attempt = next_attempt(state.now, outgoing, attempts);
             effects.push(Effect::QueueDone {
@@ -197,7 +197,7 @@ pub(super) fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<R
         }
         Err(refusal) => {
             // Never silently dropped: the entry moves to the rejected archive with the server's text.
-            let text = refusal.to_string();
+            let text = text::loyalty_error(&refusal);
             effects.push(Effect::QueueDone {
                 id: outgoing,
                 outcome: Outcome::Rejected {
