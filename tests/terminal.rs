@@ -299,7 +299,10 @@ fn a_burst_of_200_scans_is_taken_whole_without_another_key() {
         if report.contains("total 29900.00") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "the burst was not taken whole:\n{report}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the burst was not taken whole:\n{report}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     session.child.kill().expect("stop");
