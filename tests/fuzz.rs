@@ -156,10 +156,102 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
     let mut data = seeds[rng.below(seeds.len())].clone();
     let rounds = 1 + rng.below(4);
     for _ in 0..rounds {
+        // JSON keeps its shape half the time, so the values reach the code after the parser.
+        if rng.chance(2) && mutate_json(rng, &mut data) {
+            continue;
+        }
         mutate_once(rng, seeds, &mut data);
     }
     data.truncate(MAX_LEN);
     data
+}
+
+/// Changes one value of a JSON document (or of one line of JSON lines):
+/// an extreme number, a string, null, a repeated array element, a key
+/// dropped. `false` when the data is not JSON.
+fn mutate_json(rng: &mut Rng, data: &mut Vec<u8>) -> bool {
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(data) {
+        mutate_value(rng, &mut value);
+        *data = serde_json::to_vec(&value).unwrap_or_default();
+        return true;
+    }
+    let mut lines: Vec<Vec<u8>> = data.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    let at = rng.below(lines.len());
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&lines[at]) else {
+        return false;
+    };
+    mutate_value(rng, &mut value);
+    lines[at] = serde_json::to_vec(&value).unwrap_or_default();
+    *data = lines.join(&b'\n');
+    true
+}
+
+fn mutate_value(rng: &mut Rng, root: &mut serde_json::Value) {
+    use serde_json::Value;
+    fn count(value: &Value) -> usize {
+        1 + match value {
+            Value::Array(items) => items.iter().map(count).sum(),
+            Value::Object(map) => map.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    /// Changes the `n`th node in document order.
+    fn change_nth(value: &mut Value, n: &mut usize, rng: &mut Rng) -> bool {
+        if *n == 0 {
+            change(rng, value);
+            return true;
+        }
+        *n -= 1;
+        match value {
+            Value::Array(items) => items.iter_mut().any(|v| change_nth(v, n, rng)),
+            Value::Object(map) => map.values_mut().any(|v| change_nth(v, n, rng)),
+            _ => false,
+        }
+    }
+    let mut n = rng.below(count(root));
+    change_nth(root, &mut n, rng);
+}
+
+fn change(rng: &mut Rng, node: &mut serde_json::Value) {
+    use serde_json::Value;
+    match rng.below(7) {
+        0 | 1 => {
+            let number = NUMBERS[rng.below(NUMBERS.len())];
+            if let Ok(v) = serde_json::from_slice::<Value>(number) {
+                *node = v;
+            }
+        }
+        2 => *node = Value::String(String::from_utf8_lossy(TOKENS[rng.below(TOKENS.len())]).repeat(1 + rng.below(4))),
+        3 => *node = Value::Null,
+        4 => match node {
+            Value::Array(items) if !items.is_empty() => {
+                let item = items[rng.below(items.len())].clone();
+                let times = 1 + rng.below(64);
+                items.extend(std::iter::repeat_n(item, times));
+            }
+            Value::Object(map) if !map.is_empty() => {
+                let key = map.keys().nth(rng.below(map.len())).cloned().unwrap_or_default();
+                map.remove(&key);
+            }
+            _ => *node = Value::Array(vec![node.clone(); 2]),
+        },
+        5 => {
+            if let Value::Number(number) = node
+                && let Ok(v) = serde_json::from_str::<Value>(&format!("-{number}"))
+            {
+                *node = v;
+            } else {
+                *node = Value::Bool(true);
+            }
+        }
+        _ => {
+            if let Value::String(text) = node {
+                text.push_str(&String::from_utf8_lossy(TOKENS[rng.below(TOKENS.len())]));
+            } else {
+                *node = Value::String("2026-02-30".into());
+            }
+        }
+    }
 }
 
 fn mutate_once(rng: &mut Rng, seeds: &[Vec<u8>], data: &mut Vec<u8>) {
@@ -836,6 +928,7 @@ fn kilbil_answers() {
         r#"{"result_code":0,"client_id":17,"bonus_balance":1000.00,"card_code":"777","phone":"79211022546","first_name":"Иван","last_name":"Петров","max_bill_bonus_out":500.00}"#,
         r#"{"result_code":0,"bill_data":{"items":[{"code":"42","price":100.00,"discounted_price":90.00,"bonus_out":10.00,"total":200.00,"discounted_total":180.00},{"code":"70259","price":100.00,"discounted_price":95.00}],"bonus_out":10.00}}"#,
         r#"{"result_code":0,"move_info":{"oper_type":0},"move_detail":[{"code":"42","price":100.00,"total":300.00,"quantity":3.000},{"code":"70259","price":100.00,"total":73.20,"quantity":0.732}]}"#,
+        r#"{"result_code":0,"move_info":{"oper_type":0},"move_detail":[{"code":"42","price":0.01,"total":0.01,"quantity":999999999999999.999}]}"#,
         r#"{"result_code":3,"message":"No such card"}"#,
         r#"{"result_code":0,"success":1}"#,
     ]);
