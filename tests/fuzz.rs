@@ -1210,3 +1210,185 @@ fn control_requests() {
         },
     );
 }
+
+// ------------------------------------------------------------ the cashier
+
+/// The core with the store and the printer carried out in memory, as the
+/// core's own tests do: saves succeed, receipts go to a journal that
+/// returns can find, prints come out.
+struct Till {
+    state: kassa::core::state::AppState,
+    journal: std::collections::BTreeMap<ReceiptId, kassa::core::journal::ClosedReceipt>,
+    returned: std::collections::BTreeMap<ReceiptId, kassa::core::journal::Returned>,
+}
+
+impl Till {
+    fn new() -> Till {
+        use kassa::core::state::{AppState, Durable, Settings};
+        Till {
+            state: AppState::restore(
+                Arc::new(Settings::default()),
+                journal_catalog(),
+                Durable::default(),
+                Default::default(),
+            ),
+            journal: Default::default(),
+            returned: Default::default(),
+        }
+    }
+
+    fn send(&mut self, event: kassa::core::event::Event) {
+        let mut pending = kassa::core::update::update(&mut self.state, event);
+        // A bound on answers to answers: the core must settle long before.
+        for _ in 0..1_000 {
+            let Some(effect) = pending.pop() else { return };
+            if let Some(answer) = self.execute(effect) {
+                pending.extend(kassa::core::update::update(&mut self.state, answer));
+            }
+        }
+        panic!("the core did not settle after 1000 effects");
+    }
+
+    fn execute(&mut self, effect: kassa::core::effect::Effect) -> Option<kassa::core::event::Event> {
+        use kassa::core::effect::{Effect, ReceiptQuery};
+        use kassa::core::event::Event;
+        use kassa::core::journal::ReturnSource;
+        Some(match effect {
+            Effect::SaveState(_) => Event::Saved(Ok(())),
+            Effect::CloseReceipt { receipt, .. } => {
+                if let kassa::core::receipt::ReceiptKind::Return { original, .. } = receipt.receipt.kind {
+                    self.returned.entry(original).or_default().record(&receipt);
+                }
+                self.journal.insert(receipt.id, (*receipt).clone());
+                Event::ReceiptClosed(Ok(*receipt))
+            }
+            Effect::CloseShift { summary, .. } => Event::ShiftClosed(Ok(*summary)),
+            Effect::Print(job) => Event::Printed {
+                job: job.id,
+                result: Ok(()),
+            },
+            Effect::FindReceipts(ReceiptQuery::Id(id)) => Event::ReceiptsFound(Ok(self
+                .journal
+                .get(&id)
+                .map(|sale| ReturnSource {
+                    sale: sale.clone(),
+                    returned: self.returned.get(&id).cloned().unwrap_or_default(),
+                })
+                .into_iter()
+                .collect())),
+            Effect::FindReceipts(ReceiptQuery::Date(_)) => Event::ReceiptsFound(Ok(self
+                .journal
+                .values()
+                .map(|sale| ReturnSource {
+                    sale: sale.clone(),
+                    returned: Default::default(),
+                })
+                .collect())),
+            _ => return None,
+        })
+    }
+}
+
+/// Cashier input as bytes: `01 n` the n-th command, `02 n` the clock
+/// n×10 minutes on, `00 code 00` a scan, anything else typed text.
+fn cashier_events(data: &[u8]) -> Vec<kassa::core::event::Event> {
+    use kassa::core::command::Command;
+    use kassa::core::event::Event;
+    let mut events = Vec::new();
+    let mut clock = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .unwrap_or_default();
+    events.push(Event::Tick(clock));
+    let mut at = 0;
+    while at < data.len() && events.len() < 400 {
+        match data[at] {
+            0x01 => {
+                if let Some(&n) = data.get(at + 1) {
+                    events.push(Event::Command(Command::ALL[usize::from(n) % Command::ALL.len()]));
+                }
+                at += 2;
+            }
+            0x02 => {
+                clock += chrono::Duration::minutes(10 * i64::from(data.get(at + 1).copied().unwrap_or(1)));
+                events.push(Event::Tick(clock));
+                at += 2;
+            }
+            0x00 => {
+                let end = data[at + 1..].iter().position(|b| *b == 0).map_or(data.len(), |e| at + 1 + e);
+                events.push(Event::Scan(text(&data[at + 1..end])));
+                at = end + 1;
+            }
+            _ => {
+                let end = data[at..].iter().position(|b| *b <= 0x02).map_or(data.len(), |e| at + e);
+                events.extend(text(&data[at..end]).chars().map(Event::Char));
+                at = end;
+            }
+        }
+    }
+    events
+}
+
+#[test]
+fn cashier_input() {
+    use kassa::core::command::Command;
+    let command = |c: Command| [0x01, Command::ALL.iter().position(|x| *x == c).unwrap_or(0) as u8];
+    let scan = |code: &str| [&[0x00][..], code.as_bytes(), &[0x00]].concat();
+    let typed = |text: &str| text.as_bytes().to_vec();
+    let open = [
+        command(Command::OpenShift).to_vec(),
+        typed("1000"),
+        command(Command::Confirm).to_vec(),
+    ]
+    .concat();
+    let sale = [
+        open.clone(),
+        scan("4607001771562"),
+        typed("3"),
+        command(Command::Multiply).to_vec(),
+        scan("1"),
+        command(Command::Quantity).to_vec(),
+        typed("0,5"),
+        command(Command::Confirm).to_vec(),
+        command(Command::Discount).to_vec(),
+        typed("10%"),
+        command(Command::Confirm).to_vec(),
+        command(Command::Pay).to_vec(),
+        typed("2000"),
+        command(Command::Confirm).to_vec(),
+    ]
+    .concat();
+    let giving_back = [
+        sale.clone(),
+        command(Command::ReturnReceipt).to_vec(),
+        typed("1/1"),
+        command(Command::Confirm).to_vec(),
+        command(Command::Confirm).to_vec(),
+        typed("1"),
+        command(Command::Confirm).to_vec(),
+        command(Command::Pay).to_vec(),
+        command(Command::Confirm).to_vec(),
+    ]
+    .concat();
+    let weighed = [
+        open.clone(),
+        scan("2200002015004"),
+        command(Command::Storno).to_vec(),
+        command(Command::CashIn).to_vec(),
+        typed("99999999999999"),
+        command(Command::Confirm).to_vec(),
+        vec![0x02, 0xff, 0x02, 0xff],
+        command(Command::CloseShift).to_vec(),
+        command(Command::Confirm).to_vec(),
+    ]
+    .concat();
+    // The seeds do what they say: a sale is closed, then returned.
+    let mut till = Till::new();
+    cashier_events(&giving_back).into_iter().for_each(|e| till.send(e));
+    assert_eq!(till.journal.len(), 2, "a sale and its return: {:?}", till.state.notice);
+    fuzz("cashier_input", vec![sale, giving_back, weighed, open], |data| {
+        let mut till = Till::new();
+        for event in cashier_events(data) {
+            till.send(event);
+        }
+    });
+}
