@@ -16,7 +16,8 @@
 //!
 //! A normal `cargo test` runs [`DEFAULT_ITERATIONS`] mutated inputs per
 //! parser; `KASSA_FUZZ=N` runs N (a long run:
-//! `KASSA_FUZZ=1000000 cargo test --release --test fuzz -- --nocapture`).
+//! `KASSA_FUZZ=1000000 cargo test --release --test fuzz -- --nocapture`),
+//! `KASSA_FUZZ_SEED=N` other inputs than the default run's.
 
 use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
@@ -52,6 +53,15 @@ const MAX_LEN: usize = 32 * 1024;
 /// Findings listed per parser (the first of each distinct panic message).
 const MAX_FINDINGS: usize = 8;
 
+/// `KASSA_FUZZ_SEED=N` varies every parser's sequence (a long run with
+/// another seed tries other inputs); unset, runs are the same each time.
+fn run_seed() -> u64 {
+    std::env::var("KASSA_FUZZ_SEED")
+        .ok()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn iterations() -> usize {
     std::env::var("KASSA_FUZZ")
         .ok()
@@ -68,7 +78,7 @@ impl Rng {
         let hash = name
             .bytes()
             .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        Rng(hash | 1)
+        Rng((hash ^ run_seed().wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1)
     }
 
     fn next(&mut self) -> u64 {
@@ -407,7 +417,8 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, parse: impl Fn(&[u8])) {
             while !done.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
                 let since = started.load(Ordering::Relaxed);
-                if since != 0 && epoch.elapsed().as_millis() as u64 - since > HUNG.as_millis() as u64 {
+                let now = epoch.elapsed().as_millis() as u64;
+                if since != 0 && now.saturating_sub(since) > HUNG.as_millis() as u64 {
                     let input = current.lock().map(|c| hex(&c)).unwrap_or_default();
                     eprintln!("fuzz {name}: a call ran over {HUNG:?}; input (hex): {input}");
                     std::process::abort();
@@ -446,8 +457,9 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, parse: impl Fn(&[u8])) {
     done.store(true, Ordering::Relaxed);
     let _ = watchdog.join();
     println!(
-        "fuzz {name}: {} inputs tried, {} panics, {} slow",
+        "fuzz {name}: {} inputs tried (seed {}), {} panics, {} slow",
         found.tried,
+        run_seed(),
         found.panics.len(),
         found.slow.len()
     );
