@@ -83,6 +83,29 @@ fn a_bad_catalog_is_reported_with_its_line() {
     assert!(Path::new(&catalog).exists());
 }
 
+/// Issue 19, finding 6: a row listing one barcode twice panicked here (and at
+/// start, so systemd restarted the till forever). It is taken once; the same
+/// barcode on two items is refused with the second one's line.
+#[test]
+fn a_barcode_twice_is_taken_once_and_on_two_items_refused_with_its_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let catalog = dir.path().join("catalog.csv");
+    let config = dir.path().join("kassa.toml");
+    std::fs::write(&config, "[catalog]\nfile = \"catalog.csv\"\n").expect("write");
+    std::fs::write(&catalog, "code;name;price;;;barcodes;\n1;M;4;;;12346,12346;\n").expect("write");
+    let once = kassa(&["config", "check", config.to_str().expect("utf-8")]);
+    assert!(once.status.success(), "{}", text(&once.stderr));
+    std::fs::write(&catalog, "code;name;price;;;barcodes;\n1;M;4;;;12346;\n2;N;5;;;12346;\n").expect("write");
+    let twice = kassa(&["config", "check", config.to_str().expect("utf-8")]);
+    assert!(!twice.status.success());
+    let message = text(&twice.stderr);
+    assert!(
+        message.contains("catalog.csv, line 3: barcode 12346 belongs to two items"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+}
+
 #[test]
 fn keys_lists_every_command() {
     let out = kassa(&["keys"]);

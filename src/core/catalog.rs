@@ -81,9 +81,10 @@ pub enum CatalogError {
     MissingColumn { source_name: String, column: &'static str },
     #[error("{source_name}: item code {code:?} appears twice")]
     DuplicateCode { source_name: String, code: String },
-    #[error("{source_name}: barcode {barcode} belongs to two items: {first:?} and {second:?}")]
+    #[error("{source_name}, line {line}: barcode {barcode} belongs to two items: {first:?} and {second:?}")]
     DuplicateBarcode {
         source_name: String,
+        line: u64,
         barcode: String,
         first: String,
         second: String,
@@ -182,10 +183,14 @@ impl Catalog {
                     return Err(row_error(format!("barcode {code}: wrong check digit")));
                 }
                 let key = barcode_key(code).ok_or_else(|| row_error(format!("barcode {code:?} is not all digits")))?;
-                if let Some(previous) = by_barcode.insert(key, index) {
-                    let first: &Item = &items[previous as usize];
+                // The same barcode listed twice in this row names the same
+                // item again: harmless, taken once. `previous` is then the
+                // index of the item not yet pushed (issue 19, finding 6).
+                if let Some(first) = by_barcode.insert(key, index).and_then(|previous| items.get(previous as usize)) {
+                    let first: &Item = first;
                     return Err(CatalogError::DuplicateBarcode {
                         source_name: source_name.to_string(),
+                        line,
                         barcode: code.to_string(),
                         first: first.name.to_string(),
                         second: item.name.to_string(),
@@ -346,5 +351,28 @@ mod tests {
         ));
         let floor = "code;name;price;min_price\n1;Хлеб;1;2\n";
         assert!(Catalog::from_csv("c.csv", floor).is_err());
+    }
+
+    /// Issue 19, finding 6: one row listing a barcode twice panicked (index
+    /// out of bounds) at start and in `kassa config check`. The same barcode
+    /// twice on the same item is harmless and taken once.
+    #[test]
+    fn a_barcode_twice_in_one_row_is_taken_once() {
+        let twice = "code;name;price;;;barcodes;\n1;M;4;;;12346,12346;\n";
+        let catalog = Catalog::from_csv("c.csv", twice).expect("the same item twice is harmless");
+        assert_eq!(catalog.by_barcode("12346").map(|i| &*i.code), Some("1"));
+        assert_eq!(catalog.len(), 1);
+    }
+
+    /// The same barcode on two different items is an error naming both
+    /// items and the line of the second.
+    #[test]
+    fn a_barcode_on_two_items_is_refused_with_its_line() {
+        let two = "code;name;price;;;barcodes;\n1;M;4;;;12346;\n2;N;5;;;12346;\n";
+        let err = Catalog::from_csv("c.csv", two).expect_err("two items, one barcode");
+        assert!(matches!(err, CatalogError::DuplicateBarcode { line: 3, .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.starts_with("c.csv, line 3: barcode 12346"), "{text}");
+        assert!(text.contains("\"M\"") && text.contains("\"N\""), "{text}");
     }
 }

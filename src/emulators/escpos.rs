@@ -80,11 +80,18 @@ impl Decoder {
                     self.codepage = arg(2)?;
                     (3, None)
                 }
-                b'a' | b'E' | b'd' | b'!' | b'-' | b'M' => (3, None),
+                // Three bytes: wait for the argument (a split read may cut it off).
+                b'a' | b'E' | b'd' | b'!' | b'-' | b'M' => {
+                    arg(2)?;
+                    (3, None)
+                }
                 other => (2, Some(Decoded::Unknown(format!("ESC {other:02X}")))),
             },
             GS => match arg(1)? {
-                b'!' | b'H' | b'h' | b'w' | b'f' => (3, None),
+                b'!' | b'H' | b'h' | b'w' | b'f' => {
+                    arg(2)?;
+                    (3, None)
+                }
                 b'V' => {
                     let m = arg(2)?;
                     let used = if m == 65 || m == 66 { 4 } else { 3 };
@@ -235,5 +242,23 @@ mod tests {
         assert_eq!(lines[1], format!("Молоко{}89.90", " ".repeat(21)));
         assert!(lines.contains(&"[EAN-13 4600000000013]".to_string()), "{lines:?}");
         assert_eq!(lines.last().map(String::as_str), Some("[CUT]"));
+    }
+
+    /// Found by `tests/fuzz.rs`: a read that ended between `ESC E` and its
+    /// argument made the decoder drain more than it held (a panic).
+    #[test]
+    fn a_command_cut_before_its_argument_waits_for_it() {
+        let mut doc = Document::default();
+        doc.title("Итого 10 ₽");
+        doc.pair("Молоко", "89.90");
+        let bytes = crate::devices::escpos::encode(&doc, 32);
+        let whole = Decoder::default().feed(&bytes);
+        for at in 0..=bytes.len() {
+            let mut decoder = Decoder::default();
+            let (a, b) = bytes.split_at(at);
+            let mut decoded = decoder.feed(a);
+            decoded.extend(decoder.feed(b));
+            assert_eq!(decoded, whole, "split at {at}");
+        }
     }
 }

@@ -252,18 +252,19 @@ pub fn check_return(document: &Document, sale: &wire::MoveAnswer) -> Result<(), 
     if sale.move_info.as_ref().is_some_and(|info| info.oper_type != wire::OPER_SALE) {
         return Err(refused(text::KILBIL_NOT_A_SALE.to_string()));
     }
+    // In i128: the server's quantities are each readable, but may add up past i64.
     for line in &document.lines {
-        let sold: i64 = sale
+        let sold: i128 = sale
             .move_detail
             .iter()
             .filter(|m| m.code == line.code)
-            .map(|m| m.quantity.0.thousandths())
+            .map(|m| i128::from(m.quantity.0.thousandths()))
             .sum();
-        let returned: i64 = document
+        let returned: i128 = document
             .lines
             .iter()
             .filter(|l| l.code == line.code)
-            .map(|l| l.quantity.thousandths())
+            .map(|l| i128::from(l.quantity.thousandths()))
             .sum();
         if returned > sold {
             return Err(refused(text::kilbil_not_in_sale(&line.code)));
@@ -751,5 +752,25 @@ mod tests {
         };
         assert!(check_return(&d, &sold(3000)).is_ok());
         assert!(check_return(&d, &sold(2000)).is_err());
+    }
+
+    /// A sale's detail whose quantities add up past i64 (each one readable,
+    /// at most 15 digits of whole units) panicked in a debug build and
+    /// wrapped in a release one; the sums are taken in i128.
+    #[test]
+    fn huge_sold_quantities_add_up_without_overflow() {
+        let d = document();
+        let line = |code: &str| wire::MoveLine {
+            code: code.into(),
+            price: Amount(Money(1)),
+            total: Amount(Money(1)),
+            quantity: Qty(Quantity(999_999_999_999_999_999)),
+        };
+        let sale = wire::MoveAnswer {
+            result_code: 0,
+            move_info: Some(wire::MoveInfo { oper_type: 0 }),
+            move_detail: [vec![line("42"); 10], vec![line("43")]].concat(),
+        };
+        assert!(check_return(&d, &sale).is_ok());
     }
 }

@@ -124,7 +124,8 @@ impl ServerError {
 }
 
 /// Reads an answer: 2xx is the answer, anything else a [`ServerError`].
-fn answer<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<Result<T, ServerError>, LoyaltyError> {
+/// Public as the decoder `tests/fuzz.rs` feeds hostile answers to.
+pub fn answer<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<Result<T, ServerError>, LoyaltyError> {
     match status {
         200..=299 => serde_json::from_slice(body).map(Ok).map_err(unreadable),
         _ => Ok(Err(ServerError::read(status, body))),

@@ -74,7 +74,8 @@ impl<'de> Deserialize<'de> for Kopecks {
         let number = serde_json::Number::deserialize(deserializer)?;
         number
             .as_i64()
-            .filter(|k| k.abs() <= crate::core::money::MONEY_CEILING.0)
+            // unsigned_abs: `abs` of i64::MIN overflows (found by tests/fuzz.rs).
+            .filter(|k| k.unsigned_abs() <= crate::core::money::MONEY_CEILING.0.unsigned_abs())
             .map(|k| Kopecks(Money(k)))
             .ok_or_else(|| D::Error::custom(format!("{number}: not a whole number of kopecks")))
     }
@@ -282,4 +283,22 @@ pub struct CheckAnswer {
 pub struct ReturnCheck {
     pub rest_code: u32,
     pub check_guid: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `tests/fuzz.rs`: the smallest i64 panicked (negate with
+    /// overflow) instead of being refused as out of range.
+    #[test]
+    fn kopecks_beyond_the_ceiling_are_refused_at_both_ends() {
+        let read = |json: &str| serde_json::from_str::<Kopecks>(json).map(|k| k.0.0);
+        assert_eq!(read("150000").ok(), Some(150000));
+        assert_eq!(read("-5000").ok(), Some(-5000));
+        assert!(read("-9223372036854775808").is_err());
+        assert!(read("9223372036854775807").is_err());
+        assert!(read("-100000000000001").is_err());
+        assert!(read("1.5").is_err());
+    }
 }
