@@ -621,11 +621,7 @@ fn a_print_job_reaches_the_printer_only_after_its_save() {
 
 /// A workstation on a Shtrih-M registrar at `path` (no readers), over the
 /// data in `dir`; the idle printer is asked how it is every `poll`.
-fn fiscal_workstation(
-    path: &str,
-    dir: &std::path::Path,
-    poll: Duration,
-) -> (kassa::runtime::Runtime, mpsc::Receiver<Event>) {
+fn fiscal_workstation(path: &str, dir: &std::path::Path, poll: Duration) -> (kassa::runtime::Runtime, mpsc::Receiver<Event>) {
     use kassa::config::{Config, PrinterConfig};
     let config = Config {
         printer: PrinterConfig::Shtrih {
@@ -658,11 +654,7 @@ fn fiscal_workstation(
 }
 
 /// Feeds events to the runtime until `done` holds and nothing is in flight.
-fn pump_until(
-    runtime: &mut kassa::runtime::Runtime,
-    events: &mpsc::Receiver<Event>,
-    done: &dyn Fn(&kassa::core::state::AppState) -> bool,
-) {
+fn pump_until(runtime: &mut kassa::runtime::Runtime, events: &mpsc::Receiver<Event>, done: &dyn Fn(&kassa::core::state::AppState) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(8);
     while !(done(&runtime.state) && runtime.is_idle()) {
         assert!(

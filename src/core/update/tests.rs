@@ -100,12 +100,14 @@ impl Harness {
                     return Some(Event::Printed {
                         job: job.id,
                         result: Err("нет бумаги".into()),
+                        refused: false,
                     });
                 }
                 self.printed += 1;
                 Event::Printed {
                     job: job.id,
                     result: Ok(()),
+                    refused: false,
                 }
             }
             Effect::FindReceipts(ReceiptQuery::Id(id)) => Event::ReceiptsFound(Ok(self

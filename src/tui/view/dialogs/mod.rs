@@ -18,6 +18,7 @@ mod promo_code;
 mod quantity;
 mod queue;
 mod register;
+mod registration;
 mod return_find;
 mod return_pick;
 mod search;
@@ -65,5 +66,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::Bonus { input } => bonus::draw(frame, area, input, state, theme),
         Dialog::LinkLost { .. } => link_lost::draw(frame, area, theme),
         Dialog::Contact { options, selected, input } => contact::draw(frame, area, options, *selected, input, theme),
+        Dialog::Registration => registration::draw(frame, area, state, keymap, theme),
     }
 }
