@@ -895,7 +895,10 @@ fn a_fiscal_receipt_not_registered_holds_the_till_until_it_is() {
     after.press(Command::Reprint);
     assert!(after.state.durable.unprinted.is_empty());
     assert_eq!(after.state.dialog, None);
-    assert_eq!(after.state.notice, Some(Notice::Registered(Some(ReceiptId { shift: 1, number: 1 }))));
+    assert_eq!(
+        after.state.notice,
+        Some(Notice::Registered(Some(ReceiptId { shift: 1, number: 1 })))
+    );
     after.send(Event::Scan("4600051000057".into()));
     assert_eq!(after.state.receipt().map(|r| r.positions.len()), Some(1));
 }
@@ -930,7 +933,10 @@ fn a_receipt_the_registrar_refused_lets_the_shift_close_first() {
     assert!(h.state.shift().is_none(), "the shift closed");
     assert_eq!(h.state.durable.unprinted.len(), 1, "the Z-report went first; the receipt waits");
     // The registrar, its shift closed, is ready: what waited goes.
-    for state in [crate::devices::DeviceState::Fault("смена".into()), crate::devices::DeviceState::Ready] {
+    for state in [
+        crate::devices::DeviceState::Fault("смена".into()),
+        crate::devices::DeviceState::Ready,
+    ] {
         h.send(Event::Device {
             device: "printer".into(),
             state,
