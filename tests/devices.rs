@@ -767,3 +767,41 @@ fn a_registrar_back_with_paper_registers_the_waiting_receipt_by_itself() {
     pump_until(&mut runtime, &events, &|s| s.receipt().is_some());
     runtime.shutdown();
 }
+
+/// The 24-hour case through the whole workstation: the registrar's shift
+/// expired refuses the receipt before anything is sent, so the held till
+/// lets the shift close; the Z-report goes first, then the receipt is
+/// registered in the registrar's new shift.
+#[test]
+fn a_receipt_refused_for_an_expired_registrar_shift_lets_the_shift_close_first() {
+    use kassa::core::command::Command;
+    use kassa::devices::shtrih::command::{MODE_SHIFT_EXPIRED, MODE_SHIFT_OPEN};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
+    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_millis(100));
+    runtime.dispatch(Event::Command(Command::OpenShift));
+    "Иванова".chars().for_each(|c| runtime.dispatch(Event::Char(c)));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &|s| s.shift().is_some() && s.durable.unprinted.is_empty());
+    emulator.registrar().shift_mode = MODE_SHIFT_EXPIRED;
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    runtime.dispatch(Event::Command(Command::Pay));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &failed_to_register);
+    assert!(
+        format!("{:?}", runtime.state.dialog).starts_with("Some(Registration"),
+        "{:?}",
+        runtime.state.dialog
+    );
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    pump_until(&mut runtime, &events, &|_| true);
+    assert!(runtime.state.receipt().is_none(), "no next receipt");
+    runtime.dispatch(Event::Command(Command::CloseShift));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &|s| s.shift().is_none() && s.durable.unprinted.is_empty());
+    let r = emulator.registrar();
+    assert_eq!(r.receipts.len(), 1, "registered once");
+    assert_eq!(r.shift_mode, MODE_SHIFT_OPEN, "in the registrar's new shift");
+    drop(r);
+    runtime.shutdown();
+}
