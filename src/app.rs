@@ -68,7 +68,11 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
     let warnings: Vec<String> = warning.into_iter().map(|w| w.0).chain(queue_warnings).collect();
     let warning = (!warnings.is_empty()).then(|| LoadWarning(warnings.join("; ")));
     let printer = printer(config, data_dir, &store);
-    let mut state = AppState::restore(Arc::new(config.settings.clone()), catalog, durable, now);
+    let settings = crate::core::state::Settings {
+        fiscal: config.printer.is_fiscal(),
+        ..config.settings.clone()
+    };
+    let mut state = AppState::restore(Arc::new(settings), catalog, durable, now);
     state.queue = queue;
     Ok(Assembled {
         state,

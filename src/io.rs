@@ -271,6 +271,7 @@ impl Worker {
                             deliver(Event::Printed {
                                 job: job.id,
                                 result: Err(reason),
+                                refused: false,
                             });
                         }
                     }

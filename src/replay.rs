@@ -478,6 +478,7 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
         Some(Dialog::Bonus { .. }) => "bonus",
         Some(Dialog::LinkLost { .. }) => "link_lost",
         Some(Dialog::Contact { .. }) => "contact",
+        Some(Dialog::Registration) => "registration",
         Some(Dialog::Balance { .. }) => "balance",
         Some(Dialog::Queue(_)) => "queue",
         Some(Dialog::PromoCode { .. }) => "promo_code",

@@ -45,6 +45,7 @@ fn failed(effect: Effect, reason: &str) -> Option<Event> {
         Effect::Print(job) => Event::Printed {
             job: job.id,
             result: Err(reason),
+            refused: false,
         },
         Effect::FindReceipts(_) => Event::ReceiptsFound(Err(reason)),
         Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: reason },

@@ -111,7 +111,14 @@ pub fn notice(notice: &Notice) -> String {
         SaveFailed(e) => format!("НЕ СОХРАНЕНО на диск: {e}. Работа продолжается, повтор при следующем действии"),
         CloseFailed(e) => format!("Чек НЕ закрыт: {e}. Чек сохранён открытым — Ввод для повтора"),
         ShiftCloseFailed(e) => format!("Смена НЕ закрыта: {e}. Повторите закрытие"),
-        PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — «Повтор печати» (Ctrl+P)"),
+        PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — «Повтор печати»"),
+        NotRegistered { receipt, in_flight: true } => format!("{} регистрируется в ККТ — подождите", receipt_name(*receipt)),
+        NotRegistered { receipt, in_flight: false } => format!(
+            "{} не зарегистрирован в ККТ: новый чек, возврат и закрытие смены — после него («Повтор печати»)",
+            receipt_name(*receipt)
+        ),
+        Registered(receipt) => format!("{} зарегистрирован в ККТ", receipt_name(*receipt)),
+        RegistrationRetried => "Чек отправлен в ККТ ещё раз".into(),
         DeviceDown(device, state) => format!("{}: {}", device_label(device), device_state(state)),
         DeviceTrouble(message) => message.clone(),
         SwipeNotNow => "Карта не принята: сначала закройте окно (Esc)".into(),
@@ -165,6 +172,14 @@ pub fn notice(notice: &Notice) -> String {
         QueueEntriesSetAside(count) => {
             format!("Внимание, сообщите в поддержку: {count} записей очереди лояльности не читаются и отложены в базе (дерево corrupt)")
         }
+    }
+}
+
+/// «Чек 1/2», or just «Чек» when its number is not known.
+fn receipt_name(receipt: Option<crate::core::journal::ReceiptId>) -> String {
+    match receipt {
+        Some(id) => format!("Чек {id}"),
+        None => "Чек".into(),
     }
 }
 
@@ -301,6 +316,52 @@ pub const MENU_TITLE: &str = "Меню";
 pub const HELP_TITLE: &str = "Клавиши";
 pub const PREVIEW_TITLE: &str = "Печать";
 pub const PREVIEW_HINT: &str = "Esc — закрыть, ↑↓ — листать";
+
+// A closed receipt the fiscal registrar has not registered yet
+pub const REGISTRATION_TITLE: &str = "Чек не зарегистрирован в ККТ";
+pub const REGISTRATION_IN_FLIGHT: &str = "ККТ регистрирует чек… подождите";
+pub const REGISTRATION_HOLD: &str =
+    "Пока чек не зарегистрирован, не отдавайте его покупателю; новый чек, возврат и закрытие смены — после регистрации.";
+
+/// The receipt that waits: its number and sum.
+pub fn registration_headline(receipt: Option<crate::core::journal::ReceiptId>, total: Option<crate::core::money::Money>) -> String {
+    match total {
+        Some(total) => format!("{} на {total} ещё не зарегистрирован в ККТ", receipt_name(receipt)),
+        None => format!("{} ещё не зарегистрирован в ККТ", receipt_name(receipt)),
+    }
+}
+
+pub fn registration_reason(reason: &str) -> String {
+    format!("Причина: {reason}")
+}
+
+/// «Ctrl+P (Повтор печати)», or the label alone when no key is bound to it.
+fn command_with_key(command: Command, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!("{key} ({})", command_label(command)),
+        None => format!("«{}» в меню", command_label(command)),
+    }
+}
+
+/// What to do about a registrar that cannot print, with the live key for a retry.
+pub fn registration_todo(reprint_key: Option<&str>) -> String {
+    format!(
+        "Вставьте рулон бумаги, закройте крышку, проверьте кабель и питание ККТ, затем нажмите {}. ККТ, которая снова готова, зарегистрирует чек и сама.",
+        command_with_key(Command::Reprint, reprint_key)
+    )
+}
+
+/// What to do about a registrar whose shift is past 24 hours.
+pub fn registration_todo_z(close_shift_key: Option<&str>) -> String {
+    format!(
+        "Закройте смену — {}: Z-отчёт пройдёт первым, затем чек зарегистрируется в новой смене ККТ.",
+        command_with_key(Command::CloseShift, close_shift_key)
+    )
+}
+
+pub fn registration_more(count: usize) -> String {
+    format!("Ещё ждут регистрации: {count}")
+}
 
 // Printed documents
 pub const P_SALE: &str = "КАССОВЫЙ ЧЕК / ПРИХОД";

@@ -619,3 +619,190 @@ fn a_print_job_reaches_the_printer_only_after_its_save() {
     assert!(seen.iter().all(|(_, saved)| *saved), "printed before its save: {seen:?}");
     runtime.shutdown();
 }
+
+/// A workstation on a Shtrih-M registrar at `path` (no readers), over the
+/// data in `dir`; the idle printer is asked how it is every `poll`.
+fn fiscal_workstation(path: &str, dir: &std::path::Path, poll: Duration) -> (kassa::runtime::Runtime, mpsc::Receiver<Event>) {
+    use kassa::config::{Config, PrinterConfig};
+    let config = Config {
+        printer: PrinterConfig::Shtrih {
+            port: PortSettings::new(path, 115_200),
+            password: 30,
+            department: 1,
+            tax: 0,
+            timing: fast_timing(),
+        },
+        ..Config::default()
+    };
+    let catalog = std::sync::Arc::new(kassa::app::load_catalog(&config).expect("catalog"));
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("now");
+    let mut assembled = kassa::app::assemble(&config, catalog, dir, now).expect("assembled");
+    assembled.devices.poll = poll;
+    let (tx, events) = mpsc::channel();
+    let runtime = kassa::runtime::Runtime::start(
+        assembled.state,
+        assembled.executor,
+        assembled.devices,
+        assembled.loyalty,
+        move |e| {
+            let _ = tx.send(e);
+        },
+    )
+    .expect("runtime");
+    (runtime, events)
+}
+
+/// Feeds events to the runtime until `done` holds and nothing is in flight.
+fn pump_until(runtime: &mut kassa::runtime::Runtime, events: &mpsc::Receiver<Event>, done: &dyn Fn(&kassa::core::state::AppState) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while !(done(&runtime.state) && runtime.is_idle()) {
+        assert!(
+            Instant::now() < deadline,
+            "stuck: dialog {:?}, notice {:?}, unprinted {}",
+            runtime.state.dialog,
+            runtime.state.notice,
+            runtime.state.durable.unprinted.len()
+        );
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(20)) {
+            runtime.deliver(event);
+        }
+    }
+}
+
+/// A sale the registrar could not register: its print job failed and nothing is in flight.
+fn failed_to_register(s: &kassa::core::state::AppState) -> bool {
+    s.durable.last_receipt.is_some() && !s.durable.unprinted.is_empty() && s.printing.is_empty()
+}
+
+/// Opens the shift (registered), takes the registrar's paper away, then
+/// scans one item and pays it in cash.
+fn sell_with_paper_out(runtime: &mut kassa::runtime::Runtime, events: &mpsc::Receiver<Event>, emulator: &ShtrihEmulator) {
+    use kassa::core::command::Command;
+    runtime.dispatch(Event::Command(Command::OpenShift));
+    "Иванова".chars().for_each(|c| runtime.dispatch(Event::Char(c)));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(runtime, events, &|s| s.shift().is_some() && s.durable.unprinted.is_empty());
+    emulator.registrar().paper = false;
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    pump_until(runtime, events, &|s| s.receipt().is_some_and(|r| r.positions.len() == 1));
+    runtime.dispatch(Event::Command(Command::Pay));
+    runtime.dispatch(Event::Command(Command::Confirm));
+}
+
+/// Issue 20.2: with the registrar out of paper a paid sale is journaled but
+/// not registered. The screen stays on it: no next receipt, no return and no
+/// shift close while it waits, also after a restart; paper back and «Повтор
+/// печати» register it once, and the till goes on.
+#[test]
+fn a_receipt_the_registrar_could_not_register_holds_the_till_until_reprinted() {
+    use kassa::core::command::Command;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
+    // No polling: only «Повтор печати» sends the job again.
+    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_secs(600));
+    sell_with_paper_out(&mut runtime, &events, &emulator);
+    pump_until(&mut runtime, &events, &failed_to_register);
+    assert_eq!(emulator.registrar().receipts.len(), 0);
+    let waiting = |runtime: &kassa::runtime::Runtime| {
+        let s = &runtime.state;
+        assert!(s.receipt().is_none(), "no next receipt while one waits");
+        assert!(s.shift().is_some(), "the shift stays open while a receipt waits");
+        assert_eq!(s.durable.unprinted.len(), 1, "the receipt still waits");
+        assert!(
+            format!("{:?}", s.dialog).starts_with("Some(Registration"),
+            "the screen stays on the receipt: {:?}",
+            s.dialog
+        );
+    };
+    waiting(&runtime);
+    // The next customer's item, a return, closing the shift: all refused.
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    pump_until(&mut runtime, &events, &|_| true);
+    waiting(&runtime);
+    runtime.dispatch(Event::Command(Command::Cancel));
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    runtime.dispatch(Event::Command(Command::ReturnReceipt));
+    runtime.dispatch(Event::Command(Command::CloseShift));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &|_| true);
+    waiting(&runtime);
+    // A restart keeps it so: the job is sent again at once, and fails again.
+    runtime.shutdown();
+    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_secs(600));
+    pump_until(&mut runtime, &events, &failed_to_register);
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    runtime.dispatch(Event::Command(Command::CloseShift));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &|_| true);
+    waiting(&runtime);
+    // Paper back, «Повтор печати»: registered once, the window goes.
+    emulator.registrar().paper = true;
+    runtime.dispatch(Event::Command(Command::Reprint));
+    pump_until(&mut runtime, &events, &|s| s.durable.unprinted.is_empty());
+    assert_eq!(emulator.registrar().receipts.len(), 1, "registered once");
+    assert!(runtime.state.dialog.is_none(), "{:?}", runtime.state.dialog);
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    pump_until(&mut runtime, &events, &|s| s.receipt().is_some());
+    runtime.shutdown();
+}
+
+/// A registrar that comes back by itself (paper put in, noticed by the idle
+/// check) registers the waiting receipt and lets the till go on, untouched.
+#[test]
+fn a_registrar_back_with_paper_registers_the_waiting_receipt_by_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
+    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_millis(100));
+    sell_with_paper_out(&mut runtime, &events, &emulator);
+    pump_until(&mut runtime, &events, &failed_to_register);
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    pump_until(&mut runtime, &events, &|_| true);
+    assert!(runtime.state.receipt().is_none(), "no next receipt while one waits");
+    emulator.registrar().paper = true;
+    pump_until(&mut runtime, &events, &|s| s.durable.unprinted.is_empty());
+    assert_eq!(emulator.registrar().receipts.len(), 1);
+    assert!(runtime.state.dialog.is_none(), "{:?}", runtime.state.dialog);
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    pump_until(&mut runtime, &events, &|s| s.receipt().is_some());
+    runtime.shutdown();
+}
+
+/// The 24-hour case through the whole workstation: the registrar's shift
+/// expired refuses the receipt before anything is sent, so the held till
+/// lets the shift close; the Z-report goes first, then the receipt is
+/// registered in the registrar's new shift.
+#[test]
+fn a_receipt_refused_for_an_expired_registrar_shift_lets_the_shift_close_first() {
+    use kassa::core::command::Command;
+    use kassa::devices::shtrih::command::{MODE_SHIFT_EXPIRED, MODE_SHIFT_OPEN};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
+    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_millis(100));
+    runtime.dispatch(Event::Command(Command::OpenShift));
+    "Иванова".chars().for_each(|c| runtime.dispatch(Event::Char(c)));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &|s| s.shift().is_some() && s.durable.unprinted.is_empty());
+    emulator.registrar().shift_mode = MODE_SHIFT_EXPIRED;
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    runtime.dispatch(Event::Command(Command::Pay));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &failed_to_register);
+    assert!(
+        format!("{:?}", runtime.state.dialog).starts_with("Some(Registration"),
+        "{:?}",
+        runtime.state.dialog
+    );
+    runtime.dispatch(Event::Scan("4600972223306".into()));
+    pump_until(&mut runtime, &events, &|_| true);
+    assert!(runtime.state.receipt().is_none(), "no next receipt");
+    runtime.dispatch(Event::Command(Command::CloseShift));
+    runtime.dispatch(Event::Command(Command::Confirm));
+    pump_until(&mut runtime, &events, &|s| s.shift().is_none() && s.durable.unprinted.is_empty());
+    let r = emulator.registrar();
+    assert_eq!(r.receipts.len(), 1, "registered once");
+    assert_eq!(r.shift_mode, MODE_SHIFT_OPEN, "in the registrar's new shift");
+    drop(r);
+    runtime.shutdown();
+}

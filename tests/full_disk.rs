@@ -131,6 +131,7 @@ fn nothing_leaves_the_register_while_its_state_is_not_on_disk() {
         Effect::Print(Box::new(PrintJob {
             id: 1,
             document: Default::default(),
+            receipt: None,
         }))
     };
     let next = || events.recv_timeout(Duration::from_secs(10)).expect("an answer");

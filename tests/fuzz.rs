@@ -1278,6 +1278,7 @@ impl Till {
             Effect::Print(job) => Event::Printed {
                 job: job.id,
                 result: Ok(()),
+                refused: false,
             },
             Effect::FindReceipts(ReceiptQuery::Id(id)) => Event::ReceiptsFound(Ok(self
                 .journal

@@ -53,6 +53,13 @@ pub enum PrinterConfig {
     },
 }
 
+impl PrinterConfig {
+    /// A fiscal registrar: a receipt is done only once it is registered.
+    pub fn is_fiscal(&self) -> bool {
+        matches!(self, PrinterConfig::Shtrih { .. })
+    }
+}
+
 /// A device section's keys: the serial port's, then its own.
 macro_rules! port_keys {
     ($($own:literal),*) => {

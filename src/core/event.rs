@@ -32,8 +32,14 @@ pub enum Event {
     ReceiptClosed(Result<ClosedReceipt, String>),
     /// The shift is closed and its Z-summary stored.
     ShiftClosed(Result<Summary, String>),
-    /// A print job finished.
-    Printed { job: u64, result: Result<(), String> },
+    /// A print job finished. `refused`: the printer refused it before
+    /// sending anything (a registrar's shift past 24 hours), so nothing is in doubt.
+    Printed {
+        job: u64,
+        result: Result<(), String>,
+        #[serde(default)]
+        refused: bool,
+    },
     /// The journal's answer to a receipt search for a return.
     ReceiptsFound(Result<Vec<ReturnSource>, String>),
     /// The store changed the queue (or tried to): its next entry as it is

@@ -71,6 +71,16 @@ pub enum Notice {
     CloseFailed(String),
     ShiftCloseFailed(String),
     PrintFailed(String),
+    /// A closed receipt is not registered by the fiscal registrar yet
+    /// (`in_flight`: the registrar is at it): nothing new starts before it.
+    NotRegistered {
+        receipt: Option<ReceiptId>,
+        in_flight: bool,
+    },
+    /// The receipt that waited is registered: the till goes on.
+    Registered(Option<ReceiptId>),
+    /// «Повтор печати» sent the waiting receipt to the registrar again.
+    RegistrationRetried,
     /// A device stopped working: unplugged, out of paper.
     DeviceDown(String, crate::devices::DeviceState),
     /// A scanner or card reader sent something that is not a code.
@@ -165,10 +175,13 @@ impl Notice {
             | ClientRegistered
             | ChatBotSent
             | CertificateAccepted(_)
+            | Registered(_)
+            | RegistrationRetried
             | CodeSent => Level::Info,
             ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_) => Level::Warning,
             NameNeeded | DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
+            NotRegistered { in_flight: true, .. } => Level::Warning,
             _ => Level::Error,
         }
     }

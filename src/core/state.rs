@@ -33,6 +33,10 @@ pub struct Settings {
     pub loyalty: bool,
     /// How that provider runs a receipt.
     pub flow: super::loyalty::Flow,
+    /// The printer is a fiscal registrar: a receipt is done only once it
+    /// registered it, and the till waits on it till then.
+    #[serde(default)]
+    pub fiscal: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +109,7 @@ impl Default for Settings {
             printer_width: 42,
             loyalty: false,
             flow: Default::default(),
+            fiscal: false,
         }
     }
 }
@@ -114,6 +119,25 @@ impl Default for Settings {
 pub struct PrintJob {
     pub id: u64,
     pub document: Document,
+    /// The receipt this job prints (its original, not a copy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptId>,
+}
+
+impl PrintJob {
+    /// A receipt a fiscal registrar registers (not a copy, report or slip).
+    pub fn is_fiscal_receipt(&self) -> bool {
+        matches!(self.document.fiscal, Some(crate::print::document::Fiscal::Receipt(_)))
+    }
+}
+
+/// Why the printer did not print a job, the last time it was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintFailure {
+    pub reason: String,
+    /// Refused before anything was sent (a registrar's shift past 24
+    /// hours): nothing is in doubt, and the Z-report that cures it may go.
+    pub refused: bool,
 }
 
 /// What must survive a crash: written to disk after every change.
@@ -302,6 +326,9 @@ pub enum Dialog {
     },
     /// The loyalty queue screen.
     Queue(QueueScreen),
+    /// A closed receipt the fiscal registrar has not registered yet: why,
+    /// and what to do. It stays until the receipt is registered.
+    Registration,
 }
 
 /// The loyalty queue screen: pending entries or the rejected archive, a
@@ -427,6 +454,9 @@ pub struct AppState {
     pub devices: std::collections::BTreeMap<String, crate::devices::DeviceState>,
     /// Print jobs handed to the printer and not answered yet: never sent twice at once.
     pub printing: std::collections::BTreeSet<u64>,
+    /// Why each unprinted job failed, as the printer last answered (not
+    /// durable: after a restart the jobs are sent again and answer anew).
+    pub print_failures: std::collections::BTreeMap<u64, PrintFailure>,
     /// Support engineers watching the screen (`kassa watch`); the cashier sees that someone is.
     pub watchers: usize,
     /// The last warnings and errors shown, with when (for `kassa status`).
@@ -461,6 +491,7 @@ impl AppState {
             queue: Default::default(),
             devices: Default::default(),
             printing: Default::default(),
+            print_failures: Default::default(),
             watchers: 0,
             recent_problems: VecDeque::new(),
         }
@@ -472,6 +503,16 @@ impl AppState {
 
     pub fn shift(&self) -> Option<&Shift> {
         self.durable.shift.as_ref()
+    }
+
+    /// The oldest receipt closed but not yet registered by the fiscal
+    /// registrar. While there is one the till stays on it: no new receipt,
+    /// no return, no shift close (with a plain printer: never any).
+    pub fn unregistered(&self) -> Option<&PrintJob> {
+        if !self.settings.fiscal {
+            return None;
+        }
+        self.durable.unprinted.iter().find(|job| job.is_fiscal_receipt())
     }
 
     /// The id the open (or next) receipt will close with.

@@ -10,7 +10,7 @@ use super::DeviceState;
 use crate::core::event::Event;
 use crate::core::state::PrintJob;
 use crate::io::{FaultPoint, Faults, Mailbox};
-use crate::print::printer::Printer;
+use crate::print::printer::{PrintError, Printer};
 
 /// The device name the status line and events use.
 pub const PRINTER: &str = "printer";
@@ -87,6 +87,7 @@ impl PrinterWorker {
                         // before it hears the printer is back and resends the rest.
                         reporter.event(Event::Printed {
                             job: job.id,
+                            refused: matches!(result, Err(PrintError::Refused(_))),
                             result: result.map_err(|e| e.to_string()),
                         });
                         reporter.state(state);

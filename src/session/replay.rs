@@ -193,6 +193,7 @@ mod tests {
         let printed = Event::Printed {
             job: 3,
             result: Err("нет бумаги".into()),
+            refused: false,
         };
         assert_eq!(
             at(Record::Event(Box::new(printed))),

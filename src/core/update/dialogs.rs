@@ -36,6 +36,11 @@ fn takes_scans(dialog: &Dialog) -> bool {
 }
 
 pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects: &mut Vec<Effect>) {
+    if dialog == Dialog::Registration {
+        // Takes scans and swipes itself: the window cannot be closed to make room for them.
+        super::registration::handle(state, event, effects);
+        return;
+    }
     if let Event::Scan(code) = &event
         && !takes_scans(&dialog)
     {
@@ -132,6 +137,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
             scan @ Event::Scan(_) => sale::handle(state, scan, effects),
             _ => state.dialog = Some(Dialog::Message { blocks, then }),
         },
+        Dialog::Registration => super::registration::handle(state, event, effects),
         Dialog::Help { scroll } => match event {
             Event::Command(
                 command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End),

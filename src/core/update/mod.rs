@@ -11,6 +11,7 @@ mod loyalty;
 mod payment;
 mod printing;
 mod queue;
+mod registration;
 mod returns;
 mod sale;
 mod shift;
@@ -29,6 +30,7 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
         let Some(deferred) = state.deferred.pop_front() else { break };
         handle(state, deferred, &mut effects);
     }
+    registration::keep_on_screen(state);
     if state.notice != notice_before {
         remember_problem(state);
     }
@@ -103,7 +105,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         }
         Event::ReceiptClosed(result) => payment::on_closed(state, result, effects),
         Event::ShiftClosed(result) => shift::on_closed(state, result, effects),
-        Event::Printed { job, result } => printing::on_printed(state, job, result),
+        Event::Printed { job, result, refused } => printing::on_printed(state, job, result, refused),
         Event::Device {
             device,
             state: device_state,

@@ -223,9 +223,9 @@ pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects
         shift.record(&closed);
     }
     let document = layout::receipt(&closed, &state.settings, false);
-    printing::queue_job(&mut next, document);
+    printing::queue_job(&mut next, document, Some(closed.id));
     if let Some(slip) = layout::loyalty_footer_slip(&closed, &state.settings) {
-        printing::queue_job(&mut next, slip);
+        printing::queue_job(&mut next, slip, None);
     }
     // Its loyalty requests are queued in the same transaction as the journal entry.
     let enqueue = super::loyalty::queue_for(state, &closed, next.next_outgoing);

@@ -1,18 +1,21 @@
 //! Print jobs: durable until the printer confirms, reprinted on request.
 
 use super::super::effect::Effect;
+use super::super::journal::ReceiptId;
 use super::super::notice::Notice;
-use super::super::state::{AppState, Dialog, Durable, PreviewTitle, PrintJob, Settings};
+use super::super::state::{AppState, Dialog, Durable, PreviewTitle, PrintFailure, PrintJob, Settings};
 use crate::devices::DeviceState;
 use crate::devices::printer::PRINTER;
 use crate::print::document::Document;
 use crate::print::{layout, text};
 
-/// Adds a job to the durable list of documents waiting for the printer.
-pub(super) fn queue_job(durable: &mut Durable, document: Document) -> PrintJob {
+/// Adds a job to the durable list of documents waiting for the printer;
+/// `receipt`: the receipt it is the original of.
+pub(super) fn queue_job(durable: &mut Durable, document: Document, receipt: Option<ReceiptId>) -> PrintJob {
     let job = PrintJob {
         id: durable.next_print_job,
         document,
+        receipt,
     };
     durable.next_print_job += 1;
     durable.unprinted.push(job.clone());
@@ -21,7 +24,7 @@ pub(super) fn queue_job(durable: &mut Durable, document: Document) -> PrintJob {
 
 /// Queues `document` in the state and asks the printer for it.
 pub(super) fn print(state: &mut AppState, document: Document, effects: &mut Vec<Effect>) {
-    let job = queue_job(&mut state.durable, document);
+    let job = queue_job(&mut state.durable, document, None);
     send(state, job, effects);
 }
 
@@ -62,11 +65,29 @@ pub(super) fn adopt_closed(state: &mut AppState, next: Durable, title: PreviewTi
     }
 }
 
-pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), String>) {
+/// The printer's answer. A fiscal receipt it failed to register takes the
+/// screen over from its preview; the last one registered gives it back.
+pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), String>, refused: bool) {
     state.printing.remove(&job);
+    let waiting = state.unregistered().map(|j| (j.id, j.receipt));
     match result {
-        Ok(()) => state.durable.unprinted.retain(|j| j.id != job),
-        Err(e) => state.notice = Some(Notice::PrintFailed(e)),
+        Ok(()) => {
+            state.durable.unprinted.retain(|j| j.id != job);
+            state.print_failures.remove(&job);
+            if let Some((_, receipt)) = waiting.filter(|&(id, _)| id == job) {
+                state.notice = Some(Notice::Registered(receipt));
+                if state.unregistered().is_none() && state.dialog == Some(Dialog::Registration) {
+                    state.dialog = None;
+                }
+            }
+        }
+        Err(reason) => {
+            state.notice = Some(Notice::PrintFailed(reason.clone()));
+            state.print_failures.insert(job, PrintFailure { reason, refused });
+            if waiting.is_some() && matches!(state.dialog, None | Some(Dialog::Preview { .. })) {
+                state.dialog = Some(Dialog::Registration);
+            }
+        }
     }
 }
 

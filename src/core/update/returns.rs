@@ -21,7 +21,7 @@ pub(super) fn open_find(state: &mut AppState) {
         Some(s) if s.is_expired(state.now) => Err(Notice::ShiftExpired),
         Some(_) if state.receipt().is_some() => Err(Notice::FinishReceiptFirst),
         Some(_) if let Some(error) = &state.save_error => Err(Notice::NothingNewUnsaved(error.clone())),
-        Some(_) => Ok(()),
+        Some(_) => super::registration::check_registered(state),
     };
     match check {
         Ok(()) => {

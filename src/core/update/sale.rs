@@ -123,7 +123,8 @@ pub(super) fn can_add(state: &AppState) -> Result<(), Notice> {
         Some(_) => {}
         // A new receipt may not start in a shift past 24 hours; an open one may finish.
         None if shift.is_expired(state.now) => return Err(Notice::ShiftExpired),
-        None => {}
+        // Nor before the last one is registered by the fiscal registrar.
+        None => super::registration::check_registered(state)?,
     }
     Ok(())
 }

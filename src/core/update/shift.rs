@@ -108,6 +108,8 @@ pub(super) fn ask_close(state: &mut AppState, effects: &mut Vec<Effect>) {
         state.notice = Some(Notice::NoShift);
     } else if state.receipt().is_some() {
         state.notice = Some(Notice::FinishReceiptFirst);
+    } else if let Err(notice) = super::registration::check_can_close_shift(state) {
+        state.notice = Some(notice);
     } else {
         state.dialog = Some(Dialog::Confirm(Question::CloseShift));
         // Unsent loyalty requests go out now, before the shift ends.
@@ -117,12 +119,16 @@ pub(super) fn ask_close(state: &mut AppState, effects: &mut Vec<Effect>) {
 
 /// Asks the store to keep the Z-summary together with the closed state.
 pub(super) fn begin_close(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if let Err(notice) = super::registration::check_can_close_shift(state) {
+        state.notice = Some(notice);
+        return;
+    }
     let Some(shift) = state.shift() else { return };
     let summary = shift.summary(SummaryKind::Z, state.now);
     let mut next = state.durable.clone();
     next.drawer_cash = summary.drawer_cash;
     next.shift = None;
-    printing::queue_job(&mut next, layout::summary(&summary, &state.settings));
+    printing::queue_job(&mut next, layout::summary(&summary, &state.settings), None);
     state.busy = Some(Busy::ClosingShift(Box::new(next.clone())));
     effects.push(Effect::CloseShift {
         summary: Box::new(summary),

@@ -35,6 +35,8 @@ struct Harness {
     printed: usize,
     fail_next_close: bool,
     fail_prints: bool,
+    /// Failed prints are refusals (a registrar's shift past 24 hours).
+    refuse_prints: bool,
     queue: Vec<crate::core::queue::QueueEntry>,
     fail_next_enqueue: bool,
     fail_next_dequeue: bool,
@@ -56,6 +58,7 @@ impl Harness {
             printed: 0,
             fail_next_close: false,
             fail_prints: false,
+            refuse_prints: false,
             queue: Vec::new(),
             fail_next_enqueue: false,
             fail_next_dequeue: false,
@@ -100,12 +103,14 @@ impl Harness {
                     return Some(Event::Printed {
                         job: job.id,
                         result: Err("нет бумаги".into()),
+                        refused: self.refuse_prints,
                     });
                 }
                 self.printed += 1;
                 Event::Printed {
                     job: job.id,
                     result: Ok(()),
+                    refused: false,
                 }
             }
             Effect::FindReceipts(ReceiptQuery::Id(id)) => Event::ReceiptsFound(Ok(self
@@ -842,4 +847,116 @@ fn the_queue_keeps_a_failure_in_russian() {
         crate::text::loyalty_error(&crate::loyalty::LoyaltyError::Link(String::new()))
     );
     assert!(!error.contains("no server"), "{error}");
+}
+
+fn fiscal() -> Settings {
+    Settings {
+        fiscal: true,
+        ..Settings::default()
+    }
+}
+
+/// A shift opened and printed, then a sale paid in cash while the printer fails.
+fn sale_not_printed(settings: Settings) -> Harness {
+    let mut h = Harness::with(settings);
+    h.open_shift();
+    h.fail_prints = true;
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    h.press(Command::Confirm);
+    assert!(h.state.receipt().is_none(), "closed");
+    assert_eq!(h.state.durable.unprinted.len(), 1);
+    h
+}
+
+/// Nothing new starts while the receipt waits for the registrar.
+fn assert_held(h: &mut Harness) {
+    let id = ReceiptId { shift: 1, number: 1 };
+    assert_eq!(h.state.dialog, Some(Dialog::Registration));
+    h.send(Event::Scan("4600051000057".into()));
+    assert!(h.state.receipt().is_none(), "no next receipt");
+    assert!(
+        matches!(h.state.notice, Some(Notice::NotRegistered { receipt: Some(r), .. }) if r == id),
+        "{:?}",
+        h.state.notice
+    );
+    for command in [Command::Cancel, Command::Confirm, Command::ReturnReceipt, Command::Client] {
+        h.press(command);
+        assert_eq!(h.state.dialog, Some(Dialog::Registration), "after {command:?}");
+    }
+    h.press(Command::CloseShift);
+    assert_eq!(h.state.dialog, Some(Dialog::Registration), "no shift close");
+    assert!(h.state.shift().is_some());
+    // Through the menu: the same answers.
+    h.press(Command::Menu);
+    h.send(Event::Char('6'));
+    assert_eq!(h.state.dialog, Some(Dialog::Registration), "no return from the menu");
+    assert!(matches!(h.state.notice, Some(Notice::NotRegistered { .. })));
+}
+
+#[test]
+fn a_fiscal_receipt_not_registered_holds_the_till_until_it_is() {
+    let mut h = sale_not_printed(fiscal());
+    assert_held(&mut h);
+    // A restart keeps it so: the job goes again at start and fails again.
+    let saved = h.saved.clone().expect("saved");
+    let mut after = Harness::with(fiscal());
+    after.fail_prints = true;
+    after.state = AppState::restore(h.state.settings.clone(), h.state.catalog.clone(), saved, start());
+    after.send(Event::Started);
+    assert_held(&mut after);
+    // Registered at the retry: the window goes by itself, the till goes on.
+    after.fail_prints = false;
+    after.press(Command::Reprint);
+    assert!(after.state.durable.unprinted.is_empty());
+    assert_eq!(after.state.dialog, None);
+    assert_eq!(
+        after.state.notice,
+        Some(Notice::Registered(Some(ReceiptId { shift: 1, number: 1 })))
+    );
+    after.send(Event::Scan("4600051000057".into()));
+    assert_eq!(after.state.receipt().map(|r| r.positions.len()), Some(1));
+}
+
+#[test]
+fn a_plain_printer_that_fails_holds_nothing() {
+    let mut h = sale_not_printed(Settings::default());
+    assert!(matches!(h.state.notice, Some(Notice::PrintFailed(_))));
+    assert_ne!(h.state.dialog, Some(Dialog::Registration));
+    h.send(Event::Scan("4600051000057".into()));
+    assert_eq!(h.state.receipt().map(|r| r.positions.len()), Some(1), "the next receipt starts");
+}
+
+/// A registrar whose shift is past 24 hours refused the receipt before
+/// anything was sent: the shift close is what cures it, so it is allowed.
+#[test]
+fn a_receipt_the_registrar_refused_lets_the_shift_close_first() {
+    let mut h = Harness::with(fiscal());
+    h.open_shift();
+    h.fail_prints = true;
+    h.refuse_prints = true;
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    h.press(Command::Confirm);
+    assert_eq!(h.state.dialog, Some(Dialog::Registration));
+    h.send(Event::Scan("4600051000057".into()));
+    assert!(h.state.receipt().is_none(), "still no next receipt");
+    h.fail_prints = false;
+    h.press(Command::CloseShift);
+    assert_eq!(h.state.dialog, Some(Dialog::Confirm(crate::core::state::Question::CloseShift)));
+    h.press(Command::Confirm);
+    assert!(h.state.shift().is_none(), "the shift closed");
+    assert_eq!(h.state.durable.unprinted.len(), 1, "the Z-report went first; the receipt waits");
+    // The registrar, its shift closed, is ready: what waited goes.
+    for state in [
+        crate::devices::DeviceState::Fault("смена".into()),
+        crate::devices::DeviceState::Ready,
+    ] {
+        h.send(Event::Device {
+            device: "printer".into(),
+            state,
+        });
+    }
+    assert!(h.state.durable.unprinted.is_empty(), "then the receipt");
+    assert_eq!(h.state.notice, Some(Notice::Registered(Some(ReceiptId { shift: 1, number: 1 }))));
 }

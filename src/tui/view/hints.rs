@@ -26,6 +26,16 @@ fn relevant(state: &AppState) -> &'static [Command] {
             &[Confirm, Up, Down, Cancel]
         }
         Some(Dialog::Preview { .. } | Dialog::Help { .. }) => &[Cancel, Up, Down, PageDown],
+        // A registrar's shift past 24 hours: the shift close is the cure.
+        Some(Dialog::Registration)
+            if state
+                .unregistered()
+                .and_then(|job| state.print_failures.get(&job.id))
+                .is_some_and(|f| f.refused) =>
+        {
+            &[CloseShift, Reprint, Menu, Help]
+        }
+        Some(Dialog::Registration) => &[Reprint, Menu, Help],
         Some(_) => &[Confirm, Cancel],
     }
 }

@@ -396,6 +396,54 @@ mod tests {
         }
     }
 
+    /// A sale paid on a fiscal registrar out of paper, drawn with `keymap`:
+    /// the window names the receipt, the reason, and the live key to retry.
+    #[test]
+    fn a_receipt_waiting_for_the_registrar_says_why_and_names_the_live_key() {
+        use crate::core::command::Command;
+        use crate::core::effect::Effect;
+        let catalog = Arc::new(Catalog::from_csv("t", CATALOG).expect("valid"));
+        let settings = Settings {
+            fiscal: true,
+            ..Settings::default()
+        };
+        let mut state = AppState::restore(Arc::new(settings), catalog, Durable::default(), chrono::NaiveDateTime::default());
+        let mut events: Vec<Event> = sale();
+        events.extend([Event::Command(Command::Pay), Event::Command(Command::Confirm)]);
+        let mut print_fails = false;
+        for event in events {
+            let mut pending = vec![event];
+            while let Some(event) = pending.pop() {
+                for effect in update(&mut state, event) {
+                    pending.push(match effect {
+                        Effect::SaveState(_) => Event::Saved(Ok(())),
+                        Effect::CloseReceipt { receipt, .. } => {
+                            print_fails = true;
+                            Event::ReceiptClosed(Ok(*receipt))
+                        }
+                        Effect::Print(job) => Event::Printed {
+                            job: job.id,
+                            result: if print_fails { Err(text::DEVICE_NO_PAPER.into()) } else { Ok(()) },
+                            refused: false,
+                        },
+                        _ => continue,
+                    });
+                }
+            }
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let remapped = dir.path().join("keys.toml");
+        std::fs::write(&remapped, "[keys]\n\"F9\" = \"reprint\"\n\"Ctrl+P\" = \"none\"\n").expect("keymap");
+        let keymap = Keymap::load(&remapped).expect("keymap");
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        terminal.draw(|frame| draw(frame, &state, &keymap, Theme::MONO)).expect("draw");
+        let screen = text_of(terminal.backend().buffer());
+        for expected in [text::REGISTRATION_TITLE, "Чек 1/1 на", "нет бумаги", "F9 (Повтор печати)"] {
+            assert!(screen.contains(expected), "{expected:?} not on the screen:\n{screen}");
+        }
+        assert!(!screen.contains("Ctrl+P"), "the key the live keymap unbound is not named");
+    }
+
     #[test]
     fn theme_follows_no_color_and_term() {
         use std::ffi::OsStr;

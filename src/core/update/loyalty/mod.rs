@@ -226,7 +226,12 @@ pub(super) fn promo_dialog(state: &mut AppState, mut input: String, event: Event
 }
 
 fn register_command(state: &mut AppState) {
-    if !state.settings.flow.registration {
+    if state.receipt().is_none()
+        && let Err(notice) = super::registration::check_registered(state)
+    {
+        // The new client would start the next receipt.
+        state.notice = Some(notice);
+    } else if !state.settings.flow.registration {
         state.notice = Some(Notice::NotInProtocol(Command::RegisterClient));
     } else if receipt_offline(state) {
         state.notice = Some(Notice::LoyaltyOffline);
@@ -404,6 +409,13 @@ pub(super) fn spend_code_dialog(state: &mut AppState, amount: Money, mut input: 
 fn client_command(state: &mut AppState) {
     if state.shift().is_none() {
         state.notice = Some(Notice::NoShift);
+        return;
+    }
+    if state.receipt().is_none()
+        && let Err(notice) = super::registration::check_registered(state)
+    {
+        // The client would start the next receipt.
+        state.notice = Some(notice);
         return;
     }
     match state.receipt() {

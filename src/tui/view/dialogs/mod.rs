@@ -19,6 +19,7 @@ mod promo_code;
 mod quantity;
 mod queue;
 mod register;
+mod registration;
 mod return_find;
 mod return_pick;
 mod search;
@@ -72,5 +73,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
             likely,
             selected,
         } => doubt::draw(frame, area, state, (target, *typed, *likely), *selected, theme),
+        Dialog::Registration => registration::draw(frame, area, state, keymap, theme),
     }
 }
