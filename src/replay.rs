@@ -256,8 +256,9 @@ impl Script {
                 "restart" => Step::Restart,
                 "screen" => Step::Screen,
                 "expect" => Step::Expect(parse_expectation(rest).ok_or_else(|| bad("unknown expectation"))?),
-                "emulator" => parse_emulator(rest)
-                    .ok_or_else(|| bad("expected: emulator fail MODE [N [after M]], emulator release, emulator key KEY, or emulator expire-tokens"))?,
+                "emulator" => parse_emulator(rest).ok_or_else(|| {
+                    bad("expected: emulator fail MODE [N [after M]], emulator release, emulator key KEY, or emulator expire-tokens")
+                })?,
                 _ => return Err(bad("unknown step")),
             };
             steps.push((line, step));
