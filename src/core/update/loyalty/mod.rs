@@ -602,7 +602,8 @@ pub(in crate::core::update) fn probe_while_down(state: &mut AppState, effects: &
     }
     let now = state.now;
     let due = state.next_probe.is_none_or(|at| now >= at);
-    if !due || in_flight(state, |p| *p == LoyaltyPurpose::Probe) {
+    // Any request on its way (a queued confirmation's retry) tells the lamp too.
+    if !due || !state.loyalty_requests.is_empty() {
         return;
     }
     state.next_probe = Some(now + PROBE_EVERY);
@@ -672,16 +673,10 @@ pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
     let flow = state.settings.flow.clone();
     let Some(receipt) = state.receipt() else { return };
     if flow.probe && receipt.link == LinkCheck::Unchecked {
-        if state.link == Some(false) {
-            // Known down (KilBil: «при работе с данным чеком запросы в КВ не
-            // посылаются»): this receipt goes without loyalty, unprobed;
-            // the background probe lights the lamp for the next one.
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                receipt.link = LinkCheck::Down;
-            }
-        } else {
-            probe(state, effects);
-        }
+        // Also with the lamp red («searchklient — начало чека при отсутствии
+        // связи»): nobody waits on it, and a client lookup meanwhile is
+        // answered as no link at once.
+        probe(state, effects);
         return;
     }
     let Some(loyalty) = receipt.loyalty.as_ref().filter(|_| receipt.link != LinkCheck::Down) else {
