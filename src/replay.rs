@@ -30,6 +30,8 @@
 //! | `expect server-balance 7770000000017 1450.00` | the demo loyalty server's balance of a card or phone |
 //! | `expect ledger` | the demo loyalty server's books match kassa's journal to the kopeck: every closed receipt the server should count (not those whose confirmation it refused) is counted once with its client, money and bonus, nothing else is, and no write-off is left open; the outbox must be empty |
 //! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `lost` (processed, no answer), `malformed` (processed, a body cut short), `bad_distribution`; `emulator fail timeout 1 after 2` answers 2 requests well first |
+//! | `emulator fail hang 1` | the demo loyalty server hangs on the next request: it answers nothing until `emulator release` (or the end of the script) drops it, as a client's timeout would end it; meanwhile the script goes on, so input can be typed during the wait (a script that hangs the server gives the client a long timeout) |
+//! | `emulator release` | the hung demo server lets go of what it holds |
 //! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
 //! | `emulator expire-tokens` | the demo ProBonus server ends its bearer tokens now |
 //! | `screen` | print the screen at this point (for writing scripts) |
@@ -80,6 +82,8 @@ enum Step {
     Fail(Failure, u32, u32),
     /// Change the key the demo's loyalty emulator checks.
     ServerKey(String),
+    /// The hung demo server lets go of what it holds.
+    Release,
     /// End the bearer tokens the demo's loyalty emulator issued (ProBonus).
     ExpireTokens,
 }
@@ -148,6 +152,7 @@ fn parse_emulator(text: &str) -> Option<Step> {
             Some(Step::Fail(failure, times, after))
         }
         "key" => Some(Step::ServerKey(words.next()?.to_string())),
+        "release" => Some(Step::Release),
         "expire-tokens" => Some(Step::ExpireTokens),
         _ => None,
     }
@@ -251,8 +256,9 @@ impl Script {
                 "restart" => Step::Restart,
                 "screen" => Step::Screen,
                 "expect" => Step::Expect(parse_expectation(rest).ok_or_else(|| bad("unknown expectation"))?),
-                "emulator" => parse_emulator(rest)
-                    .ok_or_else(|| bad("expected: emulator fail MODE [N [after M]], emulator key KEY, or emulator expire-tokens"))?,
+                "emulator" => parse_emulator(rest).ok_or_else(|| {
+                    bad("expected: emulator fail MODE [N [after M]], emulator release, emulator key KEY, or emulator expire-tokens")
+                })?,
                 _ => return Err(bad("unknown step")),
             };
             steps.push((line, step));
@@ -281,14 +287,17 @@ struct Live {
 }
 
 impl Live {
-    fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<crate::emulators::DemoServer>) -> anyhow::Result<Live> {
+    /// `hangs`: the script hangs the server, so the client's timeout is
+    /// long and a wait ends when the script says (`emulator release`, Esc).
+    fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<crate::emulators::DemoServer>, hangs: bool) -> anyhow::Result<Live> {
         let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
         let store = assembled.executor.store();
         let (tx, results) = mpsc::channel();
         // Replays wait for answers: keep the demo's loyalty timeout short.
+        let timeout = std::time::Duration::from_millis(if hangs { HUNG_TIMEOUT_MS } else { 400 });
         let loyalty = assembled
             .loyalty
-            .map(|config| config.with_timing(std::time::Duration::from_millis(400), std::time::Duration::from_millis(1200)));
+            .map(|config| config.with_timing(timeout, std::time::Duration::from_millis(1200)));
         let mut runtime = Runtime::start_with(
             assembled.state,
             assembled.executor,
@@ -313,6 +322,9 @@ impl Live {
 
     /// Stops the workstation and lets go of the store, so that it can start again.
     fn stop(self) {
+        if let Some(emulator) = self.runtime.emulator() {
+            emulator.release();
+        }
         drop(self.runtime.shutdown());
     }
 
@@ -322,17 +334,28 @@ impl Live {
     }
 
     /// Waits until every effect has finished and its event was handled.
+    /// A request the hung demo server holds is not waited for: the script
+    /// goes on during the wait.
     fn settle(&mut self) -> anyhow::Result<()> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !self.runtime.is_idle() {
-            let event = self
-                .results
-                .recv_timeout(std::time::Duration::from_secs(30))
-                .context("an effect never finished")?;
-            self.runtime.deliver(event);
+            let hung = self.runtime.emulator().is_some_and(|e| e.held() > 0);
+            if hung && self.runtime.only_loyalty_in_flight() {
+                return Ok(());
+            }
+            match self.results.recv_timeout(std::time::Duration::from_millis(10)) {
+                Ok(event) => self.runtime.deliver(event),
+                Err(mpsc::RecvTimeoutError::Timeout) if std::time::Instant::now() < deadline => {}
+                Err(_) => bail!("an effect never finished"),
+            }
         }
         Ok(())
     }
 }
+
+/// The client's timeout in a script that hangs the server: long enough that
+/// only the script ends a wait.
+const HUNG_TIMEOUT_MS: u64 = 20_000;
 
 const LOYALTY_USAGE: &str = "expected: loyalty frontol | kilbil | probonus | maxbonus, then any of spend-code, no-anonymous, footer-slip";
 
@@ -359,7 +382,11 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
         _ => None,
     });
     let setup = chosen.as_ref().unwrap_or(setup);
-    let mut live = Live::start(setup, now, None)?;
+    let hangs = script
+        .steps
+        .iter()
+        .any(|(_, step)| matches!(step, Step::Fail(crate::emulators::Failure::Hang, ..)));
+    let mut live = Live::start(setup, now, None, hangs)?;
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
     for (line, step) in &script.steps {
         let at = |why: String| anyhow::anyhow!("{}:{line}: {why}", script.name);
@@ -392,11 +419,22 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                 // The loyalty server is remote: it keeps its state over the workstation's restart.
                 let server = live.runtime.emulator().cloned();
                 live.stop();
-                live = Live::start(setup, now, server)?;
+                live = Live::start(setup, now, server, hangs)?;
             }
             Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
             Step::Fail(failure, times, after) => match live.runtime.emulator() {
                 Some(emulator) => emulator.fail(*failure, *times, *after),
+                None => return Err(at("no loyalty emulator in this setup".into())),
+            },
+            Step::Release => match live.runtime.emulator() {
+                Some(emulator) => {
+                    emulator.release();
+                    // What it held is answered (dropped) now: wait for that.
+                    while live.runtime.emulator().is_some_and(|e| e.held() > 0) {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    live.settle()?;
+                }
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
             Step::ServerKey(key) => match live.runtime.emulator() {
@@ -428,7 +466,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
         }
     }
     let screen = render(&mut terminal, &live.runtime.state, setup)?;
-    live.runtime.shutdown();
+    live.stop();
     Ok(screen)
 }
 

@@ -25,6 +25,8 @@ pub struct Runtime {
     /// The session journal (the live workstation keeps one; replays do not).
     journal: Option<Recorder>,
     in_flight: usize,
+    /// Of those, loyalty requests (a replay goes on past a hung server).
+    loyalty_in_flight: usize,
     /// Effects the I/O worker has not answered yet, and since when it has not
     /// made progress: a disk that stops answering must not go unnoticed.
     io_in_flight: usize,
@@ -112,6 +114,7 @@ impl Runtime {
             loyalty,
             journal,
             in_flight: 0,
+            loyalty_in_flight: 0,
             io_in_flight: 0,
             io_waiting_since: None,
             stuck_reported: false,
@@ -148,6 +151,7 @@ impl Runtime {
                 continue;
             }
             let to_disk = !matches!(effect, Effect::Loyalty { .. } | Effect::Print(_));
+            let to_server = matches!(effect, Effect::Loyalty { .. });
             // Print jobs and loyalty requests go through the disk worker, after
             // the saves before them (see `Worker::start`).
             let sent = match &self.worker {
@@ -157,6 +161,7 @@ impl Runtime {
             match sent {
                 Ok(()) => {
                     self.in_flight += 1;
+                    self.loyalty_in_flight += usize::from(to_server);
                     if to_disk {
                         self.io_in_flight += 1;
                         self.io_waiting_since.get_or_insert_with(Instant::now);
@@ -179,6 +184,9 @@ impl Runtime {
             return;
         }
         self.in_flight = self.in_flight.saturating_sub(1);
+        if matches!(event, Event::LoyaltyReplied { .. }) {
+            self.loyalty_in_flight = self.loyalty_in_flight.saturating_sub(1);
+        }
         if !matches!(event, Event::LoyaltyReplied { .. } | Event::Printed { .. }) {
             // The I/O worker made progress: the watchdog starts over.
             self.io_in_flight = self.io_in_flight.saturating_sub(1);
@@ -200,6 +208,11 @@ impl Runtime {
 
     pub fn is_idle(&self) -> bool {
         self.in_flight == 0
+    }
+
+    /// Nothing but loyalty requests in flight.
+    pub fn only_loyalty_in_flight(&self) -> bool {
+        self.in_flight == self.loyalty_in_flight
     }
 
     /// Waits for queued effects to finish and closes the store.

@@ -144,6 +144,7 @@ pub fn notice(notice: &Notice) -> String {
         BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
         PromoOverFloors(code) => format!("Код {code} не применён: со скидкой по нему цена товара станет ниже минимальной"),
         ReturnWithoutLoyalty(text) => format!("Возврат без бонусов: {text}"),
+        WaitCannotStop => "Списание или отмену бонусов не прервать: ждём ответа сервера лояльности".into(),
         BonusCancelQueued(sum) => format!("Оплата бонусами {sum} снята с чека; отмена уйдёт на сервер, когда он ответит"),
         NoBonusPaid => "Оплаты бонусами в чеке нет".into(),
         ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
@@ -438,6 +439,10 @@ pub const CONTACT_TITLE: &str = "Электронный чек";
 pub const CONTACT_NONE: &str = "Без электронного чека";
 pub const CONTACT_PROMPT: &str = "Другой телефон или e-mail";
 pub const WAIT_LOYALTY: &str = "Запрос в систему лояльности…";
+/// The loyalty wait's way out, with the live key of the `cancel` command.
+pub fn wait_loyalty_escape(key: &str) -> String {
+    format!("{WAIT_LOYALTY} {key} — продолжить без лояльности")
+}
 pub const LOYALTY_OFFLINE: &str = "только начисление";
 pub const LOYALTY_BLOCKED: &str = "лояльность отключена";
 pub const BONUS_PAID: &str = "Бонусами";
@@ -588,6 +593,8 @@ pub fn loyalty_error(error: &crate::loyalty::LoyaltyError) -> String {
         Refused { text } | NothingToUndo { text } => text.clone(),
         Unsupported(_) => "операция не поддерживается системой лояльности этого магазина".into(),
         NotSent(reason) => format!("запрос не отправлен: состояние кассы не сохранено ({reason})"),
+        LinkDown => "нет связи с сервером лояльности — запрос не отправлялся".into(),
+        Abandoned => "ожидание сервера лояльности прервано — без лояльности".into(),
     }
 }
 

@@ -119,6 +119,9 @@ pub enum Notice {
     ReturnWithoutLoyalty(String),
     /// The cancel got no answer: it goes through the queue; the payment is off the receipt.
     BonusCancelQueued(Money),
+    /// Esc while a bonus payment (or its cancel, or a write) is on its way:
+    /// that wait cannot be cut short, the answer settles the money.
+    WaitCannotStop,
     NoBonusPaid,
     ConfirmQueued,
     QueuedSent,
@@ -179,7 +182,8 @@ impl Notice {
             | RegistrationRetried
             | CodeSent => Level::Info,
             ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
-            OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_) => Level::Warning,
+            OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_)
+            | WaitCannotStop => Level::Warning,
             NameNeeded | DiscountCapped | NothingToPrint | NotHere(_) | TypeQuantityFirst | ReceiptEmpty | NoPayments => Level::Warning,
             NotRegistered { in_flight: true, .. } => Level::Warning,
             _ => Level::Error,

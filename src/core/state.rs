@@ -447,6 +447,12 @@ pub struct AppState {
     pub link: Option<bool>,
     /// Loyalty requests in flight and what each is for.
     pub loyalty_requests: Vec<(u64, LoyaltyPurpose)>,
+    /// Requests the cashier stopped waiting for (Esc): their answers only light the lamp.
+    pub abandoned: Vec<u64>,
+    /// Requests not sent because the lamp is red, answered as no link right after the handler.
+    pub(crate) unsent: VecDeque<u64>,
+    /// While the lamp is red: when the background probe goes next.
+    pub next_probe: Option<NaiveDateTime>,
     pub next_request: u64,
     /// The loyalty queue: how deep, and what goes next (the store has the rest).
     pub queue: crate::core::queue::QueueView,
@@ -487,6 +493,9 @@ impl AppState {
             quit: false,
             link: None,
             loyalty_requests: Vec::new(),
+            abandoned: Vec::new(),
+            unsent: VecDeque::new(),
+            next_probe: None,
             next_request: 0,
             queue: Default::default(),
             devices: Default::default(),

@@ -42,7 +42,50 @@ pub enum Failure {
     Malformed,
     /// A bonus distribution that puts a position below its minimum price.
     BadDistribution,
+    /// A hung server: the request is not processed and nothing is answered
+    /// until the client gives up or the emulator is told to let go
+    /// ([`Misbehaving::release`]: the connection is then dropped).
+    Hang,
 }
+
+/// Requests a hung emulator holds, and the signal that lets them go.
+#[derive(Debug)]
+pub struct Hold {
+    releases: tokio::sync::watch::Sender<u64>,
+    held: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for Hold {
+    fn default() -> Self {
+        Hold {
+            releases: tokio::sync::watch::Sender::new(0),
+            held: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Hold {
+    /// Drops every request held now.
+    pub fn release(&self) {
+        self.releases.send_modify(|generation| *generation += 1);
+    }
+
+    /// Requests held now.
+    pub fn held(&self) -> usize {
+        self.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Holds one request until released or `longest` passes.
+    async fn wait(&self, mut released: tokio::sync::watch::Receiver<u64>, longest: Duration) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.held.fetch_add(1, SeqCst);
+        let _ = tokio::time::timeout(longest, released.changed()).await;
+        self.held.fetch_sub(1, SeqCst);
+    }
+}
+
+/// How long a hung emulator holds a request at most (a client gives up sooner).
+const HANG_AT_MOST: Duration = Duration::from_secs(120);
 
 /// What every emulator does besides its protocol: misbehave on command,
 /// answer late, and echo what it gets for a person watching.
@@ -54,6 +97,8 @@ pub struct Misbehaviour {
     pub delay: Duration,
     /// Print each request (redacted) to stdout: the `kassa emulate` command.
     pub echo: bool,
+    /// What a `hang` holds.
+    pub hold: std::sync::Arc<Hold>,
 }
 
 impl Default for Misbehaviour {
@@ -62,6 +107,7 @@ impl Default for Misbehaviour {
             failures: VecDeque::new(),
             delay: Duration::from_secs(10),
             echo: false,
+            hold: Default::default(),
         }
     }
 }
@@ -75,9 +121,13 @@ impl Misbehaviour {
 
     /// What becomes of the request being answered: taken off the queue.
     pub fn take(&mut self) -> Fate {
+        let failure = self.failures.pop_front().flatten();
+        // Subscribed here, under the emulator's lock: a release from now on is seen.
+        let hold = (failure == Some(Failure::Hang)).then(|| (self.hold.clone(), self.hold.releases.subscribe()));
         Fate {
-            failure: self.failures.pop_front().flatten(),
+            failure,
             delay: self.delay,
+            hold,
         }
     }
 
@@ -92,10 +142,12 @@ impl Misbehaviour {
 
 /// What becomes of one request: how it misbehaves, if at all, and how
 /// late a `timeout` answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Fate {
     pub failure: Option<Failure>,
     pub delay: Duration,
+    /// A `hang`: where it is held, and the release it waits for.
+    pub hold: Option<(std::sync::Arc<Hold>, tokio::sync::watch::Receiver<u64>)>,
 }
 
 /// An answer as it goes out: its HTTP status and its JSON text.
@@ -116,6 +168,12 @@ pub async fn answer_as_fated(fate: Fate, injected: impl FnOnce() -> JsonAnswer, 
         Some(Failure::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
         Some(Failure::Error) => return json_response(injected()),
         Some(Failure::Drop) => return dropped(),
+        Some(Failure::Hang) => {
+            if let Some((hold, released)) = fate.hold {
+                hold.wait(released, HANG_AT_MOST).await;
+            }
+            return dropped();
+        }
         _ => {}
     }
     let answer = process();
@@ -145,6 +203,16 @@ pub trait Misbehaving {
     /// How long a `timeout` failure waits before answering.
     fn set_delay(&self, delay: Duration) {
         self.misbehaviour(|m| m.delay = delay);
+    }
+
+    /// Lets go of the requests a `hang` holds (their connections drop).
+    fn release(&self) {
+        self.misbehaviour(|m| m.hold.release());
+    }
+
+    /// Requests a `hang` holds now.
+    fn held(&self) -> usize {
+        self.misbehaviour(|m| m.hold.held())
     }
 
     /// Print each request (redacted) to stdout: the `kassa emulate` command.
@@ -284,6 +352,26 @@ impl DemoServer {
             DemoServer::KilBil(e) => e.fail(failure, times, after),
             DemoServer::ProBonus(e) => e.fail(failure, times, after),
             DemoServer::MaxBonus(e) => e.fail(failure, times, after),
+        }
+    }
+
+    /// Lets go of the requests a `hang` holds.
+    pub fn release(&self) {
+        match self {
+            DemoServer::Frontol(e) => e.release(),
+            DemoServer::KilBil(e) => e.release(),
+            DemoServer::ProBonus(e) => e.release(),
+            DemoServer::MaxBonus(e) => e.release(),
+        }
+    }
+
+    /// Requests a `hang` holds now.
+    pub fn held(&self) -> usize {
+        match self {
+            DemoServer::Frontol(e) => e.held(),
+            DemoServer::KilBil(e) => e.held(),
+            DemoServer::ProBonus(e) => e.held(),
+            DemoServer::MaxBonus(e) => e.held(),
         }
     }
 

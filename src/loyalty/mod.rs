@@ -425,11 +425,28 @@ pub enum LoyaltyError {
     /// once the disk takes the state again.
     #[error("not sent, the state leading to it is not on disk: {0}")]
     NotSent(String),
+    /// Never sent: the link lamp is red, and the cashier does not wait on a
+    /// server known to be down (a background probe says when it is back).
+    /// Handled as no link; the lamp stays as it is.
+    #[error("not sent, the link to the loyalty server is down")]
+    LinkDown,
+    /// The cashier stopped waiting (Esc): handled as no link, the lamp as it
+    /// is; the request's own answer, when it comes, only lights the lamp.
+    #[error("the cashier stopped waiting for the loyalty server")]
+    Abandoned,
 }
 
 impl LoyaltyError {
     pub fn is_link(&self) -> bool {
-        matches!(self, LoyaltyError::Link(_) | LoyaltyError::Certificate(_))
+        matches!(
+            self,
+            LoyaltyError::Link(_) | LoyaltyError::Certificate(_) | LoyaltyError::LinkDown | LoyaltyError::Abandoned
+        )
+    }
+
+    /// Decided here, not by the server: nothing was heard, and the lamp stays as it is.
+    pub fn local(&self) -> bool {
+        matches!(self, LoyaltyError::NotSent(_) | LoyaltyError::LinkDown | LoyaltyError::Abandoned)
     }
 
     /// No usable answer (no link, or an unreadable one): the server may or
@@ -437,7 +454,12 @@ impl LoyaltyError {
     pub fn unanswered(&self) -> bool {
         matches!(
             self,
-            LoyaltyError::Link(_) | LoyaltyError::Certificate(_) | LoyaltyError::Unreadable(_) | LoyaltyError::NotSent(_)
+            LoyaltyError::Link(_)
+                | LoyaltyError::Certificate(_)
+                | LoyaltyError::Unreadable(_)
+                | LoyaltyError::NotSent(_)
+                | LoyaltyError::LinkDown
+                | LoyaltyError::Abandoned
         )
     }
 }

@@ -89,13 +89,13 @@ fn landed_in_number_dialogs(mut probe: AppState, held: &[(NaiveDateTime, Event)]
     for (index, (_, event)) in held.iter().enumerate() {
         if !is_input(event) {
             update(&mut probe, event.clone());
-        } else if probe.busy.is_some() || !queued.is_empty() {
+        } else if crate::core::update::defers(&probe, event) {
             queued.push_back(index);
             continue;
         } else {
             feed(&mut probe, index);
         }
-        while probe.busy.is_none() {
+        while !crate::core::update::holds_input(&probe) {
             let Some(next) = queued.pop_front() else { break };
             feed(&mut probe, next);
         }

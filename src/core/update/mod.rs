@@ -8,6 +8,7 @@
 mod dialogs;
 pub use dialogs::MENU;
 mod loyalty;
+pub use loyalty::wait_can_stop as can_stop_waiting;
 mod payment;
 mod printing;
 mod queue;
@@ -20,21 +21,24 @@ use super::command::Command;
 use super::effect::Effect;
 use super::event::Event;
 use super::notice::Notice;
-use super::state::{AppState, Dialog};
+use super::state::{AppState, Busy, Dialog};
 
 pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     let mut effects = Vec::new();
     let notice_before = state.notice.clone();
     handle(state, event, &mut effects);
-    while state.busy.is_none() {
+    loyalty::answer_unsent(state, &mut effects);
+    while !holds_input(state) {
         let Some(deferred) = state.deferred.pop_front() else { break };
         handle(state, deferred, &mut effects);
+        loyalty::answer_unsent(state, &mut effects);
     }
     registration::keep_on_screen(state);
     if state.notice != notice_before {
         remember_problem(state);
     }
     loyalty::background(state, &mut effects);
+    loyalty::answer_unsent(state, &mut effects);
     // First: what the cashier just did is on disk before anything it leads
     // to (a close, a print, a request) can fail or be cut short. Entries put
     // in the loyalty queue go in the same transaction as that state.
@@ -87,6 +91,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
             }
             loyalty::requeue(state, effects);
             loyalty::drain(state, effects);
+            loyalty::probe_while_down(state, effects);
         }
         Event::Started => resume(state, effects),
         Event::StoreWarning(warning) => state.notice = Some(Notice::StoreWarning(warning)),
@@ -119,8 +124,13 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         Event::StorageStuck => state.notice = Some(Notice::StorageStuck),
         Event::EnqueueFailed { entries, error } => loyalty::enqueue_failed(state, entries, error),
         input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_) | Event::Swipe(_)) => {
-            if state.busy.is_some() {
-                // Nothing typed or scanned is lost while the disk works.
+            if state.busy == Some(Busy::Loyalty) && input == Event::Command(Command::Cancel) {
+                // Esc ends a wait on the loyalty server, where the money allows.
+                loyalty::abandon(state, effects);
+                return;
+            }
+            if defers(state, &input) {
+                // Nothing typed or scanned is lost while the disk or the server works.
                 state.deferred.push_back(input);
                 return;
             }
@@ -131,6 +141,28 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
             }
         }
     }
+}
+
+/// Whether the core holds `input` back (in `state.deferred`) instead of
+/// handling it now: while busy — except the `cancel` that ends a loyalty wait.
+pub fn defers(state: &AppState, input: &Event) -> bool {
+    match &state.busy {
+        Some(Busy::Loyalty) => *input != Event::Command(Command::Cancel),
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// Whether input typed during a wait stays held: while busy, and while a
+/// question the wait ended in is open (no link: retry or go on; a message;
+/// a validation code) — typed ahead, it never answers a question it did
+/// not see. The cashier answers it; then the held input goes, in order.
+pub fn holds_input(state: &AppState) -> bool {
+    state.busy.is_some()
+        || matches!(
+            state.dialog,
+            Some(Dialog::LinkLost { .. } | Dialog::Message { .. } | Dialog::ValidationCode { .. })
+        )
 }
 
 /// After a restart: finish what was interrupted, so the cashier is where they were.

@@ -18,6 +18,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use crate::core::command::Command;
 use crate::core::notice::Level;
 use crate::core::state::{AppState, Busy};
 use crate::text;
@@ -178,7 +179,7 @@ fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Them
     totals::draw(frame, totals_area, state, theme);
     totals::draw_client(frame, client_area, state, theme);
     draw_input(frame, input_area, state, theme);
-    draw_info(frame, info_area, state, theme);
+    draw_info(frame, info_area, state, keymap, theme);
     hints::draw(frame, hints_area, state, keymap, theme);
     if let Some(dialog) = &state.dialog {
         dialogs::draw(frame, body, dialog, state, keymap, theme);
@@ -197,7 +198,7 @@ fn draw_input(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
+fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap, theme: Theme) {
     let line = match (&state.busy, &state.notice) {
         (Some(busy), _) => {
             let waiting = match busy {
@@ -205,6 +206,13 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
                 Busy::ClosingShift(_) => text::WAIT_SHIFT,
                 Busy::FindingReceipts => text::WAIT_JOURNAL,
                 Busy::Loyalty => text::WAIT_LOYALTY,
+            };
+            let escape = keymap
+                .hint_key(Command::Cancel)
+                .filter(|_| crate::core::update::can_stop_waiting(state));
+            let waiting = match escape {
+                Some(key) => text::wait_loyalty_escape(&key),
+                None => waiting.to_string(),
             };
             Line::styled(waiting, theme.level(Level::Warning))
         }

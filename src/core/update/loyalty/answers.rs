@@ -22,9 +22,22 @@ pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result:
         return;
     };
     let (_, purpose) = state.loyalty_requests.remove(at);
+    if let Some(abandoned) = state.abandoned.iter().position(|a| *a == id) {
+        // The cashier went on without it: only what it says of the link counts.
+        state.abandoned.remove(abandoned);
+        light_the_lamp(state, &purpose, &result);
+        drain(state, effects);
+        return;
+    }
     if state.busy == Some(Busy::Loyalty) && waits(&purpose) {
         state.busy = None;
     }
+    answer(state, purpose, result, effects);
+}
+
+/// A request's answer (or the failure decided here: not sent, abandoned)
+/// applied by what it was for.
+pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     let was_down = state.link == Some(false);
     light_the_lamp(state, &purpose, &result);
     // An answer settles a bonus payment in doubt; no answer (a timeout may
@@ -58,15 +71,17 @@ pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result:
 /// did not (and, by KilBil's table, when processsale, getdetailingbymove or
 /// confirmsale failed at all); KilBil's client form leaves it alone.
 fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
-    if matches!(result, Err(LoyaltyError::NotSent(_))) {
-        // Nothing went out: the link is as it was.
+    if result.as_ref().is_err_and(LoyaltyError::local) {
+        // Nothing went out (or nothing was heard yet): the link is as it was.
         return;
     }
     let flow = &state.settings.flow;
     let offline_on_refusal = flow.refusal_means_offline;
     let link_failed = match (purpose, result) {
-        // The probe: any negative answer means no link.
-        (LoyaltyPurpose::Probe, result) => result.is_err(),
+        // The probe: by KilBil's table any negative answer means no link;
+        // elsewhere (the background probe) any answer shows the server is there.
+        (LoyaltyPurpose::Probe, result) if offline_on_refusal => result.is_err(),
+        (LoyaltyPurpose::Probe, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
         // A sale not found for a return is an answer, not a lost link.
         (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { .. })) => false,
         (LoyaltyPurpose::Confirm { .. }, Err(LoyaltyError::Refused { .. })) if offline_on_refusal => true,
@@ -79,6 +94,10 @@ fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Resul
     let was_down = state.link == Some(false);
     if !lamp_stays {
         state.link = Some(!link_failed);
+    }
+    if !was_down && state.link == Some(false) {
+        // Red from now: the background probe goes in a while, on the clock.
+        state.next_probe = Some(state.now + super::PROBE_EVERY);
     }
     if was_down && state.link == Some(true) {
         // The link is back: the queue goes now, not when its backoff ends.

@@ -24,6 +24,7 @@ mod answers;
 mod outbox;
 
 pub(super) use answers::on_replied;
+
 pub(super) use outbox::{drain, enqueue_failed, on_queue_changed, queue_for, queued, requeue, send_now};
 
 use super::{edit, payment};
@@ -48,8 +49,32 @@ fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
     state.durable.receipt.as_mut().and_then(|r| r.loyalty.as_mut())
 }
 
-/// Sends `request` and remembers what it is for.
+/// Sends `request` and remembers what it is for. While the lamp is red, a
+/// calculation or a client lookup is not sent: it is answered as no link
+/// at once (see [`answer_unsent`]), so the receipt goes on as each protocol
+/// goes on without the link, and nobody waits on a server known to be down.
 fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects: &mut Vec<Effect>) {
+    let even_if_down = false;
+    send_as(state, purpose, request, even_if_down, effects);
+}
+
+/// Requests not sent while the lamp is red: those that only read or
+/// calculate, whose failure each protocol turns into working offline.
+/// Money-moving requests keep their own rules.
+fn skipped_when_down(purpose: &LoyaltyPurpose) -> bool {
+    use LoyaltyPurpose::*;
+    matches!(purpose, Calculate | Identify { .. } | Recalculate { .. } | ReturnCheck)
+}
+
+/// [`send`]; `even_if_down`: the cashier asked for it (Retry), lamp or not.
+fn send_as(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, even_if_down: bool, effects: &mut Vec<Effect>) {
+    if !even_if_down && state.link == Some(false) && skipped_when_down(&purpose) {
+        let id = state.next_request;
+        state.next_request += 1;
+        state.loyalty_requests.push((id, purpose));
+        state.unsent.push_back(id);
+        return;
+    }
     let carries_document = matches!(
         request,
         Request::Calculate { .. } | Request::PayByBonus { .. } | Request::CancelBonusPayment { .. }
@@ -572,6 +597,85 @@ pub(super) fn probe(state: &mut AppState, effects: &mut Vec<Effect>) {
     }
 }
 
+/// How often the lamp, while red, is checked in the background.
+pub const PROBE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// KilBil's probe phone (`searchclient` for 70000000000); the others are
+/// asked for the same phone's client: any answer, "not found" included,
+/// shows the server is there.
+const PROBE_PHONE: &str = "70000000000";
+
+/// On the clock, while the lamp is red: a cheap request every
+/// [`PROBE_EVERY`], one at a time; its answer lights the lamp.
+pub(in crate::core::update) fn probe_while_down(state: &mut AppState, effects: &mut Vec<Effect>) {
+    if !state.settings.loyalty || state.link != Some(false) {
+        state.next_probe = None;
+        return;
+    }
+    let now = state.now;
+    let due = state.next_probe.is_none_or(|at| now >= at);
+    // Any request on its way (a queued confirmation's retry) tells the lamp too.
+    if !due || !state.loyalty_requests.is_empty() {
+        return;
+    }
+    state.next_probe = Some(now + PROBE_EVERY);
+    let request = if state.settings.flow.probe {
+        Request::CheckLink
+    } else {
+        Request::ClientInfo {
+            client: ClientId::Phone(PROBE_PHONE.into()),
+            history: false,
+        }
+    };
+    send(state, LoyaltyPurpose::Probe, request, effects);
+}
+
+/// Requests not sent (the lamp is red), answered as no link after the handler that asked.
+pub(in crate::core::update) fn answer_unsent(state: &mut AppState, effects: &mut Vec<Effect>) {
+    while let Some(id) = state.unsent.pop_front() {
+        on_replied(state, id, Err(LoyaltyError::LinkDown), effects);
+    }
+}
+
+/// Esc during a wait on the loyalty server: the receipt goes on without
+/// loyalty, as after a lost link (Frontol: "continue" at once); the
+/// request's answer, when it comes, only lights the lamp. A request that
+/// moves money (a bonus payment, its cancel, a write) cannot be left: its
+/// answer settles the money, so the cashier is told to wait.
+pub(in crate::core::update) fn abandon(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let waited = state.loyalty_requests.iter().find(|(_, p)| waits(p)).cloned();
+    let Some((id, purpose)) = waited else {
+        state.busy = None;
+        return;
+    };
+    if moves_money(&purpose) {
+        state.notice = Some(Notice::WaitCannotStop);
+        return;
+    }
+    state.abandoned.push(id);
+    state.busy = None;
+    answers::answer(state, purpose, Err(LoyaltyError::Abandoned), effects);
+    if let Some(Dialog::LinkLost { retry }) = state.dialog.take() {
+        link_lost_dialog(state, retry, Event::Command(Command::Cancel), effects);
+    }
+}
+
+/// Waits whose answer settles money: Esc cannot end them.
+fn moves_money(purpose: &LoyaltyPurpose) -> bool {
+    use LoyaltyPurpose::*;
+    matches!(purpose, PayByBonus { .. } | CancelBonus { .. } | Recover { .. } | Write { .. })
+}
+
+/// Whether the cashier can end the present wait with `cancel` (the screen says so).
+pub fn wait_can_stop(state: &AppState) -> bool {
+    state.busy == Some(Busy::Loyalty)
+        && state
+            .loyalty_requests
+            .iter()
+            .find(|(_, p)| waits(p))
+            .is_some_and(|(_, p)| !moves_money(p))
+}
+
 /// After every event (KilBil): probe a new receipt's link, recalculate a
 /// changed receipt in the background, check a return against its sale.
 pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
@@ -581,6 +685,9 @@ pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
     let flow = state.settings.flow.clone();
     let Some(receipt) = state.receipt() else { return };
     if flow.probe && receipt.link == LinkCheck::Unchecked {
+        // Also with the lamp red («searchklient — начало чека при отсутствии
+        // связи»): nobody waits on it, and a client lookup meanwhile is
+        // answered as no link at once.
         probe(state, effects);
         return;
     }
@@ -675,6 +782,11 @@ pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Ve
 
 /// The precheck: earlier loyalty discounts are forgotten first.
 fn calculate(state: &mut AppState, effects: &mut Vec<Effect>) {
+    calculate_as(state, false, effects);
+}
+
+/// [`calculate`]; `even_if_down`: sent whatever the lamp says (the cashier chose Retry).
+fn calculate_as(state: &mut AppState, even_if_down: bool, effects: &mut Vec<Effect>) {
     let (shift, number) = numbers(state);
     let Some(receipt) = state.durable.receipt.as_mut() else { return };
     rl::forget(receipt, DiscountSource::Loyalty);
@@ -685,7 +797,7 @@ fn calculate(state: &mut AppState, effects: &mut Vec<Effect>) {
         client: loyalty.client.clone(),
         document,
     };
-    send(state, LoyaltyPurpose::Calculate, request, effects);
+    send_as(state, LoyaltyPurpose::Calculate, request, even_if_down, effects);
 }
 
 /// Whether bonus payment is possible now, and its limit.
@@ -1029,7 +1141,7 @@ pub(super) fn link_lost_dialog(state: &mut AppState, retry: LoyaltyPurpose, even
                     pay_by_bonus(state, amount, effects);
                 }
             }
-            _ => calculate(state, effects),
+            _ => calculate_as(state, true, effects),
         },
         Event::Command(Command::Cancel) => {
             if let Some(loyalty) = loyalty_mut(state) {
