@@ -58,8 +58,13 @@ fn key(keys: &Keys, code: KeyCode, modifiers: KeyModifiers) {
         .expect("the loop listens");
 }
 
+/// Types at a quick hand's pace: characters sent all at once would be a
+/// keyboard-wedge scanner's burst (`tui::wedge`), taken as a scan.
 fn type_text(keys: &Keys, text: &str) {
-    text.chars().for_each(|c| key(keys, KeyCode::Char(c), KeyModifiers::NONE));
+    for c in text.chars() {
+        key(keys, KeyCode::Char(c), KeyModifiers::NONE);
+        std::thread::sleep(kassa::tui::wedge::GAP * 2);
+    }
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
