@@ -235,19 +235,27 @@ impl Catalog {
         self.items.get(self.by_code[at] as usize)
     }
 
-    /// Items whose name contains every word of `query`, ignoring case,
-    /// at most `limit` of them, in catalog order.
+    /// Items whose name contains every word of `query`, ignoring case and
+    /// ё/е, at most `limit` of them, in catalog order. A query that finds
+    /// nothing is tried again as if typed in the other keyboard layout
+    /// (`vjkjrj` → «молоко»).
     pub fn search(&self, query: &str, limit: usize) -> Vec<&Item> {
-        let words: Vec<Vec<char>> = query
-            .split_whitespace()
-            .map(|w| w.chars().flat_map(char::to_lowercase).collect())
-            .collect();
+        let found = self.search_words(query, limit);
+        if !found.is_empty() {
+            return found;
+        }
+        let other: String = query.chars().map(russian_layout).collect();
+        if other == query { found } else { self.search_words(&other, limit) }
+    }
+
+    fn search_words(&self, query: &str, limit: usize) -> Vec<&Item> {
+        let words: Vec<Vec<char>> = query.split_whitespace().map(|w| w.chars().map(fold).collect()).collect();
         if words.is_empty() {
             return Vec::new();
         }
         self.items
             .iter()
-            .filter(|item| words.iter().all(|w| contains_ignoring_case(&item.name, w)))
+            .filter(|item| words.iter().all(|w| contains_folded(&item.name, w)))
             .take(limit)
             .collect()
     }
@@ -257,17 +265,31 @@ impl Catalog {
     }
 }
 
-/// Case-insensitive substring test without allocating (search runs on every
-/// keystroke over the whole catalog).
-fn contains_ignoring_case(haystack: &str, needle_lower: &[char]) -> bool {
-    let Some(&first) = needle_lower.first() else { return true };
-    let lower = |c: char| c.to_lowercase().next().unwrap_or(c);
+/// A character as search compares it: lower case, ё read as е.
+fn fold(c: char) -> char {
+    match c.to_lowercase().next().unwrap_or(c) {
+        'ё' => 'е',
+        other => other,
+    }
+}
+
+/// The Russian (ЙЦУКЕН) letter on the key that gives `c` in the US layout.
+fn russian_layout(c: char) -> char {
+    const US: &str = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>~";
+    const RU: &str = "йцукенгшщзхъфывапролджэячсмитьбюёЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ";
+    US.chars().position(|u| u == c).and_then(|i| RU.chars().nth(i)).unwrap_or(c)
+}
+
+/// Substring test on folded characters without allocating (search runs on
+/// every keystroke over the whole catalog).
+fn contains_folded(haystack: &str, needle: &[char]) -> bool {
+    let Some(&first) = needle.first() else { return true };
     for (at, c) in haystack.char_indices() {
-        if lower(c) != first {
+        if fold(c) != first {
             continue;
         }
         let mut rest = haystack[at..].chars().skip(1);
-        if needle_lower[1..].iter().all(|n| rest.next().map(lower) == Some(*n)) {
+        if needle[1..].iter().all(|n| rest.next().map(fold) == Some(*n)) {
             return true;
         }
     }
@@ -334,6 +356,19 @@ mod tests {
         assert_eq!(names, ["Молоко Простоквашино 3,2% 1л"]);
         assert_eq!(catalog.search("хлеб", 10).len(), 1);
         assert!(catalog.search("сыр", 10).is_empty());
+    }
+
+    /// Issue 20.11: ё and е are one letter to search, and a query typed in
+    /// the Latin layout by mistake still finds the goods.
+    #[test]
+    fn search_folds_yo_and_reads_the_wrong_layout() {
+        let catalog = Catalog::from_csv("sample", "code;name;price\n1;Свёкла;10\n2;Молоко;20\n3;Coca-Cola;30\n").expect("valid");
+        let names = |q: &str| catalog.search(q, 10).iter().map(|i| i.name.to_string()).collect::<Vec<_>>();
+        assert_eq!(names("свекла"), ["Свёкла"]);
+        assert_eq!(names("СВЁК"), ["Свёкла"]);
+        assert_eq!(names("vjkjrj"), ["Молоко"]);
+        assert_eq!(names("VJK"), ["Молоко"]);
+        assert_eq!(names("coca"), ["Coca-Cola"], "a Latin name is found as typed");
     }
 
     #[test]
