@@ -255,6 +255,8 @@ pub enum Dialog {
     },
     Menu {
         selected: usize,
+        /// Digits of an entry's number typed so far.
+        typed: String,
     },
     Help {
         scroll: usize,

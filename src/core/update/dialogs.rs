@@ -13,19 +13,55 @@ use super::{PAGE, edit, loyalty, navigate, payment, returns, sale, shift};
 /// Search shows at most this many matches; typing more narrows them.
 const SEARCH_LIMIT: usize = 200;
 
-/// The menu's entries, in order; digits 1–9 pick them directly.
-pub const MENU: &[Command] = &[
+/// Every operation the sale screen offers, in the menu's order: the sale,
+/// the loyalty client, the shift, the program. Their numbers pick them.
+const MENU: &[Command] = &[
+    Command::Pay,
+    Command::Search,
+    Command::Quantity,
+    Command::Discount,
+    Command::Storno,
+    Command::CancelReceipt,
+    Command::ReturnReceipt,
+    Command::Client,
+    Command::BonusPayment,
+    Command::CancelBonusPayment,
+    Command::Balance,
+    Command::PromoCode,
+    Command::RegisterClient,
+    Command::ChatBotLink,
+    Command::Queue,
+    Command::SendNow,
     Command::OpenShift,
     Command::CashIn,
     Command::CashOut,
     Command::XReport,
     Command::CloseShift,
-    Command::ReturnReceipt,
     Command::Reprint,
-    Command::Queue,
     Command::Help,
     Command::Quit,
 ];
+
+/// The loyalty client's operations: not in the menu of a store without loyalty.
+const LOYALTY: &[Command] = &[
+    Command::Client,
+    Command::BonusPayment,
+    Command::CancelBonusPayment,
+    Command::Balance,
+    Command::PromoCode,
+    Command::RegisterClient,
+    Command::ChatBotLink,
+    Command::Queue,
+    Command::SendNow,
+];
+
+/// The menu as this store has it.
+pub fn menu_entries(state: &AppState) -> Vec<Command> {
+    MENU.iter()
+        .copied()
+        .filter(|c| state.settings.loyalty || !LOYALTY.contains(c))
+        .collect()
+}
 
 /// Dialogs that read a scan themselves, or give way to it.
 fn takes_scans(dialog: &Dialog) -> bool {
@@ -114,7 +150,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
             // Anything else (the next scan, typing) closes the preview and goes on as usual.
             other => sale::handle(state, other, effects),
         },
-        Dialog::Menu { selected } => menu(state, selected, event, effects),
+        Dialog::Menu { selected, typed } => menu(state, selected, typed, event, effects),
         Dialog::Client { input } => loyalty::client_dialog(state, input, event, effects),
         Dialog::PromoCode { input } => loyalty::promo_dialog(state, input, event),
         Dialog::Register { input } => loyalty::register_dialog(state, input, event, effects),
@@ -311,21 +347,44 @@ fn discount(state: &mut AppState, target: DiscountTarget, mut input: String, eve
     }
 }
 
-fn menu(state: &mut AppState, selected: usize, event: Event, effects: &mut Vec<Effect>) {
+/// The menu: arrows and Enter, or an entry's number — picked as soon as no
+/// longer number starts with the digits typed (with 24 entries `3` picks at
+/// once, `1` waits for a second digit or Enter).
+fn menu(state: &mut AppState, selected: usize, mut typed: String, event: Event, effects: &mut Vec<Effect>) {
+    let entries = menu_entries(state);
     let chosen = match event {
-        Event::Char(c @ '1'..='9') => MENU.get(c as usize - '1' as usize).copied(),
-        Event::Command(Command::Confirm) => MENU.get(selected).copied(),
+        Event::Char(c) if c.is_ascii_digit() => {
+            typed.push(c);
+            match typed.parse::<usize>().ok().filter(|n| (1..=entries.len()).contains(n)) {
+                Some(n) if n * 10 > entries.len() => entries.get(n - 1).copied(),
+                Some(n) => {
+                    state.dialog = Some(Dialog::Menu { selected: n - 1, typed });
+                    return;
+                }
+                None => {
+                    state.dialog = Some(Dialog::Menu {
+                        selected,
+                        typed: String::new(),
+                    });
+                    return;
+                }
+            }
+        }
+        Event::Command(Command::Confirm) => entries.get(selected).copied(),
         Event::Command(Command::Cancel | Command::Menu) => return,
         Event::Command(command) => {
-            let selected = navigate(selected, MENU.len(), command, PAGE).unwrap_or(selected);
-            state.dialog = Some(Dialog::Menu { selected });
+            let selected = navigate(selected, entries.len(), command, PAGE).unwrap_or(selected);
+            state.dialog = Some(Dialog::Menu {
+                selected,
+                typed: String::new(),
+            });
             return;
         }
         _ => None,
     };
     match chosen {
         Some(command) => sale::handle(state, Event::Command(command), effects),
-        None => state.dialog = Some(Dialog::Menu { selected }),
+        None => state.dialog = Some(Dialog::Menu { selected, typed }),
     }
 }
 

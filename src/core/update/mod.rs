@@ -6,7 +6,7 @@
 //! handler can forget to persist a change.
 
 mod dialogs;
-pub use dialogs::MENU;
+pub use dialogs::menu_entries;
 mod loyalty;
 pub use loyalty::wait_can_stop as can_stop_waiting;
 mod payment;

@@ -97,7 +97,12 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::XReport => shift::x_report(state, effects),
         Command::ReturnReceipt => super::returns::open_find(state),
         Command::Reprint => printing::reprint(state, effects),
-        Command::Menu => state.dialog = Some(Dialog::Menu { selected: 0 }),
+        Command::Menu => {
+            state.dialog = Some(Dialog::Menu {
+                selected: 0,
+                typed: String::new(),
+            })
+        }
         Command::Help => state.dialog = Some(Dialog::Help { scroll: 0 }),
         Command::Quit => state.dialog = Some(Dialog::Confirm(Question::Quit)),
         // A certificate pays in the payment window, after the subtotal calculated the receipt.

@@ -889,7 +889,7 @@ fn assert_held(h: &mut Harness) {
     assert!(h.state.shift().is_some());
     // Through the menu: the same answers.
     h.press(Command::Menu);
-    h.send(Event::Char('6'));
+    h.send(Event::Char('7'));
     assert_eq!(h.state.dialog, Some(Dialog::Registration), "no return from the menu");
     assert!(matches!(h.state.notice, Some(Notice::NotRegistered { .. })));
 }

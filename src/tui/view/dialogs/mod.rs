@@ -50,7 +50,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
             input,
         } => return_pick::draw(frame, area, source, quantities, *selected, input, theme),
         Dialog::Preview { title, lines, scroll } => preview::draw(frame, area, title, lines, *scroll, theme),
-        Dialog::Menu { selected } => menu::draw(frame, area, *selected, keymap, theme),
+        Dialog::Menu { selected, .. } => menu::draw(frame, area, state, *selected, keymap, theme),
         Dialog::Help { scroll } => help::draw(frame, area, *scroll, keymap, theme),
         Dialog::Queue(screen) => queue::draw(frame, area, screen, theme),
         Dialog::Client { input } => client::draw(frame, area, crate::text::CLIENT_TITLE, input, theme),
