@@ -457,7 +457,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                         }
                     }
                     Expectation::Ledger => check_ledger(&live),
-                    other => check(other, &live.runtime.state, &screen),
+                    other => check(other, &live.runtime.state, &screen, &setup.keymap),
                 };
                 if let Err(why) = checked {
                     return Err(at(format!("{why}\n--- screen ---\n{screen}")));
@@ -529,7 +529,7 @@ fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
     }
 }
 
-fn check(expectation: &Expectation, state: &AppState, screen: &str) -> Result<(), String> {
+fn check(expectation: &Expectation, state: &AppState, screen: &str, keymap: &Keymap) -> Result<(), String> {
     let equal = |what: &str, expected: String, actual: String| {
         if expected == actual {
             Ok(())
@@ -543,7 +543,12 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str) -> Result<()
         Expectation::NoScreen(text) if !screen.contains(text.as_str()) => Ok(()),
         Expectation::NoScreen(text) => Err(format!("the screen shows {text:?}")),
         Expectation::Notice(text) => {
-            let notice = state.notice.as_ref().map(text::notice).unwrap_or_default();
+            // As the info line shows it: keys from the live keymap.
+            let notice = state
+                .notice
+                .as_ref()
+                .map(|n| text::notice_keyed(n, &|command| keymap.hint_key(command)))
+                .unwrap_or_default();
             if notice.contains(text.as_str()) {
                 Ok(())
             } else {

@@ -61,11 +61,49 @@ pub fn amount_error(error: &AmountError) -> String {
     }
 }
 
+/// The live keymap as a text needs it: the key bound to a command, if any.
+pub type KeyOf<'a> = &'a dyn Fn(Command) -> Option<String>;
+
+/// A dialog's hint: what each key does there, the keys taken from the live keymap.
+pub type KeyedHint = &'static [(Command, &'static str)];
+
+/// «Enter — да, Esc — нет» with the keys bound now (a command with no key
+/// is named as it is in the menu).
+pub fn keyed_hint(hint: KeyedHint, key: KeyOf) -> String {
+    hint.iter()
+        .map(|(command, what)| format!("{} — {what}", key_or_menu(key, *command)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// «F2», or «Поиск» in the menu when no key is bound to the command.
+fn key_or_menu(key: KeyOf, command: Command) -> String {
+    key(command).unwrap_or_else(|| format!("«{}» в меню", command_label(command)))
+}
+
+/// A notice as the cashier reads it, naming keys from the live keymap.
+pub fn notice_keyed(notice: &Notice, key: KeyOf) -> String {
+    use Notice::*;
+    match notice {
+        UnknownCode(code) => format!(
+            "Товар с кодом «{code}» не найден ({} — поиск по названию)",
+            key_or_menu(key, Command::Search)
+        ),
+        SwipeNotNow => format!("Карта не принята: сначала закройте окно ({})", key_or_menu(key, Command::Cancel)),
+        ScanNotNow(code) => format!(
+            "Скан {code} не принят: сначала закройте окно ({})",
+            key_or_menu(key, Command::Cancel)
+        ),
+        other => self::notice(other),
+    }
+}
+
+/// A notice where no keymap is at hand (support's status): keys by their labels.
 pub fn notice(notice: &Notice) -> String {
     use Notice::*;
     match notice {
+        UnknownCode(_) | SwipeNotNow | ScanNotNow(_) => notice_keyed(notice, &|_| None),
         UnknownBarcode(code) => format!("Штрихкод {code} не найден в каталоге"),
-        UnknownCode(code) => format!("Товар с кодом «{code}» не найден (F2 — поиск по названию)"),
         BadCheckDigit(code) => format!("Штрихкод {code}: неверная контрольная цифра — отсканируйте ещё раз"),
         ReceiptBarcodeInSale => "Это штрихкод чека: для возврата нажмите «Возврат»".into(),
         InputTooLong(max) => format!("Слишком длинный ввод (не больше {max} знаков)"),
@@ -121,7 +159,6 @@ pub fn notice(notice: &Notice) -> String {
         RegistrationRetried => "Чек отправлен в ККТ ещё раз".into(),
         DeviceDown(device, state) => format!("{}: {}", device_label(device), device_state(state)),
         DeviceTrouble(message) => message.clone(),
-        SwipeNotNow => "Карта не принята: сначала закройте окно (Esc)".into(),
         LookupFailed(e) => format!("Журнал недоступен: {e}"),
         StoreWarning(w) => format!("Внимание, сообщите в поддержку: {w}"),
         StartedOnReserve => RESERVE_RELEASED.into(),
@@ -150,7 +187,6 @@ pub fn notice(notice: &Notice) -> String {
         ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
         LostBonusCancelled(sum) => format!("Незавершённая оплата бонусами {sum} отменена в системе лояльности"),
         LostBonusInDoubt(sum) => format!("Нет связи: незавершённая оплата бонусами {sum} будет отменена при следующем подытоге"),
-        ScanNotNow(code) => format!("Скан {code} не принят: сначала закройте окно (Esc)"),
         StorageStuck => STORAGE_STUCK.into(),
         QueuedSent => "Отложенный запрос в систему лояльности отправлен".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
@@ -197,7 +233,7 @@ pub fn question(question: Question) -> &'static str {
 pub const DEMO_STORE_NAME: &str = "Демо-магазин";
 pub const DEMO_STORE_ADDRESS: &str = "г. Москва, ул. Примерная, 1";
 
-pub const YES_NO: &str = "Ввод — да, Esc — нет";
+pub const YES_NO: KeyedHint = &[(Command::Confirm, "да"), (Command::Cancel, "нет")];
 
 // Status line
 pub const STORE: &str = "Магазин";
@@ -304,19 +340,19 @@ pub fn printed_payment_kind(kind: crate::core::receipt::PaymentKind) -> &'static
 }
 pub const CHANGE: &str = "СДАЧА";
 pub const PAYMENT_PROMPT: &str = "Сумма (пусто — весь остаток)";
-pub const REFUND_CONFIRM: &str = "Ввод — выдать деньги и закрыть возврат";
+pub const REFUND_CONFIRM: KeyedHint = &[(Command::Confirm, "выдать деньги и закрыть возврат")];
 pub const CONFIRM_TITLE: &str = "Подтверждение";
 pub const RETURN_FIND_TITLE: &str = "Возврат: поиск чека";
 pub const RETURN_FIND_PROMPT: &str = "Смена/номер, номер, дата или скан чека";
 pub const RETURN_PICK_TITLE: &str = "Возврат по чеку";
-pub const RETURN_PICK_HINT: &str = "Ввод — всё/ничего или введённое кол-во; Оплата — оформить";
+pub const RETURN_PICK_HINT: KeyedHint = &[(Command::Confirm, "всё/ничего или введённое кол-во"), (Command::Pay, "оформить")];
 pub const COL_SOLD: &str = "Продано";
 pub const COL_RETURNED: &str = "Возвр.";
 pub const COL_TO_RETURN: &str = "Вернуть";
 pub const MENU_TITLE: &str = "Меню";
 pub const HELP_TITLE: &str = "Клавиши";
 pub const PREVIEW_TITLE: &str = "Печать";
-pub const PREVIEW_HINT: &str = "Esc — закрыть, ↑↓ — листать";
+pub const PREVIEW_HINT: KeyedHint = &[(Command::Cancel, "закрыть"), (Command::Down, "листать")];
 
 // A closed receipt the fiscal registrar has not registered yet
 pub const REGISTRATION_TITLE: &str = "Чек не зарегистрирован в ККТ";
@@ -427,14 +463,21 @@ pub const VALIDATION_TITLE: &str = "Код подтверждения";
 pub const VALIDATION_PROMPT: &str = "Спросите у покупателя код из SMS";
 pub const CODE: &str = "Код";
 pub const MESSAGE_TITLE: &str = "Система лояльности";
-pub const MESSAGE_HINT: &str = "Ввод — продолжить";
+pub const MESSAGE_HINT: KeyedHint = &[(Command::Confirm, "продолжить")];
 pub const BONUS_TITLE: &str = "Оплата бонусами";
 pub const BONUS_AVAILABLE: &str = "Доступно к оплате";
 pub const BONUS_BALANCE: &str = "Баланс";
-pub const BONUS_HINT: &str = "Tab — всё доступное, Ввод — оплатить, Esc — без бонусов";
+pub const BONUS_HINT: KeyedHint = &[
+    (Command::NextField, "всё доступное"),
+    (Command::Confirm, "оплатить"),
+    (Command::Cancel, "без бонусов"),
+];
 pub const LINK_LOST_TITLE: &str = "Нет связи с системой лояльности";
 pub const LINK_LOST_TEXT: &str = "Сервер лояльности не отвечает.";
-pub const LINK_LOST_HINT: &str = "Ввод — повторить, Esc — продолжить без оплаты бонусами (только начисление)";
+pub const LINK_LOST_HINT: KeyedHint = &[
+    (Command::Confirm, "повторить"),
+    (Command::Cancel, "продолжить без оплаты бонусами (только начисление)"),
+];
 pub const CONTACT_TITLE: &str = "Электронный чек";
 pub const CONTACT_NONE: &str = "Без электронного чека";
 pub const CONTACT_PROMPT: &str = "Другой телефон или e-mail";
@@ -483,7 +526,11 @@ pub fn refused_confirm_slip(error: &str) -> Vec<String> {
 pub const QUEUE_TITLE: &str = "Очередь лояльности";
 pub const REJECTED_TITLE: &str = "Отклонённые запросы";
 pub const QUEUE_EMPTY: &str = "Очередь пуста";
-pub const QUEUE_HINT: &str = "Ввод — подробно, Tab — очередь/отклонённые, Ctrl+T — отправить сейчас";
+pub const QUEUE_HINT: KeyedHint = &[
+    (Command::Confirm, "подробно"),
+    (Command::NextField, "очередь/отклонённые"),
+    (Command::SendNow, "отправить сейчас"),
+];
 pub const QUEUE_ATTEMPTS: &str = "попыток";
 pub const QUEUE_NEXT: &str = "следующая";
 pub const QUEUE_STATUS: &str = "Очередь";
@@ -652,7 +699,7 @@ pub fn certificate_unusable(code: &str, status: Option<&str>) -> String {
 pub fn certificate_balance(code: &str, balance: crate::core::money::Money) -> String {
     format!("Сертификат {code}: на нём {balance}")
 }
-pub const RESEND_CODE_HINT: &str = "Tab — отправить код ещё раз";
+pub const RESEND_CODE_HINT: KeyedHint = &[(Command::NextField, "отправить код ещё раз")];
 pub const ANONYMOUS_SHORT: &str = "(без начисления и списания)";
 
 // Devices: the status line, the cashier's messages.

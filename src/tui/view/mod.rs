@@ -216,7 +216,10 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap, t
             };
             Line::styled(waiting, theme.level(Level::Warning))
         }
-        (None, Some(notice)) => Line::styled(text::notice(notice), theme.level(notice.level())),
+        (None, Some(notice)) => Line::styled(
+            text::notice_keyed(notice, &|command| keymap.hint_key(command)),
+            theme.level(notice.level()),
+        ),
         (None, None) => Line::default(),
     };
     frame.render_widget(Paragraph::new(line), area);
@@ -355,6 +358,33 @@ mod tests {
 
     fn text_of(buffer: &Buffer) -> String {
         buffer.content.iter().map(|cell| cell.symbol()).collect()
+    }
+
+    /// Issue 20.10: texts that name keys take them from the live keymap.
+    #[test]
+    fn notices_and_dialog_hints_name_the_live_keys() {
+        use crate::core::notice::Notice;
+        use crate::core::state::Question;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("keys.toml");
+        std::fs::write(&file, "[keys]\nF2 = \"none\"\nF17 = \"search\"\nEsc = \"none\"\nF12 = \"cancel\"\n").expect("keymap");
+        let keymap = Keymap::load(&file).expect("a keymap");
+        let catalog = Arc::new(Catalog::from_csv("t", CATALOG).expect("valid"));
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("date");
+        let mut state = AppState::restore(Arc::new(Settings::default()), catalog, Durable::default(), now);
+        state.notice = Some(Notice::UnknownCode("77".into()));
+        let mut terminal = Terminal::new(TestBackend::new(120, 24)).expect("terminal");
+        terminal.draw(|frame| draw(frame, &state, &keymap, Theme::MONO)).expect("draw");
+        let screen = text_of(terminal.backend().buffer());
+        assert!(screen.contains("F17 — поиск"), "{screen}");
+        assert!(!screen.contains("F2 — поиск"), "{screen}");
+        state.notice = None;
+        state.dialog = Some(crate::core::state::Dialog::Confirm(Question::Quit));
+        terminal.draw(|frame| draw(frame, &state, &keymap, Theme::MONO)).expect("draw");
+        let screen = text_of(terminal.backend().buffer());
+        assert!(screen.contains("F12 — нет"), "{screen}");
     }
 
     /// Issue 20.7: the client line shows what the cashier can take (the

@@ -11,7 +11,7 @@ use crate::core::loyalty::{Stage, bonus_limit};
 use crate::core::state::AppState;
 use crate::text;
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState, theme: Theme) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState, keys: text::KeyOf, theme: Theme) {
     let Some(receipt) = state.receipt() else { return };
     let Some(loyalty) = receipt.loyalty.as_ref() else { return };
     let server = match loyalty.stage {
@@ -29,7 +29,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState,
         format!("{}: {}", text::BONUS_AVAILABLE, bonus_limit(receipt, server)),
         theme.strong(),
     ));
-    lines.push(Line::styled(text::BONUS_HINT, theme.dim()));
+    lines.push(Line::styled(text::keyed_hint(text::BONUS_HINT, keys), theme.dim()));
     lines.push(field(text::AMOUNT, input, theme));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -35,14 +35,14 @@ fn alignment(align: Align) -> Alignment {
 /// The dialog's width; its height follows the wrapped text.
 const WIDTH: u16 = 70;
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], theme: Theme) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], keys: text::KeyOf, theme: Theme) {
     let mut lines: Vec<Line> = Vec::new();
     for block in blocks {
         for part in block.text.trim_end_matches('\n').split('\n') {
             lines.push(Line::styled(part.to_string(), style(block)).alignment(alignment(block.align)));
         }
     }
-    lines.push(Line::styled(text::MESSAGE_HINT, theme.dim()));
+    lines.push(Line::styled(text::keyed_hint(text::MESSAGE_HINT, keys), theme.dim()));
     let inner_width = usize::from(WIDTH.min(area.width).saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_width).max(1)).sum();
     let inner = dialog_frame(frame, dialog_area(area, WIDTH, rows as u16 + 2), text::MESSAGE_TITLE, theme);

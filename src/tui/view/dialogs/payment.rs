@@ -9,7 +9,7 @@ use super::super::{Theme, dialog_area, dialog_frame, field};
 use crate::core::state::AppState;
 use crate::text;
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState, theme: Theme) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState, keys: text::KeyOf, theme: Theme) {
     let Some(receipt) = state.receipt() else { return };
     let total = receipt.totals().total;
     if receipt.is_return() {
@@ -19,7 +19,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState,
             Line::styled(format!("{} {total}", text::TO_REFUND), theme.strong()),
             Line::raw(format!("{}: {cash}", text::CASH)),
             Line::raw(format!("{}: {card}", text::CARD)),
-            Line::styled(text::REFUND_CONFIRM, theme.dim()),
+            Line::styled(text::keyed_hint(text::REFUND_CONFIRM, keys), theme.dim()),
         ];
         frame.render_widget(Paragraph::new(lines), inner);
         return;

@@ -9,7 +9,7 @@ use super::super::{Theme, dialog_area, dialog_frame};
 use crate::core::state::PreviewTitle;
 use crate::text;
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, title: &PreviewTitle, lines: &[String], scroll: usize, theme: Theme) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, title: &PreviewTitle, lines: &[String], scroll: usize, keys: text::KeyOf, theme: Theme) {
     let paper = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16;
     let outer = dialog_area(area, paper + 2, area.height);
     let inner = dialog_frame(frame, outer, text::PREVIEW_TITLE, theme);
@@ -22,6 +22,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, title: &PreviewTitle, lines: &
     let rows = (inner.height as usize).saturating_sub(shown.len() + 1);
     let start = scroll.min(lines.len().saturating_sub(rows));
     shown.extend(lines.iter().skip(start).take(rows).map(|l| Line::raw(l.as_str())));
-    shown.push(Line::styled(text::PREVIEW_HINT, theme.dim()));
+    shown.push(Line::styled(text::keyed_hint(text::PREVIEW_HINT, keys), theme.dim()));
     frame.render_widget(Paragraph::new(shown), inner);
 }

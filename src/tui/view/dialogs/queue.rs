@@ -28,7 +28,7 @@ fn summary(entry: &QueueEntry) -> String {
     )
 }
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, screen: &QueueScreen, theme: Theme) {
+pub(super) fn draw(frame: &mut Frame, area: Rect, screen: &QueueScreen, keys: text::KeyOf, theme: Theme) {
     let QueueScreen {
         pending,
         rejected,
@@ -40,7 +40,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, screen: &QueueScreen, theme: T
     let title = if show_rejected { text::REJECTED_TITLE } else { text::QUEUE_TITLE };
     let inner = dialog_frame(frame, dialog_area(area, area.width, area.height), title, theme);
     let width = inner.width as usize;
-    let mut lines = vec![Line::styled(text::QUEUE_HINT, theme.dim())];
+    let mut lines = vec![Line::styled(text::keyed_hint(text::QUEUE_HINT, keys), theme.dim())];
     let rows: Vec<(String, String, &QueueEntry)> = if show_rejected {
         rejected
             .iter()

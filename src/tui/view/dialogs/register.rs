@@ -31,13 +31,13 @@ pub(super) fn draw_name(frame: &mut Frame, area: Rect, phone: &str, input: &str,
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-pub(super) fn draw_code(frame: &mut Frame, area: Rect, phone: &str, input: &str, theme: Theme) {
+pub(super) fn draw_code(frame: &mut Frame, area: Rect, phone: &str, input: &str, keys: text::KeyOf, theme: Theme) {
     let inner = dialog_frame(frame, dialog_area(area, 60, 7), text::REGISTER_TITLE, theme);
     let lines = vec![
         Line::raw(format!("{}: {phone}", text::PHONE)),
         Line::styled(text::VALIDATION_PROMPT, theme.dim()),
         field(text::CODE, input, theme),
-        Line::styled(text::RESEND_CODE_HINT, theme.dim()),
+        Line::styled(text::keyed_hint(text::RESEND_CODE_HINT, keys), theme.dim()),
     ];
     frame.render_widget(Paragraph::new(lines), inner);
 }

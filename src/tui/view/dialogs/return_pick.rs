@@ -16,8 +16,8 @@ pub(super) fn draw(
     area: Rect,
     source: &ReturnSource,
     quantities: &[Quantity],
-    selected: usize,
-    input: &str,
+    (selected, input): (usize, &str),
+    keys: text::KeyOf,
     theme: Theme,
 ) {
     let outer = dialog_area(area, area.width, area.height);
@@ -33,7 +33,7 @@ pub(super) fn draw(
         text::COL_TO_RETURN
     );
     let mut lines = vec![
-        Line::styled(text::RETURN_PICK_HINT, theme.dim()),
+        Line::styled(text::keyed_hint(text::RETURN_PICK_HINT, keys), theme.dim()),
         Line::styled(fit(&header, width), theme.dim()),
     ];
     let rows = (inner.height as usize).saturating_sub(3);
