@@ -67,6 +67,25 @@ pub type KeyOf<'a> = &'a dyn Fn(Command) -> Option<String>;
 /// A dialog's hint: what each key does there, the keys taken from the live keymap.
 pub type KeyedHint = &'static [(Command, &'static str)];
 
+/// Fills `{key:COMMAND}` in a text made where no keymap is at hand (the
+/// core's messages) with the key bound now.
+pub fn with_keys(text: &str, key: KeyOf) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("{key:") {
+        let tail = &rest[at + 5..];
+        let Some(end) = tail.find('}') else { break };
+        out.push_str(&rest[..at]);
+        match Command::from_name(&tail[..end]) {
+            Some(command) => out.push_str(&key_or_menu(key, command)),
+            None => out.push_str(&rest[at..at + 5 + end + 1]),
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// «Enter — да, Esc — нет» with the keys bound now (a command with no key
 /// is named as it is in the menu).
 pub fn keyed_hint(hint: KeyedHint, key: KeyOf) -> String {
@@ -453,7 +472,7 @@ pub fn cash_direction_title(direction: CashDirection) -> &'static str {
 }
 
 // Loyalty
-pub const LOYALTY_REMOVE_CLIENT: &str = "Дальнейшая работа с системой лояльности невозможна: удалите клиента из чека.";
+pub const LOYALTY_REMOVE_CLIENT: &str = "Дальнейшая работа с системой лояльности невозможна: удалите клиента из чека ({key:client}).";
 pub const BONUS_NOT_CANCELLED: &str = "Оплата бонусами НЕ отменена.";
 pub const CONFIRM_REFUSED: &str = "Система лояльности не приняла чек. Начисление нужно выполнить на стороне лояльности вручную.";
 pub const CLIENT_TITLE: &str = "Клиент программы лояльности";
@@ -684,7 +703,7 @@ pub fn maxbonus_accrued(amount: crate::core::money::Money) -> String {
     format!("Начислено бонусов: {amount}")
 }
 pub const WRITE_OFFLINE: &str = "Нет связи с MaxBonus: чек пройдёт без бонусов и скидок лояльности, начисление — позже";
-pub const WRITE_FAILED_NEXT: &str = "Enter — закрыть чек (или доплатить, если сумма выросла)";
+pub const WRITE_FAILED_NEXT: &str = "{key:confirm} — закрыть чек (или доплатить, если сумма выросла)";
 pub const CERTIFICATE_TITLE: &str = "Подарочный сертификат";
 pub const CERTIFICATE_PROMPT: &str = "Отсканируйте или введите номер сертификата";
 pub const CERTIFICATE_PIN_PROMPT: &str = "Пин-код сертификата";
@@ -839,4 +858,18 @@ pub fn store_denied(data_dir: &std::path::Path) -> String {
          (администратор); причины остановки — в журнале ниже и в journalctl -u kassa",
         data_dir.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_filled_in_from_the_keymap_or_named_as_in_the_menu() {
+        let keys = |command| (command == Command::Client).then(|| "F20".to_string());
+        assert_eq!(with_keys("удалите клиента ({key:client}).", &keys), "удалите клиента (F20).");
+        assert_eq!(with_keys("{key:confirm} — закрыть", &keys), "«Ввод» в меню — закрыть");
+        assert_eq!(with_keys("{key:nonsense} {key:", &keys), "{key:nonsense} {key:");
+        assert_eq!(keyed_hint(YES_NO, &keys), "«Ввод» в меню — да, «Отмена» в меню — нет");
+    }
 }

@@ -39,7 +39,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], keys: te
     let mut lines: Vec<Line> = Vec::new();
     for block in blocks {
         for part in block.text.trim_end_matches('\n').split('\n') {
-            lines.push(Line::styled(part.to_string(), style(block)).alignment(alignment(block.align)));
+            lines.push(Line::styled(text::with_keys(part, keys), style(block)).alignment(alignment(block.align)));
         }
     }
     lines.push(Line::styled(text::keyed_hint(text::MESSAGE_HINT, keys), theme.dim()));
