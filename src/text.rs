@@ -177,6 +177,7 @@ pub fn notice(notice: &Notice) -> String {
         Registered(receipt) => format!("{} зарегистрирован в ККТ", receipt_name(*receipt)),
         RegistrationRetried => "Чек отправлен в ККТ ещё раз".into(),
         DeviceDown(device, state) => format!("{}: {}", device_label(device), device_state(state)),
+        DeviceBack(device) => format!("{}: снова работает", device_label(device)),
         DeviceTrouble(message) => message.clone(),
         LookupFailed(e) => format!("Журнал недоступен: {e}"),
         StoreWarning(w) => format!("Внимание, сообщите в поддержку: {w}"),
@@ -783,6 +784,17 @@ pub fn device_label(device: &str) -> &'static str {
     }
 }
 
+/// Why a port failed, as the cashier reads it (the log keeps the system's words).
+pub fn port_failure(kind: std::io::ErrorKind) -> String {
+    use std::io::ErrorKind::*;
+    match kind {
+        NotFound => "порт не найден — проверьте кабель".into(),
+        PermissionDenied => "нет доступа к порту".into(),
+        BrokenPipe | UnexpectedEof | ConnectionReset | ConnectionAborted => "отключён — проверьте кабель".into(),
+        _ => "ошибка порта".into(),
+    }
+}
+
 /// What a device's state means for the cashier.
 pub fn device_state(state: &crate::devices::DeviceState) -> String {
     use crate::devices::DeviceState;
@@ -871,5 +883,15 @@ mod tests {
         assert_eq!(with_keys("{key:confirm} — закрыть", &keys), "«Ввод» в меню — закрыть");
         assert_eq!(with_keys("{key:nonsense} {key:", &keys), "{key:nonsense} {key:");
         assert_eq!(keyed_hint(YES_NO, &keys), "«Ввод» в меню — да, «Отмена» в меню — нет");
+    }
+
+    /// Issue 20.9: a port's failure reads in Russian, never «Broken pipe».
+    #[test]
+    fn port_failures_read_in_russian() {
+        use std::io::ErrorKind::*;
+        for kind in [NotFound, PermissionDenied, BrokenPipe, UnexpectedEof, TimedOut, Other] {
+            let reason = port_failure(kind);
+            assert!(!reason.is_ascii() && !reason.contains("pipe"), "{kind:?}: {reason}");
+        }
     }
 }

@@ -83,6 +83,8 @@ pub enum Notice {
     RegistrationRetried,
     /// A device stopped working: unplugged, out of paper.
     DeviceDown(String, crate::devices::DeviceState),
+    /// The device that was down works again (replaces its "down" notice).
+    DeviceBack(String),
     /// A scanner or card reader sent something that is not a code.
     DeviceTrouble(String),
     /// A card swiped where no client is asked for.
@@ -180,7 +182,8 @@ impl Notice {
             | CertificateAccepted(_)
             | Registered(_)
             | RegistrationRetried
-            | CodeSent => Level::Info,
+            | CodeSent
+            | DeviceBack(_) => Level::Info,
             ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_)
             | WaitCannotStop => Level::Warning,

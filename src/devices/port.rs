@@ -38,9 +38,16 @@ impl PortSettings {
             .flow_control(self.flow_control)
             .timeout(timeout)
             .open_native()
-            .map_err(|source| PortError::Open {
-                path: self.path.clone(),
-                reason: source.to_string(),
+            .map_err(|source| {
+                tracing::debug!(target: "kassa::devices", "{}: {source}", self.path);
+                PortError::Open {
+                    path: self.path.clone(),
+                    reason: crate::text::port_failure(match source.kind {
+                        serialport::ErrorKind::NoDevice => std::io::ErrorKind::NotFound,
+                        serialport::ErrorKind::Io(kind) => kind,
+                        _ => std::io::ErrorKind::Other,
+                    }),
+                }
             })
     }
 

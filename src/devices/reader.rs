@@ -110,7 +110,10 @@ fn read_until_gone(config: &ReaderConfig, port: &mut impl Read, stop: &AtomicBoo
             Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
                 framer.idle(Instant::now()).into_iter().collect()
             }
-            Err(e) => return Some(e.to_string()),
+            Err(e) => {
+                tracing::warn!(target: "kassa::devices", "{}: {e}", config.name);
+                return Some(text::port_failure(e.kind()));
+            }
         };
         for frame in frames {
             reporter.event(config.event(frame));

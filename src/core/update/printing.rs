@@ -116,5 +116,9 @@ pub(super) fn on_device(state: &mut AppState, device: String, device_state: Devi
     if !device_state.is_ready() && was_ready {
         state.notice = Some(Notice::DeviceDown(device.clone(), device_state.clone()));
     }
+    // The cashier is not left reading that a device is down once it is back.
+    if device_state.is_ready() && matches!(&state.notice, Some(Notice::DeviceDown(down, _)) if *down == device) {
+        state.notice = Some(Notice::DeviceBack(device.clone()));
+    }
     state.devices.insert(device, device_state);
 }

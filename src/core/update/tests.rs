@@ -960,3 +960,22 @@ fn a_receipt_the_registrar_refused_lets_the_shift_close_first() {
     assert!(h.state.durable.unprinted.is_empty(), "then the receipt");
     assert_eq!(h.state.notice, Some(Notice::Registered(Some(ReceiptId { shift: 1, number: 1 }))));
 }
+
+/// Issue 20.9: a device's "down" notice does not stay once it is back.
+#[test]
+fn a_device_back_replaces_its_down_notice() {
+    use crate::devices::DeviceState;
+    let mut h = Harness::new();
+    for state in [DeviceState::Ready, DeviceState::Offline("отключён".into())] {
+        h.send(Event::Device {
+            device: "scanner".into(),
+            state,
+        });
+    }
+    assert!(matches!(h.state.notice, Some(Notice::DeviceDown(..))));
+    h.send(Event::Device {
+        device: "scanner".into(),
+        state: DeviceState::Ready,
+    });
+    assert_eq!(h.state.notice, Some(Notice::DeviceBack("scanner".into())));
+}
