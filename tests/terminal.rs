@@ -336,3 +336,47 @@ fn a_wedge_scan_in_an_information_window_adds_the_item() {
     session.child.kill().expect("stop");
     let _ = session.child.wait();
 }
+
+/// The log tells a run's story in local time with its offset: the start
+/// (version, data, config), the shift opened, the Z-report, the stop.
+#[test]
+fn the_log_tells_the_start_the_shift_the_z_report_and_the_stop() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::start(data.path(), None);
+    session.wait_for("смена закрыта");
+    session.type_keys("\u{f}Иванова\r");
+    session.wait_for("Кассир");
+    // Ctrl+Z, confirmed: the shift closes with its Z-report.
+    session.type_keys("\u{1a}");
+    std::thread::sleep(Duration::from_millis(500));
+    session.type_keys("\r");
+    session.wait_for("Z-ОТЧЁТ");
+    session.type_keys("\u{1b}");
+    std::thread::sleep(Duration::from_millis(500));
+    // Ctrl+X, confirmed: a clean stop.
+    session.type_keys("\u{18}");
+    std::thread::sleep(Duration::from_millis(500));
+    session.type_keys("\r");
+    let start = Instant::now();
+    while session.child.try_wait().expect("wait").is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "kassa did not quit:\n{}",
+            session.output()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let logs = kassa::logging::files(&data.path().join("logs"));
+    let text: String = logs.iter().map(|f| std::fs::read_to_string(f).expect("a log")).collect();
+    for line in [
+        &format!("INFO kassa: kassa {} started (pid", env!("CARGO_PKG_VERSION")),
+        "config loaded: none, the demo",
+        "INFO kassa::shift: shift 1 opened by Иванова",
+        "INFO kassa::shift: shift 1 closed by Иванова, Z-report: 0 receipts",
+        "INFO kassa: stopped",
+    ] {
+        assert!(text.contains(line), "{line:?} is not in the log:\n{text}");
+    }
+    let stamp = text.split_whitespace().next().expect("a time");
+    chrono::DateTime::parse_from_str(stamp, kassa::logging::TIME_FORMAT).expect("local time with its offset");
+}
