@@ -112,7 +112,8 @@ where
     let journal = crate::session::Recorder::open(&data_dir, journal_days)
         .inspect_err(|e| tracing::error!(target: "kassa::session", "no session journal in {}: {e}", data_dir.display()))
         .ok();
-    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, None, journal, move |event| {
+    let server = crate::loyalty::worker::kept_demo(loyalty.as_ref(), &data_dir);
+    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, server, journal, move |event| {
         let _ = results_tx.send(event);
     })?;
     let size = terminal.size()?;
