@@ -72,11 +72,12 @@ pub fn assemble(config: &Config, catalog: Arc<Catalog>, data_dir: &Path, now: Na
         fiscal: config.printer.is_fiscal(),
         ..config.settings.clone()
     };
+    let open_shift = durable.shift.as_ref().map(|s| s.number);
     let mut state = AppState::restore(Arc::new(settings), catalog, durable, now);
     state.queue = queue;
     Ok(Assembled {
         state,
-        executor: Executor::new(store),
+        executor: Executor::new(store).with_open_shift(open_shift),
         devices: Devices {
             printer,
             readers: config.readers.clone(),

@@ -1,5 +1,5 @@
-//! The support channel: `kassa queue list|show ID|send|export` and
-//! `kassa status` while the workstation runs.
+//! The support channel: `kassa queue list|show ID|send|export`,
+//! `kassa journal list|show` and `kassa status` while the workstation runs.
 //!
 //! sled lets one process open a database, so the running workstation listens
 //! on a Unix socket, `<data dir>/kassa.sock`, created for its owner and group only (0660): a
@@ -14,6 +14,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,6 +27,8 @@ pub enum Request {
     Status(oneshot::Sender<String>),
 }
 
+use crate::core::journal::{ClosedReceipt, ReceiptId};
+use crate::core::state::Settings;
 use crate::store::Store;
 
 pub fn socket_path(data_dir: &Path) -> PathBuf {
@@ -88,8 +91,76 @@ pub fn answer(store: &Store, command: &str) -> Result<String, String> {
             }
             Ok(out)
         }
-        _ => Err(format!("unknown command {command:?}: list, show ID, send, export, status")),
+        _ => Err(format!(
+            "unknown command {command:?}: list, show ID, send, export, status, journal list [SHIFT], journal show SHIFT/NUMBER"
+        )),
     }
+}
+
+/// `journal list [SHIFT]` and `journal show SHIFT/NUMBER`: the closed
+/// receipts, listed, or one as printed (`settings`: the store's header and
+/// the paper's width). `masked`: as support may see them, the customer's
+/// phone or e-mail and any in the server's lines hidden (through the
+/// socket); the kassa user reading the store itself sees them whole.
+pub fn journal(store: &Store, settings: &Settings, words: &[&str], masked: bool) -> Result<String, String> {
+    match words {
+        ["list"] | ["list", _] => {
+            let shift = match words.get(1) {
+                Some(shift) => Some(shift.parse::<u32>().map_err(|_| format!("{shift:?} is not a shift number"))?),
+                None => None,
+            };
+            let mut out = String::new();
+            for receipt in store.journal(shift) {
+                match receipt {
+                    Ok(r) => {
+                        let kind = if r.receipt.is_return() { "return" } else { "sale" };
+                        out.push_str(&format!(
+                            "{:>10}  {}  {:<6}  {:>12}  {}\n",
+                            r.id.to_string(),
+                            r.closed_at.format("%Y-%m-%d %H:%M"),
+                            kind,
+                            r.totals().total.to_string(),
+                            r.cashier
+                        ));
+                    }
+                    Err(e) => out.push_str(&format!("unreadable: {e}\n")),
+                }
+            }
+            Ok(out)
+        }
+        ["show", id] => {
+            let parsed = ReceiptId::parse(id)
+                .or_else(|| ReceiptId::from_barcode(id))
+                .ok_or_else(|| format!("{id:?}: expected shift/number, e.g. 3/15"))?;
+            let receipt = store
+                .receipt(parsed)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("receipt {parsed} is not in the journal"))?;
+            let receipt = if masked { for_support(receipt) } else { receipt };
+            let document = crate::print::layout::receipt(&receipt, settings, false);
+            let mut out = String::new();
+            for line in crate::print::text::render(&document, settings.printer_width) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            Ok(out)
+        }
+        _ => Err(format!(
+            "unknown journal command {:?}: journal list [SHIFT], journal show SHIFT/NUMBER",
+            words.join(" ")
+        )),
+    }
+}
+
+/// A closed receipt with the customer's contacts hidden, as the logs would.
+fn for_support(mut receipt: ClosedReceipt) -> ClosedReceipt {
+    receipt.contact = receipt.contact.as_deref().map(crate::loyalty::masked_contact);
+    if let Some(loyalty) = receipt.receipt.loyalty.as_mut() {
+        loyalty.contacts = loyalty.contacts.iter().map(|c| crate::loyalty::masked_contact(c)).collect();
+        loyalty.footer = loyalty.footer.iter().map(|line| crate::loyalty::scrubbed(line)).collect();
+        loyalty.name = loyalty.name.as_ref().map(|_| "***".to_string());
+    }
+    receipt
 }
 
 /// A queue entry as support may see it, as the logs show it: card and
@@ -118,14 +189,14 @@ pub(crate) fn bind_for_group(path: &Path) -> std::io::Result<tokio::net::UnixLis
 /// to the loop. This runs on the cashier's (single-threaded) runtime, so each
 /// connection is its own task and the store is read on the blocking pool: a
 /// long listing or a client that never sends its line never stalls the screen.
-pub async fn serve(listener: tokio::net::UnixListener, store: Store, requests: mpsc::UnboundedSender<Request>) {
-    let open = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+pub async fn serve(listener: tokio::net::UnixListener, store: Store, settings: Arc<Settings>, requests: mpsc::UnboundedSender<Request>) {
+    let open = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     while let Ok((stream, _)) = listener.accept().await {
         // Past the limit a connection is closed at once: idle clients cannot pile up.
         let Ok(permit) = open.clone().try_acquire_owned() else { continue };
-        let (store, requests) = (store.clone(), requests.clone());
+        let (store, settings, requests) = (store.clone(), settings.clone(), requests.clone());
         tokio::spawn(async move {
-            let _ = tokio::time::timeout(REQUEST_TIME, one_request(stream, store, requests)).await;
+            let _ = tokio::time::timeout(REQUEST_TIME, one_request(stream, store, settings, requests)).await;
             drop(permit);
         });
     }
@@ -141,7 +212,7 @@ const REQUEST_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 /// words; reading stops past this, so a client cannot fill the memory.
 pub const MAX_REQUEST: usize = 1024;
 
-async fn one_request(stream: tokio::net::UnixStream, store: Store, requests: mpsc::UnboundedSender<Request>) {
+async fn one_request(stream: tokio::net::UnixStream, store: Store, settings: Arc<Settings>, requests: mpsc::UnboundedSender<Request>) {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
     let limit = u64::try_from(MAX_REQUEST).unwrap_or(u64::MAX).saturating_add(1);
@@ -168,9 +239,12 @@ async fn one_request(stream: tokio::net::UnixStream, store: Store, requests: mps
         }
         command => {
             let command = command.to_string();
-            tokio::task::spawn_blocking(move || answer(&store, &command))
-                .await
-                .unwrap_or_else(|e| Err(format!("the request failed: {e}")))
+            tokio::task::spawn_blocking(move || match command.split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["journal", rest @ ..] => journal(&store, &settings, rest, true),
+                _ => answer(&store, &command),
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the request failed: {e}")))
         }
     };
     let text = match reply {

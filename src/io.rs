@@ -87,6 +87,8 @@ impl Faults {
 pub struct Executor {
     store: Store,
     faults: Faults,
+    /// The shift open in the last state written, to log when one opens.
+    shift: Option<u32>,
 }
 
 impl Executor {
@@ -94,7 +96,43 @@ impl Executor {
         Executor {
             store,
             faults: Faults::from_env(),
+            shift: None,
         }
+    }
+
+    /// The shift already open in the stored state: resuming it is not opening it.
+    pub fn with_open_shift(mut self, shift: Option<u32>) -> Executor {
+        self.shift = shift;
+        self
+    }
+
+    /// Logs a shift opening once its state is on disk.
+    fn note_shift(&mut self, durable: &crate::core::state::Durable) {
+        let now = durable.shift.as_ref().map(|s| s.number);
+        if let Some(shift) = &durable.shift
+            && now != self.shift
+        {
+            tracing::info!(target: "kassa::shift", "shift {} opened by {}, cash in the drawer {}", shift.number, shift.cashier, shift.opening_cash);
+        }
+        self.shift = now;
+    }
+
+    /// Logs a closed shift and its Z-report once they are on disk.
+    fn note_z(&mut self, summary: &crate::core::shift::Summary, state: &crate::core::state::Durable) {
+        let c = &summary.counters;
+        tracing::info!(
+            target: "kassa::shift",
+            "shift {} closed by {}, Z-report: {} receipts, sales {} ({}), returns {} ({}), cash in the drawer {}",
+            summary.shift,
+            summary.cashier,
+            summary.receipts,
+            c.sales.total(),
+            c.sales.count,
+            c.returns.total(),
+            c.returns.count,
+            summary.drawer_cash
+        );
+        self.shift = state.shift.as_ref().map(|s| s.number);
     }
 
     /// A handle to the store for readers outside the worker (the support socket).
@@ -150,6 +188,9 @@ impl Executor {
             Effect::SaveState(durable) => {
                 self.crash_if(FaultPoint::BeforeSave);
                 let result = self.store.save_state(&durable).map_err(|e| crate::text::store_error(&e));
+                if result.is_ok() {
+                    self.note_shift(&durable);
+                }
                 self.crash_if(FaultPoint::AfterSave);
                 Event::Saved(result)
             }
@@ -163,12 +204,13 @@ impl Executor {
                 self.crash_if(FaultPoint::AfterClose);
                 Event::ReceiptClosed(result)
             }
-            Effect::CloseShift { summary, state } => Event::ShiftClosed(
-                self.store
-                    .close_shift(&summary, &state)
-                    .map(|()| *summary)
-                    .map_err(|e| crate::text::store_error(&e)),
-            ),
+            Effect::CloseShift { summary, state } => {
+                let result = self.store.close_shift(&summary, &state).map_err(|e| crate::text::store_error(&e));
+                if result.is_ok() {
+                    self.note_z(&summary, &state);
+                }
+                Event::ShiftClosed(result.map(|()| *summary))
+            }
             Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| crate::text::store_error(&e))),
             Effect::Enqueue { entries, state } => match self.store.enqueue(&entries, &state) {
                 Ok(()) => Event::QueueChanged(self.change(Ok((0, 0)))),

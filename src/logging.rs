@@ -11,6 +11,8 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
 
 /// The log file names: `kassa.log.2026-11-23`.
 const PREFIX: &str = "kassa.log";
@@ -109,6 +111,33 @@ impl<W: Write> Write for CappedWriter<W> {
     }
 }
 
+/// Log times as the cashier's screen shows them, in local time, with the
+/// offset from UTC so a line means one moment anywhere:
+/// `2026-12-07T22:10:05.123+03:00`.
+pub struct LocalTime;
+
+/// The format of [`LocalTime`].
+pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f%:z";
+
+impl FormatTime for LocalTime {
+    fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
+        write!(w, "{}", chrono::Local::now().format(TIME_FORMAT))
+    }
+}
+
+/// The log's subscriber: local times, no colours, lines cut at [`MAX_LINE`].
+pub fn subscriber<W>(writer: W, filter: EnvFilter) -> impl tracing::Subscriber + Send + Sync + 'static
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_timer(LocalTime)
+        .with_writer(Capped::new(writer, MAX_LINE))
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .finish()
+}
+
 /// Starts logging. Keep the guard alive: dropping it flushes the log.
 pub fn init(data_dir: &Path, settings: &LogSettings) -> anyhow::Result<WorkerGuard> {
     let dir = dir(data_dir);
@@ -120,12 +149,7 @@ pub fn init(data_dir: &Path, settings: &LogSettings) -> anyhow::Result<WorkerGua
         .build(&dir)?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new(&settings.level));
-    tracing_subscriber::fmt()
-        .with_writer(Capped::new(writer, MAX_LINE))
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::subscriber::set_global_default(subscriber(writer, filter)).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(guard)
 }
 
@@ -267,6 +291,38 @@ mod tests {
         assert_eq!(lines.len(), 2, "{text}");
         assert!(lines[0].len() < 1100 && lines[0].contains("[line cut: "), "{}", lines[0]);
         assert!(lines[1].ends_with("short"), "{}", lines[1]);
+    }
+
+    /// What a subscriber writes, kept for the test to read.
+    #[derive(Clone, Default)]
+    struct Kept(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Kept {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("not poisoned").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lines_carry_local_time_with_its_offset() {
+        let kept = Kept::default();
+        let sink = kept.clone();
+        let before = chrono::Local::now();
+        tracing::subscriber::with_default(subscriber(move || sink.clone(), EnvFilter::new("info")), || {
+            tracing::info!(target: "kassa", "started");
+        });
+        let text = String::from_utf8(kept.0.lock().expect("not poisoned").clone()).expect("text");
+        let stamp = text.split_whitespace().next().expect("a time");
+        // `2026-12-07T22:10:05.123+03:00`: milliseconds and the offset, as on the screen.
+        assert_eq!(stamp.len(), "2026-12-07T22:10:05.123+03:00".len(), "{text}");
+        let at = chrono::DateTime::parse_from_str(stamp, TIME_FORMAT).expect("local time with the offset");
+        assert_eq!(at.offset().local_minus_utc(), before.offset().local_minus_utc(), "{text}");
+        assert!((at.timestamp_millis() - before.timestamp_millis()).abs() < 5_000, "{text}");
+        assert!(text.contains(" INFO kassa: started"), "{text}");
     }
 
     #[test]

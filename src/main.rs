@@ -15,7 +15,6 @@ use kassa::core::money::Money;
 use kassa::emulators::console::Device;
 use kassa::emulators::frontol::{Emulator, Rules, demo_clients};
 use kassa::emulators::{Misbehaving, Serving};
-use kassa::print::{layout, text};
 use kassa::replay::{self, ReplaySetup};
 use kassa::store::Store;
 use kassa::tui::keymap::Keymap;
@@ -671,9 +670,27 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     let dir = data_dir(common, &config);
     kassa::private::data_dir(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let _log = kassa::logging::init(&dir, &config.log)?;
+    log_start(common, &dir);
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
     tui::terminal::run(assembled, &keymap)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The log's first line of a run: which kassa, where its data is, which config.
+fn log_start(common: &Common, dir: &std::path::Path) {
+    let layers = config_layers(common);
+    let config = if layers.is_empty() {
+        "none, the demo".to_string()
+    } else {
+        layers.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    };
+    tracing::info!(
+        target: "kassa",
+        "kassa {} started (pid {}): data {}, config loaded: {config}",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        dir.display()
+    );
 }
 
 /// Asks the running workstation through its socket; with none running,
@@ -798,42 +815,37 @@ fn open_store(common: &Common) -> anyhow::Result<Store> {
     Ok(Store::open(&dir)?)
 }
 
+/// `kassa journal`: the running workstation answers (masked, as support
+/// may see it); with none running, the store is read here (the kassa
+/// user's, who sees it whole).
 fn journal(common: &Common, action: JournalAction) -> anyhow::Result<ExitCode> {
-    let store = open_store(common)?;
-    match action {
-        JournalAction::List { shift } => {
-            for receipt in store.journal(shift) {
-                match receipt {
-                    Ok(r) => {
-                        let kind = if r.receipt.is_return() { "return" } else { "sale" };
-                        outln!(
-                            "{:>10}  {}  {:<6}  {:>12}  {}",
-                            r.id.to_string(),
-                            r.closed_at.format("%Y-%m-%d %H:%M"),
-                            kind,
-                            r.totals().total.to_string(),
-                            r.cashier
-                        );
-                    }
-                    Err(e) => eprintln!("kassa: {e}"),
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+    let config = support_config(common)?;
+    let dir = data_dir(common, &config);
+    let words: Vec<String> = match action {
+        JournalAction::List { shift: None } => vec!["list".into()],
+        JournalAction::List { shift: Some(shift) } => vec!["list".into(), shift.to_string()],
         JournalAction::Show { id } => {
             let parsed = ReceiptId::parse(&id)
                 .or_else(|| ReceiptId::from_barcode(&id))
                 .with_context(|| format!("{id:?}: expected shift/number, e.g. 3/15"))?;
-            let Some(receipt) = store.receipt(parsed)? else {
-                eprintln!("kassa: receipt {parsed} is not in the journal");
-                return Ok(ExitCode::FAILURE);
-            };
-            let config = support_config(common)?;
-            let document = layout::receipt(&receipt, &config.settings, false);
-            for line in text::render(&document, config.settings.printer_width) {
-                outln!("{line}");
-            }
+            vec!["show".into(), parsed.to_string()]
+        }
+    };
+    let answer = match kassa::control::ask(&dir, &format!("journal {}", words.join(" ")))? {
+        Some(answer) => answer,
+        None => {
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            kassa::control::journal(&open_store(common)?, &config.settings, &words, false)
+        }
+    };
+    match answer {
+        Ok(text) => {
+            out!("{text}");
             Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("kassa: {error}");
+            Ok(ExitCode::FAILURE)
         }
     }
 }

@@ -49,7 +49,7 @@ async fn the_socket_answers_while_the_workstation_runs() {
         .mode();
     assert_eq!(mode & 0o777, 0o660, "owner and group only");
     let (send_tx, mut send_rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(control::serve(listener, store.clone(), send_tx));
+    tokio::spawn(control::serve(listener, store.clone(), Default::default(), send_tx));
     let path = dir.path().to_path_buf();
     let ask = |command: &'static str| {
         let path = path.clone();
@@ -112,7 +112,7 @@ async fn an_endless_request_line_is_refused_after_its_first_kilobyte() {
     let store = Store::open(dir.path()).expect("store");
     let listener = control::bind(dir.path()).expect("bind");
     let (send_tx, _send_rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(control::serve(listener, store, send_tx));
+    tokio::spawn(control::serve(listener, store, Default::default(), send_tx));
     let path = control::socket_path(dir.path());
     let answer = tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
@@ -151,7 +151,7 @@ async fn silent_connections_are_limited() {
     let store = Store::open(dir.path()).expect("store");
     let listener = control::bind(dir.path()).expect("bind");
     let (send_tx, _send_rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(control::serve(listener, store, send_tx));
+    tokio::spawn(control::serve(listener, store, Default::default(), send_tx));
     let path = control::socket_path(dir.path());
     let closed_at_once = tokio::task::spawn_blocking(move || {
         use std::io::Read;
@@ -169,4 +169,71 @@ async fn silent_connections_are_limited() {
     .await
     .expect("joined");
     assert!(closed_at_once, "the connection past the limit is closed, not left waiting");
+}
+
+/// A sale closed with the customer's phone for the e-receipt.
+fn closed_with_contact(contact: &str) -> kassa::core::journal::ClosedReceipt {
+    use kassa::core::money::Quantity;
+    use kassa::core::receipt::{Payment, PaymentKind, Position, Receipt, ReceiptKind};
+    let catalog = kassa::app::load_catalog(&kassa::config::Config::default()).expect("demo catalog");
+    let item = catalog.items().first().expect("an item").clone();
+    let at = entry(1).created;
+    let mut receipt = Receipt::new(ReceiptKind::Sale, at);
+    receipt.positions.push(Position::from_item(&item, Quantity::pieces(1), None));
+    let total = receipt.totals().total;
+    receipt.payments.push(Payment {
+        kind: PaymentKind::Cash,
+        amount: total,
+        tendered: total,
+    });
+    kassa::core::journal::ClosedReceipt {
+        id: kassa::core::journal::ReceiptId { shift: 1, number: 1 },
+        store_id: "1".into(),
+        register_id: "1".into(),
+        cashier: "Иванова".into(),
+        closed_at: at,
+        receipt,
+        contact: Some(contact.into()),
+    }
+}
+
+/// `kassa journal` through the socket: the receipts as support may see
+/// them, the customer's contacts masked; the store read directly (the
+/// kassa user) shows them whole.
+#[tokio::test]
+async fn the_journal_is_answered_through_the_socket_with_contacts_masked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    store
+        .close_receipt(&closed_with_contact("+79211022546"), &Durable::default(), &[])
+        .expect("closed");
+    let listener = control::bind(dir.path()).expect("bind");
+    let (send_tx, _send_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(control::serve(listener, store.clone(), Default::default(), send_tx));
+    let path = dir.path().to_path_buf();
+    let ask = |command: &'static str| {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || control::ask(&path, command).expect("io").expect("a workstation answers"))
+    };
+    let list = ask("journal list").await.expect("joined").expect("ok");
+    assert!(list.contains("1/1") && list.contains("sale") && list.contains("Иванова"), "{list}");
+    assert_eq!(ask("journal list 1").await.expect("joined").expect("ok"), list);
+    assert_eq!(ask("journal list 2").await.expect("joined").expect("ok"), "");
+    let shown = ask("journal show 1/1").await.expect("joined").expect("ok");
+    assert!(shown.contains("2546") && !shown.contains("9211022546"), "{shown}");
+    assert!(
+        ask("journal show 1/9")
+            .await
+            .expect("joined")
+            .is_err_and(|e| e.contains("not in the journal"))
+    );
+    let whole = control::journal(&store, &Default::default(), &["show", "1/1"], false).expect("shown");
+    assert!(whole.contains("+79211022546"), "{whole}");
+    let email = control::journal(
+        &Store::open(tempfile::tempdir().expect("temp").path()).expect("store"),
+        &Default::default(),
+        &["list"],
+        true,
+    );
+    assert_eq!(email.expect("empty"), "");
 }

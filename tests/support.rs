@@ -285,3 +285,40 @@ fn a_journal_replay_reaches_the_live_sessions_final_screen() {
     }
     assert_eq!(replayed.state.durable.shift.as_ref().map(|s| s.counters.sales.count), Some(1));
 }
+
+/// `kassa journal list` and `show` while the workstation holds the store:
+/// it answers them, as it does `kassa status`.
+#[test]
+fn the_journal_is_read_while_the_workstation_runs() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (keys, thread) = workstation(data.path());
+    wait_for("the support socket", || kassa::control::socket_path(data.path()).exists());
+    let press = |code: KeyCode| key(&keys, code, KeyModifiers::NONE);
+    key(&keys, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    type_text(&keys, "Иванова");
+    press(KeyCode::Enter);
+    type_text(&keys, "4600972223306");
+    press(KeyCode::Enter);
+    press(KeyCode::F(5));
+    type_text(&keys, "500");
+    press(KeyCode::Enter);
+    wait_for("the receipt closed", || status(data.path()).contains("1 sales"));
+    let kassa = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(args)
+            .env_remove("KASSA_CONFIG")
+            .output()
+            .expect("runs")
+    };
+    let list = kassa(&["journal", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert!(listed.contains("1/1") && listed.contains("sale"), "{listed}");
+    let show = kassa(&["journal", "show", "1/1"]);
+    assert!(show.status.success(), "{}", String::from_utf8_lossy(&show.stderr));
+    assert!(String::from_utf8_lossy(&show.stdout).contains("Простоквашино"));
+    drop(keys);
+    thread.join().expect("the loop thread");
+}

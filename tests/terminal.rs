@@ -336,3 +336,107 @@ fn a_wedge_scan_in_an_information_window_adds_the_item() {
     session.child.kill().expect("stop");
     let _ = session.child.wait();
 }
+
+/// The log tells a run's story in local time with its offset: the start
+/// (version, data, config), the shift opened, the Z-report, the stop.
+#[test]
+fn the_log_tells_the_start_the_shift_the_z_report_and_the_stop() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::start(data.path(), None);
+    session.wait_for("смена закрыта");
+    session.type_keys("\u{f}Иванова\r");
+    session.wait_for("Кассир");
+    // Ctrl+Z, confirmed: the shift closes with its Z-report.
+    session.type_keys("\u{1a}");
+    std::thread::sleep(Duration::from_millis(500));
+    session.type_keys("\r");
+    session.wait_for("Z-ОТЧЁТ");
+    session.type_keys("\u{1b}");
+    std::thread::sleep(Duration::from_millis(500));
+    // Ctrl+X, confirmed: a clean stop.
+    session.type_keys("\u{18}");
+    std::thread::sleep(Duration::from_millis(500));
+    session.type_keys("\r");
+    let start = Instant::now();
+    while session.child.try_wait().expect("wait").is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "kassa did not quit:\n{}",
+            session.output()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let logs = kassa::logging::files(&data.path().join("logs"));
+    let text: String = logs.iter().map(|f| std::fs::read_to_string(f).expect("a log")).collect();
+    for line in [
+        &format!("INFO kassa: kassa {} started (pid", env!("CARGO_PKG_VERSION")),
+        "config loaded: none, the demo",
+        "INFO kassa::shift: shift 1 opened by Иванова",
+        "INFO kassa::shift: shift 1 closed by Иванова, Z-report: 0 receipts",
+        "INFO kassa: stopped",
+    ] {
+        assert!(text.contains(line), "{line:?} is not in the log:\n{text}");
+    }
+    let stamp = text.split_whitespace().next().expect("a time");
+    chrono::DateTime::parse_from_str(stamp, kassa::logging::TIME_FORMAT).expect("local time with its offset");
+}
+
+/// The demo's loyalty server keeps its books in the data folder: a bonus
+/// debited before the till is killed is still debited after the restart,
+/// so the receipt's confirmation is taken (not refused as «не совпадает
+/// со списанной 0.00») and the books count it once.
+#[test]
+fn a_bonus_debited_before_a_kill_is_confirmed_after_the_restart() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut first = Session::start(data.path(), None);
+    first.wait_for("смена закрыта");
+    first.type_keys("\u{f}Иванова\r");
+    first.wait_for("Кассир");
+    first.type_keys("\u{b}7770000000017\r");
+    first.status_shows(data.path(), "0017");
+    first.type_keys("4640607167315\r");
+    first.status_shows(data.path(), "1 positions");
+    // F5 (at once: an escape sequence typed slowly is Esc and letters), the
+    // precheck, the bonus dialog's maximum.
+    first.keys.write_all(b"\x1b[15~").expect("F5");
+    std::thread::sleep(Duration::from_millis(500));
+    first.type_keys("\r");
+    std::thread::sleep(Duration::from_millis(500));
+    first.type_keys("\t\r");
+    first.wait_for("Списано");
+    std::thread::sleep(Duration::from_millis(300));
+    first.child.kill().expect("kill -9");
+    let _ = first.child.wait();
+    let books = data.path().join("demo-loyalty.json");
+    assert!(books.exists(), "the demo server's books are kept");
+
+    let mut second = Session::start(data.path(), None);
+    second.status_shows(data.path(), "1 positions");
+    std::thread::sleep(Duration::from_millis(500));
+    second.keys.write_all(b"\x1b[15~").expect("F5");
+    std::thread::sleep(Duration::from_millis(500));
+    second.keys.write_all(b"\x1b[17~").expect("F6");
+    second.status_shows(data.path(), "1 sales");
+    let start = Instant::now();
+    let counted = loop {
+        let text = std::fs::read_to_string(&books).expect("books");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let counted = value["counted"].as_array().cloned().unwrap_or_default();
+        if !counted.is_empty() {
+            break counted;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "the confirmation never counted:\n{text}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(counted.len(), 1, "{counted:?}");
+    let queue = Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["queue", "list"])
+        .output()
+        .expect("kassa queue list");
+    let queue = String::from_utf8_lossy(&queue.stdout).to_string();
+    assert!(queue.contains("pending: 0") && queue.contains("rejected: 0"), "{queue}");
+    second.child.kill().expect("stop");
+    let _ = second.child.wait();
+}

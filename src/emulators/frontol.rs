@@ -163,6 +163,18 @@ struct Inner {
     counted: Vec<Counted>,
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
+    /// Where the books are kept across restarts (the demo's server), and
+    /// what was written there last.
+    kept: Option<(std::path::PathBuf, String)>,
+}
+
+/// The books a restart must not lose: balances, receipts, refunds, what was counted.
+#[derive(Serialize, DeriveDeserialize)]
+struct Books {
+    clients: Vec<Client>,
+    sales: HashMap<String, Sale>,
+    refunds: HashMap<String, Refund>,
+    counted: Vec<Counted>,
 }
 
 /// The demo's clients: a card, a phone that asks a validation code, a blocked card.
@@ -215,7 +227,34 @@ impl Emulator {
             counted: Vec::new(),
             log: Vec::new(),
             misbehaviour: Misbehaviour::default(),
+            kept: None,
         })))
+    }
+
+    /// Keeps the books in `file` after every request that changes them, and
+    /// starts from it when it is there (the demo's in-process server: a
+    /// restart of the till is not a new server). An unreadable file is
+    /// logged and left for a fresh start.
+    pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
+        {
+            let mut inner = self.lock();
+            match std::fs::read(&file).map(|bytes| serde_json::from_slice::<Books>(&bytes)) {
+                Ok(Ok(books)) => {
+                    inner.clients = books.clients;
+                    inner.sales = books.sales;
+                    inner.refunds = books.refunds;
+                    inner.counted = books.counted;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(target: "kassa::loyalty", "the demo server's books {} are unreadable, starting afresh: {e}", file.display())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(target: "kassa::loyalty", "the demo server's books {} cannot be read: {e}", file.display()),
+            }
+            let written = inner.books().unwrap_or_default();
+            inner.kept = Some((file, written));
+        }
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -345,9 +384,15 @@ async fn handle(
     };
     let bad_distribution = fate.failure == Some(Failure::BadDistribution);
     let injected = || Refusal::Declined(DECLINED, "Ошибка сервера лояльности (эмулятор)".into()).answer();
-    super::answer_as_fated(fate, injected, || match answer(&mut emulator.lock(), bad_distribution) {
-        Ok(value) => (StatusCode::OK, value.to_string()),
-        Err(refusal) => refusal.answer(),
+    super::answer_as_fated(fate, injected, || {
+        let mut inner = emulator.lock();
+        let reply = answer(&mut inner, bad_distribution);
+        // On disk before the answer leaves: a till killed after it finds the books as it left them.
+        inner.keep();
+        match reply {
+            Ok(value) => (StatusCode::OK, value.to_string()),
+            Err(refusal) => refusal.answer(),
+        }
     })
     .await
 }
@@ -436,7 +481,7 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
 // ---------------------------------------------------------------- the wire, parsed here
 
 /// How the request names its client: «либо номер карты, либо номер телефона».
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, DeriveDeserialize)]
 enum ClientKey {
     Card(String),
     Phone(String),
@@ -892,14 +937,14 @@ fn check_sum_rule(r: &DocumentRequest) -> Result<(), Refusal> {
 // ---------------------------------------------------------------- the books
 
 /// What the server keeps of one receipt uid.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, Serialize, DeriveDeserialize)]
 struct Sale {
     /// The bonus payment debited and neither cancelled nor confirmed yet.
     held: Option<Held>,
     confirmed: Option<ConfirmedSale>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, DeriveDeserialize)]
 struct Held {
     client: ClientKey,
     client_index: usize,
@@ -908,7 +953,7 @@ struct Held {
     shares: Vec<Share>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, DeriveDeserialize)]
 struct Share {
     index: u32,
     id: String,
@@ -916,7 +961,7 @@ struct Share {
     paid: Money,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, DeriveDeserialize)]
 struct ConfirmedSale {
     client: ClientKey,
     client_index: usize,
@@ -928,7 +973,7 @@ struct ConfirmedSale {
     refunded: Money,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, DeriveDeserialize)]
 struct SoldLine {
     id: String,
     sold: Quantity,
@@ -937,7 +982,7 @@ struct SoldLine {
     returned: Quantity,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, DeriveDeserialize)]
 struct Refund {
     reference: String,
     client: ClientKey,
@@ -948,6 +993,29 @@ struct Refund {
 }
 
 impl Inner {
+    fn books(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&Books {
+            clients: self.clients.clone(),
+            sales: self.sales.clone(),
+            refunds: self.refunds.clone(),
+            counted: self.counted.clone(),
+        })
+    }
+
+    /// Writes the books when they changed since the last write.
+    fn keep(&mut self) {
+        let Some((file, written)) = &self.kept else { return };
+        let books = match self.books() {
+            Ok(books) if &books == written => return,
+            Ok(books) => books,
+            Err(e) => return tracing::warn!(target: "kassa::loyalty", "the demo server's books cannot be written: {e}"),
+        };
+        match super::write_atomically(file, books.as_bytes()) {
+            Ok(()) => self.kept = Some((file.clone(), books)),
+            Err(e) => tracing::warn!(target: "kassa::loyalty", "the demo server's books cannot be written to {}: {e}", file.display()),
+        }
+    }
+
     fn find_client(&self, key: &ClientKey) -> Result<usize, Refusal> {
         let index = self
             .clients

@@ -314,6 +314,21 @@ pub fn is_russian_mobile(phone: &str) -> bool {
     phone.len() == 11 && phone.starts_with('7') && phone.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Writes `bytes` to `file` whole or not at all: a temporary file beside
+/// it, synced, renamed over it, the folder synced.
+pub fn write_atomically(file: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let temp = file.with_extension("tmp");
+    let mut out = std::fs::File::create(&temp)?;
+    out.write_all(bytes)?;
+    out.sync_all()?;
+    std::fs::rename(&temp, file)?;
+    if let Some(dir) = file.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// The demo's in-process loyalty server, whichever protocol the store speaks.
 #[derive(Clone)]
 pub enum DemoServer {

@@ -769,6 +769,21 @@ fn hide(text: &str, how: Personal) -> String {
     }
 }
 
+/// A phone or e-mail for the electronic receipt as support sees it:
+/// `********2546`, `s***@mail.ru`.
+pub fn masked_contact(contact: &str) -> String {
+    if contact.contains('@') {
+        mask_email(contact)
+    } else {
+        mask(contact)
+    }
+}
+
+/// Free text with every `+7` phone and e-mail in it hidden (see [`scrub`]).
+pub fn scrubbed(text: &str) -> String {
+    scrub(text)
+}
+
 /// Free text (a message for the cashier, a printed line) with every `+7`
 /// phone and e-mail in it hidden: «Чек отправлен на i***@mail.ru».
 fn scrub(text: &str) -> String {

@@ -151,6 +151,24 @@ fn demo(
     Ok((provider, Some((server, listener))))
 }
 
+/// The file the demo's loyalty server keeps its books in.
+pub const DEMO_BOOKS: &str = "demo-loyalty.json";
+
+/// The demo's server for the live workstation, its books kept in the data
+/// folder so a restart (or a crash) of the till finds the bonuses it
+/// debited. `None` for a real server (and, so far, the demos other than Frontol's).
+pub fn kept_demo(config: Option<&LoyaltyConfig>, data_dir: &std::path::Path) -> Option<DemoServer> {
+    match config? {
+        LoyaltyConfig::DemoFrontol { .. } => Some(DemoServer::Frontol(demo_frontol().kept_in(data_dir.join(DEMO_BOOKS)))),
+        _ => None,
+    }
+}
+
+fn demo_frontol() -> emulators::frontol::Emulator {
+    let rules = emulators::frontol::Rules::default();
+    emulators::frontol::Emulator::new(Some(DEMO_KEY.into()), emulators::frontol::demo_clients(), rules)
+}
+
 impl LoyaltyWorker {
     /// `server`: the demo's emulator to keep serving (its clients and
     /// documents), instead of a new one.
@@ -182,10 +200,7 @@ impl LoyaltyWorker {
             LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
                 let emulator = match server {
                     Some(DemoServer::Frontol(kept)) => kept,
-                    _ => {
-                        let rules = emulators::frontol::Rules::default();
-                        emulators::frontol::Emulator::new(Some(DEMO_KEY.into()), emulators::frontol::demo_clients(), rules)
-                    }
+                    _ => demo_frontol(),
                 };
                 demo(DemoServer::Frontol(emulator), answer_delay, |url| {
                     let settings = frontol::Settings {

@@ -107,12 +107,13 @@ where
     let (requests_tx, mut requests) = mpsc::unbounded_channel();
     let (watchers_tx, mut watchers) = mpsc::unbounded_channel();
     let mirror = Mirror::default();
-    open_support(&data_dir, &executor, &mirror, requests_tx, watchers_tx);
+    open_support(&data_dir, &executor, state.settings.clone(), &mirror, requests_tx, watchers_tx);
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let journal = crate::session::Recorder::open(&data_dir, journal_days)
         .inspect_err(|e| tracing::error!(target: "kassa::session", "no session journal in {}: {e}", data_dir.display()))
         .ok();
-    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, None, journal, move |event| {
+    let server = crate::loyalty::worker::kept_demo(loyalty.as_ref(), &data_dir);
+    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, server, journal, move |event| {
         let _ = results_tx.send(event);
     })?;
     let size = terminal.size()?;
@@ -140,6 +141,12 @@ where
     runtime.shutdown();
     let _ = std::fs::remove_file(control::socket_path(&data_dir));
     let _ = std::fs::remove_file(watch::socket_path(&data_dir));
+    match &served {
+        Ok(Ok(())) => tracing::info!(target: "kassa", "stopped"),
+        Ok(Err(e)) => tracing::error!(target: "kassa", "stopped: {e:#}"),
+        // The crash hook has written its report; the log says so too.
+        Err(_) => tracing::error!(target: "kassa", "stopped by a panic"),
+    }
     match served {
         Ok(result) => result,
         Err(panic) => std::panic::resume_unwind(panic),
@@ -151,13 +158,14 @@ where
 fn open_support(
     data_dir: &Path,
     executor: &crate::io::Executor,
+    settings: std::sync::Arc<crate::core::state::Settings>,
     mirror: &Mirror,
     requests: mpsc::UnboundedSender<Request>,
     watchers: mpsc::UnboundedSender<usize>,
 ) {
     match control::bind(data_dir) {
         Ok(listener) => {
-            tokio::spawn(control::serve(listener, executor.store(), requests));
+            tokio::spawn(control::serve(listener, executor.store(), settings, requests));
         }
         Err(e) => tracing::warn!(target: "kassa::control", "no support socket in {}: {e}", data_dir.display()),
     }
