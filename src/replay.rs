@@ -108,6 +108,9 @@ enum Expectation {
     ServerBalance(String, Money),
     /// The demo loyalty server's books against kassa's journal.
     Ledger,
+    /// Keys pressed (`press`, `command`; not typed text or scans) since the
+    /// script's start or the last `expect keys`: pins a flow's key count.
+    Keys(usize),
 }
 
 /// A parsed script: steps with their line numbers.
@@ -176,6 +179,7 @@ fn parse_expectation(text: &str) -> Option<Expectation> {
         "dialog" => Expectation::Dialog(value.trim().to_string()),
         "link" => Expectation::Link(value.trim().to_string()),
         "outbox" => Expectation::Outbox(value.trim().parse().ok()?),
+        "keys" => Expectation::Keys(value.trim().parse().ok()?),
         "server-balance" => {
             let (client, amount) = value.trim().split_once(' ')?;
             Expectation::ServerBalance(client.to_string(), Money::parse(amount).ok()?)
@@ -388,6 +392,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
         .any(|(_, step)| matches!(step, Step::Fail(crate::emulators::Failure::Hang, ..)));
     let mut live = Live::start(setup, now, None, hangs)?;
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
+    let mut keys = 0;
     for (line, step) in &script.steps {
         let at = |why: String| anyhow::anyhow!("{}:{line}: {why}", script.name);
         match step {
@@ -405,6 +410,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                 live.dispatch(Event::Tick(now))?;
             }
             Step::Press(events) => {
+                keys += events.len();
                 for event in events {
                     live.dispatch(event.clone())?;
                 }
@@ -457,6 +463,10 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                         }
                     }
                     Expectation::Ledger => check_ledger(&live),
+                    Expectation::Keys(expected) => match std::mem::take(&mut keys) {
+                        pressed if pressed == *expected => Ok(()),
+                        pressed => Err(format!("expected {expected} keys pressed, got {pressed}")),
+                    },
                     other => check(other, &live.runtime.state, &screen, &setup.keymap),
                 };
                 if let Err(why) = checked {
@@ -585,7 +595,7 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str, keymap: &Key
             equal("link", expected.clone(), link.to_string())
         }
         Expectation::Outbox(n) => equal("outbox", n.to_string(), state.queue.depth.to_string()),
-        Expectation::ServerBalance(..) | Expectation::Ledger => Ok(()),
+        Expectation::ServerBalance(..) | Expectation::Ledger | Expectation::Keys(_) => Ok(()),
     }
 }
 

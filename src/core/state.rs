@@ -439,6 +439,10 @@ pub struct AppState {
     pub selected: usize,
     pub dialog: Option<Dialog>,
     pub notice: Option<Notice>,
+    /// The loyalty server's last message to the cashier (Frontol's
+    /// `cashierInformation`): shown under the receipt, no key to dismiss it;
+    /// it goes when the next receipt starts or this one closes, or the next message comes.
+    pub loyalty_note: Vec<crate::loyalty::TextBlock>,
     pub busy: Option<Busy>,
     /// Input that arrived while busy; handled, in order, once the work is done.
     pub(crate) deferred: VecDeque<Event>,
@@ -489,6 +493,7 @@ impl AppState {
             selected,
             dialog: None,
             notice: None,
+            loyalty_note: Vec::new(),
             busy: None,
             deferred: VecDeque::new(),
             save_error: None,

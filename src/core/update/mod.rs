@@ -155,13 +155,20 @@ pub fn defers(state: &AppState, input: &Event) -> bool {
 
 /// Whether input typed during a wait stays held: while busy, and while a
 /// question the wait ended in is open (no link: retry or go on; a message;
-/// a validation code) — typed ahead, it never answers a question it did
-/// not see. The cashier answers it; then the held input goes, in order.
+/// a validation code; the bonus amount and its SMS code, which the
+/// precheck now opens at once) — typed ahead, it never answers a question
+/// it did not see. The cashier answers it; then the held input goes, in order.
 pub fn holds_input(state: &AppState) -> bool {
     state.busy.is_some()
         || matches!(
             state.dialog,
-            Some(Dialog::LinkLost { .. } | Dialog::Message { .. } | Dialog::ValidationCode { .. })
+            Some(
+                Dialog::LinkLost { .. }
+                    | Dialog::Message { .. }
+                    | Dialog::ValidationCode { .. }
+                    | Dialog::Bonus { .. }
+                    | Dialog::SpendCode { .. }
+            )
         )
 }
 

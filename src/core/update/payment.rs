@@ -217,6 +217,8 @@ pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects
     let Some(closed) = closing(state, contact) else {
         return;
     };
+    // What the server said of this receipt is done with; its confirmation may say more.
+    state.loyalty_note.clear();
     let mut next = state.durable.clone();
     next.receipt = None;
     if let Some(shift) = next.shift.as_mut() {

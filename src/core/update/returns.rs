@@ -245,6 +245,7 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
         receipt.loyalty = rl::for_return(&source.sale.receipt, &state.settings.flow, uid, sale_ref, returned);
     }
     state.durable.receipt = Some(receipt);
+    state.loyalty_note.clear();
     state.selected = 0;
     state.dialog = Some(Dialog::Payment { input: String::new() });
     true

@@ -323,6 +323,10 @@ pub(super) fn add_item_as_given(state: &mut AppState, item: &Item, quantity: Qua
     }
     let now = state.now;
     loyalty::invalidate(state);
+    if state.durable.receipt.is_none() {
+        // A new customer: the last one's loyalty message is done with.
+        state.loyalty_note.clear();
+    }
     let receipt = state.durable.receipt.get_or_insert_with(|| Receipt::new(ReceiptKind::Sale, now));
     receipt.positions.push(Position::from_item(item, quantity, barcode));
     let capped = receipt.recalculate();

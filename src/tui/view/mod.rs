@@ -174,8 +174,19 @@ fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Them
         Constraint::Length(1),
     ])
     .areas(area);
+    // The loyalty server's note takes the receipt area's bottom; dialogs go above it.
+    let key_of = |command| keymap.hint_key(command);
+    let keys: text::KeyOf = &key_of;
+    let [body, note_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(dialogs::note_height(body, &state.loyalty_note, keys)),
+    ])
+    .areas(body);
     status::draw(frame, status_area, state, theme);
     receipt::draw(frame, body, state, theme);
+    if note_area.height > 0 {
+        dialogs::draw_note(frame, note_area, &state.loyalty_note, keys, theme);
+    }
     totals::draw(frame, totals_area, state, theme);
     totals::draw_client(frame, client_area, state, theme);
     draw_input(frame, input_area, state, theme);

@@ -344,7 +344,7 @@ fn client_form_answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Res
         (LoyaltyPurpose::ChatBot, Ok(_)) => state.notice = Some(Notice::ChatBotSent),
         (LoyaltyPurpose::ChatBot, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
         (LoyaltyPurpose::CertificateInfo, result) => certificate_answer(state, result),
-        (LoyaltyPurpose::ClientInfo, Ok(reply)) => show(state, reply, None, effects),
+        (LoyaltyPurpose::ClientInfo, Ok(reply)) => show_window(state, reply, None, effects),
         (LoyaltyPurpose::ClientInfo, Err(error)) => {
             state.dialog = Some(Dialog::Message {
                 blocks: vec![TextBlock::plain(text::loyalty_error(&error))],
@@ -403,8 +403,28 @@ fn bonus_off(state: &mut AppState) {
     }
 }
 
-/// Prints the answer's slips and shows its messages, then `then`.
+/// Prints the answer's slips and shows its messages under the receipt, then `then`.
+///
+/// Frontol's business processes (precheck step 15, bonus payment step 23,
+/// confirmation step 29) have the workstation "display the message for the
+/// cashier" and go on to the next step; nothing asks the cashier to
+/// acknowledge it. So the text stays on screen, whole, beside the next
+/// dialog (the bonus amount, the payment) rather than in a window of its
+/// own that costs an Enter; errors and the balance the cashier asked for
+/// still come in a window.
 fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+    for one in &reply.slips {
+        printing::print(state, slip::to_document(one), effects);
+    }
+    if !reply.messages.is_empty() {
+        state.loyalty_note = reply.messages;
+    }
+    state.dialog = then;
+}
+
+/// Prints the answer's slips and shows its messages in a window, then `then`:
+/// what the cashier asked for (the balance) or must act on (an error).
+fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
     for one in &reply.slips {
         printing::print(state, slip::to_document(one), effects);
     }
@@ -558,7 +578,7 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
             with_emergency
                 .messages
                 .insert(0, TextBlock::plain(text::bad_distribution_message(amount)));
-            show(state, with_emergency, Some(Dialog::Payment { input: String::new() }), effects);
+            show_window(state, with_emergency, Some(Dialog::Payment { input: String::new() }), effects);
         }
     }
 }

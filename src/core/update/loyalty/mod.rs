@@ -514,6 +514,9 @@ pub(super) fn set_client(state: &mut AppState, client: ClientId) {
     let now = state.now;
     let (shift, number) = numbers(state);
     let settings = state.settings.clone();
+    if state.durable.receipt.is_none() {
+        state.loyalty_note.clear();
+    }
     let receipt = state.durable.receipt.get_or_insert_with(|| Receipt::new(ReceiptKind::Sale, now));
     let uid = rl::receipt_uid(&settings.store_id, &settings.register_id, shift, number, receipt.opened_at);
     // The anonymous customer is no news to the cashier.

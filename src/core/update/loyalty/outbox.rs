@@ -160,10 +160,9 @@ pub(super) fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<R
             if background {
                 state.notice = Some(Notice::QueuedSent);
             } else if !reply.messages.is_empty() {
-                state.dialog = Some(Dialog::Message {
-                    blocks: reply.messages,
-                    then,
-                });
+                // Shown under the receipt, as the precheck's (see `answers::show`):
+                // the next customer's first scan goes on without an Enter.
+                state.loyalty_note = reply.messages;
             }
         }
         Err(error) if error.unanswered() => {

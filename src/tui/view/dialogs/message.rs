@@ -35,16 +35,42 @@ fn alignment(align: Align) -> Alignment {
 /// The dialog's width; its height follows the wrapped text.
 const WIDTH: u16 = 70;
 
-pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], keys: text::KeyOf, theme: Theme) {
+fn lines(blocks: &[TextBlock], keys: text::KeyOf) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = Vec::new();
     for block in blocks {
         for part in block.text.trim_end_matches('\n').split('\n') {
             lines.push(Line::styled(text::with_keys(part, keys), style(block)).alignment(alignment(block.align)));
         }
     }
+    lines
+}
+
+/// Rows the lines take, wrapped to `width` (the frame's inside).
+fn rows(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width).max(1);
+    lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum::<usize>() as u16
+}
+
+pub(super) fn draw(frame: &mut Frame, area: Rect, blocks: &[TextBlock], keys: text::KeyOf, theme: Theme) {
+    let mut lines = lines(blocks, keys);
     lines.push(Line::styled(text::keyed_hint(text::MESSAGE_HINT, keys), theme.dim()));
-    let inner_width = usize::from(WIDTH.min(area.width).saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner_width).max(1)).sum();
-    let inner = dialog_frame(frame, dialog_area(area, WIDTH, rows as u16 + 2), text::MESSAGE_TITLE, theme);
+    let rows = rows(&lines, WIDTH.min(area.width).saturating_sub(2));
+    let inner = dialog_frame(frame, dialog_area(area, WIDTH, rows + 2), text::MESSAGE_TITLE, theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The height the loyalty server's note takes at the bottom of `area`
+/// (at most half of it), 0 without one.
+pub(in crate::tui::view) fn note_height(area: Rect, blocks: &[TextBlock], keys: text::KeyOf) -> u16 {
+    if blocks.is_empty() {
+        return 0;
+    }
+    (rows(&lines(blocks, keys), area.width.saturating_sub(2)) + 2).min(area.height / 2)
+}
+
+/// The loyalty server's note under the receipt: the message window's text,
+/// with no key to press (see `core::update::loyalty::answers::show`).
+pub(in crate::tui::view) fn draw_note(frame: &mut Frame, area: Rect, blocks: &[TextBlock], keys: text::KeyOf, theme: Theme) {
+    let inner = dialog_frame(frame, area, text::MESSAGE_TITLE, theme);
+    frame.render_widget(Paragraph::new(lines(blocks, keys)).wrap(Wrap { trim: false }), inner);
 }

@@ -12,6 +12,7 @@ mod help;
 mod link_lost;
 mod menu;
 mod message;
+pub(super) use message::{draw_note, note_height};
 mod open_shift;
 mod payment;
 mod preview;
