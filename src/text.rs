@@ -551,7 +551,20 @@ pub const QUEUE_HINT: KeyedHint = &[
     (Command::NextField, "очередь/отклонённые"),
     (Command::SendNow, "отправить сейчас"),
 ];
-pub const QUEUE_ATTEMPTS: &str = "попыток";
+/// The word for `n` of something in Russian: one (1, 21), few (2–4, 22–24), many.
+pub fn plural(n: u64, [one, few, many]: [&'static str; 3]) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, 11) | (2..=4, 12..=14) => many,
+        (1, _) => one,
+        (2..=4, _) => few,
+        _ => many,
+    }
+}
+
+/// «1 попытка», «3 попытки», «5 попыток».
+pub fn attempts(n: u32) -> String {
+    format!("{n} {}", plural(u64::from(n), ["попытка", "попытки", "попыток"]))
+}
 pub const QUEUE_NEXT: &str = "следующая";
 pub const QUEUE_STATUS: &str = "Очередь";
 pub const REJECTED_STATUS: &str = "Отклонено";
@@ -883,6 +896,29 @@ mod tests {
         assert_eq!(with_keys("{key:confirm} — закрыть", &keys), "«Ввод» в меню — закрыть");
         assert_eq!(with_keys("{key:nonsense} {key:", &keys), "{key:nonsense} {key:");
         assert_eq!(keyed_hint(YES_NO, &keys), "«Ввод» в меню — да, «Отмена» в меню — нет");
+    }
+
+    /// Issue 20.9: counts in Russian grammar.
+    #[test]
+    fn counts_agree_with_their_words() {
+        let words = [1, 2, 3, 5, 11, 12, 14, 21, 22, 25, 101, 111].map(attempts);
+        assert_eq!(
+            words,
+            [
+                "1 попытка",
+                "2 попытки",
+                "3 попытки",
+                "5 попыток",
+                "11 попыток",
+                "12 попыток",
+                "14 попыток",
+                "21 попытка",
+                "22 попытки",
+                "25 попыток",
+                "101 попытка",
+                "111 попыток"
+            ]
+        );
     }
 
     /// Issue 20.9: a port's failure reads in Russian, never «Broken pipe».

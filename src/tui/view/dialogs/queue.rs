@@ -19,12 +19,11 @@ fn summary(entry: &QueueEntry) -> String {
         .map(|t| format!(", {} {}", text::QUEUE_NEXT, t.format("%H:%M:%S")))
         .unwrap_or_default();
     format!(
-        "#{} {} {} · {} {}{next}",
+        "#{} {} {} · {}{next}",
         entry.id,
         entry.created.format("%d.%m %H:%M"),
         entry.request.name(),
-        entry.attempts,
-        text::QUEUE_ATTEMPTS
+        text::attempts(entry.attempts),
     )
 }
 
