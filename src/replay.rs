@@ -505,38 +505,7 @@ pub fn screen_text(backend: &TestBackend) -> String {
 }
 
 fn dialog_name(dialog: Option<&Dialog>) -> &'static str {
-    match dialog {
-        None => "none",
-        Some(Dialog::OpenShift { .. }) => "open_shift",
-        Some(Dialog::CashMove { .. }) => "cash_move",
-        Some(Dialog::Quantity { .. }) => "quantity",
-        Some(Dialog::Doubt { .. }) => "doubt",
-        Some(Dialog::Search { .. }) => "search",
-        Some(Dialog::Discount { .. }) => "discount",
-        Some(Dialog::Payment { .. }) => "payment",
-        Some(Dialog::Confirm(_)) => "confirm",
-        Some(Dialog::ReturnFind { .. }) => "return_find",
-        Some(Dialog::ReturnPick { .. }) => "return_pick",
-        Some(Dialog::Preview { .. }) => "preview",
-        Some(Dialog::Menu { .. }) => "menu",
-        Some(Dialog::Help { .. }) => "help",
-        Some(Dialog::Client { .. }) => "client",
-        Some(Dialog::ValidationCode { .. }) => "validation_code",
-        Some(Dialog::Message { .. }) => "message",
-        Some(Dialog::Bonus { .. }) => "bonus",
-        Some(Dialog::LinkLost { .. }) => "link_lost",
-        Some(Dialog::Contact { .. }) => "contact",
-        Some(Dialog::Registration) => "registration",
-        Some(Dialog::Balance { .. }) => "balance",
-        Some(Dialog::Queue(_)) => "queue",
-        Some(Dialog::PromoCode { .. }) => "promo_code",
-        Some(Dialog::Register { .. }) => "register",
-        Some(Dialog::RegistrationCode { .. }) => "registration_code",
-        Some(Dialog::RegisterName { .. }) => "register_name",
-        Some(Dialog::SpendCode { .. }) => "spend_code",
-        Some(Dialog::Certificate { .. }) => "certificate",
-        Some(Dialog::CertificatePin { .. }) => "certificate_pin",
-    }
+    dialog.map_or("none", Dialog::name)
 }
 
 fn check(expectation: &Expectation, state: &AppState, screen: &str, keymap: &Keymap) -> Result<(), String> {

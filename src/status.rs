@@ -24,6 +24,8 @@ pub fn running(state: &AppState) -> String {
         (true, Some(false)) => "DOWN",
     };
     let _ = writeln!(out, "loyalty link: {link}");
+    // What the cashier has in front of them, by the names replay scripts use.
+    let _ = writeln!(out, "window: {}", state.dialog.as_ref().map_or("none", |d| d.name()));
     if state.devices.is_empty() {
         out.push_str("devices: no reports yet\n");
     }

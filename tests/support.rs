@@ -200,11 +200,14 @@ fn a_journal_replay_reaches_the_live_sessions_final_screen() {
     press(KeyCode::Enter);
     wait_for("the client", || status(data.path()).contains("client ********2546"));
     press(KeyCode::F(5));
-    wait_for("the code dialog", || status(data.path()).contains("1 positions"));
+    wait_for("the code window", || status(data.path()).contains("window: validation_code"));
     type_text(&keys, "1111");
     press(KeyCode::Enter);
     press(KeyCode::Esc);
     press(KeyCode::F(5));
+    // Typed before the code window opens, the code would be held until the
+    // window is answered and land on the sale line (in clear): wait for it.
+    wait_for("the code window again", || status(data.path()).contains("window: validation_code"));
     type_text(&keys, "8956");
     press(KeyCode::Enter);
     wait_for("the answer applied", || status(data.path()).contains("total 189.90"));

@@ -333,6 +333,44 @@ pub enum Dialog {
     Registration,
 }
 
+impl Dialog {
+    /// The dialog's name, as replay scripts (`expect dialog NAME`) and
+    /// support's status know it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dialog::OpenShift { .. } => "open_shift",
+            Dialog::CashMove { .. } => "cash_move",
+            Dialog::Quantity { .. } => "quantity",
+            Dialog::Doubt { .. } => "doubt",
+            Dialog::Search { .. } => "search",
+            Dialog::Discount { .. } => "discount",
+            Dialog::Payment { .. } => "payment",
+            Dialog::Confirm(_) => "confirm",
+            Dialog::ReturnFind { .. } => "return_find",
+            Dialog::ReturnPick { .. } => "return_pick",
+            Dialog::Preview { .. } => "preview",
+            Dialog::Menu { .. } => "menu",
+            Dialog::Help { .. } => "help",
+            Dialog::Client { .. } => "client",
+            Dialog::ValidationCode { .. } => "validation_code",
+            Dialog::Message { .. } => "message",
+            Dialog::Bonus { .. } => "bonus",
+            Dialog::LinkLost { .. } => "link_lost",
+            Dialog::Contact { .. } => "contact",
+            Dialog::Registration => "registration",
+            Dialog::Balance { .. } => "balance",
+            Dialog::Queue(_) => "queue",
+            Dialog::PromoCode { .. } => "promo_code",
+            Dialog::Register { .. } => "register",
+            Dialog::RegistrationCode { .. } => "registration_code",
+            Dialog::RegisterName { .. } => "register_name",
+            Dialog::SpendCode { .. } => "spend_code",
+            Dialog::Certificate { .. } => "certificate",
+            Dialog::CertificatePin { .. } => "certificate_pin",
+        }
+    }
+}
+
 /// The loyalty queue screen: pending entries or the rejected archive, a
 /// list or one entry's details.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
