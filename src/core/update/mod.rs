@@ -102,7 +102,10 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         }
         Event::Saved(Ok(())) => state.save_error = None,
         Event::Saved(Err(e)) => {
-            state.notice = Some(Notice::SaveFailed(e.clone()));
+            // Told once (the retries each second would hide every other notice).
+            if state.save_error.as_ref() != Some(&e) {
+                state.notice = Some(Notice::SaveFailed(e.clone()));
+            }
             state.save_error = Some(e);
             // Not again at once (a full disk would spin): at the next change
             // or the next tick, whichever comes first.

@@ -815,6 +815,11 @@ fn a_failed_save_is_retried_on_the_clock_and_blocks_selling_until_it_goes() {
         matches!(effects.first(), Some(Effect::SaveState(_))),
         "the clock asks again: {effects:?}"
     );
+    update(&mut h.state, Event::Saved(Err("диск переполнен".into())));
+    assert!(
+        matches!(h.state.notice, Some(Notice::NothingNewUnsaved(_))),
+        "the same failure again does not hide what the cashier was told"
+    );
     h.send(Event::Saved(Ok(())));
     h.send(Event::Scan("4607001771562".into()));
     assert_eq!(h.state.receipt().map(|r| r.positions[0].quantity.to_string()), Some("2".into()));
