@@ -18,8 +18,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
     };
     let totals = receipt.totals();
     let to_pay = if receipt.is_return() { text::TO_REFUND } else { text::TO_PAY };
-    let mut spans = vec![Span::raw(format!("{} {}   ", text::SUM, totals.sum))];
+    // The sum before discounts only when there are any: otherwise it is the
+    // figure to pay, and repeating it costs a redraw of both on every scan.
+    let mut spans = Vec::new();
     if !totals.discount.is_zero() {
+        spans.push(Span::raw(format!("{} {}   ", text::SUM, totals.sum)));
         spans.push(Span::raw(format!("{} {}   ", text::DISCOUNT, totals.discount)));
     }
     spans.push(Span::styled(format!("{to_pay} {} ", totals.total), theme.strong()));
