@@ -162,15 +162,20 @@ fn draw_too_small(frame: &mut Frame, theme: Theme) {
     frame.render_widget(Paragraph::new(lines).centered().wrap(ratatui::widgets::Wrap { trim: true }), inside);
 }
 
+/// Rows the info line may take for a notice too long for one: the receipt
+/// table gives them up meanwhile.
+const MAX_INFO_ROWS: usize = 3;
+
 fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Theme) {
     let area = frame.area();
+    let info = info_lines(state, keymap, theme, area.width as usize);
     let [status_area, body, totals_area, client_area, input_area, info_area, hints_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(info.len().max(1) as u16),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -179,7 +184,7 @@ fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Them
     totals::draw(frame, totals_area, state, theme);
     totals::draw_client(frame, client_area, state, theme);
     draw_input(frame, input_area, state, theme);
-    draw_info(frame, info_area, state, keymap, theme);
+    frame.render_widget(Paragraph::new(info), info_area);
     hints::draw(frame, hints_area, state, keymap, theme);
     if let Some(dialog) = &state.dialog {
         dialogs::draw(frame, body, dialog, state, keymap, theme);
@@ -198,8 +203,10 @@ fn draw_input(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap, theme: Theme) {
-    let line = match (&state.busy, &state.notice) {
+/// The info line: what the workstation waits for, or the notice; wrapped
+/// onto up to `MAX_INFO_ROWS` rows of `width` so nothing is cut.
+fn info_lines(state: &AppState, keymap: &Keymap, theme: Theme, width: usize) -> Vec<Line<'static>> {
+    let (said, style) = match (&state.busy, &state.notice) {
         (Some(busy), _) => {
             let waiting = match busy {
                 Busy::ClosingReceipt(..) => text::WAIT_CLOSING,
@@ -214,12 +221,49 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap, t
                 Some(key) => text::wait_loyalty_escape(&key),
                 None => waiting.to_string(),
             };
-            Line::styled(waiting, theme.level(Level::Warning))
+            (waiting, theme.level(Level::Warning))
         }
-        (None, Some(notice)) => Line::styled(text::notice(notice), theme.level(notice.level())),
-        (None, None) => Line::default(),
+        (None, Some(notice)) => (text::notice(notice), theme.level(notice.level())),
+        (None, None) => return vec![Line::default()],
     };
-    frame.render_widget(Paragraph::new(line), area);
+    wrap(&said, width, MAX_INFO_ROWS)
+        .into_iter()
+        .map(|line| Line::styled(line, style))
+        .collect()
+}
+
+/// `text` in lines of at most `width` characters, broken between words
+/// (a word longer than a line is split); at most `rows` lines, the last cut
+/// with "…" only when even they are not enough.
+fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = current.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap > 0 {
+                    current.push(' ');
+                }
+                current.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut current));
+                continue;
+            }
+            current.extend(word.drain(..width));
+        }
+    }
+    lines.push(current);
+    if lines.len() > rows {
+        let rest = lines.split_off(rows - 1).join(" ");
+        lines.push(fit(&rest, width));
+    }
+    lines
 }
 
 /// A centred box for a dialog, clipped to `within`.
@@ -583,6 +627,7 @@ mod tests {
     #[test]
     fn every_notice_is_whole_at_80_columns() {
         use crate::core::notice::Notice::*;
+        let mut long = 0;
         for notice in every_notice() {
             let said = text::notice(&notice);
             let foreign = matches!(
@@ -602,14 +647,17 @@ mod tests {
                     | LoyaltyAnswer(_)
                     | WholePiecesOnly(_)
             );
-            if !foreign {
-                assert!(said.chars().count() <= 80, "no short form ({} chars): {said}", said.chars().count());
+            if !foreign && said.chars().count() > 80 {
+                eprintln!("no short form ({} chars): {said}", said.chars().count());
+                long += 1;
             }
             let buffer = sized_then(80, 24, Theme::MONO, &sale(), |state| state.notice = Some(notice.clone()));
-            let screen = squeeze(&text_of(&buffer));
+            let rows: Vec<String> = (0..24).map(|y| (0..80).map(|x| buffer[(x, y)].symbol()).collect()).collect();
+            let screen = squeeze(&rows.join("\n"));
             assert!(screen.contains(&squeeze(&said)), "cut: {said}\n{screen}");
             assert!(screen.contains("Молоко") || screen.contains("Хлеб"), "the receipt stays: {screen}");
         }
+        assert_eq!(long, 0, "notices without a short form");
     }
 
     /// The status line (row 0) with everything it can say at once.
@@ -738,6 +786,14 @@ mod tests {
         let starts: Vec<usize> = (10..30).map(|s| window_start(s, 100, 10)).collect();
         assert_eq!(starts[..5], [5; 5]);
         assert_eq!(starts[5..10], [10; 5]);
+    }
+
+    #[test]
+    fn wrap_breaks_between_words() {
+        assert_eq!(wrap("Чек пуст", 80, 3), ["Чек пуст"]);
+        assert_eq!(wrap("раз два три", 7, 3), ["раз два", "три"]);
+        assert_eq!(wrap("абвгдежзик", 4, 3), ["абвг", "дежз", "ик"]);
+        assert_eq!(wrap("раз два три четыре", 4, 2), ["раз", "два…"]);
     }
 
     #[test]
