@@ -209,10 +209,15 @@ pub const SHIFT_EXPIRED: &str = ">24ч";
 pub fn shift_ends_in(minutes: i64) -> String {
     format!("Z через {minutes} мин")
 }
+/// The same, where the status line is short of room.
+pub fn shift_ends_in_short(minutes: i64) -> String {
+    format!("Z {minutes} мин")
+}
 pub const RECEIPT: &str = "Чек";
 pub const CASHIER: &str = "Кассир";
 pub const NOT_SAVED: &str = "НЕ СОХРАНЕНО";
 pub const UNPRINTED: &str = "не напечатано";
+pub const UNPRINTED_SHORT: &str = "не напеч.";
 
 // Sale screen
 pub const COL_NO: &str = "№";
@@ -231,6 +236,7 @@ pub const NO_CLIENT: &str = "—";
 pub const INPUT: &str = "Ввод";
 /// The status line while support watches the screen.
 pub const WATCHED: &str = "Смотрит поддержка";
+pub const WATCHED_SHORT: &str = "Поддержка";
 pub const TERMINAL_TOO_SMALL: &str = "Окно терминала слишком мало";
 
 /// The window's size and the size it needs.
@@ -487,6 +493,8 @@ pub const QUEUE_ATTEMPTS: &str = "попыток";
 pub const QUEUE_NEXT: &str = "следующая";
 pub const QUEUE_STATUS: &str = "Очередь";
 pub const REJECTED_STATUS: &str = "Отклонено";
+pub const QUEUE_STATUS_SHORT: &str = "Оч.";
+pub const REJECTED_STATUS_SHORT: &str = "Откл.";
 
 /// A store error as the cashier reads it (support reads the English one in the log).
 pub fn store_error(error: &crate::store::StoreError) -> String {

@@ -737,8 +737,8 @@ mod tests {
         assert!(line.contains("Константинопольская"), "the name: {line}");
         assert!(!line.contains("0017"), "the name, not the card: {line}");
         assert!(line.contains("Доступно к оплате 145.40"), "{line}");
+        assert!(line.contains("Константинопольская А. В."), "the name's short form: {line}");
         let parts = [
-            "Константинопольская Александра Викторовна".to_string(),
             format!("{} 12345.67", text::BONUS_BALANCE),
             text::burning(&burning),
             format!("{} SUPERPROMO2026", text::PROMO_TITLE),
