@@ -90,8 +90,14 @@ fn row(index: usize, p: &Position, selected: bool, name_width: usize, theme: The
     );
     // Only the number cell is highlighted: moving the selection then redraws
     // a few cells instead of two whole rows — it matters on slow SSH links.
-    let number_style = if selected { theme.selected() } else { theme.dim() };
-    Line::from(vec![Span::styled(number, number_style), Span::raw(rest)])
+    // The other numbers keep the plain colours: taking the highlight off one
+    // then sends no colour change.
+    let number = if selected {
+        Span::styled(number, theme.selected())
+    } else {
+        Span::raw(number)
+    };
+    Line::from(vec![number, Span::raw(rest)])
 }
 
 #[cfg(test)]
