@@ -114,7 +114,10 @@ pub fn notice(notice: &Notice) -> String {
         PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — «Повтор печати»"),
         NotRegistered { receipt, in_flight: true } => format!("{} регистрируется в ККТ — подождите", receipt_name(*receipt)),
         NotRegistered { receipt, in_flight: false } => {
-            format!("{} не зарегистрирован в ККТ: всё дальше — после него («Повтор печати»)", receipt_name(*receipt))
+            format!(
+                "{} не зарегистрирован в ККТ: всё дальше — после него («Повтор печати»)",
+                receipt_name(*receipt)
+            )
         }
         Registered(receipt) => format!("{} зарегистрирован в ККТ", receipt_name(*receipt)),
         RegistrationRetried => "Чек отправлен в ККТ ещё раз".into(),

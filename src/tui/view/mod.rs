@@ -297,9 +297,9 @@ fn field<'a>(label: &'a str, value: &'a str, theme: Theme) -> Line<'a> {
 }
 
 /// The first row of a list window of `height` rows that keeps `selected`
-/// visible. The window moves in half pages: scanning item after item then
-/// adds one row at a time instead of shifting every visible row, which
-/// keeps each frame a few hundred bytes on slow SSH links.
+/// visible. The window moves in half pages: stepping item after item then
+/// adds one row at a time instead of shifting every visible row (the receipt
+/// table while scanning does better still: see `receipt::visible`).
 fn window_start(selected: usize, len: usize, height: usize) -> usize {
     if height == 0 || len <= height || selected < height {
         return 0;
@@ -527,7 +527,10 @@ mod tests {
             QuantityTooLarge(Quantity(99_999_000)),
             PositionSumTooLarge(big),
             ReceiptSumTooLarge(big),
-            ChangeTooLarge { change: big, max: Money(5000_00) },
+            ChangeTooLarge {
+                change: big,
+                max: Money(5000_00),
+            },
             TooManyPositions(1000),
             TypeQuantityFirst,
             ReceiptEmpty,
@@ -554,15 +557,23 @@ mod tests {
             NothingFound,
             NotASale(id),
             NothingLeftToReturn(id),
-            ReturnMoreThanAvailable { available: Quantity(12_345) },
+            ReturnMoreThanAvailable {
+                available: Quantity(12_345),
+            },
             NothingChosen,
             SaveFailed(disk.clone()),
             NothingNewUnsaved(disk.clone()),
             CloseFailed(disk.clone()),
             ShiftCloseFailed(disk.clone()),
             PrintFailed(text::registrar_error(0x6B, "нет чековой ленты")),
-            NotRegistered { receipt: Some(id), in_flight: true },
-            NotRegistered { receipt: Some(id), in_flight: false },
+            NotRegistered {
+                receipt: Some(id),
+                in_flight: true,
+            },
+            NotRegistered {
+                receipt: Some(id),
+                in_flight: false,
+            },
             Registered(Some(id)),
             RegistrationRetried,
             DeviceDown("printer".into(), DeviceState::Offline("/dev/ttyUSB0: нет такого устройства".into())),
@@ -697,15 +708,26 @@ mod tests {
         let header = crowded_header(80, |state| {
             state.watchers = 1;
             state.save_error = Some("disk full".into());
-            state.devices.insert("printer".into(), crate::devices::DeviceState::Fault("no paper".into()));
-            state.devices.insert("scanner".into(), crate::devices::DeviceState::Offline("gone".into()));
+            state
+                .devices
+                .insert("printer".into(), crate::devices::DeviceState::Fault("no paper".into()));
+            state
+                .devices
+                .insert("scanner".into(), crate::devices::DeviceState::Offline("gone".into()));
         });
         for part in ["08:35", "НЕ СОХРАНЕНО", "Принтер ✖", "Сканер ✖", "2 не напеч", "Z "] {
             assert!(header.contains(part), "{part:?} missing: {header}");
         }
         // A wide terminal says everything in full.
         let wide = crowded_header(200, |_| {});
-        for part in ["Магазин", "24.11.2026 08:35", "Очередь 12345", "Отклонено 3", "2 не напечатано", "Константинопольская Александра Викторовна"] {
+        for part in [
+            "Магазин",
+            "24.11.2026 08:35",
+            "Очередь 12345",
+            "Отклонено 3",
+            "2 не напечатано",
+            "Константинопольская Александра Викторовна",
+        ] {
             assert!(wide.contains(part), "{part:?} missing: {wide}");
         }
     }

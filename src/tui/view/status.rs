@@ -153,7 +153,9 @@ fn parts(state: &AppState, theme: Theme) -> Vec<Part> {
     }
     // Support is looking at this screen (`kassa watch`): the cashier should know.
     if state.watchers > 0 {
-        parts.push(Part::new(Watched, false, chip(text::WATCHED.into(), theme.strong())).short(chip(text::WATCHED_SHORT.into(), theme.strong())));
+        parts.push(
+            Part::new(Watched, false, chip(text::WATCHED.into(), theme.strong())).short(chip(text::WATCHED_SHORT.into(), theme.strong())),
+        );
     }
     if state.save_error.is_some() {
         parts.push(Part::new(NotSaved, false, chip(text::NOT_SAVED.into(), alarm)));
@@ -265,5 +267,8 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
         width: right_width,
         ..area
     };
-    frame.render_widget(Paragraph::new(Line::from(right)).alignment(Alignment::Right).style(theme.bar()), right_area);
+    frame.render_widget(
+        Paragraph::new(Line::from(right)).alignment(Alignment::Right).style(theme.bar()),
+        right_area,
+    );
 }

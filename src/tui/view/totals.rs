@@ -62,7 +62,10 @@ fn initials(name: &str) -> String {
 pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let label = Span::styled(format!("{}: ", text::CLIENT), theme.dim());
     let Some(loyalty) = state.receipt().and_then(|r| r.loyalty.as_ref()) else {
-        frame.render_widget(Paragraph::new(Line::from(vec![label, Span::styled(text::NO_CLIENT, theme.dim())])), area);
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![label, Span::styled(text::NO_CLIENT, theme.dim())])),
+            area,
+        );
         return;
     };
     let mut parts = client_parts(state, loyalty, theme);
@@ -93,7 +96,10 @@ fn client_parts(state: &AppState, loyalty: &ReceiptLoyalty, theme: Theme) -> Vec
     let warning = theme.level(Level::Warning);
     // The name when the server gave one: the cashier can greet the client.
     let name = loyalty.name.clone().filter(|n| !n.trim().is_empty());
-    let mut parts = vec![(Part::Name, Span::styled(name.unwrap_or_else(|| loyalty.client.masked()), theme.strong()))];
+    let mut parts = vec![(
+        Part::Name,
+        Span::styled(name.unwrap_or_else(|| loyalty.client.masked()), theme.strong()),
+    )];
     if loyalty.is_anonymous() {
         parts.push((Part::Anonymous, Span::styled(format!("  {}", text::ANONYMOUS_SHORT), theme.dim())));
     }
@@ -123,7 +129,10 @@ fn client_parts(state: &AppState, loyalty: &ReceiptLoyalty, theme: Theme) -> Vec
         parts.push((Part::Promo, Span::raw(format!("  {} {code}", text::PROMO_TITLE))));
     }
     if !loyalty.bonus_paid.is_zero() {
-        parts.push((Part::Paid, Span::styled(format!("  {} {}", text::BONUS_PAID, loyalty.bonus_paid), theme.strong())));
+        parts.push((
+            Part::Paid,
+            Span::styled(format!("  {} {}", text::BONUS_PAID, loyalty.bonus_paid), theme.strong()),
+        ));
     }
     parts
 }
