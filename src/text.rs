@@ -137,7 +137,7 @@ pub fn notice(notice: &Notice) -> String {
         ClientRemoved => "Клиент удалён из чека".into(),
         RemoveBonusFirst => "Сначала отмените оплату бонусами".into(),
         BonusPaidLocksReceipt => "Чек оплачен бонусами: чтобы изменить его, отмените оплату бонусами".into(),
-        LoyaltyRefused(text) => format!("Лояльность: {text} — удалите клиента из чека"),
+        LoyaltyRefused(text) => format!("Лояльность: {text}. Удалите клиента из чека"),
         OfflineAccrualOnly => "Нет связи: оплата бонусами недоступна, возможно только начисление".into(),
         WrongValidationCode => "Неверный код подтверждения".into(),
         BonusNotAvailable => "Оплата бонусами для этого чека недоступна".into(),

@@ -41,9 +41,9 @@ enum Part {
     Paid,
 }
 
-/// Dropped in this order while the client line is too long (after the
-/// name took its short form); the name, the stage and the bonus payment stay.
-const DROP_ORDER: [Part; 4] = [Part::Promo, Part::Burning, Part::Balance, Part::Anonymous];
+/// Dropped in this order while the client line is too long (`Name`: the
+/// name takes its short form); the name, the stage and the bonus payment stay.
+const DROP_ORDER: [Part; 5] = [Part::Promo, Part::Burning, Part::Name, Part::Balance, Part::Anonymous];
 
 /// «Константинопольская А. В.» for «Константинопольская Александра Викторовна».
 fn initials(name: &str) -> String {
@@ -71,14 +71,17 @@ pub(super) fn draw_client(frame: &mut Frame, area: Rect, state: &AppState, theme
     let mut parts = client_parts(state, loyalty, theme);
     let width = (area.width as usize).saturating_sub(label.content.chars().count());
     let used = |parts: &[(Part, Span<'static>)]| parts.iter().map(|(_, s)| s.content.chars().count()).sum::<usize>();
-    if used(&parts) > width {
-        if let Some((_, name)) = parts.iter_mut().find(|(p, _)| *p == Part::Name) {
-            name.content = initials(&name.content).into();
+    for step in DROP_ORDER {
+        if used(&parts) <= width {
+            break;
         }
-    }
-    for drop in DROP_ORDER {
-        if used(&parts) > width {
-            parts.retain(|(p, _)| *p != drop);
+        match step {
+            Part::Name => {
+                if let Some((_, name)) = parts.iter_mut().find(|(p, _)| *p == Part::Name) {
+                    name.content = initials(&name.content).into();
+                }
+            }
+            drop => parts.retain(|(p, _)| *p != drop),
         }
     }
     let over = used(&parts).saturating_sub(width);
