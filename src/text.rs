@@ -104,10 +104,7 @@ fn key_or_menu(key: KeyOf, command: Command) -> String {
 pub fn notice_keyed(notice: &Notice, key: KeyOf) -> String {
     use Notice::*;
     match notice {
-        UnknownCode(code) => format!(
-            "Товар с кодом «{code}» не найден ({} — поиск по названию)",
-            key_or_menu(key, Command::Search)
-        ),
+        UnknownCode(code) => format!("Товар с кодом «{code}» не найден ({} — поиск)", key_or_menu(key, Command::Search)),
         SwipeNotNow => format!("Карта не принята: сначала закройте окно ({})", key_or_menu(key, Command::Cancel)),
         ScanNotNow(code) => format!(
             "Скан {code} не принят: сначала закройте окно ({})",
@@ -144,7 +141,7 @@ pub fn notice(notice: &Notice) -> String {
         NoShift => "Смена не открыта (Открыть смену)".into(),
         ShiftExpired => "Смена длится больше 24 часов — закройте смену".into(),
         NothingNewUnsaved(e) => {
-            format!("Товар не добавлен: касса не может сохранить данные ({e}). Освободите место на диске или позовите поддержку")
+            format!("Товар не добавлен: данные не сохраняются ({e}) — позовите поддержку")
         }
         ShiftAlreadyOpen(n) => format!("Смена №{n} уже открыта"),
         FinishReceiptFirst => "Сначала закройте или отмените открытый чек".into(),
@@ -159,21 +156,23 @@ pub fn notice(notice: &Notice) -> String {
         ReceiptClosed { id, change } => format!("Чек {id} закрыт. СДАЧА {change}"),
         ReceiptCancelled => "Чек отменён".into(),
         NoPayments => "Оплат нет".into(),
-        ReturnQueryNotUnderstood(s) => format!("«{s}»: введите смену/номер (3/15), номер чека или дату (23.11.2026)"),
+        ReturnQueryNotUnderstood(s) => format!("«{s}» — введите смену/номер (3/15), номер чека или дату"),
         NothingFound => "Чеки не найдены".into(),
         NotASale(id) => format!("Чек {id} — не продажа, по нему нельзя вернуть"),
         NothingLeftToReturn(id) => format!("По чеку {id} всё уже возвращено"),
         ReturnMoreThanAvailable { available } => format!("Можно вернуть не больше {available}"),
         NothingChosen => "Не выбрано ни одной позиции для возврата".into(),
-        SaveFailed(e) => format!("НЕ СОХРАНЕНО на диск: {e}. Работа продолжается, повтор при следующем действии"),
-        CloseFailed(e) => format!("Чек НЕ закрыт: {e}. Чек сохранён открытым — Ввод для повтора"),
+        SaveFailed(e) => format!("НЕ СОХРАНЕНО: {e}. Работа идёт, повтор при следующем действии"),
+        CloseFailed(e) => format!("Чек НЕ закрыт: {e}. Он сохранён открытым — Ввод для повтора"),
         ShiftCloseFailed(e) => format!("Смена НЕ закрыта: {e}. Повторите закрытие"),
         PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — «Повтор печати»"),
         NotRegistered { receipt, in_flight: true } => format!("{} регистрируется в ККТ — подождите", receipt_name(*receipt)),
-        NotRegistered { receipt, in_flight: false } => format!(
-            "{} не зарегистрирован в ККТ: новый чек, возврат и закрытие смены — после него («Повтор печати»)",
-            receipt_name(*receipt)
-        ),
+        NotRegistered { receipt, in_flight: false } => {
+            format!(
+                "{} не зарегистрирован в ККТ: всё дальше — после него («Повтор печати»)",
+                receipt_name(*receipt)
+            )
+        }
         Registered(receipt) => format!("{} зарегистрирован в ККТ", receipt_name(*receipt)),
         RegistrationRetried => "Чек отправлен в ККТ ещё раз".into(),
         DeviceDown(device, state) => format!("{}: {}", device_label(device), device_state(state)),
@@ -192,21 +191,21 @@ pub fn notice(notice: &Notice) -> String {
         ClientRemoved => "Клиент удалён из чека".into(),
         RemoveBonusFirst => "Сначала отмените оплату бонусами".into(),
         BonusPaidLocksReceipt => "Чек оплачен бонусами: чтобы изменить его, отмените оплату бонусами".into(),
-        LoyaltyRefused(text) => format!("Лояльность: {text}. Удалите клиента из чека, чтобы продолжить"),
+        LoyaltyRefused(text) => format!("Лояльность: {text}. Удалите клиента из чека"),
         OfflineAccrualOnly => "Нет связи: оплата бонусами недоступна, возможно только начисление".into(),
         WrongValidationCode => "Неверный код подтверждения".into(),
         BonusNotAvailable => "Оплата бонусами для этого чека недоступна".into(),
         BonusTooMuch { limit } => format!("Бонусами можно оплатить не больше {limit}"),
         BonusPaid(sum) => format!("Оплачено бонусами {sum}"),
         BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
-        PromoOverFloors(code) => format!("Код {code} не применён: со скидкой по нему цена товара станет ниже минимальной"),
+        PromoOverFloors(code) => format!("Код {code} не применён: цена товара станет ниже минимальной"),
         ReturnWithoutLoyalty(text) => format!("Возврат без бонусов: {text}"),
         WaitCannotStop => "Списание или отмену бонусов не прервать: ждём ответа сервера лояльности".into(),
-        BonusCancelQueued(sum) => format!("Оплата бонусами {sum} снята с чека; отмена уйдёт на сервер, когда он ответит"),
+        BonusCancelQueued(sum) => format!("Бонусы {sum} сняты с чека; отмена уйдёт на сервер, когда он ответит"),
         NoBonusPaid => "Оплаты бонусами в чеке нет".into(),
         ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
         LostBonusCancelled(sum) => format!("Незавершённая оплата бонусами {sum} отменена в системе лояльности"),
-        LostBonusInDoubt(sum) => format!("Нет связи: незавершённая оплата бонусами {sum} будет отменена при следующем подытоге"),
+        LostBonusInDoubt(sum) => format!("Нет связи: незавершённая оплата бонусами {sum} отменится при подытоге"),
         StorageStuck => STORAGE_STUCK.into(),
         QueuedSent => "Отложенный запрос в систему лояльности отправлен".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
@@ -227,7 +226,7 @@ pub fn notice(notice: &Notice) -> String {
         CertificateEmpty => "Сертификатом платить нечего: он пуст или чек уже оплачен".into(),
         CertificateTwice(code) => format!("Сертификат {code} уже в этом чеке"),
         QueueEntriesSetAside(count) => {
-            format!("Внимание, сообщите в поддержку: {count} записей очереди лояльности не читаются и отложены в базе (дерево corrupt)")
+            format!("Сообщите в поддержку: {count} записей очереди лояльности не читаются (отложены)")
         }
     }
 }
@@ -266,10 +265,15 @@ pub const SHIFT_EXPIRED: &str = ">24ч";
 pub fn shift_ends_in(minutes: i64) -> String {
     format!("Z через {minutes} мин")
 }
+/// The same, where the status line is short of room.
+pub fn shift_ends_in_short(minutes: i64) -> String {
+    format!("Z {minutes} мин")
+}
 pub const RECEIPT: &str = "Чек";
 pub const CASHIER: &str = "Кассир";
 pub const NOT_SAVED: &str = "НЕ СОХРАНЕНО";
 pub const UNPRINTED: &str = "не напечатано";
+pub const UNPRINTED_SHORT: &str = "не напеч.";
 
 // Sale screen
 pub const COL_NO: &str = "№";
@@ -288,6 +292,7 @@ pub const NO_CLIENT: &str = "—";
 pub const INPUT: &str = "Ввод";
 /// The status line while support watches the screen.
 pub const WATCHED: &str = "Смотрит поддержка";
+pub const WATCHED_SHORT: &str = "Поддержка";
 pub const TERMINAL_TOO_SMALL: &str = "Окно терминала слишком мало";
 
 /// The window's size and the size it needs.
@@ -568,6 +573,8 @@ pub fn attempts(n: u32) -> String {
 pub const QUEUE_NEXT: &str = "следующая";
 pub const QUEUE_STATUS: &str = "Очередь";
 pub const REJECTED_STATUS: &str = "Отклонено";
+pub const QUEUE_STATUS_SHORT: &str = "Оч.";
+pub const REJECTED_STATUS_SHORT: &str = "Откл.";
 
 /// A store error as the cashier reads it (support reads the English one in the log).
 pub fn store_error(error: &crate::store::StoreError) -> String {
@@ -584,8 +591,7 @@ pub fn store_error(error: &crate::store::StoreError) -> String {
 /// (the log names the data directory). Short: it fits the notice line.
 pub const RESERVE_RELEASED: &str = "Диск полон, касса запущена на резерве: освободите место на диске";
 
-pub const STORAGE_STUCK: &str =
-    "Диск не отвечает: запись не завершается. Данные чека не потеряны. Проверьте место на диске и перезапустите кассу";
+pub const STORAGE_STUCK: &str = "Диск не отвечает (данные чека целы): проверьте место, перезапустите кассу";
 
 // ---- KilBil --------------------------------------------------------------------
 
@@ -764,7 +770,7 @@ pub fn registrar_bad_answer(command: &str) -> String {
 }
 
 pub fn registrar_waits_for(job: u64) -> String {
-    format!("ККТ ждёт, пока допечатается документ №{job} — «Повтор печати» (Ctrl+P)")
+    format!("ККТ ждёт, пока допечатается документ №{job} — «Повтор печати»")
 }
 
 pub fn fiscal_mark_failed(error: &str) -> String {

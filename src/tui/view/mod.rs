@@ -162,15 +162,20 @@ fn draw_too_small(frame: &mut Frame, theme: Theme) {
     frame.render_widget(Paragraph::new(lines).centered().wrap(ratatui::widgets::Wrap { trim: true }), inside);
 }
 
+/// Rows the info line may take for a notice too long for one: the receipt
+/// table gives them up meanwhile.
+const MAX_INFO_ROWS: usize = 3;
+
 fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Theme) {
     let area = frame.area();
+    let info = info_lines(state, keymap, theme, area.width as usize);
     let [status_area, body, totals_area, client_area, input_area, info_area, hints_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(info.len().max(1) as u16),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -190,7 +195,7 @@ fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Them
     totals::draw(frame, totals_area, state, theme);
     totals::draw_client(frame, client_area, state, theme);
     draw_input(frame, input_area, state, theme);
-    draw_info(frame, info_area, state, keymap, theme);
+    frame.render_widget(Paragraph::new(info), info_area);
     hints::draw(frame, hints_area, state, keymap, theme);
     if let Some(dialog) = &state.dialog {
         dialogs::draw(frame, body, dialog, state, keymap, theme);
@@ -209,8 +214,10 @@ fn draw_input(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap, theme: Theme) {
-    let line = match (&state.busy, &state.notice) {
+/// The info line: what the workstation waits for, or the notice; wrapped
+/// onto up to `MAX_INFO_ROWS` rows of `width` so nothing is cut.
+fn info_lines(state: &AppState, keymap: &Keymap, theme: Theme, width: usize) -> Vec<Line<'static>> {
+    let (said, style) = match (&state.busy, &state.notice) {
         (Some(busy), _) => {
             let waiting = match busy {
                 Busy::ClosingReceipt(..) => text::WAIT_CLOSING,
@@ -225,15 +232,52 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap, t
                 Some(key) => text::wait_loyalty_escape(&key),
                 None => waiting.to_string(),
             };
-            Line::styled(waiting, theme.level(Level::Warning))
+            (waiting, theme.level(Level::Warning))
         }
-        (None, Some(notice)) => Line::styled(
+        (None, Some(notice)) => (
             text::notice_keyed(notice, &|command| keymap.hint_key(command)),
             theme.level(notice.level()),
         ),
-        (None, None) => Line::default(),
+        (None, None) => return vec![Line::default()],
     };
-    frame.render_widget(Paragraph::new(line), area);
+    wrap(&said, width, MAX_INFO_ROWS)
+        .into_iter()
+        .map(|line| Line::styled(line, style))
+        .collect()
+}
+
+/// `text` in lines of at most `width` characters, broken between words
+/// (a word longer than a line is split); at most `rows` lines, the last cut
+/// with "…" only when even they are not enough.
+fn wrap(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = current.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap > 0 {
+                    current.push(' ');
+                }
+                current.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut current));
+                continue;
+            }
+            current.extend(word.drain(..width));
+        }
+    }
+    lines.push(current);
+    if lines.len() > rows {
+        let rest = lines.split_off(rows - 1).join(" ");
+        lines.push(fit(&rest, width));
+    }
+    lines
 }
 
 /// A centred box for a dialog, clipped to `within`.
@@ -267,9 +311,9 @@ fn field<'a>(label: &'a str, value: &'a str, theme: Theme) -> Line<'a> {
 }
 
 /// The first row of a list window of `height` rows that keeps `selected`
-/// visible. The window moves in half pages: scanning item after item then
-/// adds one row at a time instead of shifting every visible row, which
-/// keeps each frame a few hundred bytes on slow SSH links.
+/// visible. The window moves in half pages: stepping item after item then
+/// adds one row at a time instead of shifting every visible row (the receipt
+/// table while scanning does better still: see `receipt::visible`).
 fn window_start(selected: usize, len: usize, height: usize) -> usize {
     if height == 0 || len <= height || selected < height {
         return 0;
@@ -493,6 +537,283 @@ mod tests {
         assert!(!screen.contains("Ctrl+P"), "the key the live keymap unbound is not named");
     }
 
+    /// Runs of spaces (line ends, wrapped lines) as one space.
+    fn squeeze(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Every notice with realistic (long) contents.
+    fn every_notice() -> Vec<crate::core::notice::Notice> {
+        use crate::core::command::Command;
+        use crate::core::journal::ReceiptId;
+        use crate::core::money::{AmountError, Money, Quantity};
+        use crate::core::notice::Notice::*;
+        use crate::core::state::CashDirection;
+        use crate::devices::DeviceState;
+        let id = ReceiptId { shift: 128, number: 1045 };
+        let name = "Масло сливочное Домик в деревне 82,5% 180г №1234".to_string();
+        let disk = "диск переполнен (свободно 120 КиБ), ничего не записано — освободите место".to_string();
+        let server = "Карта заблокирована, обратитесь на горячую линию".to_string();
+        let big = Money(99_999_999_99);
+        vec![
+            UnknownBarcode("4601234567893".into()),
+            UnknownCode("123456789012".into()),
+            BadCheckDigit("4601234567894".into()),
+            ReceiptBarcodeInSale,
+            InputTooLong(64),
+            BadAmount(AmountError::TooPrecise("123,4567".into(), 3)),
+            BadAmount(AmountError::TooLarge("99999999999".into())),
+            BadPercent("150%".into()),
+            WholePiecesOnly(name.clone()),
+            QuantityTooLarge(Quantity(99_999_000)),
+            PositionSumTooLarge(big),
+            ReceiptSumTooLarge(big),
+            ChangeTooLarge {
+                change: big,
+                max: Money(5000_00),
+            },
+            TooManyPositions(1000),
+            TypeQuantityFirst,
+            ReceiptEmpty,
+            DiscountCapped,
+            DiscountOnReturn,
+            PaymentsLockReceipt,
+            ReturnReceiptLocked,
+            Removed(name.clone()),
+            NoShift,
+            ShiftExpired,
+            ShiftAlreadyOpen(128),
+            FinishReceiptFirst,
+            CashierNameEmpty,
+            ShiftOpened(128),
+            ShiftClosed(128),
+            CashMoved(CashDirection::In, big),
+            CashMoved(CashDirection::Out, big),
+            NotEnoughCash { needed: big, drawer: big },
+            CardOverpay { remaining: big },
+            ReceiptClosed { id, change: big },
+            ReceiptCancelled,
+            NoPayments,
+            ReturnQueryNotUnderstood("128/1045/23.11.2026".into()),
+            NothingFound,
+            NotASale(id),
+            NothingLeftToReturn(id),
+            ReturnMoreThanAvailable {
+                available: Quantity(12_345),
+            },
+            NothingChosen,
+            SaveFailed(disk.clone()),
+            NothingNewUnsaved(disk.clone()),
+            CloseFailed(disk.clone()),
+            ShiftCloseFailed(disk.clone()),
+            PrintFailed(text::registrar_error(0x6B, "нет чековой ленты")),
+            NotRegistered {
+                receipt: Some(id),
+                in_flight: true,
+            },
+            NotRegistered {
+                receipt: Some(id),
+                in_flight: false,
+            },
+            Registered(Some(id)),
+            RegistrationRetried,
+            DeviceDown("printer".into(), DeviceState::Offline("/dev/ttyUSB0: нет такого устройства".into())),
+            DeviceTrouble(text::device_junk("Сканер", &crate::devices::framing::Junk::NoPrefix(vec![]))),
+            DeviceTrouble(text::registrar_waits_for(123456)),
+            SwipeNotNow,
+            LookupFailed(disk.clone()),
+            NothingToPrint,
+            StoreWarning("база открыта на резерве: 3 записи очереди отложены".into()),
+            StartedOnReserve,
+            Resumed,
+            RestartedAfterCrash,
+            ResumedClosing,
+            NotHere(Command::CancelBonusPayment),
+            NoLoyalty,
+            BadClientId("+7 999 123-45-67 доб. 12".into()),
+            ClientSet("Константинопольская Александра Викторовна".into()),
+            ClientRemoved,
+            RemoveBonusFirst,
+            BonusPaidLocksReceipt,
+            LoyaltyRefused(server.clone()),
+            OfflineAccrualOnly,
+            WrongValidationCode,
+            BonusNotAvailable,
+            BonusTooMuch { limit: big },
+            BonusPaid(big),
+            BonusCancelled(big),
+            PromoOverFloors("SUPERPROMO2026".into()),
+            ReturnWithoutLoyalty(server.clone()),
+            BonusCancelQueued(big),
+            WaitCannotStop,
+            NoBonusPaid,
+            ConfirmQueued,
+            QueuedSent,
+            QueuedRefused(server.clone()),
+            LostBonusCancelled(big),
+            ScanNotNow("4601234567893".into()),
+            StorageStuck,
+            LostBonusInDoubt(big),
+            LoyaltyAnswer(server.clone()),
+            LoyaltyOffline,
+            NotInProtocol(Command::ChatBotLink),
+            PromoNeedsClient,
+            PromoSet("SUPERPROMO2026".into()),
+            PromoRemoved,
+            ClientRegistered,
+            CodeSent,
+            NameNeeded,
+            QueueEntriesSetAside(12345),
+            ClientNeeded,
+            AnonymousNoBonus,
+            ChatBotSent,
+            CertificateAccepted(big),
+            CertificateEmpty,
+            CertificateTwice("1234567890123456".into()),
+        ]
+    }
+
+    /// Issue 20.8: at 80 columns every notice is whole: a short form fits
+    /// the info line; one that carries someone else's text (a server's, the
+    /// disk's) wraps onto lines made for it, never cut.
+    #[test]
+    fn every_notice_is_whole_at_80_columns() {
+        use crate::core::notice::Notice::*;
+        let mut long = 0;
+        for notice in every_notice() {
+            let keymap = Keymap::default_keymap();
+            let said = text::notice_keyed(&notice, &|command| keymap.hint_key(command));
+            let foreign = matches!(
+                notice,
+                SaveFailed(_)
+                    | NothingNewUnsaved(_)
+                    | CloseFailed(_)
+                    | ShiftCloseFailed(_)
+                    | PrintFailed(_)
+                    | DeviceDown(..)
+                    | DeviceTrouble(_)
+                    | LookupFailed(_)
+                    | StoreWarning(_)
+                    | LoyaltyRefused(_)
+                    | ReturnWithoutLoyalty(_)
+                    | QueuedRefused(_)
+                    | LoyaltyAnswer(_)
+                    | WholePiecesOnly(_)
+            );
+            if !foreign && said.chars().count() > 80 {
+                eprintln!("no short form ({} chars): {said}", said.chars().count());
+                long += 1;
+            }
+            let buffer = sized_then(80, 24, Theme::MONO, &sale(), |state| state.notice = Some(notice.clone()));
+            let rows: Vec<String> = (0..24).map(|y| (0..80).map(|x| buffer[(x, y)].symbol()).collect()).collect();
+            let screen = squeeze(&rows.join("\n"));
+            assert!(screen.contains(&squeeze(&said)), "cut: {said}\n{screen}");
+            assert!(screen.contains("Молоко") || screen.contains("Хлеб"), "the receipt stays: {screen}");
+        }
+        assert_eq!(long, 0, "notices without a short form");
+    }
+
+    /// The status line (row 0) with everything it can say at once.
+    fn crowded_header(width: u16, adjust: impl FnOnce(&mut AppState)) -> String {
+        let later = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+            .and_then(|d| d.and_hms_opt(8, 35, 0))
+            .expect("date");
+        let mut events = sale();
+        events.push(Event::Tick(later));
+        let buffer = sized_then(width, 24, Theme::MONO, &events, |state| {
+            state.durable.shift.as_mut().expect("shift").cashier = "Константинопольская Александра Викторовна".into();
+            state.queue.depth = 12345;
+            state.queue.rejected = 3;
+            let job = crate::core::state::PrintJob {
+                id: 7,
+                document: crate::print::document::Document::default(),
+                receipt: None,
+            };
+            state.durable.unprinted = vec![job.clone(), job];
+            adjust(state);
+        });
+        (0..width).map(|x| buffer[(x, 0)].symbol().to_string()).collect()
+    }
+
+    /// Issue 20.8: the header drops its least useful parts first and never
+    /// the time; the queue counters do not push out the cashier.
+    #[test]
+    fn the_header_keeps_the_clock_and_drops_the_least_useful_first() {
+        let header = crowded_header(80, |_| {});
+        assert!(header.contains("08:35"), "the time: {header}");
+        assert!(header.contains("Z через 25 мин") || header.contains("Z 25 мин"), "{header}");
+        assert!(header.contains("12345") && header.contains("3 "), "the queue counters: {header}");
+        assert!(header.contains("2 не напеч"), "unprinted: {header}");
+        assert!(header.contains("Константинопольская"), "the cashier: {header}");
+        assert!(!header.contains("Магазин"), "the store goes first: {header}");
+        // Everything at once: alarms and the time stay, the rest makes room.
+        let header = crowded_header(80, |state| {
+            state.watchers = 1;
+            state.save_error = Some("disk full".into());
+            state
+                .devices
+                .insert("printer".into(), crate::devices::DeviceState::Fault("no paper".into()));
+            state
+                .devices
+                .insert("scanner".into(), crate::devices::DeviceState::Offline("gone".into()));
+        });
+        for part in ["08:35", "НЕ СОХРАНЕНО", "Принтер ✖", "Сканер ✖", "2 не напеч", "Z "] {
+            assert!(header.contains(part), "{part:?} missing: {header}");
+        }
+        // A wide terminal says everything in full.
+        let wide = crowded_header(200, |_| {});
+        for part in [
+            "Магазин",
+            "24.11.2026 08:35",
+            "Очередь 12345",
+            "Отклонено 3",
+            "2 не напечатано",
+            "Константинопольская Александра Викторовна",
+        ] {
+            assert!(wide.contains(part), "{part:?} missing: {wide}");
+        }
+    }
+
+    /// Issue 20.8: the client line fits 80 columns whole: the client's name
+    /// (not the masked card) and what bonuses can pay now come first, the
+    /// rest only when it fits whole.
+    #[test]
+    fn the_client_line_fits_by_priority() {
+        use crate::core::loyalty::{ReceiptLoyalty, Stage};
+        use crate::core::money::Money;
+        use crate::loyalty::{Burning, ClientId};
+        let burning = Burning {
+            on: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+            amount: Money(500_00),
+        };
+        let buffer = sized_then(80, 24, Theme::MONO, &sale(), |state| {
+            let receipt = state.durable.receipt.as_mut().expect("a receipt");
+            let mut loyalty = ReceiptLoyalty::new(ClientId::Card("7770000000017".into()), "uid".into());
+            loyalty.stage = Stage::Calculated { available: Money(1000_00) };
+            loyalty.name = Some("Константинопольская Александра Викторовна".into());
+            loyalty.balance = Some(Money(12345_67));
+            loyalty.burning = vec![burning.clone()];
+            loyalty.promo_code = Some("SUPERPROMO2026".into());
+            receipt.loyalty = Some(loyalty);
+        });
+        let line: String = (0..80).map(|x| buffer[(x, 20)].symbol().to_string()).collect();
+        assert!(line.starts_with("Клиент: "), "row 20 is the client line: {line}");
+        assert!(line.contains("Константинопольская"), "the name: {line}");
+        assert!(!line.contains("0017"), "the name, not the card: {line}");
+        assert!(line.contains("Доступно к оплате 145.40"), "{line}");
+        assert!(line.contains("Константинопольская А. В."), "the name's short form: {line}");
+        let parts = [
+            format!("{} 12345.67", text::BONUS_BALANCE),
+            text::burning(&burning),
+            format!("{} SUPERPROMO2026", text::PROMO_TITLE),
+        ];
+        for part in parts {
+            let head: String = part.chars().take(6).collect();
+            assert!(line.contains(&part) || !line.contains(&head), "{part:?} cut: {line}");
+        }
+        assert!(!line.contains('…') || line.contains("Константинопольская"), "{line}");
+    }
+
     #[test]
     fn theme_follows_no_color_and_term() {
         use std::ffi::OsStr;
@@ -529,6 +850,14 @@ mod tests {
         let starts: Vec<usize> = (10..30).map(|s| window_start(s, 100, 10)).collect();
         assert_eq!(starts[..5], [5; 5]);
         assert_eq!(starts[5..10], [10; 5]);
+    }
+
+    #[test]
+    fn wrap_breaks_between_words() {
+        assert_eq!(wrap("Чек пуст", 80, 3), ["Чек пуст"]);
+        assert_eq!(wrap("раз два три", 7, 3), ["раз два", "три"]);
+        assert_eq!(wrap("абвгдежзик", 4, 3), ["абвг", "дежз", "ик"]);
+        assert_eq!(wrap("раз два три четыре", 4, 2), ["раз", "два…"]);
     }
 
     #[test]

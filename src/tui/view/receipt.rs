@@ -45,12 +45,31 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
         lines.push(Line::styled(format!("{} {original}", text::RETURN_BANNER), theme.alarm()));
         rows = rows.saturating_sub(1);
     }
-    let count = receipt.positions.len();
-    let start = window_start(state.selected, count, rows);
-    for (index, position) in receipt.positions.iter().enumerate().skip(start).take(rows) {
-        lines.push(row(index, position, index == state.selected, name_width, theme));
+    for index in visible(state.selected, receipt.positions.len(), rows) {
+        lines.push(row(index, &receipt.positions[index], index == state.selected, name_width, theme));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The positions on the table's `rows` rows, top to bottom.
+///
+/// While the selection is among the last `rows` positions (as it is while
+/// scanning), position `i` keeps row `i % rows`: a new position takes the
+/// row of the oldest one shown, the rest stay put. A scan then rewrites one
+/// row, not the page (a few hundred bytes on a slow SSH link, not kilobytes);
+/// the last `rows` positions stay in sight, the newest marked by the
+/// selection, its number telling the order. Further back the table is an
+/// ordinary window in order.
+fn visible(selected: usize, count: usize, rows: usize) -> Vec<usize> {
+    if count <= rows || rows == 0 {
+        return (0..count).collect();
+    }
+    let first = count - rows;
+    if selected < first {
+        let start = window_start(selected, count, rows);
+        return (start..start + rows).collect();
+    }
+    (0..rows).map(|row| first + (row + rows - first % rows) % rows).collect()
 }
 
 fn row(index: usize, p: &Position, selected: bool, name_width: usize, theme: Theme) -> Line<'static> {
@@ -71,6 +90,48 @@ fn row(index: usize, p: &Position, selected: bool, name_width: usize, theme: The
     );
     // Only the number cell is highlighted: moving the selection then redraws
     // a few cells instead of two whole rows — it matters on slow SSH links.
-    let number_style = if selected { theme.selected() } else { theme.dim() };
-    Line::from(vec![Span::styled(number, number_style), Span::raw(rest)])
+    // The other numbers keep the plain colours: taking the highlight off one
+    // then sends no colour change.
+    let number = if selected {
+        Span::styled(number, theme.selected())
+    } else {
+        Span::raw(number)
+    };
+    Line::from(vec![number, Span::raw(rest)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn a_short_receipt_is_in_order() {
+        assert_eq!(visible(2, 3, 5), [0, 1, 2]);
+        assert_eq!(visible(4, 5, 5), [0, 1, 2, 3, 4]);
+    }
+
+    /// Each new position takes the row of the oldest shown; the others stay.
+    #[test]
+    fn the_last_positions_keep_their_rows_while_scanning() {
+        assert_eq!(visible(5, 6, 5), [5, 1, 2, 3, 4]);
+        assert_eq!(visible(6, 7, 5), [5, 6, 2, 3, 4]);
+        assert_eq!(visible(9, 10, 5), [5, 6, 7, 8, 9]);
+        assert_eq!(visible(7, 10, 5), [5, 6, 7, 8, 9], "moving within the last ones");
+        for count in 6..40 {
+            let before = visible(count - 2, count - 1, 5);
+            let after = visible(count - 1, count, 5);
+            let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+            assert_eq!(changed, 1, "one row per scan at {count}");
+            let mut sorted = after.clone();
+            sorted.sort();
+            assert_eq!(sorted, (count - 5..count).collect::<Vec<_>>(), "the last five in sight");
+        }
+    }
+
+    #[test]
+    fn further_back_the_window_is_in_order() {
+        let shown = visible(3, 40, 5);
+        assert!(shown.contains(&3));
+        assert!(shown.windows(2).all(|w| w[1] == w[0] + 1), "{shown:?}");
+    }
 }
