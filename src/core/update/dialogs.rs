@@ -42,25 +42,17 @@ const MENU: &[Command] = &[
     Command::Quit,
 ];
 
-/// The loyalty client's operations: not in the menu of a store without loyalty.
-const LOYALTY: &[Command] = &[
-    Command::Client,
-    Command::BonusPayment,
-    Command::CancelBonusPayment,
-    Command::Balance,
-    Command::PromoCode,
-    Command::RegisterClient,
-    Command::ChatBotLink,
-    Command::Queue,
-    Command::SendNow,
-];
-
-/// The menu as this store has it.
+/// The menu as this store has it: the loyalty client's operations only
+/// where loyalty is on.
 pub fn menu_entries(state: &AppState) -> Vec<Command> {
-    MENU.iter()
-        .copied()
-        .filter(|c| state.settings.loyalty || !LOYALTY.contains(c))
-        .collect()
+    use Command::*;
+    let loyalty = |c: &Command| {
+        matches!(
+            c,
+            Client | BonusPayment | CancelBonusPayment | Balance | PromoCode | RegisterClient | ChatBotLink | Queue | SendNow
+        )
+    };
+    MENU.iter().copied().filter(|c| state.settings.loyalty || !loyalty(c)).collect()
 }
 
 /// Dialogs that read a scan themselves, or give way to it.
