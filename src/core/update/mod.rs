@@ -152,8 +152,17 @@ pub fn defers(state: &AppState, input: &Event) -> bool {
     match &state.busy {
         Some(Busy::Loyalty) => *input != Event::Command(Command::Cancel),
         Some(_) => true,
-        None => false,
+        None => registering(state),
     }
+}
+
+/// A fiscal receipt on its way to the registrar with no failure heard yet:
+/// the next customer's first scan waits the second or two it takes, rather
+/// than being refused (a failure then opens the registration window).
+fn registering(state: &AppState) -> bool {
+    state
+        .unregistered()
+        .is_some_and(|job| state.printing.contains(&job.id) && !state.print_failures.contains_key(&job.id))
 }
 
 /// Whether input typed during a wait stays held: while busy, and while a
@@ -163,6 +172,7 @@ pub fn defers(state: &AppState, input: &Event) -> bool {
 /// it did not see. The cashier answers it; then the held input goes, in order.
 pub fn holds_input(state: &AppState) -> bool {
     state.busy.is_some()
+        || registering(state)
         || matches!(
             state.dialog,
             Some(

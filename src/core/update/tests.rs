@@ -984,3 +984,45 @@ fn a_device_back_replaces_its_down_notice() {
     });
     assert_eq!(h.state.notice, Some(Notice::DeviceBack("scanner".into())));
 }
+
+/// The next customer's first scan during a normal registration (the job on
+/// its way to the registrar, no failure heard) waits the second it takes
+/// and then starts the new receipt, instead of being refused.
+#[test]
+fn a_scan_during_a_normal_registration_waits_for_it() {
+    let mut h = Harness::with(fiscal());
+    h.open_shift();
+    h.send(Event::Scan("4607001771562".into()));
+    h.press(Command::Pay);
+    // Pay, carrying out every effect but the print job: it is on its way.
+    let mut pending = update(&mut h.state, Event::Command(Command::Confirm));
+    let mut printing = Vec::new();
+    while !pending.is_empty() {
+        for effect in std::mem::take(&mut pending) {
+            match effect {
+                Effect::Print(job) => printing.push(job.id),
+                other => pending.extend(h.execute(other).map(|answer| update(&mut h.state, answer)).unwrap_or_default()),
+            }
+        }
+    }
+    assert!(h.state.receipt().is_none() && !printing.is_empty(), "closed, printing");
+    h.send(Event::Scan("4600051000057".into()));
+    assert!(h.state.receipt().is_none(), "held while it registers");
+    assert!(
+        !matches!(h.state.notice, Some(Notice::NotRegistered { .. })),
+        "not refused: {:?}",
+        h.state.notice
+    );
+    for job in printing {
+        h.send(Event::Printed {
+            job,
+            result: Ok(()),
+            refused: false,
+        });
+    }
+    assert_eq!(
+        h.state.receipt().map(|r| r.positions.len()),
+        Some(1),
+        "the held scan started the next receipt"
+    );
+}
