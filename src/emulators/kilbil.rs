@@ -357,7 +357,7 @@ impl<'a> Fields<'a> {
 }
 
 /// A line of `good_data` as the register sent it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Good {
     code: String,
     price: Money,
@@ -368,7 +368,7 @@ struct Good {
 
 /// The server's answer for a line: the price and the line sum after its
 /// discount, and the bonus written off (sale) or given back (return).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Priced {
     discounted_price: Money,
     discounted_total: Money,
@@ -376,7 +376,7 @@ struct Priced {
 }
 
 /// What `confirmsale` booked.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Booked {
     /// Sale: money paid; return: money given back.
     paid: Money,
@@ -387,7 +387,7 @@ struct Booked {
 }
 
 /// A move as `processsale` last computed it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Move {
     kind: Kind,
     client: Option<u64>,
@@ -415,7 +415,7 @@ struct SaleRequest {
 }
 
 /// An SMS code sent and not yet used up.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SentCode {
     code: String,
     client: Option<u64>,
@@ -439,6 +439,19 @@ struct Inner {
     book: Vec<String>,
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
+    /// Where the books are kept across restarts (the demo's server).
+    kept: Option<super::Kept>,
+}
+
+/// The books a restart must not lose: clients and balances, the codes sent
+/// (a code asked before the restart is entered after it), every move and
+/// the order they were confirmed in.
+#[derive(Serialize, Deserialize)]
+struct Books {
+    clients: Vec<Client>,
+    codes: HashMap<String, SentCode>,
+    moves: HashMap<String, Move>,
+    book: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -461,7 +474,26 @@ impl Emulator {
             book: Vec::new(),
             log: Vec::new(),
             misbehaviour: Misbehaviour::default(),
+            kept: None,
         })))
+    }
+
+    /// Keeps the books in `file` after every request that changes them, and
+    /// starts from it when it is there (the demo's in-process server: a
+    /// restart of the till is not a new server).
+    pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
+        {
+            let mut inner = self.lock();
+            if let Some(books) = super::Kept::read::<Books>(&file) {
+                inner.clients = books.clients;
+                inner.codes = books.codes;
+                inner.moves = books.moves;
+                inner.book = books.book;
+            }
+            let kept = super::Kept::new(file, &inner.books());
+            inner.kept = Some(kept);
+        }
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -566,10 +598,36 @@ async fn function(State(emulator): State<Emulator>, Path(function): Path<String>
     };
     let skew = fate.failure == Some(Failure::BadDistribution);
     let injected = || answer(Err(refuse(INJECTED, "Ошибка сервера лояльности (эмулятор)")));
-    super::answer_as_fated(fate, injected, || answer(emulator.lock().run(&function, &body, skew))).await
+    super::answer_as_fated(fate, injected, || {
+        let mut inner = emulator.lock();
+        let result = inner.run(&function, &body, skew);
+        // On disk before the answer leaves: a till killed after it finds the books as it left them.
+        inner.keep();
+        answer(result)
+    })
+    .await
 }
 
 impl Inner {
+    fn books(&self) -> Books {
+        Books {
+            clients: self.clients.clone(),
+            codes: self.codes.clone(),
+            moves: self.moves.clone(),
+            book: self.book.clone(),
+        }
+    }
+
+    /// Writes the books when they changed since the last write.
+    fn keep(&mut self) {
+        if self.kept.is_some() {
+            let books = self.books();
+            if let Some(kept) = &mut self.kept {
+                kept.keep(&books);
+            }
+        }
+    }
+
     fn run(&mut self, function: &str, body: &[u8], skew: bool) -> Answer {
         // «Тело запроса должно соответствовать формату JSON».
         let request: Value = serde_json::from_slice(body).map_err(|e| bad(format!("тело запроса не JSON: {e}")))?;
@@ -1436,6 +1494,37 @@ mod tests {
         json!({"client_id": 1001, "type": 1, "bonus_out": 0, "max_bonus_out": money_number(Money(1000_00)),
             "good_data": [good("100", "1000.00", quantity, &total.to_string(), "500.00")],
             "move_id": move_id(number), "doc_open_dt": CLOSED, "return_move_id": move_id(sale), "return_doc_dt": OPENED})
+    }
+
+    #[tokio::test]
+    async fn books_kept_in_a_file_outlive_the_server() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("books.json");
+        let first = Emulator::new(KEY, demo_clients(), Rules::default()).kept_in(file.clone());
+        let addr = serve_locally(&first).await;
+        let s = Server {
+            emulator: first,
+            base: format!("http://{addr}"),
+        };
+        s.ok(PROCESS_SALE, sale(1, json!(1001), "100.00")).await;
+        s.ok(CONFIRM_SALE, confirm(1)).await;
+        let balance = s.emulator.balance("7770000000017").expect("Anna");
+        assert_ne!(balance, Money(1500_00));
+        let ledger = s.emulator.ledger();
+        assert_eq!(ledger.counted.len(), 1);
+        let second = Emulator::new(KEY, demo_clients(), Rules::default()).kept_in(file);
+        assert_eq!(second.balance("7770000000017"), Some(balance));
+        assert_eq!(second.ledger(), ledger);
+        assert!(second.confirmed(&move_id(1)));
+        // The move is known after the restart: a repeated confirm books nothing twice.
+        let addr = serve_locally(&second).await;
+        let s = Server {
+            emulator: second,
+            base: format!("http://{addr}"),
+        };
+        s.ok(CONFIRM_SALE, confirm(1)).await;
+        assert_eq!(s.emulator.balance("7770000000017"), Some(balance));
+        assert_eq!(s.emulator.ledger(), ledger);
     }
 
     #[tokio::test]

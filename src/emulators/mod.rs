@@ -329,6 +329,54 @@ pub fn write_atomically(file: &std::path::Path, bytes: &[u8]) -> std::io::Result
     Ok(())
 }
 
+/// Where a demo server keeps its books across restarts of the till, and
+/// what was written there last (so an unchanged answer writes nothing).
+#[derive(Debug)]
+pub struct Kept {
+    file: std::path::PathBuf,
+    written: String,
+}
+
+impl Kept {
+    /// The books in `file`, `None` when there are none yet; an unreadable
+    /// file is logged and left for a fresh start.
+    pub fn read<T: serde::de::DeserializeOwned>(file: &std::path::Path) -> Option<T> {
+        match std::fs::read(file).map(|bytes| serde_json::from_slice::<T>(&bytes)) {
+            Ok(Ok(books)) => Some(books),
+            Ok(Err(e)) => {
+                tracing::warn!(target: "kassa::loyalty", "the demo server's books {} are unreadable, starting afresh: {e}", file.display());
+                None
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                tracing::warn!(target: "kassa::loyalty", "the demo server's books {} cannot be read: {e}", file.display());
+                None
+            }
+        }
+    }
+
+    /// Books in `file`, `books` being what is in it (or will be, at the first change).
+    pub fn new<T: Serialize>(file: std::path::PathBuf, books: &T) -> Kept {
+        Kept {
+            file,
+            written: serde_json::to_string(books).unwrap_or_default(),
+        }
+    }
+
+    /// Writes the books when they changed since the last write.
+    pub fn keep<T: Serialize>(&mut self, books: &T) {
+        let books = match serde_json::to_string(books) {
+            Ok(books) if books == self.written => return,
+            Ok(books) => books,
+            Err(e) => return tracing::warn!(target: "kassa::loyalty", "the demo server's books cannot be written: {e}"),
+        };
+        match write_atomically(&self.file, books.as_bytes()) {
+            Ok(()) => self.written = books,
+            Err(e) => tracing::warn!(target: "kassa::loyalty", "the demo server's books cannot be written to {}: {e}", self.file.display()),
+        }
+    }
+}
+
 /// The demo's in-process loyalty server, whichever protocol the store speaks.
 #[derive(Clone)]
 pub enum DemoServer {

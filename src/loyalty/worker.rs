@@ -156,12 +156,18 @@ pub const DEMO_BOOKS: &str = "demo-loyalty.json";
 
 /// The demo's server for the live workstation, its books kept in the data
 /// folder so a restart (or a crash) of the till finds the bonuses it
-/// debited. `None` for a real server (and, so far, the demos other than Frontol's).
+/// debited. `None` for a real server (and, so far, the demos of ProBonus and MaxBonus).
 pub fn kept_demo(config: Option<&LoyaltyConfig>, data_dir: &std::path::Path) -> Option<DemoServer> {
     match config? {
         LoyaltyConfig::DemoFrontol { .. } => Some(DemoServer::Frontol(demo_frontol().kept_in(data_dir.join(DEMO_BOOKS)))),
+        LoyaltyConfig::DemoKilBil { .. } => Some(DemoServer::KilBil(demo_kilbil().kept_in(data_dir.join(DEMO_BOOKS)))),
         _ => None,
     }
+}
+
+fn demo_kilbil() -> emulators::kilbil::Emulator {
+    let rules = emulators::kilbil::Rules::default();
+    emulators::kilbil::Emulator::new(DEMO_KEY, emulators::kilbil::demo_clients(), rules)
 }
 
 fn demo_frontol() -> emulators::frontol::Emulator {
@@ -217,10 +223,7 @@ impl LoyaltyWorker {
             LoyaltyConfig::DemoKilBil { timeout, answer_delay } => {
                 let emulator = match server {
                     Some(DemoServer::KilBil(kept)) => kept,
-                    _ => {
-                        let rules = emulators::kilbil::Rules::default();
-                        emulators::kilbil::Emulator::new(DEMO_KEY, emulators::kilbil::demo_clients(), rules)
-                    }
+                    _ => demo_kilbil(),
                 };
                 demo(DemoServer::KilBil(emulator), answer_delay, |url| {
                     let settings = kilbil::Settings {
