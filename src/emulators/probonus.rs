@@ -141,7 +141,7 @@ pub struct Group {
     pub welcome: Money,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: u64,
     pub group: u64,
@@ -270,7 +270,7 @@ pub struct Logged {
 }
 
 /// A register_check as the emulator reads it: the spec's variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct CheckBody {
     rest_code: u64,
     guid: String,
@@ -301,7 +301,7 @@ impl CheckBody {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Check {
     body: CheckBody,
     returned: bool,
@@ -310,7 +310,7 @@ struct Check {
     kept_of: Option<usize>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Transaction {
     account: u64,
     at: NaiveDateTime,
@@ -342,6 +342,20 @@ struct Inner {
     repeats: u32,
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
+    /// Where the books are kept across restarts (the demo's server).
+    kept: Option<super::Kept>,
+}
+
+/// The books a restart must not lose: the guests and their balances,
+/// every check and whether it was rolled back, the return a kept check
+/// would continue, the transactions. Tokens are not kept: a restarted
+/// till logs in again.
+#[derive(Serialize, Deserialize)]
+struct Books {
+    accounts: Vec<Account>,
+    checks: Vec<Check>,
+    returning: HashMap<u64, usize>,
+    transactions: Vec<Transaction>,
 }
 
 #[derive(Clone)]
@@ -480,7 +494,26 @@ impl Emulator {
             repeats: 0,
             log: Vec::new(),
             misbehaviour: Misbehaviour::default(),
+            kept: None,
         })))
+    }
+
+    /// Keeps the books in `file` after every request that changes them, and
+    /// starts from it when it is there (the demo's in-process server: a
+    /// restart of the till is not a new server).
+    pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
+        {
+            let mut inner = self.lock();
+            if let Some(books) = super::Kept::read::<Books>(&file) {
+                inner.accounts = books.accounts;
+                inner.checks = books.checks;
+                inner.returning = books.returning;
+                inner.transactions = books.transactions;
+            }
+            let kept = super::Kept::new(file, &inner.books());
+            inner.kept = Some(kept);
+        }
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -640,10 +673,36 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
         inner.misbehaviour.take()
     };
     let injected = || answer(Err(bad("Ошибка ProBonus (эмулятор)")));
-    super::answer_as_fated(fate, injected, || answer(emulator.lock().serve(&path, &body))).await
+    super::answer_as_fated(fate, injected, || {
+        let mut inner = emulator.lock();
+        let result = inner.serve(&path, &body);
+        // On disk before the answer leaves: a till killed after it finds the books as it left them.
+        inner.keep();
+        answer(result)
+    })
+    .await
 }
 
 impl Inner {
+    fn books(&self) -> Books {
+        Books {
+            accounts: self.accounts.clone(),
+            checks: self.checks.clone(),
+            returning: self.returning.clone(),
+            transactions: self.transactions.clone(),
+        }
+    }
+
+    /// Writes the books when they changed since the last write.
+    fn keep(&mut self) {
+        if self.kept.is_some() {
+            let books = self.books();
+            if let Some(kept) = &mut self.kept {
+                kept.keep(&books);
+            }
+        }
+    }
+
     /// The method at `path`.
     fn serve(&mut self, path: &str, body: &[u8]) -> Answer {
         let fields = Fields::parse(body)?;
@@ -1058,6 +1117,32 @@ mod tests {
     const SALE: &str = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c201";
     const KEPT: &str = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c202";
     const OTHER: &str = "0d8f3c1e-2b7a-4c55-8e1d-93f0b6f1c203";
+
+    #[tokio::test]
+    async fn books_kept_in_a_file_outlive_the_server() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("books.json");
+        let credentials = || Credentials {
+            token: Some(TOKEN.into()),
+            login: None,
+            ttl: Duration::from_secs(3600),
+        };
+        let first = Emulator::new(credentials(), 1, demo()).kept_in(file.clone());
+        let addr = serve_locally(&first).await;
+        call(&format!("http://{addr}"), REGISTER_CHECK, check(SALE, 501, "1/1", 1000_00, 100_00)).await;
+        let balance = first.balance(ANNA).expect("Anna");
+        assert_eq!(balance, Money(1450_00));
+        let ledger = first.ledger();
+        assert_eq!(ledger.counted.len(), 1);
+        let second = Emulator::new(credentials(), 1, demo()).kept_in(file);
+        assert_eq!(second.balance(ANNA), Some(balance));
+        assert_eq!(second.ledger(), ledger);
+        assert!(second.registered(SALE));
+        // The check is known after the restart: it can be rolled back.
+        let addr = serve_locally(&second).await;
+        call(&format!("http://{addr}"), RETURN_CHECK, returned(SALE)).await;
+        assert_eq!(second.balance(ANNA), Some(Money(1500_00)));
+    }
 
     #[tokio::test]
     async fn the_books_read_a_rollback_and_the_kept_check_as_one_return() {

@@ -156,11 +156,12 @@ pub const DEMO_BOOKS: &str = "demo-loyalty.json";
 
 /// The demo's server for the live workstation, its books kept in the data
 /// folder so a restart (or a crash) of the till finds the bonuses it
-/// debited. `None` for a real server (and, so far, the demos of ProBonus and MaxBonus).
+/// debited. `None` for a real server (and, so far, the demo of MaxBonus).
 pub fn kept_demo(config: Option<&LoyaltyConfig>, data_dir: &std::path::Path) -> Option<DemoServer> {
     match config? {
         LoyaltyConfig::DemoFrontol { .. } => Some(DemoServer::Frontol(demo_frontol().kept_in(data_dir.join(DEMO_BOOKS)))),
         LoyaltyConfig::DemoKilBil { .. } => Some(DemoServer::KilBil(demo_kilbil().kept_in(data_dir.join(DEMO_BOOKS)))),
+        LoyaltyConfig::DemoProBonus { .. } => Some(DemoServer::ProBonus(demo_probonus().kept_in(data_dir.join(DEMO_BOOKS)))),
         _ => None,
     }
 }
@@ -168,6 +169,10 @@ pub fn kept_demo(config: Option<&LoyaltyConfig>, data_dir: &std::path::Path) -> 
 fn demo_kilbil() -> emulators::kilbil::Emulator {
     let rules = emulators::kilbil::Rules::default();
     emulators::kilbil::Emulator::new(DEMO_KEY, emulators::kilbil::demo_clients(), rules)
+}
+
+fn demo_probonus() -> emulators::probonus::Emulator {
+    emulators::probonus::Emulator::new(demo_probonus_credentials(), DEMO_REST, emulators::probonus::demo())
 }
 
 fn demo_frontol() -> emulators::frontol::Emulator {
@@ -239,7 +244,7 @@ impl LoyaltyWorker {
             LoyaltyConfig::DemoProBonus { timeout, answer_delay } => {
                 let emulator = match server {
                     Some(DemoServer::ProBonus(kept)) => kept,
-                    _ => emulators::probonus::Emulator::new(demo_probonus_credentials(), DEMO_REST, emulators::probonus::demo()),
+                    _ => demo_probonus(),
                 };
                 demo(DemoServer::ProBonus(emulator), answer_delay, |url| {
                     let settings = probonus::Settings {
