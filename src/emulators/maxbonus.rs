@@ -161,7 +161,7 @@ const CHECK_DATE: &str = "%Y-%m-%d %H:%M:%S";
 /// A customer's `birth_date` (reading).
 const BIRTH_DATE: &str = "%Y-%m-%d";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     /// 11 digits starting with 7.
     pub phone: String,
@@ -180,7 +180,7 @@ pub struct Customer {
     pub sex: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Certificate {
     pub code: String,
     pub pin: String,
@@ -241,7 +241,7 @@ pub struct Logged {
 }
 
 /// One position as a calculation priced it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Priced {
     position: u32,
     quantity: Quantity,
@@ -258,7 +258,7 @@ impl Priced {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Calc {
     check_id: String,
     /// `None`: the anonymous customer.
@@ -288,7 +288,7 @@ impl Calc {
 }
 
 /// A written check and what has been returned of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Written {
     /// When it was written, among all writes: the books list checks in this order.
     order: u64,
@@ -299,7 +299,7 @@ struct Written {
 }
 
 /// One return of a written check as the server booked it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Refund {
     return_id: String,
     /// The returned quantities' share of the money the customer paid.
@@ -327,6 +327,27 @@ struct Inner {
     issued: u64,
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
+    /// Where the books are kept across restarts (the demo's server).
+    kept: Option<super::Kept>,
+}
+
+/// The books a restart must not lose: customers and their balances (and
+/// the short codes used up), certificates, the customer tokens and pins
+/// checked (a receipt identified before the restart is written after it),
+/// pending registrations, calculations and written checks, the goods
+/// imported, and the counter behind every id issued (no id twice). The
+/// SMS sent are a log, not kept.
+#[derive(Serialize, Deserialize)]
+struct Books {
+    customers: Vec<Customer>,
+    certificates: Vec<Certificate>,
+    tokens: HashMap<String, usize>,
+    pin_checked: Vec<String>,
+    pending: Vec<String>,
+    calcs: HashMap<String, Calc>,
+    written: HashMap<String, Written>,
+    goods: HashMap<String, Good>,
+    issued: u64,
 }
 
 #[derive(Clone)]
@@ -522,7 +543,7 @@ fn read_line(f: &Fields) -> Result<Line, Refusal> {
 
 /// One entry of `certificate`: «"code" - номер сертификата, "pin" -
 /// пин-код сертификата, "summ" - сумма к списанию».
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 struct Paying {
     code: String,
     pin: String,
@@ -538,7 +559,7 @@ fn read_certificate(f: &Fields) -> Result<Paying, Refusal> {
 }
 
 /// «"coupon" или "gift_code"» as a request carried them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Codes {
     coupon: Option<String>,
     gift_code: Option<String>,
@@ -648,7 +669,7 @@ fn read_registration(body: &[u8]) -> Result<Registration, Refusal> {
 }
 
 /// One imported good.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Good {
     pub code: String,
     pub name: String,
@@ -751,7 +772,31 @@ impl Emulator {
             issued: 0,
             log: Vec::new(),
             misbehaviour: Misbehaviour::default(),
+            kept: None,
         })))
+    }
+
+    /// Keeps the books in `file` after every request that changes them, and
+    /// starts from it when it is there (the demo's in-process server: a
+    /// restart of the till is not a new server).
+    pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
+        {
+            let mut inner = self.lock();
+            if let Some(books) = super::Kept::read::<Books>(&file) {
+                inner.customers = books.customers;
+                inner.certificates = books.certificates;
+                inner.tokens = books.tokens;
+                inner.pin_checked = books.pin_checked;
+                inner.pending = books.pending;
+                inner.calcs = books.calcs;
+                inner.written = books.written;
+                inner.goods = books.goods;
+                inner.issued = books.issued;
+            }
+            let kept = super::Kept::new(file, &inner.books());
+            inner.kept = Some(kept);
+        }
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -884,10 +929,41 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
         inner.misbehaviour.take()
     };
     let injected = || answer(Err(refuse(StatusCode::BAD_REQUEST, 500, "Ошибка MaxBonus (эмулятор)")));
-    super::answer_as_fated(fate, injected, || answer(emulator.lock().serve(&path, &body))).await
+    super::answer_as_fated(fate, injected, || {
+        let mut inner = emulator.lock();
+        let result = inner.serve(&path, &body);
+        // On disk before the answer leaves: a till killed after it finds the books as it left them.
+        inner.keep();
+        answer(result)
+    })
+    .await
 }
 
 impl Inner {
+    fn books(&self) -> Books {
+        Books {
+            customers: self.customers.clone(),
+            certificates: self.certificates.clone(),
+            tokens: self.tokens.clone(),
+            pin_checked: self.pin_checked.clone(),
+            pending: self.pending.clone(),
+            calcs: self.calcs.clone(),
+            written: self.written.clone(),
+            goods: self.goods.clone(),
+            issued: self.issued,
+        }
+    }
+
+    /// Writes the books when they changed since the last write.
+    fn keep(&mut self) {
+        if self.kept.is_some() {
+            let books = self.books();
+            if let Some(kept) = &mut self.kept {
+                kept.keep(&books);
+            }
+        }
+    }
+
     /// The method at `path` (below [`paths::BASE`]).
     fn serve(&mut self, path: &str, body: &[u8]) -> Answer {
         match path {
@@ -1666,6 +1742,34 @@ mod tests {
 
     fn message(body: &Value) -> &str {
         body["message"].as_str().unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn books_kept_in_a_file_outlive_the_server() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("books.json");
+        let first = Emulator::new(SHOP, demo()).kept_in(file.clone());
+        let addr = serve_locally(&first).await;
+        let base = format!("http://{addr}{}", wire::BASE);
+        let token = anna(&base).await;
+        let write = write_sale(&base, &token, "check-1").await;
+        call(&base, wire::WRITE, write).await;
+        // Calculated before the restart, written after it.
+        let pending = write_sale(&base, &token, "check-2").await;
+        let balance = first.balance("79161234567").expect("Anna");
+        assert_ne!(balance, Money(1500_00));
+        let ledger = first.ledger();
+        assert_eq!(ledger.counted.len(), 1);
+        let second = Emulator::new(SHOP, demo()).kept_in(file);
+        assert_eq!(second.balance("79161234567"), Some(balance));
+        assert_eq!(second.certificate_balance("CERT-500"), first.certificate_balance("CERT-500"));
+        assert_eq!(second.ledger(), ledger);
+        assert!(second.written("check-1"));
+        let addr = serve_locally(&second).await;
+        let base = format!("http://{addr}{}", wire::BASE);
+        call(&base, wire::WRITE, pending).await;
+        assert_eq!(second.ledger().counted.len(), 2);
+        assert!(second.balance("79161234567") < Some(balance));
     }
 
     #[test]

@@ -156,13 +156,14 @@ pub const DEMO_BOOKS: &str = "demo-loyalty.json";
 
 /// The demo's server for the live workstation, its books kept in the data
 /// folder so a restart (or a crash) of the till finds the bonuses it
-/// debited. `None` for a real server (and, so far, the demo of MaxBonus).
+/// debited. `None` for a real server.
 pub fn kept_demo(config: Option<&LoyaltyConfig>, data_dir: &std::path::Path) -> Option<DemoServer> {
     match config? {
         LoyaltyConfig::DemoFrontol { .. } => Some(DemoServer::Frontol(demo_frontol().kept_in(data_dir.join(DEMO_BOOKS)))),
         LoyaltyConfig::DemoKilBil { .. } => Some(DemoServer::KilBil(demo_kilbil().kept_in(data_dir.join(DEMO_BOOKS)))),
         LoyaltyConfig::DemoProBonus { .. } => Some(DemoServer::ProBonus(demo_probonus().kept_in(data_dir.join(DEMO_BOOKS)))),
-        _ => None,
+        LoyaltyConfig::DemoMaxBonus { .. } => Some(DemoServer::MaxBonus(demo_maxbonus().kept_in(data_dir.join(DEMO_BOOKS)))),
+        LoyaltyConfig::Frontol(_) | LoyaltyConfig::KilBil(_) | LoyaltyConfig::ProBonus(_) | LoyaltyConfig::MaxBonus(_) => None,
     }
 }
 
@@ -173,6 +174,10 @@ fn demo_kilbil() -> emulators::kilbil::Emulator {
 
 fn demo_probonus() -> emulators::probonus::Emulator {
     emulators::probonus::Emulator::new(demo_probonus_credentials(), DEMO_REST, emulators::probonus::demo())
+}
+
+fn demo_maxbonus() -> emulators::maxbonus::Emulator {
+    emulators::maxbonus::Emulator::new(DEMO_KEY, emulators::maxbonus::demo())
 }
 
 fn demo_frontol() -> emulators::frontol::Emulator {
@@ -197,7 +202,7 @@ impl LoyaltyWorker {
             LoyaltyConfig::DemoMaxBonus { timeout, answer_delay } => {
                 let emulator = match server {
                     Some(DemoServer::MaxBonus(kept)) => kept,
-                    _ => emulators::maxbonus::Emulator::new(DEMO_KEY, emulators::maxbonus::demo()),
+                    _ => demo_maxbonus(),
                 };
                 demo(DemoServer::MaxBonus(emulator), answer_delay, |url| {
                     let settings = maxbonus::Settings {
