@@ -165,7 +165,7 @@ struct Inner {
     misbehaviour: Misbehaviour,
     /// Where the books are kept across restarts (the demo's server), and
     /// what was written there last.
-    kept: Option<(std::path::PathBuf, String)>,
+    kept: Option<super::Kept>,
 }
 
 /// The books a restart must not lose: balances, receipts, refunds, what was counted.
@@ -238,21 +238,14 @@ impl Emulator {
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
         {
             let mut inner = self.lock();
-            match std::fs::read(&file).map(|bytes| serde_json::from_slice::<Books>(&bytes)) {
-                Ok(Ok(books)) => {
-                    inner.clients = books.clients;
-                    inner.sales = books.sales;
-                    inner.refunds = books.refunds;
-                    inner.counted = books.counted;
-                }
-                Ok(Err(e)) => {
-                    tracing::warn!(target: "kassa::loyalty", "the demo server's books {} are unreadable, starting afresh: {e}", file.display())
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!(target: "kassa::loyalty", "the demo server's books {} cannot be read: {e}", file.display()),
+            if let Some(books) = super::Kept::read::<Books>(&file) {
+                inner.clients = books.clients;
+                inner.sales = books.sales;
+                inner.refunds = books.refunds;
+                inner.counted = books.counted;
             }
-            let written = inner.books().unwrap_or_default();
-            inner.kept = Some((file, written));
+            let kept = super::Kept::new(file, &inner.books());
+            inner.kept = Some(kept);
         }
         self
     }
@@ -993,26 +986,22 @@ struct Refund {
 }
 
 impl Inner {
-    fn books(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(&Books {
+    fn books(&self) -> Books {
+        Books {
             clients: self.clients.clone(),
             sales: self.sales.clone(),
             refunds: self.refunds.clone(),
             counted: self.counted.clone(),
-        })
+        }
     }
 
     /// Writes the books when they changed since the last write.
     fn keep(&mut self) {
-        let Some((file, written)) = &self.kept else { return };
-        let books = match self.books() {
-            Ok(books) if &books == written => return,
-            Ok(books) => books,
-            Err(e) => return tracing::warn!(target: "kassa::loyalty", "the demo server's books cannot be written: {e}"),
-        };
-        match super::write_atomically(file, books.as_bytes()) {
-            Ok(()) => self.kept = Some((file.clone(), books)),
-            Err(e) => tracing::warn!(target: "kassa::loyalty", "the demo server's books cannot be written to {}: {e}", file.display()),
+        if self.kept.is_some() {
+            let books = self.books();
+            if let Some(kept) = &mut self.kept {
+                kept.keep(&books);
+            }
         }
     }
 
