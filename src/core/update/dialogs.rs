@@ -187,17 +187,11 @@ fn doubt(state: &mut AppState, target: QuantityTarget, (typed, likely): (Quantit
         Event::Char('2') => 1,
         Event::Command(Command::Confirm) => selected,
         Event::Command(Command::Cancel) => return,
-        Event::Command(command) => {
-            let selected = navigate(selected, 2, command, 1).unwrap_or(selected);
-            state.dialog = Some(Dialog::Doubt {
-                target,
-                typed,
-                likely,
-                selected,
-            });
-            return;
-        }
-        _ => {
+        other => {
+            let selected = match other {
+                Event::Command(command) => navigate(selected, 2, command, 1).unwrap_or(selected),
+                _ => selected,
+            };
             state.dialog = Some(Dialog::Doubt {
                 target,
                 typed,
@@ -207,14 +201,21 @@ fn doubt(state: &mut AppState, target: QuantityTarget, (typed, likely): (Quantit
             return;
         }
     };
-    let Some(quantity) = (if chosen == 0 { likely } else { Some(typed) }) else {
-        return;
-    };
+    if let Some(quantity) = if chosen == 0 { likely } else { Some(typed) } {
+        set_target(state, target, quantity, false);
+    }
+}
+
+/// Gives `target` its quantity: asked about first when doubtful (`ask`),
+/// or as given (the cashier has just answered that question).
+fn set_target(state: &mut AppState, target: QuantityTarget, quantity: Quantity, ask: bool) {
     match target {
+        QuantityTarget::Position(index) if ask => sale::set_quantity(state, index, quantity),
         QuantityTarget::Position(index) => sale::set_quantity_as_given(state, index, quantity),
         QuantityTarget::NewItem { item_code, barcode } => {
             let catalog = state.catalog.clone();
             match catalog.by_code(&item_code) {
+                Some(item) if ask => sale::add_item(state, item, quantity, barcode),
                 Some(item) => sale::add_item_as_given(state, item, quantity, barcode),
                 None => state.notice = Some(Notice::UnknownCode(item_code)),
             }
@@ -234,16 +235,7 @@ fn apply_quantity(state: &mut AppState, target: QuantityTarget, typed: &str) {
             return;
         }
     };
-    match target {
-        QuantityTarget::Position(index) => sale::set_quantity(state, index, quantity),
-        QuantityTarget::NewItem { item_code, barcode } => {
-            let catalog = state.catalog.clone();
-            match catalog.by_code(&item_code) {
-                Some(item) => sale::add_item(state, item, quantity, barcode),
-                None => state.notice = Some(Notice::UnknownCode(item_code)),
-            }
-        }
-    }
+    set_target(state, target, quantity, true);
 }
 
 fn search(state: &mut AppState, mut query: String, results: Vec<Found>, selected: usize, event: Event) {
