@@ -498,7 +498,8 @@ pub fn screen_text(backend: &TestBackend) -> String {
     let width = buffer.area.width as usize;
     let mut lines = Vec::new();
     for row in buffer.content.chunks(width) {
-        let line: String = row.iter().map(|cell| cell.symbol()).collect();
+        // The screen's no-break spaces (between thousands) read as spaces.
+        let line: String = row.iter().map(|cell| cell.symbol()).collect::<String>().replace('\u{a0}', " ");
         lines.push(line.trim_end().to_string());
     }
     lines.join("\n")
@@ -527,7 +528,8 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str, keymap: &Key
                 .notice
                 .as_ref()
                 .map(|n| text::notice_keyed(n, &|command| keymap.hint_key(command)))
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .replace('\u{a0}', " ");
             if notice.contains(text.as_str()) {
                 Ok(())
             } else {

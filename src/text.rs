@@ -126,10 +126,14 @@ pub fn notice(notice: &Notice) -> String {
         BadAmount(e) => amount_error(e),
         BadPercent(s) => format!("«{s}» — процент от 0 до 100, например 10%"),
         WholePiecesOnly(name) => format!("«{name}» продаётся поштучно: количество должно быть целым"),
-        QuantityTooLarge(max) => format!("Количество больше допустимого ({max})"),
-        PositionSumTooLarge(max) => format!("Сумма позиции больше допустимой ({max})"),
-        ReceiptSumTooLarge(max) => format!("Сумма чека больше допустимой ({max})"),
-        ChangeTooLarge { change, max } => format!("Сдача {change} больше допустимой ({max}): проверьте сумму"),
+        QuantityTooLarge(max) => format!("Количество больше допустимого ({max})", max = max.on_screen()),
+        PositionSumTooLarge(max) => format!("Сумма позиции больше допустимой ({max})", max = max.on_screen()),
+        ReceiptSumTooLarge(max) => format!("Сумма чека больше допустимой ({max})", max = max.on_screen()),
+        ChangeTooLarge { change, max } => format!(
+            "Сдача {change} больше допустимой ({max}): проверьте сумму",
+            change = change.on_screen(),
+            max = max.on_screen()
+        ),
         TooManyPositions(max) => format!("В чеке уже {max} позиций — закройте чек"),
         TypeQuantityFirst => "Сначала введите количество, затем ×".into(),
         ReceiptEmpty => "Чек пуст".into(),
@@ -148,19 +152,26 @@ pub fn notice(notice: &Notice) -> String {
         CashierNameEmpty => "Введите имя кассира".into(),
         ShiftOpened(n) => format!("Смена №{n} открыта"),
         ShiftClosed(n) => format!("Смена №{n} закрыта, Z-отчёт напечатан"),
-        CashMoved(CashDirection::In, sum) => format!("Внесено {sum}"),
-        CashMoved(CashDirection::Out, sum) => format!("Выплачено {sum}"),
-        NotEnoughCash { needed, drawer } => format!("В кассе {drawer} наличных, нужно {needed}"),
-        CardOverpay { remaining } => format!("Картой нельзя оплатить больше остатка {remaining}"),
+        CashMoved(CashDirection::In, sum) => format!("Внесено {sum}", sum = sum.on_screen()),
+        CashMoved(CashDirection::Out, sum) => format!("Выплачено {sum}", sum = sum.on_screen()),
+        NotEnoughCash { needed, drawer } => format!(
+            "В кассе {drawer} наличных, нужно {needed}",
+            drawer = drawer.on_screen(),
+            needed = needed.on_screen()
+        ),
+        CardOverpay { remaining } => format!(
+            "Картой нельзя оплатить больше остатка {remaining}",
+            remaining = remaining.on_screen()
+        ),
         ReceiptClosed { id, change } if change.is_zero() => format!("Чек {id} закрыт"),
-        ReceiptClosed { id, change } => format!("Чек {id} закрыт. СДАЧА {change}"),
+        ReceiptClosed { id, change } => format!("Чек {id} закрыт. СДАЧА {change}", change = change.on_screen()),
         ReceiptCancelled => "Чек отменён".into(),
         NoPayments => "Оплат нет".into(),
         ReturnQueryNotUnderstood(s) => format!("«{s}» — введите смену/номер (3/15), номер чека или дату"),
         NothingFound => "Чеки не найдены".into(),
         NotASale(id) => format!("Чек {id} — не продажа, по нему нельзя вернуть"),
         NothingLeftToReturn(id) => format!("По чеку {id} всё уже возвращено"),
-        ReturnMoreThanAvailable { available } => format!("Можно вернуть не больше {available}"),
+        ReturnMoreThanAvailable { available } => format!("Можно вернуть не больше {available}", available = available.on_screen()),
         NothingChosen => "Не выбрано ни одной позиции для возврата".into(),
         SaveFailed(e) => format!("НЕ СОХРАНЕНО: {e}. Работа идёт, повтор при следующем действии"),
         CloseFailed(e) => format!("Чек НЕ закрыт: {e}. Он сохранён открытым — Ввод для повтора"),
@@ -195,17 +206,26 @@ pub fn notice(notice: &Notice) -> String {
         OfflineAccrualOnly => "Нет связи: оплата бонусами недоступна, возможно только начисление".into(),
         WrongValidationCode => "Неверный код подтверждения".into(),
         BonusNotAvailable => "Оплата бонусами для этого чека недоступна".into(),
-        BonusTooMuch { limit } => format!("Бонусами можно оплатить не больше {limit}"),
-        BonusPaid(sum) => format!("Оплачено бонусами {sum}"),
-        BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена"),
+        BonusTooMuch { limit } => format!("Бонусами можно оплатить не больше {limit}", limit = limit.on_screen()),
+        BonusPaid(sum) => format!("Оплачено бонусами {sum}", sum = sum.on_screen()),
+        BonusCancelled(sum) => format!("Оплата бонусами {sum} отменена", sum = sum.on_screen()),
         PromoOverFloors(code) => format!("Код {code} не применён: цена товара станет ниже минимальной"),
         ReturnWithoutLoyalty(text) => format!("Возврат без бонусов: {text}"),
         WaitCannotStop => "Списание или отмену бонусов не прервать: ждём ответа сервера лояльности".into(),
-        BonusCancelQueued(sum) => format!("Бонусы {sum} сняты с чека; отмена уйдёт на сервер, когда он ответит"),
+        BonusCancelQueued(sum) => format!(
+            "Бонусы {sum} сняты с чека; отмена уйдёт на сервер, когда он ответит",
+            sum = sum.on_screen()
+        ),
         NoBonusPaid => "Оплаты бонусами в чеке нет".into(),
         ConfirmQueued => "Нет связи с лояльностью: начисление сохранено и будет отправлено позже".into(),
-        LostBonusCancelled(sum) => format!("Незавершённая оплата бонусами {sum} отменена в системе лояльности"),
-        LostBonusInDoubt(sum) => format!("Нет связи: незавершённая оплата бонусами {sum} отменится при подытоге"),
+        LostBonusCancelled(sum) => format!(
+            "Незавершённая оплата бонусами {sum} отменена в системе лояльности",
+            sum = sum.on_screen()
+        ),
+        LostBonusInDoubt(sum) => format!(
+            "Нет связи: незавершённая оплата бонусами {sum} отменится при подытоге",
+            sum = sum.on_screen()
+        ),
         StorageStuck => STORAGE_STUCK.into(),
         QueuedSent => "Отложенный запрос в систему лояльности отправлен".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
@@ -222,7 +242,7 @@ pub fn notice(notice: &Notice) -> String {
         ClientNeeded => "Сначала укажите клиента".into(),
         AnonymousNoBonus => ANONYMOUS_NOTE.into(),
         ChatBotSent => "Ссылка на чат-бот отправлена клиенту в SMS".into(),
-        CertificateAccepted(sum) => format!("Сертификатом оплачено {sum}"),
+        CertificateAccepted(sum) => format!("Сертификатом оплачено {sum}", sum = sum.on_screen()),
         CertificateEmpty => "Сертификатом платить нечего: он пуст или чек уже оплачен".into(),
         CertificateTwice(code) => format!("Сертификат {code} уже в этом чеке"),
         QueueEntriesSetAside(count) => {
@@ -325,11 +345,19 @@ fn unit(weighed: bool) -> &'static str {
 
 /// The likely meaning of a doubtful weight: grams typed as kilograms.
 pub fn doubt_likely(quantity: crate::core::money::Quantity, weighed: bool) -> String {
-    format!("1 — {quantity} {} (введены граммы?)", unit(weighed))
+    format!(
+        "1 — {quantity} {} (введены граммы?)",
+        unit(weighed),
+        quantity = quantity.on_screen()
+    )
 }
 
 pub fn doubt_as_typed(quantity: crate::core::money::Quantity, weighed: bool, sum: &str) -> String {
-    format!("2 — {quantity} {}, как введено (сумма {sum})", unit(weighed))
+    format!(
+        "2 — {quantity} {}, как введено (сумма {sum})",
+        unit(weighed),
+        quantity = quantity.on_screen()
+    )
 }
 pub const SEARCH_TITLE: &str = "Поиск товара по названию";
 pub const SEARCH_PROMPT: &str = "Название";
@@ -388,7 +416,11 @@ pub const REGISTRATION_HOLD: &str =
 /// The receipt that waits: its number and sum.
 pub fn registration_headline(receipt: Option<crate::core::journal::ReceiptId>, total: Option<crate::core::money::Money>) -> String {
     match total {
-        Some(total) => format!("{} на {total} ещё не зарегистрирован в ККТ", receipt_name(receipt)),
+        Some(total) => format!(
+            "{} на {total} ещё не зарегистрирован в ККТ",
+            receipt_name(receipt),
+            total = total.on_screen()
+        ),
         None => format!("{} ещё не зарегистрирован в ККТ", receipt_name(receipt)),
     }
 }
@@ -521,14 +553,15 @@ pub const P_CLIENT: &str = "Карта клиента";
 pub fn bad_distribution_message(amount: crate::core::money::Money) -> String {
     format!(
         "Оплата бонусами {amount} НЕ применена: распределение нарушает минимальные цены. \
-         Списание отменяется в системе лояльности через очередь. Оплата бонусами этого чека заблокирована."
+         Списание отменяется в системе лояльности через очередь. Оплата бонусами этого чека заблокирована.",
+        amount = amount.on_screen()
     )
 }
 
 pub fn bad_distribution_slip(amount: crate::core::money::Money) -> Vec<String> {
     vec![
         "ВНИМАНИЕ!".into(),
-        format!("Списание {amount} бонусов не применено к чеку"),
+        format!("Списание {amount} бонусов не применено к чеку", amount = amount.on_screen()),
         "Списание будет отменено в системе лояльности".into(),
     ]
 }
@@ -631,20 +664,25 @@ pub fn probonus_coupon(name: &str) -> String {
 }
 
 pub fn probonus_too_much(available: crate::core::money::Money) -> String {
-    format!("Бонусами можно оплатить не больше {available}")
+    format!("Бонусами можно оплатить не больше {available}", available = available.on_screen())
 }
 
 pub fn probonus_transaction(at: chrono::NaiveDateTime, amount: crate::core::money::Money, what: Option<&str>) -> String {
     let sign = if amount.is_negative() { "−" } else { "+" };
     let amount = crate::core::money::Money(amount.0.abs());
-    format!("{}  {sign}{amount}  {}", at.format("%d.%m.%Y %H:%M"), what.unwrap_or(""))
-        .trim_end()
-        .to_string()
+    format!(
+        "{}  {sign}{amount}  {}",
+        at.format("%d.%m.%Y %H:%M"),
+        what.unwrap_or(""),
+        amount = amount.on_screen()
+    )
+    .trim_end()
+    .to_string()
 }
 
 /// Bonuses that burn on a day, for the client panel and the balance enquiry.
 pub fn burning(burning: &crate::loyalty::Burning) -> String {
-    format!("сгорит {} — {}", burning.amount, burning.on.format("%d.%m.%Y"))
+    format!("сгорит {} — {}", burning.amount.on_screen(), burning.on.format("%d.%m.%Y"))
 }
 
 pub fn kilbil_not_in_sale(code: &str) -> String {
@@ -656,7 +694,7 @@ pub fn kilbil_result_code(code: i64) -> String {
 }
 
 pub fn client_balance(balance: crate::core::money::Money) -> String {
-    format!("Баланс: {balance} бонусов")
+    format!("Баланс: {balance} бонусов", balance = balance.on_screen())
 }
 
 /// A print job held back because the state that holds it is not on disk.
@@ -694,7 +732,11 @@ pub const MAXBONUS_NO_CHAT_BOT: &str = "Чат-бот не подключён: �
 pub const MAXBONUS_NO_PHONE: &str = "У покупателя нет телефона для SMS";
 /// MaxBonus spread the write-off below a minimum price: the receipt could not show what it books.
 pub fn maxbonus_split_over_floors(asked: crate::core::money::Money, fits: crate::core::money::Money) -> String {
-    format!("MaxBonus списывает {asked} так, что цена товара станет ниже минимальной: можно списать не больше {fits}")
+    format!(
+        "MaxBonus списывает {asked} так, что цена товара станет ниже минимальной: можно списать не больше {fits}",
+        asked = asked.on_screen(),
+        fits = fits.on_screen()
+    )
 }
 
 pub const MAXBONUS_CHANGED: &str = "Расчёт MaxBonus изменился: скидки и бонусы сняты, нажмите подытог ещё раз";
@@ -708,11 +750,19 @@ pub fn maxbonus_error(code: i64, message: Option<&str>) -> String {
 }
 
 pub fn maxbonus_bonus_cut(asked: crate::core::money::Money, granted: crate::core::money::Money) -> String {
-    format!("MaxBonus разрешил списать {granted} из {asked}")
+    format!(
+        "MaxBonus разрешил списать {granted} из {asked}",
+        granted = granted.on_screen(),
+        asked = asked.on_screen()
+    )
 }
 
 pub fn maxbonus_certificate_cut(asked: crate::core::money::Money, granted: crate::core::money::Money) -> String {
-    format!("MaxBonus принял по сертификатам {granted} из {asked}")
+    format!(
+        "MaxBonus принял по сертификатам {granted} из {asked}",
+        granted = granted.on_screen(),
+        asked = asked.on_screen()
+    )
 }
 
 pub fn maxbonus_spent(amount: crate::core::money::Money) -> String {
@@ -736,7 +786,7 @@ pub fn certificate_unusable(code: &str, status: Option<&str>) -> String {
 }
 
 pub fn certificate_balance(code: &str, balance: crate::core::money::Money) -> String {
-    format!("Сертификат {code}: на нём {balance}")
+    format!("Сертификат {code}: на нём {balance}", balance = balance.on_screen())
 }
 pub const RESEND_CODE_HINT: KeyedHint = &[(Command::NextField, "отправить код ещё раз")];
 pub const ANONYMOUS_SHORT: &str = "(без начисления и списания)";

@@ -121,6 +121,61 @@ impl fmt::Display for Money {
     }
 }
 
+/// Money as a Russian reads it on screen: "4 990 000,00" — thousands
+/// apart, a comma before the kopecks. The gaps are no-break spaces (U+00A0)
+/// so a wrapped notice never splits a sum. Printed receipts keep
+/// [`Money`]'s own "4990000.00".
+#[derive(Debug, Clone, Copy)]
+pub struct OnScreen(pub Money);
+
+impl Money {
+    pub fn on_screen(self) -> OnScreen {
+        OnScreen(self)
+    }
+}
+
+/// The gap between groups of thousands on screen.
+pub const THOUSANDS_GAP: char = '\u{a0}';
+
+impl fmt::Display for OnScreen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let abs = self.0.0.unsigned_abs();
+        let mut text = String::with_capacity(24);
+        if self.0.0 < 0 {
+            text.push('-');
+        }
+        push_grouped(&mut text, abs / 100);
+        text.push_str(&format!(",{:02}", abs % 100));
+        f.pad(&text)
+    }
+}
+
+/// Quantity as read on screen: "3", "1,255".
+#[derive(Debug, Clone, Copy)]
+pub struct QuantityOnScreen(pub Quantity);
+
+impl Quantity {
+    pub fn on_screen(self) -> QuantityOnScreen {
+        QuantityOnScreen(self)
+    }
+}
+
+impl fmt::Display for QuantityOnScreen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0.to_string().replace('.', ","))
+    }
+}
+
+fn push_grouped(text: &mut String, whole: u64) {
+    let digits = whole.to_string();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at) % 3 == 0 {
+            text.push(THOUSANDS_GAP);
+        }
+        text.push(digit);
+    }
+}
+
 impl Quantity {
     pub const ONE: Quantity = Quantity(1000);
     pub const ZERO: Quantity = Quantity(0);
@@ -233,6 +288,19 @@ fn parse_fixed(text: &str, scale: u32) -> Result<i64, AmountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_on_screen_is_grouped_with_a_comma() {
+        let shown = |k: i64| Money(k).on_screen().to_string().replace(THOUSANDS_GAP, " ");
+        assert_eq!(shown(499_000_000), "4 990 000,00");
+        assert_eq!(shown(100_000), "1 000,00");
+        assert_eq!(shown(99_999), "999,99");
+        assert_eq!(shown(5), "0,05");
+        assert_eq!(shown(-123_456_789), "-1 234 567,89");
+        assert_eq!(format!("{:>8}", Money(1250).on_screen()), "   12,50");
+        assert_eq!(Quantity(1255).on_screen().to_string(), "1,255");
+        assert_eq!(Quantity(3000).on_screen().to_string(), "3");
+    }
 
     #[test]
     fn parses_money_with_dot_or_comma() {

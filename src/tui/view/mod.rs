@@ -205,7 +205,10 @@ fn draw_screen(frame: &mut Frame, state: &AppState, keymap: &Keymap, theme: Them
 fn draw_input(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme) {
     let mut spans = vec![Span::styled(format!("{}: ", text::INPUT), theme.dim())];
     if let Some(q) = state.pending_quantity {
-        spans.push(Span::styled(format!("{} {q} × ", text::QUANTITY_PENDING), theme.strong()));
+        spans.push(Span::styled(
+            format!("{} {q} × ", text::QUANTITY_PENDING, q = q.on_screen()),
+            theme.strong(),
+        ));
     }
     if state.dialog.is_none() {
         spans.push(Span::raw(state.input.as_str()));
@@ -367,7 +370,28 @@ mod tests {
             // Row 2 is the first position, selected after Up; row 3 is not.
             assert!(buffer[(1, 2)].modifier.contains(Modifier::REVERSED), "colour {color}");
             assert!(!buffer[(1, 3)].modifier.contains(Modifier::REVERSED), "colour {color}");
+            // Moved to with the arrows, the row is lit whole.
+            assert!(buffer[(10, 2)].modifier.contains(Modifier::REVERSED), "colour {color}");
         }
+    }
+
+    /// While scanning, the newest position is marked by its number only:
+    /// the next scan then redraws one number cell, not the whole row.
+    #[test]
+    fn the_newest_position_is_marked_by_its_number() {
+        use crate::core::command::Command;
+        let mut events = sale();
+        events.push(Event::Command(Command::Down));
+        let buffer = screen(
+            Theme {
+                color: true,
+                console: false,
+            },
+            &events,
+        );
+        assert!(buffer[(1, 3)].modifier.contains(Modifier::REVERSED));
+        assert!(!buffer[(10, 3)].modifier.contains(Modifier::REVERSED));
+        assert!(!buffer[(1, 2)].modifier.contains(Modifier::REVERSED));
     }
 
     #[test]
@@ -455,8 +479,8 @@ mod tests {
             loyalty.stage = Stage::Calculated { available: Money(1000_00) };
             receipt.loyalty = Some(loyalty);
         }));
-        assert!(screen.contains("Доступно к оплате 145.40"), "{screen}");
-        assert!(!screen.contains("1000.00"), "{screen}");
+        assert!(screen.contains("Доступно к оплате 145,40"), "{screen}");
+        assert!(!screen.contains("1\u{a0}000,00"), "{screen}");
     }
 
     #[test]
@@ -800,10 +824,10 @@ mod tests {
         assert!(line.starts_with("Клиент: "), "row 20 is the client line: {line}");
         assert!(line.contains("Константинопольская"), "the name: {line}");
         assert!(!line.contains("0017"), "the name, not the card: {line}");
-        assert!(line.contains("Доступно к оплате 145.40"), "{line}");
+        assert!(line.contains("Доступно к оплате 145,40"), "{line}");
         assert!(line.contains("Константинопольская А. В."), "the name's short form: {line}");
         let parts = [
-            format!("{} 12345.67", text::BONUS_BALANCE),
+            format!("{} {}", text::BONUS_BALANCE, Money(12345_67).on_screen()),
             text::burning(&burning),
             format!("{} SUPERPROMO2026", text::PROMO_TITLE),
         ];

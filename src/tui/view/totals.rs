@@ -22,10 +22,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: Theme
     // figure to pay, and repeating it costs a redraw of both on every scan.
     let mut spans = Vec::new();
     if !totals.discount.is_zero() {
-        spans.push(Span::raw(format!("{} {}   ", text::SUM, totals.sum)));
-        spans.push(Span::raw(format!("{} {}   ", text::DISCOUNT, totals.discount)));
+        spans.push(Span::raw(format!("{} {}   ", text::SUM, totals.sum.on_screen())));
+        spans.push(Span::raw(format!("{} {}   ", text::DISCOUNT, totals.discount.on_screen())));
     }
-    spans.push(Span::styled(format!("{to_pay} {} ", totals.total), theme.strong()));
+    spans.push(Span::styled(format!("{to_pay} {} ", totals.total.on_screen()), theme.strong()));
     frame.render_widget(Paragraph::new(Line::from(spans)).alignment(Alignment::Right), area);
 }
 
@@ -107,7 +107,10 @@ fn client_parts(state: &AppState, loyalty: &ReceiptLoyalty, theme: Theme) -> Vec
         parts.push((Part::Anonymous, Span::styled(format!("  {}", text::ANONYMOUS_SHORT), theme.dim())));
     }
     if let Some(balance) = loyalty.balance.filter(|_| !loyalty.is_anonymous()) {
-        parts.push((Part::Balance, Span::raw(format!("  {} {balance}", text::BONUS_BALANCE))));
+        parts.push((
+            Part::Balance,
+            Span::raw(format!("  {} {balance}", text::BONUS_BALANCE, balance = balance.on_screen())),
+        ));
     }
     // The nearest burning: the cashier can suggest spending it now.
     if let Some(first) = loyalty.burning.iter().min_by_key(|b| b.on) {
@@ -122,7 +125,13 @@ fn client_parts(state: &AppState, loyalty: &ReceiptLoyalty, theme: Theme) -> Vec
         Stage::Calculated { available } => state
             .receipt()
             .filter(|_| !loyalty.bonus_blocked && loyalty.bonus_paid.is_zero())
-            .map(|receipt| Span::raw(format!("  {} {}", text::BONUS_AVAILABLE, bonus_limit(receipt, Some(*available))))),
+            .map(|receipt| {
+                Span::raw(format!(
+                    "  {} {}",
+                    text::BONUS_AVAILABLE,
+                    (bonus_limit(receipt, Some(*available))).on_screen()
+                ))
+            }),
         Stage::Offline => Some(Span::styled(format!("  {}", text::LOYALTY_OFFLINE), warning)),
         Stage::Refused { .. } => Some(Span::styled(format!("  {}", text::LOYALTY_BLOCKED), theme.level(Level::Error))),
         Stage::Pending | Stage::Return => None,
@@ -134,7 +143,7 @@ fn client_parts(state: &AppState, loyalty: &ReceiptLoyalty, theme: Theme) -> Vec
     if !loyalty.bonus_paid.is_zero() {
         parts.push((
             Part::Paid,
-            Span::styled(format!("  {} {}", text::BONUS_PAID, loyalty.bonus_paid), theme.strong()),
+            Span::styled(format!("  {} {}", text::BONUS_PAID, loyalty.bonus_paid.on_screen()), theme.strong()),
         ));
     }
     parts

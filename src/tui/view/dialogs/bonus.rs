@@ -22,11 +22,15 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, state: &AppState,
     let who = loyalty.name.clone().unwrap_or_else(|| loyalty.client.masked());
     let mut lines = vec![Line::styled(format!("{}: {who}", text::CLIENT), theme.strong())];
     if let Some(balance) = loyalty.balance {
-        lines.push(Line::raw(format!("{}: {balance}", text::BONUS_BALANCE)));
+        lines.push(Line::raw(format!(
+            "{}: {balance}",
+            text::BONUS_BALANCE,
+            balance = balance.on_screen()
+        )));
     }
-    lines.push(Line::raw(format!("{} {}", text::TO_PAY, receipt.totals().total)));
+    lines.push(Line::raw(format!("{} {}", text::TO_PAY, (receipt.totals().total).on_screen())));
     lines.push(Line::styled(
-        format!("{}: {}", text::BONUS_AVAILABLE, bonus_limit(receipt, server)),
+        format!("{}: {}", text::BONUS_AVAILABLE, (bonus_limit(receipt, server)).on_screen()),
         theme.strong(),
     ));
     lines.push(Line::styled(text::keyed_hint(text::BONUS_HINT, keys), theme.dim()));

@@ -14,7 +14,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, direction: CashDirection, amou
     let inner = dialog_frame(frame, dialog_area(area, 50, 5), text::cash_direction_title(direction), theme);
     let drawer = state.shift().map_or(Money::ZERO, |s| s.drawer_cash());
     let lines = vec![
-        Line::raw(format!("{}: {drawer}", text::IN_DRAWER)),
+        Line::raw(format!("{}: {drawer}", text::IN_DRAWER, drawer = drawer.on_screen())),
         field(text::AMOUNT, amount, theme),
     ];
     frame.render_widget(Paragraph::new(lines), inner);

@@ -34,7 +34,7 @@ pub(super) fn draw(
             .unwrap_or_default(),
     };
     let inner = dialog_frame(frame, dialog_area(area, 60, 7), text::DOUBT_TITLE, theme);
-    let sum = price.times(typed).map(|s| s.to_string()).unwrap_or_default();
+    let sum = price.times(typed).map(|s| s.on_screen().to_string()).unwrap_or_default();
     let rows = [
         match likely {
             Some(q) => text::doubt_likely(q, weighed),

@@ -17,7 +17,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, title: &PreviewTitle, lines: &
     if let PreviewTitle::Receipt { change, .. } = title
         && !change.is_zero()
     {
-        shown.push(Line::styled(format!("{} {change}", text::CHANGE), theme.alarm()));
+        shown.push(Line::styled(
+            format!("{} {change}", text::CHANGE, change = change.on_screen()),
+            theme.alarm(),
+        ));
     }
     let rows = (inner.height as usize).saturating_sub(shown.len() + 1);
     let start = scroll.min(lines.len().saturating_sub(rows));

@@ -26,7 +26,10 @@ fn lines<'a>(state: &AppState, keymap: &Keymap, theme: Theme) -> Vec<Line<'a>> {
     let total = closed.map(|r| r.receipt.totals().total);
     let mut lines = vec![Line::styled(text::registration_headline(job.receipt, total), theme.alarm())];
     if let Some(change) = closed.map(|r| r.receipt.change()).filter(|c| !c.is_zero()) {
-        lines.push(Line::styled(format!("{} {change}", text::CHANGE), theme.strong()));
+        lines.push(Line::styled(
+            format!("{} {change}", text::CHANGE, change = change.on_screen()),
+            theme.strong(),
+        ));
     }
     let failure = state.print_failures.get(&job.id);
     if state.printing.contains(&job.id) {

@@ -25,7 +25,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, input: &str, results: &[Return
             "{:>9}  {}  {:>12}",
             sale.id.to_string(),
             sale.closed_at.format("%d.%m.%Y %H:%M"),
-            sale.totals().total.to_string()
+            sale.totals().total.on_screen().to_string()
         );
         let style = if i == selected { theme.selected() } else { Style::new() };
         lines.push(Line::styled(fit(&row, inner.width as usize), style));

@@ -45,9 +45,9 @@ pub(super) fn draw(
         let row = format!(
             "{:<name_width$}{:>10}{:>10}{:>10}",
             fit(&p.name, name_width - 1),
-            p.quantity.to_string(),
-            returned.to_string(),
-            chosen.to_string()
+            p.quantity.on_screen().to_string(),
+            returned.on_screen().to_string(),
+            chosen.on_screen().to_string()
         );
         let style = if i == selected {
             theme.selected()

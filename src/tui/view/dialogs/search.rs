@@ -25,7 +25,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, query: &str, results: &[Found]
     let rows = (inner.height as usize).saturating_sub(1);
     let start = window_start(selected, results.len(), rows);
     for (i, found) in results.iter().enumerate().skip(start).take(rows) {
-        let price = format!("{:>10}", found.price.to_string());
+        let price = format!("{:>10}", found.price.on_screen());
         let name = fit(&format!("{} {}", found.code, found.name), width.saturating_sub(11));
         let style = if i == selected {
             theme.selected()
