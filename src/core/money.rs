@@ -169,7 +169,7 @@ impl fmt::Display for QuantityOnScreen {
 fn push_grouped(text: &mut String, whole: u64) {
     let digits = whole.to_string();
     for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at) % 3 == 0 {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
             text.push(THOUSANDS_GAP);
         }
         text.push(digit);
