@@ -31,7 +31,11 @@ pub fn running(state: &AppState) -> String {
     }
     for (device, device_state) in &state.devices {
         let mark = if device_state.is_ready() { "ok" } else { "DOWN" };
-        let _ = writeln!(out, "device {device}: {mark} — {}", text::device_state(device_state));
+        let _ = writeln!(
+            out,
+            "device {device}: {mark} — {}",
+            text::with_keys(&text::device_state(device_state), &|_| None)
+        );
     }
     if let Some(error) = &state.save_error {
         let _ = writeln!(out, "SAVING FAILED: {error}");

@@ -110,12 +110,18 @@ pub fn notice_keyed(notice: &Notice, key: KeyOf) -> String {
             "Скан {code} не принят: сначала закройте окно ({})",
             key_or_menu(key, Command::Cancel)
         ),
-        other => self::notice(other),
+        // A device's or the core's text may carry `{key:…}` tokens.
+        other => with_keys(&notice_text(other), key),
     }
 }
 
 /// A notice where no keymap is at hand (support's status): keys by their labels.
 pub fn notice(notice: &Notice) -> String {
+    notice_keyed(notice, &|_| None)
+}
+
+/// A notice's text, `{key:…}` tokens still in it.
+fn notice_text(notice: &Notice) -> String {
     use Notice::*;
     match notice {
         UnknownCode(_) | SwipeNotNow | ScanNotNow(_) => notice_keyed(notice, &|_| None),
@@ -176,11 +182,11 @@ pub fn notice(notice: &Notice) -> String {
         SaveFailed(e) => format!("НЕ СОХРАНЕНО: {e}. Работа идёт, повтор при следующем действии"),
         CloseFailed(e) => format!("Чек НЕ закрыт: {e}. Он сохранён открытым — Ввод для повтора"),
         ShiftCloseFailed(e) => format!("Смена НЕ закрыта: {e}. Повторите закрытие"),
-        PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — «Повтор печати»"),
+        PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — {{key:reprint}}"),
         NotRegistered { receipt, in_flight: true } => format!("{} регистрируется в ККТ — подождите", receipt_name(*receipt)),
         NotRegistered { receipt, in_flight: false } => {
             format!(
-                "{} не зарегистрирован в ККТ: всё дальше — после него («Повтор печати»)",
+                "{} не зарегистрирован в ККТ: всё дальше — после него ({{key:reprint}})",
                 receipt_name(*receipt)
             )
         }
@@ -820,7 +826,7 @@ pub fn registrar_bad_answer(command: &str) -> String {
 }
 
 pub fn registrar_waits_for(job: u64) -> String {
-    format!("ККТ ждёт, пока допечатается документ №{job} — «Повтор печати»")
+    format!("ККТ ждёт, пока допечатается документ №{job} — {{key:reprint}}")
 }
 
 pub fn fiscal_mark_failed(error: &str) -> String {

@@ -464,6 +464,20 @@ mod tests {
         terminal.draw(|frame| draw(frame, &state, &keymap, Theme::MONO)).expect("draw");
         let screen = text_of(terminal.backend().buffer());
         assert!(screen.contains("F12 — нет"), "{screen}");
+        // A device driver's text names the key too (it has no keymap: a token).
+        let file = dir.path().join("reprint.toml");
+        std::fs::write(&file, "[keys]\n\"Ctrl+P\" = \"none\"\nF19 = \"reprint\"\n").expect("keymap");
+        let keymap = Keymap::load(&file).expect("a keymap");
+        state.dialog = None;
+        state.notice = Some(Notice::DeviceTrouble(text::registrar_waits_for(12)));
+        terminal.draw(|frame| draw(frame, &state, &keymap, Theme::MONO)).expect("draw");
+        let screen = text_of(terminal.backend().buffer());
+        assert!(screen.contains("№12 — F19"), "{screen}");
+        assert!(!screen.contains("Ctrl+P") && !screen.contains("{key:"), "{screen}");
+        state.notice = Some(Notice::PrintFailed("нет бумаги".into()));
+        terminal.draw(|frame| draw(frame, &state, &keymap, Theme::MONO)).expect("draw");
+        let screen = text_of(terminal.backend().buffer());
+        assert!(screen.contains("сохранён — F19"), "{screen}");
     }
 
     /// Issue 20.7: the client line shows what the cashier can take (the

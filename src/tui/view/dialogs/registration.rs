@@ -36,7 +36,8 @@ fn lines<'a>(state: &AppState, keymap: &Keymap, theme: Theme) -> Vec<Line<'a>> {
         lines.push(Line::styled(text::REGISTRATION_IN_FLIGHT, theme.strong()));
     }
     if let Some(failure) = failure {
-        lines.push(Line::raw(text::registration_reason(&failure.reason)));
+        let reason = text::with_keys(&failure.reason, &|command| keymap.hint_key(command));
+        lines.push(Line::raw(text::registration_reason(&reason)));
     }
     lines.push(Line::raw(""));
     let todo = match failure {
