@@ -34,7 +34,7 @@ pub enum Effect {
     /// Send a request to the loyalty server. Answers `Event::LoyaltyReplied`.
     Loyalty {
         id: u64,
-        request: Box<crate::loyalty::Request>,
+        request: Box<crate::core::loyalty::Request>,
         at: chrono::NaiveDateTime,
     },
     /// Leave the program.

@@ -59,7 +59,7 @@ pub enum Event {
     /// A device's state changed (connected, unplugged, out of paper).
     Device {
         device: String,
-        state: crate::devices::DeviceState,
+        state: crate::core::device::DeviceState,
     },
     /// A scanner or card reader sent something that is not a code.
     DeviceTrouble(String),
@@ -70,7 +70,7 @@ pub enum Event {
     /// The loyalty server answered request `id` (or could not be reached).
     LoyaltyReplied {
         id: u64,
-        result: Result<crate::loyalty::Reply, crate::loyalty::LoyaltyError>,
+        result: Result<crate::core::loyalty::Reply, crate::core::loyalty::LoyaltyError>,
     },
 }
 

@@ -4,6 +4,7 @@
 pub mod barcode;
 pub mod catalog;
 pub mod command;
+pub mod device;
 pub mod effect;
 pub mod event;
 pub mod journal;
@@ -11,6 +12,7 @@ pub mod ledger;
 pub mod loyalty;
 pub mod money;
 pub mod notice;
+pub mod print;
 pub mod queue;
 pub mod receipt;
 pub mod shift;

@@ -82,7 +82,7 @@ pub enum Notice {
     /// «Повтор печати» sent the waiting receipt to the registrar again.
     RegistrationRetried,
     /// A device stopped working: unplugged, out of paper.
-    DeviceDown(String, crate::devices::DeviceState),
+    DeviceDown(String, crate::core::device::DeviceState),
     /// The device that was down works again (replaces its "down" notice).
     DeviceBack(String),
     /// A scanner or card reader sent something that is not a code.

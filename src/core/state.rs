@@ -14,7 +14,7 @@ use super::money::{Money, Quantity};
 use super::notice::Notice;
 use super::receipt::Receipt;
 use super::shift::{Shift, Summary};
-use crate::print::document::Document;
+use crate::core::print::document::Document;
 
 /// Validated settings the core needs (built once from config). Written
 /// into session journals, so a replay runs with the store's own.
@@ -127,7 +127,7 @@ pub struct PrintJob {
 impl PrintJob {
     /// A receipt a fiscal registrar registers (not a copy, report or slip).
     pub fn is_fiscal_receipt(&self) -> bool {
-        matches!(self.document.fiscal, Some(crate::print::document::Fiscal::Receipt(_)))
+        matches!(self.document.fiscal, Some(crate::core::print::document::Fiscal::Receipt(_)))
     }
 }
 
@@ -267,7 +267,7 @@ pub enum Dialog {
     },
     /// The precheck asked for a code; its answer waits until the code is right.
     ValidationCode {
-        reply: Box<crate::loyalty::Reply>,
+        reply: Box<crate::core::loyalty::Reply>,
         input: String,
     },
     /// The promo code of the receipt (one; empty removes it).
@@ -280,7 +280,7 @@ pub enum Dialog {
     },
     RegistrationCode {
         phone: String,
-        profile: crate::loyalty::Profile,
+        profile: crate::core::loyalty::Profile,
         input: String,
     },
     /// A new guest's name, after the phone (ProBonus).
@@ -305,7 +305,7 @@ pub enum Dialog {
     },
     /// Text from the loyalty system (or about it), then `then`.
     Message {
-        blocks: Vec<crate::loyalty::TextBlock>,
+        blocks: Vec<crate::core::loyalty::TextBlock>,
         then: Option<Box<Dialog>>,
     },
     /// How much to pay by bonus.
@@ -408,26 +408,26 @@ pub enum LoyaltyPurpose {
     Probe,
     /// Looking the client up as soon as entered (KilBil).
     Identify {
-        client: crate::loyalty::ClientId,
+        client: crate::core::loyalty::ClientId,
     },
     /// A background recalculation of the receipt as it was sent (KilBil).
     Recalculate {
-        document: Box<crate::loyalty::Document>,
+        document: Box<crate::core::loyalty::Document>,
     },
     /// A return checked and calculated against its sale (KilBil).
     ReturnCheck,
     /// A new client: the SMS code went out, or the code was checked.
     Register {
         phone: String,
-        profile: crate::loyalty::Profile,
+        profile: crate::core::loyalty::Profile,
     },
     ConfirmRegistration {
         phone: String,
-        profile: crate::loyalty::Profile,
+        profile: crate::core::loyalty::Profile,
     },
     ResendCode {
         phone: String,
-        profile: crate::loyalty::Profile,
+        profile: crate::core::loyalty::Profile,
     },
     ChatBot,
     CertificateInfo,
@@ -480,7 +480,7 @@ pub struct AppState {
     /// The loyalty server's last message to the cashier (Frontol's
     /// `cashierInformation`): shown under the receipt, no key to dismiss it;
     /// it goes when the next receipt starts or this one closes, or the next message comes.
-    pub loyalty_note: Vec<crate::loyalty::TextBlock>,
+    pub loyalty_note: Vec<crate::core::loyalty::TextBlock>,
     pub busy: Option<Busy>,
     /// Input that arrived while busy; handled, in order, once the work is done.
     pub(crate) deferred: VecDeque<Event>,
@@ -501,7 +501,7 @@ pub struct AppState {
     /// The loyalty queue: how deep, and what goes next (the store has the rest).
     pub queue: crate::core::queue::QueueView,
     /// Each device's last reported state, by name (`printer`, `scanner`, `card-reader`).
-    pub devices: std::collections::BTreeMap<String, crate::devices::DeviceState>,
+    pub devices: std::collections::BTreeMap<String, crate::core::device::DeviceState>,
     /// Print jobs handed to the printer and not answered yet: never sent twice at once.
     pub printing: std::collections::BTreeSet<u64>,
     /// Why each unprinted job failed, as the printer last answered (not

@@ -12,7 +12,6 @@ pub mod printer;
 pub mod reader;
 pub mod shtrih;
 
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::print::printer::Printer;
@@ -25,19 +24,4 @@ pub struct Devices {
     pub poll: Duration,
 }
 
-/// What the status line says about a device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceState {
-    Ready,
-    /// The port cannot be opened or stopped answering (unplugged).
-    Offline(String),
-    /// The device answers but cannot work (no paper, cover open, registrar error).
-    Fault(String),
-}
-
-impl DeviceState {
-    pub fn is_ready(&self) -> bool {
-        matches!(self, DeviceState::Ready)
-    }
-}
+pub use crate::core::device::DeviceState;

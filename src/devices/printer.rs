@@ -12,8 +12,7 @@ use crate::core::state::PrintJob;
 use crate::io::{FaultPoint, Faults, Mailbox};
 use crate::print::printer::{PrintError, Printer};
 
-/// The device name the status line and events use.
-pub const PRINTER: &str = "printer";
+pub use crate::core::device::PRINTER;
 
 /// Tells the core about a device, once per change of its state.
 pub struct Reporter<F: Fn(Event)> {

@@ -10,7 +10,7 @@ use super::super::receipt::{Payment, PaymentKind};
 use super::super::state::{AppState, Busy, Dialog, PreviewTitle};
 use super::edit;
 use super::printing;
-use crate::print::layout;
+use crate::core::print::layout;
 
 pub(super) fn handle(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
     if edit(state, &mut input, &event) {
@@ -186,7 +186,7 @@ pub(super) fn contact_dialog(state: &mut AppState, options: Vec<String>, mut sel
 /// A typed contact: a phone (normalised) or an e-mail.
 fn contact(typed: &str) -> Option<String> {
     let typed = typed.trim();
-    if let Some(crate::loyalty::ClientId::Phone(phone)) = crate::loyalty::ClientId::parse(typed) {
+    if let Some(crate::core::loyalty::ClientId::Phone(phone)) = crate::core::loyalty::ClientId::parse(typed) {
         return Some(phone);
     }
     let (user, domain) = typed.split_once('@')?;

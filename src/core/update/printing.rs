@@ -4,10 +4,10 @@ use super::super::effect::Effect;
 use super::super::journal::ReceiptId;
 use super::super::notice::Notice;
 use super::super::state::{AppState, Dialog, Durable, PreviewTitle, PrintFailure, PrintJob, Settings};
-use crate::devices::DeviceState;
-use crate::devices::printer::PRINTER;
-use crate::print::document::Document;
-use crate::print::{layout, text};
+use crate::core::device::DeviceState;
+use crate::core::device::PRINTER;
+use crate::core::print::document::Document;
+use crate::core::print::{layout, text};
 
 /// Adds a job to the durable list of documents waiting for the printer;
 /// `receipt`: the receipt it is the original of.

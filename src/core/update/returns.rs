@@ -236,7 +236,7 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
     if state.settings.loyalty && source.sale.receipt.loyalty.is_some() {
         let (shift, number) = state.current_receipt_id().map_or((0, 0), |id| (id.shift, id.number));
         let uid = rl::receipt_uid(&state.settings.store_id, &state.settings.register_id, shift, number, state.now);
-        let sale_ref = crate::loyalty::SaleRef {
+        let sale_ref = crate::core::loyalty::SaleRef {
             shift: source.sale.id.shift,
             number: source.sale.id.number,
             opened_at: source.sale.receipt.opened_at,

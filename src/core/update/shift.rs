@@ -6,7 +6,7 @@ use super::super::notice::Notice;
 use super::super::shift::{Shift, Summary, SummaryKind};
 use super::super::state::{AppState, Busy, CashDirection, Dialog, PreviewTitle, Question};
 use super::printing;
-use crate::print::layout;
+use crate::core::print::layout;
 
 pub(super) fn open_dialog(state: &mut AppState) {
     match state.shift() {

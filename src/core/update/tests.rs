@@ -175,7 +175,7 @@ impl Harness {
             Effect::QueueList => Event::QueueListed(Ok((Vec::new(), Vec::new()))),
             Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
                 id,
-                result: Err(crate::loyalty::LoyaltyError::Link("no server here".into())),
+                result: Err(crate::core::loyalty::LoyaltyError::Link("no server here".into())),
             },
             Effect::Quit => return None,
         })
@@ -577,8 +577,8 @@ fn storno_and_cancel() {
 /// A loyalty workstation with an open receipt of one item whose loyalty
 /// `with` adjusts (a bonus paid, a payment in doubt…).
 fn loyalty_receipt(with: impl FnOnce(&mut crate::core::loyalty::ReceiptLoyalty)) -> Harness {
+    use crate::core::loyalty::ClientId;
     use crate::core::loyalty::ReceiptLoyalty;
-    use crate::loyalty::ClientId;
     let mut h = Harness::with(Settings {
         loyalty: true,
         ..Settings::default()
@@ -595,7 +595,7 @@ fn loyalty_receipt(with: impl FnOnce(&mut crate::core::loyalty::ReceiptLoyalty))
 
 #[test]
 fn a_bonus_payment_lost_in_a_crash_is_cancelled_on_start() {
-    use crate::loyalty::Request;
+    use crate::core::loyalty::Request;
     // The program stopped while a payment of 30.00 was on its way to the server.
     let h = loyalty_receipt(|l| l.bonus_in_flight = Some(Money(30_00)));
     let mut state = AppState::restore(h.state.settings.clone(), h.state.catalog.clone(), h.state.durable.clone(), start());
@@ -614,7 +614,7 @@ fn a_bonus_payment_lost_in_a_crash_is_cancelled_on_start() {
 
 #[test]
 fn a_queued_cancellation_and_the_cancelled_receipt_are_one_write() {
-    use crate::loyalty::Request;
+    use crate::core::loyalty::Request;
     let mut h = loyalty_receipt(|l| l.bonus_paid = Money(20_00));
     update(&mut h.state, Event::Command(Command::CancelReceipt));
     let effects = update(&mut h.state, Event::Command(Command::Confirm));
@@ -633,7 +633,7 @@ fn a_queued_cancellation_and_the_cancelled_receipt_are_one_write() {
 
 #[test]
 fn a_cancellation_the_disk_refused_is_kept_and_queued_again() {
-    use crate::loyalty::Request;
+    use crate::core::loyalty::Request;
     let mut h = loyalty_receipt(|l| l.bonus_paid = Money(20_00));
     h.fail_next_enqueue = true;
     h.press(Command::CancelReceipt);
@@ -673,8 +673,8 @@ fn a_queue_write_that_fails_keeps_the_entry_and_backs_off() {
 
 #[test]
 fn a_written_check_whose_receipt_goes_away_is_rolled_back() {
+    use crate::core::loyalty::Request;
     use crate::core::loyalty::Written;
-    use crate::loyalty::Request;
     // MaxBonus took the write; the close after it failed and the cashier cancels the receipt.
     for written in [Written::InDoubt, Written::Done] {
         let mut h = loyalty_receipt(|l| l.written = written);
@@ -703,7 +703,7 @@ fn a_certificate_is_taken_in_the_payment_window_only() {
 
 #[test]
 fn a_printer_that_comes_back_prints_what_waited_and_nothing_twice() {
-    use crate::devices::DeviceState;
+    use crate::core::device::DeviceState;
     let mut h = Harness::new();
     h.fail_prints = true;
     h.open_shift();
@@ -745,7 +745,7 @@ fn a_swiped_card_identifies_the_client_only_where_one_is_asked_for() {
     // a card even when its digits look like a phone.
     h.send(Event::Swipe("79161234567".into()));
     let client = h.state.receipt().and_then(|r| r.loyalty.as_ref()).map(|l| l.client.clone());
-    assert_eq!(client, Some(crate::loyalty::ClientId::Card("79161234567".into())));
+    assert_eq!(client, Some(crate::core::loyalty::ClientId::Card("79161234567".into())));
 }
 
 #[test]
@@ -758,8 +758,8 @@ fn a_copy_of_a_receipt_is_never_registered_again() {
     h.press(Command::Confirm);
     assert!(h.state.receipt().is_none());
     let last = h.state.durable.last_receipt.clone().expect("closed");
-    let original = crate::print::layout::receipt(&last, &h.state.settings, false);
-    assert!(matches!(original.fiscal, Some(crate::print::document::Fiscal::Receipt(_))));
+    let original = crate::core::print::layout::receipt(&last, &h.state.settings, false);
+    assert!(matches!(original.fiscal, Some(crate::core::print::document::Fiscal::Receipt(_))));
     h.close_dialog();
     let effects = update(&mut h.state, Event::Command(Command::Reprint));
     let copies: Vec<_> = effects
@@ -774,8 +774,8 @@ fn a_copy_of_a_receipt_is_never_registered_again() {
 
 #[test]
 fn a_maxbonus_code_whose_discount_the_floors_would_cut_is_dropped_before_payment() {
+    use crate::core::loyalty::{Reply, Request};
     use crate::core::state::LoyaltyPurpose;
-    use crate::loyalty::{Reply, Request};
     let mut h = loyalty_receipt(|l| l.promo_code = Some("GIFT100".into()));
     let mut settings = (*h.state.settings).clone();
     settings.flow = crate::core::loyalty::Flow::maxbonus(true, false);
@@ -849,7 +849,7 @@ fn the_queue_keeps_a_failure_in_russian() {
     let error = h.queue.first().and_then(|e| e.last_error.clone()).expect("a failed attempt");
     assert_eq!(
         error,
-        crate::text::loyalty_error(&crate::loyalty::LoyaltyError::Link(String::new()))
+        crate::text::loyalty_error(&crate::core::loyalty::LoyaltyError::Link(String::new()))
     );
     assert!(!error.contains("no server"), "{error}");
 }
@@ -954,8 +954,8 @@ fn a_receipt_the_registrar_refused_lets_the_shift_close_first() {
     assert_eq!(h.state.durable.unprinted.len(), 1, "the Z-report went first; the receipt waits");
     // The registrar, its shift closed, is ready: what waited goes.
     for state in [
-        crate::devices::DeviceState::Fault("смена".into()),
-        crate::devices::DeviceState::Ready,
+        crate::core::device::DeviceState::Fault("смена".into()),
+        crate::core::device::DeviceState::Ready,
     ] {
         h.send(Event::Device {
             device: "printer".into(),
@@ -969,7 +969,7 @@ fn a_receipt_the_registrar_refused_lets_the_shift_close_first() {
 /// Issue 20.9: a device's "down" notice does not stay once it is back.
 #[test]
 fn a_device_back_replaces_its_down_notice() {
-    use crate::devices::DeviceState;
+    use crate::core::device::DeviceState;
     let mut h = Harness::new();
     for state in [DeviceState::Ready, DeviceState::Offline("отключён".into())] {
         h.send(Event::Device {

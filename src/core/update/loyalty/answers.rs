@@ -7,14 +7,14 @@ use super::{
     receipt_offline, set_client, waits, write_failed,
 };
 use crate::core::effect::Effect;
+use crate::core::loyalty::slip;
 use crate::core::loyalty::{self as rl, LinkCheck, Stage, Written};
+use crate::core::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, TextBlock};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
 use crate::core::receipt::DiscountSource;
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
 use crate::core::update::{payment, printing};
-use crate::loyalty::slip;
-use crate::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, TextBlock};
 use crate::text;
 
 pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {

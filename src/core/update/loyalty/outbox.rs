@@ -4,14 +4,14 @@
 use super::{LoyaltyPurpose, send};
 use crate::core::effect::Effect;
 use crate::core::journal::ClosedReceipt;
+use crate::core::loyalty::slip;
 use crate::core::loyalty::{self as rl, Stage, Written};
+use crate::core::loyalty::{LoyaltyError, Reply, Request, TextBlock};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
 use crate::core::queue::{Outcome, QueueChange, QueueEntry, next_attempt};
 use crate::core::state::{AppState, Dialog};
 use crate::core::update::printing;
-use crate::loyalty::slip;
-use crate::loyalty::{LoyaltyError, Reply, Request, TextBlock};
 use crate::text;
 
 pub(super) fn entry(state: &AppState, id: u64, request: Request) -> QueueEntry {

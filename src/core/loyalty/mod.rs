@@ -1,13 +1,17 @@
 //! A receipt's loyalty state, and the receipt as the loyalty system sees it.
 //! Pure data and arithmetic: the requests themselves are effects.
 
+pub mod interface;
+pub mod slip;
+
+pub use interface::*;
+
 use serde::{Deserialize, Serialize};
 
 use super::journal::{ClosedReceipt, ReturnSource};
 use super::ledger::{Journaled, Kind as LedgerKind};
 use super::money::{Money, Quantity};
 use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
-use crate::loyalty::{self, Burning, CertificatePayment, ClientId, Document, DocumentKind, Kept, Line, Payment, PaymentType, SaleRef};
 
 /// How the store's loyalty protocol runs a receipt: what differs between
 /// the specs' business processes, as data (set once from config).
@@ -511,7 +515,7 @@ pub fn document(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number:
 }
 
 /// The request that cancels `amount` of bonus payment on the receipt.
-pub fn cancellation(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number: u32, amount: Money) -> loyalty::Request {
+pub fn cancellation(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, number: u32, amount: Money) -> Request {
     // The spec's cancel carries the receipt with the payment it cancels
     // applied. A payment in doubt never reached the receipt (its
     // distribution never arrived), so it is spread here as kassa would.
@@ -527,7 +531,7 @@ pub fn cancellation(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, num
         None => receipt,
     };
     let document = document(receipt, loyalty, shift, number, &[]);
-    loyalty::Request::CancelBonusPayment {
+    Request::CancelBonusPayment {
         client: loyalty.client.clone(),
         document,
         amount,
@@ -536,7 +540,7 @@ pub fn cancellation(receipt: &Receipt, loyalty: &ReceiptLoyalty, shift: u32, num
 
 /// The confirmation of a closed receipt: totals net of everything, and the
 /// payments (cash net of change; the bonus as a non-fiscal payment).
-pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loyalty::Request {
+pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> Request {
     let receipt = &closed.receipt;
     let mut document = document(receipt, loyalty, closed.id.shift, closed.id.number, &[]);
     document.closed_at = Some(closed.closed_at);
@@ -564,7 +568,7 @@ pub fn confirm_request(closed: &ClosedReceipt, loyalty: &ReceiptLoyalty) -> loya
             payments.push(Payment { kind: wire, amount });
         }
     }
-    loyalty::Request::Confirm {
+    Request::Confirm {
         client: loyalty.client.clone(),
         document,
         payments,

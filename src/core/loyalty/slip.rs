@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::barcode::{has_valid_check_digit, with_check_digit};
-use crate::print::document::{self, CodeSize, Correction, DigitsAt, Document, Wrap};
+use crate::core::print::document::{self, CodeSize, Correction, DigitsAt, Document, Wrap};
 
 /// Alignment is the print document's own.
-pub use crate::print::document::Align;
+pub use crate::core::print::document::Align;
 
 /// Text size. A terminal has one font size, so on screen sizes above the
 /// default show as emphasis; on paper `Large`/`ExtraLarge` print double.
@@ -149,7 +149,7 @@ pub fn emergency(lines: &[String]) -> Slip {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::print::text::render;
+    use crate::core::print::text::render;
 
     #[test]
     fn ean13_from_12_or_13_digits() {
