@@ -1,7 +1,11 @@
-//! Runs every key-replay scenario under tests/scenarios, each in its own
-//! data directory, at 80x24 unless the script sets a size.
+//! Runs every key-replay scenario under tests/scenarios as its own test
+//! (`cargo test --test replay 34_kilbil` runs one), each in its own data
+//! directory, at 80x24 unless the script sets a size; then the runner's own
+//! tests. A scenario file is a test by being there: libtest-mimic builds the
+//! list at start.
 
-use std::path::Path;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use kassa::app;
@@ -21,8 +25,19 @@ fn setup(data_dir: &Path) -> ReplaySetup {
     }
 }
 
-#[test]
-fn every_scenario_passes() {
+fn main() {
+    let arguments = Arguments::from_args();
+    let mut trials: Vec<Trial> = scenarios().into_iter().map(scenario).collect();
+    assert!(trials.len() >= 15, "at least 15 scenarios, found {}", trials.len());
+    trials.extend([
+        trial("a_script_with_a_broken_step_names_its_line", a_script_with_a_broken_step_names_its_line),
+        trial("a_failing_expectation_shows_the_screen", a_failing_expectation_shows_the_screen),
+        trial("expect_ledger_wants_the_outbox_drained_first", expect_ledger_wants_the_outbox_drained_first),
+    ]);
+    libtest_mimic::run(&arguments, trials).exit();
+}
+
+fn scenarios() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut scripts: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/scenarios")
@@ -31,24 +46,26 @@ fn every_scenario_passes() {
         .filter(|p| p.extension().is_some_and(|e| e == "replay"))
         .collect();
     scripts.sort();
-    assert!(scripts.len() >= 15, "at least 15 scenarios, found {}", scripts.len());
-    let mut failures = Vec::new();
-    for script in &scripts {
-        let data = tempfile::tempdir().expect("temp dir");
-        if let Err(e) = replay::run_file(script, &setup(data.path())) {
-            failures.push(format!("{e:#}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} scenarios failed:\n\n{}",
-        failures.len(),
-        scripts.len(),
-        failures.join("\n\n")
-    );
+    scripts
 }
 
-#[test]
+/// One scenario: named by its file (`34_kilbil_sale_bonus`), failed with the
+/// script's line, what was expected and the screen.
+fn scenario(script: PathBuf) -> Trial {
+    let name = script.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    Trial::test(name, move || {
+        let data = tempfile::tempdir().map_err(|e| Failed::from(format!("temp dir: {e}")))?;
+        replay::run_file(&script, &setup(data.path())).map(drop).map_err(|e| Failed::from(format!("{e:#}")))
+    })
+}
+
+fn trial(name: &str, test: fn()) -> Trial {
+    Trial::test(name, move || {
+        test();
+        Ok(())
+    })
+}
+
 fn a_script_with_a_broken_step_names_its_line() {
     let keymap = Keymap::default_keymap();
     let error = replay::Script::parse("bad.replay", "press F5\npress F99\n", &keymap)
@@ -61,7 +78,6 @@ fn a_script_with_a_broken_step_names_its_line() {
     assert!(error.to_string().starts_with("bad.replay:1: unknown expectation"));
 }
 
-#[test]
 fn a_failing_expectation_shows_the_screen() {
     let data = tempfile::tempdir().expect("temp dir");
     let keymap = Keymap::default_keymap();
@@ -72,7 +88,6 @@ fn a_failing_expectation_shows_the_screen() {
     assert!(text.contains("смена закрыта"), "the screen is attached: {text}");
 }
 
-#[test]
 fn expect_ledger_wants_the_outbox_drained_first() {
     // ProBonus registers the check, and its answer comes too late: the check waits in the queue.
     let sale = "loyalty probonus\npress Ctrl+O\ntype Иванова\npress Enter\nscan 4640607167315\npress Ctrl+K\n\
