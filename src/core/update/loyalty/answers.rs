@@ -56,7 +56,7 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
         LoyaltyPurpose::Recover { amount, then_pay } => recovered(state, amount, then_pay, result, effects),
         purpose => client_form_answer(state, purpose, result, effects),
     }
-    if !state.settings.flow.ask_on_link_loss && !was_down && state.link == Some(false) {
+    if !state.settings.flow.link_loss.asks() && !was_down && state.link == Some(false) {
         // The cashier is told once, at the first failure; the lamp stays red until a request succeeds.
         state.dialog = Some(Dialog::Message {
             blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
@@ -76,7 +76,7 @@ fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Resul
         return;
     }
     let flow = &state.settings.flow;
-    let offline_on_refusal = flow.refusal_means_offline;
+    let offline_on_refusal = flow.link_loss.refusal_means_offline();
     let link_failed = match (purpose, result) {
         // The probe: by KilBil's table any negative answer means no link;
         // elsewhere (the background probe) any answer shows the server is there.
@@ -90,7 +90,7 @@ fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Resul
         (purpose, result) if client_form(purpose) => result.as_ref().is_err_and(LoyaltyError::is_link),
         (_, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
     };
-    let lamp_stays = link_failed && !flow.ask_on_link_loss && !flow.confirm_offline && client_form(purpose);
+    let lamp_stays = link_failed && !flow.link_loss.confirms_offline() && client_form(purpose);
     let was_down = state.link == Some(false);
     if !lamp_stays {
         state.link = Some(!link_failed);
@@ -154,8 +154,8 @@ fn written(state: &mut AppState, contact: Option<String>, result: Result<Reply, 
 /// The receipt's calculation: the precheck, a background recalculation, a
 /// return's check, a bonus payment or its cancellation.
 fn calculated(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    let ask = state.settings.flow.ask_on_link_loss;
-    let offline_on_refusal = state.settings.flow.refusal_means_offline;
+    let ask = state.settings.flow.link_loss.asks();
+    let offline_on_refusal = state.settings.flow.link_loss.refusal_means_offline();
     match (purpose, result) {
         // The sale is not KilBil's to return against: the refund goes on without loyalty.
         (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { text })) if offline_on_refusal => {
@@ -360,7 +360,7 @@ fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply,
     match result {
         Ok(reply) => identified(state, client, &reply),
         // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
-        Err(e) if e.is_link() && state.settings.flow.confirm_offline => {
+        Err(e) if e.is_link() && state.settings.flow.link_loss.confirms_offline() => {
             if !receipt_offline(state) {
                 set_client(state, client);
             }
@@ -374,7 +374,7 @@ fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply,
 fn register_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
     match result {
         // No code to confirm (ProBonus): the guest exists now.
-        Ok(reply) if !state.settings.flow.registration_code => registered(state, phone, &reply),
+        Ok(reply) if !state.settings.flow.registration.by_code() => registered(state, phone, &reply),
         Ok(_) => code_sent(state, phone, profile),
         Err(error) => {
             state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
@@ -443,7 +443,7 @@ pub(super) fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut V
     // MaxBonus books its calculation as it made it: a code whose discount the
     // minimum prices would cut is not used — the cashier is told now, before
     // payment, and the receipt is calculated again without it.
-    if capped && state.settings.flow.write_before_close {
+    if capped && state.settings.flow.spending.writes_before_print() {
         let code = loyalty_mut(state).and_then(|l| l.promo_code.take());
         if let Some(code) = code {
             if let Some(receipt) = state.durable.receipt.as_mut() {

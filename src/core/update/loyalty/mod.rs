@@ -186,7 +186,7 @@ fn balance_command(state: &mut AppState, effects: &mut Vec<Effect>) {
 }
 
 fn promo_command(state: &mut AppState) {
-    if !state.settings.flow.promo_codes {
+    if !state.settings.flow.promo_codes.supported() {
         state.notice = Some(Notice::NotInProtocol(Command::PromoCode));
         return;
     }
@@ -201,7 +201,7 @@ fn promo_command(state: &mut AppState) {
         }
         // KilBil takes a promo code with no client («client_id … null – если
         // покупатель не идентифицирован»): the receipt goes as the anonymous one.
-        _ if state.settings.flow.promo_without_client && !receipt_offline(state) && state.shift().is_some() => {
+        _ if state.settings.flow.promo_codes.without_client() && !receipt_offline(state) && state.shift().is_some() => {
             state.dialog = Some(Dialog::PromoCode { input: String::new() })
         }
         _ => state.notice = Some(Notice::PromoNeedsClient),
@@ -256,7 +256,7 @@ fn register_command(state: &mut AppState) {
     {
         // The new client would start the next receipt.
         state.notice = Some(notice);
-    } else if !state.settings.flow.registration {
+    } else if !state.settings.flow.registration.supported() {
         state.notice = Some(Notice::NotInProtocol(Command::RegisterClient));
     } else if receipt_offline(state) {
         state.notice = Some(Notice::LoyaltyOffline);
@@ -273,7 +273,7 @@ pub(super) fn register_dialog(state: &mut AppState, mut input: String, event: Ev
     }
     match event {
         Event::Command(Command::Confirm) => match ClientId::parse(&input) {
-            Some(ClientId::Phone(phone)) if state.settings.flow.registration_name => {
+            Some(ClientId::Phone(phone)) if state.settings.flow.registration.asks_name() => {
                 state.dialog = Some(Dialog::RegisterName {
                     phone,
                     input: String::new(),
@@ -496,7 +496,7 @@ pub(super) fn client_dialog(state: &mut AppState, input: String, event: Event, e
     let Some(client) = read_client(state, input, event, |input| Dialog::Client { input }) else {
         return;
     };
-    if !state.settings.flow.live {
+    if !state.settings.flow.lookup.on_entry() {
         set_client(state, client);
     } else if receipt_offline(state) {
         state.notice = Some(Notice::LoyaltyOffline);
@@ -560,7 +560,7 @@ pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>
     // Spent at once (Frontol), or written — surely, or maybe — on the server
     // (MaxBonus's rollback; a write is done before a close that may still
     // fail). Elsewhere nothing was spent: an unconfirmed move counts for nothing.
-    let debited = state.settings.flow.spend_debits_at_once && !amount.is_zero();
+    let debited = state.settings.flow.spending.debits_at_once() && !amount.is_zero();
     if !debited && loyalty.written == Written::No {
         return;
     }
@@ -595,7 +595,7 @@ pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
 
 /// The link probe (KilBil), unless one is on its way.
 pub(super) fn probe(state: &mut AppState, effects: &mut Vec<Effect>) {
-    if state.settings.loyalty && state.settings.flow.probe && !in_flight(state, |p| *p == LoyaltyPurpose::Probe) {
+    if state.settings.loyalty && state.settings.flow.link_loss.probes() && !in_flight(state, |p| *p == LoyaltyPurpose::Probe) {
         send(state, LoyaltyPurpose::Probe, Request::CheckLink, effects);
     }
 }
@@ -622,7 +622,7 @@ pub(in crate::core::update) fn probe_while_down(state: &mut AppState, effects: &
         return;
     }
     state.next_probe = Some(now + PROBE_EVERY);
-    let request = if state.settings.flow.probe {
+    let request = if state.settings.flow.link_loss.probes() {
         Request::CheckLink
     } else {
         Request::ClientInfo {
@@ -687,7 +687,7 @@ pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
     }
     let flow = state.settings.flow.clone();
     let Some(receipt) = state.receipt() else { return };
-    if flow.probe && receipt.link == LinkCheck::Unchecked {
+    if flow.link_loss.probes() && receipt.link == LinkCheck::Unchecked {
         // Also with the lamp red («searchklient — начало чека при отсутствии
         // связи»): nobody waits on it, and a client lookup meanwhile is
         // answered as no link at once.
@@ -710,7 +710,9 @@ pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
     let (shift, number) = numbers(state);
     let client = loyalty.client.clone();
     match loyalty.stage {
-        Stage::Pending if flow.background_calc && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() => {
+        Stage::Pending
+            if flow.calculation.every_change() && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() =>
+        {
             let document = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
             let request = Request::Calculate {
                 client,
@@ -721,7 +723,7 @@ pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
             };
             send(state, purpose, request, effects);
         }
-        Stage::Return if flow.return_calculated => {
+        Stage::Return if flow.calculation.returns() => {
             let document = rl::document(receipt, loyalty, shift, number, &[]);
             send(state, LoyaltyPurpose::ReturnCheck, Request::Calculate { client, document }, effects);
         }
@@ -842,7 +844,7 @@ pub(super) fn bonus_dialog(state: &mut AppState, mut input: String, event: Event
                 state.notice = Some(Notice::BonusTooMuch { limit });
                 state.dialog = Some(Dialog::Bonus { input });
             }
-            Ok(amount) if state.settings.flow.spend_code || loyalty_of(state).is_some_and(|l| l.spend_code) => {
+            Ok(amount) if state.settings.flow.spending.asks_sms_code() || loyalty_of(state).is_some_and(|l| l.spend_code) => {
                 let Some(client) = loyalty_of(state).map(|l| l.client.clone()) else {
                     return;
                 };
@@ -873,7 +875,7 @@ fn pay_by_bonus(state: &mut AppState, amount: Money, effects: &mut Vec<Effect>) 
         document,
         amount,
     };
-    if state.settings.flow.spend_debits_at_once
+    if state.settings.flow.spending.debits_at_once()
         && let Some(loyalty) = loyalty_mut(state)
     {
         loyalty.bonus_in_flight = Some(amount);
@@ -931,7 +933,7 @@ fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
 /// The write is marked in doubt (and saved) before it goes; the close
 /// follows its answer. True when the write was sent.
 pub(super) fn write_first(state: &mut AppState, contact: &Option<String>, effects: &mut Vec<Effect>) -> bool {
-    if !state.settings.loyalty || !state.settings.flow.write_before_close {
+    if !state.settings.loyalty || !state.settings.flow.spending.writes_before_print() {
         return false;
     }
     let Some(closed) = payment::closing(state, contact.clone()) else {
