@@ -3,13 +3,13 @@
 
 pub mod console;
 pub mod escpos;
-pub mod frontol;
-pub mod kilbil;
-pub mod maxbonus;
-pub mod probonus;
 pub mod pty;
 pub mod scanner;
 pub mod shtrih;
+
+// The loyalty servers live with their providers (`src/loyalty/<name>/emulator.rs`).
+pub use crate::loyalty::{frontol::emulator as frontol, kilbil::emulator as kilbil};
+pub use crate::loyalty::{maxbonus::emulator as maxbonus, probonus::emulator as probonus};
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -27,6 +27,7 @@
 //!   найдена») means the server holds no such payment — there is nothing
 //!   left to cancel ([`LoyaltyError::NothingToUndo`]).
 
+pub mod emulator;
 pub mod wire;
 
 use chrono::{Local, NaiveDateTime, TimeZone};

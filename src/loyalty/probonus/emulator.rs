@@ -95,9 +95,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::Misbehaviour;
 use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::{MONEY_CEILING, Money};
+use crate::emulators::Misbehaviour;
 
 // The methods, as the spec names them.
 const LOGIN: &str = "/api/v0/auth/login";
@@ -343,7 +343,7 @@ struct Inner {
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
     /// Where the books are kept across restarts (the demo's server).
-    kept: Option<super::Kept>,
+    kept: Option<crate::emulators::Kept>,
 }
 
 /// The books a restart must not lose: the guests and their balances,
@@ -443,7 +443,7 @@ fn kopecks(money: Money) -> Value {
 
 /// Hundredths of a percent as a JSON number with two decimals (`5.00`), exactly.
 fn percent(hundredths: i64) -> Value {
-    super::money_number(Money(hundredths))
+    crate::emulators::money_number(Money(hundredths))
 }
 
 /// `hundredths` hundredths of a percent of `money`, rounded down to the kopeck.
@@ -453,7 +453,7 @@ fn percent_down(money: Money, hundredths: i64) -> Money {
 }
 
 fn valid_phone(phone: &str) -> Result<(), Refusal> {
-    if super::is_russian_mobile(phone) {
+    if crate::emulators::is_russian_mobile(phone) {
         Ok(())
     } else {
         Err(bad(format!("phone «{phone}»: нужно 11 цифр, первая 7")))
@@ -469,7 +469,7 @@ fn valid_guid(guid: &str) -> Result<(), Refusal> {
     }
 }
 
-impl super::Misbehaving for Emulator {
+impl crate::emulators::Misbehaving for Emulator {
     fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
         f(&mut self.lock().misbehaviour)
     }
@@ -504,20 +504,20 @@ impl Emulator {
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
         {
             let mut inner = self.lock();
-            if let Some(books) = super::Kept::read::<Books>(&file) {
+            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
                 inner.accounts = books.accounts;
                 inner.checks = books.checks;
                 inner.returning = books.returning;
                 inner.transactions = books.transactions;
             }
-            let kept = super::Kept::new(file, &inner.books());
+            let kept = crate::emulators::Kept::new(file, &inner.books());
             inner.kept = Some(kept);
         }
         self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        super::lock(&self.0)
+        crate::emulators::lock(&self.0)
     }
 
     /// New credentials: the token and password change, every token issued so far ends.
@@ -627,11 +627,11 @@ impl Emulator {
     }
 }
 
-impl super::Serving for Emulator {
+impl crate::emulators::Serving for Emulator {
     fn router(&self) -> Router {
         Router::new()
             .route("/api/v0/{*method}", post(method))
-            .route("/control", post(super::control::<Emulator>))
+            .route("/control", post(crate::emulators::control::<Emulator>))
             .route("/control/expire", post(expire))
             .route("/log", get(log))
             .with_state(self.clone())
@@ -647,7 +647,7 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
     Json(emulator.log())
 }
 
-fn answer(result: Answer) -> super::JsonAnswer {
+fn answer(result: Answer) -> crate::emulators::JsonAnswer {
     match result {
         Ok(value) => (StatusCode::OK, value.to_string()),
         Err((status, message)) => (status, json!({ "message": message }).to_string()),
@@ -668,12 +668,12 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
             body: crate::loyalty::redact(&body),
         });
         if !authorised {
-            return super::json_response(answer(Err(refuse(StatusCode::UNAUTHORIZED, "токен недействителен или истёк"))));
+            return crate::emulators::json_response(answer(Err(refuse(StatusCode::UNAUTHORIZED, "токен недействителен или истёк"))));
         }
         inner.misbehaviour.take()
     };
     let injected = || answer(Err(bad("Ошибка ProBonus (эмулятор)")));
-    super::answer_as_fated(fate, injected, || {
+    crate::emulators::answer_as_fated(fate, injected, || {
         let mut inner = emulator.lock();
         let result = inner.serve(&path, &body);
         // On disk before the answer leaves: a till killed after it finds the books as it left them.

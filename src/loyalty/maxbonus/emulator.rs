@@ -105,9 +105,9 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::{Misbehaviour, sum};
 use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::{Money, Quantity};
+use crate::emulators::{Misbehaviour, sum};
 // Only what goes out: the token header, the error numbers and the answers'
 // amount forms. Requests are read by this module alone.
 use crate::loyalty::maxbonus::wire;
@@ -328,7 +328,7 @@ struct Inner {
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
     /// Where the books are kept across restarts (the demo's server).
-    kept: Option<super::Kept>,
+    kept: Option<crate::emulators::Kept>,
 }
 
 /// The books a restart must not lose: customers and their balances (and
@@ -729,7 +729,7 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, R
 }
 
 fn valid_phone(phone: &str) -> Result<(), Refusal> {
-    if super::is_russian_mobile(phone) {
+    if crate::emulators::is_russian_mobile(phone) {
         Ok(())
     } else {
         Err(bad(format!("phone «{phone}»: нужно 11 цифр, первая 7")))
@@ -749,7 +749,7 @@ fn share_down(whole: Money, part: i64, of: i64) -> Money {
     Money(i64::try_from(i128::from(whole.0) * i128::from(part) / i128::from(of)).unwrap_or(0))
 }
 
-impl super::Misbehaving for Emulator {
+impl crate::emulators::Misbehaving for Emulator {
     fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
         f(&mut self.lock().misbehaviour)
     }
@@ -782,7 +782,7 @@ impl Emulator {
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
         {
             let mut inner = self.lock();
-            if let Some(books) = super::Kept::read::<Books>(&file) {
+            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
                 inner.customers = books.customers;
                 inner.certificates = books.certificates;
                 inner.tokens = books.tokens;
@@ -793,14 +793,14 @@ impl Emulator {
                 inner.goods = books.goods;
                 inner.issued = books.issued;
             }
-            let kept = super::Kept::new(file, &inner.books());
+            let kept = crate::emulators::Kept::new(file, &inner.books());
             inner.kept = Some(kept);
         }
         self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        super::lock(&self.0)
+        crate::emulators::lock(&self.0)
     }
 
     /// A new outlet token: the old one is refused from now on.
@@ -884,11 +884,11 @@ impl Emulator {
     }
 }
 
-impl super::Serving for Emulator {
+impl crate::emulators::Serving for Emulator {
     fn router(&self) -> Router {
         Router::new()
             .route("/api/cashbox/{*method}", post(method))
-            .route("/control", post(super::control::<Emulator>))
+            .route("/control", post(crate::emulators::control::<Emulator>))
             .route("/log", get(log))
             .with_state(self.clone())
     }
@@ -898,7 +898,7 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
     Json(emulator.log())
 }
 
-fn answer(result: Answer) -> super::JsonAnswer {
+fn answer(result: Answer) -> crate::emulators::JsonAnswer {
     match result {
         Ok(value) => (StatusCode::OK, value.to_string()),
         // «ошибка с номером и сообщением для кассира»: `{"code": N, "message": "…"}`.
@@ -924,12 +924,12 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
             body: crate::loyalty::redact(&shown),
         });
         if !authorised {
-            return super::json_response(answer(Err(refuse(StatusCode::UNAUTHORIZED, 401, "Unauthorized"))));
+            return crate::emulators::json_response(answer(Err(refuse(StatusCode::UNAUTHORIZED, 401, "Unauthorized"))));
         }
         inner.misbehaviour.take()
     };
     let injected = || answer(Err(refuse(StatusCode::BAD_REQUEST, 500, "Ошибка MaxBonus (эмулятор)")));
-    super::answer_as_fated(fate, injected, || {
+    crate::emulators::answer_as_fated(fate, injected, || {
         let mut inner = emulator.lock();
         let result = inner.serve(&path, &body);
         // On disk before the answer leaves: a till killed after it finds the books as it left them.

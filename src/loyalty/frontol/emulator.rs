@@ -94,10 +94,10 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use super::{money_number, sum};
 use crate::core::ledger::{Counted, Kind as LedgerKind, Ledger, OpenDebit};
 use crate::core::money::{AmountError, Money, Quantity};
 use crate::core::receipt::distribute;
+use crate::emulators::{money_number, sum};
 
 /// A client of the emulated loyalty system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, DeriveDeserialize)]
@@ -134,8 +134,8 @@ impl Default for Rules {
     }
 }
 
-pub use super::Failure;
-use super::Misbehaviour;
+pub use crate::emulators::Failure;
+use crate::emulators::Misbehaviour;
 
 /// One request as received: for tests to assert on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, DeriveDeserialize)]
@@ -165,7 +165,7 @@ struct Inner {
     misbehaviour: Misbehaviour,
     /// Where the books are kept across restarts (the demo's server), and
     /// what was written there last.
-    kept: Option<super::Kept>,
+    kept: Option<crate::emulators::Kept>,
 }
 
 /// The books a restart must not lose: balances, receipts, refunds, what was counted.
@@ -210,7 +210,7 @@ pub fn demo_clients() -> Vec<Client> {
     ]
 }
 
-impl super::Misbehaving for Emulator {
+impl crate::emulators::Misbehaving for Emulator {
     fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
         f(&mut self.lock().misbehaviour)
     }
@@ -238,20 +238,20 @@ impl Emulator {
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
         {
             let mut inner = self.lock();
-            if let Some(books) = super::Kept::read::<Books>(&file) {
+            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
                 inner.clients = books.clients;
                 inner.sales = books.sales;
                 inner.refunds = books.refunds;
                 inner.counted = books.counted;
             }
-            let kept = super::Kept::new(file, &inner.books());
+            let kept = crate::emulators::Kept::new(file, &inner.books());
             inner.kept = Some(kept);
         }
         self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        super::lock(&self.0)
+        crate::emulators::lock(&self.0)
     }
 
     /// Changes the access key the server checks (tests of a wrong key).
@@ -300,12 +300,12 @@ fn identifiers(client: &Client) -> Vec<String> {
     client.card.iter().chain(client.phone.iter()).cloned().collect()
 }
 
-impl super::Serving for Emulator {
+impl crate::emulators::Serving for Emulator {
     fn router(&self) -> Router {
         Router::new()
             .route("/document", post(document))
             .route("/client", post(client))
-            .route("/control", post(super::control::<Emulator>))
+            .route("/control", post(crate::emulators::control::<Emulator>))
             .route("/log", get(log))
             .with_state(self.clone())
     }
@@ -339,7 +339,7 @@ fn declined(text: impl Into<String>) -> Refusal {
 }
 
 impl Refusal {
-    fn answer(&self) -> super::JsonAnswer {
+    fn answer(&self) -> crate::emulators::JsonAnswer {
         let (status, body) = match self {
             Refusal::Malformed(text) => (StatusCode::BAD_REQUEST, json!({"code": 400, "error": text})),
             Refusal::Forbidden => (StatusCode::FORBIDDEN, json!({"code": 403, "error": "Неверный токен доступа"})),
@@ -371,13 +371,13 @@ async fn handle(
             body: String::from_utf8_lossy(body).to_string(),
         });
         if let Err(refusal) = check_headers(headers).and_then(|()| inner.check_token(headers, body)) {
-            return super::json_response(refusal.answer());
+            return crate::emulators::json_response(refusal.answer());
         }
         inner.misbehaviour.take()
     };
     let bad_distribution = fate.failure == Some(Failure::BadDistribution);
     let injected = || Refusal::Declined(DECLINED, "Ошибка сервера лояльности (эмулятор)".into()).answer();
-    super::answer_as_fated(fate, injected, || {
+    crate::emulators::answer_as_fated(fate, injected, || {
         let mut inner = emulator.lock();
         let reply = answer(&mut inner, bad_distribution);
         // On disk before the answer leaves: a till killed after it finds the books as it left them.

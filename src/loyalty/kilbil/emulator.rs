@@ -63,10 +63,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use super::{Failure, Misbehaviour, exact_number, money_number, sum};
 use crate::core::ledger::{Counted, Kind, Ledger};
 use crate::core::money::{Money, Quantity};
 use crate::core::receipt::distribute;
+use crate::emulators::{Failure, Misbehaviour, exact_number, money_number, sum};
 
 /// A client of the emulated program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -309,7 +309,7 @@ impl<'a> Fields<'a> {
     /// «номер телефона клиента 11 символов, первая 7».
     fn phone(&self, field: &str) -> Result<&'a str, Refusal> {
         let phone = self.string(field)?;
-        if super::is_russian_mobile(phone) {
+        if crate::emulators::is_russian_mobile(phone) {
             Ok(phone)
         } else {
             Err(bad(format!("{} «{phone}»: нужно 11 цифр, первая 7", self.name(field))))
@@ -440,7 +440,7 @@ struct Inner {
     log: Vec<Logged>,
     misbehaviour: Misbehaviour,
     /// Where the books are kept across restarts (the demo's server).
-    kept: Option<super::Kept>,
+    kept: Option<crate::emulators::Kept>,
 }
 
 /// The books a restart must not lose: clients and balances, the codes sent
@@ -457,7 +457,7 @@ struct Books {
 #[derive(Clone)]
 pub struct Emulator(Arc<Mutex<Inner>>);
 
-impl super::Misbehaving for Emulator {
+impl crate::emulators::Misbehaving for Emulator {
     fn misbehaviour<R>(&self, f: impl FnOnce(&mut Misbehaviour) -> R) -> R {
         f(&mut self.lock().misbehaviour)
     }
@@ -484,20 +484,20 @@ impl Emulator {
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
         {
             let mut inner = self.lock();
-            if let Some(books) = super::Kept::read::<Books>(&file) {
+            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
                 inner.clients = books.clients;
                 inner.codes = books.codes;
                 inner.moves = books.moves;
                 inner.book = books.book;
             }
-            let kept = super::Kept::new(file, &inner.books());
+            let kept = crate::emulators::Kept::new(file, &inner.books());
             inner.kept = Some(kept);
         }
         self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        super::lock(&self.0)
+        crate::emulators::lock(&self.0)
     }
 
     pub fn set_key(&self, key: &str) {
@@ -549,11 +549,11 @@ impl Emulator {
     }
 }
 
-impl super::Serving for Emulator {
+impl crate::emulators::Serving for Emulator {
     fn router(&self) -> Router {
         Router::new()
             .route("/load/{function}", post(function))
-            .route("/control", post(super::control::<Emulator>))
+            .route("/control", post(crate::emulators::control::<Emulator>))
             .route("/log", get(log))
             .with_state(self.clone())
     }
@@ -570,7 +570,7 @@ async fn log(State(emulator): State<Emulator>) -> Json<Vec<Logged>> {
 }
 
 /// Every answer, a refusal too, is HTTP 200 (README reading).
-fn answer(result: Answer) -> super::JsonAnswer {
+fn answer(result: Answer) -> crate::emulators::JsonAnswer {
     let body = match result {
         Ok(answer) => answer,
         Err((code, message)) => json!({"result_code": code, "message": message}),
@@ -598,7 +598,7 @@ async fn function(State(emulator): State<Emulator>, Path(function): Path<String>
     };
     let skew = fate.failure == Some(Failure::BadDistribution);
     let injected = || answer(Err(refuse(INJECTED, "Ошибка сервера лояльности (эмулятор)")));
-    super::answer_as_fated(fate, injected, || {
+    crate::emulators::answer_as_fated(fate, injected, || {
         let mut inner = emulator.lock();
         let result = inner.run(&function, &body, skew);
         // On disk before the answer leaves: a till killed after it finds the books as it left them.
