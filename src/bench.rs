@@ -189,7 +189,8 @@ fn run_child(which: &str, catalog: Option<&Path>) -> anyhow::Result<()> {
         let keymap = Keymap::default_keymap();
         // As the workstation starts: the I/O worker and the loyalty worker
         // with the demo's in-process emulator, then the first frame.
-        let runtime = crate::runtime::Runtime::start(assembled.state, assembled.executor, assembled.devices, assembled.loyalty, |_| {})?;
+        let (loyalty, _demo) = crate::loyalty::demo::start_if_any(assembled.loyalty, None)?;
+        let runtime = crate::runtime::Runtime::start(assembled.state, assembled.executor, assembled.devices, loyalty, |_| {})?;
         terminal.draw(|frame| view::draw(frame, &runtime.state, &keymap, Theme::COLOR))?;
         runtime.shutdown();
     }

@@ -112,8 +112,9 @@ where
     let journal = crate::session::Recorder::open(&data_dir, journal_days)
         .inspect_err(|e| tracing::error!(target: "kassa::session", "no session journal in {}: {e}", data_dir.display()))
         .ok();
-    let server = crate::loyalty::worker::kept_demo(loyalty.as_ref(), &data_dir);
-    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, server, journal, move |event| {
+    // The demo's loyalty server keeps its books in the data folder; it stops with this function.
+    let (loyalty, _demo) = crate::loyalty::demo::start_if_any(loyalty, Some(&data_dir))?;
+    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, journal, move |event| {
         let _ = results_tx.send(event);
     })?;
     let size = terminal.size()?;

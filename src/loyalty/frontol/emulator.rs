@@ -300,6 +300,20 @@ fn identifiers(client: &Client) -> Vec<String> {
     client.card.iter().chain(client.phone.iter()).cloned().collect()
 }
 
+impl crate::emulators::Books for Emulator {
+    fn set_key(&self, key: &str) {
+        Emulator::set_key(self, Some(key.to_string()))
+    }
+
+    fn balance(&self, card_or_phone: &str) -> Option<Money> {
+        Emulator::balance(self, card_or_phone)
+    }
+
+    fn ledger(&self) -> Ledger {
+        Emulator::ledger(self)
+    }
+}
+
 impl crate::emulators::Serving for Emulator {
     fn router(&self) -> Router {
         Router::new()

@@ -627,6 +627,24 @@ impl Emulator {
     }
 }
 
+impl crate::emulators::Books for Emulator {
+    fn set_key(&self, key: &str) {
+        Emulator::set_key(self, key)
+    }
+
+    fn balance(&self, card_or_phone: &str) -> Option<Money> {
+        Emulator::balance(self, card_or_phone)
+    }
+
+    fn ledger(&self) -> Ledger {
+        Emulator::ledger(self)
+    }
+
+    fn expire_tokens(&self) {
+        Emulator::expire_tokens(self)
+    }
+}
+
 impl crate::emulators::Serving for Emulator {
     fn router(&self) -> Router {
         Router::new()
