@@ -8,6 +8,7 @@ pub mod control;
 pub mod core;
 pub mod devices;
 pub mod emulators;
+pub mod faults;
 pub mod io;
 pub mod logging;
 pub mod loyalty;
