@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench_queue::at;
+use super::queue::at;
 use crate::core::money::{Money, Quantity};
 use crate::emulators::Serving;
 use crate::emulators::kilbil::{Emulator, Rules, demo_clients};

@@ -8,6 +8,13 @@
 //!
 //! Nothing here asserts: the numbers are printed for the closing notes.
 
+pub mod devices;
+pub mod kilbil;
+pub mod maxbonus;
+pub mod probonus;
+pub mod queue;
+pub mod support;
+
 use anyhow::Context;
 use clap::Args;
 use ratatui::backend::CrosstermBackend;
@@ -115,12 +122,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     startup(args, &dir, &catalog_path)?;
     scans(args, &catalog_path)?;
     if args.queue_entries > 0 {
-        crate::bench_queue::run(args.queue_entries, args.runs, &dir, &catalog_path, report)?;
+        queue::run(args.queue_entries, args.runs, &dir, &catalog_path, report)?;
     }
-    crate::bench_kilbil::run(args.runs, report)?;
-    crate::bench_probonus::run(args.runs, report)?;
-    crate::bench_maxbonus::run(args.runs, report)?;
-    crate::bench_devices::run(args.runs, report)?;
+    kilbil::run(args.runs, report)?;
+    probonus::run(args.runs, report)?;
+    maxbonus::run(args.runs, report)?;
+    devices::run(args.runs, report)?;
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }
@@ -252,7 +259,7 @@ fn scans(args: &BenchArgs, catalog_path: &Path) -> anyhow::Result<()> {
     let barcodes: Vec<String> = catalog_gen_barcodes(args.items.min(5000));
     let mut state = sale_state(catalog, &barcodes, args.positions)?;
     let (samples, mut bytes) = scan_frames(&mut state, &barcodes, args.positions, args.runs.max(100))?;
-    crate::bench_support::run(args.runs, state.catalog.clone(), &barcodes, report)?;
+    support::run(args.runs, state.catalog.clone(), &barcodes, report)?;
     let positions = state.receipt().map_or(0, |r| r.positions.len());
     report(&format!("scan → frame, {}→{positions}-position receipt", args.positions), samples);
     let mean = bytes.iter().sum::<usize>() / bytes.len().max(1);

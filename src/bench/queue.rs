@@ -91,7 +91,7 @@ pub fn run(entries: usize, runs: usize, dir: &Path, catalog: &Path, report: impl
     let exe = std::env::current_exe()?;
     let mut samples = Vec::new();
     for _ in 0..runs {
-        samples.push(crate::bench::start_child(&exe, "kassa", catalog, &deep)?.0);
+        samples.push(super::start_child(&exe, "kassa", catalog, &deep)?.0);
     }
     report(&format!("start-up to first frame, {entries} queued"), samples);
 

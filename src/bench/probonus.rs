@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bench_queue::at;
+use super::queue::at;
 use crate::core::loyalty::derived_uid;
 use crate::core::money::Money;
 use crate::emulators::Serving;
@@ -18,7 +18,7 @@ use crate::loyalty::{ClientId, Document, Payment, PaymentType, Request};
 fn document(number: u32, positions: usize) -> Document {
     Document {
         uid: derived_uid(&format!("bench-{number}")),
-        ..crate::bench_kilbil::document(number, positions)
+        ..super::kilbil::document(number, positions)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::bench_queue::at;
+use super::queue::at;
 use crate::core::loyalty::derived_uid;
 use crate::emulators::Serving;
 use crate::emulators::maxbonus::{Emulator, demo};
@@ -16,7 +16,7 @@ use crate::loyalty::{Document, Request};
 fn document(number: u32, positions: usize) -> Document {
     Document {
         uid: derived_uid(&format!("bench-maxbonus-{number}")),
-        ..crate::bench_kilbil::document(number, positions)
+        ..super::kilbil::document(number, positions)
     }
 }
 
@@ -32,7 +32,7 @@ pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let call = async |request: Request| maxbonus.call(&request, at()).await.map(drop).map_err(|e| anyhow::anyhow!("{e}"));
         let labels = ["maxbonus check (calculation)", "maxbonus check/write (its check reused)"];
-        crate::bench_probonus::calculate_and_confirm(runs, labels, document, call, &report).await?;
+        super::probonus::calculate_and_confirm(runs, labels, document, call, &report).await?;
         anyhow::Ok(())
     })
 }
