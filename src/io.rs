@@ -10,9 +10,7 @@ use std::thread;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::queue::{Outcome, QueueChange};
-// The kill points live in `crate::faults`; named here too for the cashier's
-// loop and the loyalty worker, which reach them through this module.
-pub use crate::faults::{FaultPoint, Faults};
+use crate::faults::{FaultPoint, Faults};
 use crate::loyalty::LoyaltyError;
 use crate::store::Store;
 

@@ -15,7 +15,7 @@ use super::maxbonus::{self, MaxBonus};
 use super::probonus::{self, ProBonus};
 use super::{LoyaltyError, Reply, Request};
 use crate::core::event::Event;
-use crate::io::FaultPoint;
+use crate::faults::FaultPoint;
 
 /// Which loyalty server, from config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +136,7 @@ impl LoyaltyWorker {
                 return;
             };
             runtime.block_on(async move {
-                let mut faults = crate::io::Faults::from_env();
+                let mut faults = crate::faults::Faults::from_env();
                 while let Some((id, request, at)) = inbox.recv().await {
                     faults.crash_if(FaultPoint::BeforeSend);
                     let result = provider.call(&request, at).await;

@@ -199,7 +199,7 @@ where
 {
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut shown_minute = None;
-    let mut faults = crate::io::Faults::from_env();
+    let mut faults = crate::faults::Faults::from_env();
     let mut wedge = Wedge::default();
     draw(terminal, runtime, keymap, theme, mirror)?;
     while !runtime.state.quit {
@@ -209,7 +209,7 @@ where
                 None => return Ok(()),
                 Some(key) => match key? {
                     TermEvent::Key(key) => {
-                        faults.crash_if(crate::io::FaultPoint::PanicOnKey);
+                        faults.crash_if(crate::faults::FaultPoint::PanicOnKey);
                         if let Some(event) = key_event(&key, keymap) {
                             wedge.feed(event, std::time::Instant::now()).into_iter().for_each(|e| runtime.dispatch(e));
                         }
