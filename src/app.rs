@@ -53,7 +53,7 @@ pub struct Assembled {
     pub warning: Option<LoadWarning>,
     /// Why saves will fail, when the store opened on a full disk.
     pub full_disk: Option<String>,
-    pub loyalty: Option<crate::loyalty::worker::LoyaltyConfig>,
+    pub loyalty: Option<crate::loyalty::LoyaltyConfig>,
     pub data_dir: PathBuf,
     /// Days of session journal kept (as of logs).
     pub journal_days: usize,

@@ -591,7 +591,7 @@ fn emulate_maxbonus(listen: std::net::SocketAddr, token: &str) -> anyhow::Result
 fn probonus_groups(common: &Common) -> anyhow::Result<ExitCode> {
     use kassa::loyalty::probonus::{self, ProBonus};
     let config = load_config(common)?;
-    let Some(kassa::loyalty::worker::LoyaltyConfig::ProBonus(settings)) = config.loyalty else {
+    let Some(kassa::loyalty::LoyaltyConfig::ProBonus(settings)) = config.loyalty else {
         anyhow::bail!("the config's [loyalty] provider is not probonus");
     };
     let configured = settings.account_group;
@@ -620,7 +620,7 @@ const IMPORT_BATCH: usize = 1000;
 fn maxbonus_import(common: &Common) -> anyhow::Result<ExitCode> {
     use kassa::loyalty::maxbonus::{MaxBonus, wire};
     let config = load_config(common)?;
-    let Some(kassa::loyalty::worker::LoyaltyConfig::MaxBonus(settings)) = config.loyalty.clone() else {
+    let Some(kassa::loyalty::LoyaltyConfig::MaxBonus(settings)) = config.loyalty.clone() else {
         anyhow::bail!("the config's [loyalty] provider is not maxbonus");
     };
     let catalog = app::load_catalog(&config)?;

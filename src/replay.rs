@@ -71,7 +71,7 @@ pub const DEFAULT_CLOCK: &str = "2026-11-23 09:00";
 enum Step {
     Size(u16, u16),
     /// The demo's loyalty protocol, for the whole script.
-    Loyalty(crate::loyalty::worker::LoyaltyConfig, crate::loyalty::worker::FlowOptions),
+    Loyalty(crate::loyalty::LoyaltyConfig, crate::loyalty::FlowOptions),
     Clock(NaiveDateTime),
     Advance(Duration),
     Press(Vec<Event>),
@@ -214,16 +214,17 @@ impl Script {
                     if steps.iter().any(|(_, s)| !matches!(s, Step::Size(..))) {
                         return Err(bad("loyalty must come first"));
                     }
-                    // Timings are the replay's own (see `Live::start`).
-                    let (timeout, answer_delay) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-                    use crate::loyalty::worker::{FlowOptions, LoyaltyConfig};
+                    use crate::loyalty::{FlowOptions, LoyaltyConfig};
                     let words: Vec<&str> = rest.split_whitespace().collect();
-                    let config = match words.first() {
-                        Some(&"frontol") => crate::config::demo_loyalty(),
-                        Some(&"kilbil") => LoyaltyConfig::DemoKilBil { timeout, answer_delay },
-                        Some(&"probonus") => LoyaltyConfig::DemoProBonus { timeout, answer_delay },
-                        Some(&"maxbonus") => LoyaltyConfig::DemoMaxBonus { timeout, answer_delay },
-                        _ => return Err(bad(LOYALTY_USAGE)),
+                    let protocol = crate::loyalty::PROTOCOLS.into_iter().find(|p| words.first() == Some(&p.name()));
+                    let Some(protocol) = protocol else {
+                        return Err(bad(LOYALTY_USAGE));
+                    };
+                    // Timings are the replay's own (see `with_demo`).
+                    let config = LoyaltyConfig::Demo {
+                        protocol,
+                        timeout: std::time::Duration::ZERO,
+                        answer_delay: std::time::Duration::ZERO,
                     };
                     let mut options = FlowOptions::default();
                     for word in words.iter().skip(1) {

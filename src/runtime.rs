@@ -12,8 +12,9 @@ use crate::devices::Devices;
 use crate::devices::printer::PrinterWorker;
 use crate::devices::reader::{self, ReaderHandle};
 use crate::io::{Executor, Outlets, Worker};
+use crate::loyalty::LoyaltyConfig;
 use crate::loyalty::LoyaltyError;
-use crate::loyalty::worker::{LoyaltyConfig, LoyaltyWorker};
+use crate::loyalty::worker::LoyaltyWorker;
 use crate::session::{self, Recorder};
 
 pub struct Runtime {

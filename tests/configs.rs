@@ -60,10 +60,10 @@ fn each_valid_config_is_taken() {
             "kilbil" => "Some(KilBil(",
             "probonus" => "Some(ProBonus(",
             "maxbonus" => "Some(MaxBonus(",
-            "demo" => "Some(DemoFrontol {",
-            "demo-kilbil" => "Some(DemoKilBil {",
-            "demo-probonus" => "Some(DemoProBonus {",
-            "demo-maxbonus" => "Some(DemoMaxBonus {",
+            "demo" => "Some(Demo { protocol: Frontol,",
+            "demo-kilbil" => "Some(Demo { protocol: KilBil,",
+            "demo-probonus" => "Some(Demo { protocol: ProBonus,",
+            "demo-maxbonus" => "Some(Demo { protocol: MaxBonus,",
             _ => "None",
         };
         assert!(loyalty.starts_with(variant), "{}: {loyalty}", path.display());

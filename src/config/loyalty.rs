@@ -18,8 +18,8 @@ use super::Config;
 use super::reader::{Checker, Section};
 use crate::core::money::Money;
 use crate::core::state::Settings;
-use crate::loyalty::worker::{FlowOptions, LoyaltyConfig};
-use crate::loyalty::{frontol, kilbil, maxbonus, probonus};
+use crate::loyalty::{FlowOptions, LoyaltyConfig};
+use crate::loyalty::{PROTOCOLS, Protocol, frontol, kilbil, maxbonus, probonus};
 
 /// Keys every provider takes.
 const SHARED_KEYS: &[&str] = &["provider", "url", "timeout_ms"];
@@ -27,28 +27,12 @@ const SHARED_KEYS: &[&str] = &["provider", "url", "timeout_ms"];
 /// Keys whose values are secrets (see `reader::SECRET_KEYS`).
 pub(super) const SECRET_KEYS: &[&str] = &["key", "token", "password"];
 
-/// A loyalty protocol: a real server's, and its emulator's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
-    Frontol,
-    KilBil,
-    ProBonus,
-    MaxBonus,
+/// The keys of each protocol beyond the shared ones, each list beside its reader.
+trait ProtocolKeys {
+    fn keys(self) -> &'static [&'static str];
 }
 
-const PROTOCOLS: [Protocol; 4] = [Protocol::Frontol, Protocol::KilBil, Protocol::ProBonus, Protocol::MaxBonus];
-
-impl Protocol {
-    fn name(self) -> &'static str {
-        match self {
-            Protocol::Frontol => "Frontol",
-            Protocol::KilBil => "KilBil",
-            Protocol::ProBonus => "ProBonus",
-            Protocol::MaxBonus => "MaxBonus",
-        }
-    }
-
-    /// Its keys beyond the shared ones, each listed beside its reader.
+impl ProtocolKeys for Protocol {
     fn keys(self) -> &'static [&'static str] {
         match self {
             Protocol::Frontol => FRONTOL_KEYS,
@@ -59,17 +43,12 @@ impl Protocol {
     }
 }
 
-/// Every `provider`, in the order the messages list them.
-const PROVIDERS: &[(&str, Protocol, Kind)] = &[
-    ("frontol", Protocol::Frontol, Kind::Server),
-    ("kilbil", Protocol::KilBil, Kind::Server),
-    ("probonus", Protocol::ProBonus, Kind::Server),
-    ("maxbonus", Protocol::MaxBonus, Kind::Server),
-    ("demo", Protocol::Frontol, Kind::Demo),
-    ("demo-kilbil", Protocol::KilBil, Kind::Demo),
-    ("demo-probonus", Protocol::ProBonus, Kind::Demo),
-    ("demo-maxbonus", Protocol::MaxBonus, Kind::Demo),
-];
+/// Every `provider`: each protocol's server, then each one's emulator, in
+/// the order the messages list them.
+fn providers() -> impl Iterator<Item = (&'static str, Protocol, Kind)> {
+    let servers = PROTOCOLS.into_iter().map(|p| (p.name(), p, Kind::Server));
+    servers.chain(PROTOCOLS.into_iter().map(|p| (p.demo_name(), p, Kind::Demo)))
+}
 
 /// A real server, or the emulator in-process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +58,7 @@ enum Kind {
 }
 
 fn provider_names() -> String {
-    PROVIDERS.iter().map(|(name, _, _)| *name).collect::<Vec<_>>().join(", ")
+    providers().map(|(name, _, _)| name).collect::<Vec<_>>().join(", ")
 }
 
 /// The emulators answer this late when told to.
@@ -118,11 +97,10 @@ impl Provider {
     /// The emulator of the protocol, for a `demo-…` provider.
     fn demo(&self) -> Option<LoyaltyConfig> {
         let (timeout, answer_delay) = (self.timeout, DEMO_DELAY);
-        (self.kind == Kind::Demo).then_some(match self.protocol {
-            Protocol::Frontol => LoyaltyConfig::DemoFrontol { timeout, answer_delay },
-            Protocol::KilBil => LoyaltyConfig::DemoKilBil { timeout, answer_delay },
-            Protocol::ProBonus => LoyaltyConfig::DemoProBonus { timeout, answer_delay },
-            Protocol::MaxBonus => LoyaltyConfig::DemoMaxBonus { timeout, answer_delay },
+        (self.kind == Kind::Demo).then_some(LoyaltyConfig::Demo {
+            protocol: self.protocol,
+            timeout,
+            answer_delay,
         })
     }
 }
@@ -156,7 +134,7 @@ fn read_provider(section: &mut Section, checker: &mut Checker) -> Option<Provide
         checker.report(at, format!("[loyalty] provider: missing ({})", provider_names()));
         return None;
     };
-    let Some((_, protocol, kind)) = PROVIDERS.iter().find(|(known, _, _)| *known == name) else {
+    let Some((_, protocol, kind)) = providers().find(|(known, _, _)| *known == name) else {
         checker.report(
             at,
             format!("[loyalty] provider: unknown provider {name:?}; known: {}", provider_names()),
@@ -165,8 +143,8 @@ fn read_provider(section: &mut Section, checker: &mut Checker) -> Option<Provide
     };
     Some(Provider {
         name,
-        protocol: *protocol,
-        kind: *kind,
+        protocol,
+        kind,
         at,
         url,
         timeout,
@@ -190,7 +168,7 @@ fn finish(section: Section, checker: &mut Checker, provider: Option<&Provider>) 
         let owners: Vec<&str> = PROTOCOLS
             .iter()
             .filter(|p| p.keys().contains(&key.as_str()))
-            .map(|p| p.name())
+            .map(|p| p.title())
             .collect();
         match provider {
             _ if owners.is_empty() => section.unknown(checker, &key, at, &known),

@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::core::state::Settings;
-use crate::loyalty::worker::LoyaltyConfig;
+use crate::loyalty::LoyaltyConfig;
 
 mod devices;
 mod loyalty;
@@ -73,7 +73,8 @@ pub struct Config {
 
 /// The demo's loyalty: the Frontol emulator in-process.
 pub fn demo_loyalty() -> LoyaltyConfig {
-    LoyaltyConfig::DemoFrontol {
+    LoyaltyConfig::Demo {
+        protocol: crate::loyalty::Protocol::Frontol,
         timeout: Duration::from_secs(3),
         answer_delay: Duration::from_secs(10),
     }

@@ -5,13 +5,11 @@
 //! till (as a remote one would), and keeps its books in the data folder
 //! when the live workstation runs it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::thread;
-use std::time::Duration;
 
-use super::worker::LoyaltyConfig;
-use super::{frontol, kilbil, maxbonus, probonus};
-use crate::emulators::{DemoLoyalty, DemoServer, Serving};
+use super::LoyaltyConfig;
+use crate::emulators::{DemoServer, Serving};
 
 /// The demo servers' access key: the demo exercises each protocol's auth too.
 pub const DEMO_KEY: &str = "demo-key";
@@ -48,41 +46,18 @@ impl Drop for Demo {
 /// given) and returns the config that reaches it. A real server's config
 /// comes back as it is, with no demo.
 pub fn start(config: LoyaltyConfig, data_dir: Option<&Path>) -> std::io::Result<(LoyaltyConfig, Option<Demo>)> {
-    let books = data_dir.map(|dir| dir.join(DEMO_BOOKS));
-    let (emulator, answer_delay, connect): (DemoServer, Duration, Box<dyn FnOnce(String) -> LoyaltyConfig>) = match config {
-        LoyaltyConfig::DemoFrontol { timeout, answer_delay } => {
-            let emulator = keep(frontol::demo::emulator(), books, frontol::emulator::Emulator::kept_in);
-            let connect = move |url| LoyaltyConfig::Frontol(frontol::demo::settings(url, timeout));
-            (emulator, answer_delay, Box::new(connect))
-        }
-        LoyaltyConfig::DemoKilBil { timeout, answer_delay } => {
-            let emulator = keep(kilbil::demo::emulator(), books, kilbil::emulator::Emulator::kept_in);
-            let connect = move |url| LoyaltyConfig::KilBil(kilbil::demo::settings(url, timeout));
-            (emulator, answer_delay, Box::new(connect))
-        }
-        LoyaltyConfig::DemoProBonus { timeout, answer_delay } => {
-            let emulator = keep(probonus::demo::emulator(), books, probonus::emulator::Emulator::kept_in);
-            let connect = move |url| LoyaltyConfig::ProBonus(probonus::demo::settings(url, timeout));
-            (emulator, answer_delay, Box::new(connect))
-        }
-        LoyaltyConfig::DemoMaxBonus { timeout, answer_delay } => {
-            let emulator = keep(maxbonus::demo::emulator(), books, maxbonus::emulator::Emulator::kept_in);
-            let connect = move |url| LoyaltyConfig::MaxBonus(maxbonus::demo::settings(url, timeout));
-            (emulator, answer_delay, Box::new(connect))
-        }
-        real => return Ok((real, None)),
+    let LoyaltyConfig::Demo {
+        protocol,
+        timeout,
+        answer_delay,
+    } = config
+    else {
+        return Ok((config, None));
     };
-    emulator.set_delay(answer_delay);
-    let (url, demo) = serve(emulator)?;
-    Ok((connect(url), Some(demo)))
-}
-
-/// The demo server of `emulator`, its books kept in `books` when given.
-fn keep<E: DemoLoyalty + 'static>(emulator: E, books: Option<PathBuf>, kept_in: fn(E, PathBuf) -> E) -> DemoServer {
-    match books {
-        Some(file) => DemoServer::new(kept_in(emulator, file)),
-        None => DemoServer::new(emulator),
-    }
+    let server = protocol.demo_server(data_dir.map(|dir| dir.join(DEMO_BOOKS)));
+    server.set_delay(answer_delay);
+    let (url, demo) = serve(server)?;
+    Ok((protocol.demo_config(url, timeout), Some(demo)))
 }
 
 /// [`start`] for a till that may have no loyalty at all.

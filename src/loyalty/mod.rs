@@ -34,10 +34,12 @@ pub mod kilbil;
 pub mod maxbonus;
 pub mod numbers;
 pub mod probonus;
+pub mod providers;
 pub mod worker;
 
 pub use crate::core::loyalty::interface::*;
 pub use crate::core::loyalty::slip;
+pub use providers::{FlowOptions, LoyaltyConfig, PROTOCOLS, Protocol};
 
 #[cfg(test)]
 mod tests {
