@@ -4,17 +4,17 @@
 use super::outbox::{drain, on_confirmed};
 use super::{
     after_precheck, calculate, calculation, certificate_answer, client_form, loyalty_mut, numbers, pay_by_bonus, queue_cancellation,
-    receipt_offline, set_client, waits, write_failed,
+    receipt_offline, set_client, waits,
 };
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
-use crate::core::loyalty::{self as rl, LinkCheck, Stage, Written};
+use crate::core::loyalty::{self as rl, LinkCheck, Stage};
 use crate::core::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, TextBlock};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
 use crate::core::receipt::DiscountSource;
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
-use crate::core::update::{payment, printing};
+use crate::core::update::{close, printing};
 use crate::text;
 
 pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
@@ -51,7 +51,7 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
     match purpose {
         LoyaltyPurpose::Probe => probed(state, result),
         LoyaltyPurpose::Confirm { outgoing } => on_confirmed(state, outgoing, result, effects),
-        LoyaltyPurpose::Write { contact } => written(state, contact, result, effects),
+        LoyaltyPurpose::Write { contact } => close::written(state, contact, result, effects),
         purpose if calculation(&purpose) => calculated(state, purpose, result, effects),
         LoyaltyPurpose::Recover { amount, then_pay } => recovered(state, amount, then_pay, result, effects),
         purpose => client_form_answer(state, purpose, result, effects),
@@ -114,39 +114,6 @@ fn probed(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
             Ok(_) => receipt.link = LinkCheck::Up,
             // The same as losing the link later in the receipt.
             Err(_) => go_offline(state),
-        }
-    }
-}
-
-/// The write before printing (MaxBonus).
-fn written(state: &mut AppState, contact: Option<String>, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) => {
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.written = Written::Done;
-                loyalty.footer = reply.footer;
-            }
-            payment::begin_close(state, contact, effects);
-        }
-        // The server may have it (the write stays in doubt): the receipt goes
-        // on without loyalty and is written later through the queue, where
-        // "already processed" is rolled back and written again.
-        Err(e) if e.unanswered() => {
-            go_offline(state);
-            write_failed(state, text::WRITE_OFFLINE.into());
-        }
-        // Refused (a wrong certificate pin, bonuses gone meanwhile, …): what it
-        // would have applied is taken off, and the subtotal calculates anew.
-        Err(refusal) => {
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-                rl::forget(receipt, DiscountSource::Bonus);
-                if let Some(loyalty) = receipt.loyalty.as_mut() {
-                    loyalty.bonus_paid = Money::ZERO;
-                    loyalty.stage = Stage::Pending;
-                }
-            }
-            write_failed(state, text::loyalty_error(&refusal));
         }
     }
 }
@@ -504,7 +471,7 @@ fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
 
 /// No link for this receipt (KilBil): it goes on without loyalty. Nothing
 /// was spent or confirmed on the server, so nothing of it stays.
-fn go_offline(state: &mut AppState) {
+pub(in crate::core::update) fn go_offline(state: &mut AppState) {
     let Some(receipt) = state.durable.receipt.as_mut() else { return };
     receipt.link = LinkCheck::Down;
     if let Some(loyalty) = receipt.loyalty.as_mut() {

@@ -23,11 +23,11 @@
 mod answers;
 mod outbox;
 
-pub(super) use answers::on_replied;
+pub(super) use answers::{go_offline, on_replied};
 
 pub(super) use outbox::{drain, enqueue_failed, on_queue_changed, queue_for, queued, requeue, send_now};
 
-use super::{edit, payment};
+use super::{close, edit};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
@@ -45,7 +45,7 @@ fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
     state.receipt().and_then(|r| r.loyalty.as_ref())
 }
 
-fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
+pub(super) fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
     state.durable.receipt.as_mut().and_then(|r| r.loyalty.as_mut())
 }
 
@@ -53,7 +53,7 @@ fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
 /// calculation or a client lookup is not sent: it is answered as no link
 /// at once (see [`answer_unsent`]), so the receipt goes on as each protocol
 /// goes on without the link, and nobody waits on a server known to be down.
-fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects: &mut Vec<Effect>) {
+pub(super) fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects: &mut Vec<Effect>) {
     let even_if_down = false;
     send_as(state, purpose, request, even_if_down, effects);
 }
@@ -927,51 +927,6 @@ fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
     send(state, LoyaltyPurpose::CancelBonus { amount }, request, effects);
 }
 
-/// MaxBonus: a paid sale is written to the server before it is printed.
-/// The write is marked in doubt (and saved) before it goes; the close
-/// follows its answer. True when the write was sent.
-pub(super) fn write_first(state: &mut AppState, contact: &Option<String>, effects: &mut Vec<Effect>) -> bool {
-    if !state.settings.loyalty || !state.settings.flow.write_before_close {
-        return false;
-    }
-    let Some(closed) = payment::closing(state, contact.clone()) else {
-        return false;
-    };
-    let Some(loyalty) = closed.receipt.loyalty.as_ref() else {
-        return false;
-    };
-    let writable = !closed.receipt.is_return()
-        && closed.receipt.link != LinkCheck::Down
-        && matches!(loyalty.stage, Stage::Pending | Stage::Calculated { .. })
-        && loyalty.written != Written::Done;
-    if !writable {
-        return false;
-    }
-    let request = rl::confirm_request(&closed, loyalty);
-    if let Some(loyalty) = loyalty_mut(state) {
-        loyalty.written = Written::InDoubt;
-    }
-    let purpose = LoyaltyPurpose::Write { contact: contact.clone() };
-    send(state, purpose, request, effects);
-    true
-}
-
-/// The write did not go: nothing of it holds, certificates included (only
-/// the server debits them). The cashier reads why, then closes (Enter) or
-/// takes the rest of the money the receipt now costs.
-fn write_failed(state: &mut AppState, text: String) {
-    if let Some(receipt) = state.durable.receipt.as_mut() {
-        receipt.payments.retain(|p| p.kind != PaymentKind::Certificate);
-        if let Some(loyalty) = receipt.loyalty.as_mut() {
-            loyalty.certificates.clear();
-        }
-    }
-    state.dialog = Some(Dialog::Message {
-        blocks: vec![TextBlock::plain(text), TextBlock::plain(text::WRITE_FAILED_NEXT)],
-        then: Some(Box::new(Dialog::Payment { input: String::new() })),
-    });
-}
-
 /// The certificate command (in the payment window): its code comes next.
 /// The payment window stays open when a certificate cannot pay now.
 pub(super) fn certificate_command(state: &mut AppState) {
@@ -1062,7 +1017,7 @@ fn pay_by_certificate(state: &mut AppState, code: String, pin: String, balance: 
     });
     state.notice = Some(Notice::CertificateAccepted(amount));
     if receipt.is_fully_paid() {
-        payment::ready_to_close(state, effects);
+        close::ready_to_close(state, effects);
     }
 }
 
