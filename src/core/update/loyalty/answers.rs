@@ -1,14 +1,14 @@
 //! Answers of the loyalty server: each request's answer, by what it was
 //! for, applied to the receipt (the spec's failure branches included).
 
+use super::link::{calculation, go_offline, light_the_lamp, probed, waits};
 use super::outbox::{drain, on_confirmed};
 use super::{
-    after_precheck, calculate, calculation, certificate_answer, client_form, loyalty_mut, numbers, pay_by_bonus, queue_cancellation,
-    receipt_offline, set_client, waits,
+    after_precheck, calculate, certificate_answer, loyalty_mut, numbers, pay_by_bonus, queue_cancellation, receipt_offline, set_client,
 };
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
-use crate::core::loyalty::{self as rl, LinkCheck, Stage};
+use crate::core::loyalty::{self as rl, Stage};
 use crate::core::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, TextBlock};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
@@ -65,57 +65,6 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
     }
     // After any answer: the queue's next entry may be due (e.g. the link came back).
     drain(state, effects);
-}
-
-/// The link lamp after an answer: green when the server answered, red when it
-/// did not (and, by KilBil's table, when processsale, getdetailingbymove or
-/// confirmsale failed at all); KilBil's client form leaves it alone.
-fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
-    if result.as_ref().is_err_and(LoyaltyError::local) {
-        // Nothing went out (or nothing was heard yet): the link is as it was.
-        return;
-    }
-    let flow = &state.settings.flow;
-    let offline_on_refusal = flow.refusal_means_offline;
-    let link_failed = match (purpose, result) {
-        // The probe: by KilBil's table any negative answer means no link;
-        // elsewhere (the background probe) any answer shows the server is there.
-        (LoyaltyPurpose::Probe, result) if offline_on_refusal => result.is_err(),
-        (LoyaltyPurpose::Probe, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
-        // A sale not found for a return is an answer, not a lost link.
-        (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { .. })) => false,
-        (LoyaltyPurpose::Confirm { .. }, Err(LoyaltyError::Refused { .. })) if offline_on_refusal => true,
-        (purpose, Err(_)) if offline_on_refusal && calculation(purpose) => true,
-        // The client form only reads: an answer it cannot read is no lost link.
-        (purpose, result) if client_form(purpose) => result.as_ref().is_err_and(LoyaltyError::is_link),
-        (_, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
-    };
-    let lamp_stays = link_failed && !flow.ask_on_link_loss && !flow.confirm_offline && client_form(purpose);
-    let was_down = state.link == Some(false);
-    if !lamp_stays {
-        state.link = Some(!link_failed);
-    }
-    if !was_down && state.link == Some(false) {
-        // Red from now: the background probe goes in a while, on the clock.
-        state.next_probe = Some(state.now + super::PROBE_EVERY);
-    }
-    if was_down && state.link == Some(true) {
-        // The link is back: the queue goes now, not when its backoff ends.
-        if let Some(head) = state.queue.head.as_mut() {
-            head.next_attempt = None;
-        }
-    }
-}
-
-/// The link probe at a receipt's start (KilBil).
-fn probed(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
-    if let Some(receipt) = state.durable.receipt.as_mut().filter(|r| r.link == LinkCheck::Unchecked) {
-        match result {
-            Ok(_) => receipt.link = LinkCheck::Up,
-            // The same as losing the link later in the receipt.
-            Err(_) => go_offline(state),
-        }
-    }
 }
 
 /// The receipt's calculation: the precheck, a background recalculation, a
@@ -467,20 +416,6 @@ fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
             loyalty.remember_contact(&phone);
         }
     }
-}
-
-/// No link for this receipt (KilBil): it goes on without loyalty. Nothing
-/// was spent or confirmed on the server, so nothing of it stays.
-pub(in crate::core::update) fn go_offline(state: &mut AppState) {
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
-    receipt.link = LinkCheck::Down;
-    if let Some(loyalty) = receipt.loyalty.as_mut() {
-        loyalty.bonus_paid = Money::ZERO;
-        loyalty.bonus_in_flight = None;
-        rl::forget(receipt, DiscountSource::Loyalty);
-        rl::forget(receipt, DiscountSource::Bonus);
-    }
-    state.notice = Some(Notice::LoyaltyOffline);
 }
 
 /// Applies a calculation's discounts and what it said about the client.

@@ -21,9 +21,12 @@
 //!   archive — closing is never interrupted.
 
 mod answers;
+mod link;
 mod outbox;
 
-pub(super) use answers::{go_offline, on_replied};
+pub(super) use answers::on_replied;
+pub use link::wait_can_stop;
+pub(super) use link::{abandon, answer_unsent, go_offline, link_lost_dialog, probe, probe_while_down, send};
 
 pub(super) use outbox::{drain, enqueue_failed, on_queue_changed, queue_for, queued, requeue, send_now};
 
@@ -36,9 +39,10 @@ use crate::core::loyalty::{CertificatePayment, ClientId, LoyaltyError, Profile, 
 use crate::core::money::Money;
 use crate::core::notice::Notice;
 use crate::core::receipt::{DiscountSource, Payment, PaymentKind, Receipt, ReceiptKind};
-use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose, Question};
+use crate::core::state::{AppState, Dialog, LoyaltyPurpose, Question};
 use crate::text;
 use answers::apply_precheck;
+use link::send_as;
 use outbox::entry;
 
 fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
@@ -47,94 +51,6 @@ fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
 
 pub(super) fn loyalty_mut(state: &mut AppState) -> Option<&mut ReceiptLoyalty> {
     state.durable.receipt.as_mut().and_then(|r| r.loyalty.as_mut())
-}
-
-/// Sends `request` and remembers what it is for. While the lamp is red, a
-/// calculation or a client lookup is not sent: it is answered as no link
-/// at once (see [`answer_unsent`]), so the receipt goes on as each protocol
-/// goes on without the link, and nobody waits on a server known to be down.
-pub(super) fn send(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, effects: &mut Vec<Effect>) {
-    let even_if_down = false;
-    send_as(state, purpose, request, even_if_down, effects);
-}
-
-/// Requests not sent while the lamp is red: those that only read or
-/// calculate, whose failure each protocol turns into working offline.
-/// Money-moving requests keep their own rules.
-fn skipped_when_down(purpose: &LoyaltyPurpose) -> bool {
-    use LoyaltyPurpose::*;
-    matches!(purpose, Calculate | Identify { .. } | Recalculate { .. } | ReturnCheck)
-}
-
-/// [`send`]; `even_if_down`: the cashier asked for it (Retry), lamp or not.
-fn send_as(state: &mut AppState, purpose: LoyaltyPurpose, request: Request, even_if_down: bool, effects: &mut Vec<Effect>) {
-    if !even_if_down && state.link == Some(false) && skipped_when_down(&purpose) {
-        let id = state.next_request;
-        state.next_request += 1;
-        state.loyalty_requests.push((id, purpose));
-        state.unsent.push_back(id);
-        return;
-    }
-    let carries_document = matches!(
-        request,
-        Request::Calculate { .. } | Request::PayByBonus { .. } | Request::CancelBonusPayment { .. }
-    );
-    if carries_document
-        && !matches!(purpose, LoyaltyPurpose::Confirm { .. })
-        && let Some(receipt) = state.durable.receipt.as_mut()
-    {
-        receipt.number_sent = true;
-    }
-    let id = state.next_request;
-    state.next_request += 1;
-    if waits(&purpose) {
-        state.busy = Some(Busy::Loyalty);
-    }
-    state.loyalty_requests.push((id, purpose));
-    effects.push(Effect::Loyalty {
-        id,
-        request: Box::new(request),
-        at: state.now,
-    });
-}
-
-/// Requests the cashier waits for (input is held until they answer).
-fn waits(purpose: &LoyaltyPurpose) -> bool {
-    use LoyaltyPurpose::*;
-    match purpose {
-        Calculate | PayByBonus { .. } | CancelBonus { .. } | Recover { .. } | Identify { .. } | ReturnCheck => true,
-        Register { .. } | ConfirmRegistration { .. } | ResendCode { .. } | SendSpendCode { .. } | CheckSpendCode { .. } => true,
-        ChatBot | CertificateInfo | Write { .. } => true,
-        ClientInfo | Confirm { .. } | Probe | Recalculate { .. } => false,
-    }
-}
-
-/// Requests of the client form: their failures show on the info line and,
-/// where the cashier is told once per outage and an offline receipt sends
-/// nothing (KilBil's table), leave the lamp alone.
-fn client_form(purpose: &LoyaltyPurpose) -> bool {
-    use LoyaltyPurpose::*;
-    matches!(
-        purpose,
-        ClientInfo
-            | Identify { .. }
-            | Register { .. }
-            | ConfirmRegistration { .. }
-            | ResendCode { .. }
-            | SendSpendCode { .. }
-            | CheckSpendCode { .. }
-            | ChatBot
-            | CertificateInfo
-    )
-}
-
-/// Requests that calculate the receipt (KilBil's processsale and getdetailingbymove).
-fn calculation(purpose: &LoyaltyPurpose) -> bool {
-    use LoyaltyPurpose::*;
-    matches!(
-        purpose,
-        Calculate | PayByBonus { .. } | CancelBonus { .. } | Recalculate { .. } | ReturnCheck
-    )
 }
 
 /// A request in flight of one of these kinds.
@@ -593,92 +509,6 @@ pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
     state.notice = Some(Notice::ClientRemoved);
 }
 
-/// The link probe (KilBil), unless one is on its way.
-pub(super) fn probe(state: &mut AppState, effects: &mut Vec<Effect>) {
-    if state.settings.loyalty && state.settings.flow.probe && !in_flight(state, |p| *p == LoyaltyPurpose::Probe) {
-        send(state, LoyaltyPurpose::Probe, Request::CheckLink, effects);
-    }
-}
-
-/// How often the lamp, while red, is checked in the background.
-pub const PROBE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
-
-/// KilBil's probe phone (`searchclient` for 70000000000); the others are
-/// asked for the same phone's client: any answer, "not found" included,
-/// shows the server is there.
-const PROBE_PHONE: &str = "70000000000";
-
-/// On the clock, while the lamp is red: a cheap request every
-/// [`PROBE_EVERY`], one at a time; its answer lights the lamp.
-pub(in crate::core::update) fn probe_while_down(state: &mut AppState, effects: &mut Vec<Effect>) {
-    if !state.settings.loyalty || state.link != Some(false) {
-        state.next_probe = None;
-        return;
-    }
-    let now = state.now;
-    let due = state.next_probe.is_none_or(|at| now >= at);
-    // Any request on its way (a queued confirmation's retry) tells the lamp too.
-    if !due || !state.loyalty_requests.is_empty() {
-        return;
-    }
-    state.next_probe = Some(now + PROBE_EVERY);
-    let request = if state.settings.flow.probe {
-        Request::CheckLink
-    } else {
-        Request::ClientInfo {
-            client: ClientId::Phone(PROBE_PHONE.into()),
-            history: false,
-        }
-    };
-    send(state, LoyaltyPurpose::Probe, request, effects);
-}
-
-/// Requests not sent (the lamp is red), answered as no link after the handler that asked.
-pub(in crate::core::update) fn answer_unsent(state: &mut AppState, effects: &mut Vec<Effect>) {
-    while let Some(id) = state.unsent.pop_front() {
-        on_replied(state, id, Err(LoyaltyError::LinkDown), effects);
-    }
-}
-
-/// Esc during a wait on the loyalty server: the receipt goes on without
-/// loyalty, as after a lost link (Frontol: "continue" at once); the
-/// request's answer, when it comes, only lights the lamp. A request that
-/// moves money (a bonus payment, its cancel, a write) cannot be left: its
-/// answer settles the money, so the cashier is told to wait.
-pub(in crate::core::update) fn abandon(state: &mut AppState, effects: &mut Vec<Effect>) {
-    let waited = state.loyalty_requests.iter().find(|(_, p)| waits(p)).cloned();
-    let Some((id, purpose)) = waited else {
-        state.busy = None;
-        return;
-    };
-    if moves_money(&purpose) {
-        state.notice = Some(Notice::WaitCannotStop);
-        return;
-    }
-    state.abandoned.push(id);
-    state.busy = None;
-    answers::answer(state, purpose, Err(LoyaltyError::Abandoned), effects);
-    if let Some(Dialog::LinkLost { retry }) = state.dialog.take() {
-        link_lost_dialog(state, retry, Event::Command(Command::Cancel), effects);
-    }
-}
-
-/// Waits whose answer settles money: Esc cannot end them.
-fn moves_money(purpose: &LoyaltyPurpose) -> bool {
-    use LoyaltyPurpose::*;
-    matches!(purpose, PayByBonus { .. } | CancelBonus { .. } | Recover { .. } | Write { .. })
-}
-
-/// Whether the cashier can end the present wait with `cancel` (the screen says so).
-pub fn wait_can_stop(state: &AppState) -> bool {
-    state.busy == Some(Busy::Loyalty)
-        && state
-            .loyalty_requests
-            .iter()
-            .find(|(_, p)| waits(p))
-            .is_some_and(|(_, p)| !moves_money(p))
-}
-
 /// After every event (KilBil): probe a new receipt's link, recalculate a
 /// changed receipt in the background, check a return against its sale.
 pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
@@ -1085,36 +915,5 @@ pub(super) fn validation_dialog(state: &mut AppState, reply: Box<Reply>, mut inp
             }
         }
         _ => state.dialog = Some(Dialog::ValidationCode { reply, input }),
-    }
-}
-
-/// No link: Enter retries the request, Esc goes on without bonus payment.
-pub(super) fn link_lost_dialog(state: &mut AppState, retry: LoyaltyPurpose, event: Event, effects: &mut Vec<Effect>) {
-    match event {
-        Event::Command(Command::Confirm) => match retry {
-            LoyaltyPurpose::PayByBonus { amount } => {
-                // The spec's step 19 again: a payment that may have gone through
-                // is cancelled first, then this one is really sent again.
-                if !recover_then(state, Some(amount), effects) {
-                    pay_by_bonus(state, amount, effects);
-                }
-            }
-            _ => calculate_as(state, true, effects),
-        },
-        Event::Command(Command::Cancel) => {
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.stage = Stage::Offline;
-            }
-            // After a failed precheck there is nothing to keep; after a failed
-            // bonus payment the precheck's discounts stay: only the payment goes.
-            if retry == LoyaltyPurpose::Calculate
-                && let Some(receipt) = state.durable.receipt.as_mut()
-            {
-                rl::forget(receipt, DiscountSource::Loyalty);
-            }
-            state.notice = Some(Notice::OfflineAccrualOnly);
-            state.dialog = Some(Dialog::Payment { input: String::new() });
-        }
-        _ => state.dialog = Some(Dialog::LinkLost { retry }),
     }
 }
