@@ -1,15 +1,14 @@
 //! Answers of the loyalty server: each request's answer, by what it was
 //! for, applied to the receipt (the spec's failure branches included).
 
-use super::link::{calculation, go_offline, light_the_lamp, probed, waits};
+use super::calculation;
+use super::link::{go_offline, light_the_lamp, probed, waits};
 use super::outbox::{drain, on_confirmed};
-use super::{
-    after_precheck, calculate, certificate_answer, loyalty_mut, numbers, pay_by_bonus, queue_cancellation, receipt_offline, set_client,
-};
+use super::{certificate_answer, loyalty_mut, pay_by_bonus, queue_cancellation, receipt_offline, set_client};
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
 use crate::core::loyalty::{self as rl, Stage};
-use crate::core::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, TextBlock};
+use crate::core::loyalty::{ClientId, LoyaltyError, Profile, Reply, TextBlock};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
 use crate::core::receipt::DiscountSource;
@@ -52,7 +51,11 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
         LoyaltyPurpose::Probe => probed(state, result),
         LoyaltyPurpose::Confirm { outgoing } => on_confirmed(state, outgoing, result, effects),
         LoyaltyPurpose::Write { contact } => close::written(state, contact, result, effects),
-        purpose if calculation(&purpose) => calculated(state, purpose, result, effects),
+        purpose @ (LoyaltyPurpose::Calculate
+        | LoyaltyPurpose::PayByBonus { .. }
+        | LoyaltyPurpose::CancelBonus { .. }
+        | LoyaltyPurpose::Recalculate { .. }
+        | LoyaltyPurpose::ReturnCheck) => calculation::calculated(state, purpose, result, effects),
         LoyaltyPurpose::Recover { amount, then_pay } => recovered(state, amount, then_pay, result, effects),
         purpose => client_form_answer(state, purpose, result, effects),
     }
@@ -67,80 +70,8 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
     drain(state, effects);
 }
 
-/// The receipt's calculation: the precheck, a background recalculation, a
-/// return's check, a bonus payment or its cancellation.
-fn calculated(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    let ask = state.settings.flow.ask_on_link_loss;
-    let offline_on_refusal = state.settings.flow.refusal_means_offline;
-    match (purpose, result) {
-        // The sale is not KilBil's to return against: the refund goes on without loyalty.
-        (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { text })) if offline_on_refusal => {
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                receipt.loyalty = None;
-            }
-            state.notice = Some(Notice::ReturnWithoutLoyalty(text));
-        }
-        // Without Retry/Continue (KilBil): the receipt goes on without loyalty.
-        (purpose, Err(e)) if !ask && (e.unanswered() || offline_on_refusal) => {
-            go_offline(state);
-            if matches!(purpose, LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. }) {
-                state.dialog = Some(Dialog::Payment { input: String::new() });
-            }
-        }
-        (LoyaltyPurpose::Recalculate { document }, Ok(reply)) => recalculated(state, &document, &reply),
-        (LoyaltyPurpose::Recalculate { .. } | LoyaltyPurpose::ReturnCheck, Err(refusal)) => {
-            let text = text::loyalty_error(&refusal);
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.stage = Stage::Refused { text: text.clone() };
-            }
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-            }
-            state.notice = Some(Notice::LoyaltyRefused(text));
-        }
-        (LoyaltyPurpose::ReturnCheck, Ok(_)) => {
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.stage = Stage::Calculated { available: Money::ZERO };
-            }
-        }
-        (LoyaltyPurpose::Calculate, result) => prechecked(state, result, effects),
-        (LoyaltyPurpose::PayByBonus { amount }, result) => paid_by_bonus(state, amount, result, effects),
-        (LoyaltyPurpose::CancelBonus { amount }, result) => bonus_cancelled(state, amount, result, effects),
-        _ => {}
-    }
-}
-
-/// The precheck (Frontol's business processes, step 8).
-fn prechecked(state: &mut AppState, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) if reply.client.as_ref().is_some_and(|c| c.validation_code.is_some()) => {
-            state.dialog = Some(Dialog::ValidationCode {
-                reply: Box::new(reply),
-                input: String::new(),
-            });
-        }
-        Ok(reply) => apply_precheck(state, reply, effects),
-        Err(e) if e.unanswered() => {
-            state.dialog = Some(Dialog::LinkLost {
-                retry: LoyaltyPurpose::Calculate,
-            })
-        }
-        Err(refusal) => {
-            let text = text::loyalty_error(&refusal);
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.stage = Stage::Refused { text: text.clone() };
-            }
-            state.notice = Some(Notice::LoyaltyRefused(text.clone()));
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text), TextBlock::plain(text::LOYALTY_REMOVE_CLIENT)],
-                then: None,
-            });
-        }
-    }
-}
-
 /// A bonus payment (step 19): applied, in doubt (Retry or Continue), or refused.
-fn paid_by_bonus(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+pub(super) fn paid_by_bonus(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     match result {
         Ok(reply) => apply_bonus(state, amount, reply, effects),
         Err(e) if e.unanswered() => {
@@ -165,7 +96,7 @@ fn paid_by_bonus(state: &mut AppState, amount: Money, result: Result<Reply, Loya
 }
 
 /// The cashier's cancel of a bonus payment.
-fn bonus_cancelled(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+pub(super) fn bonus_cancelled(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     match result {
         Ok(reply) => {
             bonus_off(state);
@@ -328,7 +259,7 @@ fn bonus_off(state: &mut AppState) {
 /// dialog (the bonus amount, the payment) rather than in a window of its
 /// own that costs an Enter; errors and the balance the cashier asked for
 /// still come in a window.
-fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+pub(super) fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
     for one in &reply.slips {
         printing::print(state, slip::to_document(one), effects);
     }
@@ -352,37 +283,6 @@ fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects
             then: then.map(Box::new),
         })
     };
-}
-
-pub(super) fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
-    let capped = apply_answer(state, &reply);
-    // MaxBonus books its calculation as it made it: a code whose discount the
-    // minimum prices would cut is not used — the cashier is told now, before
-    // payment, and the receipt is calculated again without it.
-    if capped && state.settings.flow.write_before_close {
-        let code = loyalty_mut(state).and_then(|l| l.promo_code.take());
-        if let Some(code) = code {
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-            }
-            state.notice = Some(Notice::PromoOverFloors(code));
-            calculate(state, effects);
-            return;
-        }
-    }
-    let next = after_precheck(state);
-    show(state, reply, Some(next), effects);
-}
-
-/// A background recalculation applies only to the receipt it was made for.
-fn recalculated(state: &mut AppState, sent: &Document, reply: &Reply) {
-    let (shift, number) = numbers(state);
-    let Some(receipt) = state.receipt() else { return };
-    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
-    let current = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
-    if loyalty.stage == Stage::Pending && current == *sent {
-        apply_answer(state, reply);
-    }
 }
 
 /// A new client exists: on the receipt, if one can take them now.
@@ -416,38 +316,6 @@ fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
             loyalty.remember_contact(&phone);
         }
     }
-}
-
-/// Applies a calculation's discounts and what it said about the client.
-/// True when the minimum prices cut a discount.
-fn apply_answer(state: &mut AppState, reply: &Reply) -> bool {
-    let Some(receipt) = state.durable.receipt.as_mut() else {
-        return false;
-    };
-    rl::forget(receipt, DiscountSource::Loyalty);
-    let capped = rl::apply_discounts(receipt, &reply.discounts);
-    let local = rl::bonus_limit(receipt, None);
-    if let Some(loyalty) = receipt.loyalty.as_mut() {
-        let client = reply.client.clone().unwrap_or_default();
-        loyalty.stage = Stage::Calculated {
-            available: client.available.unwrap_or(local),
-        };
-        if matches!(loyalty.client, ClientId::Phone(_)) {
-            loyalty.replace_contacts(client.phone.as_deref(), client.email.as_deref());
-        } else {
-            client
-                .phone
-                .iter()
-                .chain(client.email.iter())
-                .for_each(|c| loyalty.remember_contact(c));
-        }
-        loyalty.name = client.name.or(loyalty.name.take());
-        loyalty.balance = client.balance.or(loyalty.balance);
-    }
-    if capped {
-        state.notice = Some(Notice::DiscountCapped);
-    }
-    capped
 }
 
 fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut Vec<Effect>) {

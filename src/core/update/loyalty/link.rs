@@ -6,7 +6,8 @@
 //! through [`send`]; what an answer means for the receipt is the feature's own.
 
 use super::answers::{self, on_replied};
-use super::{calculate_as, in_flight, loyalty_mut, pay_by_bonus, recover_then};
+use super::calculation::calculate_as;
+use super::{in_flight, loyalty_mut, pay_by_bonus, recover_then};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
@@ -96,7 +97,7 @@ fn client_form(purpose: &LoyaltyPurpose) -> bool {
 }
 
 /// Requests that calculate the receipt (KilBil's processsale and getdetailingbymove).
-pub(super) fn calculation(purpose: &LoyaltyPurpose) -> bool {
+fn calculation(purpose: &LoyaltyPurpose) -> bool {
     use LoyaltyPurpose::*;
     matches!(
         purpose,

@@ -21,10 +21,12 @@
 //!   archive — closing is never interrupted.
 
 mod answers;
+mod calculation;
 mod link;
 mod outbox;
 
 pub(super) use answers::on_replied;
+pub(super) use calculation::{background, invalidate, subtotal, validation_dialog};
 pub use link::wait_can_stop;
 pub(super) use link::{abandon, answer_unsent, go_offline, link_lost_dialog, probe, probe_while_down, send};
 
@@ -41,8 +43,6 @@ use crate::core::notice::Notice;
 use crate::core::receipt::{DiscountSource, Payment, PaymentKind, Receipt, ReceiptKind};
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose, Question};
 use crate::text;
-use answers::apply_precheck;
-use link::send_as;
 use outbox::entry;
 
 fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
@@ -509,130 +509,6 @@ pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
     state.notice = Some(Notice::ClientRemoved);
 }
 
-/// After every event (KilBil): probe a new receipt's link, recalculate a
-/// changed receipt in the background, check a return against its sale.
-pub(super) fn background(state: &mut AppState, effects: &mut Vec<Effect>) {
-    if !state.settings.loyalty || state.busy.is_some() {
-        return;
-    }
-    let flow = state.settings.flow.clone();
-    let Some(receipt) = state.receipt() else { return };
-    if flow.probe && receipt.link == LinkCheck::Unchecked {
-        // Also with the lamp red («searchklient — начало чека при отсутствии
-        // связи»): nobody waits on it, and a client lookup meanwhile is
-        // answered as no link at once.
-        probe(state, effects);
-        return;
-    }
-    let Some(loyalty) = receipt.loyalty.as_ref().filter(|_| receipt.link != LinkCheck::Down) else {
-        return;
-    };
-    let calculating = |p: &LoyaltyPurpose| {
-        use LoyaltyPurpose::*;
-        matches!(
-            p,
-            Calculate | Recalculate { .. } | ReturnCheck | PayByBonus { .. } | CancelBonus { .. }
-        )
-    };
-    if in_flight(state, calculating) {
-        return;
-    }
-    let (shift, number) = numbers(state);
-    let client = loyalty.client.clone();
-    match loyalty.stage {
-        Stage::Pending if flow.background_calc && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() => {
-            let document = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
-            let request = Request::Calculate {
-                client,
-                document: document.clone(),
-            };
-            let purpose = LoyaltyPurpose::Recalculate {
-                document: Box::new(document),
-            };
-            send(state, purpose, request, effects);
-        }
-        Stage::Return if flow.return_calculated => {
-            let document = rl::document(receipt, loyalty, shift, number, &[]);
-            send(state, LoyaltyPurpose::ReturnCheck, Request::Calculate { client, document }, effects);
-        }
-        _ => {}
-    }
-}
-
-/// The receipt changed: what the precheck said no longer holds.
-pub(super) fn invalidate(state: &mut AppState) {
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
-    let Some(loyalty) = receipt.loyalty.as_mut() else { return };
-    if matches!(loyalty.stage, Stage::Calculated { .. }) {
-        loyalty.stage = Stage::Pending;
-        rl::forget(receipt, DiscountSource::Loyalty);
-    }
-}
-
-/// The subtotal with a loyalty client: the precheck when due (its answer
-/// then opens the bonus dialog or the payment), or the bonus dialog when
-/// asked for. True when loyalty took over; false to go on to the payment.
-pub(super) fn subtotal(state: &mut AppState, bonus_asked: bool, effects: &mut Vec<Effect>) -> bool {
-    if state.receipt().is_some_and(|r| !r.positions.is_empty()) {
-        attach_anonymous(state);
-    }
-    let Some(stage) = loyalty_of(state).filter(|_| state.settings.loyalty).map(|l| l.stage.clone()) else {
-        if bonus_asked {
-            state.notice = Some(Notice::BonusNotAvailable);
-        }
-        return bonus_asked;
-    };
-    if state.receipt().is_some_and(|r| r.is_return() || r.positions.is_empty()) {
-        return false;
-    }
-    if recover(state, effects) {
-        return true;
-    }
-    if receipt_offline(state) {
-        if bonus_asked {
-            state.notice = Some(Notice::LoyaltyOffline);
-        }
-        return bonus_asked;
-    }
-    match stage {
-        Stage::Refused { text } => state.notice = Some(Notice::LoyaltyRefused(text)),
-        Stage::Pending => calculate(state, effects),
-        Stage::Calculated { .. } if bonus_asked && loyalty_of(state).is_some_and(ReceiptLoyalty::is_anonymous) => {
-            state.notice = Some(Notice::AnonymousNoBonus)
-        }
-        Stage::Calculated { .. } if bonus_asked => match bonus_limit(state) {
-            Some(_) => state.dialog = Some(Dialog::Bonus { input: String::new() }),
-            None => state.notice = Some(Notice::BonusNotAvailable),
-        },
-        Stage::Offline if bonus_asked => state.notice = Some(Notice::OfflineAccrualOnly),
-        // Calculated already (in the background for KilBil, or before a restart
-        // or an Esc): the points are offered again right before payment.
-        Stage::Calculated { .. } => state.dialog = Some(after_precheck(state)),
-        Stage::Offline | Stage::Return => return false,
-    }
-    true
-}
-
-/// The precheck: earlier loyalty discounts are forgotten first.
-fn calculate(state: &mut AppState, effects: &mut Vec<Effect>) {
-    calculate_as(state, false, effects);
-}
-
-/// [`calculate`]; `even_if_down`: sent whatever the lamp says (the cashier chose Retry).
-fn calculate_as(state: &mut AppState, even_if_down: bool, effects: &mut Vec<Effect>) {
-    let (shift, number) = numbers(state);
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
-    rl::forget(receipt, DiscountSource::Loyalty);
-    receipt.recalculate();
-    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
-    let document = rl::document(receipt, loyalty, shift, number, &[]);
-    let request = Request::Calculate {
-        client: loyalty.client.clone(),
-        document,
-    };
-    send_as(state, LoyaltyPurpose::Calculate, request, even_if_down, effects);
-}
-
 /// Whether bonus payment is possible now, and its limit.
 fn bonus_limit(state: &AppState) -> Option<Money> {
     let receipt = state.receipt()?;
@@ -644,14 +520,6 @@ fn bonus_limit(state: &AppState) -> Option<Money> {
         return None;
     }
     Some(rl::bonus_limit(receipt, Some(available))).filter(|l| !l.is_zero())
-}
-
-/// After the precheck: the bonus dialog when bonuses can pay, else the payment.
-fn after_precheck(state: &AppState) -> Dialog {
-    match bonus_limit(state) {
-        Some(_) => Dialog::Bonus { input: String::new() },
-        None => Dialog::Payment { input: String::new() },
-    }
 }
 
 /// The bonus dialog: an amount up to the limit; Tab fills in all of it.
@@ -890,30 +758,5 @@ pub(super) fn balance_dialog(state: &mut AppState, input: String, event: Event, 
     if let Some(client) = read_client(state, input, event, |input| Dialog::Balance { input }) {
         let request = Request::ClientInfo { client, history: true };
         send(state, LoyaltyPurpose::ClientInfo, request, effects);
-    }
-}
-
-/// A typed validation code: the held precheck answer applies once it matches.
-pub(super) fn validation_dialog(state: &mut AppState, reply: Box<Reply>, mut input: String, event: Event, effects: &mut Vec<Effect>) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::ValidationCode { reply, input });
-        return;
-    }
-    match event {
-        // Cancel: back to before the subtotal; nothing of the answer applies.
-        Event::Command(Command::Cancel) => {}
-        Event::Command(Command::Confirm) => {
-            let expected = reply.client.as_ref().and_then(|c| c.validation_code.clone()).unwrap_or_default();
-            if input.trim() == expected {
-                apply_precheck(state, *reply, effects);
-            } else {
-                state.notice = Some(Notice::WrongValidationCode);
-                state.dialog = Some(Dialog::ValidationCode {
-                    reply,
-                    input: String::new(),
-                });
-            }
-        }
-        _ => state.dialog = Some(Dialog::ValidationCode { reply, input }),
     }
 }
