@@ -1,17 +1,14 @@
 //! Answers of the loyalty server: each request's answer, by what it was
 //! for, applied to the receipt (the spec's failure branches included).
 
-use super::calculation;
 use super::link::{go_offline, light_the_lamp, probed, waits};
 use super::outbox::{drain, on_confirmed};
-use super::{certificate_answer, loyalty_mut, pay_by_bonus, queue_cancellation, receipt_offline, set_client};
+use super::{bonus, calculation};
+use super::{certificate_answer, loyalty_mut, receipt_offline, set_client};
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
-use crate::core::loyalty::{self as rl, Stage};
 use crate::core::loyalty::{ClientId, LoyaltyError, Profile, Reply, TextBlock};
-use crate::core::money::Money;
 use crate::core::notice::Notice;
-use crate::core::receipt::DiscountSource;
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
 use crate::core::update::{close, printing};
 use crate::text;
@@ -56,7 +53,7 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
         | LoyaltyPurpose::CancelBonus { .. }
         | LoyaltyPurpose::Recalculate { .. }
         | LoyaltyPurpose::ReturnCheck) => calculation::calculated(state, purpose, result, effects),
-        LoyaltyPurpose::Recover { amount, then_pay } => recovered(state, amount, then_pay, result, effects),
+        LoyaltyPurpose::Recover { amount, then_pay } => bonus::recovered(state, amount, then_pay, result, effects),
         purpose => client_form_answer(state, purpose, result, effects),
     }
     if !state.settings.flow.ask_on_link_loss && !was_down && state.link == Some(false) {
@@ -68,87 +65,6 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
     }
     // After any answer: the queue's next entry may be due (e.g. the link came back).
     drain(state, effects);
-}
-
-/// A bonus payment (step 19): applied, in doubt (Retry or Continue), or refused.
-pub(super) fn paid_by_bonus(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) => apply_bonus(state, amount, reply, effects),
-        Err(e) if e.unanswered() => {
-            state.dialog = Some(Dialog::LinkLost {
-                retry: LoyaltyPurpose::PayByBonus { amount },
-            })
-        }
-        Err(refusal) => {
-            // Everything from the precheck is dropped; a new subtotal asks again.
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-                if let Some(loyalty) = receipt.loyalty.as_mut() {
-                    loyalty.stage = Stage::Pending;
-                }
-            }
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text::loyalty_error(&refusal))],
-                then: None,
-            });
-        }
-    }
-}
-
-/// The cashier's cancel of a bonus payment.
-pub(super) fn bonus_cancelled(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) => {
-            bonus_off(state);
-            state.notice = Some(Notice::BonusCancelled(amount));
-            show(state, reply, None, effects);
-        }
-        // "Not found" after our cancel: the server holds no such payment — cancelled.
-        Err(LoyaltyError::NothingToUndo { .. }) => {
-            bonus_off(state);
-            state.notice = Some(Notice::BonusCancelled(amount));
-        }
-        // No answer: the server may have cancelled it. The cancellation goes
-        // to the queue (resent until answered; "not found" ends it) and the
-        // payment comes off the receipt, so it is never confirmed again.
-        Err(e) if e.unanswered() => {
-            queue_cancellation(state, effects);
-            bonus_off(state);
-            state.notice = Some(Notice::BonusCancelQueued(amount));
-        }
-        Err(error) => {
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![
-                    TextBlock::plain(text::BONUS_NOT_CANCELLED),
-                    TextBlock::plain(text::loyalty_error(&error)),
-                ],
-                then: None,
-            });
-        }
-    }
-}
-
-/// The cancel of a bonus payment in doubt; then, if the cashier chose
-/// Retry, the payment really sent again.
-fn recovered(state: &mut AppState, amount: Money, then_pay: Option<Money>, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match (result, then_pay) {
-        // Still in doubt: the cashier may retry again or go on without paying by bonus.
-        (Err(e), Some(again)) if e.unanswered() => {
-            state.dialog = Some(Dialog::LinkLost {
-                retry: LoyaltyPurpose::PayByBonus { amount: again },
-            })
-        }
-        (Err(e), None) if e.unanswered() => state.notice = Some(Notice::LostBonusInDoubt(amount)),
-        // Cancelled, or refused (the server never took that payment): settled.
-        (result, then_pay) => {
-            if result.is_ok() {
-                state.notice = Some(Notice::LostBonusCancelled(amount));
-            }
-            if let Some(again) = then_pay {
-                pay_by_bonus(state, again, effects);
-            }
-        }
-    }
 }
 
 /// Answers of the client form: identification, registration, SMS codes,
@@ -169,25 +85,8 @@ fn client_form_answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Res
                 input: String::new(),
             });
         }
-        (LoyaltyPurpose::SendSpendCode { amount }, Ok(_)) => {
-            state.notice = Some(Notice::CodeSent);
-            state.dialog = Some(Dialog::SpendCode {
-                amount,
-                input: String::new(),
-            });
-        }
-        (LoyaltyPurpose::SendSpendCode { .. }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::Bonus { input: String::new() });
-        }
-        (LoyaltyPurpose::CheckSpendCode { amount }, Ok(_)) => pay_by_bonus(state, amount, effects),
-        (LoyaltyPurpose::CheckSpendCode { amount }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::SpendCode {
-                amount,
-                input: String::new(),
-            });
-        }
+        (LoyaltyPurpose::SendSpendCode { amount }, result) => bonus::spend_code_sent(state, amount, result),
+        (LoyaltyPurpose::CheckSpendCode { amount }, result) => bonus::spend_code_checked(state, amount, result, effects),
         (LoyaltyPurpose::ChatBot, Ok(_)) => state.notice = Some(Notice::ChatBotSent),
         (LoyaltyPurpose::ChatBot, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
         (LoyaltyPurpose::CertificateInfo, result) => certificate_answer(state, result),
@@ -240,16 +139,6 @@ fn code_sent(state: &mut AppState, phone: String, profile: Profile) {
     });
 }
 
-/// The bonus payment comes off the receipt (cancelled, or its cancellation queued).
-fn bonus_off(state: &mut AppState) {
-    if let Some(receipt) = state.durable.receipt.as_mut() {
-        rl::forget(receipt, DiscountSource::Bonus);
-        if let Some(loyalty) = receipt.loyalty.as_mut() {
-            loyalty.bonus_paid = Money::ZERO;
-        }
-    }
-}
-
 /// Prints the answer's slips and shows its messages under the receipt, then `then`.
 ///
 /// Frontol's business processes (precheck step 15, bonus payment step 23,
@@ -271,7 +160,7 @@ pub(super) fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, eff
 
 /// Prints the answer's slips and shows its messages in a window, then `then`:
 /// what the cashier asked for (the balance) or must act on (an error).
-fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+pub(super) fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
     for one in &reply.slips {
         printing::print(state, slip::to_document(one), effects);
     }
@@ -314,41 +203,6 @@ fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
         loyalty.burning = info.burning;
         if let Some(phone) = info.phone {
             loyalty.remember_contact(&phone);
-        }
-    }
-}
-
-fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut Vec<Effect>) {
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
-    let shares = match &reply.distribution {
-        None => Some(rl::own_distribution(receipt, amount)),
-        Some(distribution) => rl::check_distribution(receipt, distribution),
-    };
-    match shares {
-        Some(shares) => {
-            let paid = rl::apply_bonus(receipt, &shares);
-            if let Some(loyalty) = receipt.loyalty.as_mut() {
-                loyalty.bonus_paid = paid;
-            }
-            state.notice = Some(Notice::BonusPaid(paid));
-            show(state, reply, Some(Dialog::Payment { input: String::new() }), effects);
-        }
-        None => {
-            // Not applied, and blocked for the receipt. The spec leaves undoing
-            // the write-off to staff; kassa queues its cancellation instead
-            // (resent until answered), so no debit outlives the receipt.
-            if let Some(loyalty) = receipt.loyalty.as_mut() {
-                loyalty.bonus_blocked = true;
-                loyalty.bonus_in_flight = Some(amount);
-            }
-            queue_cancellation(state, effects);
-            let lines = text::bad_distribution_slip(amount);
-            let mut with_emergency = reply;
-            with_emergency.slips.push(slip::emergency(&lines));
-            with_emergency
-                .messages
-                .insert(0, TextBlock::plain(text::bad_distribution_message(amount)));
-            show_window(state, with_emergency, Some(Dialog::Payment { input: String::new() }), effects);
         }
     }
 }

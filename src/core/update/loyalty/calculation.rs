@@ -6,9 +6,10 @@
 //! every calculating answer shares — a bonus payment's and its cancel's
 //! included: without Retry or Continue, a failure takes the receipt offline.
 
-use super::answers::{bonus_cancelled, paid_by_bonus, show};
+use super::answers::show;
+use super::bonus::{self, bonus_limit, recover};
 use super::link::{go_offline, probe, send, send_as};
-use super::{attach_anonymous, bonus_limit, in_flight, loyalty_mut, loyalty_of, numbers, receipt_offline, recover};
+use super::{attach_anonymous, in_flight, loyalty_mut, loyalty_of, numbers, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
@@ -220,8 +221,8 @@ pub(super) fn calculated(state: &mut AppState, purpose: LoyaltyPurpose, result: 
             }
         }
         (LoyaltyPurpose::Calculate, result) => prechecked(state, result, effects),
-        (LoyaltyPurpose::PayByBonus { amount }, result) => paid_by_bonus(state, amount, result, effects),
-        (LoyaltyPurpose::CancelBonus { amount }, result) => bonus_cancelled(state, amount, result, effects),
+        (LoyaltyPurpose::PayByBonus { amount }, result) => bonus::paid_by_bonus(state, amount, result, effects),
+        (LoyaltyPurpose::CancelBonus { amount }, result) => bonus::bonus_cancelled(state, amount, result, effects),
         _ => {}
     }
 }

@@ -6,8 +6,9 @@
 //! through [`send`]; what an answer means for the receipt is the feature's own.
 
 use super::answers::{self, on_replied};
+use super::bonus::{pay_by_bonus, recover_then};
 use super::calculation::calculate_as;
-use super::{in_flight, loyalty_mut, pay_by_bonus, recover_then};
+use super::{in_flight, loyalty_mut};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;

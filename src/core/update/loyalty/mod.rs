@@ -21,11 +21,13 @@
 //!   archive — closing is never interrupted.
 
 mod answers;
+mod bonus;
 mod calculation;
 mod link;
 mod outbox;
 
 pub(super) use answers::on_replied;
+pub(super) use bonus::{bonus_dialog, queue_cancellation, recover, spend_code_dialog};
 pub(super) use calculation::{background, invalidate, subtotal, validation_dialog};
 pub use link::wait_can_stop;
 pub(super) use link::{abandon, answer_unsent, go_offline, link_lost_dialog, probe, probe_while_down, send};
@@ -43,7 +45,6 @@ use crate::core::notice::Notice;
 use crate::core::receipt::{DiscountSource, Payment, PaymentKind, Receipt, ReceiptKind};
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose, Question};
 use crate::text;
-use outbox::entry;
 
 fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
     state.receipt().and_then(|r| r.loyalty.as_ref())
@@ -80,7 +81,7 @@ pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<
         Command::BonusPayment => {
             subtotal(state, true, effects);
         }
-        Command::CancelBonusPayment => cancel_bonus(state, effects),
+        Command::CancelBonusPayment => bonus::cancel_bonus(state, effects),
         Command::Balance => balance_command(state, effects),
         Command::PromoCode => promo_command(state),
         Command::RegisterClient => register_command(state),
@@ -325,28 +326,6 @@ fn chat_bot_command(state: &mut AppState, effects: &mut Vec<Effect>) {
     }
 }
 
-/// The SMS code that allows spending bonuses.
-pub(super) fn spend_code_dialog(state: &mut AppState, amount: Money, mut input: String, event: Event, effects: &mut Vec<Effect>) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::SpendCode { amount, input });
-        return;
-    }
-    let Some(client) = loyalty_of(state).map(|l| l.client.clone()) else {
-        return;
-    };
-    match event {
-        Event::Command(Command::Confirm) => {
-            let request = Request::CheckSpendCode {
-                client,
-                code: input.trim().to_string(),
-            };
-            send(state, LoyaltyPurpose::CheckSpendCode { amount }, request, effects);
-        }
-        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Payment { input: String::new() }),
-        _ => state.dialog = Some(Dialog::SpendCode { amount, input }),
-    }
-}
-
 fn client_command(state: &mut AppState) {
     if state.shift().is_none() {
         state.notice = Some(Notice::NoShift);
@@ -464,39 +443,6 @@ fn attach_anonymous(state: &mut AppState) {
     }
 }
 
-/// The receipt is going away (cancelled, or its client removed) with a bonus
-/// payment on it or in doubt: the queue cancels it on the server, so no
-/// debit outlives the receipt. (Accruals and cancellations are queued;
-/// spending needs the link.)
-pub(super) fn queue_cancellation(state: &mut AppState, effects: &mut Vec<Effect>) {
-    let (shift, number) = numbers(state);
-    let Some(receipt) = state.durable.receipt.as_ref() else { return };
-    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
-    let amount = Money(loyalty.bonus_paid.0 + loyalty.bonus_in_flight.unwrap_or(Money::ZERO).0);
-    // Spent at once (Frontol), or written — surely, or maybe — on the server
-    // (MaxBonus's rollback; a write is done before a close that may still
-    // fail). Elsewhere nothing was spent: an unconfirmed move counts for nothing.
-    let debited = state.settings.flow.spend_debits_at_once && !amount.is_zero();
-    if !debited && loyalty.written == Written::No {
-        return;
-    }
-    let request = rl::cancellation(receipt, loyalty, shift, number, amount);
-    let queued_entry = entry(state, state.durable.next_outgoing, request);
-    state.durable.next_outgoing += 1;
-    if let Some(loyalty) = loyalty_mut(state) {
-        loyalty.bonus_in_flight = None;
-        loyalty.bonus_paid = Money::ZERO;
-        loyalty.written = Written::No;
-    }
-    let entries = vec![queued_entry];
-    queued(state, &entries);
-    // `update` gives this the final state, so both land in one transaction.
-    effects.push(Effect::Enqueue {
-        entries,
-        state: Box::default(),
-    });
-}
-
 pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
     queue_cancellation(state, effects);
     if let Some(receipt) = state.durable.receipt.as_mut() {
@@ -507,122 +453,6 @@ pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
         }
     }
     state.notice = Some(Notice::ClientRemoved);
-}
-
-/// Whether bonus payment is possible now, and its limit.
-fn bonus_limit(state: &AppState) -> Option<Money> {
-    let receipt = state.receipt()?;
-    let loyalty = receipt.loyalty.as_ref()?;
-    let Stage::Calculated { available } = loyalty.stage else {
-        return None;
-    };
-    if loyalty.bonus_blocked || !loyalty.bonus_paid.is_zero() || loyalty.is_anonymous() {
-        return None;
-    }
-    Some(rl::bonus_limit(receipt, Some(available))).filter(|l| !l.is_zero())
-}
-
-/// The bonus dialog: an amount up to the limit; Tab fills in all of it.
-pub(super) fn bonus_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::Bonus { input });
-        return;
-    }
-    let Some(limit) = bonus_limit(state) else {
-        state.dialog = Some(Dialog::Payment { input: String::new() });
-        return;
-    };
-    match event {
-        Event::Command(Command::NextField) => state.dialog = Some(Dialog::Bonus { input: limit.to_string() }),
-        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Payment { input: String::new() }),
-        Event::Command(Command::Confirm) => match Money::parse_positive(&input) {
-            Ok(amount) if amount > limit => {
-                state.notice = Some(Notice::BonusTooMuch { limit });
-                state.dialog = Some(Dialog::Bonus { input });
-            }
-            Ok(amount) if state.settings.flow.spend_code || loyalty_of(state).is_some_and(|l| l.spend_code) => {
-                let Some(client) = loyalty_of(state).map(|l| l.client.clone()) else {
-                    return;
-                };
-                send(
-                    state,
-                    LoyaltyPurpose::SendSpendCode { amount },
-                    Request::SendSpendCode { client },
-                    effects,
-                );
-            }
-            Ok(amount) => pay_by_bonus(state, amount, effects),
-            Err(e) => {
-                state.notice = Some(Notice::BadAmount(e));
-                state.dialog = Some(Dialog::Bonus { input });
-            }
-        },
-        _ => state.dialog = Some(Dialog::Bonus { input }),
-    }
-}
-
-fn pay_by_bonus(state: &mut AppState, amount: Money, effects: &mut Vec<Effect>) {
-    let (shift, number) = numbers(state);
-    let Some(receipt) = state.receipt() else { return };
-    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
-    let document = rl::document(receipt, loyalty, shift, number, &[]);
-    let request = Request::PayByBonus {
-        client: loyalty.client.clone(),
-        document,
-        amount,
-    };
-    if state.settings.flow.spend_debits_at_once
-        && let Some(loyalty) = loyalty_mut(state)
-    {
-        loyalty.bonus_in_flight = Some(amount);
-    }
-    send(state, LoyaltyPurpose::PayByBonus { amount }, request, effects);
-}
-
-/// A bonus payment whose answer was lost (the program stopped while it was
-/// on its way) is cancelled on the server before anything else, so the
-/// client is never debited twice. True when a cancellation was sent.
-pub(super) fn recover(state: &mut AppState, effects: &mut Vec<Effect>) -> bool {
-    recover_then(state, None, effects)
-}
-
-/// [`recover`], then (the cashier chose Retry) the payment `then_pay` sent
-/// again once the server has settled the one in doubt.
-fn recover_then(state: &mut AppState, then_pay: Option<Money>, effects: &mut Vec<Effect>) -> bool {
-    if !state.settings.loyalty
-        || state
-            .loyalty_requests
-            .iter()
-            .any(|(_, p)| matches!(p, LoyaltyPurpose::Recover { .. }))
-    {
-        return false;
-    }
-    let (shift, number) = numbers(state);
-    let Some(receipt) = state.receipt() else { return false };
-    let Some(loyalty) = receipt.loyalty.as_ref() else { return false };
-    let Some(amount) = loyalty.bonus_in_flight else { return false };
-    let request = rl::cancellation(receipt, loyalty, shift, number, amount);
-    send(state, LoyaltyPurpose::Recover { amount, then_pay }, request, effects);
-    true
-}
-
-fn cancel_bonus(state: &mut AppState, effects: &mut Vec<Effect>) {
-    let (shift, number) = numbers(state);
-    let Some(receipt) = state.receipt() else {
-        state.notice = Some(Notice::NoBonusPaid);
-        return;
-    };
-    let Some(loyalty) = receipt.loyalty.as_ref().filter(|l| !l.bonus_paid.is_zero()) else {
-        state.notice = Some(Notice::NoBonusPaid);
-        return;
-    };
-    if !receipt.payments.is_empty() {
-        state.notice = Some(Notice::PaymentsLockReceipt);
-        return;
-    }
-    let amount = loyalty.bonus_paid;
-    let request = rl::cancellation(receipt, loyalty, shift, number, amount);
-    send(state, LoyaltyPurpose::CancelBonus { amount }, request, effects);
 }
 
 /// The certificate command (in the payment window): its code comes next.
