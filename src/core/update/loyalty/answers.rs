@@ -1,10 +1,11 @@
 //! Answers of the loyalty server: each request's answer, by what it was
 //! for, applied to the receipt (the spec's failure branches included).
 
+use super::certificate::certificate_answer;
 use super::link::{go_offline, light_the_lamp, probed, waits};
 use super::outbox::{drain, on_confirmed};
 use super::{bonus, calculation};
-use super::{certificate_answer, loyalty_mut, receipt_offline, set_client};
+use super::{loyalty_mut, receipt_offline, set_client};
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
 use crate::core::loyalty::{ClientId, LoyaltyError, Profile, Reply, TextBlock};

@@ -23,28 +23,28 @@
 mod answers;
 mod bonus;
 mod calculation;
+mod certificate;
 mod link;
 mod outbox;
 
 pub(super) use answers::on_replied;
 pub(super) use bonus::{bonus_dialog, queue_cancellation, recover, spend_code_dialog};
 pub(super) use calculation::{background, invalidate, subtotal, validation_dialog};
+pub(super) use certificate::{certificate_command, certificate_dialog, certificate_pin_dialog, certificate_removed};
 pub use link::wait_can_stop;
 pub(super) use link::{abandon, answer_unsent, go_offline, link_lost_dialog, probe, probe_while_down, send};
 
 pub(super) use outbox::{drain, enqueue_failed, on_queue_changed, queue_for, queued, requeue, send_now};
 
-use super::{close, edit};
+use super::edit;
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
-use crate::core::loyalty::{self as rl, LinkCheck, ReceiptLoyalty, Stage, Written};
-use crate::core::loyalty::{CertificatePayment, ClientId, LoyaltyError, Profile, Reply, Request, TextBlock};
-use crate::core::money::Money;
+use crate::core::loyalty::{self as rl, LinkCheck, ReceiptLoyalty, Stage};
+use crate::core::loyalty::{ClientId, Profile, Request};
 use crate::core::notice::Notice;
-use crate::core::receipt::{DiscountSource, Payment, PaymentKind, Receipt, ReceiptKind};
+use crate::core::receipt::{DiscountSource, Receipt, ReceiptKind};
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose, Question};
-use crate::text;
 
 fn loyalty_of(state: &AppState) -> Option<&ReceiptLoyalty> {
     state.receipt().and_then(|r| r.loyalty.as_ref())
@@ -453,134 +453,6 @@ pub(super) fn remove_client(state: &mut AppState, effects: &mut Vec<Effect>) {
         }
     }
     state.notice = Some(Notice::ClientRemoved);
-}
-
-/// The certificate command (in the payment window): its code comes next.
-/// The payment window stays open when a certificate cannot pay now.
-pub(super) fn certificate_command(state: &mut AppState) {
-    let notice = if !state.settings.flow.certificates || !state.settings.loyalty {
-        Notice::NotInProtocol(Command::Certificate)
-    } else if state.receipt().is_none_or(|r| r.remaining().is_zero()) {
-        Notice::CertificateEmpty
-    } else if receipt_offline(state) {
-        Notice::LoyaltyOffline
-    } else if loyalty_of(state).is_none() && !state.settings.flow.anonymous {
-        Notice::ClientNeeded
-    } else {
-        state.dialog = Some(Dialog::Certificate { input: String::new() });
-        return;
-    };
-    state.notice = Some(notice);
-    state.dialog = Some(Dialog::Payment { input: String::new() });
-}
-
-/// A certificate's code, scanned or typed: the server says what it is worth.
-pub(super) fn certificate_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::Certificate { input });
-        return;
-    }
-    let code = match event {
-        Event::Scan(code) => code.trim().to_string(),
-        Event::Command(Command::Confirm) => input.trim().to_string(),
-        Event::Command(Command::Cancel) => {
-            state.dialog = Some(Dialog::Payment { input: String::new() });
-            return;
-        }
-        _ => {
-            state.dialog = Some(Dialog::Certificate { input });
-            return;
-        }
-    };
-    if code.is_empty() {
-        state.dialog = Some(Dialog::Certificate { input });
-    } else if loyalty_of(state).is_some_and(|l| l.certificates.iter().any(|c| c.code == code)) {
-        state.notice = Some(Notice::CertificateTwice(code));
-        state.dialog = Some(Dialog::Certificate { input: String::new() });
-    } else {
-        send(state, LoyaltyPurpose::CertificateInfo, Request::CertificateInfo { code }, effects);
-    }
-}
-
-/// The usable certificate's pin: it pays what it holds, up to what is left to pay.
-pub(super) fn certificate_pin_dialog(
-    state: &mut AppState,
-    code: String,
-    balance: Money,
-    mut input: String,
-    event: Event,
-    effects: &mut Vec<Effect>,
-) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::CertificatePin { code, balance, input });
-        return;
-    }
-    match event {
-        Event::Command(Command::Confirm) => {
-            state.dialog = Some(Dialog::Payment { input: String::new() });
-            pay_by_certificate(state, code, input.trim().to_string(), balance, effects);
-        }
-        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Payment { input: String::new() }),
-        _ => state.dialog = Some(Dialog::CertificatePin { code, balance, input }),
-    }
-}
-
-fn pay_by_certificate(state: &mut AppState, code: String, pin: String, balance: Money, effects: &mut Vec<Effect>) {
-    attach_anonymous(state);
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
-    let amount = balance.min(receipt.remaining());
-    if amount.is_zero() {
-        state.notice = Some(Notice::CertificateEmpty);
-        return;
-    }
-    let Some(loyalty) = receipt.loyalty.as_mut() else {
-        state.notice = Some(Notice::ClientNeeded);
-        return;
-    };
-    loyalty.certificates.push(CertificatePayment { code, pin, amount });
-    receipt.payments.push(Payment {
-        kind: PaymentKind::Certificate,
-        amount,
-        tendered: amount,
-    });
-    state.notice = Some(Notice::CertificateAccepted(amount));
-    if receipt.is_fully_paid() {
-        close::ready_to_close(state, effects);
-    }
-}
-
-/// What the server said of a certificate: its pin next, or why it cannot pay.
-fn certificate_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
-    let payment = Dialog::Payment { input: String::new() };
-    let text = match result.map(|r| r.certificate) {
-        Ok(Some(c)) if c.usable => {
-            state.dialog = Some(Dialog::CertificatePin {
-                code: c.code,
-                balance: c.balance,
-                input: String::new(),
-            });
-            return;
-        }
-        Ok(Some(c)) => text::certificate_unusable(&c.code, c.status.as_deref()),
-        Ok(None) => text::UNREADABLE_ANSWER.to_string(),
-        Err(error) => text::loyalty_error(&error),
-    };
-    state.dialog = Some(Dialog::Message {
-        blocks: vec![TextBlock::plain(text)],
-        then: Some(Box::new(payment)),
-    });
-}
-
-/// A certificate payment taken off the receipt (storno in the payment window).
-/// A write already done (the close after it failed) no longer matches: it
-/// is in doubt again, so the next close rewrites it (rolled back first).
-pub(super) fn certificate_removed(state: &mut AppState) {
-    if let Some(loyalty) = loyalty_mut(state) {
-        loyalty.certificates.pop();
-        if loyalty.written == Written::Done {
-            loyalty.written = Written::InDoubt;
-        }
-    }
 }
 
 /// The balance dialog: a card or phone, then the server's answer.
