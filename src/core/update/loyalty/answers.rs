@@ -4,11 +4,11 @@
 use super::certificate::certificate_answer;
 use super::link::{go_offline, light_the_lamp, probed, waits};
 use super::outbox::{drain, on_confirmed};
-use super::{bonus, calculation};
+use super::{bonus, calculation, new_client};
 use super::{loyalty_mut, receipt_offline, set_client};
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
-use crate::core::loyalty::{ClientId, LoyaltyError, Profile, Reply, TextBlock};
+use crate::core::loyalty::{ClientId, LoyaltyError, Reply, TextBlock};
 use crate::core::notice::Notice;
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
 use crate::core::update::{close, printing};
@@ -74,18 +74,9 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
 fn client_form_answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     match (purpose, result) {
         (LoyaltyPurpose::Identify { client }, result) => identify_answer(state, client, result),
-        (LoyaltyPurpose::Register { phone, profile }, result) => register_answer(state, phone, profile, result),
-        (LoyaltyPurpose::ConfirmRegistration { phone, .. }, Ok(reply)) => registered(state, phone, &reply),
-        (LoyaltyPurpose::ResendCode { phone, profile }, Ok(_)) => code_sent(state, phone, profile),
-        // The code was wrong or stale: typed again, or a new one asked with Tab.
-        (LoyaltyPurpose::ConfirmRegistration { phone, profile } | LoyaltyPurpose::ResendCode { phone, profile }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::RegistrationCode {
-                phone,
-                profile,
-                input: String::new(),
-            });
-        }
+        (LoyaltyPurpose::Register { phone, profile }, result) => new_client::register_answer(state, phone, profile, result),
+        (LoyaltyPurpose::ConfirmRegistration { phone, profile }, result) => new_client::confirm_answer(state, phone, profile, result),
+        (LoyaltyPurpose::ResendCode { phone, profile }, result) => new_client::resend_answer(state, phone, profile, result),
         (LoyaltyPurpose::SendSpendCode { amount }, result) => bonus::spend_code_sent(state, amount, result),
         (LoyaltyPurpose::CheckSpendCode { amount }, result) => bonus::spend_code_checked(state, amount, result, effects),
         (LoyaltyPurpose::ChatBot, Ok(_)) => state.notice = Some(Notice::ChatBotSent),
@@ -116,28 +107,6 @@ fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply,
         }
         Err(error) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
     }
-}
-
-fn register_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
-    match result {
-        // No code to confirm (ProBonus): the guest exists now.
-        Ok(reply) if !state.settings.flow.registration_code => registered(state, phone, &reply),
-        Ok(_) => code_sent(state, phone, profile),
-        Err(error) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::Register { input: phone });
-        }
-    }
-}
-
-/// The registration's SMS code went out: the cashier types it next.
-fn code_sent(state: &mut AppState, phone: String, profile: Profile) {
-    state.notice = Some(Notice::CodeSent);
-    state.dialog = Some(Dialog::RegistrationCode {
-        phone,
-        profile,
-        input: String::new(),
-    });
 }
 
 /// Prints the answer's slips and shows its messages under the receipt, then `then`.
@@ -175,21 +144,8 @@ pub(super) fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialo
     };
 }
 
-/// A new client exists: on the receipt, if one can take them now.
-fn registered(state: &mut AppState, phone: String, reply: &Reply) {
-    let can_take = state.shift().is_some()
-        && !receipt_offline(state)
-        && state
-            .receipt()
-            .is_none_or(|r| r.loyalty.is_none() && !r.is_return() && r.payments.is_empty());
-    if can_take {
-        identified(state, ClientId::Phone(phone), reply);
-    }
-    state.notice = Some(Notice::ClientRegistered);
-}
-
 /// The client was found: set on the receipt with the name and balance.
-fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
+pub(super) fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
     if receipt_offline(state) {
         state.notice = Some(Notice::LoyaltyOffline);
         return;

@@ -25,6 +25,7 @@ mod bonus;
 mod calculation;
 mod certificate;
 mod link;
+mod new_client;
 mod outbox;
 
 pub(super) use answers::on_replied;
@@ -33,6 +34,7 @@ pub(super) use calculation::{background, invalidate, subtotal, validation_dialog
 pub(super) use certificate::{certificate_command, certificate_dialog, certificate_pin_dialog, certificate_removed};
 pub use link::wait_can_stop;
 pub(super) use link::{abandon, answer_unsent, go_offline, link_lost_dialog, probe, probe_while_down, send};
+pub(super) use new_client::{register_dialog, register_name_dialog, registration_code_dialog};
 
 pub(super) use outbox::{drain, enqueue_failed, on_queue_changed, queue_for, queued, requeue, send_now};
 
@@ -41,7 +43,7 @@ use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::loyalty::{self as rl, LinkCheck, ReceiptLoyalty, Stage};
-use crate::core::loyalty::{ClientId, Profile, Request};
+use crate::core::loyalty::{ClientId, Request};
 use crate::core::notice::Notice;
 use crate::core::receipt::{DiscountSource, Receipt, ReceiptKind};
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose, Question};
@@ -84,7 +86,7 @@ pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<
         Command::CancelBonusPayment => bonus::cancel_bonus(state, effects),
         Command::Balance => balance_command(state, effects),
         Command::PromoCode => promo_command(state),
-        Command::RegisterClient => register_command(state),
+        Command::RegisterClient => new_client::register_command(state),
         Command::ChatBotLink => chat_bot_command(state, effects),
         _ => {}
     }
@@ -164,152 +166,6 @@ pub(super) fn promo_dialog(state: &mut AppState, mut input: String, event: Event
         }
         Event::Command(Command::Cancel) => {}
         _ => state.dialog = Some(Dialog::PromoCode { input }),
-    }
-}
-
-fn register_command(state: &mut AppState) {
-    if state.receipt().is_none()
-        && let Err(notice) = super::registration::check_registered(state)
-    {
-        // The new client would start the next receipt.
-        state.notice = Some(notice);
-    } else if !state.settings.flow.registration {
-        state.notice = Some(Notice::NotInProtocol(Command::RegisterClient));
-    } else if receipt_offline(state) {
-        state.notice = Some(Notice::LoyaltyOffline);
-    } else {
-        state.dialog = Some(Dialog::Register { input: String::new() });
-    }
-}
-
-/// A new client's phone: the server sends the SMS code.
-pub(super) fn register_dialog(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::Register { input });
-        return;
-    }
-    match event {
-        Event::Command(Command::Confirm) => match ClientId::parse(&input) {
-            Some(ClientId::Phone(phone)) if state.settings.flow.registration_name => {
-                state.dialog = Some(Dialog::RegisterName {
-                    phone,
-                    input: String::new(),
-                });
-            }
-            Some(ClientId::Phone(phone)) => register(state, phone, Profile::default(), effects),
-            _ => {
-                state.notice = Some(Notice::BadClientId(input.trim().to_string()));
-                state.dialog = Some(Dialog::Register { input });
-            }
-        },
-        Event::Command(Command::Cancel) => {}
-        _ => state.dialog = Some(Dialog::Register { input }),
-    }
-}
-
-fn register(state: &mut AppState, phone: String, profile: Profile, effects: &mut Vec<Effect>) {
-    let request = Request::Register {
-        phone: phone.clone(),
-        profile: profile.clone(),
-    };
-    send(state, LoyaltyPurpose::Register { phone, profile }, request, effects);
-}
-
-/// A new guest's name (ProBonus creates the account with it, MaxBonus
-/// confirms the registration with it): surname, name and patronymic, in that
-/// order, at least the name; then, optionally, the birth date and the sex.
-pub(super) fn register_name_dialog(state: &mut AppState, phone: String, mut input: String, event: Event, effects: &mut Vec<Effect>) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::RegisterName { phone, input });
-        return;
-    }
-    match event {
-        Event::Command(Command::Confirm) => match profile_of(&input) {
-            Some(profile) => register(state, phone, profile, effects),
-            None => {
-                state.notice = Some(Notice::NameNeeded);
-                state.dialog = Some(Dialog::RegisterName { phone, input });
-            }
-        },
-        Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Register { input: phone }),
-        _ => state.dialog = Some(Dialog::RegisterName { phone, input }),
-    }
-}
-
-/// "Иванова Мария Петровна 01.02.1990 ж" → surname, name, patronymic,
-/// birth date, sex; one word is the name. The date (`ДД.ММ.ГГГГ`) and the
-/// sex (`м`/`ж`) may come last, in either order.
-fn profile_of(text: &str) -> Option<Profile> {
-    let mut words: Vec<&str> = text.split_whitespace().collect();
-    let mut birth_date = None;
-    let mut sex = None;
-    while let Some(last) = words.last() {
-        if let Ok(date) = chrono::NaiveDate::parse_from_str(last, "%d.%m.%Y") {
-            birth_date = birth_date.or(Some(date));
-        } else if let Some(s) = sex_of(last) {
-            sex = sex.or(Some(s));
-        } else {
-            break;
-        }
-        words.pop();
-    }
-    let word = |i: usize| words.get(i).map_or(String::new(), |w| w.to_string());
-    let profile = match words.len() {
-        0 => return None,
-        1 => Profile {
-            name: word(0),
-            ..Profile::default()
-        },
-        _ => Profile {
-            surname: word(0),
-            name: word(1),
-            patronymic: words.get(2..).map_or(String::new(), |rest| rest.join(" ")),
-            ..Profile::default()
-        },
-    };
-    Some(Profile {
-        birth_date,
-        sex,
-        ..profile
-    })
-}
-
-fn sex_of(word: &str) -> Option<char> {
-    match word.to_lowercase().as_str() {
-        "м" | "муж" | "мужской" => Some('м'),
-        "ж" | "жен" | "женский" => Some('ж'),
-        _ => None,
-    }
-}
-
-/// The SMS code of a registration; Tab asks for it again.
-pub(super) fn registration_code_dialog(
-    state: &mut AppState,
-    phone: String,
-    profile: Profile,
-    mut input: String,
-    event: Event,
-    effects: &mut Vec<Effect>,
-) {
-    if edit(state, &mut input, &event) {
-        state.dialog = Some(Dialog::RegistrationCode { phone, profile, input });
-        return;
-    }
-    match event {
-        Event::Command(Command::Confirm) => {
-            let request = Request::ConfirmRegistration {
-                phone: phone.clone(),
-                code: input.trim().to_string(),
-                profile: profile.clone(),
-            };
-            send(state, LoyaltyPurpose::ConfirmRegistration { phone, profile }, request, effects);
-        }
-        Event::Command(Command::NextField) => {
-            let request = Request::ResendRegistrationCode { phone: phone.clone() };
-            send(state, LoyaltyPurpose::ResendCode { phone, profile }, request, effects);
-        }
-        Event::Command(Command::Cancel) => {}
-        _ => state.dialog = Some(Dialog::RegistrationCode { phone, profile, input }),
     }
 }
 
