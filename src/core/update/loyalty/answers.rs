@@ -1,18 +1,16 @@
-//! Answers of the loyalty server: each request's answer, by what it was
-//! for, applied to the receipt (the spec's failure branches included).
+//! Answers of the loyalty server, routed: each request's answer goes, by
+//! what it was for, to the feature that sent it (its handler sits beside
+//! its dialogs and requests); and how an answer's slips and messages reach
+//! the cashier, under the receipt or in a window.
 
-use super::certificate::certificate_answer;
-use super::link::{go_offline, light_the_lamp, probed, waits};
-use super::outbox::{drain, on_confirmed};
-use super::{bonus, calculation, new_client};
-use super::{loyalty_mut, receipt_offline, set_client};
+use super::link::{light_the_lamp, waits};
+use super::outbox::drain;
+use super::{bonus, calculation, certificate, client, link, new_client, outbox};
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
-use crate::core::loyalty::{ClientId, LoyaltyError, Reply, TextBlock};
-use crate::core::notice::Notice;
+use crate::core::loyalty::{LoyaltyError, Reply};
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
 use crate::core::update::{close, printing};
-use crate::text;
 
 pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     let Some(at) = state.loyalty_requests.iter().position(|(request, _)| *request == id) else {
@@ -32,81 +30,35 @@ pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result:
     answer(state, purpose, result, effects);
 }
 
-/// A request's answer (or the failure decided here: not sent, abandoned)
-/// applied by what it was for.
+/// A request's answer (or the failure decided here: not sent, abandoned),
+/// routed by what it was for to the feature that asked. Every answer
+/// lights the lamp first; after it, the queue's next entry may go.
 pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+    use LoyaltyPurpose::*;
     let was_down = state.link == Some(false);
     light_the_lamp(state, &purpose, &result);
-    // An answer settles a bonus payment in doubt; no answer (a timeout may
-    // come after the server debited) leaves it in doubt, to be cancelled.
-    if matches!(purpose, LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::Recover { .. })
-        && !result.as_ref().is_err_and(LoyaltyError::unanswered)
-        && let Some(loyalty) = loyalty_mut(state)
-    {
-        loyalty.bonus_in_flight = None;
-    }
+    bonus::settle_in_doubt(state, &purpose, &result);
     match purpose {
-        LoyaltyPurpose::Probe => probed(state, result),
-        LoyaltyPurpose::Confirm { outgoing } => on_confirmed(state, outgoing, result, effects),
-        LoyaltyPurpose::Write { contact } => close::written(state, contact, result, effects),
-        purpose @ (LoyaltyPurpose::Calculate
-        | LoyaltyPurpose::PayByBonus { .. }
-        | LoyaltyPurpose::CancelBonus { .. }
-        | LoyaltyPurpose::Recalculate { .. }
-        | LoyaltyPurpose::ReturnCheck) => calculation::calculated(state, purpose, result, effects),
-        LoyaltyPurpose::Recover { amount, then_pay } => bonus::recovered(state, amount, then_pay, result, effects),
-        purpose => client_form_answer(state, purpose, result, effects),
+        Probe => link::probed(state, result),
+        Confirm { outgoing } => outbox::on_confirmed(state, outgoing, result, effects),
+        Write { contact } => close::written(state, contact, result, effects),
+        purpose @ (Calculate | PayByBonus { .. } | CancelBonus { .. } | Recalculate { .. } | ReturnCheck) => {
+            calculation::calculated(state, purpose, result, effects)
+        }
+        Recover { amount, then_pay } => bonus::recovered(state, amount, then_pay, result, effects),
+        SendSpendCode { amount } => bonus::spend_code_sent(state, amount, result),
+        CheckSpendCode { amount } => bonus::spend_code_checked(state, amount, result, effects),
+        Identify { client } => client::identify_answer(state, client, result),
+        ClientInfo => client::balance_answer(state, result, effects),
+        ChatBot => client::chat_bot_answer(state, result),
+        Register { phone, profile } => new_client::register_answer(state, phone, profile, result),
+        ConfirmRegistration { phone, profile } => new_client::confirm_answer(state, phone, profile, result),
+        ResendCode { phone, profile } => new_client::resend_answer(state, phone, profile, result),
+        CertificateInfo => certificate::certificate_answer(state, result),
     }
-    if !state.settings.flow.ask_on_link_loss && !was_down && state.link == Some(false) {
-        // The cashier is told once, at the first failure; the lamp stays red until a request succeeds.
-        state.dialog = Some(Dialog::Message {
-            blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
-            then: state.dialog.take().map(Box::new),
-        });
-    }
+    link::tell_link_down(state, was_down);
     // After any answer: the queue's next entry may be due (e.g. the link came back).
     drain(state, effects);
-}
-
-/// Answers of the client form: identification, registration, SMS codes,
-/// the chat bot, certificates and the balance enquiry. Their failures show
-/// on the info line or in a message.
-fn client_form_answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match (purpose, result) {
-        (LoyaltyPurpose::Identify { client }, result) => identify_answer(state, client, result),
-        (LoyaltyPurpose::Register { phone, profile }, result) => new_client::register_answer(state, phone, profile, result),
-        (LoyaltyPurpose::ConfirmRegistration { phone, profile }, result) => new_client::confirm_answer(state, phone, profile, result),
-        (LoyaltyPurpose::ResendCode { phone, profile }, result) => new_client::resend_answer(state, phone, profile, result),
-        (LoyaltyPurpose::SendSpendCode { amount }, result) => bonus::spend_code_sent(state, amount, result),
-        (LoyaltyPurpose::CheckSpendCode { amount }, result) => bonus::spend_code_checked(state, amount, result, effects),
-        (LoyaltyPurpose::ChatBot, Ok(_)) => state.notice = Some(Notice::ChatBotSent),
-        (LoyaltyPurpose::ChatBot, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
-        (LoyaltyPurpose::CertificateInfo, result) => certificate_answer(state, result),
-        (LoyaltyPurpose::ClientInfo, Ok(reply)) => show_window(state, reply, None, effects),
-        (LoyaltyPurpose::ClientInfo, Err(error)) => {
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text::loyalty_error(&error))],
-                then: None,
-            })
-        }
-        // Every other purpose is answered above (see `on_replied`).
-        _ => {}
-    }
-}
-
-fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply, LoyaltyError>) {
-    match result {
-        Ok(reply) => identified(state, client, &reply),
-        // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
-        Err(e) if e.is_link() && state.settings.flow.confirm_offline => {
-            if !receipt_offline(state) {
-                set_client(state, client);
-            }
-            go_offline(state);
-            state.notice = Some(Notice::OfflineAccrualOnly);
-        }
-        Err(error) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
-    }
 }
 
 /// Prints the answer's slips and shows its messages under the receipt, then `then`.
@@ -142,24 +94,4 @@ pub(super) fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialo
             then: then.map(Box::new),
         })
     };
-}
-
-/// The client was found: set on the receipt with the name and balance.
-pub(super) fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
-    if receipt_offline(state) {
-        state.notice = Some(Notice::LoyaltyOffline);
-        return;
-    }
-    let info = reply.client.clone().unwrap_or_default();
-    // A one-time code (a MaxBonus QR) gives way to the client's lasting identity.
-    set_client(state, info.known_as.clone().unwrap_or(client));
-    if let Some(loyalty) = loyalty_mut(state) {
-        loyalty.spend_code = info.spend_code;
-        loyalty.name = info.name;
-        loyalty.balance = info.balance;
-        loyalty.burning = info.burning;
-        if let Some(phone) = info.phone {
-            loyalty.remember_contact(&phone);
-        }
-    }
 }

@@ -197,6 +197,17 @@ pub(in crate::core::update) fn queue_cancellation(state: &mut AppState, effects:
     });
 }
 
+/// An answer settles a bonus payment in doubt; no answer (a timeout may
+/// come after the server debited) leaves it in doubt, to be cancelled.
+pub(super) fn settle_in_doubt(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
+    if matches!(purpose, LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::Recover { .. })
+        && !result.as_ref().is_err_and(LoyaltyError::unanswered)
+        && let Some(loyalty) = loyalty_mut(state)
+    {
+        loyalty.bonus_in_flight = None;
+    }
+}
+
 /// The SMS code that allows spending went out: the cashier types it next.
 pub(super) fn spend_code_sent(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>) {
     match result {

@@ -8,8 +8,9 @@
 
 use super::answers::show;
 use super::bonus::{self, bonus_limit, recover};
+use super::client::attach_anonymous;
 use super::link::{go_offline, probe, send, send_as};
-use super::{attach_anonymous, in_flight, loyalty_mut, loyalty_of, numbers, receipt_offline};
+use super::{in_flight, loyalty_mut, loyalty_of, numbers, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;

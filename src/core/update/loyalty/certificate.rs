@@ -3,8 +3,9 @@
 //! left to pay; the server debits it with the receipt), and a certificate
 //! payment taken off again.
 
+use super::client::attach_anonymous;
 use super::link::send;
-use super::{attach_anonymous, loyalty_mut, loyalty_of, receipt_offline};
+use super::{loyalty_mut, loyalty_of, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;

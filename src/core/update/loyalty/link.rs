@@ -12,11 +12,12 @@ use super::{in_flight, loyalty_mut};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
-use crate::core::loyalty::{self as rl, ClientId, LinkCheck, LoyaltyError, Reply, Request, Stage};
+use crate::core::loyalty::{self as rl, ClientId, LinkCheck, LoyaltyError, Reply, Request, Stage, TextBlock};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
 use crate::core::receipt::DiscountSource;
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
+use crate::text;
 
 /// Sends `request` and remembers what it is for. While the lamp is red, a
 /// calculation or a client lookup is not sent: it is answered as no link
@@ -143,6 +144,18 @@ pub(super) fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, res
         if let Some(head) = state.queue.head.as_mut() {
             head.next_attempt = None;
         }
+    }
+}
+
+/// Where the protocol has no Retry/Continue window: the cashier is told
+/// once, at the first failure (`was_down`: the lamp before the answer); the
+/// lamp stays red until a request succeeds.
+pub(super) fn tell_link_down(state: &mut AppState, was_down: bool) {
+    if !state.settings.flow.ask_on_link_loss && !was_down && state.link == Some(false) {
+        state.dialog = Some(Dialog::Message {
+            blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
+            then: state.dialog.take().map(Box::new),
+        });
     }
 }
 

@@ -3,7 +3,7 @@
 //! MaxBonus confirms the registration with it), the SMS code — Tab asks for
 //! another —, and the new client put on the receipt when one can take them.
 
-use super::answers::identified;
+use super::client::identified;
 use super::link::send;
 use super::receipt_offline;
 use crate::core::command::Command;
