@@ -10,79 +10,12 @@ use std::thread;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::queue::{Outcome, QueueChange};
+use crate::faults::{FaultPoint, Faults};
 use crate::loyalty::LoyaltyError;
 use crate::store::Store;
 
-/// Where a test may kill the process (`KASSA_FAULT=<point>[:<n>]`, the n-th
-/// time the point is reached, first by default), to prove that a crash at
-/// any step loses nothing and doubles nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultPoint {
-    BeforeSave,
-    AfterSave,
-    BeforeClose,
-    AfterClose,
-    BeforePrint,
-    AfterPrint,
-    /// Around recording a queue entry's outcome (after the server answered).
-    BeforeDequeue,
-    AfterDequeue,
-    /// Around sending a loyalty request (in the loyalty worker).
-    BeforeSend,
-    AfterSend,
-    /// A bug in the cashier's loop: a panic (not an abort) at the n-th key.
-    PanicOnKey,
-}
-
-impl FaultPoint {
-    /// The point and on which hit to crash, from `KASSA_FAULT`.
-    pub fn from_env() -> Option<(FaultPoint, u32)> {
-        let value = std::env::var("KASSA_FAULT").ok()?;
-        let (name, hit) = value.split_once(':').unwrap_or((value.as_str(), "1"));
-        let point = match name {
-            "before_save" => FaultPoint::BeforeSave,
-            "after_save" => FaultPoint::AfterSave,
-            "before_close" => FaultPoint::BeforeClose,
-            "after_close" => FaultPoint::AfterClose,
-            "before_print" => FaultPoint::BeforePrint,
-            "after_print" => FaultPoint::AfterPrint,
-            "before_dequeue" => FaultPoint::BeforeDequeue,
-            "after_dequeue" => FaultPoint::AfterDequeue,
-            "before_send" => FaultPoint::BeforeSend,
-            "after_send" => FaultPoint::AfterSend,
-            "panic_on_key" => FaultPoint::PanicOnKey,
-            _ => return None,
-        };
-        Some((point, hit.parse().ok()?))
-    }
-}
-
 /// How many entries the queue screen shows of each list.
 const QUEUE_SCREEN_ROWS: usize = 500;
-
-/// The armed fault point and how many more hits before it fires.
-pub struct Faults(Option<(FaultPoint, u32)>);
-
-impl Faults {
-    pub fn from_env() -> Faults {
-        Faults(FaultPoint::from_env())
-    }
-
-    pub fn crash_if(&mut self, point: FaultPoint) {
-        let Some((armed, hits_left)) = self.0.as_mut() else { return };
-        if *armed != point {
-            return;
-        }
-        *hits_left = hits_left.saturating_sub(1);
-        if *hits_left == 0 {
-            if point == FaultPoint::PanicOnKey {
-                panic!("KASSA_FAULT: a panic in the cashier's loop, as a bug would");
-            }
-            // The test asked for a crash here: die like a power cut, no unwinding.
-            std::process::abort();
-        }
-    }
-}
 
 pub struct Executor {
     store: Store,

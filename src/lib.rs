@@ -2,18 +2,13 @@
 
 pub mod app;
 pub mod bench;
-pub mod bench_devices;
-pub mod bench_kilbil;
-pub mod bench_maxbonus;
-pub mod bench_probonus;
-pub mod bench_queue;
-pub mod bench_support;
 pub mod catalog_gen;
 pub mod config;
 pub mod control;
 pub mod core;
 pub mod devices;
 pub mod emulators;
+pub mod faults;
 pub mod io;
 pub mod logging;
 pub mod loyalty;

@@ -379,52 +379,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_color,
             ..
         }) => replay_journal(&common, &journal, until.as_deref(), no_color),
-        Some(Sub::Replay { script, no_color, .. }) => {
-            let script = script.context("a script or --journal")?;
-            let config = load_config(&common)?;
-            // Without --data-dir a replay starts from nothing and leaves nothing behind.
-            let temp = if common.data_dir.is_none() { Some(tempdir()?) } else { None };
-            let data_dir = common.data_dir.clone().or_else(|| temp.clone()).context("data directory")?;
-            let _log = kassa::logging::init(&data_dir, &config.log)?;
-            let setup = ReplaySetup {
-                catalog: Arc::new(app::load_catalog(&config)?),
-                keymap: keymap(&common, &config)?,
-                config,
-                data_dir,
-                theme: if no_color { Theme::MONO } else { Theme::from_env() },
-            };
-            let result = replay::run_file(&script, &setup);
-            if let Some(temp) = temp {
-                std::fs::remove_dir_all(temp).ok();
-            }
-            outln!("{}", result?);
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Sub::Replay { script, no_color, .. }) => replay_script(&common, script, no_color),
         Some(Sub::Config {
             action: ConfigAction::Check { file },
-        }) => {
-            let layers = file.map_or_else(|| config_layers(&common), |file| vec![file]);
-            if layers.is_empty() {
-                outln!("no config file: kassa runs the demo");
-                return Ok(ExitCode::SUCCESS);
-            }
-            match config::load_layers(&layers) {
-                Ok(config) => {
-                    if let Some(keymap) = &config.keymap {
-                        Keymap::load(keymap)?;
-                    }
-                    app::load_catalog(&config)?;
-                    for path in &layers {
-                        outln!("{}: OK", path.display());
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(issues) => {
-                    eprint!("{issues}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        }) => config_check(&common, file),
         Some(Sub::Journal { action }) => journal(&common, action),
         Some(Sub::Status) => status(&common),
         Some(Sub::Watch) => {
@@ -438,115 +396,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kassa::logging::show(&dir, lines, problems, follow)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Sub::Keys) => {
-            let config = load_config(&common)?;
-            let keymap = keymap(&common, &config)?;
-            for &command in Command::ALL {
-                let keys: Vec<String> = keymap.keys_for(command).iter().map(ToString::to_string).collect();
-                outln!("{:<16} {:<18} {}", command.name(), keys.join(", "), command.doc());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Sub::Keys) => keys(&common),
         Some(Sub::Catalog {
             action: CatalogAction::Generate { items, out },
-        }) => {
-            let csv = catalog_gen::generate(items);
-            match out {
-                Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,
-                None => out!("{csv}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Sub::Emulate {
-            server:
-                EmulateServer::Frontol {
-                    listen,
-                    key,
-                    discount,
-                    max_bonus_share,
-                    accrual,
-                },
-        }) => {
-            let rules = Rules {
-                discount: percent("discount", &discount)?,
-                max_bonus_share: percent("max-bonus-share", &max_bonus_share)?,
-                accrual: percent("accrual", &accrual)?,
-            };
-            let emulator = Emulator::new(key, demo_clients(), rules).echo(true);
-            serve_emulator(emulator, listen, |bound| {
-                format!("Frontol Loyalty API emulator on http://{bound} (cards 7770000000017, 7770000000024, 7770000000031)")
-            })
-        }
-        Some(Sub::Emulate {
-            server:
-                EmulateServer::Kilbil {
-                    listen,
-                    key,
-                    discount,
-                    accrual,
-                },
-        }) => {
-            use kassa::emulators::kilbil;
-            let rules = kilbil::Rules {
-                discount: percent("discount", &discount)?,
-                accrual: percent("accrual", &accrual)?,
-                ..kilbil::Rules::default()
-            };
-            let emulator = kilbil::Emulator::new(&key, kilbil::demo_clients(), rules).echo(true);
-            serve_emulator(emulator, listen, |bound| {
-                format!(
-                    "KilBil emulator on http://{bound}/load/<function>?h=… (cards 7770000000017, 7770000000024; promo code {})",
-                    kilbil::PROMO
-                )
-            })
-        }
-        Some(Sub::Emulate {
-            server:
-                EmulateServer::Probonus {
-                    listen,
-                    token,
-                    login,
-                    password,
-                    rest_code,
-                    token_ttl,
-                },
-        }) => {
-            use kassa::emulators::probonus;
-            anyhow::ensure!(token.is_some() || login.is_some(), "give --token, or --login and --password");
-            let credentials = probonus::Credentials {
-                token,
-                login: login.zip(password),
-                ttl: std::time::Duration::from_secs(token_ttl),
-            };
-            let emulator = probonus::Emulator::new(credentials, rest_code, probonus::demo()).echo(true);
-            serve_emulator(emulator, listen, |bound| {
-                format!("ProBonus emulator on http://{bound}/api/v0/… (guests +79161234567, +79211022546; template group 3)")
-            })
-        }
-        Some(Sub::Emulate {
-            server: EmulateServer::Maxbonus { listen, token },
-        }) => {
-            use kassa::emulators::maxbonus;
-            let emulator = maxbonus::Emulator::new(&token, maxbonus::demo()).echo(true);
-            serve_emulator(emulator, listen, |bound| {
-                format!(
-                    "MaxBonus emulator on http://{bound}/api/cashbox/… (customers +79161234567, card 7000000000011, short code 482913; certificates CERT-1000/1111, CERT-500/3333; SMS code {})",
-                    maxbonus::SMS_CODE
-                )
-            })
-        }
-        Some(Sub::Emulate {
-            server: EmulateServer::Scanner { link },
-        }) => emulate_device(Device::Scanner, link),
-        Some(Sub::Emulate {
-            server: EmulateServer::Cardreader { link },
-        }) => emulate_device(Device::CardReader, link),
-        Some(Sub::Emulate {
-            server: EmulateServer::Escpos { link },
-        }) => emulate_device(Device::EscPos, link),
-        Some(Sub::Emulate {
-            server: EmulateServer::Shtrih { link },
-        }) => emulate_device(Device::Shtrih, link),
+        }) => catalog_generate(items, out),
+        Some(Sub::Emulate { server }) => emulate(server),
         Some(Sub::Probonus {
             action: ProbonusAction::Groups,
         }) => probonus_groups(&common),
@@ -559,6 +413,178 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `kassa replay SCRIPT`: runs a key-replay script and prints its last screen.
+fn replay_script(common: &Common, script: Option<PathBuf>, no_color: bool) -> anyhow::Result<ExitCode> {
+    let script = script.context("a script or --journal")?;
+    let config = load_config(common)?;
+    // Without --data-dir a replay starts from nothing and leaves nothing behind.
+    let temp = if common.data_dir.is_none() { Some(tempdir()?) } else { None };
+    let data_dir = common.data_dir.clone().or_else(|| temp.clone()).context("data directory")?;
+    let _log = kassa::logging::init(&data_dir, &config.log)?;
+    let setup = ReplaySetup {
+        catalog: Arc::new(app::load_catalog(&config)?),
+        keymap: keymap(common, &config)?,
+        config,
+        data_dir,
+        theme: if no_color { Theme::MONO } else { Theme::from_env() },
+    };
+    let result = replay::run_file(&script, &setup);
+    if let Some(temp) = temp {
+        std::fs::remove_dir_all(temp).ok();
+    }
+    outln!("{}", result?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kassa config check [FILE]`: the config (`FILE`, or the layers in use)
+/// with its keymap and catalog; every mistake on stderr.
+fn config_check(common: &Common, file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let layers = file.map_or_else(|| config_layers(common), |file| vec![file]);
+    if layers.is_empty() {
+        outln!("no config file: kassa runs the demo");
+        return Ok(ExitCode::SUCCESS);
+    }
+    match config::load_layers(&layers) {
+        Ok(config) => {
+            if let Some(keymap) = &config.keymap {
+                Keymap::load(keymap)?;
+            }
+            app::load_catalog(&config)?;
+            for path in &layers {
+                outln!("{}: OK", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(issues) => {
+            eprint!("{issues}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `kassa keys`: every command, its keys in the keymap in use, what it does.
+fn keys(common: &Common) -> anyhow::Result<ExitCode> {
+    let config = load_config(common)?;
+    let keymap = keymap(common, &config)?;
+    for &command in Command::ALL {
+        let keys: Vec<String> = keymap.keys_for(command).iter().map(ToString::to_string).collect();
+        outln!("{:<16} {:<18} {}", command.name(), keys.join(", "), command.doc());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kassa catalog generate`: a large catalog for benchmarks, to `out` or stdout.
+fn catalog_generate(items: usize, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let csv = catalog_gen::generate(items);
+    match out {
+        Some(path) => std::fs::write(&path, csv).with_context(|| format!("cannot write {}", path.display()))?,
+        None => out!("{csv}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kassa emulate …`: a device on a pseudo-terminal or a loyalty server.
+fn emulate(server: EmulateServer) -> anyhow::Result<ExitCode> {
+    match server {
+        EmulateServer::Scanner { link } => emulate_device(Device::Scanner, link),
+        EmulateServer::Cardreader { link } => emulate_device(Device::CardReader, link),
+        EmulateServer::Escpos { link } => emulate_device(Device::EscPos, link),
+        EmulateServer::Shtrih { link } => emulate_device(Device::Shtrih, link),
+        EmulateServer::Frontol {
+            listen,
+            key,
+            discount,
+            max_bonus_share,
+            accrual,
+        } => emulate_frontol(listen, key, &discount, &max_bonus_share, &accrual),
+        EmulateServer::Kilbil {
+            listen,
+            key,
+            discount,
+            accrual,
+        } => emulate_kilbil(listen, &key, &discount, &accrual),
+        EmulateServer::Probonus {
+            listen,
+            token,
+            login,
+            password,
+            rest_code,
+            token_ttl,
+        } => emulate_probonus(listen, token, login, password, rest_code, token_ttl),
+        EmulateServer::Maxbonus { listen, token } => emulate_maxbonus(listen, &token),
+    }
+}
+
+/// `kassa emulate frontol`.
+fn emulate_frontol(
+    listen: std::net::SocketAddr,
+    key: Option<String>,
+    discount: &str,
+    max_bonus_share: &str,
+    accrual: &str,
+) -> anyhow::Result<ExitCode> {
+    let rules = Rules {
+        discount: percent("discount", discount)?,
+        max_bonus_share: percent("max-bonus-share", max_bonus_share)?,
+        accrual: percent("accrual", accrual)?,
+    };
+    let emulator = Emulator::new(key, demo_clients(), rules).echo(true);
+    serve_emulator(emulator, listen, |bound| {
+        format!("Frontol Loyalty API emulator on http://{bound} (cards 7770000000017, 7770000000024, 7770000000031)")
+    })
+}
+
+/// `kassa emulate kilbil`.
+fn emulate_kilbil(listen: std::net::SocketAddr, key: &str, discount: &str, accrual: &str) -> anyhow::Result<ExitCode> {
+    use kassa::emulators::kilbil;
+    let rules = kilbil::Rules {
+        discount: percent("discount", discount)?,
+        accrual: percent("accrual", accrual)?,
+        ..kilbil::Rules::default()
+    };
+    let emulator = kilbil::Emulator::new(key, kilbil::demo_clients(), rules).echo(true);
+    serve_emulator(emulator, listen, |bound| {
+        format!(
+            "KilBil emulator on http://{bound}/load/<function>?h=… (cards 7770000000017, 7770000000024; promo code {})",
+            kilbil::PROMO
+        )
+    })
+}
+
+/// `kassa emulate probonus`: with a token, or a login and password, or both.
+fn emulate_probonus(
+    listen: std::net::SocketAddr,
+    token: Option<String>,
+    login: Option<String>,
+    password: Option<String>,
+    rest_code: u32,
+    token_ttl: u64,
+) -> anyhow::Result<ExitCode> {
+    use kassa::emulators::probonus;
+    anyhow::ensure!(token.is_some() || login.is_some(), "give --token, or --login and --password");
+    let credentials = probonus::Credentials {
+        token,
+        login: login.zip(password),
+        ttl: std::time::Duration::from_secs(token_ttl),
+    };
+    let emulator = probonus::Emulator::new(credentials, rest_code, probonus::demo()).echo(true);
+    serve_emulator(emulator, listen, |bound| {
+        format!("ProBonus emulator on http://{bound}/api/v0/… (guests +79161234567, +79211022546; template group 3)")
+    })
+}
+
+/// `kassa emulate maxbonus`.
+fn emulate_maxbonus(listen: std::net::SocketAddr, token: &str) -> anyhow::Result<ExitCode> {
+    use kassa::emulators::maxbonus;
+    let emulator = maxbonus::Emulator::new(token, maxbonus::demo()).echo(true);
+    serve_emulator(emulator, listen, |bound| {
+        format!(
+            "MaxBonus emulator on http://{bound}/api/cashbox/… (customers +79161234567, card 7000000000011, short code 482913; certificates CERT-1000/1111, CERT-500/3333; SMS code {})",
+            maxbonus::SMS_CODE
+        )
+    })
 }
 
 /// `kassa probonus groups`: the groups, and whether the configured one takes new guests.

@@ -54,8 +54,10 @@ use crate::core::journal::ReceiptId;
 use crate::core::money::Money;
 use crate::core::state::{AppState, Dialog};
 use crate::core::{ledger, loyalty};
+use crate::emulators::DemoServer;
 use crate::emulators::frontol::Failure;
 use crate::loyalty::Request;
+use crate::loyalty::demo::Demo;
 use crate::runtime::Runtime;
 use crate::store::Store;
 use crate::text;
@@ -275,6 +277,7 @@ impl Script {
 }
 
 /// What a replay needs besides the script.
+#[derive(Clone)]
 pub struct ReplaySetup {
     pub config: Config,
     pub catalog: Arc<Catalog>,
@@ -288,26 +291,22 @@ struct Live {
     results: mpsc::Receiver<Event>,
     /// A reading handle on the store the runtime's worker owns (`expect ledger`).
     store: Store,
+    /// The demo's loyalty server, steered by the script (it outlives a restart).
+    server: Option<DemoServer>,
 }
 
 impl Live {
-    /// `hangs`: the script hangs the server, so the client's timeout is
-    /// long and a wait ends when the script says (`emulator release`, Esc).
-    fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<crate::emulators::DemoServer>, hangs: bool) -> anyhow::Result<Live> {
+    /// `setup`'s loyalty config is a real one: the demo's server is started
+    /// apart ([`with_demo`]).
+    fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<DemoServer>) -> anyhow::Result<Live> {
         let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
         let store = assembled.executor.store();
         let (tx, results) = mpsc::channel();
-        // Replays wait for answers: keep the demo's loyalty timeout short.
-        let timeout = std::time::Duration::from_millis(if hangs { HUNG_TIMEOUT_MS } else { 400 });
-        let loyalty = assembled
-            .loyalty
-            .map(|config| config.with_timing(timeout, std::time::Duration::from_millis(1200)));
         let mut runtime = Runtime::start_with(
             assembled.state,
             assembled.executor,
             assembled.devices,
-            loyalty,
-            server,
+            assembled.loyalty,
             None,
             move |event| {
                 let _ = tx.send(event);
@@ -319,15 +318,20 @@ impl Live {
         if let Some(reason) = assembled.full_disk {
             runtime.dispatch(Event::StartedOnFullDisk(reason));
         }
-        let mut live = Live { runtime, results, store };
+        let mut live = Live {
+            runtime,
+            results,
+            store,
+            server,
+        };
         live.settle()?;
         Ok(live)
     }
 
     /// Stops the workstation and lets go of the store, so that it can start again.
     fn stop(self) {
-        if let Some(emulator) = self.runtime.emulator() {
-            emulator.release();
+        if let Some(server) = &self.server {
+            server.release();
         }
         drop(self.runtime.shutdown());
     }
@@ -343,7 +347,7 @@ impl Live {
     fn settle(&mut self) -> anyhow::Result<()> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !self.runtime.is_idle() {
-            let hung = self.runtime.emulator().is_some_and(|e| e.held() > 0);
+            let hung = self.server.as_ref().is_some_and(|e| e.held() > 0);
             if hung && self.runtime.only_loyalty_in_flight() {
                 return Ok(());
             }
@@ -355,6 +359,23 @@ impl Live {
         }
         Ok(())
     }
+}
+
+/// `setup` with its demo loyalty server started, the config reaching it.
+/// Replays wait for answers: the client's timeout is short, unless the
+/// script `hangs` the server (then a wait ends when the script says:
+/// `emulator release`, Esc).
+fn with_demo(setup: &ReplaySetup, hangs: bool) -> anyhow::Result<(ReplaySetup, Option<Demo>)> {
+    let timeout = std::time::Duration::from_millis(if hangs { HUNG_TIMEOUT_MS } else { 400 });
+    let timed = setup
+        .config
+        .loyalty
+        .clone()
+        .map(|c| c.with_timing(timeout, std::time::Duration::from_millis(1200)));
+    let mut setup = setup.clone();
+    let (real, demo) = crate::loyalty::demo::start_if_any(timed, None)?;
+    setup.config.loyalty = real;
+    Ok((setup, demo))
 }
 
 /// The client's timeout in a script that hangs the server: long enough that
@@ -390,7 +411,10 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
         .steps
         .iter()
         .any(|(_, step)| matches!(step, Step::Fail(crate::emulators::Failure::Hang, ..)));
-    let mut live = Live::start(setup, now, None, hangs)?;
+    let (setup, demo) = with_demo(setup, hangs)?;
+    let setup = &setup;
+    let server = demo.as_ref().map(|d| d.server().clone());
+    let mut live = Live::start(setup, now, server.clone())?;
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
     let mut keys = 0;
     for (line, step) in &script.steps {
@@ -423,31 +447,30 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
             Step::Scan(code) => live.dispatch(Event::Scan(code.clone()))?,
             Step::Restart => {
                 // The loyalty server is remote: it keeps its state over the workstation's restart.
-                let server = live.runtime.emulator().cloned();
                 live.stop();
-                live = Live::start(setup, now, server, hangs)?;
+                live = Live::start(setup, now, server.clone())?;
             }
             Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
-            Step::Fail(failure, times, after) => match live.runtime.emulator() {
+            Step::Fail(failure, times, after) => match live.server.as_ref() {
                 Some(emulator) => emulator.fail(*failure, *times, *after),
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
-            Step::Release => match live.runtime.emulator() {
+            Step::Release => match live.server.as_ref() {
                 Some(emulator) => {
                     emulator.release();
                     // What it held is answered (dropped) now: wait for that.
-                    while live.runtime.emulator().is_some_and(|e| e.held() > 0) {
+                    while live.server.as_ref().is_some_and(|e| e.held() > 0) {
                         std::thread::sleep(std::time::Duration::from_millis(5));
                     }
                     live.settle()?;
                 }
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
-            Step::ServerKey(key) => match live.runtime.emulator() {
+            Step::ServerKey(key) => match live.server.as_ref() {
                 Some(emulator) => emulator.set_key(key),
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
-            Step::ExpireTokens => match live.runtime.emulator() {
+            Step::ExpireTokens => match live.server.as_ref() {
                 Some(emulator) => emulator.expire_tokens(),
                 None => return Err(at("no loyalty emulator in this setup".into())),
             },
@@ -455,7 +478,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                 let screen = render(&mut terminal, &live.runtime.state, setup)?;
                 let checked = match expectation {
                     Expectation::ServerBalance(client, expected) => {
-                        let balance = live.runtime.emulator().and_then(|e| e.balance(client));
+                        let balance = live.server.as_ref().and_then(|e| e.balance(client));
                         if balance == Some(*expected) {
                             Ok(())
                         } else {
@@ -573,7 +596,7 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str, keymap: &Key
 /// `expect ledger`: what kassa's journal says the loyalty server counted,
 /// reconciled with what the demo server's books say it did.
 fn check_ledger(live: &Live) -> Result<(), String> {
-    let server = live.runtime.emulator().ok_or("no loyalty emulator in this setup")?;
+    let server = live.server.as_ref().ok_or("no loyalty emulator in this setup")?;
     let store_error = |e: crate::store::StoreError| format!("cannot read the store: {e}");
     let queued = live.store.queue_list(usize::MAX).map_err(store_error)?.len();
     let depth = live.runtime.state.queue.depth.max(queued);

@@ -74,27 +74,23 @@ impl Runtime {
         loyalty: Option<LoyaltyConfig>,
         deliver: impl Fn(Event) + Send + Clone + 'static,
     ) -> std::io::Result<Runtime> {
-        Runtime::start_with(state, executor, devices, loyalty, None, None, deliver)
+        Runtime::start_with(state, executor, devices, loyalty, None, deliver)
     }
 
-    /// [`Runtime::start`] with the demo's loyalty server kept from before
-    /// (a remote server does not restart with the workstation: replays), and
-    /// a session journal that records from the state it starts with.
+    /// [`Runtime::start`] with a session journal that records from the state
+    /// it starts with.
     pub fn start_with(
         state: AppState,
         executor: Executor,
         devices: Devices,
         loyalty: Option<LoyaltyConfig>,
-        server: Option<crate::emulators::DemoServer>,
         mut journal: Option<Recorder>,
         deliver: impl Fn(Event) + Send + Clone + 'static,
     ) -> std::io::Result<Runtime> {
         if let Some(journal) = journal.as_mut() {
             journal.start(&state);
         }
-        let loyalty = loyalty
-            .map(|config| LoyaltyWorker::start(config, server, deliver.clone()))
-            .transpose()?;
+        let loyalty = loyalty.map(|config| LoyaltyWorker::start(config, deliver.clone())).transpose()?;
         let printer = PrinterWorker::start(devices.printer, devices.poll, deliver.clone())?;
         let readers = devices
             .readers
@@ -216,11 +212,6 @@ impl Runtime {
     }
 
     /// Waits for queued effects to finish and closes the store.
-    /// The demo's in-process loyalty emulator, when there is one.
-    pub fn emulator(&self) -> Option<&crate::emulators::DemoServer> {
-        self.loyalty.as_ref().and_then(|l| l.emulator.as_ref())
-    }
-
     pub fn shutdown(mut self) -> AppState {
         if let Some(journal) = self.journal.as_mut() {
             journal.finish();

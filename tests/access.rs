@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use kassa::emulators::pty::Pty;
 
+#[path = "common/faults.rs"]
+mod faults;
+
 /// `kassa ARGS` started by a shell with umask 022, as by hand outside systemd.
 fn with_umask_022(data: &Path, args: &[&str]) -> Command {
     let mut command = Command::new("sh");
@@ -95,6 +98,7 @@ fn start_till(data: &Path, fault: Option<&str>) -> (std::process::Child, Pty) {
 /// a replay (the store, the text printer's paper): nothing is for others.
 #[test]
 fn nothing_under_the_data_folder_is_for_others_under_umask_022() {
+    faults::required();
     let temp = tempfile::tempdir().expect("temp dir");
     let data = temp.path().join("data");
     let (mut till, pty) = start_till(&data, Some("panic_on_key:1"));

@@ -7,6 +7,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[path = "common/faults.rs"]
+mod faults;
+
 const POINTS: &[&str] = &[
     "before_save",
     "after_save",
@@ -39,6 +42,7 @@ fn journal_lines(data: &Path) -> Vec<String> {
 
 #[test]
 fn a_crash_at_any_step_loses_nothing_and_doubles_nothing() {
+    faults::required();
     let mut crashes = 0;
     for point in POINTS {
         for hit in 1..=12 {
@@ -85,6 +89,7 @@ fn a_crash_at_any_step_loses_nothing_and_doubles_nothing() {
 
 #[test]
 fn a_crash_after_paying_in_full_closes_the_receipt_on_restart() {
+    faults::required();
     let data = tempfile::tempdir().expect("temp dir");
     // The close transaction never runs: the paid receipt is only in the state.
     let first = kassa(data.path(), &["replay", "tests/crash/sell.replay"], Some("before_close:1"));
@@ -104,6 +109,7 @@ fn a_crash_after_paying_in_full_closes_the_receipt_on_restart() {
 /// printed again marked as a repeat.
 #[test]
 fn a_crash_after_printing_never_prints_an_original_twice() {
+    faults::required();
     let mut crashes = 0;
     for point in ["after_print", "before_send", "after_send", "before_save"] {
         for hit in 1..=12 {

@@ -20,6 +20,7 @@ use kassa::devices::shtrih::registrar::{ShtrihPrinter, ShtrihSettings};
 use kassa::emulators::escpos::EscPosEmulator;
 use kassa::emulators::scanner::SerialKeyboard;
 use kassa::emulators::shtrih::{Fault, Registrar, ShtrihEmulator};
+use kassa::loyalty::demo::Demo;
 use kassa::print::document::{Document, Fiscal, FiscalKind, FiscalPosition, FiscalReceipt, Line};
 use kassa::print::printer::{PrintError, Printer};
 use kassa::store::Store;
@@ -456,15 +457,10 @@ fn scans_and_swipes_reach_the_sale_and_the_registrar_registers_it() {
         .expect("now");
     let assembled = app::assemble(&config, catalog, dir.path(), now).expect("assembled");
     let (tx, events) = mpsc::channel();
-    let mut runtime = Runtime::start(
-        assembled.state,
-        assembled.executor,
-        assembled.devices,
-        assembled.loyalty,
-        move |e| {
-            let _ = tx.send(e);
-        },
-    )
+    let (loyalty, _demo) = kassa::loyalty::demo::start_if_any(assembled.loyalty, None).expect("demo loyalty");
+    let mut runtime = Runtime::start(assembled.state, assembled.executor, assembled.devices, loyalty, move |e| {
+        let _ = tx.send(e);
+    })
     .expect("runtime");
     let pump = |runtime: &mut Runtime, done: &dyn Fn(&kassa::core::state::AppState) -> bool| {
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -621,8 +617,9 @@ fn a_print_job_reaches_the_printer_only_after_its_save() {
 }
 
 /// A workstation on a Shtrih-M registrar at `path` (no readers), over the
-/// data in `dir`; the idle printer is asked how it is every `poll`.
-fn fiscal_workstation(path: &str, dir: &std::path::Path, poll: Duration) -> (kassa::runtime::Runtime, mpsc::Receiver<Event>) {
+/// data in `dir`; the idle printer is asked how it is every `poll`; the
+/// demo's loyalty server, kept as long as the workstation runs.
+fn fiscal_workstation(path: &str, dir: &std::path::Path, poll: Duration) -> (kassa::runtime::Runtime, mpsc::Receiver<Event>, Option<Demo>) {
     use kassa::config::{Config, PrinterConfig};
     let config = Config {
         printer: PrinterConfig::Shtrih {
@@ -641,17 +638,12 @@ fn fiscal_workstation(path: &str, dir: &std::path::Path, poll: Duration) -> (kas
     let mut assembled = kassa::app::assemble(&config, catalog, dir, now).expect("assembled");
     assembled.devices.poll = poll;
     let (tx, events) = mpsc::channel();
-    let runtime = kassa::runtime::Runtime::start(
-        assembled.state,
-        assembled.executor,
-        assembled.devices,
-        assembled.loyalty,
-        move |e| {
-            let _ = tx.send(e);
-        },
-    )
+    let (loyalty, demo) = kassa::loyalty::demo::start_if_any(assembled.loyalty, None).expect("demo loyalty");
+    let runtime = kassa::runtime::Runtime::start(assembled.state, assembled.executor, assembled.devices, loyalty, move |e| {
+        let _ = tx.send(e);
+    })
     .expect("runtime");
-    (runtime, events)
+    (runtime, events, demo)
 }
 
 /// Feeds events to the runtime until `done` holds and nothing is in flight.
@@ -701,7 +693,7 @@ fn a_receipt_the_registrar_could_not_register_holds_the_till_until_reprinted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
     // No polling: only «Повтор печати» sends the job again.
-    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_secs(600));
+    let (mut runtime, events, _demo) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_secs(600));
     sell_with_paper_out(&mut runtime, &events, &emulator);
     pump_until(&mut runtime, &events, &failed_to_register);
     assert_eq!(emulator.registrar().receipts.len(), 0);
@@ -730,7 +722,7 @@ fn a_receipt_the_registrar_could_not_register_holds_the_till_until_reprinted() {
     waiting(&runtime);
     // A restart keeps it so: the job is sent again at once, and fails again.
     runtime.shutdown();
-    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_secs(600));
+    let (mut runtime, events, _demo) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_secs(600));
     pump_until(&mut runtime, &events, &failed_to_register);
     runtime.dispatch(Event::Scan("4600972223306".into()));
     runtime.dispatch(Event::Command(Command::CloseShift));
@@ -754,7 +746,7 @@ fn a_receipt_the_registrar_could_not_register_holds_the_till_until_reprinted() {
 fn a_registrar_back_with_paper_registers_the_waiting_receipt_by_itself() {
     let dir = tempfile::tempdir().expect("tempdir");
     let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
-    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_millis(100));
+    let (mut runtime, events, _demo) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_millis(100));
     sell_with_paper_out(&mut runtime, &events, &emulator);
     pump_until(&mut runtime, &events, &failed_to_register);
     runtime.dispatch(Event::Scan("4600972223306".into()));
@@ -779,7 +771,7 @@ fn a_receipt_refused_for_an_expired_registrar_shift_lets_the_shift_close_first()
     use kassa::devices::shtrih::command::{MODE_SHIFT_EXPIRED, MODE_SHIFT_OPEN};
     let dir = tempfile::tempdir().expect("tempdir");
     let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
-    let (mut runtime, events) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_millis(100));
+    let (mut runtime, events, _demo) = fiscal_workstation(emulator.path(), dir.path(), Duration::from_millis(100));
     runtime.dispatch(Event::Command(Command::OpenShift));
     "Иванова".chars().for_each(|c| runtime.dispatch(Event::Char(c)));
     runtime.dispatch(Event::Command(Command::Confirm));

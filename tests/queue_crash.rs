@@ -14,6 +14,9 @@ use kassa::core::money::Money;
 use kassa::loyalty::frontol::{Frontol, Settings};
 use kassa::loyalty::{ClientId, Request};
 
+#[path = "common/faults.rs"]
+mod faults;
+
 const KEY: &str = "crash-test-key";
 const CARD: &str = "7770000000017";
 
@@ -98,6 +101,7 @@ fn balance(url: &str) -> Money {
 
 #[test]
 fn a_crash_while_closing_or_draining_never_counts_twice() {
+    faults::required();
     // Bread 199.90 with the 5% precheck discount: 189.90 paid, 9.50 accrued.
     let accrual = Money(9_50);
     let mut crashes = 0;

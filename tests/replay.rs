@@ -30,9 +30,15 @@ fn main() {
     let mut trials: Vec<Trial> = scenarios().into_iter().map(scenario).collect();
     assert!(trials.len() >= 15, "at least 15 scenarios, found {}", trials.len());
     trials.extend([
-        trial("a_script_with_a_broken_step_names_its_line", a_script_with_a_broken_step_names_its_line),
+        trial(
+            "a_script_with_a_broken_step_names_its_line",
+            a_script_with_a_broken_step_names_its_line,
+        ),
         trial("a_failing_expectation_shows_the_screen", a_failing_expectation_shows_the_screen),
-        trial("expect_ledger_wants_the_outbox_drained_first", expect_ledger_wants_the_outbox_drained_first),
+        trial(
+            "expect_ledger_wants_the_outbox_drained_first",
+            expect_ledger_wants_the_outbox_drained_first,
+        ),
     ]);
     libtest_mimic::run(&arguments, trials).exit();
 }
@@ -55,7 +61,9 @@ fn scenario(script: PathBuf) -> Trial {
     let name = script.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     Trial::test(name, move || {
         let data = tempfile::tempdir().map_err(|e| Failed::from(format!("temp dir: {e}")))?;
-        replay::run_file(&script, &setup(data.path())).map(drop).map_err(|e| Failed::from(format!("{e:#}")))
+        replay::run_file(&script, &setup(data.path()))
+            .map(drop)
+            .map_err(|e| Failed::from(format!("{e:#}")))
     })
 }
 

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use kassa::emulators::pty::Pty;
 
+#[path = "common/faults.rs"]
+mod faults;
+
 struct Session {
     child: Child,
     keys: serialport::TTYPort,
@@ -140,6 +143,7 @@ impl Session {
 
 #[test]
 fn a_panic_restores_the_terminal_reports_and_the_restart_resumes_the_receipt() {
+    faults::required();
     let data = tempfile::tempdir().expect("temp dir");
     // Ctrl+O, the name, Enter: 9 keys; the code and Enter: 14 more; the 24th panics.
     let mut first = Session::start(data.path(), Some("panic_on_key:24"));

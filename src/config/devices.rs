@@ -27,10 +27,9 @@
 
 use std::path::PathBuf;
 use std::time::Duration;
-use toml::de::{DeTable, DeValue};
 
-use super::{Checker, Section};
-use crate::core::state::Settings;
+use super::Config;
+use super::reader::{Checker, Section};
 use crate::devices::framing::{self, Framing};
 use crate::devices::magstripe::CardRule;
 use crate::devices::port::{self, PortSettings};
@@ -66,12 +65,6 @@ macro_rules! port_keys {
         &["port", "baud", "data_bits", "parity", "stop_bits", "flow_control", $($own),*]
     };
 }
-
-pub(super) const PRINTER_KEYS: &[&str] = port_keys!("driver", "file", "width", "password", "department", "tax");
-pub(super) const SCANNER_KEYS: &[&str] = port_keys!("prefix", "suffix", "gap_ms", "max_length");
-pub(super) const CARD_READER_KEYS: &[&str] = port_keys!("prefix", "suffix", "gap_ms", "max_length", "track", "field", "offset", "length");
-/// Sections that may be written `[[name]]`, once per device.
-pub(super) const REPEATABLE: &[&str] = &["scanner", "card_reader"];
 
 /// The port settings of a device section (its `port` is required); `default_baud` when none is given.
 fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32) -> Option<PortSettings> {
@@ -113,23 +106,28 @@ fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32
     }
 }
 
-/// Reads `[printer]`; its width goes to the settings.
-pub(super) fn printer(section: &mut Section, checker: &mut Checker, settings: &mut Settings) -> PrinterConfig {
+const PRINTER_KEYS: &[&str] = port_keys!("driver", "file", "width", "password", "department", "tax");
+
+/// Keys whose values are secrets (see `reader::SECRET_KEYS`).
+pub(super) const PRINTER_SECRET_KEYS: &[&str] = &["password"];
+
+/// `[printer]`: the driver and its port; the width goes to the settings.
+pub(super) fn printer(mut section: Section, checker: &mut Checker, config: &mut Config) {
     if let Some(width) = section.integer(checker, "width", 24..=80) {
-        settings.printer_width = width as usize;
+        config.settings.printer_width = width as usize;
     }
     let file = section.string(checker, "file").map(|(f, _)| PathBuf::from(f));
     let driver = section.string(checker, "driver");
     let password = section.integer(checker, "password", 0..=99_999_999).map_or(30, |p| p as u32);
     let department = section.integer(checker, "department", 0..=16).map_or(1, |d| d as u8);
     let tax = section.integer(checker, "tax", 0..=0b1_1110).map_or(0, |t| t as u8);
-    match driver.as_ref().map(|(d, at)| (d.as_str(), *at)) {
+    config.printer = match driver.as_ref().map(|(d, at)| (d.as_str(), *at)) {
         None | Some(("text", _)) => PrinterConfig::Text { file },
-        Some(("escpos", _)) => match port_settings(section, checker, 19_200) {
+        Some(("escpos", _)) => match port_settings(&mut section, checker, 19_200) {
             Some(port) => PrinterConfig::EscPos { port },
             None => PrinterConfig::Text { file },
         },
-        Some(("shtrih", _)) => match port_settings(section, checker, 115_200) {
+        Some(("shtrih", _)) => match port_settings(&mut section, checker, 115_200) {
             Some(port) => PrinterConfig::Shtrih {
                 port,
                 password,
@@ -146,38 +144,8 @@ pub(super) fn printer(section: &mut Section, checker: &mut Checker, settings: &m
             );
             PrinterConfig::Text { file }
         }
-    }
-}
-
-/// The tables of `[name]` or `[[name]]`.
-fn tables<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, name: &'static str) -> Vec<Section<'a, 't>> {
-    let Some((key, value)) = root.iter().find(|(k, _)| k.get_ref() == name) else {
-        return Vec::new();
     };
-    let start = key.span().start;
-    let section = |table| Section {
-        name,
-        table: Some(table),
-        used: Default::default(),
-        start,
-    };
-    match value.get_ref() {
-        DeValue::Table(table) => vec![section(table)],
-        DeValue::Array(items) => items
-            .iter()
-            .filter_map(|item| match item.get_ref() {
-                DeValue::Table(table) => Some(section(table)),
-                _ => {
-                    checker.report(item.span().start, format!("[[{name}]] must be a table of settings"));
-                    None
-                }
-            })
-            .collect(),
-        _ => {
-            checker.report(start, format!("{name} must be a [section] or [[section]]"));
-            Vec::new()
-        }
-    }
+    section.finish(checker, PRINTER_KEYS);
 }
 
 fn framing(section: &mut Section, checker: &mut Checker) -> Framing {
@@ -206,42 +174,47 @@ fn framing(section: &mut Section, checker: &mut Checker) -> Framing {
     framing
 }
 
-/// Every `[scanner]` and `[card_reader]`, named `scanner`, `scanner-2`, `card-reader`, ….
-pub(super) fn readers(root: &DeTable, checker: &mut Checker) -> Vec<ReaderConfig> {
-    let mut readers = Vec::new();
-    for (i, mut section) in tables(root, checker, "scanner").into_iter().enumerate() {
-        let port = port_settings(&mut section, checker, 9600);
-        let framing = framing(&mut section, checker);
-        section.finish(checker, SCANNER_KEYS);
-        if let Some(port) = port {
-            readers.push(ReaderConfig {
-                name: numbered("scanner", i),
-                port,
-                framing,
-                kind: ReaderKind::Scanner,
-            });
-        }
+const SCANNER_KEYS: &[&str] = port_keys!("prefix", "suffix", "gap_ms", "max_length");
+
+/// One `[scanner]` (or `[[scanner]]`), named `scanner`, `scanner-2`, ….
+pub(super) fn scanner(mut section: Section, checker: &mut Checker, config: &mut Config) {
+    let port = port_settings(&mut section, checker, 9600);
+    let framing = framing(&mut section, checker);
+    let name = numbered("scanner", section.index);
+    section.finish(checker, SCANNER_KEYS);
+    if let Some(port) = port {
+        config.readers.push(ReaderConfig {
+            name,
+            port,
+            framing,
+            kind: ReaderKind::Scanner,
+        });
     }
-    for (i, mut section) in tables(root, checker, "card_reader").into_iter().enumerate() {
-        let port = port_settings(&mut section, checker, 9600);
-        let framing = framing(&mut section, checker);
-        let rule = CardRule {
-            track: section.integer(checker, "track", 1..=3).map_or(2, |t| t as u8),
-            field: section.integer(checker, "field", 1..=16).map_or(1, |f| f as usize),
-            offset: section.integer(checker, "offset", 0..=127).map_or(0, |o| o as usize),
-            length: section.integer(checker, "length", 1..=127).map(|l| l as usize),
-        };
-        section.finish(checker, CARD_READER_KEYS);
-        if let Some(port) = port {
-            readers.push(ReaderConfig {
-                name: numbered("card-reader", i),
-                port,
-                framing,
-                kind: ReaderKind::CardReader(rule),
-            });
-        }
+}
+
+const CARD_READER_KEYS: &[&str] = port_keys!("prefix", "suffix", "gap_ms", "max_length", "track", "field", "offset", "length");
+
+/// One `[card_reader]` (or `[[card_reader]]`), named `card-reader`,
+/// `card-reader-2`, …: a scanner's keys, and where the card number is.
+pub(super) fn card_reader(mut section: Section, checker: &mut Checker, config: &mut Config) {
+    let port = port_settings(&mut section, checker, 9600);
+    let framing = framing(&mut section, checker);
+    let rule = CardRule {
+        track: section.integer(checker, "track", 1..=3).map_or(2, |t| t as u8),
+        field: section.integer(checker, "field", 1..=16).map_or(1, |f| f as usize),
+        offset: section.integer(checker, "offset", 0..=127).map_or(0, |o| o as usize),
+        length: section.integer(checker, "length", 1..=127).map(|l| l as usize),
+    };
+    let name = numbered("card-reader", section.index);
+    section.finish(checker, CARD_READER_KEYS);
+    if let Some(port) = port {
+        config.readers.push(ReaderConfig {
+            name,
+            port,
+            framing,
+            kind: ReaderKind::CardReader(rule),
+        });
     }
-    readers
 }
 
 fn numbered(name: &str, index: usize) -> String {

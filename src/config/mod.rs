@@ -2,6 +2,13 @@
 //! `kassa config check` reports every mistake with its file, line and column,
 //! not just the first one.
 //!
+//! Each section is read by its own function, its keys listed beside it:
+//! `sections.rs` (store, register, data, catalog, keymap, log), `sale.rs`
+//! (sale, weight_barcode), `devices.rs` (printer, scanner, card_reader) and
+//! `loyalty.rs` (whose keys depend on the provider); `reader.rs` lays the
+//! files over each other and reports a key no reader asked for. `SECTIONS`
+//! below names them in order.
+//!
 //! ```toml
 //! [store]
 //! id = "0001"
@@ -33,19 +40,20 @@
 //! prefixes = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"]
 //! ```
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use toml::de::{DeTable, DeValue};
-
-use crate::core::barcode::WeightLayout;
-use crate::core::money::{Money, Quantity};
-use crate::core::state::Settings;
-use crate::loyalty::worker::{FlowOptions, LoyaltyConfig};
-use crate::loyalty::{frontol, kilbil, maxbonus, probonus};
 use std::time::Duration;
 
+use crate::core::state::Settings;
+use crate::loyalty::worker::LoyaltyConfig;
+
 mod devices;
+mod loyalty;
+mod reader;
+mod sale;
+mod sections;
+
+use reader::{Checker, Section};
 
 pub use devices::PrinterConfig;
 
@@ -128,321 +136,6 @@ pub struct Layer {
     pub world_readable: bool,
 }
 
-/// Offsets in the checker run over all layers' texts as if joined by
-/// newlines, so each value's place names its file.
-struct Checker<'a> {
-    layers: &'a [Layer],
-    /// A layer could not be read for want of permission (support reading a
-    /// store terminal's config without secrets.toml): `[loyalty]`, which
-    /// needs the secrets, is left unchecked and off.
-    secrets_withheld: bool,
-    starts: Vec<usize>,
-    issues: Vec<Issue>,
-}
-
-impl Checker<'_> {
-    fn report(&mut self, offset: usize, message: String) {
-        let index = self.starts.iter().rposition(|start| *start <= offset).unwrap_or(0);
-        let layer = &self.layers[index];
-        let offset = offset - self.starts[index];
-        let before = &layer.text[..offset.min(layer.text.len())];
-        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        self.issues.push(Issue {
-            file: layer.file.clone(),
-            line,
-            column,
-            message,
-        });
-    }
-}
-
-/// Keys whose values are secrets: a file holding one must not be world-readable.
-const SECRET_KEYS: &[(&str, &str)] = &[
-    ("loyalty", "key"),
-    ("loyalty", "token"),
-    ("loyalty", "password"),
-    ("printer", "password"),
-];
-
-/// Lays `later` over `merged`: a section's keys replace the same keys,
-/// anything else replaces whole.
-fn overlay<'a>(merged: &mut DeTable<'a>, later: DeTable<'a>) {
-    for (name, value) in later {
-        let existing = merged.get_mut(&name);
-        match (existing.map(|e| e.get_mut()), value.get_ref()) {
-            (Some(DeValue::Table(table)), DeValue::Table(_)) => {
-                if let DeValue::Table(keys) = value.into_inner() {
-                    for (key, value) in keys {
-                        table.insert(key, value);
-                    }
-                }
-            }
-            _ => {
-                merged.insert(name, value);
-            }
-        }
-    }
-}
-
-/// Refuses secrets in a file others can read, naming the command that fixes it.
-fn check_secrets(checker: &mut Checker, index: usize, table: &DeTable) {
-    let layer = &checker.layers[index];
-    if !layer.world_readable {
-        return;
-    }
-    let file = layer.file.clone();
-    for (section, key) in SECRET_KEYS {
-        let found = table
-            .iter()
-            .find(|(k, _)| k.get_ref() == *section)
-            .and_then(|(_, v)| match v.get_ref() {
-                DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref() == *key).map(|(k, _)| k.span().start),
-                _ => None,
-            });
-        if let Some(at) = found {
-            checker.report(
-                at,
-                format!(
-                    "[{section}] {key} is a secret, and everyone on this machine can read {file}: run `sudo chmod o-r {file}` (the file stays readable by its owner and group)"
-                ),
-            );
-        }
-    }
-}
-
-type Spanned<T> = toml::Spanned<T>;
-
-/// Reads the keys of one section, remembering which were used.
-struct Section<'a, 't> {
-    name: &'static str,
-    table: Option<&'t DeTable<'a>>,
-    used: BTreeSet<&'static str>,
-    /// Where the section's name is, for what is missing from it.
-    start: usize,
-}
-
-impl<'a, 't> Section<'a, 't> {
-    fn value(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'a>>> {
-        self.used.insert(key);
-        self.table?.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
-    }
-
-    fn string(&mut self, checker: &mut Checker, key: &'static str) -> Option<(String, usize)> {
-        let value = self.value(key)?;
-        match value.get_ref() {
-            DeValue::String(s) => Some((s.to_string(), value.span().start)),
-            _ => {
-                checker.report(value.span().start, format!("[{}] {key}: expected a string in quotes", self.name));
-                None
-            }
-        }
-    }
-
-    fn integer(&mut self, checker: &mut Checker, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
-        let value = self.value(key)?;
-        let parsed = match value.get_ref() {
-            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<i64>().ok(),
-            _ => None,
-        };
-        match parsed {
-            Some(n) if range.contains(&n) => Some(n),
-            _ => {
-                let (low, high) = (range.start(), range.end());
-                checker.report(
-                    value.span().start,
-                    format!("[{}] {key}: expected a whole number from {low} to {high}", self.name),
-                );
-                None
-            }
-        }
-    }
-
-    fn boolean(&mut self, checker: &mut Checker, key: &'static str) -> Option<bool> {
-        let value = self.value(key)?;
-        match value.get_ref() {
-            DeValue::Boolean(b) => Some(*b),
-            _ => {
-                checker.report(value.span().start, format!("[{}] {key}: expected true or false", self.name));
-                None
-            }
-        }
-    }
-
-    fn strings(&mut self, checker: &mut Checker, key: &'static str) -> Option<Vec<(String, usize)>> {
-        let value = self.value(key)?;
-        let DeValue::Array(items) = value.get_ref() else {
-            checker.report(value.span().start, format!("[{}] {key}: expected a list of strings", self.name));
-            return None;
-        };
-        let mut out = Vec::new();
-        for item in items.iter() {
-            match item.get_ref() {
-                DeValue::String(s) => out.push((s.to_string(), item.span().start)),
-                _ => checker.report(item.span().start, format!("[{}] {key}: expected a string in quotes", self.name)),
-            }
-        }
-        Some(out)
-    }
-
-    /// Reports keys nobody asked for (typos, misplaced settings).
-    fn finish(self, checker: &mut Checker, known: &[&str]) {
-        let Some(table) = self.table else { return };
-        for (key, _) in table.iter() {
-            if !self.used.contains(key.get_ref().as_ref()) {
-                let hint = if known.is_empty() {
-                    String::new()
-                } else {
-                    format!("; known: {}", known.join(", "))
-                };
-                checker.report(key.span().start, format!("[{}] unknown key {:?}{hint}", self.name, key.get_ref()));
-            }
-        }
-    }
-}
-
-const SECTIONS: &[(&str, &[&str])] = &[
-    ("store", &["id", "name", "address"]),
-    ("register", &["id"]),
-    ("data", &["dir"]),
-    ("catalog", &["file"]),
-    ("printer", devices::PRINTER_KEYS),
-    ("keymap", &["file"]),
-    (
-        "sale",
-        &[
-            "merge_same_items",
-            "max_quantity",
-            "max_position_sum",
-            "max_receipt_sum",
-            "max_change",
-            "max_positions",
-            "ask_weight_over",
-            "ask_pieces_over",
-            "ask_position_sum_over",
-        ],
-    ),
-    ("weight_barcode", &["pattern", "prefixes"]),
-    (
-        "loyalty",
-        &[
-            "provider",
-            "url",
-            "key",
-            "timeout_ms",
-            "organization",
-            "business_unit",
-            "work_place",
-            "store_code",
-            "register_code",
-            "spend_code",
-            "token",
-            "login",
-            "password",
-            "rest_code",
-            "rk_unit",
-            "account_group",
-            "accrual_percent",
-            "max_spend_percent",
-            "anonymous",
-            "footer",
-        ],
-    ),
-    ("scanner", devices::SCANNER_KEYS),
-    ("card_reader", devices::CARD_READER_KEYS),
-    ("log", &["level", "keep_days"]),
-];
-
-const PROVIDERS: &str = "frontol, kilbil, probonus, maxbonus, demo, demo-kilbil, demo-probonus, demo-maxbonus";
-
-/// The `[loyalty]` keys of a ProBonus store, as read (each checked on its own).
-struct ProBonusKeys {
-    token: Option<(String, usize)>,
-    login: Option<(String, usize)>,
-    password: Option<(String, usize)>,
-    rest_code: Option<i64>,
-    rk_unit: i64,
-    account_group: Option<i64>,
-    rules: probonus::Rules,
-}
-
-impl ProBonusKeys {
-    fn read(loyalty: &mut Section, checker: &mut Checker) -> ProBonusKeys {
-        let mut percent = |key: &'static str| {
-            let (text, at) = loyalty.string(checker, key)?;
-            match Money::parse(&text) {
-                Ok(hundredths) if hundredths.0 <= 100_00 => Some(hundredths.0),
-                _ => {
-                    checker.report(
-                        at,
-                        format!("[loyalty] {key}: {text:?} is not a percent from 0 to 100 (e.g. \"5\" or \"2.5\")"),
-                    );
-                    None
-                }
-            }
-        };
-        let rules = probonus::Rules {
-            accrual: percent("accrual_percent").unwrap_or(0),
-            max_spend: percent("max_spend_percent").unwrap_or(0),
-        };
-        ProBonusKeys {
-            token: loyalty.string(checker, "token"),
-            login: loyalty.string(checker, "login"),
-            password: loyalty.string(checker, "password"),
-            rest_code: loyalty.integer(checker, "rest_code", 0..=i64::from(u32::MAX)),
-            rk_unit: loyalty.integer(checker, "rk_unit", 100..=999).unwrap_or(999),
-            account_group: loyalty.integer(checker, "account_group", 1..=i64::from(u32::MAX)),
-            rules,
-        }
-    }
-
-    /// The settings, when the keys make a whole: a token or a login with its
-    /// password (not both), and the restaurant code.
-    fn settings(self, checker: &mut Checker, at: usize, url: Option<String>, timeout: Duration) -> Option<probonus::Settings> {
-        let auth = match (self.token, self.login, self.password) {
-            (Some((token, _)), None, None) => Some(probonus::Auth::Token(token)),
-            (None, Some((login, _)), Some((password, _))) => Some(probonus::Auth::Login { login, password }),
-            (Some((_, token_at)), Some(_), _) | (Some((_, token_at)), _, Some(_)) => {
-                checker.report(
-                    token_at,
-                    "[loyalty] token: give either the API token or login and password, not both".into(),
-                );
-                None
-            }
-            (None, Some((_, login_at)), None) => {
-                checker.report(login_at, "[loyalty] password: the login needs its password".into());
-                None
-            }
-            (None, None, Some((_, password_at))) => {
-                checker.report(password_at, "[loyalty] login: the password needs its login".into());
-                None
-            }
-            (None, None, None) => {
-                checker.report(
-                    at,
-                    "[loyalty] token: the probonus provider needs the API token, or login and password".into(),
-                );
-                None
-            }
-        };
-        if self.rest_code.is_none() {
-            checker.report(
-                at,
-                "[loyalty] rest_code: the probonus provider needs the restaurant code (restCode)".into(),
-            );
-        }
-        Some(probonus::Settings {
-            url: url?,
-            auth: auth?,
-            rest_code: u32::try_from(self.rest_code?).ok()?,
-            rk_unit: u32::try_from(self.rk_unit).ok()?,
-            account_group: self.account_group.and_then(|g| u64::try_from(g).ok()),
-            rules: self.rules,
-            timeout,
-        })
-    }
-}
-
 /// Parses and validates a config text. Relative paths are taken from `base`.
 pub fn parse(file: &str, text: &str, base: &Path) -> Result<Config, Issues> {
     let layer = Layer {
@@ -459,328 +152,58 @@ pub fn parse_layers(layers: &[Layer], base: &Path) -> Result<Config, Issues> {
     parse_checked(layers, base, false)
 }
 
+/// A section's reader: it takes its keys into the config and reports the
+/// keys it does not know.
+type Reader = fn(Section, &mut Checker, &mut Config);
+
+/// Whether a section is written once, `[name]`, or may repeat, `[[name]]`.
+enum Read {
+    Once(Reader),
+    Each(Reader),
+}
+
+/// Every section with its reader, in the order they are read (`[loyalty]`
+/// takes its defaults from `[store]` and `[register]`) and listed.
+const SECTIONS: &[(&str, Read)] = &[
+    ("store", Read::Once(sections::store)),
+    ("register", Read::Once(sections::register)),
+    ("data", Read::Once(sections::data)),
+    ("catalog", Read::Once(sections::catalog)),
+    ("printer", Read::Once(devices::printer)),
+    ("keymap", Read::Once(sections::keymap)),
+    ("sale", Read::Once(sale::sale)),
+    ("weight_barcode", Read::Once(sale::weight_barcode)),
+    ("loyalty", Read::Once(loyalty::loyalty)),
+    ("scanner", Read::Each(devices::scanner)),
+    ("card_reader", Read::Each(devices::card_reader)),
+    ("log", Read::Once(sections::log)),
+];
+
 fn parse_checked(layers: &[Layer], base: &Path, secrets_withheld: bool) -> Result<Config, Issues> {
-    let mut starts = Vec::new();
-    let mut end = 0;
-    for layer in layers {
-        starts.push(end);
-        end += layer.text.len() + 1;
-    }
-    // Each text is parsed behind blanks as long as the ones before it, so
-    // its spans are offsets into the joined texts.
-    let padded: Vec<String> = layers
-        .iter()
-        .zip(&starts)
-        .map(|(layer, start)| match start {
-            0 => layer.text.clone(),
-            start => format!("{}\n{}", " ".repeat(start - 1), layer.text),
-        })
-        .collect();
-    let mut checker = Checker {
-        layers,
-        secrets_withheld,
-        starts,
-        issues: Vec::new(),
+    let mut checker = Checker::new(layers, base, secrets_withheld);
+    let padded = checker.padded_texts();
+    let Some(root) = checker.merge(&padded) else {
+        return Err(checker.issues());
     };
-    let mut root = DeTable::new();
-    for (index, text) in padded.iter().enumerate() {
-        match DeTable::parse(text) {
-            Ok(document) => {
-                let table = document.into_inner();
-                check_secrets(&mut checker, index, &table);
-                overlay(&mut root, table);
-            }
-            Err(e) => checker.report(e.span().map_or(0, |s| s.start), e.message().trim().to_string()),
-        }
-    }
-    if !checker.issues.is_empty() {
-        return Err(Issues(checker.issues));
-    }
-    let root = &root;
-    for (name, value) in root.iter() {
-        let known = SECTIONS.iter().any(|(section, _)| *section == name.get_ref().as_ref());
-        if !known {
-            let names: Vec<&str> = SECTIONS.iter().map(|(s, _)| *s).collect();
-            checker.report(
-                name.span().start,
-                format!("unknown section [{}]; known: {}", name.get_ref(), names.join(", ")),
-            );
-        } else if devices::REPEATABLE.contains(&name.get_ref().as_ref()) {
-            // [scanner] or [[scanner]]: one device or several; read with the devices.
-        } else if !matches!(value.get_ref(), DeValue::Table(_)) {
-            checker.report(name.span().start, format!("{} must be a [section]", name.get_ref()));
-        }
-    }
-    let section = |name: &'static str| -> Section {
-        let entry = root.iter().find(|(k, _)| k.get_ref() == name);
-        let table = entry.and_then(|(_, v)| match v.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => None,
-        });
-        Section {
-            name,
-            table,
-            used: BTreeSet::new(),
-            start: entry.map_or(0, |(k, _)| k.span().start),
-        }
-    };
-    let path = |value: String| -> PathBuf {
-        let p = PathBuf::from(value);
-        if p.is_absolute() { p } else { base.join(p) }
-    };
+    let names: Vec<&str> = SECTIONS.iter().map(|(name, _)| *name).collect();
+    reader::check_section_names(&root, &mut checker, &names);
     // A config file without [loyalty] sells without loyalty; only the demo has the emulator.
     let mut config = Config {
         settings: Settings::default(),
         loyalty: None,
         ..Config::default()
     };
-    let settings = &mut config.settings;
-
-    let mut store = section("store");
-    if let Some((id, at)) = store.string(&mut checker, "id") {
-        if id.trim().is_empty() {
-            checker.report(at, "[store] id: must not be empty".into());
-        }
-        settings.store_id = id;
-    }
-    if let Some((name, _)) = store.string(&mut checker, "name") {
-        settings.store_name = name;
-    }
-    if let Some((address, _)) = store.string(&mut checker, "address") {
-        settings.store_address = address;
-    }
-    store.finish(&mut checker, SECTIONS[0].1);
-
-    let mut register = section("register");
-    if let Some((id, at)) = register.string(&mut checker, "id") {
-        if id.trim().is_empty() {
-            checker.report(at, "[register] id: must not be empty".into());
-        }
-        settings.register_id = id;
-    }
-    register.finish(&mut checker, SECTIONS[1].1);
-
-    let mut data = section("data");
-    config.data_dir = data.string(&mut checker, "dir").map(|(d, _)| path(d));
-    data.finish(&mut checker, SECTIONS[2].1);
-
-    let mut catalog = section("catalog");
-    if let Some((file, at)) = catalog.string(&mut checker, "file") {
-        let file = path(file);
-        if !file.is_file() {
-            checker.report(at, format!("[catalog] file: {} does not exist or is not a file", file.display()));
-        }
-        config.catalog = Some(file);
-    }
-    catalog.finish(&mut checker, SECTIONS[3].1);
-
-    let mut printer = section("printer");
-    config.printer = devices::printer(&mut printer, &mut checker, settings);
-    printer.finish(&mut checker, devices::PRINTER_KEYS);
-    config.readers = devices::readers(root, &mut checker);
-
-    let mut keymap = section("keymap");
-    if let Some((file, at)) = keymap.string(&mut checker, "file") {
-        let file = path(file);
-        if !file.is_file() {
-            checker.report(at, format!("[keymap] file: {} does not exist or is not a file", file.display()));
-        }
-        config.keymap = Some(file);
-    }
-    keymap.finish(&mut checker, SECTIONS[5].1);
-
-    let mut sale = section("sale");
-    if let Some(merge) = sale.boolean(&mut checker, "merge_same_items") {
-        settings.merge_same_items = merge;
-    }
-    let limits = &mut settings.limits;
-    for (key, slot) in [
-        ("max_quantity", &mut limits.max_quantity),
-        ("ask_weight_over", &mut limits.ask_weight_over),
-        ("ask_pieces_over", &mut limits.ask_pieces_over),
-    ] {
-        if let Some((text, at)) = sale.string(&mut checker, key) {
-            match Quantity::parse(&text) {
-                Ok(q) => *slot = q,
-                Err(e) => checker.report(at, format!("[sale] {key}: {e}")),
-            }
-        }
-    }
-    for (key, slot) in [
-        ("ask_position_sum_over", &mut limits.ask_position_sum_over),
-        ("max_position_sum", &mut limits.max_position_sum),
-        ("max_receipt_sum", &mut limits.max_receipt_sum),
-        ("max_change", &mut limits.max_change),
-    ] {
-        if let Some((text, at)) = sale.string(&mut checker, key) {
-            match Money::parse_positive(&text) {
-                Ok(m) => *slot = m,
-                Err(e) => checker.report(at, format!("[sale] {key}: {e} (write roubles in quotes, e.g. \"100000\")")),
-            }
-        }
-    }
-    if let Some(n) = sale.integer(&mut checker, "max_positions", 1..=10_000) {
-        limits.max_positions = n as usize;
-    }
-    sale.finish(&mut checker, SECTIONS[6].1);
-
-    let mut weight = section("weight_barcode");
-    let mut layout = WeightLayout::default();
-    let pattern_at = weight.string(&mut checker, "pattern").map(|(p, at)| {
-        layout.pattern = p;
-        at
-    });
-    let prefixes = weight.strings(&mut checker, "prefixes");
-    if let Some(prefixes) = &prefixes {
-        layout.prefixes = prefixes.iter().map(|(p, _)| p.clone()).collect();
-    }
-    if let Err(e) = layout.validate() {
-        let at = match &e {
-            crate::core::barcode::LayoutError::BadPrefix(bad) => prefixes.iter().flatten().find(|(p, _)| p == bad).map(|(_, at)| *at),
-            _ => pattern_at,
-        };
-        checker.report(at.unwrap_or(0), format!("[weight_barcode] {e}"));
-    }
-    settings.weight_layout = layout;
-    weight.finish(&mut checker, SECTIONS[7].1);
-
-    let mut loyalty = section("loyalty");
-    if loyalty.table.is_some() && !checker.secrets_withheld {
-        let timeout = Duration::from_millis(loyalty.integer(&mut checker, "timeout_ms", 100..=120_000).unwrap_or(5000) as u64);
-        let provider = loyalty.string(&mut checker, "provider");
-        let url = loyalty.string(&mut checker, "url");
-        let key = loyalty.string(&mut checker, "key").map(|(k, _)| k);
-        let mut text = |name: &'static str, default: &str| loyalty.string(&mut checker, name).map_or(default.to_string(), |(v, _)| v);
-        let organization = text("organization", &settings.store_name);
-        let business_unit = text("business_unit", &settings.store_id);
-        let work_place = text("work_place", &settings.register_id);
-        let store_code = text("store_code", &settings.store_id);
-        let register_code = text("register_code", &settings.register_id);
-        let spend_code = loyalty.boolean(&mut checker, "spend_code").unwrap_or(false);
-        let anonymous = loyalty.boolean(&mut checker, "anonymous").unwrap_or(true);
-        let footer_on_slip = match loyalty.string(&mut checker, "footer") {
-            None => false,
-            Some((place, _)) if place == "receipt" => false,
-            Some((place, _)) if place == "slip" => true,
-            Some((place, at)) => {
-                checker.report(at, format!("[loyalty] footer: {place:?} is neither \"receipt\" nor \"slip\""));
-                false
-            }
-        };
-        let options = FlowOptions {
-            spend_code,
-            anonymous,
-            footer_on_slip,
-        };
-        let probonus_keys = ProBonusKeys::read(&mut loyalty, &mut checker);
-        let demo_delay = Duration::from_secs(10);
-        let mut checked_url = |name: &str, url: Option<(String, usize)>, at: usize| match url {
-            Some((url, url_at)) => {
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    checker.report(url_at, format!("[loyalty] url: {url:?} must start with http:// or https://"));
+    for (name, read) in SECTIONS {
+        match read {
+            Read::Once(read) => read(reader::section(&root, &mut checker, name), &mut checker, &mut config),
+            Read::Each(read) => {
+                for section in reader::repeated(&root, &mut checker, name) {
+                    read(section, &mut checker, &mut config);
                 }
-                Some(url)
             }
-            None => {
-                checker.report(at, format!("[loyalty] url: the {name} provider needs the server's url"));
-                None
-            }
-        };
-        config.loyalty = match provider {
-            Some((p, _)) if p == "demo" => Some(LoyaltyConfig::DemoFrontol {
-                timeout,
-                answer_delay: demo_delay,
-            }),
-            Some((p, _)) if p == "demo-kilbil" => Some(LoyaltyConfig::DemoKilBil {
-                timeout,
-                answer_delay: demo_delay,
-            }),
-            Some((p, _)) if p == "demo-probonus" => Some(LoyaltyConfig::DemoProBonus {
-                timeout,
-                answer_delay: demo_delay,
-            }),
-            Some((p, _)) if p == "demo-maxbonus" => Some(LoyaltyConfig::DemoMaxBonus {
-                timeout,
-                answer_delay: demo_delay,
-            }),
-            Some((p, at)) if p == "maxbonus" => {
-                let url = checked_url("maxbonus", url, at);
-                let token = probonus_keys.token.clone().map(|(t, _)| t).filter(|t| !t.trim().is_empty());
-                if token.is_none() {
-                    checker.report(at, "[loyalty] token: the maxbonus provider needs the outlet's token".into());
-                }
-                url.zip(token)
-                    .map(|(url, token)| LoyaltyConfig::MaxBonus(maxbonus::Settings { url, token, timeout }))
-            }
-            Some((p, at)) if p == "probonus" => {
-                let url = checked_url("probonus", url, at);
-                probonus_keys.settings(&mut checker, at, url, timeout).map(LoyaltyConfig::ProBonus)
-            }
-            Some((p, at)) if p == "frontol" => checked_url("frontol", url, at).map(|url| {
-                LoyaltyConfig::Frontol(frontol::Settings {
-                    url,
-                    key,
-                    organization,
-                    business_unit,
-                    work_place,
-                    timeout,
-                })
-            }),
-            Some((p, at)) if p == "kilbil" => {
-                let url = checked_url("kilbil", url, at);
-                if key.as_deref().is_none_or(|k| k.trim().is_empty()) {
-                    checker.report(
-                        at,
-                        "[loyalty] key: the kilbil provider needs the key (h) from the company card".into(),
-                    );
-                }
-                url.zip(key).map(|(url, key)| {
-                    LoyaltyConfig::KilBil(kilbil::Settings {
-                        url,
-                        key,
-                        store_code,
-                        register_code,
-                        timeout,
-                    })
-                })
-            }
-            Some((p, at)) => {
-                checker.report(at, format!("[loyalty] provider: unknown provider {p:?}; known: {PROVIDERS}"));
-                None
-            }
-            None => {
-                let at = loyalty.table.map_or(0, |t| t.iter().next().map_or(0, |(k, _)| k.span().start));
-                checker.report(at, format!("[loyalty] provider: missing ({PROVIDERS})"));
-                None
-            }
-        };
-        settings.flow = config.loyalty.as_ref().map_or_else(Default::default, |l| l.flow(options));
-        settings.loyalty = config.loyalty.is_some();
-    }
-    if !checker.secrets_withheld {
-        loyalty.finish(&mut checker, SECTIONS[8].1);
-    }
-
-    let mut log = section("log");
-    if let Some((level, at)) = log.string(&mut checker, "level") {
-        match crate::logging::check_level(&level) {
-            Ok(()) => config.log.level = level,
-            Err(e) => checker.report(
-                at,
-                format!("[log] level: {level:?} is not a log filter (e.g. \"info\" or \"warn,kassa::loyalty=debug\"): {e}"),
-            ),
         }
     }
-    if let Some(days) = log.integer(&mut checker, "keep_days", 1..=3650) {
-        config.log.keep_days = days as usize;
-    }
-    log.finish(&mut checker, SECTIONS[11].1);
-
-    if checker.issues.is_empty() {
-        return Ok(config);
-    }
-    checker.issues.sort_by_key(|i| (i.line, i.column));
-    Err(Issues(checker.issues))
+    checker.result(config)
 }
 
 /// Reads and checks a config file.
@@ -895,6 +318,8 @@ pub fn default_layers(system_dir: &Path, user_dir: Option<&Path>) -> Vec<PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::money::{Money, Quantity};
+    use crate::loyalty::probonus;
 
     fn issues(text: &str) -> Vec<String> {
         match parse("k.toml", text, Path::new("/")) {

@@ -9,7 +9,8 @@ use std::time::Duration;
 use super::DeviceState;
 use crate::core::event::Event;
 use crate::core::state::PrintJob;
-use crate::io::{FaultPoint, Faults, Mailbox};
+use crate::faults::{FaultPoint, Faults};
+use crate::io::Mailbox;
 use crate::print::printer::{PrintError, Printer};
 
 pub use crate::core::device::PRINTER;

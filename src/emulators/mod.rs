@@ -3,13 +3,13 @@
 
 pub mod console;
 pub mod escpos;
-pub mod frontol;
-pub mod kilbil;
-pub mod maxbonus;
-pub mod probonus;
 pub mod pty;
 pub mod scanner;
 pub mod shtrih;
+
+// The loyalty servers live with their providers (`src/loyalty/<name>/emulator.rs`).
+pub use crate::loyalty::{frontol::emulator as frontol, kilbil::emulator as kilbil};
+pub use crate::loyalty::{maxbonus::emulator as maxbonus, probonus::emulator as probonus};
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -377,102 +377,105 @@ impl Kept {
     }
 }
 
-/// The demo's in-process loyalty server, whichever protocol the store speaks.
-#[derive(Clone)]
-pub enum DemoServer {
-    Frontol(frontol::Emulator),
-    KilBil(kilbil::Emulator),
-    ProBonus(probonus::Emulator),
-    MaxBonus(maxbonus::Emulator),
+/// What a loyalty emulator tells of its books, beside its misbehaviour:
+/// what the demo and the replays ask of whichever protocol the store speaks.
+pub trait Books {
+    /// Changes the key the server checks (tests of a wrong key).
+    fn set_key(&self, key: &str);
+    /// A client's balance by card or phone (`+7…`).
+    fn balance(&self, card_or_phone: &str) -> Option<Money>;
+    /// What the server counted, in the one shape of all protocols (`expect ledger`).
+    fn ledger(&self) -> crate::core::ledger::Ledger;
+    /// Ends the bearer tokens issued so far (ProBonus; others have none).
+    fn expire_tokens(&self) {}
 }
 
-impl Serving for DemoServer {
+/// A loyalty emulator, whichever protocol: served, steered and read.
+pub trait DemoLoyalty: Send + Sync {
+    fn router(&self) -> axum::Router;
+    fn set_delay(&self, delay: Duration);
+    fn fail(&self, failure: Failure, times: u32, after: u32);
+    fn release(&self);
+    fn held(&self) -> usize;
+    fn books(&self) -> &dyn Books;
+}
+
+impl<E: Serving + Misbehaving + Books + Send + Sync> DemoLoyalty for E {
     fn router(&self) -> axum::Router {
-        match self {
-            DemoServer::Frontol(e) => e.router(),
-            DemoServer::KilBil(e) => e.router(),
-            DemoServer::ProBonus(e) => e.router(),
-            DemoServer::MaxBonus(e) => e.router(),
-        }
+        Serving::router(self)
+    }
+
+    fn set_delay(&self, delay: Duration) {
+        Misbehaving::set_delay(self, delay)
+    }
+
+    fn fail(&self, failure: Failure, times: u32, after: u32) {
+        Misbehaving::fail(self, failure, times, after)
+    }
+
+    fn release(&self) {
+        Misbehaving::release(self)
+    }
+
+    fn held(&self) -> usize {
+        Misbehaving::held(self)
+    }
+
+    fn books(&self) -> &dyn Books {
+        self
     }
 }
 
+/// The demo's loyalty server, whichever protocol the store speaks (a
+/// handle: clones steer the same server).
+#[derive(Clone)]
+pub struct DemoServer(std::sync::Arc<dyn DemoLoyalty>);
+
 impl DemoServer {
+    pub fn new(emulator: impl DemoLoyalty + 'static) -> DemoServer {
+        DemoServer(std::sync::Arc::new(emulator))
+    }
+
     /// How long a `timeout` failure waits before answering.
     pub fn set_delay(&self, delay: Duration) {
-        match self {
-            DemoServer::Frontol(e) => e.set_delay(delay),
-            DemoServer::KilBil(e) => e.set_delay(delay),
-            DemoServer::ProBonus(e) => e.set_delay(delay),
-            DemoServer::MaxBonus(e) => e.set_delay(delay),
-        }
+        self.0.set_delay(delay)
     }
 
     /// After `after` well-behaved requests, the next `times` fail with `failure`.
     pub fn fail(&self, failure: Failure, times: u32, after: u32) {
-        match self {
-            DemoServer::Frontol(e) => e.fail(failure, times, after),
-            DemoServer::KilBil(e) => e.fail(failure, times, after),
-            DemoServer::ProBonus(e) => e.fail(failure, times, after),
-            DemoServer::MaxBonus(e) => e.fail(failure, times, after),
-        }
+        self.0.fail(failure, times, after)
     }
 
     /// Lets go of the requests a `hang` holds.
     pub fn release(&self) {
-        match self {
-            DemoServer::Frontol(e) => e.release(),
-            DemoServer::KilBil(e) => e.release(),
-            DemoServer::ProBonus(e) => e.release(),
-            DemoServer::MaxBonus(e) => e.release(),
-        }
+        self.0.release()
     }
 
     /// Requests a `hang` holds now.
     pub fn held(&self) -> usize {
-        match self {
-            DemoServer::Frontol(e) => e.held(),
-            DemoServer::KilBil(e) => e.held(),
-            DemoServer::ProBonus(e) => e.held(),
-            DemoServer::MaxBonus(e) => e.held(),
-        }
+        self.0.held()
     }
 
-    /// Changes the key the server checks (tests of a wrong key).
     pub fn set_key(&self, key: &str) {
-        match self {
-            DemoServer::Frontol(e) => e.set_key(Some(key.to_string())),
-            DemoServer::KilBil(e) => e.set_key(key),
-            DemoServer::ProBonus(e) => e.set_key(key),
-            DemoServer::MaxBonus(e) => e.set_key(key),
-        }
+        self.0.books().set_key(key)
     }
 
-    /// A client's balance by card or phone (`+7…`).
     pub fn balance(&self, card_or_phone: &str) -> Option<Money> {
-        match self {
-            DemoServer::Frontol(e) => e.balance(card_or_phone),
-            DemoServer::KilBil(e) => e.balance(card_or_phone),
-            DemoServer::ProBonus(e) => e.balance(card_or_phone),
-            DemoServer::MaxBonus(e) => e.balance(card_or_phone),
-        }
+        self.0.books().balance(card_or_phone)
     }
 
-    /// What the server counted, in the one shape of all protocols (`expect ledger`).
     pub fn ledger(&self) -> crate::core::ledger::Ledger {
-        match self {
-            DemoServer::Frontol(e) => e.ledger(),
-            DemoServer::KilBil(e) => e.ledger(),
-            DemoServer::ProBonus(e) => e.ledger(),
-            DemoServer::MaxBonus(e) => e.ledger(),
-        }
+        self.0.books().ledger()
     }
 
-    /// Ends the bearer tokens issued so far (ProBonus; others have none).
     pub fn expire_tokens(&self) {
-        if let DemoServer::ProBonus(e) = self {
-            e.expire_tokens();
-        }
+        self.0.books().expire_tokens()
+    }
+}
+
+impl Serving for DemoServer {
+    fn router(&self) -> axum::Router {
+        self.0.router()
     }
 }
 

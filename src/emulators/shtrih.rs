@@ -124,6 +124,16 @@ const E_WRONG_TYPE: u8 = 0x49;
 const E_NEGATIVE: u8 = 0x8D;
 const E_ZERO_TOTAL: u8 = 0x8E;
 
+/// The device type answer: a Shtrih-M-01F; takes no password.
+fn device_type(p: &[u8]) -> Answer {
+    if !p.is_empty() {
+        return Err(E_FORMAT);
+    }
+    let mut data = vec![0, 0, 1, 14, 250, 0];
+    data.extend(codepage::encode(WINDOWS_1251, "ШТРИХ-М-01Ф"));
+    Ok(data)
+}
+
 impl Registrar {
     /// A registrar whose shift `shift` is open (and younger than 24 hours).
     pub fn with_open_shift(shift: u16) -> Registrar {
@@ -211,190 +221,218 @@ impl Registrar {
         vec![30]
     }
 
+    /// Runs one command: its answer's data, or the error code.
     fn run(&mut self, code: Code, p: &[u8]) -> Answer {
         match code {
-            Code::SHORT_STATUS => {
-                self.check(p, 4)?;
-                let mut data = vec![30];
-                data.extend(le(u64::from(self.flags()), 2));
-                data.extend([self.mode(), self.submode(), 0, 0x9B, 0x9B, 0, 0, 0, 0, 0]);
-                Ok(data)
-            }
-            Code::STATUS => {
-                self.check(p, 4)?;
-                let mut data = vec![30, b'1', b'7', 25, 0, 24, 6, 21, 1];
-                data.extend(le(u64::from(self.document), 2));
-                data.extend(le(u64::from(self.flags()), 2));
-                data.extend([self.mode(), self.submode(), 0, 23, 11, 26, 12, 0, 0]);
-                data.extend(le(12_345_678, 4));
-                data.extend(le(u64::from(self.shift.saturating_sub(u16::from(self.shift_mode != 4))), 2));
-                data.extend([1, 19]);
-                data.extend(le(7_701_234_567, 6));
-                data.extend([0; 2 + 8]);
-                Ok(data)
-            }
-            Code::DEVICE_TYPE => {
-                if !p.is_empty() {
-                    return Err(E_FORMAT);
-                }
-                let mut data = vec![0, 0, 1, 14, 250, 0];
-                data.extend(codepage::encode(WINDOWS_1251, "ШТРИХ-М-01Ф"));
-                Ok(data)
-            }
-            Code::PRINT_LINE | Code::PRINT_BOLD => {
-                if p.len() < 6 {
-                    return Err(E_FORMAT);
-                }
-                self.check_password(p)?;
-                self.needs_paper()?;
-                let text = &p[5..];
-                let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
-                self.tape.push(codepage::decode(WINDOWS_1251, &text[..end]).trim_end().to_string());
-                Ok(self.operator())
-            }
-            Code::CUT => {
-                self.check(p, 5)?;
-                self.needs_paper()?;
-                self.tape.push("[CUT]".into());
-                Ok(self.operator())
-            }
-            Code::PRINT_EAN13 => {
-                self.check(p, 9)?;
-                self.needs_paper()?;
-                self.tape.push(format!("[EAN-13 {:012}]", read_le(&p[4..9])));
-                Ok(self.operator())
-            }
-            Code::LOAD_DATA => {
-                self.check(p, 70)?;
-                if p[4] != 0 {
-                    return Err(E_FORMAT);
-                }
-                let block = usize::from(p[5]);
-                self.qr_data.resize(block * 64, 0);
-                self.qr_data.truncate(block * 64);
-                self.qr_data.extend_from_slice(&p[6..]);
-                Ok(self.operator())
-            }
-            Code::PRINT_2D => {
-                self.check(p, 14)?;
-                self.needs_paper()?;
-                let len = read_le(&p[5..7]) as usize;
-                if len > self.qr_data.len() {
-                    return Err(0x33);
-                }
-                self.tape.push(format!("[QR {}]", String::from_utf8_lossy(&self.qr_data[..len])));
-                Ok(self.operator())
-            }
-            Code::OPEN_SHIFT => {
-                self.check(p, 4)?;
-                if self.shift_mode != command::MODE_SHIFT_CLOSED {
-                    return Err(E_SHIFT_OPEN);
-                }
-                self.needs_paper()?;
-                self.shift += 1;
-                self.shift_mode = command::MODE_SHIFT_OPEN;
-                self.close_document(format!("ОТКРЫТИЕ СМЕНЫ {}", self.shift));
-                Ok(Vec::new())
-            }
-            Code::X_REPORT | Code::Z_REPORT => {
-                self.check(p, 4)?;
-                self.no_receipt()?;
-                if self.shift_mode == command::MODE_SHIFT_CLOSED {
-                    return Err(E_MODE);
-                }
-                self.needs_paper()?;
-                if code == Code::Z_REPORT {
-                    self.shift_mode = command::MODE_SHIFT_CLOSED;
-                    self.close_document(format!("Z-ОТЧЕТ СМЕНА {} НАЛИЧНЫХ {}", self.shift, self.drawer));
-                } else {
-                    self.tape.push(format!("X-ОТЧЕТ СМЕНА {} НАЛИЧНЫХ {}", self.shift, self.drawer));
-                }
-                Ok(self.operator())
-            }
-            Code::CASH_IN | Code::CASH_OUT => {
-                self.check(p, 9)?;
-                self.no_receipt()?;
-                self.shift_usable()?;
-                self.needs_paper()?;
-                let amount = read_le(&p[4..9]);
-                if code == Code::CASH_OUT {
-                    self.drawer = self.drawer.checked_sub(amount).ok_or(E_NO_CASH)?;
-                } else {
-                    self.drawer += amount;
-                }
-                let what = if code == Code::CASH_IN {
-                    "ВНЕСЕНИЕ"
-                } else {
-                    "ВЫПЛАТА"
-                };
-                self.close_document(format!("{what} {amount}"));
-                let mut data = self.operator();
-                data.extend(le(u64::from(self.document - 1), 2));
-                Ok(data)
-            }
-            Code::OPEN_RECEIPT => {
-                self.check(p, 5)?;
-                self.no_receipt()?;
-                self.shift_usable()?;
-                if !matches!(p[4], 0 | 2) {
-                    return Err(E_FORMAT);
-                }
-                self.open = Some((p[4], Vec::new(), None));
-                Ok(self.operator())
-            }
-            Code::OPERATION => {
-                self.check_password(p)?;
-                let op = Operation::parse(&p[4..]).ok_or(E_FORMAT)?;
-                let Some((kind, ops, _)) = self.open.as_mut() else {
-                    return Err(E_MODE);
-                };
-                if op.kind
-                    != command::operation_type(if *kind == 0 {
-                        command::ReceiptType::Sale
-                    } else {
-                        command::ReceiptType::ReturnOfSale
-                    })
-                {
-                    return Err(E_WRONG_TYPE);
-                }
-                if op.quantity == 0 || op.department > 16 {
-                    return Err(0x33);
-                }
-                if op.discount > (op.price * op.quantity + 500) / 1000 {
-                    return Err(E_NEGATIVE);
-                }
-                ops.push(op);
-                Ok(Vec::new())
-            }
-            Code::SEND_TLV => {
-                self.check_password(p)?;
-                let tlv = &p[4..];
-                if tlv.len() < 4 || tlv.len() > 250 || read_le(&tlv[2..4]) as usize != tlv.len() - 4 {
-                    return Err(E_FORMAT);
-                }
-                let Some((_, _, contact)) = self.open.as_mut() else {
-                    return Err(E_MODE);
-                };
-                if read_le(&tlv[..2]) == u64::from(command::TAG_CUSTOMER_CONTACT) {
-                    *contact = Some(String::from_utf8_lossy(&tlv[4..]).into_owned());
-                }
-                Ok(Vec::new())
-            }
+            Code::SHORT_STATUS => self.short_status(p),
+            Code::STATUS => self.status(p),
+            Code::DEVICE_TYPE => device_type(p),
+            Code::PRINT_LINE | Code::PRINT_BOLD => self.print_line(p),
+            Code::CUT => self.cut(p),
+            Code::PRINT_EAN13 => self.print_ean13(p),
+            Code::LOAD_DATA => self.load_data(p),
+            Code::PRINT_2D => self.print_2d(p),
+            Code::OPEN_SHIFT => self.open_shift(p),
+            Code::X_REPORT | Code::Z_REPORT => self.report(code, p),
+            Code::CASH_IN | Code::CASH_OUT => self.cash(code, p),
+            Code::OPEN_RECEIPT => self.open_receipt(p),
+            Code::OPERATION => self.operation(p),
+            Code::SEND_TLV => self.send_tlv(p),
             Code::CLOSE_RECEIPT => self.close_receipt(p),
-            Code::CANCEL_RECEIPT => {
-                self.check(p, 4)?;
-                if self.open.take().is_none() {
-                    return Err(E_MODE);
-                }
-                self.tape.push("ЧЕК АННУЛИРОВАН".into());
-                Ok(self.operator())
-            }
+            Code::CANCEL_RECEIPT => self.cancel_receipt(p),
             Code::CONTINUE_PRINT => {
                 self.check(p, 4)?;
                 Ok(self.operator())
             }
             _ => Err(0x37),
         }
+    }
+
+    fn short_status(&self, p: &[u8]) -> Answer {
+        self.check(p, 4)?;
+        let mut data = vec![30];
+        data.extend(le(u64::from(self.flags()), 2));
+        data.extend([self.mode(), self.submode(), 0, 0x9B, 0x9B, 0, 0, 0, 0, 0]);
+        Ok(data)
+    }
+
+    fn status(&self, p: &[u8]) -> Answer {
+        self.check(p, 4)?;
+        let mut data = vec![30, b'1', b'7', 25, 0, 24, 6, 21, 1];
+        data.extend(le(u64::from(self.document), 2));
+        data.extend(le(u64::from(self.flags()), 2));
+        data.extend([self.mode(), self.submode(), 0, 23, 11, 26, 12, 0, 0]);
+        data.extend(le(12_345_678, 4));
+        data.extend(le(u64::from(self.shift.saturating_sub(u16::from(self.shift_mode != 4))), 2));
+        data.extend([1, 19]);
+        data.extend(le(7_701_234_567, 6));
+        data.extend([0; 2 + 8]);
+        Ok(data)
+    }
+
+    /// A line of text (plain or bold) onto the tape.
+    fn print_line(&mut self, p: &[u8]) -> Answer {
+        if p.len() < 6 {
+            return Err(E_FORMAT);
+        }
+        self.check_password(p)?;
+        self.needs_paper()?;
+        let text = &p[5..];
+        let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
+        self.tape.push(codepage::decode(WINDOWS_1251, &text[..end]).trim_end().to_string());
+        Ok(self.operator())
+    }
+
+    fn cut(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 5)?;
+        self.needs_paper()?;
+        self.tape.push("[CUT]".into());
+        Ok(self.operator())
+    }
+
+    fn print_ean13(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 9)?;
+        self.needs_paper()?;
+        self.tape.push(format!("[EAN-13 {:012}]", read_le(&p[4..9])));
+        Ok(self.operator())
+    }
+
+    /// A 64-byte block of the data a 2D code is printed from.
+    fn load_data(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 70)?;
+        if p[4] != 0 {
+            return Err(E_FORMAT);
+        }
+        let block = usize::from(p[5]);
+        self.qr_data.resize(block * 64, 0);
+        self.qr_data.truncate(block * 64);
+        self.qr_data.extend_from_slice(&p[6..]);
+        Ok(self.operator())
+    }
+
+    fn print_2d(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 14)?;
+        self.needs_paper()?;
+        let len = read_le(&p[5..7]) as usize;
+        if len > self.qr_data.len() {
+            return Err(0x33);
+        }
+        self.tape.push(format!("[QR {}]", String::from_utf8_lossy(&self.qr_data[..len])));
+        Ok(self.operator())
+    }
+
+    fn open_shift(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 4)?;
+        if self.shift_mode != command::MODE_SHIFT_CLOSED {
+            return Err(E_SHIFT_OPEN);
+        }
+        self.needs_paper()?;
+        self.shift += 1;
+        self.shift_mode = command::MODE_SHIFT_OPEN;
+        self.close_document(format!("ОТКРЫТИЕ СМЕНЫ {}", self.shift));
+        Ok(Vec::new())
+    }
+
+    /// An X-report, or a Z-report that closes the shift.
+    fn report(&mut self, code: Code, p: &[u8]) -> Answer {
+        self.check(p, 4)?;
+        self.no_receipt()?;
+        if self.shift_mode == command::MODE_SHIFT_CLOSED {
+            return Err(E_MODE);
+        }
+        self.needs_paper()?;
+        if code == Code::Z_REPORT {
+            self.shift_mode = command::MODE_SHIFT_CLOSED;
+            self.close_document(format!("Z-ОТЧЕТ СМЕНА {} НАЛИЧНЫХ {}", self.shift, self.drawer));
+        } else {
+            self.tape.push(format!("X-ОТЧЕТ СМЕНА {} НАЛИЧНЫХ {}", self.shift, self.drawer));
+        }
+        Ok(self.operator())
+    }
+
+    /// Cash into the drawer or out of it, as a document of its own.
+    fn cash(&mut self, code: Code, p: &[u8]) -> Answer {
+        self.check(p, 9)?;
+        self.no_receipt()?;
+        self.shift_usable()?;
+        self.needs_paper()?;
+        let amount = read_le(&p[4..9]);
+        if code == Code::CASH_OUT {
+            self.drawer = self.drawer.checked_sub(amount).ok_or(E_NO_CASH)?;
+        } else {
+            self.drawer += amount;
+        }
+        let what = if code == Code::CASH_IN {
+            "ВНЕСЕНИЕ"
+        } else {
+            "ВЫПЛАТА"
+        };
+        self.close_document(format!("{what} {amount}"));
+        let mut data = self.operator();
+        data.extend(le(u64::from(self.document - 1), 2));
+        Ok(data)
+    }
+
+    fn open_receipt(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 5)?;
+        self.no_receipt()?;
+        self.shift_usable()?;
+        if !matches!(p[4], 0 | 2) {
+            return Err(E_FORMAT);
+        }
+        self.open = Some((p[4], Vec::new(), None));
+        Ok(self.operator())
+    }
+
+    /// A position of the open receipt, of the receipt's kind.
+    fn operation(&mut self, p: &[u8]) -> Answer {
+        self.check_password(p)?;
+        let op = Operation::parse(&p[4..]).ok_or(E_FORMAT)?;
+        let Some((kind, ops, _)) = self.open.as_mut() else {
+            return Err(E_MODE);
+        };
+        if op.kind
+            != command::operation_type(if *kind == 0 {
+                command::ReceiptType::Sale
+            } else {
+                command::ReceiptType::ReturnOfSale
+            })
+        {
+            return Err(E_WRONG_TYPE);
+        }
+        if op.quantity == 0 || op.department > 16 {
+            return Err(0x33);
+        }
+        if op.discount > (op.price * op.quantity + 500) / 1000 {
+            return Err(E_NEGATIVE);
+        }
+        ops.push(op);
+        Ok(Vec::new())
+    }
+
+    /// A TLV for the open receipt; the customer's contact (tag 1008) is kept.
+    fn send_tlv(&mut self, p: &[u8]) -> Answer {
+        self.check_password(p)?;
+        let tlv = &p[4..];
+        if tlv.len() < 4 || tlv.len() > 250 || read_le(&tlv[2..4]) as usize != tlv.len() - 4 {
+            return Err(E_FORMAT);
+        }
+        let Some((_, _, contact)) = self.open.as_mut() else {
+            return Err(E_MODE);
+        };
+        if read_le(&tlv[..2]) == u64::from(command::TAG_CUSTOMER_CONTACT) {
+            *contact = Some(String::from_utf8_lossy(&tlv[4..]).into_owned());
+        }
+        Ok(Vec::new())
+    }
+
+    fn cancel_receipt(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 4)?;
+        if self.open.take().is_none() {
+            return Err(E_MODE);
+        }
+        self.tape.push("ЧЕК АННУЛИРОВАН".into());
+        Ok(self.operator())
     }
 
     fn submode(&self) -> u8 {

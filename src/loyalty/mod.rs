@@ -28,6 +28,7 @@
 //! confirmation; it is each protocol's idempotency key (KilBil derives its
 //! `move_id` from the receipt's place and number instead).
 
+pub mod demo;
 pub mod frontol;
 pub mod kilbil;
 pub mod maxbonus;

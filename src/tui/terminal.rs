@@ -112,8 +112,9 @@ where
     let journal = crate::session::Recorder::open(&data_dir, journal_days)
         .inspect_err(|e| tracing::error!(target: "kassa::session", "no session journal in {}: {e}", data_dir.display()))
         .ok();
-    let server = crate::loyalty::worker::kept_demo(loyalty.as_ref(), &data_dir);
-    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, server, journal, move |event| {
+    // The demo's loyalty server keeps its books in the data folder; it stops with this function.
+    let (loyalty, _demo) = crate::loyalty::demo::start_if_any(loyalty, Some(&data_dir))?;
+    let mut runtime = Runtime::start_with(state, executor, devices, loyalty, journal, move |event| {
         let _ = results_tx.send(event);
     })?;
     let size = terminal.size()?;
@@ -198,7 +199,7 @@ where
 {
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut shown_minute = None;
-    let mut faults = crate::io::Faults::from_env();
+    let mut faults = crate::faults::Faults::from_env();
     let mut wedge = Wedge::default();
     draw(terminal, runtime, keymap, theme, mirror)?;
     while !runtime.state.quit {
@@ -208,7 +209,7 @@ where
                 None => return Ok(()),
                 Some(key) => match key? {
                     TermEvent::Key(key) => {
-                        faults.crash_if(crate::io::FaultPoint::PanicOnKey);
+                        faults.crash_if(crate::faults::FaultPoint::PanicOnKey);
                         if let Some(event) = key_event(&key, keymap) {
                             wedge.feed(event, std::time::Instant::now()).into_iter().for_each(|e| runtime.dispatch(e));
                         }

@@ -1,9 +1,11 @@
 //! A receipt's loyalty state, and the receipt as the loyalty system sees it.
 //! Pure data and arithmetic: the requests themselves are effects.
 
+pub mod flow;
 pub mod interface;
 pub mod slip;
 
+pub use flow::Flow;
 pub use interface::*;
 
 use serde::{Deserialize, Serialize};
@@ -12,173 +14,6 @@ use super::journal::{ClosedReceipt, ReturnSource};
 use super::ledger::{Journaled, Kind as LedgerKind};
 use super::money::{Money, Quantity};
 use super::receipt::{DiscountSource, PaymentKind, Position, Receipt, ReceiptKind, distribute};
-
-/// How the store's loyalty protocol runs a receipt: what differs between
-/// the specs' business processes, as data (set once from config).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flow {
-    /// The name on queue entries.
-    pub provider: String,
-    /// KilBil: a link probe at shift open and at the start of every receipt;
-    /// with no link, nothing is sent for that receipt.
-    pub probe: bool,
-    /// KilBil, ProBonus, MaxBonus: the client is looked up as soon as
-    /// entered (name and balance on screen; an error on the info line).
-    pub live: bool,
-    /// KilBil, ProBonus: every change of the receipt is recalculated in the
-    /// background. MaxBonus calculates when the cashier asks (the subtotal).
-    pub background_calc: bool,
-    /// Frontol: a link failure asks Retry or Continue, and a receipt that went
-    /// on offline is still confirmed (accrual later). Otherwise (KilBil) the
-    /// receipt goes on without loyalty, nothing more is sent for it, and the
-    /// cashier is told once per outage (the lamp stays red).
-    pub ask_on_link_loss: bool,
-    /// Frontol: payByBonus debits at once, so a payment in doubt or left on a
-    /// receipt that goes away is cancelled on the server. KilBil: nothing is
-    /// spent before the confirmation.
-    pub spend_debits_at_once: bool,
-    /// KilBil: a return is calculated against its sale when it opens.
-    pub return_calculated: bool,
-    /// KilBil: promo codes, registration of new clients.
-    pub promo_codes: bool,
-    pub registration: bool,
-    /// KilBil (from config): an SMS code to the client's phone before spending bonuses.
-    pub spend_code: bool,
-    /// KilBil: a registration is confirmed by an SMS code. ProBonus: the
-    /// account exists as soon as it is created.
-    pub registration_code: bool,
-    /// ProBonus: a new guest's name is asked with the phone.
-    pub registration_name: bool,
-    /// Frontol, ProBonus: a receipt that went on without the link is still
-    /// confirmed later (accrual only); a client entered with no link is kept
-    /// for it. KilBil: such a receipt sends nothing.
-    pub confirm_offline: bool,
-    /// KilBil's table: a failed `processsale` or `getdetailingbymove`,
-    /// refused or unanswered alike, sets 'связь отсутствует' and the receipt
-    /// goes on without loyalty; a refused confirmation is not final — it
-    /// stays among the unsent receipts («Поместить чек в список
-    /// неотправленных чеков»), resent from the queue screen and at shift close.
-    #[serde(default)]
-    pub refusal_means_offline: bool,
-    /// KilBil: a promo code needs no client (the receipt goes as the anonymous one).
-    #[serde(default)]
-    pub promo_without_client: bool,
-    /// MaxBonus: the receipt is written to the server before it is printed
-    /// (the write's text goes on it; a refusal is the cashier's to see), not
-    /// confirmed after closing.
-    pub write_before_close: bool,
-    /// MaxBonus (from config): a sale with no client identified is still
-    /// calculated and written, for the anonymous customer.
-    pub anonymous: bool,
-    /// MaxBonus: gift certificates pay through the loyalty server.
-    pub certificates: bool,
-    /// MaxBonus: an SMS with the chat bot's link can be sent to the client.
-    pub chat_bot: bool,
-    /// MaxBonus (from config): the write's text on a separate slip instead
-    /// of the receipt's footer.
-    pub footer_on_slip: bool,
-}
-
-impl Flow {
-    /// Frontol: the precheck at the subtotal, Retry/Continue on a link
-    /// failure, bonuses debited at once, offline receipts confirmed later.
-    pub fn frontol() -> Flow {
-        Flow {
-            provider: "frontol".into(),
-            ask_on_link_loss: true,
-            spend_debits_at_once: true,
-            confirm_offline: true,
-            ..Flow::plain()
-        }
-    }
-
-    /// Every switch off: each protocol's constructor names only what it turns on.
-    fn plain() -> Flow {
-        Flow {
-            provider: "".into(),
-            probe: false,
-            live: false,
-            background_calc: false,
-            ask_on_link_loss: false,
-            spend_debits_at_once: false,
-            return_calculated: false,
-            promo_codes: false,
-            registration: false,
-            spend_code: false,
-            registration_code: false,
-            registration_name: false,
-            confirm_offline: false,
-            refusal_means_offline: false,
-            promo_without_client: false,
-            write_before_close: false,
-            anonymous: false,
-            certificates: false,
-            chat_bot: false,
-            footer_on_slip: false,
-        }
-    }
-
-    /// KilBil: the link probed, the client looked up on entry and the
-    /// receipt recalculated in the background; a receipt without the link
-    /// sends nothing.
-    pub fn kilbil(spend_code: bool) -> Flow {
-        Flow {
-            provider: "kilbil".into(),
-            probe: true,
-            live: true,
-            background_calc: true,
-            return_calculated: true,
-            promo_codes: true,
-            registration: true,
-            spend_code,
-            registration_code: true,
-            refusal_means_offline: true,
-            promo_without_client: true,
-            ..Flow::plain()
-        }
-    }
-
-    /// ProBonus: no server calculation (the limits are computed from the
-    /// account's level), the purchase registered after closing.
-    pub fn probonus() -> Flow {
-        Flow {
-            provider: "probonus".into(),
-            live: true,
-            background_calc: true,
-            registration: true,
-            registration_name: true,
-            confirm_offline: true,
-            ..Flow::plain()
-        }
-    }
-
-    /// MaxBonus: the client authorised on entry, the receipt calculated at
-    /// the subtotal and written before it is printed; the anonymous customer
-    /// and the footer's place from config.
-    pub fn maxbonus(anonymous: bool, footer_on_slip: bool) -> Flow {
-        Flow {
-            provider: "maxbonus".into(),
-            live: true,
-            promo_codes: true,
-            registration: true,
-            registration_code: true,
-            registration_name: true,
-            confirm_offline: true,
-            write_before_close: true,
-            anonymous,
-            certificates: true,
-            chat_bot: true,
-            footer_on_slip,
-            ..Flow::plain()
-        }
-    }
-}
-
-impl Default for Flow {
-    fn default() -> Self {
-        Flow::frontol()
-    }
-}
 
 /// What the receipt's link probe found (KilBil).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -365,7 +200,7 @@ pub fn counted_by_server(receipt: &Receipt, flow: &Flow) -> bool {
         return false;
     }
     let calculated = matches!(loyalty.stage, Stage::Calculated { .. }) && receipt.link != LinkCheck::Down;
-    loyalty.written == Written::Done || flow.confirm_offline || calculated
+    loyalty.written == Written::Done || flow.link_loss.confirms_offline() || calculated
 }
 
 /// What kassa's journal says the loyalty server should have counted for

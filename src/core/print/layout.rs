@@ -77,7 +77,7 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
         if !loyalty.bonus_paid.is_zero() {
             doc.pair(text::P_BONUS, loyalty.bonus_paid.to_string());
         }
-        if !settings.flow.footer_on_slip && !loyalty.footer.is_empty() {
+        if !settings.flow.spending.text_on_slip() && !loyalty.footer.is_empty() {
             doc.separator();
             for line in &loyalty.footer {
                 doc.text(line.clone());
@@ -128,7 +128,7 @@ fn fiscal_receipt(r: &Receipt, notes: Vec<Line>) -> FiscalReceipt {
 /// (MaxBonus's `footer_on_slip`).
 pub fn loyalty_footer_slip(closed: &ClosedReceipt, settings: &Settings) -> Option<Document> {
     let loyalty = closed.receipt.loyalty.as_ref()?;
-    if !settings.flow.footer_on_slip || loyalty.footer.is_empty() {
+    if !settings.flow.spending.text_on_slip() || loyalty.footer.is_empty() {
         return None;
     }
     let mut doc = Document::default();

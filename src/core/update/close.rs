@@ -103,7 +103,7 @@ pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, Stri
 /// The write is marked in doubt (and saved) before it goes; the close
 /// follows its answer. True when the write was sent.
 fn write_first(state: &mut AppState, contact: &Option<String>, effects: &mut Vec<Effect>) -> bool {
-    if !state.settings.loyalty || !state.settings.flow.write_before_close {
+    if !state.settings.loyalty || !state.settings.flow.spending.writes_before_print() {
         return false;
     }
     let Some(closed) = closing(state, contact.clone()) else {

@@ -27,6 +27,8 @@
 //!   найдена») means the server holds no such payment — there is nothing
 //!   left to cancel ([`LoyaltyError::NothingToUndo`]).
 
+pub mod demo;
+pub mod emulator;
 pub mod wire;
 
 use chrono::{Local, NaiveDateTime, TimeZone};

@@ -40,6 +40,8 @@
 //! that cannot be read is "we do not know" (a check is looked up by its
 //! GUID before it is sent again).
 
+pub mod demo;
+pub mod emulator;
 pub mod wire;
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -51,7 +51,7 @@ pub(in crate::core::update) fn bonus_dialog(state: &mut AppState, mut input: Str
                 state.notice = Some(Notice::BonusTooMuch { limit });
                 state.dialog = Some(Dialog::Bonus { input });
             }
-            Ok(amount) if state.settings.flow.spend_code || loyalty_of(state).is_some_and(|l| l.spend_code) => {
+            Ok(amount) if state.settings.flow.spending.asks_sms_code() || loyalty_of(state).is_some_and(|l| l.spend_code) => {
                 let Some(client) = loyalty_of(state).map(|l| l.client.clone()) else {
                     return;
                 };
@@ -110,7 +110,7 @@ pub(super) fn pay_by_bonus(state: &mut AppState, amount: Money, effects: &mut Ve
         document,
         amount,
     };
-    if state.settings.flow.spend_debits_at_once
+    if state.settings.flow.spending.debits_at_once()
         && let Some(loyalty) = loyalty_mut(state)
     {
         loyalty.bonus_in_flight = Some(amount);
@@ -176,7 +176,7 @@ pub(in crate::core::update) fn queue_cancellation(state: &mut AppState, effects:
     // Spent at once (Frontol), or written — surely, or maybe — on the server
     // (MaxBonus's rollback; a write is done before a close that may still
     // fail). Elsewhere nothing was spent: an unconfirmed move counts for nothing.
-    let debited = state.settings.flow.spend_debits_at_once && !amount.is_zero();
+    let debited = state.settings.flow.spending.debits_at_once() && !amount.is_zero();
     if !debited && loyalty.written == Written::No {
         return;
     }

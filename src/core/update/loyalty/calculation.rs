@@ -143,7 +143,7 @@ pub(in crate::core::update) fn background(state: &mut AppState, effects: &mut Ve
     }
     let flow = state.settings.flow.clone();
     let Some(receipt) = state.receipt() else { return };
-    if flow.probe && receipt.link == LinkCheck::Unchecked {
+    if flow.link_loss.probes() && receipt.link == LinkCheck::Unchecked {
         // Also with the lamp red («searchklient — начало чека при отсутствии
         // связи»): nobody waits on it, and a client lookup meanwhile is
         // answered as no link at once.
@@ -166,7 +166,9 @@ pub(in crate::core::update) fn background(state: &mut AppState, effects: &mut Ve
     let (shift, number) = numbers(state);
     let client = loyalty.client.clone();
     match loyalty.stage {
-        Stage::Pending if flow.background_calc && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() => {
+        Stage::Pending
+            if flow.calculation.every_change() && !receipt.is_return() && !receipt.positions.is_empty() && loyalty.bonus_paid.is_zero() =>
+        {
             let document = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
             let request = Request::Calculate {
                 client,
@@ -177,7 +179,7 @@ pub(in crate::core::update) fn background(state: &mut AppState, effects: &mut Ve
             };
             send(state, purpose, request, effects);
         }
-        Stage::Return if flow.return_calculated => {
+        Stage::Return if flow.calculation.returns() => {
             let document = rl::document(receipt, loyalty, shift, number, &[]);
             send(state, LoyaltyPurpose::ReturnCheck, Request::Calculate { client, document }, effects);
         }
@@ -188,8 +190,8 @@ pub(in crate::core::update) fn background(state: &mut AppState, effects: &mut Ve
 /// The receipt's calculation: the precheck, a background recalculation, a
 /// return's check, a bonus payment or its cancellation.
 pub(super) fn calculated(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    let ask = state.settings.flow.ask_on_link_loss;
-    let offline_on_refusal = state.settings.flow.refusal_means_offline;
+    let ask = state.settings.flow.link_loss.asks();
+    let offline_on_refusal = state.settings.flow.link_loss.refusal_means_offline();
     match (purpose, result) {
         // The sale is not KilBil's to return against: the refund goes on without loyalty.
         (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { text })) if offline_on_refusal => {
@@ -262,7 +264,7 @@ fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>)
     // MaxBonus books its calculation as it made it: a code whose discount the
     // minimum prices would cut is not used — the cashier is told now, before
     // payment, and the receipt is calculated again without it.
-    if capped && state.settings.flow.write_before_close {
+    if capped && state.settings.flow.spending.writes_before_print() {
         let code = loyalty_mut(state).and_then(|l| l.promo_code.take());
         if let Some(code) = code {
             if let Some(receipt) = state.durable.receipt.as_mut() {

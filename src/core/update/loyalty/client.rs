@@ -82,7 +82,7 @@ pub(in crate::core::update) fn client_dialog(state: &mut AppState, input: String
     let Some(client) = read_client(state, input, event, |input| Dialog::Client { input }) else {
         return;
     };
-    if !state.settings.flow.live {
+    if !state.settings.flow.lookup.on_entry() {
         set_client(state, client);
     } else if receipt_offline(state) {
         state.notice = Some(Notice::LoyaltyOffline);
@@ -150,7 +150,7 @@ pub(super) fn identify_answer(state: &mut AppState, client: ClientId, result: Re
     match result {
         Ok(reply) => identified(state, client, &reply),
         // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
-        Err(e) if e.is_link() && state.settings.flow.confirm_offline => {
+        Err(e) if e.is_link() && state.settings.flow.link_loss.confirms_offline() => {
             if !receipt_offline(state) {
                 set_client(state, client);
             }
@@ -236,7 +236,7 @@ pub(super) fn chat_bot_answer(state: &mut AppState, result: Result<Reply, Loyalt
 }
 
 pub(super) fn promo_command(state: &mut AppState) {
-    if !state.settings.flow.promo_codes {
+    if !state.settings.flow.promo_codes.supported() {
         state.notice = Some(Notice::NotInProtocol(Command::PromoCode));
         return;
     }
@@ -251,7 +251,7 @@ pub(super) fn promo_command(state: &mut AppState) {
         }
         // KilBil takes a promo code with no client («client_id … null – если
         // покупатель не идентифицирован»): the receipt goes as the anonymous one.
-        _ if state.settings.flow.promo_without_client && !receipt_offline(state) && state.shift().is_some() => {
+        _ if state.settings.flow.promo_codes.without_client() && !receipt_offline(state) && state.shift().is_some() => {
             state.dialog = Some(Dialog::PromoCode { input: String::new() })
         }
         _ => state.notice = Some(Notice::PromoNeedsClient),

@@ -116,7 +116,7 @@ pub(super) fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, res
         return;
     }
     let flow = &state.settings.flow;
-    let offline_on_refusal = flow.refusal_means_offline;
+    let offline_on_refusal = flow.link_loss.refusal_means_offline();
     let link_failed = match (purpose, result) {
         // The probe: by KilBil's table any negative answer means no link;
         // elsewhere (the background probe) any answer shows the server is there.
@@ -130,7 +130,7 @@ pub(super) fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, res
         (purpose, result) if client_form(purpose) => result.as_ref().is_err_and(LoyaltyError::is_link),
         (_, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
     };
-    let lamp_stays = link_failed && !flow.ask_on_link_loss && !flow.confirm_offline && client_form(purpose);
+    let lamp_stays = link_failed && !flow.link_loss.confirms_offline() && client_form(purpose);
     let was_down = state.link == Some(false);
     if !lamp_stays {
         state.link = Some(!link_failed);
@@ -151,7 +151,7 @@ pub(super) fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, res
 /// once, at the first failure (`was_down`: the lamp before the answer); the
 /// lamp stays red until a request succeeds.
 pub(super) fn tell_link_down(state: &mut AppState, was_down: bool) {
-    if !state.settings.flow.ask_on_link_loss && !was_down && state.link == Some(false) {
+    if !state.settings.flow.link_loss.asks() && !was_down && state.link == Some(false) {
         state.dialog = Some(Dialog::Message {
             blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
             then: state.dialog.take().map(Box::new),
@@ -175,7 +175,7 @@ pub(in crate::core::update) fn go_offline(state: &mut AppState) {
 
 /// The link probe (KilBil), unless one is on its way.
 pub(in crate::core::update) fn probe(state: &mut AppState, effects: &mut Vec<Effect>) {
-    if state.settings.loyalty && state.settings.flow.probe && !in_flight(state, |p| *p == LoyaltyPurpose::Probe) {
+    if state.settings.loyalty && state.settings.flow.link_loss.probes() && !in_flight(state, |p| *p == LoyaltyPurpose::Probe) {
         send(state, LoyaltyPurpose::Probe, Request::CheckLink, effects);
     }
 }
@@ -202,7 +202,7 @@ pub(in crate::core::update) fn probe_while_down(state: &mut AppState, effects: &
         return;
     }
     state.next_probe = Some(now + PROBE_EVERY);
-    let request = if state.settings.flow.probe {
+    let request = if state.settings.flow.link_loss.probes() {
         Request::CheckLink
     } else {
         Request::ClientInfo {

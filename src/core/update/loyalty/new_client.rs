@@ -21,7 +21,7 @@ pub(super) fn register_command(state: &mut AppState) {
     {
         // The new client would start the next receipt.
         state.notice = Some(notice);
-    } else if !state.settings.flow.registration {
+    } else if !state.settings.flow.registration.supported() {
         state.notice = Some(Notice::NotInProtocol(Command::RegisterClient));
     } else if receipt_offline(state) {
         state.notice = Some(Notice::LoyaltyOffline);
@@ -38,7 +38,7 @@ pub(in crate::core::update) fn register_dialog(state: &mut AppState, mut input: 
     }
     match event {
         Event::Command(Command::Confirm) => match ClientId::parse(&input) {
-            Some(ClientId::Phone(phone)) if state.settings.flow.registration_name => {
+            Some(ClientId::Phone(phone)) if state.settings.flow.registration.asks_name() => {
                 state.dialog = Some(Dialog::RegisterName {
                     phone,
                     input: String::new(),
@@ -170,7 +170,7 @@ pub(in crate::core::update) fn registration_code_dialog(
 pub(super) fn register_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
     match result {
         // No code to confirm (ProBonus): the guest exists now.
-        Ok(reply) if !state.settings.flow.registration_code => registered(state, phone, &reply),
+        Ok(reply) if !state.settings.flow.registration.by_code() => registered(state, phone, &reply),
         Ok(_) => code_sent(state, phone, profile),
         Err(error) => {
             state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));

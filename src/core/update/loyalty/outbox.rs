@@ -145,7 +145,7 @@ pub(super) fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<R
     // refused confirmation among the unsent receipts (its table), to resend.
     let result = match result {
         Err(LoyaltyError::NothingToUndo { .. }) if cancellation => Ok(Reply::default()),
-        Err(LoyaltyError::Refused { text }) if state.settings.flow.refusal_means_offline => Err(LoyaltyError::Link(text)),
+        Err(LoyaltyError::Refused { text }) if state.settings.flow.link_loss.refusal_means_offline() => Err(LoyaltyError::Link(text)),
         other => other,
     };
     match result {
@@ -184,7 +184,7 @@ pub(super) fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<R
                 h.next_attempt = Some(next_attempt);
             }
             state.notice = Some(Notice::ConfirmQueued);
-            if attempts == 1 && !cancellation && state.settings.flow.ask_on_link_loss {
+            if attempts == 1 && !cancellation && state.settings.flow.link_loss.asks() {
                 // The first failure for this receipt: an emergency slip for the
                 // customer and a message for the cashier, once.
                 let document = slip::to_document(&slip::emergency(&text::offline_accrual_slip()));

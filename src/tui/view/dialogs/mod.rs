@@ -60,7 +60,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::Balance { input } => client::draw(frame, area, crate::text::BALANCE_TITLE, input, theme),
         Dialog::ValidationCode { input, .. } => validation_code::draw(frame, area, input, theme),
         Dialog::PromoCode { input } => promo_code::draw(frame, area, input, theme),
-        Dialog::Register { input } => register::draw_phone(frame, area, input, state.settings.flow.registration_code, theme),
+        Dialog::Register { input } => register::draw_phone(frame, area, input, state.settings.flow.registration.by_code(), theme),
         Dialog::RegistrationCode { phone, input, .. } => register::draw_code(frame, area, phone, input, keys, theme),
         Dialog::Certificate { input } => certificate::draw_code(frame, area, input, theme),
         Dialog::CertificatePin { code, balance, input } => certificate::draw_pin(frame, area, code, *balance, input, theme),

@@ -1,0 +1,82 @@
+//! `[sale]` (merging and the limits a cashier is stopped or asked at) and
+//! `[weight_barcode]` (how a weighed item's barcode is laid out).
+
+use super::Config;
+use super::reader::{Checker, Section};
+use crate::core::barcode::{LayoutError, WeightLayout};
+use crate::core::money::{Money, Quantity};
+
+const SALE_KEYS: &[&str] = &[
+    "merge_same_items",
+    "max_quantity",
+    "max_position_sum",
+    "max_receipt_sum",
+    "max_change",
+    "max_positions",
+    "ask_weight_over",
+    "ask_pieces_over",
+    "ask_position_sum_over",
+];
+
+/// `[sale]`: quantities and sums are strings ("99999", "0.5"), so that no
+/// float's binary junk reaches them.
+pub(super) fn sale(mut section: Section, checker: &mut Checker, config: &mut Config) {
+    let settings = &mut config.settings;
+    if let Some(merge) = section.boolean(checker, "merge_same_items") {
+        settings.merge_same_items = merge;
+    }
+    let limits = &mut settings.limits;
+    for (key, slot) in [
+        ("max_quantity", &mut limits.max_quantity),
+        ("ask_weight_over", &mut limits.ask_weight_over),
+        ("ask_pieces_over", &mut limits.ask_pieces_over),
+    ] {
+        if let Some((text, at)) = section.string(checker, key) {
+            match Quantity::parse(&text) {
+                Ok(q) => *slot = q,
+                Err(e) => checker.report(at, format!("[sale] {key}: {e}")),
+            }
+        }
+    }
+    for (key, slot) in [
+        ("ask_position_sum_over", &mut limits.ask_position_sum_over),
+        ("max_position_sum", &mut limits.max_position_sum),
+        ("max_receipt_sum", &mut limits.max_receipt_sum),
+        ("max_change", &mut limits.max_change),
+    ] {
+        if let Some((text, at)) = section.string(checker, key) {
+            match Money::parse_positive(&text) {
+                Ok(m) => *slot = m,
+                Err(e) => checker.report(at, format!("[sale] {key}: {e} (write roubles in quotes, e.g. \"100000\")")),
+            }
+        }
+    }
+    if let Some(n) = section.integer(checker, "max_positions", 1..=10_000) {
+        limits.max_positions = n as usize;
+    }
+    section.finish(checker, SALE_KEYS);
+}
+
+const WEIGHT_BARCODE_KEYS: &[&str] = &["pattern", "prefixes"];
+
+/// `[weight_barcode]`: the pattern and the prefixes, checked together.
+pub(super) fn weight_barcode(mut section: Section, checker: &mut Checker, config: &mut Config) {
+    let mut layout = WeightLayout::default();
+    let pattern_at = section.string(checker, "pattern").map(|(p, at)| {
+        layout.pattern = p;
+        at
+    });
+    let prefixes = section.strings(checker, "prefixes");
+    if let Some(prefixes) = &prefixes {
+        layout.prefixes = prefixes.iter().map(|(p, _)| p.clone()).collect();
+    }
+    if let Err(e) = layout.validate() {
+        let at = match &e {
+            LayoutError::BadPrefix(bad) => prefixes.iter().flatten().find(|(p, _)| p == bad).map(|(_, at)| *at),
+            _ => pattern_at,
+        };
+        checker.report(at.unwrap_or(0), format!("[weight_barcode] {e}"));
+    }
+    config.settings.weight_layout = layout;
+    section.finish(checker, WEIGHT_BARCODE_KEYS);
+}
