@@ -7,8 +7,9 @@ use super::super::event::Event;
 use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::DiscountRule;
-use super::super::state::{AppState, Dialog, DiscountTarget, Found, QuantityTarget, Question};
+use super::super::state::{AppState, CashDirection, Dialog, DiscountTarget, Found, PreviewTitle, QuantityTarget, Question};
 use super::{PAGE, edit, loyalty, navigate, payment, returns, sale, shift};
+use crate::core::loyalty::TextBlock;
 
 /// Search shows at most this many matches; typing more narrows them.
 const SEARCH_LIMIT: usize = 200;
@@ -83,33 +84,9 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         return;
     }
     match dialog {
-        Dialog::OpenShift { mut name } => {
-            if edit(state, &mut name, &event) {
-                state.dialog = Some(Dialog::OpenShift { name });
-            } else if event == Event::Command(Command::Confirm) {
-                shift::open(state, &name, effects);
-            } else if event != Event::Command(Command::Cancel) {
-                state.dialog = Some(Dialog::OpenShift { name });
-            }
-        }
-        Dialog::CashMove { direction, mut amount } => {
-            if edit(state, &mut amount, &event) {
-                state.dialog = Some(Dialog::CashMove { direction, amount });
-            } else if event == Event::Command(Command::Confirm) {
-                shift::move_cash(state, direction, &amount, effects);
-            } else if event != Event::Command(Command::Cancel) {
-                state.dialog = Some(Dialog::CashMove { direction, amount });
-            }
-        }
-        Dialog::Quantity { target, mut input } => {
-            if edit(state, &mut input, &event) {
-                state.dialog = Some(Dialog::Quantity { target, input });
-            } else if event == Event::Command(Command::Confirm) {
-                apply_quantity(state, target, &input);
-            } else if event != Event::Command(Command::Cancel) {
-                state.dialog = Some(Dialog::Quantity { target, input });
-            }
-        }
+        Dialog::OpenShift { name } => open_shift(state, name, event, effects),
+        Dialog::CashMove { direction, amount } => cash_move(state, direction, amount, event, effects),
+        Dialog::Quantity { target, input } => quantity(state, target, input, event),
         Dialog::Doubt {
             target,
             typed,
@@ -131,17 +108,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
             selected,
             input,
         } => returns::handle_pick(state, source, quantities, selected, input, event),
-        Dialog::Preview { title, lines, scroll } => match event {
-            Event::Command(Command::Cancel | Command::Confirm) => {}
-            Event::Command(
-                command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End),
-            ) => {
-                let scroll = navigate(scroll, lines.len(), command, PAGE).unwrap_or(scroll);
-                state.dialog = Some(Dialog::Preview { title, lines, scroll });
-            }
-            // Anything else (the next scan, typing) closes the preview and goes on as usual.
-            other => sale::handle(state, other, effects),
-        },
+        Dialog::Preview { title, lines, scroll } => preview(state, title, lines, scroll, event, effects),
         Dialog::Menu { selected, typed } => menu(state, selected, typed, event, effects),
         Dialog::Client { input } => loyalty::client_dialog(state, input, event, effects),
         Dialog::PromoCode { input } => loyalty::promo_dialog(state, input, event),
@@ -159,23 +126,78 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::Bonus { input } => loyalty::bonus_dialog(state, input, event, effects),
         Dialog::LinkLost { retry } => loyalty::link_lost_dialog(state, retry, event, effects),
         Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event),
-        Dialog::Message { blocks, then } => match event {
-            Event::Command(Command::Confirm | Command::Cancel) => state.dialog = then.map(|d| *d),
-            // The next customer's first item: the message has been seen.
-            scan @ Event::Scan(_) => sale::handle(state, scan, effects),
-            _ => state.dialog = Some(Dialog::Message { blocks, then }),
-        },
+        Dialog::Message { blocks, then } => message(state, blocks, then, event, effects),
         Dialog::Registration => super::registration::handle(state, event, effects),
-        Dialog::Help { scroll } => match event {
-            Event::Command(
-                command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End),
-            ) => {
-                let scroll = navigate(scroll, Command::ALL.len(), command, PAGE).unwrap_or(scroll);
-                state.dialog = Some(Dialog::Help { scroll });
-            }
-            Event::Command(_) => {}
-            _ => state.dialog = Some(Dialog::Help { scroll }),
-        },
+        Dialog::Help { scroll } => help(state, scroll, event),
+    }
+}
+
+/// The cashier's name for a new shift.
+fn open_shift(state: &mut AppState, mut name: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut name, &event) {
+        state.dialog = Some(Dialog::OpenShift { name });
+    } else if event == Event::Command(Command::Confirm) {
+        shift::open(state, &name, effects);
+    } else if event != Event::Command(Command::Cancel) {
+        state.dialog = Some(Dialog::OpenShift { name });
+    }
+}
+
+/// The amount of a cash deposit or withdrawal.
+fn cash_move(state: &mut AppState, direction: CashDirection, mut amount: String, event: Event, effects: &mut Vec<Effect>) {
+    if edit(state, &mut amount, &event) {
+        state.dialog = Some(Dialog::CashMove { direction, amount });
+    } else if event == Event::Command(Command::Confirm) {
+        shift::move_cash(state, direction, &amount, effects);
+    } else if event != Event::Command(Command::Cancel) {
+        state.dialog = Some(Dialog::CashMove { direction, amount });
+    }
+}
+
+/// A typed quantity for a position or the next item.
+fn quantity(state: &mut AppState, target: QuantityTarget, mut input: String, event: Event) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::Quantity { target, input });
+    } else if event == Event::Command(Command::Confirm) {
+        apply_quantity(state, target, &input);
+    } else if event != Event::Command(Command::Cancel) {
+        state.dialog = Some(Dialog::Quantity { target, input });
+    }
+}
+
+/// A document on screen (a receipt, a report): scrolled, closed, or given
+/// way to what comes next.
+fn preview(state: &mut AppState, title: PreviewTitle, lines: Vec<String>, scroll: usize, event: Event, effects: &mut Vec<Effect>) {
+    match event {
+        Event::Command(Command::Cancel | Command::Confirm) => {}
+        Event::Command(command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End)) => {
+            let scroll = navigate(scroll, lines.len(), command, PAGE).unwrap_or(scroll);
+            state.dialog = Some(Dialog::Preview { title, lines, scroll });
+        }
+        // Anything else (the next scan, typing) closes the preview and goes on as usual.
+        other => sale::handle(state, other, effects),
+    }
+}
+
+/// A message: read, then `then`.
+fn message(state: &mut AppState, blocks: Vec<TextBlock>, then: Option<Box<Dialog>>, event: Event, effects: &mut Vec<Effect>) {
+    match event {
+        Event::Command(Command::Confirm | Command::Cancel) => state.dialog = then.map(|d| *d),
+        // The next customer's first item: the message has been seen.
+        scan @ Event::Scan(_) => sale::handle(state, scan, effects),
+        _ => state.dialog = Some(Dialog::Message { blocks, then }),
+    }
+}
+
+/// The keys' help: scrolled, closed by any other command.
+fn help(state: &mut AppState, scroll: usize, event: Event) {
+    match event {
+        Event::Command(command @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End)) => {
+            let scroll = navigate(scroll, Command::ALL.len(), command, PAGE).unwrap_or(scroll);
+            state.dialog = Some(Dialog::Help { scroll });
+        }
+        Event::Command(_) => {}
+        _ => state.dialog = Some(Dialog::Help { scroll }),
     }
 }
 

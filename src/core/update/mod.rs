@@ -5,6 +5,7 @@
 //! last handed to the store, and a save is asked for when it differs — so no
 //! handler can forget to persist a change.
 
+mod close;
 mod dialogs;
 pub use dialogs::menu_entries;
 mod loyalty;
@@ -111,7 +112,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
             // or the next tick, whichever comes first.
             state.saved = state.durable.clone();
         }
-        Event::ReceiptClosed(result) => payment::on_closed(state, result, effects),
+        Event::ReceiptClosed(result) => close::on_closed(state, result, effects),
         Event::ShiftClosed(result) => shift::on_closed(state, result, effects),
         Event::Printed { job, result, refused } => printing::on_printed(state, job, result, refused),
         Event::Device {
@@ -200,7 +201,7 @@ fn resume(state: &mut AppState, effects: &mut Vec<Effect>) {
         }
         if paid {
             state.notice = Some(Notice::ResumedClosing);
-            payment::ready_to_close(state, effects);
+            close::ready_to_close(state, effects);
             return;
         }
         state.notice = Some(Notice::Resumed);

@@ -1,16 +1,15 @@
-//! Paying a receipt (cash, card, mixed), refunding a return, and closing.
+//! Paying a receipt (cash, card, mixed, a gift certificate) and refunding a
+//! return, in the payment window, with the electronic receipt's contact;
+//! once paid in full the receipt goes to [`close`](super::close).
 
 use super::super::command::Command;
 use super::super::effect::Effect;
 use super::super::event::Event;
-use super::super::journal::ClosedReceipt;
 use super::super::money::Money;
 use super::super::notice::Notice;
 use super::super::receipt::{Payment, PaymentKind};
-use super::super::state::{AppState, Busy, Dialog, PreviewTitle};
-use super::edit;
-use super::printing;
-use crate::core::print::layout;
+use super::super::state::{AppState, Dialog};
+use super::{close, edit};
 
 pub(super) fn handle(state: &mut AppState, mut input: String, event: Event, effects: &mut Vec<Effect>) {
     if edit(state, &mut input, &event) {
@@ -59,7 +58,7 @@ fn pay(state: &mut AppState, kind: PaymentKind, typed: &str, effects: &mut Vec<E
     let remaining = receipt.remaining();
     if remaining.is_zero() {
         // Fully paid already (e.g. an earlier close failed): close again.
-        ready_to_close(state, effects);
+        close::ready_to_close(state, effects);
         return;
     }
     let amount = if typed.trim().is_empty() {
@@ -91,7 +90,7 @@ fn pay(state: &mut AppState, kind: PaymentKind, typed: &str, effects: &mut Vec<E
     if let Some(receipt) = state.durable.receipt.as_mut() {
         receipt.payments.push(payment);
         if receipt.is_fully_paid() {
-            ready_to_close(state, effects);
+            close::ready_to_close(state, effects);
         }
     }
 }
@@ -121,13 +120,7 @@ fn refund(state: &mut AppState, effects: &mut Vec<Effect>) {
             }
         }
     }
-    ready_to_close(state, effects);
-}
-
-/// Paid in full: close, electronically too when the customer asked for it.
-pub(super) fn ready_to_close(state: &mut AppState, effects: &mut Vec<Effect>) {
-    let contact = state.receipt().and_then(|r| r.e_receipt.clone());
-    begin_close(state, contact, effects);
+    close::ready_to_close(state, effects);
 }
 
 /// The customer asks for an electronic receipt: the client's contacts
@@ -191,73 +184,4 @@ fn contact(typed: &str) -> Option<String> {
     }
     let (user, domain) = typed.split_once('@')?;
     (!user.is_empty() && domain.contains('.') && !typed.contains(char::is_whitespace)).then(|| typed.to_string())
-}
-
-/// The paid receipt as it would close now.
-pub(super) fn closing(state: &AppState, contact: Option<String>) -> Option<ClosedReceipt> {
-    let (shift, receipt) = (state.durable.shift.as_ref()?, state.durable.receipt.clone()?);
-    Some(ClosedReceipt {
-        id: shift.next_receipt_id(),
-        store_id: state.settings.store_id.clone(),
-        register_id: state.settings.register_id.clone(),
-        cashier: shift.cashier.clone(),
-        closed_at: state.now,
-        receipt,
-        contact,
-    })
-}
-
-/// Asks the store to journal the paid receipt together with the state after it.
-/// The screen waits; the receipt leaves the screen only once that is on disk.
-/// Where the loyalty server takes the receipt first (MaxBonus), its write goes before.
-pub(super) fn begin_close(state: &mut AppState, contact: Option<String>, effects: &mut Vec<Effect>) {
-    if super::loyalty::write_first(state, &contact, effects) {
-        return;
-    }
-    let Some(closed) = closing(state, contact) else {
-        return;
-    };
-    // What the server said of this receipt is done with; its confirmation may say more.
-    state.loyalty_note.clear();
-    let mut next = state.durable.clone();
-    next.receipt = None;
-    if let Some(shift) = next.shift.as_mut() {
-        shift.record(&closed);
-    }
-    let document = layout::receipt(&closed, &state.settings, false);
-    printing::queue_job(&mut next, document, Some(closed.id));
-    if let Some(slip) = layout::loyalty_footer_slip(&closed, &state.settings) {
-        printing::queue_job(&mut next, slip, None);
-    }
-    // Its loyalty requests are queued in the same transaction as the journal entry.
-    let enqueue = super::loyalty::queue_for(state, &closed, next.next_outgoing);
-    next.next_outgoing += enqueue.len() as u64;
-    next.last_receipt = Some(closed.clone());
-    state.busy = Some(Busy::ClosingReceipt(Box::new(next.clone()), enqueue.clone()));
-    effects.push(Effect::CloseReceipt {
-        receipt: Box::new(closed),
-        state: Box::new(next),
-        enqueue,
-    });
-}
-
-pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, String>, effects: &mut Vec<Effect>) {
-    let Some(Busy::ClosingReceipt(next, enqueued)) = state.busy.take() else {
-        return;
-    };
-    match result {
-        Ok(closed) => {
-            state.selected = 0;
-            state.pending_quantity = None;
-            let change = closed.receipt.change();
-            state.notice = Some(Notice::ReceiptClosed { id: closed.id, change });
-            printing::adopt_closed(state, *next, PreviewTitle::Receipt { id: closed.id, change }, effects);
-            super::loyalty::queued(state, &enqueued);
-            super::loyalty::drain(state, effects);
-        }
-        Err(e) => {
-            state.notice = Some(Notice::CloseFailed(e));
-            state.dialog = Some(Dialog::Payment { input: String::new() });
-        }
-    }
 }

@@ -147,37 +147,39 @@ impl Harness {
                     ..Default::default()
                 })
             }
-            Effect::QueueDone { id, outcome } => {
-                use crate::core::queue::Outcome;
-                // As the store does: a retry updates the entry, anything else removes it.
-                let before = self.queue.len();
-                match outcome {
-                    Outcome::Retry {
-                        attempts,
-                        error,
-                        next_attempt,
-                    } => {
-                        if let Some(entry) = self.queue.iter_mut().find(|e| e.id == id) {
-                            entry.attempts = attempts;
-                            entry.last_error = Some(error);
-                            entry.next_attempt = Some(next_attempt);
-                        }
-                    }
-                    Outcome::Sent | Outcome::Rejected { .. } => self.queue.retain(|e| e.id != id),
-                }
-                let gone = before - self.queue.len();
-                Event::QueueChanged(crate::core::queue::QueueChange {
-                    head: self.queue.first().cloned(),
-                    gone,
-                    ..Default::default()
-                })
-            }
+            Effect::QueueDone { id, outcome } => self.queue_done(id, outcome),
             Effect::QueueList => Event::QueueListed(Ok((Vec::new(), Vec::new()))),
             Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
                 id,
                 result: Err(crate::core::loyalty::LoyaltyError::Link("no server here".into())),
             },
             Effect::Quit => return None,
+        })
+    }
+
+    /// As the store does: a retry updates the entry, anything else removes it.
+    fn queue_done(&mut self, id: u64, outcome: crate::core::queue::Outcome) -> Event {
+        use crate::core::queue::Outcome;
+        let before = self.queue.len();
+        match outcome {
+            Outcome::Retry {
+                attempts,
+                error,
+                next_attempt,
+            } => {
+                if let Some(entry) = self.queue.iter_mut().find(|e| e.id == id) {
+                    entry.attempts = attempts;
+                    entry.last_error = Some(error);
+                    entry.next_attempt = Some(next_attempt);
+                }
+            }
+            Outcome::Sent | Outcome::Rejected { .. } => self.queue.retain(|e| e.id != id),
+        }
+        let gone = before - self.queue.len();
+        Event::QueueChanged(crate::core::queue::QueueChange {
+            head: self.queue.first().cloned(),
+            gone,
+            ..Default::default()
         })
     }
 

@@ -1,21 +1,16 @@
-//! Answers of the loyalty server: each request's answer, by what it was
-//! for, applied to the receipt (the spec's failure branches included).
+//! Answers of the loyalty server, routed: each request's answer goes, by
+//! what it was for, to the feature that sent it (its handler sits beside
+//! its dialogs and requests); and how an answer's slips and messages reach
+//! the cashier, under the receipt or in a window.
 
-use super::outbox::{drain, on_confirmed};
-use super::{
-    after_precheck, calculate, calculation, certificate_answer, client_form, loyalty_mut, numbers, pay_by_bonus, queue_cancellation,
-    receipt_offline, set_client, waits, write_failed,
-};
+use super::link::{light_the_lamp, waits};
+use super::outbox::drain;
+use super::{bonus, calculation, certificate, client, link, new_client, outbox};
 use crate::core::effect::Effect;
 use crate::core::loyalty::slip;
-use crate::core::loyalty::{self as rl, LinkCheck, Stage, Written};
-use crate::core::loyalty::{ClientId, Document, LoyaltyError, Profile, Reply, TextBlock};
-use crate::core::money::Money;
-use crate::core::notice::Notice;
-use crate::core::receipt::DiscountSource;
+use crate::core::loyalty::{LoyaltyError, Reply};
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
-use crate::core::update::{payment, printing};
-use crate::text;
+use crate::core::update::{close, printing};
 
 pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     let Some(at) = state.loyalty_requests.iter().position(|(request, _)| *request == id) else {
@@ -35,372 +30,35 @@ pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result:
     answer(state, purpose, result, effects);
 }
 
-/// A request's answer (or the failure decided here: not sent, abandoned)
-/// applied by what it was for.
+/// A request's answer (or the failure decided here: not sent, abandoned),
+/// routed by what it was for to the feature that asked. Every answer
+/// lights the lamp first; after it, the queue's next entry may go.
 pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+    use LoyaltyPurpose::*;
     let was_down = state.link == Some(false);
     light_the_lamp(state, &purpose, &result);
-    // An answer settles a bonus payment in doubt; no answer (a timeout may
-    // come after the server debited) leaves it in doubt, to be cancelled.
-    if matches!(purpose, LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::Recover { .. })
-        && !result.as_ref().is_err_and(LoyaltyError::unanswered)
-        && let Some(loyalty) = loyalty_mut(state)
-    {
-        loyalty.bonus_in_flight = None;
-    }
+    bonus::settle_in_doubt(state, &purpose, &result);
     match purpose {
-        LoyaltyPurpose::Probe => probed(state, result),
-        LoyaltyPurpose::Confirm { outgoing } => on_confirmed(state, outgoing, result, effects),
-        LoyaltyPurpose::Write { contact } => written(state, contact, result, effects),
-        purpose if calculation(&purpose) => calculated(state, purpose, result, effects),
-        LoyaltyPurpose::Recover { amount, then_pay } => recovered(state, amount, then_pay, result, effects),
-        purpose => client_form_answer(state, purpose, result, effects),
+        Probe => link::probed(state, result),
+        Confirm { outgoing } => outbox::on_confirmed(state, outgoing, result, effects),
+        Write { contact } => close::written(state, contact, result, effects),
+        purpose @ (Calculate | PayByBonus { .. } | CancelBonus { .. } | Recalculate { .. } | ReturnCheck) => {
+            calculation::calculated(state, purpose, result, effects)
+        }
+        Recover { amount, then_pay } => bonus::recovered(state, amount, then_pay, result, effects),
+        SendSpendCode { amount } => bonus::spend_code_sent(state, amount, result),
+        CheckSpendCode { amount } => bonus::spend_code_checked(state, amount, result, effects),
+        Identify { client } => client::identify_answer(state, client, result),
+        ClientInfo => client::balance_answer(state, result, effects),
+        ChatBot => client::chat_bot_answer(state, result),
+        Register { phone, profile } => new_client::register_answer(state, phone, profile, result),
+        ConfirmRegistration { phone, profile } => new_client::confirm_answer(state, phone, profile, result),
+        ResendCode { phone, profile } => new_client::resend_answer(state, phone, profile, result),
+        CertificateInfo => certificate::certificate_answer(state, result),
     }
-    if !state.settings.flow.link_loss.asks() && !was_down && state.link == Some(false) {
-        // The cashier is told once, at the first failure; the lamp stays red until a request succeeds.
-        state.dialog = Some(Dialog::Message {
-            blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
-            then: state.dialog.take().map(Box::new),
-        });
-    }
+    link::tell_link_down(state, was_down);
     // After any answer: the queue's next entry may be due (e.g. the link came back).
     drain(state, effects);
-}
-
-/// The link lamp after an answer: green when the server answered, red when it
-/// did not (and, by KilBil's table, when processsale, getdetailingbymove or
-/// confirmsale failed at all); KilBil's client form leaves it alone.
-fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
-    if result.as_ref().is_err_and(LoyaltyError::local) {
-        // Nothing went out (or nothing was heard yet): the link is as it was.
-        return;
-    }
-    let flow = &state.settings.flow;
-    let offline_on_refusal = flow.link_loss.refusal_means_offline();
-    let link_failed = match (purpose, result) {
-        // The probe: by KilBil's table any negative answer means no link;
-        // elsewhere (the background probe) any answer shows the server is there.
-        (LoyaltyPurpose::Probe, result) if offline_on_refusal => result.is_err(),
-        (LoyaltyPurpose::Probe, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
-        // A sale not found for a return is an answer, not a lost link.
-        (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { .. })) => false,
-        (LoyaltyPurpose::Confirm { .. }, Err(LoyaltyError::Refused { .. })) if offline_on_refusal => true,
-        (purpose, Err(_)) if offline_on_refusal && calculation(purpose) => true,
-        // The client form only reads: an answer it cannot read is no lost link.
-        (purpose, result) if client_form(purpose) => result.as_ref().is_err_and(LoyaltyError::is_link),
-        (_, result) => result.as_ref().is_err_and(LoyaltyError::unanswered),
-    };
-    let lamp_stays = link_failed && !flow.link_loss.confirms_offline() && client_form(purpose);
-    let was_down = state.link == Some(false);
-    if !lamp_stays {
-        state.link = Some(!link_failed);
-    }
-    if !was_down && state.link == Some(false) {
-        // Red from now: the background probe goes in a while, on the clock.
-        state.next_probe = Some(state.now + super::PROBE_EVERY);
-    }
-    if was_down && state.link == Some(true) {
-        // The link is back: the queue goes now, not when its backoff ends.
-        if let Some(head) = state.queue.head.as_mut() {
-            head.next_attempt = None;
-        }
-    }
-}
-
-/// The link probe at a receipt's start (KilBil).
-fn probed(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
-    if let Some(receipt) = state.durable.receipt.as_mut().filter(|r| r.link == LinkCheck::Unchecked) {
-        match result {
-            Ok(_) => receipt.link = LinkCheck::Up,
-            // The same as losing the link later in the receipt.
-            Err(_) => go_offline(state),
-        }
-    }
-}
-
-/// The write before printing (MaxBonus).
-fn written(state: &mut AppState, contact: Option<String>, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) => {
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.written = Written::Done;
-                loyalty.footer = reply.footer;
-            }
-            payment::begin_close(state, contact, effects);
-        }
-        // The server may have it (the write stays in doubt): the receipt goes
-        // on without loyalty and is written later through the queue, where
-        // "already processed" is rolled back and written again.
-        Err(e) if e.unanswered() => {
-            go_offline(state);
-            write_failed(state, text::WRITE_OFFLINE.into());
-        }
-        // Refused (a wrong certificate pin, bonuses gone meanwhile, …): what it
-        // would have applied is taken off, and the subtotal calculates anew.
-        Err(refusal) => {
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-                rl::forget(receipt, DiscountSource::Bonus);
-                if let Some(loyalty) = receipt.loyalty.as_mut() {
-                    loyalty.bonus_paid = Money::ZERO;
-                    loyalty.stage = Stage::Pending;
-                }
-            }
-            write_failed(state, text::loyalty_error(&refusal));
-        }
-    }
-}
-
-/// The receipt's calculation: the precheck, a background recalculation, a
-/// return's check, a bonus payment or its cancellation.
-fn calculated(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    let ask = state.settings.flow.link_loss.asks();
-    let offline_on_refusal = state.settings.flow.link_loss.refusal_means_offline();
-    match (purpose, result) {
-        // The sale is not KilBil's to return against: the refund goes on without loyalty.
-        (LoyaltyPurpose::ReturnCheck, Err(LoyaltyError::Refused { text })) if offline_on_refusal => {
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                receipt.loyalty = None;
-            }
-            state.notice = Some(Notice::ReturnWithoutLoyalty(text));
-        }
-        // Without Retry/Continue (KilBil): the receipt goes on without loyalty.
-        (purpose, Err(e)) if !ask && (e.unanswered() || offline_on_refusal) => {
-            go_offline(state);
-            if matches!(purpose, LoyaltyPurpose::Calculate | LoyaltyPurpose::PayByBonus { .. }) {
-                state.dialog = Some(Dialog::Payment { input: String::new() });
-            }
-        }
-        (LoyaltyPurpose::Recalculate { document }, Ok(reply)) => recalculated(state, &document, &reply),
-        (LoyaltyPurpose::Recalculate { .. } | LoyaltyPurpose::ReturnCheck, Err(refusal)) => {
-            let text = text::loyalty_error(&refusal);
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.stage = Stage::Refused { text: text.clone() };
-            }
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-            }
-            state.notice = Some(Notice::LoyaltyRefused(text));
-        }
-        (LoyaltyPurpose::ReturnCheck, Ok(_)) => {
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.stage = Stage::Calculated { available: Money::ZERO };
-            }
-        }
-        (LoyaltyPurpose::Calculate, result) => prechecked(state, result, effects),
-        (LoyaltyPurpose::PayByBonus { amount }, result) => paid_by_bonus(state, amount, result, effects),
-        (LoyaltyPurpose::CancelBonus { amount }, result) => bonus_cancelled(state, amount, result, effects),
-        _ => {}
-    }
-}
-
-/// The precheck (Frontol's business processes, step 8).
-fn prechecked(state: &mut AppState, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) if reply.client.as_ref().is_some_and(|c| c.validation_code.is_some()) => {
-            state.dialog = Some(Dialog::ValidationCode {
-                reply: Box::new(reply),
-                input: String::new(),
-            });
-        }
-        Ok(reply) => apply_precheck(state, reply, effects),
-        Err(e) if e.unanswered() => {
-            state.dialog = Some(Dialog::LinkLost {
-                retry: LoyaltyPurpose::Calculate,
-            })
-        }
-        Err(refusal) => {
-            let text = text::loyalty_error(&refusal);
-            if let Some(loyalty) = loyalty_mut(state) {
-                loyalty.stage = Stage::Refused { text: text.clone() };
-            }
-            state.notice = Some(Notice::LoyaltyRefused(text.clone()));
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text), TextBlock::plain(text::LOYALTY_REMOVE_CLIENT)],
-                then: None,
-            });
-        }
-    }
-}
-
-/// A bonus payment (step 19): applied, in doubt (Retry or Continue), or refused.
-fn paid_by_bonus(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) => apply_bonus(state, amount, reply, effects),
-        Err(e) if e.unanswered() => {
-            state.dialog = Some(Dialog::LinkLost {
-                retry: LoyaltyPurpose::PayByBonus { amount },
-            })
-        }
-        Err(refusal) => {
-            // Everything from the precheck is dropped; a new subtotal asks again.
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-                if let Some(loyalty) = receipt.loyalty.as_mut() {
-                    loyalty.stage = Stage::Pending;
-                }
-            }
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text::loyalty_error(&refusal))],
-                then: None,
-            });
-        }
-    }
-}
-
-/// The cashier's cancel of a bonus payment.
-fn bonus_cancelled(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match result {
-        Ok(reply) => {
-            bonus_off(state);
-            state.notice = Some(Notice::BonusCancelled(amount));
-            show(state, reply, None, effects);
-        }
-        // "Not found" after our cancel: the server holds no such payment — cancelled.
-        Err(LoyaltyError::NothingToUndo { .. }) => {
-            bonus_off(state);
-            state.notice = Some(Notice::BonusCancelled(amount));
-        }
-        // No answer: the server may have cancelled it. The cancellation goes
-        // to the queue (resent until answered; "not found" ends it) and the
-        // payment comes off the receipt, so it is never confirmed again.
-        Err(e) if e.unanswered() => {
-            queue_cancellation(state, effects);
-            bonus_off(state);
-            state.notice = Some(Notice::BonusCancelQueued(amount));
-        }
-        Err(error) => {
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![
-                    TextBlock::plain(text::BONUS_NOT_CANCELLED),
-                    TextBlock::plain(text::loyalty_error(&error)),
-                ],
-                then: None,
-            });
-        }
-    }
-}
-
-/// The cancel of a bonus payment in doubt; then, if the cashier chose
-/// Retry, the payment really sent again.
-fn recovered(state: &mut AppState, amount: Money, then_pay: Option<Money>, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match (result, then_pay) {
-        // Still in doubt: the cashier may retry again or go on without paying by bonus.
-        (Err(e), Some(again)) if e.unanswered() => {
-            state.dialog = Some(Dialog::LinkLost {
-                retry: LoyaltyPurpose::PayByBonus { amount: again },
-            })
-        }
-        (Err(e), None) if e.unanswered() => state.notice = Some(Notice::LostBonusInDoubt(amount)),
-        // Cancelled, or refused (the server never took that payment): settled.
-        (result, then_pay) => {
-            if result.is_ok() {
-                state.notice = Some(Notice::LostBonusCancelled(amount));
-            }
-            if let Some(again) = then_pay {
-                pay_by_bonus(state, again, effects);
-            }
-        }
-    }
-}
-
-/// Answers of the client form: identification, registration, SMS codes,
-/// the chat bot, certificates and the balance enquiry. Their failures show
-/// on the info line or in a message.
-fn client_form_answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
-    match (purpose, result) {
-        (LoyaltyPurpose::Identify { client }, result) => identify_answer(state, client, result),
-        (LoyaltyPurpose::Register { phone, profile }, result) => register_answer(state, phone, profile, result),
-        (LoyaltyPurpose::ConfirmRegistration { phone, .. }, Ok(reply)) => registered(state, phone, &reply),
-        (LoyaltyPurpose::ResendCode { phone, profile }, Ok(_)) => code_sent(state, phone, profile),
-        // The code was wrong or stale: typed again, or a new one asked with Tab.
-        (LoyaltyPurpose::ConfirmRegistration { phone, profile } | LoyaltyPurpose::ResendCode { phone, profile }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::RegistrationCode {
-                phone,
-                profile,
-                input: String::new(),
-            });
-        }
-        (LoyaltyPurpose::SendSpendCode { amount }, Ok(_)) => {
-            state.notice = Some(Notice::CodeSent);
-            state.dialog = Some(Dialog::SpendCode {
-                amount,
-                input: String::new(),
-            });
-        }
-        (LoyaltyPurpose::SendSpendCode { .. }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::Bonus { input: String::new() });
-        }
-        (LoyaltyPurpose::CheckSpendCode { amount }, Ok(_)) => pay_by_bonus(state, amount, effects),
-        (LoyaltyPurpose::CheckSpendCode { amount }, Err(error)) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::SpendCode {
-                amount,
-                input: String::new(),
-            });
-        }
-        (LoyaltyPurpose::ChatBot, Ok(_)) => state.notice = Some(Notice::ChatBotSent),
-        (LoyaltyPurpose::ChatBot, Err(error)) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
-        (LoyaltyPurpose::CertificateInfo, result) => certificate_answer(state, result),
-        (LoyaltyPurpose::ClientInfo, Ok(reply)) => show_window(state, reply, None, effects),
-        (LoyaltyPurpose::ClientInfo, Err(error)) => {
-            state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text::loyalty_error(&error))],
-                then: None,
-            })
-        }
-        // Every other purpose is answered above (see `on_replied`).
-        _ => {}
-    }
-}
-
-fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply, LoyaltyError>) {
-    match result {
-        Ok(reply) => identified(state, client, &reply),
-        // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
-        Err(e) if e.is_link() && state.settings.flow.link_loss.confirms_offline() => {
-            if !receipt_offline(state) {
-                set_client(state, client);
-            }
-            go_offline(state);
-            state.notice = Some(Notice::OfflineAccrualOnly);
-        }
-        Err(error) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
-    }
-}
-
-fn register_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
-    match result {
-        // No code to confirm (ProBonus): the guest exists now.
-        Ok(reply) if !state.settings.flow.registration.by_code() => registered(state, phone, &reply),
-        Ok(_) => code_sent(state, phone, profile),
-        Err(error) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
-            state.dialog = Some(Dialog::Register { input: phone });
-        }
-    }
-}
-
-/// The registration's SMS code went out: the cashier types it next.
-fn code_sent(state: &mut AppState, phone: String, profile: Profile) {
-    state.notice = Some(Notice::CodeSent);
-    state.dialog = Some(Dialog::RegistrationCode {
-        phone,
-        profile,
-        input: String::new(),
-    });
-}
-
-/// The bonus payment comes off the receipt (cancelled, or its cancellation queued).
-fn bonus_off(state: &mut AppState) {
-    if let Some(receipt) = state.durable.receipt.as_mut() {
-        rl::forget(receipt, DiscountSource::Bonus);
-        if let Some(loyalty) = receipt.loyalty.as_mut() {
-            loyalty.bonus_paid = Money::ZERO;
-        }
-    }
 }
 
 /// Prints the answer's slips and shows its messages under the receipt, then `then`.
@@ -412,7 +70,7 @@ fn bonus_off(state: &mut AppState) {
 /// dialog (the bonus amount, the payment) rather than in a window of its
 /// own that costs an Enter; errors and the balance the cashier asked for
 /// still come in a window.
-fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+pub(super) fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
     for one in &reply.slips {
         printing::print(state, slip::to_document(one), effects);
     }
@@ -424,7 +82,7 @@ fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut 
 
 /// Prints the answer's slips and shows its messages in a window, then `then`:
 /// what the cashier asked for (the balance) or must act on (an error).
-fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+pub(super) fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
     for one in &reply.slips {
         printing::print(state, slip::to_document(one), effects);
     }
@@ -436,149 +94,4 @@ fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects
             then: then.map(Box::new),
         })
     };
-}
-
-pub(super) fn apply_precheck(state: &mut AppState, reply: Reply, effects: &mut Vec<Effect>) {
-    let capped = apply_answer(state, &reply);
-    // MaxBonus books its calculation as it made it: a code whose discount the
-    // minimum prices would cut is not used — the cashier is told now, before
-    // payment, and the receipt is calculated again without it.
-    if capped && state.settings.flow.spending.writes_before_print() {
-        let code = loyalty_mut(state).and_then(|l| l.promo_code.take());
-        if let Some(code) = code {
-            if let Some(receipt) = state.durable.receipt.as_mut() {
-                rl::forget(receipt, DiscountSource::Loyalty);
-            }
-            state.notice = Some(Notice::PromoOverFloors(code));
-            calculate(state, effects);
-            return;
-        }
-    }
-    let next = after_precheck(state);
-    show(state, reply, Some(next), effects);
-}
-
-/// A background recalculation applies only to the receipt it was made for.
-fn recalculated(state: &mut AppState, sent: &Document, reply: &Reply) {
-    let (shift, number) = numbers(state);
-    let Some(receipt) = state.receipt() else { return };
-    let Some(loyalty) = receipt.loyalty.as_ref() else { return };
-    let current = rl::document(receipt, loyalty, shift, number, &[DiscountSource::Loyalty]);
-    if loyalty.stage == Stage::Pending && current == *sent {
-        apply_answer(state, reply);
-    }
-}
-
-/// A new client exists: on the receipt, if one can take them now.
-fn registered(state: &mut AppState, phone: String, reply: &Reply) {
-    let can_take = state.shift().is_some()
-        && !receipt_offline(state)
-        && state
-            .receipt()
-            .is_none_or(|r| r.loyalty.is_none() && !r.is_return() && r.payments.is_empty());
-    if can_take {
-        identified(state, ClientId::Phone(phone), reply);
-    }
-    state.notice = Some(Notice::ClientRegistered);
-}
-
-/// The client was found: set on the receipt with the name and balance.
-fn identified(state: &mut AppState, client: ClientId, reply: &Reply) {
-    if receipt_offline(state) {
-        state.notice = Some(Notice::LoyaltyOffline);
-        return;
-    }
-    let info = reply.client.clone().unwrap_or_default();
-    // A one-time code (a MaxBonus QR) gives way to the client's lasting identity.
-    set_client(state, info.known_as.clone().unwrap_or(client));
-    if let Some(loyalty) = loyalty_mut(state) {
-        loyalty.spend_code = info.spend_code;
-        loyalty.name = info.name;
-        loyalty.balance = info.balance;
-        loyalty.burning = info.burning;
-        if let Some(phone) = info.phone {
-            loyalty.remember_contact(&phone);
-        }
-    }
-}
-
-/// No link for this receipt (KilBil): it goes on without loyalty. Nothing
-/// was spent or confirmed on the server, so nothing of it stays.
-fn go_offline(state: &mut AppState) {
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
-    receipt.link = LinkCheck::Down;
-    if let Some(loyalty) = receipt.loyalty.as_mut() {
-        loyalty.bonus_paid = Money::ZERO;
-        loyalty.bonus_in_flight = None;
-        rl::forget(receipt, DiscountSource::Loyalty);
-        rl::forget(receipt, DiscountSource::Bonus);
-    }
-    state.notice = Some(Notice::LoyaltyOffline);
-}
-
-/// Applies a calculation's discounts and what it said about the client.
-/// True when the minimum prices cut a discount.
-fn apply_answer(state: &mut AppState, reply: &Reply) -> bool {
-    let Some(receipt) = state.durable.receipt.as_mut() else {
-        return false;
-    };
-    rl::forget(receipt, DiscountSource::Loyalty);
-    let capped = rl::apply_discounts(receipt, &reply.discounts);
-    let local = rl::bonus_limit(receipt, None);
-    if let Some(loyalty) = receipt.loyalty.as_mut() {
-        let client = reply.client.clone().unwrap_or_default();
-        loyalty.stage = Stage::Calculated {
-            available: client.available.unwrap_or(local),
-        };
-        if matches!(loyalty.client, ClientId::Phone(_)) {
-            loyalty.replace_contacts(client.phone.as_deref(), client.email.as_deref());
-        } else {
-            client
-                .phone
-                .iter()
-                .chain(client.email.iter())
-                .for_each(|c| loyalty.remember_contact(c));
-        }
-        loyalty.name = client.name.or(loyalty.name.take());
-        loyalty.balance = client.balance.or(loyalty.balance);
-    }
-    if capped {
-        state.notice = Some(Notice::DiscountCapped);
-    }
-    capped
-}
-
-fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut Vec<Effect>) {
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
-    let shares = match &reply.distribution {
-        None => Some(rl::own_distribution(receipt, amount)),
-        Some(distribution) => rl::check_distribution(receipt, distribution),
-    };
-    match shares {
-        Some(shares) => {
-            let paid = rl::apply_bonus(receipt, &shares);
-            if let Some(loyalty) = receipt.loyalty.as_mut() {
-                loyalty.bonus_paid = paid;
-            }
-            state.notice = Some(Notice::BonusPaid(paid));
-            show(state, reply, Some(Dialog::Payment { input: String::new() }), effects);
-        }
-        None => {
-            // Not applied, and blocked for the receipt. The spec leaves undoing
-            // the write-off to staff; kassa queues its cancellation instead
-            // (resent until answered), so no debit outlives the receipt.
-            if let Some(loyalty) = receipt.loyalty.as_mut() {
-                loyalty.bonus_blocked = true;
-                loyalty.bonus_in_flight = Some(amount);
-            }
-            queue_cancellation(state, effects);
-            let lines = text::bad_distribution_slip(amount);
-            let mut with_emergency = reply;
-            with_emergency.slips.push(slip::emergency(&lines));
-            with_emergency
-                .messages
-                .insert(0, TextBlock::plain(text::bad_distribution_message(amount)));
-            show_window(state, with_emergency, Some(Dialog::Payment { input: String::new() }), effects);
-        }
-    }
 }

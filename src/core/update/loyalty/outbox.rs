@@ -1,7 +1,8 @@
 //! After closing: the durable queue of confirmations and cancellations,
 //! what is queued for a closed receipt, and how a send's outcome moves it.
 
-use super::{LoyaltyPurpose, send};
+use super::LoyaltyPurpose;
+use super::link::send;
 use crate::core::effect::Effect;
 use crate::core::journal::ClosedReceipt;
 use crate::core::loyalty::slip;
