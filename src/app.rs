@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::config::{Config, PrinterConfig};
 use crate::core::catalog::Catalog;
 use crate::core::state::AppState;
+use crate::core::storage::StorageFailure;
 use crate::devices::Devices;
 use crate::devices::escpos::EscPosPrinter;
 use crate::devices::shtrih::registrar::{ShtrihPrinter, ShtrihSettings};
@@ -52,7 +53,7 @@ pub struct Assembled {
     pub devices: Devices,
     pub warning: Option<LoadWarning>,
     /// Why saves will fail, when the store opened on a full disk.
-    pub full_disk: Option<String>,
+    pub full_disk: Option<StorageFailure>,
     pub loyalty: Option<crate::loyalty::LoyaltyConfig>,
     pub data_dir: PathBuf,
     /// Days of session journal kept (as of logs).
@@ -115,12 +116,11 @@ fn open_store(data_dir: &Path) -> Result<(Store, bool), StoreError> {
     }
 }
 
-/// Why saves will fail on this full disk, as the cashier reads it.
-fn full_disk_reason(data_dir: &Path) -> String {
-    crate::text::store_error(&StoreError::DiskFull {
-        path: data_dir.to_path_buf(),
+/// Why saves will fail on this full disk.
+fn full_disk_reason(data_dir: &Path) -> StorageFailure {
+    StorageFailure::DiskFull {
         free_kib: fs2::available_space(data_dir).unwrap_or(0) / 1024,
-    })
+    }
 }
 
 /// How often an idle printer is asked how it is (paper, connection).

@@ -10,6 +10,7 @@ use std::thread;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::queue::{Outcome, QueueChange};
+use crate::core::storage::StorageFailure;
 use crate::faults::{FaultPoint, Faults};
 use crate::loyalty::LoyaltyError;
 use crate::store::Store;
@@ -89,7 +90,7 @@ impl Executor {
             }
             Err(e) => (None, 0, Some(e)),
         };
-        let error = write_error.or(read_error).map(|e| crate::text::store_error(&e));
+        let error = write_error.or(read_error).map(|e| e.failure());
         QueueChange {
             head,
             gone: gone + set_aside,
@@ -108,7 +109,7 @@ impl Executor {
         let event = self.carry_out(effect)?;
         match &event {
             Event::Saved(Err(e)) | Event::ReceiptClosed(Err(e)) | Event::ShiftClosed(Err(e)) | Event::ReceiptsFound(Err(e)) => {
-                tracing::error!(target: "kassa::store", "{e}")
+                tracing::error!(target: "kassa::store", "{e:?}")
             }
             Event::ReceiptClosed(Ok(r)) => tracing::info!(target: "kassa::journal", "receipt {} closed, total {}", r.id, r.totals().total),
             _ => {}
@@ -120,7 +121,7 @@ impl Executor {
         Some(match effect {
             Effect::SaveState(durable) => {
                 self.crash_if(FaultPoint::BeforeSave);
-                let result = self.store.save_state(&durable).map_err(|e| crate::text::store_error(&e));
+                let result = self.store.save_state(&durable).map_err(|e| e.failure());
                 if result.is_ok() {
                     self.note_shift(&durable);
                 }
@@ -133,24 +134,24 @@ impl Executor {
                     .store
                     .close_receipt(&receipt, &state, &enqueue)
                     .map(|()| *receipt)
-                    .map_err(|e| crate::text::store_error(&e));
+                    .map_err(|e| e.failure());
                 self.crash_if(FaultPoint::AfterClose);
                 Event::ReceiptClosed(result)
             }
             Effect::CloseShift { summary, state } => {
-                let result = self.store.close_shift(&summary, &state).map_err(|e| crate::text::store_error(&e));
+                let result = self.store.close_shift(&summary, &state).map_err(|e| e.failure());
                 if result.is_ok() {
                     self.note_z(&summary, &state);
                 }
                 Event::ShiftClosed(result.map(|()| *summary))
             }
-            Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| crate::text::store_error(&e))),
+            Effect::FindReceipts(query) => Event::ReceiptsFound(self.store.find(&query).map_err(|e| e.failure())),
             Effect::Enqueue { entries, state } => match self.store.enqueue(&entries, &state) {
                 Ok(()) => Event::QueueChanged(self.change(Ok((0, 0)))),
                 // Handed back: the core keeps them and tries again.
                 Err(e) => Event::EnqueueFailed {
                     entries,
-                    error: crate::text::store_error(&e),
+                    error: e.failure(),
                 },
             },
             Effect::QueueDone { id, outcome } => {
@@ -165,7 +166,7 @@ impl Executor {
                 self.store
                     .queue_list(QUEUE_SCREEN_ROWS)
                     .and_then(|q| Ok((q, self.store.rejected_list(QUEUE_SCREEN_ROWS)?)))
-                    .map_err(|e| crate::text::store_error(&e)),
+                    .map_err(|e| e.failure()),
             ),
             // Loyalty requests go to the loyalty worker; print jobs pass on to the printer's thread.
             Effect::Quit | Effect::Loyalty { .. } | Effect::Print(_) => return None,
@@ -231,7 +232,7 @@ impl Worker {
     pub fn start(mut executor: Executor, outlets: Outlets, deliver: impl Fn(Event) + Send + 'static) -> std::io::Result<Worker> {
         Mailbox::spawn("kassa-io", move |inbox| {
             // Why the state in memory is not on disk, while it is not.
-            let mut unsaved: Option<String> = None;
+            let mut unsaved: Option<StorageFailure> = None;
             for effect in inbox {
                 match effect {
                     Effect::Print(job) => {
@@ -252,7 +253,7 @@ impl Worker {
                     }
                     Effect::Loyalty { id, request, at } => {
                         let refused = match (&unsaved, &outlets.loyalty) {
-                            (Some(reason), _) => Some(LoyaltyError::NotSent(reason.clone())),
+                            (Some(reason), _) => Some(LoyaltyError::NotSent(crate::text::storage_failure(reason))),
                             (None, Some(loyalty)) => loyalty
                                 .send((id, request, at))
                                 .err()

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::state::AppState;
+use crate::core::storage::StorageFailure;
 use crate::core::update::update;
 use crate::devices::Devices;
 use crate::devices::printer::PrinterWorker;
@@ -39,24 +40,24 @@ pub struct Runtime {
 const STUCK_AFTER: Duration = Duration::from_secs(15);
 
 /// The event an effect would have produced had it failed with `reason`.
-fn failed(effect: Effect, reason: &str) -> Option<Event> {
-    let reason = reason.to_string();
+fn failed(effect: Effect, failure: StorageFailure) -> Option<Event> {
+    let reason = crate::text::storage_failure(&failure);
     Some(match effect {
-        Effect::SaveState(_) => Event::Saved(Err(reason)),
-        Effect::CloseReceipt { .. } => Event::ReceiptClosed(Err(reason)),
-        Effect::CloseShift { .. } => Event::ShiftClosed(Err(reason)),
+        Effect::SaveState(_) => Event::Saved(Err(failure)),
+        Effect::CloseReceipt { .. } => Event::ReceiptClosed(Err(failure)),
+        Effect::CloseShift { .. } => Event::ShiftClosed(Err(failure)),
         Effect::Print(job) => Event::Printed {
             job: job.id,
             result: Err(reason),
             refused: false,
         },
-        Effect::FindReceipts(_) => Event::ReceiptsFound(Err(reason)),
-        Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: reason },
+        Effect::FindReceipts(_) => Event::ReceiptsFound(Err(failure)),
+        Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: failure },
         Effect::QueueDone { .. } => Event::QueueChanged(crate::core::queue::QueueChange {
-            error: Some(reason),
+            error: Some(failure),
             ..Default::default()
         }),
-        Effect::QueueList => Event::QueueListed(Err(reason)),
+        Effect::QueueList => Event::QueueListed(Err(failure)),
         Effect::Loyalty { id, .. } => Event::LoyaltyReplied {
             id,
             result: Err(LoyaltyError::Link(reason)),
@@ -165,7 +166,7 @@ impl Runtime {
                     }
                 }
                 Err(effect) => {
-                    if let Some(event) = failed(effect, "I/O worker stopped") {
+                    if let Some(event) = failed(effect, StorageFailure::WorkerStopped) {
                         self.dispatch(event);
                     }
                 }

@@ -38,7 +38,7 @@ pub fn running(state: &AppState) -> String {
         );
     }
     if let Some(error) = &state.save_error {
-        let _ = writeln!(out, "SAVING FAILED: {error}");
+        let _ = writeln!(out, "SAVING FAILED: {}", text::storage_failure(error));
     }
     let _ = writeln!(out, "watching: {}", state.watchers);
     out.push_str("last problems shown to the cashier:\n");

@@ -5,6 +5,7 @@ use crate::core::money::AmountError;
 use crate::core::notice::Notice;
 use crate::core::shift::SummaryKind;
 use crate::core::state::{CashDirection, Question};
+use crate::core::storage::StorageFailure;
 
 /// Short label of a command for the key-hint line and the help screen.
 pub fn command_label(command: Command) -> &'static str {
@@ -151,7 +152,10 @@ fn notice_text(notice: &Notice) -> String {
         NoShift => "Смена не открыта (Открыть смену)".into(),
         ShiftExpired => "Смена длится больше 24 часов — закройте смену".into(),
         NothingNewUnsaved(e) => {
-            format!("Товар не добавлен: данные не сохраняются ({e}) — позовите поддержку")
+            format!(
+                "Товар не добавлен: данные не сохраняются ({}) — позовите поддержку",
+                storage_failure(e)
+            )
         }
         ShiftAlreadyOpen(n) => format!("Смена №{n} уже открыта"),
         FinishReceiptFirst => "Сначала закройте или отмените открытый чек".into(),
@@ -179,9 +183,9 @@ fn notice_text(notice: &Notice) -> String {
         NothingLeftToReturn(id) => format!("По чеку {id} всё уже возвращено"),
         ReturnMoreThanAvailable { available } => format!("Можно вернуть не больше {available}", available = available.on_screen()),
         NothingChosen => "Не выбрано ни одной позиции для возврата".into(),
-        SaveFailed(e) => format!("НЕ СОХРАНЕНО: {e}. Работа идёт, повтор при следующем действии"),
-        CloseFailed(e) => format!("Чек НЕ закрыт: {e}. Он сохранён открытым — Ввод для повтора"),
-        ShiftCloseFailed(e) => format!("Смена НЕ закрыта: {e}. Повторите закрытие"),
+        SaveFailed(e) => format!("НЕ СОХРАНЕНО: {}. Работа идёт, повтор при следующем действии", storage_failure(e)),
+        CloseFailed(e) => format!("Чек НЕ закрыт: {}. Он сохранён открытым — Ввод для повтора", storage_failure(e)),
+        ShiftCloseFailed(e) => format!("Смена НЕ закрыта: {}. Повторите закрытие", storage_failure(e)),
         PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — {{key:reprint}}"),
         NotRegistered { receipt, in_flight: true } => format!("{} регистрируется в ККТ — подождите", receipt_name(*receipt)),
         NotRegistered { receipt, in_flight: false } => {
@@ -195,7 +199,7 @@ fn notice_text(notice: &Notice) -> String {
         DeviceDown(device, state) => format!("{}: {}", device_label(device), device_state(state)),
         DeviceBack(device) => format!("{}: снова работает", device_label(device)),
         DeviceTrouble(message) => message.clone(),
-        LookupFailed(e) => format!("Журнал недоступен: {e}"),
+        LookupFailed(e) => format!("Журнал недоступен: {}", storage_failure(e)),
         StoreWarning(w) => format!("Внимание, сообщите в поддержку: {w}"),
         StartedOnReserve => RESERVE_RELEASED.into(),
         NothingToPrint => "Нечего печатать".into(),
@@ -616,13 +620,19 @@ pub const QUEUE_STATUS_SHORT: &str = "Оч.";
 pub const REJECTED_STATUS_SHORT: &str = "Откл.";
 
 /// A store error as the cashier reads it (support reads the English one in the log).
-pub fn store_error(error: &crate::store::StoreError) -> String {
-    use crate::store::StoreError::*;
-    match error {
-        DiskFull { free_kib, .. } => format!("диск переполнен (свободно {free_kib} КиБ), ничего не записано — освободите место"),
-        Locked { .. } => "база занята другой программой kassa".into(),
-        Sled(e) => format!("ошибка диска: {e}"),
-        other => other.to_string(),
+pub fn storage_failure(failure: &StorageFailure) -> String {
+    match failure {
+        StorageFailure::DiskFull { free_kib } => {
+            format!("диск переполнен (свободно {free_kib} КиБ), ничего не записано — освободите место")
+        }
+        StorageFailure::InUse => "база занята другой программой kassa".into(),
+        StorageFailure::WorkerStopped => "запись на диск остановлена: касса завершает работу".into(),
+        StorageFailure::DuplicateReceipt(id) => format!("чек {id} уже есть в журнале с другим содержимым"),
+        StorageFailure::OverReturn { sale } => format!("возврат больше проданного по чеку {sale}"),
+        StorageFailure::UnknownSale(id) => format!("чека продажи {id} нет в журнале"),
+        StorageFailure::Unreadable { key } => format!("запись журнала {key} не читается"),
+        // The library's own words (English) are for support: io.rs logs them.
+        StorageFailure::Disk(_) => "ошибка записи на диск — подробности в kassa logs".into(),
     }
 }
 
@@ -704,8 +714,8 @@ pub fn client_balance(balance: crate::core::money::Money) -> String {
 }
 
 /// A print job held back because the state that holds it is not on disk.
-pub fn not_printed_unsaved(reason: &str) -> String {
-    format!("не напечатано: состояние кассы не сохранено ({reason})")
+pub fn not_printed_unsaved(reason: &StorageFailure) -> String {
+    format!("не напечатано: состояние кассы не сохранено ({})", storage_failure(reason))
 }
 
 /// The loyalty server's TLS certificate failed the check: nothing was sent.

@@ -70,7 +70,7 @@ fn a_full_disk_is_a_clear_error_and_nothing_is_half_written() {
             "a clear reason: {text}"
         );
         assert!(
-            kassa::text::store_error(&error).contains("диск переполнен"),
+            kassa::text::storage_failure(&error.failure()).contains("диск переполнен"),
             "the cashier reads it in Russian"
         );
         // Closing a receipt is refused the same way, before sled is asked.

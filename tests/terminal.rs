@@ -14,6 +14,15 @@ use kassa::emulators::pty::Pty;
 #[path = "common/faults.rs"]
 mod faults;
 
+/// The tests here run one at a time: each drives a real till on a pty at a
+/// typing hand's pace, and a till starved of CPU by its neighbours reads a
+/// typed word's keys in one read — as fast as a scanner's, which the wedge
+/// reader then takes for a scan (a loaded machine is no typing hand).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: Mutex<()> = Mutex::new(());
+    ONE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 struct Session {
     child: Child,
     keys: serialport::TTYPort,
@@ -143,6 +152,7 @@ impl Session {
 
 #[test]
 fn a_panic_restores_the_terminal_reports_and_the_restart_resumes_the_receipt() {
+    let _alone = one_at_a_time();
     faults::required();
     let data = tempfile::tempdir().expect("temp dir");
     // Ctrl+O, the name, Enter: 9 keys; the code and Enter: 14 more; the 24th panics.
@@ -200,6 +210,7 @@ fn a_panic_restores_the_terminal_reports_and_the_restart_resumes_the_receipt() {
 /// codes, the lamp still tells the link.
 #[test]
 fn the_linux_console_without_colour_gets_plain_glyphs() {
+    let _alone = one_at_a_time();
     let data = tempfile::tempdir().expect("temp dir");
     let mut session = Session::start_as(data.path(), None, &[("TERM", "linux"), ("NO_COLOR", "1")]);
     session.wait_for("смена закрыта");
@@ -218,6 +229,7 @@ fn the_linux_console_without_colour_gets_plain_glyphs() {
 /// screen up again once the workstation is back.
 #[test]
 fn watch_follows_the_cashier_across_a_restart() {
+    let _alone = one_at_a_time();
     let data = tempfile::tempdir().expect("temp dir");
     let mut till = Session::start(data.path(), None);
     till.wait_for("смена закрыта");
@@ -277,6 +289,7 @@ fn watch_follows_the_cashier_across_a_restart() {
 /// The terminals SSH and thin clients bring: each draws the sale screen.
 #[test]
 fn every_terminal_type_draws_the_screen() {
+    let _alone = one_at_a_time();
     for term in [
         "xterm",
         "xterm-256color",
@@ -303,6 +316,7 @@ fn every_terminal_type_draws_the_screen() {
 /// has nothing more.
 #[test]
 fn a_burst_of_200_scans_is_taken_whole_without_another_key() {
+    let _alone = one_at_a_time();
     let data = tempfile::tempdir().expect("temp dir");
     let mut session = Session::start(data.path(), None);
     session.wait_for("смена закрыта");
@@ -323,6 +337,7 @@ fn a_burst_of_200_scans_is_taken_whole_without_another_key() {
 /// closing the window.
 #[test]
 fn a_wedge_scan_in_an_information_window_adds_the_item() {
+    let _alone = one_at_a_time();
     let data = tempfile::tempdir().expect("temp dir");
     let mut session = Session::start(data.path(), None);
     session.wait_for("смена закрыта");
@@ -343,6 +358,7 @@ fn a_wedge_scan_in_an_information_window_adds_the_item() {
 /// (version, data, config), the shift opened, the Z-report, the stop.
 #[test]
 fn the_log_tells_the_start_the_shift_the_z_report_and_the_stop() {
+    let _alone = one_at_a_time();
     let data = tempfile::tempdir().expect("temp dir");
     let mut session = Session::start(data.path(), None);
     session.wait_for("смена закрыта");
@@ -389,6 +405,7 @@ fn the_log_tells_the_start_the_shift_the_z_report_and_the_stop() {
 /// со списанной 0.00») and the books count it once.
 #[test]
 fn a_bonus_debited_before_a_kill_is_confirmed_after_the_restart() {
+    let _alone = one_at_a_time();
     let data = tempfile::tempdir().expect("temp dir");
     let mut first = Session::start(data.path(), None);
     first.wait_for("смена закрыта");

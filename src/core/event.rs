@@ -7,6 +7,7 @@ use super::command::Command;
 use super::journal::{ClosedReceipt, ReturnSource};
 use super::queue::{QueueChange, QueueEntry, Rejected};
 use super::shift::Summary;
+use super::storage::StorageFailure;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -25,13 +26,13 @@ pub enum Event {
     StoreWarning(String),
     /// Started on a disk full to the last byte (the store's reserve was
     /// given back to open it): saves will fail until room is made.
-    StartedOnFullDisk(String),
+    StartedOnFullDisk(StorageFailure),
     /// The store saved the durable state (or could not).
-    Saved(Result<(), String>),
+    Saved(Result<(), StorageFailure>),
     /// The journal took the closed receipt together with the new state.
-    ReceiptClosed(Result<ClosedReceipt, String>),
+    ReceiptClosed(Result<ClosedReceipt, StorageFailure>),
     /// The shift is closed and its Z-summary stored.
-    ShiftClosed(Result<Summary, String>),
+    ShiftClosed(Result<Summary, StorageFailure>),
     /// A print job finished. `refused`: the printer refused it before
     /// sending anything (a registrar's shift past 24 hours), so nothing is in doubt.
     Printed {
@@ -41,19 +42,19 @@ pub enum Event {
         refused: bool,
     },
     /// The journal's answer to a receipt search for a return.
-    ReceiptsFound(Result<Vec<ReturnSource>, String>),
+    ReceiptsFound(Result<Vec<ReturnSource>, StorageFailure>),
     /// The store changed the queue (or tried to): its next entry as it is
     /// now, and what really left the queue. Always sent, also after a failed
     /// write, so the core never loses track of the queue.
     QueueChanged(QueueChange),
     /// The queue and the rejected archive, for the queue screen.
-    QueueListed(Result<(Vec<QueueEntry>, Vec<Rejected>), String>),
+    QueueListed(Result<(Vec<QueueEntry>, Vec<Rejected>), StorageFailure>),
     /// Someone (the queue screen, the support CLI, closing the shift) asks to send the queue now.
     SendQueueNow,
     /// A disk write has not finished for a long time (the runtime's watchdog).
     StorageStuck,
     /// The store could not queue these entries (nothing was written).
-    EnqueueFailed { entries: Vec<QueueEntry>, error: String },
+    EnqueueFailed { entries: Vec<QueueEntry>, error: StorageFailure },
     /// A card number read off a magnetic stripe: identifies the client.
     Swipe(String),
     /// A device's state changed (connected, unplugged, out of paper).

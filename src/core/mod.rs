@@ -17,4 +17,5 @@ pub mod queue;
 pub mod receipt;
 pub mod shift;
 pub mod state;
+pub mod storage;
 pub mod update;

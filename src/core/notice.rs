@@ -4,6 +4,7 @@ use super::command::Command;
 use super::journal::ReceiptId;
 use super::money::{AmountError, Money, Quantity};
 use super::state::CashDirection;
+use super::storage::StorageFailure;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
@@ -65,11 +66,11 @@ pub enum Notice {
     },
     NothingChosen,
     // Persistence and devices
-    SaveFailed(String),
+    SaveFailed(StorageFailure),
     /// The last save failed (a full disk): nothing more is sold until one succeeds.
-    NothingNewUnsaved(String),
-    CloseFailed(String),
-    ShiftCloseFailed(String),
+    NothingNewUnsaved(StorageFailure),
+    CloseFailed(StorageFailure),
+    ShiftCloseFailed(StorageFailure),
     PrintFailed(String),
     /// A closed receipt is not registered by the fiscal registrar yet
     /// (`in_flight`: the registrar is at it): nothing new starts before it.
@@ -89,7 +90,7 @@ pub enum Notice {
     DeviceTrouble(String),
     /// A card swiped where no client is asked for.
     SwipeNotNow,
-    LookupFailed(String),
+    LookupFailed(StorageFailure),
     NothingToPrint,
     StoreWarning(String),
     /// Started on the store's reserve: the disk is full.

@@ -45,7 +45,7 @@ pub struct QueueChange {
     /// Of those, unreadable and set aside.
     pub set_aside: usize,
     /// The write (or the read after it) failed: the cashier's wording.
-    pub error: Option<String>,
+    pub error: Option<super::storage::StorageFailure>,
 }
 
 /// How a send of an entry ended.

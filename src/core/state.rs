@@ -485,7 +485,7 @@ pub struct AppState {
     /// Input that arrived while busy; handled, in order, once the work is done.
     pub(crate) deferred: VecDeque<Event>,
     /// The last save failed: shown until a save succeeds.
-    pub save_error: Option<String>,
+    pub save_error: Option<super::storage::StorageFailure>,
     pub quit: bool,
     /// The loyalty link lamp: `None` before any answer, then whether the last request got through.
     pub link: Option<bool>,

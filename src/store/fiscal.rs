@@ -64,6 +64,7 @@ impl FiscalMarks for Store {
     }
 
     fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String> {
-        self.set_fiscal_mark(job, mark).map_err(|e| crate::text::store_error(&e))
+        self.set_fiscal_mark(job, mark)
+            .map_err(|e| crate::text::storage_failure(&e.failure()))
     }
 }

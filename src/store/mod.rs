@@ -14,6 +14,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+use crate::core::storage::StorageFailure;
+
 use crate::core::effect::ReceiptQuery;
 use crate::core::journal::{ClosedReceipt, ReceiptId, ReturnSource, Returned};
 use crate::core::receipt::ReceiptKind;
@@ -62,6 +64,23 @@ impl StoreError {
             }
             | StoreError::Sled(sled::Error::Io(e)) => reserve::is_disk_full(e),
             _ => false,
+        }
+    }
+}
+
+impl StoreError {
+    /// The failure as the core knows it (the view puts it into words).
+    pub fn failure(&self) -> StorageFailure {
+        match self {
+            StoreError::DiskFull { free_kib, .. } => StorageFailure::DiskFull { free_kib: *free_kib },
+            full if full.is_disk_full() => StorageFailure::DiskFull { free_kib: 0 },
+            StoreError::Locked { .. } => StorageFailure::InUse,
+            StoreError::DuplicateReceipt(id) => StorageFailure::DuplicateReceipt(*id),
+            StoreError::OverReturn { sale, .. } => StorageFailure::OverReturn { sale: *sale },
+            StoreError::UnknownSale(id) => StorageFailure::UnknownSale(*id),
+            StoreError::Corrupt { key, .. } => StorageFailure::Unreadable { key: key.clone() },
+            StoreError::Sled(e) => StorageFailure::Disk(e.to_string()),
+            other => StorageFailure::Disk(other.to_string()),
         }
     }
 }

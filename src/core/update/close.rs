@@ -78,7 +78,11 @@ fn closing(state: &AppState, contact: Option<String>) -> Option<ClosedReceipt> {
     })
 }
 
-pub(super) fn on_closed(state: &mut AppState, result: Result<ClosedReceipt, String>, effects: &mut Vec<Effect>) {
+pub(super) fn on_closed(
+    state: &mut AppState,
+    result: Result<ClosedReceipt, crate::core::storage::StorageFailure>,
+    effects: &mut Vec<Effect>,
+) {
     let Some(Busy::ClosingReceipt(next, enqueued)) = state.busy.take() else {
         return;
     };

@@ -6,7 +6,7 @@ use super::super::event::Event;
 use super::super::queue::{QueueEntry, Rejected};
 use super::super::state::{AppState, Dialog, QueueScreen};
 
-pub(super) fn on_listed(state: &mut AppState, result: Result<(Vec<QueueEntry>, Vec<Rejected>), String>) {
+pub(super) fn on_listed(state: &mut AppState, result: Result<(Vec<QueueEntry>, Vec<Rejected>), crate::core::storage::StorageFailure>) {
     match result {
         Ok((pending, rejected)) => {
             if let Some(Dialog::Queue(screen)) = state.dialog.as_mut() {

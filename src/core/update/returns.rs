@@ -99,7 +99,7 @@ pub(super) fn handle_find(
     }
 }
 
-pub(super) fn on_found(state: &mut AppState, result: Result<Vec<ReturnSource>, String>) {
+pub(super) fn on_found(state: &mut AppState, result: Result<Vec<ReturnSource>, crate::core::storage::StorageFailure>) {
     if state.busy != Some(Busy::FindingReceipts) {
         return;
     }

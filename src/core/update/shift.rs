@@ -136,7 +136,7 @@ pub(super) fn begin_close(state: &mut AppState, effects: &mut Vec<Effect>) {
     });
 }
 
-pub(super) fn on_closed(state: &mut AppState, result: Result<Summary, String>, effects: &mut Vec<Effect>) {
+pub(super) fn on_closed(state: &mut AppState, result: Result<Summary, crate::core::storage::StorageFailure>, effects: &mut Vec<Effect>) {
     let Some(Busy::ClosingShift(next)) = state.busy.take() else {
         return;
     };

@@ -85,7 +85,9 @@ impl Harness {
             }
             Effect::CloseReceipt { receipt, state, .. } => {
                 if std::mem::take(&mut self.fail_next_close) {
-                    return Some(Event::ReceiptClosed(Err("No space left on device".into())));
+                    return Some(Event::ReceiptClosed(Err(crate::core::storage::StorageFailure::DiskFull {
+                        free_kib: 0,
+                    })));
                 }
                 if let crate::core::receipt::ReceiptKind::Return { original, .. } = receipt.receipt.kind {
                     self.returned.entry(original).or_default().record(&receipt);
@@ -127,7 +129,7 @@ impl Harness {
                 self.fail_next_enqueue = false;
                 Event::EnqueueFailed {
                     entries,
-                    error: "диск переполнен".into(),
+                    error: crate::core::storage::StorageFailure::DiskFull { free_kib: 0 },
                 }
             }
             Effect::Enqueue { entries, state } => {
@@ -140,7 +142,7 @@ impl Harness {
             }
             Effect::QueueDone { .. } if self.fail_next_dequeue => {
                 self.fail_next_dequeue = false;
-                let error = Some("диск переполнен".to_string());
+                let error = Some(crate::core::storage::StorageFailure::DiskFull { free_kib: 0 });
                 Event::QueueChanged(crate::core::queue::QueueChange {
                     head: self.queue.first().cloned(),
                     error,
@@ -807,7 +809,10 @@ fn a_failed_save_is_retried_on_the_clock_and_blocks_selling_until_it_goes() {
     let mut h = Harness::new();
     h.open_shift();
     h.send(Event::Scan("4607001771562".into()));
-    let effects = update(&mut h.state, Event::Saved(Err("диск переполнен".into())));
+    let effects = update(
+        &mut h.state,
+        Event::Saved(Err(crate::core::storage::StorageFailure::DiskFull { free_kib: 0 })),
+    );
     assert!(effects.is_empty(), "no save straight after a failed one: {effects:?}");
     h.send(Event::Scan("4607001771562".into()));
     assert!(matches!(h.state.notice, Some(Notice::NothingNewUnsaved(_))));
@@ -817,7 +822,10 @@ fn a_failed_save_is_retried_on_the_clock_and_blocks_selling_until_it_goes() {
         matches!(effects.first(), Some(Effect::SaveState(_))),
         "the clock asks again: {effects:?}"
     );
-    update(&mut h.state, Event::Saved(Err("диск переполнен".into())));
+    update(
+        &mut h.state,
+        Event::Saved(Err(crate::core::storage::StorageFailure::DiskFull { free_kib: 0 })),
+    );
     assert!(
         matches!(h.state.notice, Some(Notice::NothingNewUnsaved(_))),
         "the same failure again does not hide what the cashier was told"
@@ -832,7 +840,9 @@ fn a_failed_save_is_retried_on_the_clock_and_blocks_selling_until_it_goes() {
 fn started_on_a_full_disk_nothing_is_sold_until_a_save_goes() {
     let mut h = Harness::new();
     h.open_shift();
-    h.send(Event::StartedOnFullDisk("диск переполнен".into()));
+    h.send(Event::StartedOnFullDisk(crate::core::storage::StorageFailure::DiskFull {
+        free_kib: 0,
+    }));
     assert_eq!(h.state.notice, Some(Notice::StartedOnReserve));
     h.send(Event::Scan("4607001771562".into()));
     assert!(h.state.receipt().is_none());

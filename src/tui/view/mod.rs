@@ -590,7 +590,7 @@ mod tests {
         use crate::devices::DeviceState;
         let id = ReceiptId { shift: 128, number: 1045 };
         let name = "Масло сливочное Домик в деревне 82,5% 180г №1234".to_string();
-        let disk = "диск переполнен (свободно 120 КиБ), ничего не записано — освободите место".to_string();
+        let disk = crate::core::storage::StorageFailure::DiskFull { free_kib: 120 };
         let server = "Карта заблокирована, обратитесь на горячую линию".to_string();
         let big = Money(99_999_999_99);
         vec![
@@ -787,7 +787,7 @@ mod tests {
         // Everything at once: alarms and the time stay, the rest makes room.
         let header = crowded_header(80, |state| {
             state.watchers = 1;
-            state.save_error = Some("disk full".into());
+            state.save_error = Some(crate::core::storage::StorageFailure::DiskFull { free_kib: 0 });
             state
                 .devices
                 .insert("printer".into(), crate::devices::DeviceState::Fault("no paper".into()));

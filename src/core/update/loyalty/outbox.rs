@@ -66,7 +66,7 @@ pub(in crate::core::update) fn queued(state: &mut AppState, entries: &[QueueEntr
 
 /// The store refused entries (a full disk): they stay in the durable state,
 /// which is saved again at the next chance, and are queued again on the next tick.
-pub(in crate::core::update) fn enqueue_failed(state: &mut AppState, entries: Vec<QueueEntry>, error: String) {
+pub(in crate::core::update) fn enqueue_failed(state: &mut AppState, entries: Vec<QueueEntry>, error: crate::core::storage::StorageFailure) {
     state.durable.unqueued.extend(entries);
     state.notice = Some(Notice::SaveFailed(error.clone()));
     state.save_error = Some(error);
