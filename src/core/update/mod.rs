@@ -8,6 +8,7 @@
 mod close;
 mod dialogs;
 pub use dialogs::menu_entries;
+mod limits;
 mod loyalty;
 pub use loyalty::wait_can_stop as can_stop_waiting;
 mod payment;

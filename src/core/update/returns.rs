@@ -12,7 +12,7 @@ use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::{Discount, DiscountSource, Receipt, ReceiptKind};
 use super::super::state::{AppState, Busy, Dialog};
-use super::sale::check_quantity;
+use super::limits::check_quantity;
 use super::{PAGE, edit, navigate};
 
 pub(super) fn open_find(state: &mut AppState) {
