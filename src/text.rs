@@ -240,7 +240,7 @@ fn notice_text(notice: &Notice) -> String {
         QueuedSent => "Отложенный запрос в систему лояльности отправлен".into(),
         QueuedRefused(e) => format!("Лояльность не приняла отложенный чек: {e}. Слип напечатан"),
         NotHere(command) => format!("«{}» здесь недоступно", command_label(*command)),
-        LoyaltyAnswer(text) => format!("Лояльность: {text}"),
+        LoyaltyAnswer(error) => format!("Лояльность: {}", loyalty_error(error)),
         LoyaltyOffline => "Нет связи с программой лояльности: этот чек — без бонусов и скидок лояльности".into(),
         NotInProtocol(command) => format!("«{}» не поддерживается системой лояльности этого магазина", command_label(*command)),
         PromoNeedsClient => "Промокод вводится для клиента программы лояльности: сначала укажите клиента".into(),

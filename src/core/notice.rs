@@ -134,7 +134,7 @@ pub enum Notice {
     StorageStuck,
     LostBonusInDoubt(Money),
     /// The loyalty server's answer in the client form (KilBil: the info line).
-    LoyaltyAnswer(String),
+    LoyaltyAnswer(super::loyalty::LoyaltyError),
     /// No link for this receipt: it goes on without loyalty.
     LoyaltyOffline,
     /// The store's loyalty protocol has no such operation.

@@ -692,7 +692,7 @@ mod tests {
             ScanNotNow("4601234567893".into()),
             StorageStuck,
             LostBonusInDoubt(big),
-            LoyaltyAnswer(server.clone()),
+            LoyaltyAnswer(crate::core::loyalty::LoyaltyError::Refused { text: server.clone() }),
             LoyaltyOffline,
             NotInProtocol(Command::ChatBotLink),
             PromoNeedsClient,

@@ -219,7 +219,7 @@ pub(super) fn spend_code_sent(state: &mut AppState, amount: Money, result: Resul
             });
         }
         Err(error) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
+            state.notice = Some(Notice::LoyaltyAnswer(error));
             state.dialog = Some(Dialog::Bonus { input: String::new() });
         }
     }
@@ -230,7 +230,7 @@ pub(super) fn spend_code_checked(state: &mut AppState, amount: Money, result: Re
     match result {
         Ok(_) => pay_by_bonus(state, amount, effects),
         Err(error) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
+            state.notice = Some(Notice::LoyaltyAnswer(error));
             state.dialog = Some(Dialog::SpendCode {
                 amount,
                 input: String::new(),

@@ -157,7 +157,7 @@ pub(super) fn identify_answer(state: &mut AppState, client: ClientId, result: Re
             go_offline(state);
             state.notice = Some(Notice::OfflineAccrualOnly);
         }
-        Err(error) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
+        Err(error) => state.notice = Some(Notice::LoyaltyAnswer(error)),
     }
 }
 
@@ -231,7 +231,7 @@ pub(super) fn chat_bot_command(state: &mut AppState, effects: &mut Vec<Effect>) 
 pub(super) fn chat_bot_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
     match result {
         Ok(_) => state.notice = Some(Notice::ChatBotSent),
-        Err(error) => state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error))),
+        Err(error) => state.notice = Some(Notice::LoyaltyAnswer(error)),
     }
 }
 

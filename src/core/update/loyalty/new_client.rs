@@ -13,7 +13,6 @@ use crate::core::loyalty::{ClientId, LoyaltyError, Profile, Reply, Request};
 use crate::core::notice::Notice;
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose};
 use crate::core::update::{edit, registration};
-use crate::text;
 
 pub(super) fn register_command(state: &mut AppState) {
     if state.receipt().is_none()
@@ -173,7 +172,7 @@ pub(super) fn register_answer(state: &mut AppState, phone: String, profile: Prof
         Ok(reply) if !state.settings.flow.registration.by_code() => registered(state, phone, &reply),
         Ok(_) => code_sent(state, phone, profile),
         Err(error) => {
-            state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
+            state.notice = Some(Notice::LoyaltyAnswer(error));
             state.dialog = Some(Dialog::Register { input: phone });
         }
     }
@@ -197,7 +196,7 @@ pub(super) fn resend_answer(state: &mut AppState, phone: String, profile: Profil
 
 /// The code was wrong or stale: typed again, or a new one asked with Tab.
 fn code_refused(state: &mut AppState, phone: String, profile: Profile, error: LoyaltyError) {
-    state.notice = Some(Notice::LoyaltyAnswer(text::loyalty_error(&error)));
+    state.notice = Some(Notice::LoyaltyAnswer(error));
     state.dialog = Some(Dialog::RegistrationCode {
         phone,
         profile,
