@@ -37,6 +37,10 @@
 //! | `screen` | print the screen at this point (for writing scripts) |
 //!
 //! After every step the runner waits until no effect is in flight: no sleeps.
+//! Nor does a `timeout` cost wall time: once nothing but loyalty is in flight
+//! and the demo server holds back a processed answer, the runner tells the
+//! client its time is up (it gives up as its timeout would have made it),
+//! then lets the server answer into the void.
 
 use anyhow::{Context, bail};
 use chrono::{Duration, NaiveDateTime};
@@ -56,8 +60,8 @@ use crate::core::state::{AppState, Dialog};
 use crate::core::{ledger, loyalty};
 use crate::emulators::DemoServer;
 use crate::emulators::frontol::Failure;
-use crate::loyalty::Request;
 use crate::loyalty::demo::Demo;
+use crate::loyalty::{Deadline, Request};
 use crate::runtime::Runtime;
 use crate::store::Store;
 use crate::text;
@@ -294,12 +298,14 @@ struct Live {
     store: Store,
     /// The demo's loyalty server, steered by the script (it outlives a restart).
     server: Option<DemoServer>,
+    /// Ends the loyalty client's wait for an answer the server holds back.
+    deadline: Deadline,
 }
 
 impl Live {
     /// `setup`'s loyalty config is a real one: the demo's server is started
     /// apart ([`with_demo`]).
-    fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<DemoServer>) -> anyhow::Result<Live> {
+    fn start(setup: &ReplaySetup, now: NaiveDateTime, server: Option<DemoServer>, deadline: Deadline) -> anyhow::Result<Live> {
         let assembled = app::assemble(&setup.config, setup.catalog.clone(), &setup.data_dir, now)?;
         let store = assembled.executor.store();
         let (tx, results) = mpsc::channel();
@@ -324,6 +330,7 @@ impl Live {
             results,
             store,
             server,
+            deadline,
         };
         live.settle()?;
         Ok(live)
@@ -344,13 +351,22 @@ impl Live {
 
     /// Waits until every effect has finished and its event was handled.
     /// A request the hung demo server holds is not waited for: the script
-    /// goes on during the wait.
+    /// goes on during the wait. An answer the server holds back (`timeout`)
+    /// is not waited for either: the client's time is up at once.
     fn settle(&mut self) -> anyhow::Result<()> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !self.runtime.is_idle() {
-            let hung = self.server.as_ref().is_some_and(|e| e.held() > 0);
-            if hung && self.runtime.only_loyalty_in_flight() {
-                return Ok(());
+            if let Some(server) = self.server.as_ref().filter(|_| self.runtime.only_loyalty_in_flight()) {
+                if server.held() > 0 {
+                    return Ok(());
+                }
+                if server.held_late() > 0 {
+                    // The request is processed and the client waits for it
+                    // (one at a time): it gives up first, then the answer
+                    // goes out, too late. Let go, it is no longer counted.
+                    self.deadline.expire();
+                    server.release_late();
+                }
             }
             match self.results.recv_timeout(std::time::Duration::from_millis(10)) {
                 Ok(event) => self.runtime.deliver(event),
@@ -362,26 +378,26 @@ impl Live {
     }
 }
 
-/// `setup` with its demo loyalty server started, the config reaching it.
-/// Replays wait for answers: the client's timeout is short, unless the
-/// script `hangs` the server (then a wait ends when the script says:
-/// `emulator release`, Esc).
-fn with_demo(setup: &ReplaySetup, hangs: bool) -> anyhow::Result<(ReplaySetup, Option<Demo>)> {
-    let timeout = std::time::Duration::from_millis(if hangs { HUNG_TIMEOUT_MS } else { 400 });
-    let timed = setup
-        .config
-        .loyalty
-        .clone()
-        .map(|c| c.with_timing(timeout, std::time::Duration::from_millis(1200)));
+/// `setup` with its demo loyalty server started, the config reaching it,
+/// and the deadline that ends its client's waits. No wait ends by the
+/// clock: the runner ends a `timeout`'s (see [`Live::settle`]), the script
+/// a `hang`'s (`emulator release`, Esc).
+fn with_demo(setup: &ReplaySetup) -> anyhow::Result<(ReplaySetup, Option<Demo>, Deadline)> {
+    let timed = setup.config.loyalty.clone().map(|c| c.with_timing(CLIENT_TIMEOUT, ANSWER_DELAY));
     let mut setup = setup.clone();
     let (real, demo) = crate::loyalty::demo::start_if_any(timed, None)?;
-    setup.config.loyalty = real;
-    Ok((setup, demo))
+    let deadline = Deadline::injected();
+    setup.config.loyalty = real.map(|c| c.with_deadline(deadline.clone()));
+    Ok((setup, demo, deadline))
 }
 
-/// The client's timeout in a script that hangs the server: long enough that
-/// only the script ends a wait.
-const HUNG_TIMEOUT_MS: u64 = 20_000;
+/// The client's timeout in replays: long enough that only the runner or the
+/// script ends a wait (a wait that lasts this long is a runner's bug).
+const CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// How long a `timeout` answer is held back at most, should nobody let it
+/// go: past the client's timeout, as its name says.
+const ANSWER_DELAY: std::time::Duration = std::time::Duration::from_secs(25);
 
 const LOYALTY_USAGE: &str = "expected: loyalty frontol | kilbil | probonus | maxbonus, then any of spend-code, no-anonymous, footer-slip";
 
@@ -408,14 +424,10 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
         _ => None,
     });
     let setup = chosen.as_ref().unwrap_or(setup);
-    let hangs = script
-        .steps
-        .iter()
-        .any(|(_, step)| matches!(step, Step::Fail(crate::emulators::Failure::Hang, ..)));
-    let (setup, demo) = with_demo(setup, hangs)?;
+    let (setup, demo, deadline) = with_demo(setup)?;
     let setup = &setup;
     let server = demo.as_ref().map(|d| d.server().clone());
-    let mut live = Live::start(setup, now, server.clone())?;
+    let mut live = Live::start(setup, now, server.clone(), deadline.clone())?;
     let mut terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
     let mut keys = 0;
     for (line, step) in &script.steps {
@@ -449,7 +461,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
             Step::Restart => {
                 // The loyalty server is remote: it keeps its state over the workstation's restart.
                 live.stop();
-                live = Live::start(setup, now, server.clone())?;
+                live = Live::start(setup, now, server.clone(), deadline.clone())?;
             }
             Step::Screen => println!("{}", render(&mut terminal, &live.runtime.state, setup)?),
             Step::Fail(failure, times, after) => match live.server.as_ref() {
@@ -458,11 +470,8 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
             },
             Step::Release => match live.server.as_ref() {
                 Some(emulator) => {
+                    // No longer held: settling waits for the dropped answer.
                     emulator.release();
-                    // What it held is answered (dropped) now: wait for that.
-                    while live.server.as_ref().is_some_and(|e| e.held() > 0) {
-                        std::thread::sleep(std::time::Duration::from_millis(5));
-                    }
                     live.settle()?;
                 }
                 None => return Err(at("no loyalty emulator in this setup".into())),

@@ -8,7 +8,7 @@ use kassa::core::money::Money;
 use kassa::emulators::frontol::{Emulator, Failure, Rules, demo_clients};
 use kassa::emulators::{Misbehaving, Serving};
 use kassa::loyalty::frontol::{Frontol, Settings, token};
-use kassa::loyalty::{ClientId, Document, DocumentKind, Line, LoyaltyError, Payment, PaymentType, Request};
+use kassa::loyalty::{ClientId, Deadline, Document, DocumentKind, Line, LoyaltyError, Payment, PaymentType, Request};
 
 mod common;
 
@@ -30,14 +30,22 @@ async fn start(key: Option<&str>) -> (Emulator, SocketAddr) {
 
 fn client_for(addr: SocketAddr, key: Option<&str>) -> Frontol {
     Frontol::new(Settings {
-        url: format!("http://{addr}"),
         key: key.map(str::to_string),
+        ..settings_for(addr)
+    })
+    .expect("client")
+}
+
+fn settings_for(addr: SocketAddr) -> Settings {
+    Settings {
+        url: format!("http://{addr}"),
+        key: None,
         organization: "ООО Ромашка".into(),
         business_unit: "0001".into(),
         work_place: "01".into(),
         timeout: Duration::from_millis(500),
-    })
-    .expect("client")
+        deadline: Default::default(),
+    }
 }
 
 fn line(index: u32, price: i64, min_price: i64, quantity: i64, total: i64) -> Line {
@@ -304,6 +312,49 @@ async fn failures_are_links_or_refusals() {
     // Nobody listening at all.
     let dead = client_for("127.0.0.1:9".parse().expect("addr"), None);
     assert!(dead.call(&calculate, now()).await.is_err_and(|e| e.is_link()));
+}
+
+#[tokio::test]
+async fn an_injected_deadline_ends_a_wait_as_the_timeout_does() {
+    let _logs = common::logs_without(SECRETS);
+    let (emulator, addr) = start(None).await;
+    let calculate = Request::Calculate {
+        client: card(),
+        document: sale("0a1b2c3d-0000-4000-8000-000000000005"),
+    };
+    emulator.fail(Failure::Timeout, 1, 0);
+    let timed_out = client_for(addr, None).call(&calculate, now()).await.expect_err("the timeout");
+    // Its answer may still be held back (up to the delay): let it go.
+    emulator.release_late();
+    // A long timeout, and a deadline whose end the test says.
+    let deadline = Deadline::injected();
+    let frontol = Frontol::new(Settings {
+        timeout: Duration::from_secs(20),
+        deadline: deadline.clone(),
+        ..settings_for(addr)
+    })
+    .expect("client");
+    // Time's up said while nothing waits touches no later exchange.
+    deadline.expire();
+    frontol.call(&calculate, now()).await.expect("answered");
+    emulator.fail(Failure::Timeout, 1, 0);
+    let started = std::time::Instant::now();
+    let (error, ()) = tokio::join!(frontol.call(&calculate, now()), async {
+        // Processed and held back: the client waits for it.
+        while emulator.held_late() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        deadline.expire();
+        emulator.release_late();
+        assert_eq!(emulator.held_late(), 0, "let go");
+    });
+    assert_eq!(error.expect_err("given up"), timed_out, "the same error as the timeout's");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "sooner than the answer: {:?}",
+        started.elapsed()
+    );
+    frontol.call(&calculate, now()).await.expect("works again");
 }
 
 #[tokio::test]

@@ -75,6 +75,7 @@ async fn ask_all(addr: SocketAddr) -> Vec<(&'static str, Result<kassa::loyalty::
         business_unit: "0001".into(),
         work_place: "01".into(),
         timeout: TIMEOUT,
+        deadline: Default::default(),
     })
     .expect("client");
     let kilbil = kilbil::KilBil::new(kilbil::Settings {
@@ -83,12 +84,14 @@ async fn ask_all(addr: SocketAddr) -> Vec<(&'static str, Result<kassa::loyalty::
         store_code: "0001".into(),
         register_code: "01".into(),
         timeout: TIMEOUT,
+        deadline: Default::default(),
     })
     .expect("client");
     let maxbonus = maxbonus::MaxBonus::new(maxbonus::Settings {
         url: url.clone(),
         token: "t".into(),
         timeout: TIMEOUT,
+        deadline: Default::default(),
     })
     .expect("client");
     let probonus = probonus::ProBonus::new(probonus::Settings {
@@ -99,6 +102,7 @@ async fn ask_all(addr: SocketAddr) -> Vec<(&'static str, Result<kassa::loyalty::
         account_group: Some(3),
         rules: probonus::Rules::default(),
         timeout: TIMEOUT,
+        deadline: Default::default(),
     })
     .expect("client");
     vec![
@@ -169,6 +173,7 @@ async fn an_untrusted_certificate_is_said_so_not_no_link() {
         business_unit: "0001".into(),
         work_place: "01".into(),
         timeout: TIMEOUT,
+        deadline: Default::default(),
     })
     .expect("client");
     let request = Request::ClientInfo {

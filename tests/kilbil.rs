@@ -35,6 +35,7 @@ fn settings(addr: SocketAddr, key: &str) -> Settings {
         store_code: "0001".into(),
         register_code: "01".into(),
         timeout: Duration::from_millis(500),
+        deadline: Default::default(),
     }
 }
 

@@ -34,6 +34,7 @@ fn client(addr: SocketAddr, token: &str) -> MaxBonus {
         url: format!("http://{addr}"),
         token: token.into(),
         timeout: Duration::from_millis(500),
+        deadline: Default::default(),
     })
     .expect("client")
 }

@@ -55,6 +55,7 @@ fn client(addr: SocketAddr, auth: Auth) -> ProBonus {
         account_group: Some(3),
         rules: Rules::default(),
         timeout: Duration::from_millis(500),
+        deadline: Default::default(),
     })
     .expect("client")
 }

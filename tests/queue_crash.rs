@@ -76,6 +76,7 @@ fn balance(url: &str) -> Money {
         business_unit: "0001".into(),
         work_place: "01".into(),
         timeout: Duration::from_secs(5),
+        deadline: Default::default(),
     })
     .expect("client");
     let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)

@@ -51,6 +51,7 @@ pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<
             store_code: "0001".into(),
             register_code: "01".into(),
             timeout: Duration::from_secs(5),
+            deadline: Default::default(),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let client = ClientId::Card("7770000000017".into());

@@ -28,6 +28,7 @@ pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<
             url: format!("http://{addr}"),
             token: "bench".into(),
             timeout: Duration::from_secs(5),
+            deadline: Default::default(),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let call = async |request: Request| maxbonus.call(&request, at()).await.map(drop).map_err(|e| anyhow::anyhow!("{e}"));

@@ -80,6 +80,7 @@ pub fn run(runs: usize, report: impl Fn(&str, Vec<Duration>)) -> anyhow::Result<
             account_group: Some(3),
             rules: Rules::default(),
             timeout: Duration::from_secs(5),
+            deadline: Default::default(),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let call = async |request: Request| probonus.call(&request, at()).await.map(drop).map_err(|e| anyhow::anyhow!("{e}"));

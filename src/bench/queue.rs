@@ -110,6 +110,7 @@ pub fn run(entries: usize, runs: usize, dir: &Path, catalog: &Path, report: impl
             business_unit: "0001".into(),
             work_place: "01".into(),
             timeout: Duration::from_secs(5),
+            deadline: Default::default(),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let started = Instant::now();

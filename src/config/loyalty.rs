@@ -211,6 +211,7 @@ fn read_frontol(section: &mut Section, checker: &mut Checker, p: &Provider, sett
         business_unit,
         work_place,
         timeout: p.timeout,
+        deadline: Default::default(),
     }))
 }
 
@@ -245,6 +246,7 @@ fn read_kilbil(
         store_code,
         register_code,
         timeout: p.timeout,
+        deadline: Default::default(),
     }))
 }
 
@@ -276,6 +278,7 @@ fn read_maxbonus(section: &mut Section, checker: &mut Checker, p: &Provider, opt
         url: url?,
         token: token?,
         timeout: p.timeout,
+        deadline: Default::default(),
     }))
 }
 
@@ -384,6 +387,7 @@ impl ProBonusKeys {
             account_group: self.account_group.and_then(|g| u64::try_from(g).ok()),
             rules: self.rules,
             timeout,
+            deadline: Default::default(),
         })
     }
 }

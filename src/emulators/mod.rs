@@ -27,7 +27,10 @@ use crate::core::money::Money;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Failure {
-    /// Process the request, then answer only after the client has given up.
+    /// Process the request, then answer only after the client has given up:
+    /// the answer is held back until let go ([`Misbehaving::release_late`],
+    /// which a replay does once it has ended the client's wait) or until the
+    /// emulator's `delay` passes.
     Timeout,
     /// Send the headers, then drop the connection.
     Drop,
@@ -48,39 +51,84 @@ pub enum Failure {
     Hang,
 }
 
-/// Requests a hung emulator holds, and the signal that lets them go.
+/// Requests an emulator holds (a hung one's, or the late answers of a
+/// `timeout`), and the signal that lets them go.
 #[derive(Debug)]
 pub struct Hold {
     releases: tokio::sync::watch::Sender<u64>,
-    held: std::sync::atomic::AtomicUsize,
+    state: Mutex<Holding>,
+}
+
+/// What a [`Hold`] holds: counted from the last release on.
+#[derive(Debug, Default)]
+struct Holding {
+    /// Releases so far.
+    generation: u64,
+    /// Requests held and not let go.
+    held: usize,
 }
 
 impl Default for Hold {
     fn default() -> Self {
         Hold {
             releases: tokio::sync::watch::Sender::new(0),
-            held: std::sync::atomic::AtomicUsize::new(0),
+            state: Mutex::new(Holding::default()),
         }
     }
 }
 
 impl Hold {
-    /// Drops every request held now.
+    /// Lets go of every request held now: from here on they are no longer
+    /// counted as held, whenever their tasks get round to answering.
     pub fn release(&self) {
+        {
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            state.held = 0;
+        }
         self.releases.send_modify(|generation| *generation += 1);
     }
 
     /// Requests held now.
     pub fn held(&self) -> usize {
-        self.held.load(std::sync::atomic::Ordering::SeqCst)
+        lock(&self.state).held
     }
 
-    /// Holds one request until released or `longest` passes.
+    /// Holds one request until released or `longest` passes; `released`
+    /// was subscribed when its fate was taken, so a release since then ends
+    /// it. A client that hangs up meanwhile ends it too: the server drops
+    /// the request's task, and with it the hold.
     async fn wait(&self, mut released: tokio::sync::watch::Receiver<u64>, longest: Duration) {
-        use std::sync::atomic::Ordering::SeqCst;
-        self.held.fetch_add(1, SeqCst);
+        let _held = Held::new(self);
         let _ = tokio::time::timeout(longest, released.changed()).await;
-        self.held.fetch_sub(1, SeqCst);
+    }
+}
+
+/// One request counted as held while this lives.
+struct Held<'a> {
+    hold: &'a Hold,
+    /// The releases before it was held.
+    generation: u64,
+}
+
+impl Held<'_> {
+    fn new(hold: &Hold) -> Held<'_> {
+        let mut state = lock(&hold.state);
+        state.held += 1;
+        Held {
+            hold,
+            generation: state.generation,
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.hold.state);
+        // Released: the release has stopped counting it already.
+        if state.generation == self.generation {
+            state.held -= 1;
+        }
     }
 }
 
@@ -99,6 +147,8 @@ pub struct Misbehaviour {
     pub echo: bool,
     /// What a `hang` holds.
     pub hold: std::sync::Arc<Hold>,
+    /// The processed answers a `timeout` holds back.
+    pub late: std::sync::Arc<Hold>,
 }
 
 impl Default for Misbehaviour {
@@ -108,6 +158,7 @@ impl Default for Misbehaviour {
             delay: Duration::from_secs(10),
             echo: false,
             hold: Default::default(),
+            late: Default::default(),
         }
     }
 }
@@ -123,7 +174,12 @@ impl Misbehaviour {
     pub fn take(&mut self) -> Fate {
         let failure = self.failures.pop_front().flatten();
         // Subscribed here, under the emulator's lock: a release from now on is seen.
-        let hold = (failure == Some(Failure::Hang)).then(|| (self.hold.clone(), self.hold.releases.subscribe()));
+        let hold = match failure {
+            Some(Failure::Hang) => Some(&self.hold),
+            Some(Failure::Timeout) => Some(&self.late),
+            _ => None,
+        };
+        let hold = hold.map(|hold| (hold.clone(), hold.releases.subscribe()));
         Fate {
             failure,
             delay: self.delay,
@@ -141,12 +197,12 @@ impl Misbehaviour {
 }
 
 /// What becomes of one request: how it misbehaves, if at all, and how
-/// late a `timeout` answers.
+/// late a `timeout` answers at the latest.
 #[derive(Debug, Clone)]
 pub struct Fate {
     pub failure: Option<Failure>,
     pub delay: Duration,
-    /// A `hang`: where it is held, and the release it waits for.
+    /// A `hang` or a `timeout`: where it is held, and the release it waits for.
     pub hold: Option<(std::sync::Arc<Hold>, tokio::sync::watch::Receiver<u64>)>,
 }
 
@@ -180,7 +236,10 @@ pub async fn answer_as_fated(fate: Fate, injected: impl FnOnce() -> JsonAnswer, 
     // Processed in full from here on: what the client hears differs.
     match fate.failure {
         Some(Failure::Timeout) => {
-            tokio::time::sleep(fate.delay).await;
+            match fate.hold {
+                Some((late, released)) => late.wait(released, fate.delay).await,
+                None => tokio::time::sleep(fate.delay).await,
+            }
             json_response(answer)
         }
         Some(Failure::Lost) => dropped(),
@@ -213,6 +272,17 @@ pub trait Misbehaving {
     /// Requests a `hang` holds now.
     fn held(&self) -> usize {
         self.misbehaviour(|m| m.hold.held())
+    }
+
+    /// Sends the answers a `timeout` holds back now (the client should
+    /// have given up on them first).
+    fn release_late(&self) {
+        self.misbehaviour(|m| m.late.release());
+    }
+
+    /// Answers a `timeout` holds back now: processed, their clients waiting.
+    fn held_late(&self) -> usize {
+        self.misbehaviour(|m| m.late.held())
     }
 
     /// Print each request (redacted) to stdout: the `kassa emulate` command.
@@ -397,6 +467,8 @@ pub trait DemoLoyalty: Send + Sync {
     fn fail(&self, failure: Failure, times: u32, after: u32);
     fn release(&self);
     fn held(&self) -> usize;
+    fn release_late(&self);
+    fn held_late(&self) -> usize;
     fn books(&self) -> &dyn Books;
 }
 
@@ -419,6 +491,14 @@ impl<E: Serving + Misbehaving + Books + Send + Sync> DemoLoyalty for E {
 
     fn held(&self) -> usize {
         Misbehaving::held(self)
+    }
+
+    fn release_late(&self) {
+        Misbehaving::release_late(self)
+    }
+
+    fn held_late(&self) -> usize {
+        Misbehaving::held_late(self)
     }
 
     fn books(&self) -> &dyn Books {
@@ -454,6 +534,16 @@ impl DemoServer {
     /// Requests a `hang` holds now.
     pub fn held(&self) -> usize {
         self.0.held()
+    }
+
+    /// Sends the answers a `timeout` holds back now.
+    pub fn release_late(&self) {
+        self.0.release_late()
+    }
+
+    /// Answers a `timeout` holds back now.
+    pub fn held_late(&self) -> usize {
+        self.0.held_late()
     }
 
     pub fn set_key(&self, key: &str) {

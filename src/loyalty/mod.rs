@@ -70,6 +70,85 @@ pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Loya
         .map_err(|e| LoyaltyError::Link(format!("cannot set up HTTP: {e}")))
 }
 
+/// When a loyalty client stops waiting for an answer. The HTTP client's
+/// timeout always bounds a wait; an injected deadline can end it sooner,
+/// with the same error, when whoever holds it says time's up: a replay
+/// does, on its own clock, so that a server's late answer costs no wall
+/// time. The default has no other end: only the timeout ends a wait.
+#[derive(Clone, Default)]
+pub struct Deadline {
+    /// Bumped at each "time's up"; `None`: the timeout alone.
+    expiries: Option<std::sync::Arc<tokio::sync::watch::Sender<u64>>>,
+}
+
+impl Deadline {
+    /// A deadline its holder ends with [`Deadline::expire`] (clones share it).
+    pub fn injected() -> Deadline {
+        Deadline {
+            expiries: Some(std::sync::Arc::new(tokio::sync::watch::Sender::new(0))),
+        }
+    }
+
+    /// Time's up for every exchange waiting now: each ends as its timeout
+    /// would have ended it. An exchange begun later is not touched.
+    pub fn expire(&self) {
+        if let Some(expiries) = &self.expiries {
+            expiries.send_modify(|n| *n += 1);
+        }
+    }
+}
+
+/// The same deadline: both the timeout alone, or one injected signal.
+impl PartialEq for Deadline {
+    fn eq(&self, other: &Deadline) -> bool {
+        match (&self.expiries, &other.expiries) {
+            (None, None) => true,
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Deadline {}
+
+impl std::fmt::Debug for Deadline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.expiries.is_some() {
+            "Deadline(injected)"
+        } else {
+            "Deadline(timeout)"
+        })
+    }
+}
+
+/// What a wait that ended unanswered is called, whichever ended it ([`describe`]).
+const NO_ANSWER_IN_TIME: &str = "no answer within the timeout";
+
+/// One exchange with a provider's server: `request` sent and its answer
+/// read ([`read_answer`]) as one wait, bounded by the HTTP client's timeout
+/// and ended sooner by `deadline` when injected; either way an unanswered
+/// wait is the same [`LoyaltyError::Link`].
+pub async fn exchange(request: reqwest::RequestBuilder, deadline: &Deadline) -> Result<(reqwest::StatusCode, Vec<u8>), LoyaltyError> {
+    // Watched before anything is sent: a "time's up" from now on is seen.
+    let expired = deadline.expiries.as_ref().map(|expiries| expiries.subscribe());
+    let answered = async {
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let body = read_answer(response).await?;
+        Ok((status, body))
+    };
+    let Some(mut expired) = expired else {
+        return answered.await;
+    };
+    tokio::select! {
+        // Time's up wins over an answer that comes in the same instant:
+        // whoever says it, says it before the server may answer.
+        biased;
+        Ok(()) = expired.changed() => Err(LoyaltyError::Link(NO_ANSWER_IN_TIME.into())),
+        answered = answered => answered,
+    }
+}
+
 /// The longest answer read. Real answers are kilobytes (a Frontol answer
 /// with slips, a ProBonus transaction list); a longer one is not read on.
 pub const MAX_ANSWER: usize = 1024 * 1024;
@@ -138,7 +217,7 @@ fn certificate_in(error: &(dyn std::error::Error + 'static)) -> Option<String> {
 pub fn describe(error: reqwest::Error) -> String {
     let error = error.without_url();
     if error.is_timeout() {
-        "no answer within the timeout".into()
+        NO_ANSWER_IN_TIME.into()
     } else if error.is_connect() {
         "cannot connect".into()
     } else {

@@ -146,7 +146,19 @@ impl LoyaltyConfig {
         self.protocol().flow(options)
     }
 
-    /// The same setup with other timings (replays keep them short).
+    /// A real server's config whose client's waits `deadline` can end
+    /// sooner than its timeout (replays); a demo's comes back as it is.
+    pub fn with_deadline(self, deadline: super::Deadline) -> LoyaltyConfig {
+        match self {
+            LoyaltyConfig::Frontol(settings) => LoyaltyConfig::Frontol(frontol::Settings { deadline, ..settings }),
+            LoyaltyConfig::KilBil(settings) => LoyaltyConfig::KilBil(kilbil::Settings { deadline, ..settings }),
+            LoyaltyConfig::ProBonus(settings) => LoyaltyConfig::ProBonus(probonus::Settings { deadline, ..settings }),
+            LoyaltyConfig::MaxBonus(settings) => LoyaltyConfig::MaxBonus(maxbonus::Settings { deadline, ..settings }),
+            demo @ LoyaltyConfig::Demo { .. } => demo,
+        }
+    }
+
+    /// The same setup with other timings.
     pub fn with_timing(self, timeout: Duration, answer_delay: Duration) -> LoyaltyConfig {
         match self {
             LoyaltyConfig::Demo { protocol, .. } => LoyaltyConfig::Demo {

@@ -19,5 +19,6 @@ pub fn settings(url: String, timeout: Duration) -> Settings {
         business_unit: "0001".into(),
         work_place: "01".into(),
         timeout,
+        deadline: Default::default(),
     }
 }

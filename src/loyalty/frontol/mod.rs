@@ -36,7 +36,7 @@ use md5::{Digest, Md5};
 use std::time::Duration;
 
 use super::slip::{Align, Element, Size, Slip};
-use super::{ClientId, ClientInfo, Document, DocumentKind, LoyaltyError, Payment, PaymentType, Reply, Request, TextBlock};
+use super::{ClientId, ClientInfo, Deadline, Document, DocumentKind, LoyaltyError, Payment, PaymentType, Reply, Request, TextBlock};
 use crate::core::money::Money;
 use crate::print::document::{CodeSize, Correction, DigitsAt, Wrap};
 use wire::{Amount, Answer, Qty};
@@ -52,6 +52,9 @@ pub struct Settings {
     pub business_unit: String,
     pub work_place: String,
     pub timeout: Duration,
+    /// Ends a wait for an answer sooner than `timeout` when its holder
+    /// says so (replays); the default never does.
+    pub deadline: Deadline,
 }
 
 /// The FrontolAuth token: md5 of the key immediately followed by the exact body bytes, in hex.
@@ -419,9 +422,7 @@ impl Frontol {
         // The key and the token are never logged; the body is, redacted.
         tracing::info!(target: "kassa::loyalty", "→ {url} {}", super::redact(&body));
         let answered = async {
-            let response = http.body(body).send().await.map_err(super::transport_error)?;
-            let status = response.status();
-            let bytes = super::read_answer(response).await?;
+            let (status, bytes) = super::exchange(http.body(body), &self.settings.deadline).await?;
             tracing::info!(target: "kassa::loyalty", "← {} {}", status.as_u16(), super::redact(&bytes));
             classify(request, status.as_u16(), status.canonical_reason().unwrap_or(""), &bytes)
         }
@@ -468,6 +469,7 @@ mod tests {
             business_unit: "b".into(),
             work_place: "w".into(),
             timeout: Duration::from_secs(1),
+            deadline: Deadline::default(),
         };
         let client = ClientId::Card("1".into());
         let confirm = Request::Confirm {

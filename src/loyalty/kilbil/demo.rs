@@ -18,5 +18,6 @@ pub fn settings(url: String, timeout: Duration) -> Settings {
         store_code: "0001".into(),
         register_code: "01".into(),
         timeout,
+        deadline: Default::default(),
     }
 }

@@ -58,6 +58,9 @@ pub struct Settings {
     pub register_code: String,
     /// The response timeout from the company card.
     pub timeout: Duration,
+    /// Ends a wait for an answer sooner than `timeout` when its holder
+    /// says so (replays); the default never does.
+    pub deadline: super::Deadline,
 }
 
 /// `<store>-<register>-<shift>-<receipt date>-<receipt №>`: unique per receipt.
@@ -343,17 +346,13 @@ impl KilBil {
         let answered = async {
             let with_key = reqwest::Url::parse_with_params(&url, [("h", self.settings.key.as_str())])
                 .map_err(|e| refused(format!("[loyalty] url {url:?}: {e}")))?;
-            let response = self
+            let request = self
                 .http
                 .post(with_key)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
-                .body(bytes)
-                .send()
-                .await
-                .map_err(super::transport_error)?;
-            let status = response.status();
-            let body = super::read_answer(response).await?;
+                .body(bytes);
+            let (status, body) = super::exchange(request, &self.settings.deadline).await?;
             tracing::info!(target: "kassa::loyalty", "← {function} {} {}", status.as_u16(), super::redact(&body));
             classify(status.as_u16(), status.canonical_reason().unwrap_or(""), &body)
         }
@@ -628,6 +627,7 @@ mod tests {
             store_code: "0001".into(),
             register_code: "01".into(),
             timeout: Duration::from_secs(1),
+            deadline: Default::default(),
         }
     }
 

@@ -16,5 +16,6 @@ pub fn settings(url: String, timeout: Duration) -> Settings {
         url,
         token: DEMO_KEY.into(),
         timeout,
+        deadline: Default::default(),
     }
 }

@@ -58,6 +58,9 @@ pub struct Settings {
     /// The outlet's token.
     pub token: String,
     pub timeout: Duration,
+    /// Ends a wait for an answer sooner than `timeout` when its holder
+    /// says so (replays); the default never does.
+    pub deadline: super::Deadline,
 }
 
 /// `+79161234567` → `79161234567`.
@@ -196,13 +199,9 @@ impl MaxBonus {
         } else {
             request.header("Content-Type", "application/json").body(json)
         };
-        let sent = async {
-            let response = request.send().await.map_err(super::transport_error)?;
-            let status = response.status().as_u16();
-            let bytes = super::read_answer(response).await?;
-            Ok((status, bytes))
-        }
-        .await;
+        let sent = super::exchange(request, &self.settings.deadline)
+            .await
+            .map(|(status, bytes)| (status.as_u16(), bytes));
         match &sent {
             Ok((status, bytes)) => tracing::info!(target: "kassa::loyalty", "← {path} {status} {}", super::redact(bytes)),
             Err(error) => tracing::warn!(target: "kassa::loyalty", "{path} failed: {error}"),

@@ -32,5 +32,6 @@ pub fn settings(url: String, timeout: Duration) -> Settings {
         account_group: Some(3),
         rules: Rules::default(),
         timeout,
+        deadline: Default::default(),
     }
 }

@@ -85,6 +85,9 @@ pub struct Settings {
     pub account_group: Option<u64>,
     pub rules: Rules,
     pub timeout: Duration,
+    /// Ends a wait for an answer sooner than `timeout` when its holder
+    /// says so (replays); the default never does.
+    pub deadline: super::Deadline,
 }
 
 /// A bearer token is refreshed this long before it expires.
@@ -240,9 +243,8 @@ impl ProBonus {
         if let Some((name, value)) = auth {
             request = request.header(name, value);
         }
-        let response = request.send().await.map_err(super::transport_error)?;
-        let status = response.status().as_u16();
-        let answer = super::read_answer(response).await?;
+        let (status, answer) = super::exchange(request, &self.settings.deadline).await?;
+        let status = status.as_u16();
         tracing::info!(target: "kassa::loyalty", "← {path} {status} {}", super::redact(&answer));
         Ok((status, answer))
     }
