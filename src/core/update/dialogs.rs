@@ -64,11 +64,18 @@ fn takes_scans(dialog: &Dialog) -> bool {
     )
 }
 
+/// The window of a receipt the registrar has not registered: what it lets
+/// through goes to the sale screen.
+fn registration_window(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
+    if let Some(command) = super::registration::handle(state, event, effects) {
+        super::sale::handle(state, Event::Command(command), effects);
+    }
+}
+
 pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects: &mut Vec<Effect>) {
     if dialog == Dialog::Registration {
         // Takes scans and swipes itself: the window cannot be closed to make room for them.
-        super::registration::handle(state, event, effects);
-        return;
+        return registration_window(state, event, effects);
     }
     if let Event::Scan(code) = &event
         && !takes_scans(&dialog)
@@ -117,7 +124,11 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
             loyalty::registration_code_dialog(state, phone, profile, input, event, effects)
         }
         Dialog::Certificate { input } => loyalty::certificate_dialog(state, input, event, effects),
-        Dialog::CertificatePin { code, balance, input } => loyalty::certificate_pin_dialog(state, code, balance, input, event, effects),
+        Dialog::CertificatePin { code, balance, input } => {
+            if loyalty::certificate_pin_dialog(state, code, balance, input, event) {
+                super::close::ready_to_close(state, effects);
+            }
+        }
         Dialog::RegisterName { phone, input } => loyalty::register_name_dialog(state, phone, input, event, effects),
         Dialog::SpendCode { amount, input } => loyalty::spend_code_dialog(state, amount, input, event, effects),
         Dialog::Queue(screen) => super::queue::handle(state, screen, event, effects),
@@ -127,7 +138,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::LinkLost { retry } => loyalty::link_lost_dialog(state, retry, event, effects),
         Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event),
         Dialog::Message { blocks, then } => message(state, blocks, then, event, effects),
-        Dialog::Registration => super::registration::handle(state, event, effects),
+        Dialog::Registration => registration_window(state, event, effects),
         Dialog::Help { scroll } => help(state, scroll, event),
     }
 }

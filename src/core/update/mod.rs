@@ -15,6 +15,7 @@ mod payment;
 mod printing;
 mod queue;
 mod registration;
+mod replies;
 mod returns;
 mod sale;
 mod shift;
@@ -29,18 +30,18 @@ pub fn update(state: &mut AppState, event: Event) -> Vec<Effect> {
     let mut effects = Vec::new();
     let notice_before = state.notice.clone();
     handle(state, event, &mut effects);
-    loyalty::answer_unsent(state, &mut effects);
+    replies::answer_unsent(state, &mut effects);
     while !holds_input(state) {
         let Some(deferred) = state.deferred.pop_front() else { break };
         handle(state, deferred, &mut effects);
-        loyalty::answer_unsent(state, &mut effects);
+        replies::answer_unsent(state, &mut effects);
     }
     registration::keep_on_screen(state);
     if state.notice != notice_before {
         remember_problem(state);
     }
     loyalty::background(state, &mut effects);
-    loyalty::answer_unsent(state, &mut effects);
+    replies::answer_unsent(state, &mut effects);
     // First: what the cashier just did is on disk before anything it leads
     // to (a close, a print, a request) can fail or be cut short. Entries put
     // in the loyalty queue go in the same transaction as that state.
@@ -122,8 +123,12 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         } => printing::on_device(state, device, device_state, effects),
         Event::DeviceTrouble(message) => state.notice = Some(Notice::DeviceTrouble(message)),
         Event::ReceiptsFound(result) => returns::on_found(state, result),
-        Event::LoyaltyReplied { id, result } => loyalty::on_replied(state, id, result, effects),
-        Event::QueueChanged(change) => loyalty::on_queue_changed(state, change, effects),
+        Event::LoyaltyReplied { id, result } => replies::on_replied(state, id, result, effects),
+        Event::QueueChanged(change) => {
+            loyalty::on_queue_changed(state, change);
+            queue::refresh(state, effects);
+            loyalty::drain(state, effects);
+        }
         Event::QueueListed(result) => queue::on_listed(state, result),
         Event::SendQueueNow => loyalty::send_now(state, effects),
         Event::StorageStuck => state.notice = Some(Notice::StorageStuck),
@@ -131,7 +136,7 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
         input @ (Event::Command(_) | Event::Char(_) | Event::Scan(_) | Event::Swipe(_)) => {
             if state.busy == Some(Busy::Loyalty) && input == Event::Command(Command::Cancel) {
                 // Esc ends a wait on the loyalty server, where the money allows.
-                loyalty::abandon(state, effects);
+                replies::abandon(state, effects);
                 return;
             }
             if defers(state, &input) {

@@ -12,7 +12,7 @@ use super::super::effect::Effect;
 use super::super::event::Event;
 use super::super::notice::Notice;
 use super::super::state::{AppState, Dialog};
-use super::{printing, sale};
+use super::printing;
 
 /// Why nothing new may start now: a receipt waits for the registrar.
 pub(super) fn check_registered(state: &AppState) -> Result<(), Notice> {
@@ -43,8 +43,10 @@ pub(super) fn keep_on_screen(state: &mut AppState) {
 }
 
 /// Input while the window is up. It cannot be closed: it goes when the
-/// receipt is registered. What does not start a document passes through.
-pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
+/// receipt is registered. What does not start a document passes through:
+/// returned, for the sale screen to handle.
+#[must_use]
+pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) -> Option<Command> {
     state.dialog = Some(Dialog::Registration);
     match event {
         Event::Command(Command::Reprint) => {
@@ -53,7 +55,7 @@ pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effec
         }
         Event::Command(command @ (Command::Menu | Command::Help | Command::Quit | Command::CloseShift | Command::Queue)) => {
             state.dialog = None;
-            sale::handle(state, Event::Command(command), effects);
+            return Some(command);
         }
         Event::Command(Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Home | Command::End) => {}
         _ => {
@@ -62,4 +64,5 @@ pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effec
             }
         }
     }
+    None
 }

@@ -5,10 +5,10 @@
 //! the server before anything else, so no client is debited twice; also the
 //! cancellation queued when a receipt with points spent on it goes away.
 
-use super::answers::{show, show_window};
 use super::link::send;
 use super::outbox::{entry, queued};
 use super::{loyalty_mut, loyalty_of, numbers};
+use super::{show, show_window};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
@@ -199,7 +199,7 @@ pub(in crate::core::update) fn queue_cancellation(state: &mut AppState, effects:
 
 /// An answer settles a bonus payment in doubt; no answer (a timeout may
 /// come after the server debited) leaves it in doubt, to be cancelled.
-pub(super) fn settle_in_doubt(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn settle_in_doubt(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
     if matches!(purpose, LoyaltyPurpose::PayByBonus { .. } | LoyaltyPurpose::Recover { .. })
         && !result.as_ref().is_err_and(LoyaltyError::unanswered)
         && let Some(loyalty) = loyalty_mut(state)
@@ -209,7 +209,7 @@ pub(super) fn settle_in_doubt(state: &mut AppState, purpose: &LoyaltyPurpose, re
 }
 
 /// The SMS code that allows spending went out: the cashier types it next.
-pub(super) fn spend_code_sent(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn spend_code_sent(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>) {
     match result {
         Ok(_) => {
             state.notice = Some(Notice::CodeSent);
@@ -226,7 +226,12 @@ pub(super) fn spend_code_sent(state: &mut AppState, amount: Money, result: Resul
 }
 
 /// The SMS code checked: the payment goes, or the code is typed again.
-pub(super) fn spend_code_checked(state: &mut AppState, amount: Money, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+pub(in crate::core::update) fn spend_code_checked(
+    state: &mut AppState,
+    amount: Money,
+    result: Result<Reply, LoyaltyError>,
+    effects: &mut Vec<Effect>,
+) {
     match result {
         Ok(_) => pay_by_bonus(state, amount, effects),
         Err(error) => {
@@ -344,7 +349,7 @@ fn bonus_off(state: &mut AppState) {
 
 /// The cancel of a bonus payment in doubt; then, if the cashier chose
 /// Retry, the payment really sent again.
-pub(super) fn recovered(
+pub(in crate::core::update) fn recovered(
     state: &mut AppState,
     amount: Money,
     then_pay: Option<Money>,

@@ -6,10 +6,10 @@
 //! every calculating answer shares — a bonus payment's and its cancel's
 //! included: without Retry or Continue, a failure takes the receipt offline.
 
-use super::answers::show;
 use super::bonus::{self, bonus_limit, recover};
 use super::client::attach_anonymous;
 use super::link::{go_offline, probe, send, send_as};
+use super::show;
 use super::{in_flight, loyalty_mut, loyalty_of, numbers, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
@@ -189,7 +189,12 @@ pub(in crate::core::update) fn background(state: &mut AppState, effects: &mut Ve
 
 /// The receipt's calculation: the precheck, a background recalculation, a
 /// return's check, a bonus payment or its cancellation.
-pub(super) fn calculated(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+pub(in crate::core::update) fn calculated(
+    state: &mut AppState,
+    purpose: LoyaltyPurpose,
+    result: Result<Reply, LoyaltyError>,
+    effects: &mut Vec<Effect>,
+) {
     let ask = state.settings.flow.link_loss.asks();
     let offline_on_refusal = state.settings.flow.link_loss.refusal_means_offline();
     match (purpose, result) {

@@ -14,7 +14,7 @@ use crate::core::money::Money;
 use crate::core::notice::Notice;
 use crate::core::receipt::{Payment, PaymentKind};
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose};
-use crate::core::update::{close, edit};
+use crate::core::update::edit;
 use crate::text;
 
 /// The certificate command (in the payment window): its code comes next.
@@ -64,40 +64,45 @@ pub(in crate::core::update) fn certificate_dialog(state: &mut AppState, mut inpu
     }
 }
 
-/// The usable certificate's pin: it pays what it holds, up to what is left to pay.
+/// The usable certificate's pin: it pays what it holds, up to what is left
+/// to pay. True when that pays the receipt in full (the caller closes it).
+#[must_use]
 pub(in crate::core::update) fn certificate_pin_dialog(
     state: &mut AppState,
     code: String,
     balance: Money,
     mut input: String,
     event: Event,
-    effects: &mut Vec<Effect>,
-) {
+) -> bool {
     if edit(state, &mut input, &event) {
         state.dialog = Some(Dialog::CertificatePin { code, balance, input });
-        return;
+        return false;
     }
     match event {
         Event::Command(Command::Confirm) => {
             state.dialog = Some(Dialog::Payment { input: String::new() });
-            pay_by_certificate(state, code, input.trim().to_string(), balance, effects);
+            return pay_by_certificate(state, code, input.trim().to_string(), balance);
         }
         Event::Command(Command::Cancel) => state.dialog = Some(Dialog::Payment { input: String::new() }),
         _ => state.dialog = Some(Dialog::CertificatePin { code, balance, input }),
     }
+    false
 }
 
-fn pay_by_certificate(state: &mut AppState, code: String, pin: String, balance: Money, effects: &mut Vec<Effect>) {
+/// True when the certificate pays the receipt in full.
+fn pay_by_certificate(state: &mut AppState, code: String, pin: String, balance: Money) -> bool {
     attach_anonymous(state);
-    let Some(receipt) = state.durable.receipt.as_mut() else { return };
+    let Some(receipt) = state.durable.receipt.as_mut() else {
+        return false;
+    };
     let amount = balance.min(receipt.remaining());
     if amount.is_zero() {
         state.notice = Some(Notice::CertificateEmpty);
-        return;
+        return false;
     }
     let Some(loyalty) = receipt.loyalty.as_mut() else {
         state.notice = Some(Notice::ClientNeeded);
-        return;
+        return false;
     };
     loyalty.certificates.push(CertificatePayment { code, pin, amount });
     receipt.payments.push(Payment {
@@ -106,13 +111,11 @@ fn pay_by_certificate(state: &mut AppState, code: String, pin: String, balance: 
         tendered: amount,
     });
     state.notice = Some(Notice::CertificateAccepted(amount));
-    if receipt.is_fully_paid() {
-        close::ready_to_close(state, effects);
-    }
+    receipt.is_fully_paid()
 }
 
 /// What the server said of a certificate: its pin next, or why it cannot pay.
-pub(super) fn certificate_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn certificate_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
     let payment = Dialog::Payment { input: String::new() };
     let text = match result.map(|r| r.certificate) {
         Ok(Some(c)) if c.usable => {

@@ -3,9 +3,9 @@
 //! customer where a protocol takes one, the client removed, the balance
 //! enquiry, the chat bot's link by SMS, and the receipt's promo code.
 
-use super::answers::show_window;
 use super::bonus::queue_cancellation;
 use super::link::{go_offline, send};
+use super::show_window;
 use super::{loyalty_mut, loyalty_of, numbers, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
@@ -146,7 +146,7 @@ pub(in crate::core::update) fn remove_client(state: &mut AppState, effects: &mut
     state.notice = Some(Notice::ClientRemoved);
 }
 
-pub(super) fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn identify_answer(state: &mut AppState, client: ClientId, result: Result<Reply, LoyaltyError>) {
     match result {
         Ok(reply) => identified(state, client, &reply),
         // No link, and the receipt will be confirmed later anyway (ProBonus): keep the client for the accrual.
@@ -202,7 +202,7 @@ pub(in crate::core::update) fn balance_dialog(state: &mut AppState, input: Strin
 }
 
 /// The balance the cashier asked for, in a window (with the server's slips).
-pub(super) fn balance_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+pub(in crate::core::update) fn balance_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     match result {
         Ok(reply) => show_window(state, reply, None, effects),
         Err(error) => {
@@ -228,7 +228,7 @@ pub(super) fn chat_bot_command(state: &mut AppState, effects: &mut Vec<Effect>) 
 }
 
 /// The chat bot's link went out, or why not (on the info line).
-pub(super) fn chat_bot_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn chat_bot_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
     match result {
         Ok(_) => state.notice = Some(Notice::ChatBotSent),
         Err(error) => state.notice = Some(Notice::LoyaltyAnswer(error)),

@@ -5,7 +5,6 @@
 //! that offers Retry or Continue when the link is lost. Every feature sends
 //! through [`send`]; what an answer means for the receipt is the feature's own.
 
-use super::answers::{self, on_replied};
 use super::bonus::{pay_by_bonus, recover_then};
 use super::calculation::calculate_as;
 use super::{in_flight, loyalty_mut};
@@ -69,7 +68,7 @@ pub(super) fn send_as(state: &mut AppState, purpose: LoyaltyPurpose, request: Re
 }
 
 /// Requests the cashier waits for (input is held until they answer).
-pub(super) fn waits(purpose: &LoyaltyPurpose) -> bool {
+pub(in crate::core::update) fn waits(purpose: &LoyaltyPurpose) -> bool {
     use LoyaltyPurpose::*;
     match purpose {
         Calculate | PayByBonus { .. } | CancelBonus { .. } | Recover { .. } | Identify { .. } | ReturnCheck => true,
@@ -110,7 +109,7 @@ fn calculation(purpose: &LoyaltyPurpose) -> bool {
 /// The link lamp after an answer: green when the server answered, red when it
 /// did not (and, by KilBil's table, when processsale, getdetailingbymove or
 /// confirmsale failed at all); KilBil's client form leaves it alone.
-pub(super) fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, result: &Result<Reply, LoyaltyError>) {
     if result.as_ref().is_err_and(LoyaltyError::local) {
         // Nothing went out (or nothing was heard yet): the link is as it was.
         return;
@@ -150,7 +149,7 @@ pub(super) fn light_the_lamp(state: &mut AppState, purpose: &LoyaltyPurpose, res
 /// Where the protocol has no Retry/Continue window: the cashier is told
 /// once, at the first failure (`was_down`: the lamp before the answer); the
 /// lamp stays red until a request succeeds.
-pub(super) fn tell_link_down(state: &mut AppState, was_down: bool) {
+pub(in crate::core::update) fn tell_link_down(state: &mut AppState, was_down: bool) {
     if !state.settings.flow.link_loss.asks() && !was_down && state.link == Some(false) {
         state.dialog = Some(Dialog::Message {
             blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
@@ -214,7 +213,7 @@ pub(in crate::core::update) fn probe_while_down(state: &mut AppState, effects: &
 }
 
 /// The link probe at a receipt's start (KilBil).
-pub(super) fn probed(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn probed(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
     if let Some(receipt) = state.durable.receipt.as_mut().filter(|r| r.link == LinkCheck::Unchecked) {
         match result {
             Ok(_) => receipt.link = LinkCheck::Up,
@@ -224,38 +223,8 @@ pub(super) fn probed(state: &mut AppState, result: Result<Reply, LoyaltyError>) 
     }
 }
 
-/// Requests not sent (the lamp is red), answered as no link after the handler that asked.
-pub(in crate::core::update) fn answer_unsent(state: &mut AppState, effects: &mut Vec<Effect>) {
-    while let Some(id) = state.unsent.pop_front() {
-        on_replied(state, id, Err(LoyaltyError::LinkDown), effects);
-    }
-}
-
-/// Esc during a wait on the loyalty server: the receipt goes on without
-/// loyalty, as after a lost link (Frontol: "continue" at once); the
-/// request's answer, when it comes, only lights the lamp. A request that
-/// moves money (a bonus payment, its cancel, a write) cannot be left: its
-/// answer settles the money, so the cashier is told to wait.
-pub(in crate::core::update) fn abandon(state: &mut AppState, effects: &mut Vec<Effect>) {
-    let waited = state.loyalty_requests.iter().find(|(_, p)| waits(p)).cloned();
-    let Some((id, purpose)) = waited else {
-        state.busy = None;
-        return;
-    };
-    if moves_money(&purpose) {
-        state.notice = Some(Notice::WaitCannotStop);
-        return;
-    }
-    state.abandoned.push(id);
-    state.busy = None;
-    answers::answer(state, purpose, Err(LoyaltyError::Abandoned), effects);
-    if let Some(Dialog::LinkLost { retry }) = state.dialog.take() {
-        link_lost_dialog(state, retry, Event::Command(Command::Cancel), effects);
-    }
-}
-
 /// Waits whose answer settles money: Esc cannot end them.
-fn moves_money(purpose: &LoyaltyPurpose) -> bool {
+pub(in crate::core::update) fn moves_money(purpose: &LoyaltyPurpose) -> bool {
     use LoyaltyPurpose::*;
     matches!(purpose, PayByBonus { .. } | CancelBonus { .. } | Recover { .. } | Write { .. })
 }

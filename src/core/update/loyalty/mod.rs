@@ -31,39 +31,39 @@
 //! - [`bonus`]: paying with points (the amount, the SMS spend code), the
 //!   cancel, a payment in doubt, the cancellation queued for a receipt gone;
 //! - [`certificate`]: gift certificates in the payment window;
-//! - [`link`]: sending a request, waiting on it (and Esc), the lamp, the
-//!   probe, requests answered unsent while the lamp is red, the link-lost window;
-//! - [`outbox`]: the durable queue of confirmations after the close;
-//! - [`answers`]: every answer routed by its purpose to its feature's handler.
+//! - [`link`]: sending a request, which waits Esc may end, the lamp, the
+//!   probe, the link-lost window;
+//! - [`outbox`]: the durable queue of confirmations after the close.
 //!
-//! The close itself — MaxBonus's write before it included — is
-//! [`close`](super::close)'s: it calls in here for the queue entries, and
-//! is called back only to go on with a close.
+//! Every answer is routed by its purpose to its feature's handler from
+//! [`replies`](super::replies), which sits above this module and
+//! [`close`](super::close) (MaxBonus's write before the close is close's):
+//! close calls in here for the queue entries, and nothing here calls close
+//! or payment back.
 
-mod answers;
-mod bonus;
-mod calculation;
-mod certificate;
-mod client;
-mod link;
-mod new_client;
-mod outbox;
+pub(super) mod bonus;
+pub(super) mod calculation;
+pub(super) mod certificate;
+pub(super) mod client;
+pub(super) mod link;
+pub(super) mod new_client;
+pub(super) mod outbox;
 
-pub(super) use answers::on_replied;
 pub(super) use bonus::{bonus_dialog, queue_cancellation, recover, spend_code_dialog};
 pub(super) use calculation::{background, invalidate, subtotal, validation_dialog};
 pub(super) use certificate::{certificate_command, certificate_dialog, certificate_pin_dialog, certificate_removed};
 pub(super) use client::{balance_dialog, client_dialog, promo_dialog, remove_client, swiped};
 pub use link::wait_can_stop;
-pub(super) use link::{abandon, answer_unsent, go_offline, link_lost_dialog, probe, probe_while_down, send};
+pub(super) use link::{go_offline, link_lost_dialog, probe, probe_while_down, send};
 pub(super) use new_client::{register_dialog, register_name_dialog, registration_code_dialog};
 pub(super) use outbox::{drain, enqueue_failed, on_queue_changed, queue_for, queued, requeue, send_now};
 
 use crate::core::command::Command;
 use crate::core::effect::Effect;
-use crate::core::loyalty::{LinkCheck, ReceiptLoyalty};
+use crate::core::loyalty::{LinkCheck, ReceiptLoyalty, Reply, slip};
 use crate::core::notice::Notice;
-use crate::core::state::{AppState, LoyaltyPurpose};
+use crate::core::state::{AppState, Dialog, LoyaltyPurpose};
+use crate::core::update::printing;
 
 // ---- shared by the features -----------------------------------------------
 
@@ -110,4 +110,41 @@ pub(super) fn command(state: &mut AppState, command: Command, effects: &mut Vec<
         Command::ChatBotLink => client::chat_bot_command(state, effects),
         _ => {}
     }
+}
+
+// ---- what an answer shows --------------------------------------------------
+
+/// Prints the answer's slips and shows its messages under the receipt, then `then`.
+///
+/// Frontol's business processes (precheck step 15, bonus payment step 23,
+/// confirmation step 29) have the workstation "display the message for the
+/// cashier" and go on to the next step; nothing asks the cashier to
+/// acknowledge it. So the text stays on screen, whole, beside the next
+/// dialog (the bonus amount, the payment) rather than in a window of its
+/// own that costs an Enter; errors and the balance the cashier asked for
+/// still come in a window.
+pub(super) fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+    for one in &reply.slips {
+        printing::print(state, slip::to_document(one), effects);
+    }
+    if !reply.messages.is_empty() {
+        state.loyalty_note = reply.messages;
+    }
+    state.dialog = then;
+}
+
+/// Prints the answer's slips and shows its messages in a window, then `then`:
+/// what the cashier asked for (the balance) or must act on (an error).
+pub(super) fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+    for one in &reply.slips {
+        printing::print(state, slip::to_document(one), effects);
+    }
+    state.dialog = if reply.messages.is_empty() {
+        then
+    } else {
+        Some(Dialog::Message {
+            blocks: reply.messages,
+            then: then.map(Box::new),
+        })
+    };
 }

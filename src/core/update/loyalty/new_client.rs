@@ -166,7 +166,7 @@ pub(in crate::core::update) fn registration_code_dialog(
     }
 }
 
-pub(super) fn register_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn register_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
     match result {
         // No code to confirm (ProBonus): the guest exists now.
         Ok(reply) if !state.settings.flow.registration.by_code() => registered(state, phone, &reply),
@@ -179,7 +179,7 @@ pub(super) fn register_answer(state: &mut AppState, phone: String, profile: Prof
 }
 
 /// The registration's SMS code checked: the client exists, or the code is typed again.
-pub(super) fn confirm_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn confirm_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
     match result {
         Ok(reply) => registered(state, phone, &reply),
         Err(error) => code_refused(state, phone, profile, error),
@@ -187,7 +187,7 @@ pub(super) fn confirm_answer(state: &mut AppState, phone: String, profile: Profi
 }
 
 /// Another SMS code asked for (Tab).
-pub(super) fn resend_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
+pub(in crate::core::update) fn resend_answer(state: &mut AppState, phone: String, profile: Profile, result: Result<Reply, LoyaltyError>) {
     match result {
         Ok(_) => code_sent(state, phone, profile),
         Err(error) => code_refused(state, phone, profile, error),

@@ -114,7 +114,9 @@ pub(in crate::core::update) fn send_now(state: &mut AppState, effects: &mut Vec<
     drain(state, effects);
 }
 
-pub(in crate::core::update) fn on_queue_changed(state: &mut AppState, change: QueueChange, effects: &mut Vec<Effect>) {
+/// What the store did to the queue, taken in (the caller then refreshes the
+/// queue screen and lets the next entry go).
+pub(in crate::core::update) fn on_queue_changed(state: &mut AppState, change: QueueChange) {
     state.queue.head = change.head;
     state.queue.depth = state.queue.depth.saturating_sub(change.gone);
     state.queue.rejected += change.archived;
@@ -128,11 +130,14 @@ pub(in crate::core::update) fn on_queue_changed(state: &mut AppState, change: Qu
             head.next_attempt = Some(next_attempt(state.now, head.id, head.attempts.max(1)));
         }
     }
-    crate::core::update::queue::refresh(state, effects);
-    drain(state, effects);
 }
 
-pub(super) fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+pub(in crate::core::update) fn on_confirmed(
+    state: &mut AppState,
+    outgoing: u64,
+    result: Result<Reply, LoyaltyError>,
+    effects: &mut Vec<Effect>,
+) {
     let Some(head) = state.queue.head.clone().filter(|h| h.id == outgoing) else {
         return;
     };
@@ -161,7 +166,7 @@ pub(super) fn on_confirmed(state: &mut AppState, outgoing: u64, result: Result<R
             if background {
                 state.notice = Some(Notice::QueuedSent);
             } else if !reply.messages.is_empty() {
-                // Shown under the receipt, as the precheck's (see `answers::show`):
+                // Shown under the receipt, as the precheck's (see `loyalty::show`):
                 // the next customer's first scan goes on without an Enter.
                 state.loyalty_note = reply.messages;
             }

@@ -1,16 +1,20 @@
 //! Answers of the loyalty server, routed: each request's answer goes, by
 //! what it was for, to the feature that sent it (its handler sits beside
-//! its dialogs and requests); and how an answer's slips and messages reach
-//! the cashier, under the receipt or in a window.
+//! its dialogs and requests in `loyalty/`) — a write's to the close
+//! pipeline. Here too the answers decided without the server: a request
+//! not sent while the lamp is red, and a wait the cashier ended. Being
+//! above both, the router keeps `loyalty` from calling `close` back.
 
-use super::link::{light_the_lamp, waits};
-use super::outbox::drain;
-use super::{bonus, calculation, certificate, client, link, new_client, outbox};
+use super::close;
+use super::loyalty::link::{light_the_lamp, link_lost_dialog, moves_money, waits};
+use super::loyalty::outbox::drain;
+use super::loyalty::{bonus, calculation, certificate, client, link, new_client, outbox};
+use crate::core::command::Command;
 use crate::core::effect::Effect;
-use crate::core::loyalty::slip;
+use crate::core::event::Event;
 use crate::core::loyalty::{LoyaltyError, Reply};
+use crate::core::notice::Notice;
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
-use crate::core::update::{close, printing};
 
 pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     let Some(at) = state.loyalty_requests.iter().position(|(request, _)| *request == id) else {
@@ -33,7 +37,7 @@ pub(in crate::core::update) fn on_replied(state: &mut AppState, id: u64, result:
 /// A request's answer (or the failure decided here: not sent, abandoned),
 /// routed by what it was for to the feature that asked. Every answer
 /// lights the lamp first; after it, the queue's next entry may go.
-pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
+fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Result<Reply, LoyaltyError>, effects: &mut Vec<Effect>) {
     use LoyaltyPurpose::*;
     let was_down = state.link == Some(false);
     light_the_lamp(state, &purpose, &result);
@@ -61,37 +65,32 @@ pub(super) fn answer(state: &mut AppState, purpose: LoyaltyPurpose, result: Resu
     drain(state, effects);
 }
 
-/// Prints the answer's slips and shows its messages under the receipt, then `then`.
-///
-/// Frontol's business processes (precheck step 15, bonus payment step 23,
-/// confirmation step 29) have the workstation "display the message for the
-/// cashier" and go on to the next step; nothing asks the cashier to
-/// acknowledge it. So the text stays on screen, whole, beside the next
-/// dialog (the bonus amount, the payment) rather than in a window of its
-/// own that costs an Enter; errors and the balance the cashier asked for
-/// still come in a window.
-pub(super) fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
-    for one in &reply.slips {
-        printing::print(state, slip::to_document(one), effects);
+/// Requests not sent (the lamp is red), answered as no link after the handler that asked.
+pub(in crate::core::update) fn answer_unsent(state: &mut AppState, effects: &mut Vec<Effect>) {
+    while let Some(id) = state.unsent.pop_front() {
+        on_replied(state, id, Err(LoyaltyError::LinkDown), effects);
     }
-    if !reply.messages.is_empty() {
-        state.loyalty_note = reply.messages;
-    }
-    state.dialog = then;
 }
 
-/// Prints the answer's slips and shows its messages in a window, then `then`:
-/// what the cashier asked for (the balance) or must act on (an error).
-pub(super) fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
-    for one in &reply.slips {
-        printing::print(state, slip::to_document(one), effects);
-    }
-    state.dialog = if reply.messages.is_empty() {
-        then
-    } else {
-        Some(Dialog::Message {
-            blocks: reply.messages,
-            then: then.map(Box::new),
-        })
+/// Esc during a wait on the loyalty server: the receipt goes on without
+/// loyalty, as after a lost link (Frontol: "continue" at once); the
+/// request's answer, when it comes, only lights the lamp. A request that
+/// moves money (a bonus payment, its cancel, a write) cannot be left: its
+/// answer settles the money, so the cashier is told to wait.
+pub(in crate::core::update) fn abandon(state: &mut AppState, effects: &mut Vec<Effect>) {
+    let waited = state.loyalty_requests.iter().find(|(_, p)| waits(p)).cloned();
+    let Some((id, purpose)) = waited else {
+        state.busy = None;
+        return;
     };
+    if moves_money(&purpose) {
+        state.notice = Some(Notice::WaitCannotStop);
+        return;
+    }
+    state.abandoned.push(id);
+    state.busy = None;
+    answer(state, purpose, Err(LoyaltyError::Abandoned), effects);
+    if let Some(Dialog::LinkLost { retry }) = state.dialog.take() {
+        link_lost_dialog(state, retry, Event::Command(Command::Cancel), effects);
+    }
 }
