@@ -156,7 +156,7 @@ pub const MAX_ANSWER: usize = 1024 * 1024;
 /// An answer's body, read a chunk at a time and given up past
 /// [`MAX_ANSWER`]. An oversized answer is unreadable — the server may have
 /// done what was asked — never a refusal.
-pub async fn read_answer(mut response: reqwest::Response) -> Result<Vec<u8>, LoyaltyError> {
+async fn read_answer(mut response: reqwest::Response) -> Result<Vec<u8>, LoyaltyError> {
     let too_long = || LoyaltyError::Unreadable(format!("the answer is longer than {MAX_ANSWER} bytes"));
     if response.content_length().is_some_and(|length| length > MAX_ANSWER as u64) {
         return Err(too_long());
@@ -173,7 +173,7 @@ pub async fn read_answer(mut response: reqwest::Response) -> Result<Vec<u8>, Loy
 
 /// A transport failure as a [`LoyaltyError`]: a certificate the handshake
 /// refused is told apart from no link, the rest is [`describe`]d.
-pub fn transport_error(error: reqwest::Error) -> LoyaltyError {
+fn transport_error(error: reqwest::Error) -> LoyaltyError {
     match certificate_cause(&error) {
         Some(cause) => LoyaltyError::Certificate(cause),
         None => LoyaltyError::Link(describe(error)),
@@ -214,7 +214,7 @@ fn certificate_in(error: &(dyn std::error::Error + 'static)) -> Option<String> {
 
 /// A transport failure in a few words for the cashier and the log.
 /// The URL is left out: KilBil's carries the key.
-pub fn describe(error: reqwest::Error) -> String {
+fn describe(error: reqwest::Error) -> String {
     let error = error.without_url();
     if error.is_timeout() {
         NO_ANSWER_IN_TIME.into()
