@@ -11,24 +11,154 @@ use thiserror::Error;
 use super::barcode::has_valid_check_digit;
 use super::money::{AmountError, Money};
 
-/// VAT rate of an item, as the fiscal registrar needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// VAT rate of an item, as the fiscal registrar needs it. 22 % is the
+/// standard rate from 2026; 20 % stays readable for goods and receipts of
+/// before (a return of a 2025 sale keeps its rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Vat {
     #[default]
+    Vat22,
     Vat20,
     Vat10,
+    Vat7,
+    Vat5,
     Vat0,
     NoVat,
 }
 
 impl Vat {
-    fn parse(text: &str) -> Option<Vat> {
+    /// Every rate, in the order receipts list their VAT sums.
+    pub const ALL: [Vat; 7] = [Vat::Vat22, Vat::Vat20, Vat::Vat10, Vat::Vat7, Vat::Vat5, Vat::Vat0, Vat::NoVat];
+
+    /// The rate as the catalog and the config write it: `22`, `10`, `none`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Vat::Vat22 => "22",
+            Vat::Vat20 => "20",
+            Vat::Vat10 => "10",
+            Vat::Vat7 => "7",
+            Vat::Vat5 => "5",
+            Vat::Vat0 => "0",
+            Vat::NoVat => "none",
+        }
+    }
+
+    /// An empty field is the standard rate.
+    pub fn parse(text: &str) -> Option<Vat> {
         match text.trim() {
-            "" | "20" => Some(Vat::Vat20),
-            "10" => Some(Vat::Vat10),
-            "0" => Some(Vat::Vat0),
-            "none" | "без НДС" => Some(Vat::NoVat),
+            "" => Some(Vat::Vat22),
+            "без НДС" => Some(Vat::NoVat),
+            other => Vat::ALL.into_iter().find(|v| v.key() == other),
+        }
+    }
+
+    /// The rate in hundredths of a percent (2200 for 22 %); `None` without VAT.
+    pub fn basis_points(self) -> Option<i64> {
+        match self {
+            Vat::Vat22 => Some(2200),
+            Vat::Vat20 => Some(2000),
+            Vat::Vat10 => Some(1000),
+            Vat::Vat7 => Some(700),
+            Vat::Vat5 => Some(500),
+            Vat::Vat0 => Some(0),
+            Vat::NoVat => None,
+        }
+    }
+
+    /// The VAT inside a sum that includes it (sum × rate / (100 + rate)),
+    /// rounded half up to the kopeck, as the fiscal registrar counts it.
+    pub fn included_in(self, sum: Money) -> Money {
+        let Some(rate) = self.basis_points() else { return Money::ZERO };
+        let numerator = i128::from(sum.0) * i128::from(rate);
+        let denominator = i128::from(10_000 + rate);
+        let rounded = (2 * numerator + denominator) / (2 * denominator);
+        Money(rounded as i64)
+    }
+}
+
+/// The product group of a good that must be sold with its marking code
+/// (Честный ЗНАК). Excise goods are registered with their own payment subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkGroup {
+    Milk,
+    Water,
+    Beer,
+    Tobacco,
+    Nicotine,
+    Shoes,
+    Clothes,
+    Medicine,
+    Perfume,
+    Tyres,
+    Other,
+}
+
+impl MarkGroup {
+    pub const ALL: [MarkGroup; 11] = [
+        MarkGroup::Milk,
+        MarkGroup::Water,
+        MarkGroup::Beer,
+        MarkGroup::Tobacco,
+        MarkGroup::Nicotine,
+        MarkGroup::Shoes,
+        MarkGroup::Clothes,
+        MarkGroup::Medicine,
+        MarkGroup::Perfume,
+        MarkGroup::Tyres,
+        MarkGroup::Other,
+    ];
+
+    /// The group as the catalog's `mark` column writes it.
+    pub fn key(self) -> &'static str {
+        match self {
+            MarkGroup::Milk => "milk",
+            MarkGroup::Water => "water",
+            MarkGroup::Beer => "beer",
+            MarkGroup::Tobacco => "tobacco",
+            MarkGroup::Nicotine => "nicotine",
+            MarkGroup::Shoes => "shoes",
+            MarkGroup::Clothes => "clothes",
+            MarkGroup::Medicine => "medicine",
+            MarkGroup::Perfume => "perfume",
+            MarkGroup::Tyres => "tyres",
+            MarkGroup::Other => "other",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Option<MarkGroup>> {
+        match text.trim() {
+            "" | "0" => Some(None),
+            other => MarkGroup::ALL.into_iter().find(|g| g.key() == other).map(Some),
+        }
+    }
+
+    /// Beer and tobacco are excise goods (подакцизные): the registrar is
+    /// told so by the position's payment subject.
+    pub fn excisable(self) -> bool {
+        matches!(self, MarkGroup::Beer | MarkGroup::Tobacco)
+    }
+}
+
+/// Who may buy an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AgeLimit {
+    #[default]
+    None,
+    /// Sold from 18 (tobacco and nicotine products, energy drinks).
+    Adult,
+    /// Sold from 18, and only in the hours the config allows.
+    Alcohol,
+}
+
+impl AgeLimit {
+    fn parse(text: &str) -> Option<AgeLimit> {
+        match text.trim() {
+            "" | "0" => Some(AgeLimit::None),
+            "18" => Some(AgeLimit::Adult),
+            "alcohol" => Some(AgeLimit::Alcohol),
             _ => None,
         }
     }
@@ -44,6 +174,9 @@ pub struct Item {
     /// Sold by weight: quantities in grams, three decimals of a kilogram.
     pub weighed: bool,
     pub vat: Vat,
+    /// Sold only with a marking code per unit, when set.
+    pub mark: Option<MarkGroup>,
+    pub age: AgeLimit,
 }
 
 #[cfg(test)]
@@ -57,6 +190,8 @@ impl Item {
             min_price,
             weighed: false,
             vat: Vat::Vat20,
+            mark: None,
+            age: AgeLimit::None,
         }
     }
 }
@@ -109,6 +244,8 @@ struct Row<'a> {
     min_price: &'a str,
     weighed: &'a str,
     vat: &'a str,
+    mark: &'a str,
+    age: &'a str,
 }
 
 /// Where each known column sits in the file's header.
@@ -120,6 +257,8 @@ struct Columns {
     weighed: Option<usize>,
     barcodes: Option<usize>,
     vat: Option<usize>,
+    mark: Option<usize>,
+    age: Option<usize>,
 }
 
 impl Columns {
@@ -139,14 +278,19 @@ impl Columns {
             weighed: find("weighed"),
             barcodes: find("barcodes"),
             vat: find("vat"),
+            mark: find("mark"),
+            age: find("age"),
         })
     }
 }
 
 impl Catalog {
     /// Reads a `;`-separated CSV with a header:
-    /// `code;name;price;min_price;weighed;barcodes;vat`. `barcodes` is a
-    /// comma-separated list; `weighed` is `1`/`0`; `vat` is 20, 10, 0 or none.
+    /// `code;name;price;min_price;weighed;barcodes;vat;mark;age`. `barcodes`
+    /// is a comma-separated list; `weighed` is `1`/`0`; `vat` is 22, 20, 10,
+    /// 7, 5, 0 or none (empty: 22); `mark` names the product group of a
+    /// marked good (`milk`, `water`, `beer`, `tobacco`…; empty: not marked);
+    /// `age` is `18` or `alcohol` (empty: anyone may buy).
     pub fn from_csv(source_name: &str, text: &str) -> Result<Catalog, CatalogError> {
         Catalog::from_reader(source_name, text.as_bytes())
     }
@@ -175,6 +319,8 @@ impl Catalog {
                 min_price: field(columns.min_price),
                 weighed: field(columns.weighed),
                 vat: field(columns.vat),
+                mark: field(columns.mark),
+                age: field(columns.age),
             };
             let item = parse_row(&row).map_err(row_error)?;
             let index = items.len() as u32;
@@ -228,6 +374,12 @@ impl Catalog {
     pub fn by_barcode(&self, barcode: &str) -> Option<&Item> {
         let index = *self.by_barcode.get(&barcode_key(barcode)?)?;
         self.items.get(index as usize)
+    }
+
+    /// The item a marking code's GTIN names: the 14-digit GTIN itself, or
+    /// the EAN-13 inside a GTIN that starts with 0 (how goods are listed).
+    pub fn by_gtin(&self, gtin: &str) -> Option<&Item> {
+        self.by_barcode(gtin).or_else(|| self.by_barcode(gtin.strip_prefix('0')?))
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Item> {
@@ -318,7 +470,18 @@ fn parse_row(row: &Row) -> Result<Item, String> {
         "1" => true,
         other => return Err(format!("weighed: {other:?}, expected 0 or 1")),
     };
-    let vat = Vat::parse(row.vat).ok_or_else(|| format!("vat: {:?}, expected 20, 10, 0 or none", row.vat))?;
+    let vat = Vat::parse(row.vat).ok_or_else(|| format!("vat: {:?}, expected 22, 20, 10, 7, 5, 0 or none", row.vat))?;
+    let mark = MarkGroup::parse(row.mark).ok_or_else(|| {
+        let groups: Vec<&str> = MarkGroup::ALL.iter().map(|g| g.key()).collect();
+        format!("mark: {:?}, expected one of {} or nothing", row.mark, groups.join(", "))
+    })?;
+    let age = AgeLimit::parse(row.age).ok_or_else(|| format!("age: {:?}, expected 18, alcohol or nothing", row.age))?;
+    if mark.is_some() && weighed {
+        return Err(format!(
+            "item {:?} is both weighed and marked: a marked good is sold by the piece, one code each",
+            row.code
+        ));
+    }
     Ok(Item {
         code: row.code.into(),
         name: row.name.into(),
@@ -326,6 +489,8 @@ fn parse_row(row: &Row) -> Result<Item, String> {
         min_price,
         weighed,
         vat,
+        mark,
+        age,
     })
 }
 
@@ -386,6 +551,42 @@ mod tests {
         ));
         let floor = "code;name;price;min_price\n1;Хлеб;1;2\n";
         assert!(Catalog::from_csv("c.csv", floor).is_err());
+        let group = "code;name;price;mark\n1;Хлеб;1;bread\n";
+        let err = Catalog::from_csv("c.csv", group).expect_err("no such group").to_string();
+        assert!(err.contains("mark: \"bread\", expected one of milk, water"), "{err}");
+    }
+
+    /// Issue 22.1, 22.7, 22.8: marked goods are found by the GTIN of their
+    /// code, carry their group and age limit, and VAT takes the 2026 rates.
+    #[test]
+    fn marks_ages_and_the_rates_of_2026() {
+        let csv = "code;name;price;min_price;weighed;barcodes;vat;mark;age\n\
+            1;Вода;50;;0;4600972223306;;water;\n\
+            2;Пиво;90;;0;4601234567893;22;beer;alcohol\n\
+            3;Сок;70;;0;;5;;18\n";
+        let catalog = Catalog::from_csv("c.csv", csv).expect("valid");
+        let water = catalog.by_gtin("04600972223306").expect("found by its GTIN");
+        assert_eq!(
+            (water.mark, water.vat, water.age),
+            (Some(MarkGroup::Water), Vat::Vat22, AgeLimit::None)
+        );
+        let beer = catalog.by_code("2").expect("beer");
+        assert_eq!((beer.mark, beer.age), (Some(MarkGroup::Beer), AgeLimit::Alcohol));
+        assert!(MarkGroup::Beer.excisable() && !MarkGroup::Water.excisable());
+        assert_eq!(catalog.by_code("3").map(|i| (i.vat, i.age)), Some((Vat::Vat5, AgeLimit::Adult)));
+        let weighed = "code;name;price;min_price;weighed;barcodes;vat;mark\n1;Сыр;1;;1;;;milk\n";
+        assert!(Catalog::from_csv("c.csv", weighed).is_err(), "a marked good is sold by the piece");
+    }
+
+    #[test]
+    fn vat_inside_a_sum_rounds_half_up() {
+        assert_eq!(Vat::Vat22.included_in(Money(12_200)), Money(2_200));
+        assert_eq!(Vat::Vat10.included_in(Money(11_000)), Money(1_000));
+        assert_eq!(Vat::Vat20.included_in(Money(100)), Money(17), "16.67 → 17");
+        assert_eq!(Vat::Vat0.included_in(Money(100)), Money::ZERO);
+        assert_eq!(Vat::NoVat.included_in(Money(100)), Money::ZERO);
+        assert_eq!(Vat::parse("без НДС"), Some(Vat::NoVat));
+        assert_eq!(Vat::parse("18"), None);
     }
 
     /// Issue 19, finding 6: one row listing a barcode twice panicked (index
