@@ -9,8 +9,10 @@ use std::thread;
 
 use crate::core::effect::Effect;
 use crate::core::event::Event;
+use crate::core::marking::{MarkCode, MarkFailure, PlannedStatus};
 use crate::core::queue::{Outcome, QueueChange};
 use crate::core::storage::StorageFailure;
+use crate::devices::printer::PrinterRequest;
 use crate::faults::{FaultPoint, Faults};
 use crate::loyalty::LoyaltyError;
 use crate::store::Store;
@@ -100,6 +102,22 @@ impl Executor {
         }
     }
 
+    /// What the journal says of a unit about to be checked: a sale of a
+    /// unit sold and not returned, or a return of one not sold here, is refused.
+    fn mark_in_journal(&self, code: &MarkCode, status: PlannedStatus) -> Result<(), MarkFailure> {
+        let sold = self
+            .store
+            .sold_mark(&code.identity())
+            .map_err(|e| MarkFailure::Journal(e.failure()))?;
+        match (status, sold) {
+            (PlannedStatus::Sold, Some(receipt)) => Err(MarkFailure::AlreadySold {
+                receipt: receipt.to_string(),
+            }),
+            (PlannedStatus::Returned, None) => Err(MarkFailure::NotSold),
+            _ => Ok(()),
+        }
+    }
+
     fn crash_if(&mut self, point: FaultPoint) {
         self.faults.crash_if(point);
     }
@@ -169,7 +187,7 @@ impl Executor {
                     .map_err(|e| e.failure()),
             ),
             // Loyalty requests go to the loyalty worker; print jobs pass on to the printer's thread.
-            Effect::Quit | Effect::Loyalty { .. } | Effect::Print(_) => return None,
+            Effect::Quit | Effect::Loyalty { .. } | Effect::Print(_) | Effect::CheckMark { .. } | Effect::DecideMark { .. } => return None,
         })
     }
 }
@@ -217,7 +235,7 @@ pub type Worker = Mailbox<Effect>;
 
 /// Where the disk worker passes on what leaves the register.
 pub struct Outlets {
-    pub printer: mpsc::Sender<Box<crate::core::state::PrintJob>>,
+    pub printer: mpsc::Sender<PrinterRequest>,
     pub loyalty: Option<crate::loyalty::worker::JobSender>,
 }
 
@@ -236,19 +254,40 @@ impl Worker {
             for effect in inbox {
                 match effect {
                     Effect::Print(job) => {
+                        let id = job.id;
                         let refused = match &unsaved {
-                            Some(reason) => Err((job, crate::text::not_printed_unsaved(reason))),
+                            Some(reason) => Err((id, crate::text::not_printed_unsaved(reason))),
                             None => outlets
                                 .printer
-                                .send(job)
-                                .map_err(|mpsc::SendError(job)| (job, crate::text::PRINTER_STOPPED.into())),
+                                .send(PrinterRequest::Print(job))
+                                .map_err(|_| (id, crate::text::PRINTER_STOPPED.into())),
                         };
                         if let Err((job, reason)) = refused {
                             deliver(Event::Printed {
-                                job: job.id,
+                                job,
                                 result: Err(reason),
                                 refused: false,
                             });
+                        }
+                    }
+                    // A check goes to the registrar only if the journal allows the unit.
+                    Effect::CheckMark { id, code, status } => {
+                        let refused = executor.mark_in_journal(&code, status).err().or_else(|| {
+                            let request = PrinterRequest::CheckMark { id, code, status };
+                            outlets
+                                .printer
+                                .send(request)
+                                .err()
+                                .map(|_| MarkFailure::Registrar(crate::text::PRINTER_STOPPED.into()))
+                        });
+                        if let Some(failure) = refused {
+                            deliver(Event::MarkChecked { id, result: Err(failure) });
+                        }
+                    }
+                    Effect::DecideMark { accept } => {
+                        if outlets.printer.send(PrinterRequest::DecideMark { accept }).is_err() {
+                            let result = Err(MarkFailure::Registrar(crate::text::PRINTER_STOPPED.into()));
+                            deliver(Event::MarkDecided { accept, result });
                         }
                     }
                     Effect::Loyalty { id, request, at } => {

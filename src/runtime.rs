@@ -2,6 +2,7 @@
 //! feeds events to `update`, hands effects to the I/O worker, and counts
 //! what is in flight so a replay can wait until everything has settled.
 
+use crate::core::marking::MarkFailure;
 use std::time::{Duration, Instant};
 
 use crate::core::effect::Effect;
@@ -52,6 +53,14 @@ fn failed(effect: Effect, failure: StorageFailure) -> Option<Event> {
             refused: false,
         },
         Effect::FindReceipts(_) => Event::ReceiptsFound(Err(failure)),
+        Effect::CheckMark { id, .. } => Event::MarkChecked {
+            id,
+            result: Err(MarkFailure::Journal(failure)),
+        },
+        Effect::DecideMark { accept } => Event::MarkDecided {
+            accept,
+            result: Err(MarkFailure::Journal(failure)),
+        },
         Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: failure },
         Effect::QueueDone { .. } => Event::QueueChanged(crate::core::queue::QueueChange {
             error: Some(failure),
@@ -148,7 +157,10 @@ impl Runtime {
             if effect == Effect::Quit {
                 continue;
             }
-            let to_disk = !matches!(effect, Effect::Loyalty { .. } | Effect::Print(_));
+            let to_disk = !matches!(
+                effect,
+                Effect::Loyalty { .. } | Effect::Print(_) | Effect::CheckMark { .. } | Effect::DecideMark { .. }
+            );
             let to_server = matches!(effect, Effect::Loyalty { .. });
             // Print jobs and loyalty requests go through the disk worker, after
             // the saves before them (see `Worker::start`).
@@ -185,7 +197,8 @@ impl Runtime {
         if matches!(event, Event::LoyaltyReplied { .. }) {
             self.loyalty_in_flight = self.loyalty_in_flight.saturating_sub(1);
         }
-        if !matches!(event, Event::LoyaltyReplied { .. } | Event::Printed { .. }) {
+        let from_printer = matches!(event, Event::Printed { .. } | Event::MarkChecked { .. } | Event::MarkDecided { .. });
+        if !matches!(event, Event::LoyaltyReplied { .. }) && !from_printer {
             // The I/O worker made progress: the watchdog starts over.
             self.io_in_flight = self.io_in_flight.saturating_sub(1);
             self.io_waiting_since = (self.io_in_flight > 0).then(Instant::now);

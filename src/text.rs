@@ -1,8 +1,9 @@
 //! Every Russian word the cashier sees on screen or on paper lives here.
 
 use crate::core::command::Command;
+use crate::core::marking::{LocalCheck, MarkCheck, MarkCodeError, MarkFailure, OnlineCheck, Verdict};
 use crate::core::money::AmountError;
-use crate::core::notice::Notice;
+use crate::core::notice::{MarkReason, Notice};
 use crate::core::shift::SummaryKind;
 use crate::core::state::{CashDirection, Question};
 use crate::core::storage::StorageFailure;
@@ -148,6 +149,26 @@ fn notice_text(notice: &Notice) -> String {
         DiscountOnReturn => "В чеке возврата скидки не меняются".into(),
         PaymentsLockReceipt => "Чек частично оплачен: сначала отмените оплаты (Оплата, затем Сторно)".into(),
         ReturnReceiptLocked => "В чек возврата нельзя добавлять товары".into(),
+        MarkCodeBad { code, error } => format!("Код маркировки {code} не принят: {}", mark_code_error(error)),
+        MarkUnknownGtin(gtin) => format!("Товар с GTIN {gtin} (из кода маркировки) не найден в каталоге"),
+        MarkCodeNeeded(name) => format!("«{name}» — маркированный товар: отсканируйте код маркировки (DataMatrix) с упаковки"),
+        MarkNeedsRegistrar(name) => {
+            format!("«{name}» — маркированный товар: его продают только через ККТ, которая проверяет коды, а здесь принтер без ККТ")
+        }
+        MarkTwice(code) => format!("Эта единица уже в чеке (код {code})"),
+        MarkOneCodeEach(name) => format!("«{name}»: у каждой единицы свой код маркировки — сканируйте коды по одному"),
+        MarkScanMore { name, more } => format!("«{name}»: отсканируйте коды маркировки ещё {more} шт."),
+        MarkTaken { name, verdict } => match verdict {
+            Verdict::Good => format!("Код проверен: «{name}» добавлен"),
+            Verdict::Refused => format!("«{name}» добавлен по решению кассира, хотя проверка кода отрицательная"),
+            Verdict::Unknown => format!("«{name}» добавлен без ответа Честного ЗНАКА"),
+        },
+        MarkRefused { name, reason } => format!("«{name}» не принят: {}", mark_reason(reason)),
+        MarkDecisionLost(failure) => format!(
+            "ККТ не приняла решение по коду ({}): код проверят ещё раз при регистрации чека",
+            mark_failure(failure)
+        ),
+        MarkNotInSale(code) => format!("Кода {code} нет в этом чеке продажи: возвращают только проданные единицы"),
         Removed(name) => format!("Сторно: {name}"),
         NoShift => "Смена не открыта (Открыть смену)".into(),
         ShiftExpired => "Смена длится больше 24 часов — закройте смену".into(),
@@ -549,6 +570,71 @@ pub const CONTACT_TITLE: &str = "Электронный чек";
 pub const CONTACT_NONE: &str = "Без электронного чека";
 pub const CONTACT_PROMPT: &str = "Другой телефон или e-mail";
 pub const WAIT_LOYALTY: &str = "Запрос в систему лояльности…";
+pub const WAIT_MARK: &str = "ККТ проверяет код маркировки…";
+pub const MARK_CHECK_TITLE: &str = "Проверка кода маркировки";
+pub const MARK_CHECK_HINT: KeyedHint = &[(Command::Confirm, "принять товар"), (Command::Cancel, "не принимать")];
+
+/// What is wrong with a scanned marking code.
+fn mark_code_error(error: &MarkCodeError) -> String {
+    match error {
+        MarkCodeError::TooLong(n) => format!("в нём {n} знаков — это не код маркировки"),
+        MarkCodeError::BadCharacter(c) => format!("знак «{c}» в коде — проверьте раскладку и настройку сканера"),
+        MarkCodeError::BadGtin(gtin) => format!("GTIN {gtin} с неверной контрольной цифрой — отсканируйте ещё раз"),
+        MarkCodeError::NoSerial => "в нём нет серийного номера (21)".into(),
+        MarkCodeError::NoCryptoTail => {
+            "код неполный, нет криптохвоста (93 или 91/92): сканер обрезал код или не передаёт разделитель GS".into()
+        }
+        MarkCodeError::UnknownIdentifier(ai) => {
+            format!("непонятное поле «{ai}…» — сканер не передаёт разделитель GS или прочитал другой код")
+        }
+        MarkCodeError::CutShort(ai) => format!("поле {ai} обрезано — отсканируйте ещё раз"),
+    }
+}
+
+fn mark_failure(failure: &MarkFailure) -> String {
+    match failure {
+        MarkFailure::AlreadySold { receipt } => format!("эта единица уже продана (чек {receipt}) и не возвращена"),
+        MarkFailure::NotSold => "эта единица здесь не продавалась или уже возвращена".into(),
+        MarkFailure::NoRegistrar => "принтер — не ККТ, проверить код некому".into(),
+        MarkFailure::Registrar(reason) => format!("ККТ не проверила код: {reason}"),
+        MarkFailure::Journal(e) => format!("журнал продаж не прочитан ({})", storage_failure(e)),
+    }
+}
+
+fn mark_reason(reason: &MarkReason) -> String {
+    match reason {
+        MarkReason::Check(check) => mark_check(check, false),
+        MarkReason::Failure(failure) => mark_failure(failure),
+        MarkReason::Cashier => "кассир отказал после проверки".into(),
+    }
+}
+
+/// What the registrar's check of a code says, in a sentence.
+pub fn mark_check(check: &MarkCheck, returning: bool) -> String {
+    let local = match check.local {
+        LocalCheck::Passed => "ФН: подпись кода верна",
+        LocalCheck::Failed => "ФН: подпись кода неверна — код поддельный или прочитан с ошибкой",
+        LocalCheck::NotDone(1) => "ФН не проверяет коды этого вида",
+        LocalCheck::NotDone(2) => "в ФН нет ключа проверки для этого кода",
+        LocalCheck::NotDone(3) => "ФН не смог проверить код: нет полей 91/92",
+        LocalCheck::NotDone(_) => "ФН не проверил код",
+    };
+    let online = match check.online {
+        OnlineCheck::Answered {
+            code_valid: true,
+            status_valid: true,
+        } => "Честный ЗНАК: товар в обороте".to_string(),
+        OnlineCheck::Answered { code_valid: false, .. } => "Честный ЗНАК: код не прошёл проверку".to_string(),
+        OnlineCheck::Answered { .. } if returning => "Честный ЗНАК: эту единицу нельзя вернуть".to_string(),
+        OnlineCheck::Answered { .. } => {
+            "Честный ЗНАК: продавать нельзя (уже продан, выведен из оборота или истёк срок годности)".to_string()
+        }
+        OnlineCheck::Unanswered => "Честный ЗНАК не ответил вовремя".to_string(),
+        OnlineCheck::Offline => "ККТ работает без связи с Честным ЗНАКОМ".to_string(),
+        OnlineCheck::Unreadable(reason) => format!("ответ Честного ЗНАКА не принят ФН (причина {reason})"),
+    };
+    format!("{local}; {online}")
+}
 /// The loyalty wait's way out, with the live key of the `cancel` command.
 pub fn wait_loyalty_escape(key: &str) -> String {
     format!("{WAIT_LOYALTY} {key} — продолжить без лояльности")

@@ -37,6 +37,16 @@ pub enum Effect {
         request: Box<crate::core::loyalty::Request>,
         at: chrono::NaiveDateTime,
     },
+    /// Check a marking code before its unit joins the receipt: against the
+    /// journal (sold and not returned?), then by the fiscal registrar.
+    /// Answers `Event::MarkChecked`.
+    CheckMark {
+        id: u64,
+        code: crate::core::marking::MarkCode,
+        status: crate::core::marking::PlannedStatus,
+    },
+    /// Tell the registrar whether the last checked code is taken. Answers `Event::MarkDecided`.
+    DecideMark { accept: bool },
     /// Leave the program.
     Quit,
 }

@@ -68,6 +68,16 @@ pub enum Event {
     RestartedAfterCrash,
     /// How many support engineers watch the screen now (`kassa watch`).
     Watchers(usize),
+    /// The answer to `Effect::CheckMark` `id`.
+    MarkChecked {
+        id: u64,
+        result: Result<crate::core::marking::MarkCheck, crate::core::marking::MarkFailure>,
+    },
+    /// The registrar took (or could not take) the cashier's decision on a code.
+    MarkDecided {
+        accept: bool,
+        result: Result<(), crate::core::marking::MarkFailure>,
+    },
     /// The loyalty server answered request `id` (or could not be reached).
     LoyaltyReplied {
         id: u64,

@@ -10,6 +10,7 @@ pub mod event;
 pub mod journal;
 pub mod ledger;
 pub mod loyalty;
+pub mod marking;
 pub mod money;
 pub mod notice;
 pub mod print;

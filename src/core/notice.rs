@@ -6,6 +6,15 @@ use super::money::{AmountError, Money, Quantity};
 use super::state::CashDirection;
 use super::storage::StorageFailure;
 
+/// Why a marked unit was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkReason {
+    Check(super::marking::MarkCheck),
+    Failure(super::marking::MarkFailure),
+    /// The cashier refused it after seeing the check.
+    Cashier,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     // Ringing up
@@ -33,6 +42,41 @@ pub enum Notice {
     PaymentsLockReceipt,
     ReturnReceiptLocked,
     Removed(String),
+    // Marked goods
+    /// A scan read as a marking code but is not a right one (shown as scanned, cut).
+    MarkCodeBad {
+        code: String,
+        error: super::marking::MarkCodeError,
+    },
+    /// No catalog item has the code's GTIN.
+    MarkUnknownGtin(String),
+    /// A marked good's plain barcode or item code: its marking code is needed.
+    MarkCodeNeeded(String),
+    /// Marked goods are sold only through a fiscal registrar, which checks the codes.
+    MarkNeedsRegistrar(String),
+    /// The unit is in this receipt already.
+    MarkTwice(String),
+    /// A quantity typed for a marked good: each unit is one scanned code.
+    MarkOneCodeEach(String),
+    /// The position needs `more` codes scanned for the quantity typed.
+    MarkScanMore {
+        name: String,
+        more: usize,
+    },
+    /// The code was checked and its unit taken.
+    MarkTaken {
+        name: String,
+        verdict: super::marking::Verdict,
+    },
+    /// The unit was not taken: what the check said, or the cashier.
+    MarkRefused {
+        name: String,
+        reason: MarkReason,
+    },
+    /// The registrar did not take the decision (it checks the code again when registering).
+    MarkDecisionLost(super::marking::MarkFailure),
+    /// A return: the code is of none of the sale's positions.
+    MarkNotInSale(String),
     // Shift
     NoShift,
     ShiftExpired,
@@ -184,7 +228,12 @@ impl Notice {
             | Registered(_)
             | RegistrationRetried
             | CodeSent
+            | MarkTaken {
+                verdict: super::marking::Verdict::Good,
+                ..
+            }
             | DeviceBack(_) => Level::Info,
+            MarkTaken { .. } | MarkDecisionLost(_) | MarkOneCodeEach(_) | MarkScanMore { .. } => Level::Warning,
             ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_)
             | WaitCannotStop => Level::Warning,

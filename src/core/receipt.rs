@@ -50,6 +50,12 @@ pub struct Position {
     pub discounts: Vec<Discount>,
     /// For a return: which position of the original receipt this is.
     pub original_index: Option<usize>,
+    /// A marked good's codes, one per unit: the quantity is their number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<super::marking::MarkCode>,
+    /// The product group of a marked good (the registrar's payment subject depends on it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<super::catalog::MarkGroup>,
 }
 
 impl Position {
@@ -66,6 +72,8 @@ impl Position {
             rule: None,
             discounts: Vec::new(),
             original_index: None,
+            marks: Vec::new(),
+            mark: item.mark,
         }
     }
 

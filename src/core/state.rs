@@ -37,6 +37,9 @@ pub struct Settings {
     /// registered it, and the till waits on it till then.
     #[serde(default)]
     pub fiscal: bool,
+    /// What to do with marking codes the registrar refuses or cannot check.
+    #[serde(default)]
+    pub marking: super::marking::MarkingRules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +113,7 @@ impl Default for Settings {
             loyalty: false,
             flow: Default::default(),
             fiscal: false,
+            marking: Default::default(),
         }
     }
 }
@@ -247,6 +251,8 @@ pub enum Dialog {
         quantities: Vec<Quantity>,
         selected: usize,
         input: String,
+        /// The codes scanned for each marked position: its quantity is their number.
+        marks: Vec<Vec<super::marking::MarkCode>>,
     },
     Preview {
         title: PreviewTitle,
@@ -331,6 +337,13 @@ pub enum Dialog {
     /// A closed receipt the fiscal registrar has not registered yet: why,
     /// and what to do. It stays until the receipt is registered.
     Registration,
+    /// The registrar's check of a marking code refused it or could not say:
+    /// the cashier decides (the config's rule says to ask).
+    MarkCheck {
+        check: super::marking::MarkCheck,
+        /// The window the scan came from (a return's), back after the answer.
+        under: Option<Box<Dialog>>,
+    },
 }
 
 impl Dialog {
@@ -358,6 +371,7 @@ impl Dialog {
             Dialog::LinkLost { .. } => "link_lost",
             Dialog::Contact { .. } => "contact",
             Dialog::Registration => "registration",
+            Dialog::MarkCheck { .. } => "mark_check",
             Dialog::Balance { .. } => "balance",
             Dialog::Queue(_) => "queue",
             Dialog::PromoCode { .. } => "promo_code",
@@ -459,6 +473,26 @@ pub enum Busy {
     FindingReceipts,
     /// Waiting for the loyalty server (bounded by the provider's timeout).
     Loyalty,
+    /// Waiting for the registrar's check of a marking code (bounded by the driver's timeout).
+    MarkCheck,
+}
+
+/// A scanned marking code on its way through the registrar's check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkWait {
+    pub id: u64,
+    pub item_code: String,
+    pub name: String,
+    pub code: super::marking::MarkCode,
+    pub purpose: MarkPurpose,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkPurpose {
+    /// A unit sold.
+    Sale,
+    /// A unit of the sale's position `index` brought back, picked in the return window.
+    Return { index: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -482,6 +516,8 @@ pub struct AppState {
     /// it goes when the next receipt starts or this one closes, or the next message comes.
     pub loyalty_note: Vec<crate::core::loyalty::TextBlock>,
     pub busy: Option<Busy>,
+    /// The marking code being checked, or waiting for the cashier's decision.
+    pub mark_wait: Option<MarkWait>,
     /// Input that arrived while busy; handled, in order, once the work is done.
     pub(crate) deferred: VecDeque<Event>,
     /// The last save failed: shown until a save succeeds.
@@ -533,6 +569,7 @@ impl AppState {
             notice: None,
             loyalty_note: Vec::new(),
             busy: None,
+            mark_wait: None,
             deferred: VecDeque::new(),
             save_error: None,
             quit: false,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::DeviceState;
 use crate::core::event::Event;
+use crate::core::marking::{MarkCode, PlannedStatus};
 use crate::core::state::PrintJob;
 use crate::faults::{FaultPoint, Faults};
 use crate::io::Mailbox;
@@ -46,8 +47,24 @@ impl<F: Fn(Event)> Reporter<F> {
     }
 }
 
-/// The printer's thread, fed print jobs.
-pub type PrinterWorker = Mailbox<Box<PrintJob>>;
+/// What the printer's thread is asked to do, in order.
+#[derive(Debug)]
+pub enum PrinterRequest {
+    Print(Box<PrintJob>),
+    /// Check a marking code (a registrar's FF61h). Answers `Event::MarkChecked`.
+    CheckMark {
+        id: u64,
+        code: MarkCode,
+        status: PlannedStatus,
+    },
+    /// Take or refuse the code last checked (FF69h). Answers `Event::MarkDecided`.
+    DecideMark {
+        accept: bool,
+    },
+}
+
+/// The printer's thread, fed print jobs and marking checks.
+pub type PrinterWorker = Mailbox<PrinterRequest>;
 
 impl PrinterWorker {
     /// Starts the thread; `poll` is how often an idle printer is asked how it is.
@@ -56,7 +73,7 @@ impl PrinterWorker {
         poll: Duration,
         deliver: impl Fn(Event) + Send + 'static,
     ) -> std::io::Result<PrinterWorker> {
-        Mailbox::spawn("kassa-printer", move |inbox: std::sync::mpsc::Receiver<Box<PrintJob>>| {
+        Mailbox::spawn("kassa-printer", move |inbox: std::sync::mpsc::Receiver<PrinterRequest>| {
             let mut faults = Faults::from_env();
             let mut reporter = Reporter::new(PRINTER, deliver);
             // Jobs printed whole in this run: one asked for again (a reprint
@@ -64,7 +81,15 @@ impl PrinterWorker {
             let mut done: HashSet<u64> = HashSet::new();
             loop {
                 match inbox.recv_timeout(poll) {
-                    Ok(job) => {
+                    Ok(PrinterRequest::CheckMark { id, code, status }) => {
+                        let result = printer.check_mark(&code, status);
+                        reporter.event(Event::MarkChecked { id, result });
+                    }
+                    Ok(PrinterRequest::DecideMark { accept }) => {
+                        let result = printer.decide_mark(accept);
+                        reporter.event(Event::MarkDecided { accept, result });
+                    }
+                    Ok(PrinterRequest::Print(job)) => {
                         let result = if done.contains(&job.id) {
                             Ok(())
                         } else {

@@ -9,6 +9,7 @@ use thiserror::Error;
 
 use super::document::Document;
 use super::text::render;
+use crate::core::marking::{MarkCheck, MarkCode, MarkFailure, PlannedStatus};
 use crate::devices::DeviceState;
 
 #[derive(Debug, Error)]
@@ -46,6 +47,17 @@ pub trait Printer: Send {
     /// Asks the printer how it is, while it has nothing to print.
     fn check(&mut self) -> DeviceState {
         DeviceState::Ready
+    }
+
+    /// Has a fiscal registrar check a marking code before its unit is
+    /// sold (or returned). A plain printer cannot.
+    fn check_mark(&mut self, _code: &MarkCode, _status: PlannedStatus) -> Result<MarkCheck, MarkFailure> {
+        Err(MarkFailure::NoRegistrar)
+    }
+
+    /// Tells the registrar whether the code it last checked is taken.
+    fn decide_mark(&mut self, _accept: bool) -> Result<(), MarkFailure> {
+        Err(MarkFailure::NoRegistrar)
     }
 }
 

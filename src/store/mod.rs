@@ -108,6 +108,8 @@ pub struct Store {
     shifts: sled::Tree,
     corrupt: sled::Tree,
     fiscal: sled::Tree,
+    /// Marked units sold and not returned: identity (GTIN + serial) → the receipt's key.
+    marks: sled::Tree,
 }
 
 fn encode<T: serde::Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
@@ -166,6 +168,7 @@ impl Store {
             queue: db.open_tree("queue")?,
             rejected: db.open_tree("rejected")?,
             fiscal: db.open_tree("fiscal")?,
+            marks: db.open_tree("marks")?,
             db,
         })
     }
@@ -252,8 +255,8 @@ impl Store {
             ReceiptKind::Return { original, .. } => Some(original),
             ReceiptKind::Sale => None,
         };
-        let trees = (&self.journal, &self.by_date, &self.returned, &self.state, &self.queue);
-        let result = trees.transaction(|(journal, by_date, returned, state_tree, queue_tree)| {
+        let trees = (&self.journal, &self.by_date, &self.returned, &self.state, &self.queue, &self.marks);
+        let result = trees.transaction(|(journal, by_date, returned, state_tree, queue_tree, marks)| {
             let key = receipt.id.key();
             if let Some(existing) = journal.get(key)? {
                 if existing.as_ref() == entry.as_slice() {
@@ -289,6 +292,13 @@ impl Store {
             }
             journal.insert(&key, entry.as_slice())?;
             by_date.insert(date.as_slice(), &[])?;
+            // A sold unit leaves circulation; a returned one comes back.
+            for code in receipt.receipt.positions.iter().flat_map(|p| &p.marks) {
+                match original {
+                    None => marks.insert(code.identity().as_bytes(), &key[..])?,
+                    Some(_) => marks.remove(code.identity().as_bytes())?,
+                };
+            }
             for (id, bytes) in &queued {
                 queue_tree.insert(&queue::key(*id), bytes.as_slice())?;
             }
@@ -313,6 +323,11 @@ impl Store {
         unwrap_transaction(result)?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// The sale receipt a marked unit left in, while it is not returned.
+    pub fn sold_mark(&self, identity: &str) -> Result<Option<ReceiptId>, StoreError> {
+        Ok(self.marks.get(identity.as_bytes())?.and_then(|key| ReceiptId::from_key(&key)))
     }
 
     pub fn receipt(&self, id: ReceiptId) -> Result<Option<ClosedReceipt>, StoreError> {

@@ -60,7 +60,12 @@ pub fn menu_entries(state: &AppState) -> Vec<Command> {
 fn takes_scans(dialog: &Dialog) -> bool {
     matches!(
         dialog,
-        Dialog::Client { .. } | Dialog::Balance { .. } | Dialog::ReturnFind { .. } | Dialog::Preview { .. } | Dialog::Message { .. }
+        Dialog::Client { .. }
+            | Dialog::Balance { .. }
+            | Dialog::ReturnFind { .. }
+            | Dialog::ReturnPick { .. }
+            | Dialog::Preview { .. }
+            | Dialog::Message { .. }
     )
 }
 
@@ -114,7 +119,8 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
             quantities,
             selected,
             input,
-        } => returns::handle_pick(state, source, quantities, selected, input, event),
+            marks,
+        } => returns::handle_pick(state, source, (quantities, marks), selected, input, event, effects),
         Dialog::Preview { title, lines, scroll } => preview(state, title, lines, scroll, event, effects),
         Dialog::Menu { selected, typed } => menu(state, selected, typed, event, effects),
         Dialog::Client { input } => loyalty::client_dialog(state, input, event, effects),
@@ -138,6 +144,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::LinkLost { retry } => loyalty::link_lost_dialog(state, retry, event, effects),
         Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event),
         Dialog::Message { blocks, then } => message(state, blocks, then, event, effects),
+        Dialog::MarkCheck { check, under } => super::marking::dialog(state, check, under, event, effects),
         Dialog::Registration => registration_window(state, event, effects),
         Dialog::Help { scroll } => help(state, scroll, event),
     }

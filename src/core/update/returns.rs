@@ -8,10 +8,11 @@ use super::super::effect::{Effect, ReceiptQuery};
 use super::super::event::Event;
 use super::super::journal::{ReceiptId, ReturnSource};
 use super::super::loyalty as rl;
+use super::super::marking::{self, MarkCode};
 use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::{Discount, DiscountSource, Receipt, ReceiptKind};
-use super::super::state::{AppState, Busy, Dialog};
+use super::super::state::{AppState, Busy, Dialog, MarkPurpose};
 use super::limits::check_quantity;
 use super::{PAGE, edit, navigate};
 
@@ -141,16 +142,18 @@ fn pick(state: &mut AppState, source: ReturnSource) {
         quantities: vec![Quantity::ZERO; count],
         selected: 0,
         input: String::new(),
+        marks: vec![Vec::new(); count],
     });
 }
 
 pub(super) fn handle_pick(
     state: &mut AppState,
     source: Box<ReturnSource>,
-    mut quantities: Vec<Quantity>,
+    (mut quantities, marks): (Vec<Quantity>, Vec<Vec<MarkCode>>),
     mut selected: usize,
     mut input: String,
     event: Event,
+    effects: &mut Vec<Effect>,
 ) {
     if !edit(state, &mut input, &event) {
         match event {
@@ -159,17 +162,72 @@ pub(super) fn handle_pick(
                 set_pick_quantity(state, &source, &mut quantities, selected, &input);
                 input.clear();
             }
-            Event::Command(Command::Pay) if open_return_receipt(state, &source, &quantities) => return,
+            Event::Command(Command::Pay) if open_return_receipt(state, &source, &quantities, &marks) => return,
             Event::Command(command) => selected = navigate(selected, quantities.len(), command, PAGE).unwrap_or(selected),
+            Event::Scan(code) => scan_mark(state, &source, &marks, &code, effects),
             _ => {}
         }
     }
+    // A scan's check keeps the window: it stays under the wait.
     state.dialog = Some(Dialog::ReturnPick {
         source,
         quantities,
         selected,
         input,
+        marks,
     });
+}
+
+/// A marking code scanned in the return window: the unit must be one the
+/// sale sold; the registrar checks it may come back.
+fn scan_mark(state: &mut AppState, source: &ReturnSource, marks: &[Vec<MarkCode>], text: &str, effects: &mut Vec<Effect>) {
+    let rules = &state.settings.marking;
+    if !marking::looks_like_mark(text, &rules.gs_substitutes) {
+        state.notice = Some(Notice::ScanNotNow(text.to_string()));
+        return;
+    }
+    let code = match marking::parse(text, &rules.gs_substitutes) {
+        Ok(code) => code,
+        Err(error) => {
+            state.notice = Some(Notice::MarkCodeBad {
+                code: marking::shown(text),
+                error,
+            });
+            return;
+        }
+    };
+    let identity = code.identity();
+    let positions = &source.sale.receipt.positions;
+    let Some(index) = positions.iter().position(|p| p.marks.iter().any(|m| m.identity() == identity)) else {
+        state.notice = Some(Notice::MarkNotInSale(code.shown()));
+        return;
+    };
+    if marks.iter().flatten().any(|m| m.identity() == identity) {
+        state.notice = Some(Notice::MarkTwice(code.shown()));
+        return;
+    }
+    let position = &positions[index];
+    let (item_code, name) = (position.item_code.clone(), position.name.clone());
+    super::marking::start(state, (&item_code, &name), code, MarkPurpose::Return { index }, effects);
+}
+
+/// A unit the check let come back joins the return window's choice.
+pub(super) fn mark_picked(state: &mut AppState, index: usize, code: MarkCode) {
+    let Some(Dialog::ReturnPick {
+        quantities,
+        marks,
+        selected,
+        ..
+    }) = state.dialog.as_mut()
+    else {
+        return;
+    };
+    let (Some(codes), Some(quantity)) = (marks.get_mut(index), quantities.get_mut(index)) else {
+        return;
+    };
+    codes.push(code);
+    *quantity = Quantity(codes.len() as i64 * 1000);
+    *selected = index;
 }
 
 /// Empty input toggles between all that is left and nothing; a number sets it.
@@ -178,6 +236,11 @@ fn set_pick_quantity(state: &mut AppState, source: &ReturnSource, quantities: &m
     let Some(position) = source.sale.receipt.positions.get(index) else {
         return;
     };
+    if !position.marks.is_empty() {
+        // Each unit comes back by its code, scanned here.
+        state.notice = Some(Notice::MarkOneCodeEach(position.name.clone()));
+        return;
+    }
     let wanted = if typed.trim().is_empty() {
         if quantities[index] == Quantity::ZERO {
             available
@@ -205,7 +268,7 @@ fn set_pick_quantity(state: &mut AppState, source: &ReturnSource, quantities: &m
 }
 
 /// Makes the return receipt the open receipt. True when it was opened.
-fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: &[Quantity]) -> bool {
+fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: &[Quantity], marks: &[Vec<MarkCode>]) -> bool {
     let kind = ReceiptKind::Return {
         original: source.sale.id,
         card_refundable: source.card_refundable(),
@@ -219,6 +282,7 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
         position.quantity = quantity;
         position.rule = None;
         position.original_index = Some(index);
+        position.marks = marks.get(index).cloned().unwrap_or_default();
         // The refund is the sold total's share, so the discount is what makes it so.
         let refund = source.refund_for(index, quantity);
         let sum = position.sum().unwrap_or_default();

@@ -7,6 +7,7 @@ use super::super::command::Command;
 use super::super::effect::Effect;
 use super::super::event::Event;
 use super::super::journal::ReceiptId;
+use super::super::marking;
 use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::{Position, Receipt, ReceiptKind};
@@ -22,7 +23,7 @@ pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effec
         return;
     }
     match event {
-        Event::Scan(code) => enter_code(state, code.trim()),
+        Event::Scan(code) => enter_code(state, code.trim_end_matches(['\r', '\n']), effects),
         Event::Swipe(card) => loyalty::swiped(state, card, effects),
         Event::Command(command) => command_on_sale_screen(state, command, effects),
         _ => {}
@@ -39,7 +40,7 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
         Command::Confirm => {
             let code = std::mem::take(&mut state.input);
             if !code.trim().is_empty() {
-                enter_code(state, code.trim());
+                enter_code(state, code.trim(), effects);
             }
         }
         Command::Cancel => {
@@ -154,17 +155,25 @@ fn can_change(state: &AppState) -> Result<(), Notice> {
     }
 }
 
-/// A typed or scanned code: barcode (with check digit), weight barcode, or item code.
-fn enter_code(state: &mut AppState, code: &str) {
+/// A typed or scanned code: marking code, barcode (with check digit),
+/// weight barcode, or item code.
+fn enter_code(state: &mut AppState, code: &str, effects: &mut Vec<Effect>) {
     if let Err(notice) = can_add(state) {
         state.notice = Some(notice);
         return;
     }
+    if marking::looks_like_mark(code, &state.settings.marking.gs_substitutes) {
+        return super::marking::scanned_in_sale(state, code, effects);
+    }
+    let code = code.trim();
     let catalog = state.catalog.clone();
     let digits = !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit());
     let barcode_length = Symbology::of_length(code.len()).is_some();
     if digits && barcode_length && has_valid_check_digit(code) {
         if let Some(item) = catalog.by_barcode(code) {
+            if super::marking::code_needed(state, item) {
+                return;
+            }
             let quantity = state.pending_quantity.take();
             return add_or_ask_weight(state, item, quantity, Some(code.to_string()));
         }
@@ -187,6 +196,7 @@ fn enter_code(state: &mut AppState, code: &str) {
         }
     }
     match catalog.by_code(code) {
+        Some(item) if super::marking::code_needed(state, item) => {}
         Some(item) => {
             let quantity = state.pending_quantity.take();
             add_or_ask_weight(state, item, quantity, None);
@@ -306,6 +316,9 @@ pub(super) fn add_item_as_given(state: &mut AppState, item: &Item, quantity: Qua
 /// Sets the quantity of position `index`, asking first about one far
 /// beyond what the item sells in.
 pub(super) fn set_quantity(state: &mut AppState, index: usize, quantity: Quantity) {
+    if super::marking::quantity_typed(state, index, quantity) {
+        return;
+    }
     let Some(p) = state.receipt().and_then(|r| r.positions.get(index)) else {
         return;
     };

@@ -11,6 +11,7 @@ use crate::core::command::Command;
 use crate::core::effect::{Effect, ReceiptQuery};
 use crate::core::event::Event;
 use crate::core::journal::{ClosedReceipt, ReceiptId, ReturnSource, Returned};
+use crate::core::marking::{LocalCheck, MarkCheck, MarkFailure, OnlineCheck, PlannedStatus};
 use crate::core::money::{Money, Quantity};
 use crate::core::notice::Notice;
 use crate::core::state::{AppState, Dialog, Durable, Settings};
@@ -40,6 +41,12 @@ struct Harness {
     queue: Vec<crate::core::queue::QueueEntry>,
     fail_next_enqueue: bool,
     fail_next_dequeue: bool,
+    /// The registrar's next answers to marking checks (a good one when empty).
+    mark_answers: std::collections::VecDeque<Result<MarkCheck, MarkFailure>>,
+    /// The decisions sent to the registrar, in order.
+    decisions: Vec<bool>,
+    /// As the store's `marks` tree: units sold and not returned.
+    sold: BTreeMap<String, ReceiptId>,
 }
 
 impl Harness {
@@ -48,7 +55,11 @@ impl Harness {
     }
 
     fn with(settings: Settings) -> Harness {
-        let catalog = Arc::new(Catalog::from_csv("test", CATALOG).expect("valid catalog"));
+        Harness::with_catalog(settings, CATALOG)
+    }
+
+    fn with_catalog(settings: Settings, catalog: &str) -> Harness {
+        let catalog = Arc::new(Catalog::from_csv("test", catalog).expect("valid catalog"));
         let state = AppState::restore(Arc::new(settings), catalog, Durable::default(), start());
         Harness {
             state,
@@ -62,6 +73,9 @@ impl Harness {
             queue: Vec::new(),
             fail_next_enqueue: false,
             fail_next_dequeue: false,
+            mark_answers: Default::default(),
+            decisions: Vec::new(),
+            sold: BTreeMap::new(),
         }
     }
 
@@ -91,6 +105,13 @@ impl Harness {
                 }
                 if let crate::core::receipt::ReceiptKind::Return { original, .. } = receipt.receipt.kind {
                     self.returned.entry(original).or_default().record(&receipt);
+                }
+                for code in receipt.receipt.positions.iter().flat_map(|p| &p.marks) {
+                    if receipt.receipt.is_return() {
+                        self.sold.remove(&code.identity());
+                    } else {
+                        self.sold.insert(code.identity(), receipt.id);
+                    }
                 }
                 self.journal.insert(receipt.id, (*receipt).clone());
                 self.saved = Some(*state);
@@ -155,6 +176,21 @@ impl Harness {
                 id,
                 result: Err(crate::core::loyalty::LoyaltyError::Link("no server here".into())),
             },
+            Effect::CheckMark { id, code, status } => {
+                let sold = self.sold.get(&code.identity());
+                let result = match (status, sold) {
+                    (PlannedStatus::Sold, Some(receipt)) => Err(MarkFailure::AlreadySold {
+                        receipt: receipt.to_string(),
+                    }),
+                    (PlannedStatus::Returned, None) => Err(MarkFailure::NotSold),
+                    _ => self.mark_answers.pop_front().unwrap_or(Ok(GOOD)),
+                };
+                Event::MarkChecked { id, result }
+            }
+            Effect::DecideMark { accept } => {
+                self.decisions.push(accept);
+                Event::MarkDecided { accept, result: Ok(()) }
+            }
             Effect::Quit => return None,
         })
     }
@@ -1037,4 +1073,169 @@ fn a_scan_during_a_normal_registration_waits_for_it() {
         Some(1),
         "the held scan started the next receipt"
     );
+}
+
+// Marked goods (issue 22, items 1–4)
+
+const MARKED: &str = "code;name;price;min_price;weighed;barcodes;vat;mark\n\
+    1001;Молоко;89.90;80.00;0;4600972223306;10;milk\n\
+    1002;Хлеб;55.50;;0;4600051000057;10;\n";
+
+/// Two milk units: the same GTIN, two serials.
+const MILK_1: &str = "0104600972223306215Ab1cD\u{1d}93dGVz";
+const MILK_2: &str = "0104600972223306215Zz9yX\u{1d}93kLmn";
+
+const GOOD: MarkCheck = MarkCheck {
+    local: LocalCheck::Passed,
+    online: OnlineCheck::Answered {
+        code_valid: true,
+        status_valid: true,
+    },
+};
+
+fn marked_till() -> Harness {
+    let mut h = Harness::with_catalog(fiscal(), MARKED);
+    h.open_shift();
+    h
+}
+
+fn marks_of(h: &Harness, index: usize) -> Vec<String> {
+    h.state
+        .receipt()
+        .map_or(Vec::new(), |r| r.positions[index].marks.iter().map(|m| m.serial.clone()).collect())
+}
+
+#[test]
+fn a_checked_code_adds_its_unit_and_the_quantity_is_the_codes() {
+    let mut h = marked_till();
+    h.send(Event::Scan(MILK_1.into()));
+    h.send(Event::Scan(MILK_2.into()));
+    let receipt = h.state.receipt().expect("a receipt");
+    assert_eq!(receipt.positions.len(), 1);
+    assert_eq!(receipt.positions[0].quantity, Quantity::pieces(2));
+    assert_eq!(marks_of(&h, 0), ["5Ab1cD", "5Zz9yX"]);
+    assert_eq!(h.decisions, [true, true], "every check is followed by its decision");
+    h.send(Event::Scan(MILK_1.into()));
+    assert_eq!(h.state.notice, Some(Notice::MarkTwice("0104600972223306215Ab1cD␝93dGVz".into())));
+    assert_eq!(h.decisions.len(), 2, "a unit already in the receipt is not checked again");
+}
+
+#[test]
+fn a_marked_good_is_not_sold_by_its_barcode_nor_without_a_registrar() {
+    let mut h = marked_till();
+    h.send(Event::Scan("4600972223306".into()));
+    assert_eq!(h.state.notice, Some(Notice::MarkCodeNeeded("Молоко".into())));
+    h.type_text("1001");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.notice, Some(Notice::MarkCodeNeeded("Молоко".into())));
+    assert!(h.state.receipt().is_none());
+    let mut plain = Harness::with_catalog(Settings::default(), MARKED);
+    plain.open_shift();
+    plain.send(Event::Scan(MILK_1.into()));
+    assert_eq!(plain.state.notice, Some(Notice::MarkNeedsRegistrar("Молоко".into())));
+    assert!(plain.decisions.is_empty() && plain.state.receipt().is_none());
+}
+
+#[test]
+fn a_refused_check_follows_the_rule_and_an_unanswered_one_asks() {
+    let mut h = marked_till();
+    let sold_elsewhere = MarkCheck {
+        local: LocalCheck::Passed,
+        online: OnlineCheck::Answered {
+            code_valid: true,
+            status_valid: false,
+        },
+    };
+    h.mark_answers.push_back(Ok(sold_elsewhere));
+    h.send(Event::Scan(MILK_1.into()));
+    assert!(matches!(h.state.notice, Some(Notice::MarkRefused { .. })), "{:?}", h.state.notice);
+    assert_eq!(h.decisions, [false]);
+    assert!(h.state.receipt().is_none());
+    let unanswered = MarkCheck {
+        local: LocalCheck::Passed,
+        online: OnlineCheck::Unanswered,
+    };
+    h.mark_answers.push_back(Ok(unanswered));
+    h.send(Event::Scan(MILK_1.into()));
+    assert_eq!(h.state.dialog.as_ref().map(Dialog::name), Some("mark_check"));
+    h.type_text("1002");
+    assert!(h.state.receipt().is_none(), "typing does not answer the question");
+    h.press(Command::Confirm);
+    assert_eq!(h.decisions, [false, true]);
+    let names: Vec<String> = h
+        .state
+        .receipt()
+        .map_or(Vec::new(), |r| r.positions.iter().map(|p| p.name.clone()).collect());
+    assert_eq!(names, ["Молоко"]);
+    assert_eq!(
+        h.state.notice,
+        Some(Notice::MarkTaken {
+            name: "Молоко".into(),
+            verdict: crate::core::marking::Verdict::Unknown
+        })
+    );
+}
+
+#[test]
+fn a_code_sold_before_is_refused_and_comes_back_by_its_code() {
+    let mut h = marked_till();
+    h.send(Event::Scan(MILK_1.into()));
+    h.send(Event::Scan(MILK_2.into()));
+    h.press(Command::Pay);
+    h.press(Command::Confirm);
+    h.close_dialog();
+    assert_eq!(h.journal.len(), 1, "{:?}", h.state.notice);
+    h.send(Event::Scan(MILK_1.into()));
+    assert!(
+        matches!(
+            &h.state.notice,
+            Some(Notice::MarkRefused {
+                reason: crate::core::notice::MarkReason::Failure(MarkFailure::AlreadySold { .. }),
+                ..
+            })
+        ),
+        "{:?}",
+        h.state.notice
+    );
+    // The return: the window takes the codes scanned, not a typed quantity.
+    h.press(Command::ReturnReceipt);
+    h.type_text("1");
+    h.press(Command::Confirm);
+    assert_eq!(h.state.dialog.as_ref().map(Dialog::name), Some("return_pick"));
+    h.press(Command::Confirm);
+    assert_eq!(h.state.notice, Some(Notice::MarkOneCodeEach("Молоко".into())));
+    h.send(Event::Scan("0104600972223306215Qq0qQ\u{1d}93abcd".into()));
+    assert!(matches!(h.state.notice, Some(Notice::MarkNotInSale(_))));
+    h.send(Event::Scan(MILK_2.into()));
+    h.press(Command::Pay);
+    let receipt = h.state.receipt().expect("the return receipt");
+    assert!(receipt.is_return());
+    assert_eq!(receipt.positions[0].quantity, Quantity::ONE);
+    assert_eq!(marks_of(&h, 0), ["5Zz9yX"]);
+    h.press(Command::Confirm);
+    h.close_dialog();
+    assert_eq!(h.journal.len(), 2);
+    assert!(h.sold.contains_key("046009722233065Ab1cD") && !h.sold.contains_key("046009722233065Zz9yX"));
+}
+
+#[test]
+fn a_typed_quantity_drops_codes_or_asks_for_more() {
+    let mut h = marked_till();
+    h.send(Event::Scan(MILK_1.into()));
+    h.send(Event::Scan(MILK_2.into()));
+    h.type_text("3");
+    h.press(Command::Quantity);
+    assert_eq!(
+        h.state.notice,
+        Some(Notice::MarkScanMore {
+            name: "Молоко".into(),
+            more: 1
+        })
+    );
+    assert_eq!(marks_of(&h, 0).len(), 2);
+    h.press(Command::Quantity);
+    h.type_text("1");
+    h.press(Command::Confirm);
+    assert_eq!(marks_of(&h, 0), ["5Ab1cD"]);
+    assert_eq!(h.state.receipt().map(|r| r.positions[0].quantity), Some(Quantity::ONE));
 }

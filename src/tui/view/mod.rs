@@ -227,6 +227,7 @@ fn info_lines(state: &AppState, keymap: &Keymap, theme: Theme, width: usize) -> 
                 Busy::ClosingShift(_) => text::WAIT_SHIFT,
                 Busy::FindingReceipts => text::WAIT_JOURNAL,
                 Busy::Loyalty => text::WAIT_LOYALTY,
+                Busy::MarkCheck => text::WAIT_MARK,
             };
             let escape = keymap
                 .hint_key(Command::Cancel)

@@ -10,6 +10,7 @@ mod discount;
 mod doubt;
 mod help;
 mod link_lost;
+mod mark_check;
 mod menu;
 mod message;
 pub(super) use message::{draw_note, note_height};
@@ -51,6 +52,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
             quantities,
             selected,
             input,
+            ..
         } => return_pick::draw(frame, area, source, quantities, (*selected, input), keys, theme),
         Dialog::Preview { title, lines, scroll } => preview::draw(frame, area, title, lines, *scroll, keys, theme),
         Dialog::Menu { selected, .. } => menu::draw(frame, area, state, *selected, keymap, theme),
@@ -77,5 +79,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
             selected,
         } => doubt::draw(frame, area, state, (target, *typed, *likely), *selected, theme),
         Dialog::Registration => registration::draw(frame, area, state, keymap, theme),
+        Dialog::MarkCheck { check, .. } => mark_check::draw(frame, area, check, state, keys, theme),
     }
 }
