@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::escpos::EscPosEmulator;
 use super::scanner::SerialKeyboard;
-use super::shtrih::{Fault, Registrar, ShtrihEmulator};
+use super::shtrih::{Fault, MarkAnswer, Registrar, ShtrihEmulator};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
@@ -19,7 +19,35 @@ pub enum Device {
 const HELP_SCANNER: &str = "type a code and Enter to scan it; `!text` sends text without the CR (a code cut short)";
 const HELP_CARD: &str = "type a card number and Enter to swipe it";
 const HELP_ESCPOS: &str = "commands: paper on|off, cover open|close, silent on|off";
-const HELP_SHTRIH: &str = "commands: paper on|off, nak N, silent N, lose, corrupt, expire (the shift passes 24 hours)";
+const HELP_SHTRIH: &str = "commands: paper on|off, nak N, silent N, lose, corrupt, expire (the shift passes 24 hours), \
+    mark ok|bad|timeout (what the marking server answers from now on), mark next bad|ok|timeout… (the next checks' answers, once each)";
+
+/// A marking server's answer as typed.
+fn mark_answer(word: &str) -> Option<MarkAnswer> {
+    match word {
+        "ok" => Some(MarkAnswer::Ok),
+        "bad" => Some(MarkAnswer::Bad),
+        "timeout" => Some(MarkAnswer::Timeout),
+        _ => None,
+    }
+}
+
+/// `mark ok|bad|timeout` or `mark next ANSWER…`; false when the words are not one of them.
+fn steer_marking(registrar: &mut Registrar, words: &[&str]) -> bool {
+    let answers = |words: &[&str]| words.iter().map(|w| mark_answer(w)).collect::<Option<Vec<_>>>();
+    match words {
+        [word] => match mark_answer(word) {
+            Some(answer) => registrar.mark_answer = answer,
+            None => return false,
+        },
+        ["next", rest @ ..] if !rest.is_empty() => match answers(rest) {
+            Some(answers) => registrar.mark_next(answers),
+            None => return false,
+        },
+        _ => return false,
+    }
+    true
+}
 
 /// Runs `device` until stdin ends, printing where kassa should connect.
 pub fn run(device: Device, link: Option<&Path>) -> anyhow::Result<()> {
@@ -71,6 +99,7 @@ pub fn run(device: Device, link: Option<&Path>) -> anyhow::Result<()> {
                     ["lose"] => r.faults.push_back(Fault::LoseAnswer),
                     ["corrupt"] => r.faults.push_back(Fault::CorruptAnswer),
                     ["expire"] => r.shift_mode = crate::devices::shtrih::command::MODE_SHIFT_EXPIRED,
+                    ["mark", rest @ ..] if steer_marking(&mut r, rest) => {}
                     _ => println!("{HELP_SHTRIH}"),
                 }
             }

@@ -6,12 +6,99 @@
 //! and sums. It can be told to fail: NAK frames, fall silent, lose answers,
 //! run out of paper, let its shift expire.
 //!
+//! It referees marked goods (Честный ЗНАК, `marking.rs`): «Операция V2»
+//! (FF46h), the check of a code (FF61h) and its decision (FF69h), binding it
+//! to a position (FF67h), the marking status (FF70h), with a ledger of the
+//! codes it sold. What the marking server (ОИСМ) answers is steered:
+//! `mark_answer`, and one-shot answers queued by `mark_next`.
+//!
 //! Readings of the spec kept here: the document number («сквозной номер»)
 //! moves on when a document is closed (receipt, cash in/out, reports, shift
 //! opening); a cancelled receipt does not move it. The answer to «Открыть
 //! смену» (E0h) carries the error code like every other answer.
+//!
+//! Marked goods, where the spec is silent or loose:
+//! - FF46h «Длина сообщения: 160 байт» is the longest message: the name is
+//!   «0-128 байт», so 32..160 bytes are taken (01h otherwise); a short name
+//!   may come as it is or padded with zeros, a zero ends it. Names are
+//!   WIN1251 like every other text of the registrar (the spec says ASCII).
+//! - FF46h's sum may differ by ±1 kopeck from price × quantity (6 decimals)
+//!   rounded half up to the kopeck; more is 33h; a product past 5 bytes is
+//!   60h «Переполнение при умножении». 0xFFFFFFFFFF: the registrar computes it.
+//! - FF46h's «Налоговая ставка» is a bit set over FF45h's six taxes (bit 0 tax
+//!   1 … bit 5 tax 6): exactly one bit, or 0 for none; else 33h. The tax
+//!   amount 0xFFFFFFFFFF is «not given»; for taxes 3 and 4 it is never kept
+//!   (the spec: «всегда считается равной нулю и в ОФД не передаётся»); an
+//!   amount above the position's sum is 33h.
+//! - FF46h's type is 1..4 (33h otherwise) and must be the receipt's: sale (8Dh
+//!   type 0) takes 1, return of sale (2) takes 2; else 49h «Операция
+//!   невозможна в открытом чеке данного типа». Department 0..16 or 255, else
+//!   63h «Переполнение диапазона отдела». Tag 1214 1..7, tag 1212 1..33, a
+//!   quantity above 0, else 33h. Outside a receipt: 73h, as for FF0Dh.
+//! - FF0Dh and FF46h positions are counted together: a position's index is its
+//!   place among all of them, which `BoundMark::position` names.
+//! - FF61h: the message must be exactly 10+X+Y bytes and its TLV list must fill
+//!   Y exactly (01h); status 1, 2, 3, 4 or 255, mode 0 and X > 0 (33h); a
+//!   partial status (2, 4) needs tags 2108 and 1023 in the list, else A4h «В
+//!   блоке TLV отсутствуют необходимые реквизиты». The shift must be open (73h,
+//!   4Eh past 24 hours); a receipt may or may not be open.
+//! - FF61h and FF69h are the FN's B1h…B2h exchange: a second FF61h before
+//!   FF69h, FF69h with no check waiting, FF67h or 85h while a check waits, all
+//!   answer A1h «Неверная последовательность команд группы BXh» («Команду
+//!   [FF69h] необходимо подавать после проверки каждого КМ!»); FF46h may come
+//!   while a check waits. 128 accepted codes fill the table: A3h.
+//! - The code's type (tag 2100, ФФД 1.2): GS1 AI 01 (14 digits), AI 21 (serial
+//!   up to 20, ended by GS), then AI 91 (4) and AI 92 of 88 characters: type 2,
+//!   of 44: type 4, both checked in the FN (tag 2004 = 03h: bit 0 checked, bit
+//!   1 positive; reason 0); AI 93 (4) alone: type 5, reason 1; a 29-character
+//!   pack code (14 digits, 7 + 4 + 4 characters): type 1, reason 1; anything
+//!   else: type 0, reason 3. Type 3 is never found. A leading GS (FNC1) is skipped.
+//! - The answer's «длина дополнительных параметров» counts the bytes after
+//!   it: 2 (FN answer code 0, tag 2106) with the server's TLV list empty, or 1
+//!   (0xFF) when the server did not answer. Tag 2106 (ФФД 1.2) = bits 0-1 of
+//!   tag 2004 | bit 2 (status checked by the ОИСМ) | bit 3 (confirmed): 0Fh and
+//!   07h for a code checked in the FN, 0Ch and 04h for one it cannot check.
+//! - The ОИСМ of the emulator also keeps its ledger: planned status 1 for a
+//!   code sold here and not returned since, or 3 for a code not sold here (or
+//!   returned already), is refused (bit 3 clear) even when steered Ok; a
+//!   timeout stays a timeout. Statuses 2, 4 and 255 leave the ledger alone.
+//! - FF69h answers tag 2106, or bits 0-1 of 2004 when the server did not
+//!   answer; decision 2+ is 33h. The cashier's decision stands: a refused code
+//!   may be accepted (`mark_checks` keeps both for the tests to judge).
+//! - FF67h: in an open receipt (73h); the last position must be an FF46h one
+//!   with tag 1212 = 31 or 33 and no code yet, other commands (FF0Ch, status)
+//!   may come between (A1h otherwise). One code twice in a receipt: 33h. A code
+//!   whose latest check was rejected: A5h «КМ, который ранее не проверялся в
+//!   ФН» (rejecting drops the result from the FN's table; the ККТ does not
+//!   check again a code the cashier refused). The check's status must fit the
+//!   receipt (sale 1 or 2, return 3 or 4; 49h), and statuses 1 and 3 (one code
+//!   per unit) need the quantity 1.000000 exactly (33h).
+//! - FF67h with a code never checked: the registrar checks it (status 1 in a
+//!   sale, 3 in a return) and appends the result (6+N) to its answer. That
+//!   check stands for an acceptance only when positive (tag 2106 bit 3, and
+//!   the FN's own check not negative; a server timeout is not positive);
+//!   otherwise the code counts as rejected and the answer is A5h alone.
+//! - FF67h's answer: «код товара» begins 44h 4Dh («DM», goods marked with a
+//!   Data Matrix means of identification); «Тип Data Matrix»: type 2 → 0 (КМ
+//!   88), types 3 and 4 → 3 (КМ 44), the pack code → 2 (табачный), anything
+//!   else → 1 («симметричный»).
+//! - The table of checked codes lives until its receipt ends: checks made
+//!   before 8Dh carry into the receipt; closing (85h) or cancelling (88h) it
+//!   empties the table, a check still waiting for FF69h included.
+//! - 85h with a marked position (1212 = 31, 33) and no code bound: A4h (the
+//!   position lacks the КМ requisite), the receipt stays open. Closed, its
+//!   codes of status 1 join `sold_marks`, those of status 3 leave it.
+//! - FF70h: check state 1 (nothing waits), 4 (answered, FF69h awaited), 3
+//!   (the server did not answer, FF69h awaited), 0 (table full); notification
+//!   state 1 while the open receipt has codes bound; flags: bit 0 (B1h, a new
+//!   FF61h possible) or bit 1 (B2h, FF69h awaited); codes accepted in the
+//!   table; codes bound in the open receipt; warning 0 and queue 0 (the
+//!   emulator's ОИСМ takes every notification at once).
+//! - The tape shows a bound code under its position as ФФД 1.2 marks it: [М+]
+//!   confirmed, [М-] refused, [М] not checked by the server; GS as `<GS>`. A
+//!   name starting with `//` is not printed (FF46h's note).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +109,13 @@ use super::pty::{DeviceThread, Pty};
 use crate::devices::codepage::{self, WINDOWS_1251};
 use crate::devices::shtrih::command::{self, Code, Operation, le, read_le};
 use crate::devices::shtrih::frame::{self, ACK, ENQ, NAK, Received, Receiver, STX};
+
+mod marking;
+#[cfg(test)]
+mod tests;
+
+use marking::{BIND_MARK, CHECK_MARK, DECIDE_MARK, MARK_STATUS, MarkTable, OPERATION_V2};
+pub use marking::{BoundMark, MarkAnswer, MarkCheckRecord, OperationV2};
 
 /// A registered (closed) receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +129,59 @@ pub struct Registered {
     pub change: u64,
     /// Tag 1008, when it came.
     pub contact: Option<String>,
+    /// «Операция V2» (FF46h) positions; each knows its index among all positions.
+    pub operations_v2: Vec<OperationV2>,
+    /// The marking codes bound to positions (FF67h), in the order they came.
+    pub marks: Vec<BoundMark>,
 }
 
 impl Registered {
     pub fn total(&self) -> u64 {
-        self.operations.iter().map(operation_sum).sum()
+        self.operations.iter().map(operation_sum).sum::<u64>() + self.operations_v2.iter().map(|op| op.sum).sum::<u64>()
+    }
+
+    /// The FF46h position a bound code belongs to.
+    pub fn marked_position(&self, mark: &BoundMark) -> Option<&OperationV2> {
+        self.operations_v2.iter().find(|op| op.index == mark.position)
+    }
+}
+
+/// The receipt being registered (opened by 8Dh).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenReceipt {
+    /// 0 sale, 2 return of sale.
+    pub kind: u8,
+    /// FF0Dh positions.
+    pub operations: Vec<Operation>,
+    /// FF46h positions.
+    pub operations_v2: Vec<OperationV2>,
+    pub marks: Vec<BoundMark>,
+    /// Tag 1008, when it came.
+    pub contact: Option<String>,
+}
+
+impl OpenReceipt {
+    fn new(kind: u8) -> OpenReceipt {
+        OpenReceipt {
+            kind,
+            operations: Vec::new(),
+            operations_v2: Vec::new(),
+            marks: Vec::new(),
+            contact: None,
+        }
+    }
+
+    /// The index the next position gets (FF0Dh and FF46h positions counted together).
+    fn next_index(&self) -> usize {
+        self.operations.len() + self.operations_v2.len()
+    }
+
+    fn total(&self) -> u64 {
+        self.operations.iter().map(operation_sum).sum::<u64>() + self.operations_v2.iter().map(|op| op.sum).sum::<u64>()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.next_index() == 0
     }
 }
 
@@ -67,7 +209,7 @@ pub struct Registrar {
     pub shift_mode: u8,
     pub shift: u16,
     pub document: u16,
-    pub open: Option<(u8, Vec<Operation>, Option<String>)>,
+    pub open: Option<OpenReceipt>,
     pub receipts: Vec<Registered>,
     /// Cash in the drawer, kopecks.
     pub drawer: u64,
@@ -81,6 +223,15 @@ pub struct Registrar {
     pub paper_runs_out_at: Option<u16>,
     /// After running this command the registrar answers nothing more (the cable is pulled).
     pub dies_after: Option<u16>,
+    /// What the marking server (ОИСМ) answers to a code's check, unless `mark_queue` has an answer.
+    pub mark_answer: MarkAnswer,
+    /// One-shot answers of the marking server, taken before `mark_answer`.
+    pub mark_queue: VecDeque<MarkAnswer>,
+    /// Every code checked (FF61h, or FF67h checking it itself), with its answer and decision.
+    pub mark_checks: Vec<MarkCheckRecord>,
+    /// Codes sold (planned status 1) in a closed receipt and not returned (status 3) since.
+    pub sold_marks: BTreeSet<String>,
+    marking: MarkTable,
     dead: bool,
     qr_data: Vec<u8>,
 }
@@ -101,6 +252,11 @@ impl Default for Registrar {
             commands: Vec::new(),
             paper_runs_out_at: None,
             dies_after: None,
+            mark_answer: MarkAnswer::Ok,
+            mark_queue: VecDeque::new(),
+            mark_checks: Vec::new(),
+            sold_marks: BTreeSet::new(),
+            marking: MarkTable::default(),
             dead: false,
             qr_data: Vec::new(),
         }
@@ -146,7 +302,7 @@ impl Registrar {
 
     fn mode(&self) -> u8 {
         match &self.open {
-            Some((kind, ..)) => command::MODE_DOCUMENT_OPEN | (kind << 4),
+            Some(receipt) => command::MODE_DOCUMENT_OPEN | (receipt.kind << 4),
             None => self.shift_mode,
         }
     }
@@ -240,6 +396,11 @@ impl Registrar {
             Code::SEND_TLV => self.send_tlv(p),
             Code::CLOSE_RECEIPT => self.close_receipt(p),
             Code::CANCEL_RECEIPT => self.cancel_receipt(p),
+            OPERATION_V2 => self.operation_v2(p),
+            CHECK_MARK => self.check_mark(p),
+            BIND_MARK => self.bind_mark(p),
+            DECIDE_MARK => self.decide_mark(p),
+            MARK_STATUS => self.mark_status(p),
             Code::CONTINUE_PRINT => {
                 self.check(p, 4)?;
                 Ok(self.operator())
@@ -380,7 +541,7 @@ impl Registrar {
         if !matches!(p[4], 0 | 2) {
             return Err(E_FORMAT);
         }
-        self.open = Some((p[4], Vec::new(), None));
+        self.open = Some(OpenReceipt::new(p[4]));
         Ok(self.operator())
     }
 
@@ -388,11 +549,11 @@ impl Registrar {
     fn operation(&mut self, p: &[u8]) -> Answer {
         self.check_password(p)?;
         let op = Operation::parse(&p[4..]).ok_or(E_FORMAT)?;
-        let Some((kind, ops, _)) = self.open.as_mut() else {
+        let Some(receipt) = self.open.as_mut() else {
             return Err(E_MODE);
         };
         if op.kind
-            != command::operation_type(if *kind == 0 {
+            != command::operation_type(if receipt.kind == 0 {
                 command::ReceiptType::Sale
             } else {
                 command::ReceiptType::ReturnOfSale
@@ -406,7 +567,7 @@ impl Registrar {
         if op.discount > (op.price * op.quantity + 500) / 1000 {
             return Err(E_NEGATIVE);
         }
-        ops.push(op);
+        receipt.operations.push(op);
         Ok(Vec::new())
     }
 
@@ -417,11 +578,11 @@ impl Registrar {
         if tlv.len() < 4 || tlv.len() > 250 || read_le(&tlv[2..4]) as usize != tlv.len() - 4 {
             return Err(E_FORMAT);
         }
-        let Some((_, _, contact)) = self.open.as_mut() else {
+        let Some(receipt) = self.open.as_mut() else {
             return Err(E_MODE);
         };
         if read_le(&tlv[..2]) == u64::from(command::TAG_CUSTOMER_CONTACT) {
-            *contact = Some(String::from_utf8_lossy(&tlv[4..]).into_owned());
+            receipt.contact = Some(String::from_utf8_lossy(&tlv[4..]).into_owned());
         }
         Ok(Vec::new())
     }
@@ -431,6 +592,7 @@ impl Registrar {
         if self.open.take().is_none() {
             return Err(E_MODE);
         }
+        self.end_marking();
         self.tape.push("ЧЕК АННУЛИРОВАН".into());
         Ok(self.operator())
     }
@@ -449,13 +611,14 @@ impl Registrar {
             return Err(E_FORMAT);
         }
         self.check_password(p)?;
-        let Some((kind, ops, contact)) = self.open.clone() else {
+        let Some(receipt) = self.open.clone() else {
             return Err(E_MODE);
         };
         self.needs_paper()?;
+        self.marks_complete(&receipt)?;
         let payments: [u64; 4] = std::array::from_fn(|i| read_le(&p[4 + 5 * i..9 + 5 * i]));
-        let total: u64 = ops.iter().map(operation_sum).sum();
-        if ops.is_empty() || total == 0 {
+        let total = receipt.total();
+        if receipt.is_empty() || total == 0 {
             return Err(E_ZERO_TOTAL);
         }
         let cashless = payments[1] + payments[2] + payments[3];
@@ -468,34 +631,50 @@ impl Registrar {
         }
         let change = paid - total;
         let cash_net = payments[0] - change;
-        if kind == 2 {
+        if receipt.kind == 2 {
             self.drawer = self.drawer.checked_sub(cash_net).ok_or(E_NO_CASH)?;
         } else {
             self.drawer += cash_net;
         }
         self.open = None;
-        let title = if kind == 0 {
+        let title = if receipt.kind == 0 {
             "КАССОВЫЙ ЧЕК ПРИХОД"
         } else {
             "КАССОВЫЙ ЧЕК ВОЗВРАТ ПРИХОДА"
         };
-        for op in &ops {
-            self.tape
-                .push(format!("{} {}x{} ={}", op.name, op.quantity, op.price, operation_sum(op)));
-        }
-        self.tape.push(format!("ИТОГ ={total}"));
+        self.print_receipt(&receipt, total);
+        self.register_marks(&receipt);
         self.receipts.push(Registered {
             document: self.document,
-            kind,
-            operations: ops,
+            kind: receipt.kind,
+            operations: receipt.operations,
             payments,
             change,
-            contact,
+            contact: receipt.contact,
+            operations_v2: receipt.operations_v2,
+            marks: receipt.marks,
         });
         self.close_document(title.into());
         let mut data = self.operator();
         data.extend(le(change, 5));
         Ok(data)
+    }
+
+    /// The receipt's positions in the order they came, then its total.
+    fn print_receipt(&mut self, receipt: &OpenReceipt, total: u64) {
+        let mut classic = receipt.operations.iter();
+        for index in 0..receipt.next_index() {
+            match receipt.operations_v2.iter().find(|op| op.index == index) {
+                Some(op) => self.print_v2(op, receipt),
+                None => {
+                    if let Some(op) = classic.next() {
+                        let line = format!("{} {}x{} ={}", op.name, op.quantity, op.price, operation_sum(op));
+                        self.tape.push(line);
+                    }
+                }
+            }
+        }
+        self.tape.push(format!("ИТОГ ={total}"));
     }
 }
 
