@@ -189,12 +189,16 @@ fn sale_document() -> Document {
                 quantity: Quantity(2000),
                 price: Money(89_90),
                 discount: Money(17_98),
+                mark: None,
+                marks: Vec::new(),
             },
             FiscalPosition {
                 name: "Яблоки".into(),
                 quantity: Quantity(1250),
                 price: Money(99_90),
                 discount: Money::ZERO,
+                mark: None,
+                marks: Vec::new(),
             },
         ],
         // 161.82 + 124.88 = 286.70; 300.00 handed over.

@@ -139,6 +139,8 @@ fn receipt(positions: usize) -> Document {
                     quantity: Quantity::ONE,
                     price: Money(199_90),
                     discount: Money(10_00),
+                    mark: None,
+                    marks: Vec::new(),
                 })
                 .collect(),
             cash: Money(189_90 * positions as i64),

@@ -149,6 +149,25 @@ pub struct FiscalPosition {
     pub price: Money,
     /// Every discount of the position together (bonuses spent included).
     pub discount: Money,
+    /// A marked good's group and its units' codes (as scanned, GS as 0x1D):
+    /// the registrar registers each unit apart and binds its code to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<crate::core::catalog::MarkGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<String>,
+}
+
+impl FiscalPosition {
+    /// The position's total after discounts, shared over its marked units:
+    /// the kopecks that do not divide go to the first units.
+    pub fn unit_totals(&self) -> Vec<Money> {
+        let count = self.marks.len() as i64;
+        if count == 0 {
+            return Vec::new();
+        }
+        let total = self.price.times(self.quantity).unwrap_or(Money::ZERO).0 - self.discount.0;
+        (0..count).map(|i| Money(total / count + i64::from(i < total % count))).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

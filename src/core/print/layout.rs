@@ -115,6 +115,8 @@ fn fiscal_receipt(r: &Receipt, notes: Vec<Line>) -> FiscalReceipt {
                 quantity: p.quantity,
                 price: p.price,
                 discount: p.discount(),
+                mark: p.mark.filter(|_| !p.marks.is_empty()),
+                marks: p.marks.iter().map(|m| m.raw.clone()).collect(),
             })
             .collect(),
         cash: Money(r.paid_by(PaymentKind::Cash).0 + r.change().0),

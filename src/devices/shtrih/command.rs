@@ -29,6 +29,10 @@ impl Code {
     pub const DEVICE_TYPE: Code = Code(0xFC);
     pub const SEND_TLV: Code = Code(0xFF0C);
     pub const OPERATION: Code = Code(0xFF0D);
+    pub const OPERATION_V2: Code = Code(0xFF46);
+    pub const CHECK_MARK: Code = Code(0xFF61);
+    pub const BIND_MARK: Code = Code(0xFF67);
+    pub const DECIDE_MARK: Code = Code(0xFF69);
 
     pub fn bytes(self) -> Vec<u8> {
         if self.0 > 0xFF {
@@ -136,6 +140,93 @@ impl Operation {
     }
 }
 
+/// One position of «Операция V2» (FF46h), as kassa sends a marked unit:
+/// 160 bytes with the code. Quantity in millionths; the sum is given, so
+/// the registrar takes it as it is (it may differ from price × quantity by
+/// a kopeck at most: kassa sends price = sum for one unit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationV2 {
+    /// 1 приход, 2 возврат прихода.
+    pub kind: u8,
+    pub quantity: u64,
+    pub price: u64,
+    pub sum: u64,
+    pub tax: u8,
+    pub department: u8,
+    /// Tag 1214, «способ расчёта»: 4 is «полный расчёт».
+    pub method: u8,
+    /// Tag 1212, «предмет расчёта».
+    pub subject: u8,
+    pub name: String,
+}
+
+pub const OPERATION_V2_TEXT: usize = 128;
+/// Tag 1214 «полный расчёт».
+pub const METHOD_FULL: u8 = 4;
+/// Tag 1212: an excise good with its marking code; any other good with its code.
+pub const SUBJECT_EXCISE_MARKED: u8 = 31;
+pub const SUBJECT_MARKED: u8 = 33;
+/// «Налог» 0xFFFFFFFFFF: not given, the registrar counts it.
+const TAX_NOT_GIVEN: u64 = 0xFF_FFFF_FFFF;
+
+impl OperationV2 {
+    pub fn params(&self) -> Vec<u8> {
+        let mut p = vec![self.kind];
+        p.extend(le(self.quantity, 6));
+        p.extend(le(self.price, 5));
+        p.extend(le(self.sum, 5));
+        p.extend(le(TAX_NOT_GIVEN, 5));
+        p.extend([self.tax, self.department, self.method, self.subject]);
+        p.extend(text_field(&self.name, OPERATION_V2_TEXT));
+        p
+    }
+}
+
+/// «Проверка маркированного товара» (FF61h): planned status (tag 2003),
+/// mode 0 (tag 2102), the code's length, no TLV, the code as scanned.
+pub fn check_mark_params(status: u8, code: &[u8]) -> Vec<u8> {
+    let mut p = vec![status, 0, code.len() as u8, 0];
+    p.extend_from_slice(code);
+    p
+}
+
+/// «Привязка маркированного товара к позиции» (FF67h).
+pub fn bind_mark_params(code: &[u8]) -> Vec<u8> {
+    let mut p = vec![code.len() as u8];
+    p.extend_from_slice(code);
+    p
+}
+
+/// The check result of FF61h (after the error code), byte by byte:
+/// tag 2004 (bit 0 checked by the fiscal storage, bit 1 positive), the
+/// reason it was not, tag 2100, the length of what follows, the fiscal
+/// storage's answer code to the online check (0 answered, 20h with a reason,
+/// FFh no answer in time), tag 2106, the server's TLV.
+pub fn parse_mark_check(data: &[u8]) -> Option<crate::core::marking::MarkCheck> {
+    use crate::core::marking::{LocalCheck, MarkCheck, OnlineCheck};
+    let [local, reason, _kind, following, rest @ ..] = data else {
+        return None;
+    };
+    let local = match local & 0b11 {
+        0b11 => LocalCheck::Passed,
+        0b01 => LocalCheck::Failed,
+        _ => LocalCheck::NotDone(*reason),
+    };
+    let online = match (following, rest) {
+        (0, _) => OnlineCheck::Offline,
+        (_, [0xFF, ..]) => OnlineCheck::Unanswered,
+        (_, [0x20, why, ..]) => OnlineCheck::Unreadable(*why),
+        (_, [0, result, ..]) => OnlineCheck::Answered {
+            // Bit 2: the marking system checked it; bits 0–1: the storage's own check failed.
+            code_valid: result & 0b100 != 0 && result & 0b11 != 0b01,
+            status_valid: result & 0b1000 != 0,
+        },
+        (_, [code, ..]) => OnlineCheck::Unreadable(*code),
+        (_, []) => return None,
+    };
+    Some(MarkCheck { local, online })
+}
+
 /// «Закрытие чека» (85h): cash handed over and three more payment types.
 pub fn close_params(payments: [u64; 4], text: &str) -> Vec<u8> {
     let mut p = Vec::new();
@@ -240,6 +331,60 @@ mod tests {
         assert_eq!(message.len(), 254, "the spec: «Длина сообщения: 254 байт»");
         assert_eq!(&message[..2], &[0xFF, 0x0D]);
         assert_eq!(Operation::parse(&message[6..]), Some(op));
+    }
+
+    #[test]
+    fn operation_v2_is_160_bytes() {
+        let op = OperationV2 {
+            kind: 1,
+            quantity: 1_000_000,
+            price: 8990,
+            sum: 8990,
+            tax: 2,
+            department: 1,
+            method: METHOD_FULL,
+            subject: SUBJECT_MARKED,
+            name: "Молоко".into(),
+        };
+        let message = with_password(Code::OPERATION_V2, 30, &op.params());
+        assert_eq!(message.len(), 160, "the spec: «Длина сообщения: 160 байт»");
+        assert_eq!(&message[..2], &[0xFF, 0x46]);
+        assert_eq!(&message[7..13], &[0x40, 0x42, 0x0F, 0, 0, 0], "1.000000");
+        assert_eq!(&message[28..32], &[2, 1, 4, 33]);
+    }
+
+    #[test]
+    fn mark_checks_read_every_answer() {
+        use crate::core::marking::{LocalCheck, OnlineCheck};
+        let good = parse_mark_check(&[3, 0, 2, 2, 0, 0x0F]).expect("answered");
+        assert_eq!(good.local, LocalCheck::Passed);
+        assert_eq!(
+            good.online,
+            OnlineCheck::Answered {
+                code_valid: true,
+                status_valid: true
+            }
+        );
+        let sold = parse_mark_check(&[3, 0, 2, 2, 0, 0x07]).expect("answered");
+        assert_eq!(
+            sold.online,
+            OnlineCheck::Answered {
+                code_valid: true,
+                status_valid: false
+            }
+        );
+        let late = parse_mark_check(&[3, 0, 2, 1, 0xFF]).expect("timeout");
+        assert_eq!(late.online, OnlineCheck::Unanswered);
+        assert_eq!(
+            parse_mark_check(&[0, 1, 5, 0]).map(|c| (c.local, c.online)),
+            Some((LocalCheck::NotDone(1), OnlineCheck::Offline))
+        );
+        assert_eq!(
+            parse_mark_check(&[3, 0, 2, 2, 0x20, 4]).map(|c| c.online),
+            Some(OnlineCheck::Unreadable(4))
+        );
+        assert_eq!(parse_mark_check(&[3, 0, 2]), None);
+        assert_eq!(parse_mark_check(&[3, 0, 2, 2]), None);
     }
 
     #[test]

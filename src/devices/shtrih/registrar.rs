@@ -9,12 +9,13 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-use super::command::{self, Code, Operation, ReceiptType, Status};
+use super::command::{self, Code, Operation, OperationV2, ReceiptType, Status};
 use super::errors;
 use super::link::{Link, LinkError, Timing};
+use crate::core::marking::{MarkCheck, MarkCode, MarkFailure, PlannedStatus};
 use crate::devices::DeviceState;
 use crate::devices::port::PortSettings;
-use crate::print::document::{Document, Fiscal, FiscalKind, FiscalReceipt, Line};
+use crate::print::document::{Document, Fiscal, FiscalKind, FiscalPosition, FiscalReceipt, Line};
 use crate::print::printer::{PrintError, Printer};
 use crate::print::text::render_line;
 use crate::text;
@@ -90,6 +91,9 @@ pub struct ShtrihPrinter {
     marks: Box<dyn FiscalMarks>,
     /// A fiscal job that failed and must be settled before any other.
     blocked_by: Option<u64>,
+    /// A marking code was checked (FF61h) and its decision (FF69h) is owed:
+    /// the registrar takes no other check before it.
+    decision_owed: bool,
 }
 
 impl ShtrihPrinter {
@@ -99,6 +103,7 @@ impl ShtrihPrinter {
             link: None,
             marks,
             blocked_by: None,
+            decision_owed: false,
         }
     }
 
@@ -165,6 +170,8 @@ impl ShtrihPrinter {
         }
         tracing::warn!(target: "kassa::shtrih", "cancelling a receipt left open in the registrar");
         self.call(Code::CANCEL_RECEIPT, &[], ANSWER)?;
+        // A cancelled receipt takes the registrar's table of checked codes with it.
+        self.decision_owed = false;
         Ok((self.status()?, true))
     }
 
@@ -227,6 +234,10 @@ impl ShtrihPrinter {
         };
         self.call(Code::OPEN_RECEIPT, &[kind as u8], ANSWER)?;
         for position in &receipt.positions {
+            if !position.marks.is_empty() {
+                self.marked_units(kind, position)?;
+                continue;
+            }
             let operation = Operation {
                 kind: command::operation_type(kind),
                 quantity: position.quantity.0.max(0) as u64,
@@ -245,6 +256,64 @@ impl ShtrihPrinter {
         let payments = [receipt.cash, receipt.card, receipt.certificate, Default::default()].map(|m| m.0.max(0) as u64);
         self.call(Code::CLOSE_RECEIPT, &command::close_params(payments, ""), REPORT_ANSWER)?;
         Ok(())
+    }
+
+    /// A marked position: each unit apart («Операция V2», FF46h, one piece
+    /// at its share of the total, with its payment subject), its code bound
+    /// right after it (FF67h). A code not checked since (a receipt registered
+    /// anew after a failure) the registrar checks itself at FF67h.
+    fn marked_units(&mut self, kind: ReceiptType, position: &FiscalPosition) -> Result<(), PrintError> {
+        let subject = match position.mark {
+            Some(group) if group.excisable() => command::SUBJECT_EXCISE_MARKED,
+            _ => command::SUBJECT_MARKED,
+        };
+        for (code, total) in position.marks.iter().zip(position.unit_totals()) {
+            let sum = total.0.max(0) as u64;
+            let unit = OperationV2 {
+                kind: command::operation_type(kind),
+                quantity: 1_000_000,
+                price: sum,
+                sum,
+                tax: self.settings.tax,
+                department: self.settings.department,
+                method: command::METHOD_FULL,
+                subject,
+                name: position.name.clone(),
+            };
+            self.call(Code::OPERATION_V2, &unit.params(), ANSWER)?;
+            self.call(Code::BIND_MARK, &command::bind_mark_params(code.as_bytes()), ANSWER)?;
+        }
+        Ok(())
+    }
+
+    /// FF61h for a code about to be sold or returned, after settling a
+    /// decision still owed for the last one (refused: nobody took it).
+    fn check_code(&mut self, code: &MarkCode, status: PlannedStatus) -> Result<MarkCheck, PrintError> {
+        if self.decision_owed {
+            // Whatever it answers, the new check is what matters; an
+            // unplugged registrar fails the check itself.
+            let _ = self.decide(false);
+        }
+        let planned = match status {
+            PlannedStatus::Sold => 1,
+            PlannedStatus::Returned => 3,
+        };
+        let params = command::check_mark_params(planned, code.raw.as_bytes());
+        let data = self.call(Code::CHECK_MARK, &params, ANSWER)?;
+        self.decision_owed = true;
+        command::parse_mark_check(&data).ok_or_else(|| PrintError::Fault(text::registrar_bad_answer("FF61h")))
+    }
+
+    fn decide(&mut self, accept: bool) -> Result<(), PrintError> {
+        if !self.decision_owed {
+            return Ok(());
+        }
+        let result = self.call(Code::DECIDE_MARK, &[u8::from(accept)], ANSWER);
+        // Answered or refused, the registrar is done with that check.
+        if !matches!(result, Err(PrintError::Offline(_))) {
+            self.decision_owed = false;
+        }
+        result.map(drop)
     }
 
     /// Non-fiscal lines: font 1 (17h), bold double lines in font 2 (12h),
@@ -396,6 +465,14 @@ impl Printer for ShtrihPrinter {
             _ => self.blocked_by,
         };
         result
+    }
+
+    fn check_mark(&mut self, code: &MarkCode, status: PlannedStatus) -> Result<MarkCheck, MarkFailure> {
+        self.check_code(code, status).map_err(|e| MarkFailure::Registrar(e.to_string()))
+    }
+
+    fn decide_mark(&mut self, accept: bool) -> Result<(), MarkFailure> {
+        self.decide(accept).map_err(|e| MarkFailure::Registrar(e.to_string()))
     }
 
     fn check(&mut self) -> DeviceState {
