@@ -34,6 +34,9 @@
 //! | `emulator release` | the hung demo server lets go of what it holds |
 //! | `emulator key other` | the demo loyalty server now checks another key (its answers become 403) |
 //! | `emulator expire-tokens` | the demo ProBonus server ends its bearer tokens now |
+//! | `registrar` | the printer is the Shtrih-M registrar's emulator on a pty (marked goods need one); first in the script |
+//! | `registrar mark bad timeout` | the emulated registrar's next answers to marking checks: `ok`, `bad` (the marking system refuses the unit), `timeout` (it does not answer) |
+//! | `expect registrar-ledger` | the registrar's books match kassa's journal: each receipt registered once, in order, with its kind and total to the kopeck and every marked unit's code bound with its status (1 sold, 3 returned), nothing else |
 //! | `screen` | print the screen at this point (for writing scripts) |
 //!
 //! After every step the runner waits until no effect is in flight: no sleeps.
@@ -60,6 +63,7 @@ use crate::core::state::{AppState, Dialog};
 use crate::core::{ledger, loyalty};
 use crate::emulators::DemoServer;
 use crate::emulators::frontol::Failure;
+use crate::emulators::shtrih::{MarkAnswer, Registrar, ShtrihEmulator};
 use crate::loyalty::demo::Demo;
 use crate::loyalty::{Deadline, Request};
 use crate::runtime::Runtime;
@@ -92,6 +96,10 @@ enum Step {
     Release,
     /// End the bearer tokens the demo's loyalty emulator issued (ProBonus).
     ExpireTokens,
+    /// The printer is the Shtrih-M emulator on a pty, for the whole script.
+    Registrar,
+    /// The emulated registrar's next answers to marking checks.
+    RegistrarMark(Vec<MarkAnswer>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +125,8 @@ enum Expectation {
     /// Keys pressed (`press`, `command`; not typed text or scans) since the
     /// script's start or the last `expect keys`: pins a flow's key count.
     Keys(usize),
+    /// The emulated registrar's books against kassa's journal.
+    RegistrarLedger,
 }
 
 /// A parsed script: steps with their line numbers.
@@ -168,8 +178,10 @@ fn parse_emulator(text: &str) -> Option<Step> {
 }
 
 fn parse_expectation(text: &str) -> Option<Expectation> {
-    if text.trim() == "ledger" {
-        return Some(Expectation::Ledger);
+    match text.trim() {
+        "ledger" => return Some(Expectation::Ledger),
+        "registrar-ledger" => return Some(Expectation::RegistrarLedger),
+        _ => {}
     }
     let (what, value) = text.trim().split_once(' ')?;
     Some(match what {
@@ -214,8 +226,31 @@ impl Script {
                         _ => return Err(bad("expected WIDTHxHEIGHT, at least 20x10")),
                     }
                 }
+                "registrar" if rest.trim().is_empty() => {
+                    if steps.iter().any(|(_, s)| !matches!(s, Step::Size(..) | Step::Loyalty(..))) {
+                        return Err(bad("registrar must come first"));
+                    }
+                    Step::Registrar
+                }
+                "registrar" => {
+                    let answers = rest.strip_prefix("mark ").map(|words| {
+                        words
+                            .split_whitespace()
+                            .map(|w| match w {
+                                "ok" => Some(MarkAnswer::Ok),
+                                "bad" => Some(MarkAnswer::Bad),
+                                "timeout" => Some(MarkAnswer::Timeout),
+                                _ => None,
+                            })
+                            .collect::<Option<Vec<_>>>()
+                    });
+                    match answers.flatten() {
+                        Some(answers) if !answers.is_empty() => Step::RegistrarMark(answers),
+                        _ => return Err(bad("expected: registrar, or registrar mark ok|bad|timeout …")),
+                    }
+                }
                 "loyalty" => {
-                    if steps.iter().any(|(_, s)| !matches!(s, Step::Size(..))) {
+                    if steps.iter().any(|(_, s)| !matches!(s, Step::Size(..) | Step::Registrar)) {
                         return Err(bad("loyalty must come first"));
                     }
                     use crate::loyalty::{FlowOptions, LoyaltyConfig};
@@ -424,6 +459,14 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
         _ => None,
     });
     let setup = chosen.as_ref().unwrap_or(setup);
+    let registrar = script
+        .steps
+        .iter()
+        .any(|(_, s)| *s == Step::Registrar)
+        .then(|| ShtrihEmulator::start(None, Registrar::default(), false))
+        .transpose()?;
+    let on_registrar = registrar.as_ref().map(|emulator| on_emulated_registrar(setup, emulator.path()));
+    let setup = on_registrar.as_ref().unwrap_or(setup);
     let (setup, demo, deadline) = with_demo(setup)?;
     let setup = &setup;
     let server = demo.as_ref().map(|d| d.server().clone());
@@ -433,7 +476,11 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
     for (line, step) in &script.steps {
         let at = |why: String| anyhow::anyhow!("{}:{line}: {why}", script.name);
         match step {
-            Step::Loyalty(..) => {}
+            Step::Loyalty(..) | Step::Registrar => {}
+            Step::RegistrarMark(answers) => match registrar.as_ref() {
+                Some(emulator) => emulator.registrar().mark_next(answers.iter().copied()),
+                None => return Err(at("no registrar in this setup: `registrar` first".into())),
+            },
             Step::Size(w, h) => {
                 size = (*w, *h);
                 terminal = Terminal::new(TestBackend::new(size.0, size.1))?;
@@ -496,6 +543,10 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                         }
                     }
                     Expectation::Ledger => check_ledger(&live),
+                    Expectation::RegistrarLedger => match registrar.as_ref() {
+                        Some(emulator) => check_registrar(&live, emulator),
+                        None => Err("no registrar in this setup: `registrar` first".into()),
+                    },
                     Expectation::Keys(expected) => match std::mem::take(&mut keys) {
                         pressed if pressed == *expected => Ok(()),
                         pressed => Err(format!("expected {expected} keys pressed, got {pressed}")),
@@ -599,7 +650,7 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str, keymap: &Key
             equal("link", expected.clone(), link.to_string())
         }
         Expectation::Outbox(n) => equal("outbox", n.to_string(), state.queue.depth.to_string()),
-        Expectation::ServerBalance(..) | Expectation::Ledger | Expectation::Keys(_) => Ok(()),
+        Expectation::ServerBalance(..) | Expectation::Ledger | Expectation::RegistrarLedger | Expectation::Keys(_) => Ok(()),
     }
 }
 
@@ -624,6 +675,73 @@ fn check_ledger(live: &Live) -> Result<(), String> {
         }
     }
     ledger::reconcile(&server.ledger(), &journal)
+}
+
+/// A receipt as the registrar's books and kassa's journal both tell it:
+/// its kind (0 sale, 2 return), total, and codes bound with their status.
+type Registered = (u8, u64, Vec<(String, u8)>);
+
+/// `setup` printing on the emulated registrar at `path`.
+fn on_emulated_registrar(setup: &ReplaySetup, path: &str) -> ReplaySetup {
+    let timing = crate::devices::shtrih::link::Timing {
+        byte: std::time::Duration::from_millis(100),
+        ack: std::time::Duration::from_millis(150),
+        tries: 4,
+    };
+    let mut setup = setup.clone();
+    setup.config.printer = crate::config::PrinterConfig::Shtrih {
+        port: crate::devices::port::PortSettings::new(path, 115_200),
+        password: Registrar::default().password,
+        department: 1,
+        tax: 0,
+        timing,
+    };
+    setup.config.settings.fiscal = true;
+    setup
+}
+
+/// The registrar registered what kassa journaled, receipt by receipt and
+/// to the kopeck: the same kind and total, each marked unit's code bound
+/// with the status its receipt gives it (1 sold, 3 returned), nothing else.
+fn check_registrar(live: &Live, emulator: &ShtrihEmulator) -> Result<(), String> {
+    if !live.runtime.state.durable.unprinted.is_empty() {
+        return Err("receipts still wait for the registrar".into());
+    }
+    let mut journal = Vec::new();
+    for closed in live.store.journal(None) {
+        let closed = closed.map_err(|e| format!("cannot read the store: {e}"))?;
+        let status = if closed.receipt.is_return() { 3 } else { 1 };
+        let codes: Vec<(String, u8)> = closed
+            .receipt
+            .positions
+            .iter()
+            .flat_map(|p| &p.marks)
+            .map(|m| (m.raw.clone(), status))
+            .collect();
+        let kind = if closed.receipt.is_return() { 2 } else { 0 };
+        journal.push((kind, closed.totals().total.0 as u64, codes));
+    }
+    let registrar = emulator.registrar();
+    let registered: Vec<Registered> = registrar
+        .receipts
+        .iter()
+        .map(|r| {
+            (
+                r.kind,
+                r.total(),
+                r.marks.iter().map(|m| (m.code.clone(), m.planned_status)).collect(),
+            )
+        })
+        .collect();
+    if journal == registered {
+        Ok(())
+    } else {
+        Err(format!(
+            "the registrar's books differ from the journal:
+ journal   {journal:?}
+ registrar {registered:?}"
+        ))
+    }
 }
 
 /// Receipts whose confirmation the server refused (the queue's rejected

@@ -611,6 +611,11 @@ fn mark_reason(reason: &MarkReason) -> String {
 
 /// What the registrar's check of a code says, in a sentence.
 pub fn mark_check(check: &MarkCheck, returning: bool) -> String {
+    mark_check_lines(check, returning).join("; ")
+}
+
+/// The fiscal storage's own check, then the marking system's answer.
+pub fn mark_check_lines(check: &MarkCheck, returning: bool) -> [String; 2] {
     let local = match check.local {
         LocalCheck::Passed => "ФН: подпись кода верна",
         LocalCheck::Failed => "ФН: подпись кода неверна — код поддельный или прочитан с ошибкой",
@@ -633,7 +638,7 @@ pub fn mark_check(check: &MarkCheck, returning: bool) -> String {
         OnlineCheck::Offline => "ККТ работает без связи с Честным ЗНАКОМ".to_string(),
         OnlineCheck::Unreadable(reason) => format!("ответ Честного ЗНАКА не принят ФН (причина {reason})"),
     };
-    format!("{local}; {online}")
+    [local.to_string(), online]
 }
 /// The loyalty wait's way out, with the live key of the `cancel` command.
 pub fn wait_loyalty_escape(key: &str) -> String {

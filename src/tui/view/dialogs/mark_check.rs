@@ -20,10 +20,12 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, check: &MarkCheck, state: &App
         Verdict::Refused => theme.alarm(),
         _ => theme.level(crate::core::notice::Level::Warning),
     };
+    let [local, online] = text::mark_check_lines(check, returning);
     let lines = vec![
         Line::raw(name),
         Line::raw(code),
-        Line::styled(text::mark_check(check, returning), style),
+        Line::styled(online, style),
+        Line::raw(local),
         Line::raw(""),
         Line::raw(text::keyed_hint(text::MARK_CHECK_HINT, keys)),
     ];
