@@ -33,6 +33,14 @@ pub enum Notice {
     PaymentsLockReceipt,
     ReturnReceiptLocked,
     Removed(String),
+    /// Esc in the age dialog: the item is not sold.
+    AgeNotConfirmed(String),
+    AgeConfirmed,
+    /// Alcohol outside the hours it may be sold in.
+    AlcoholHours {
+        name: String,
+        hours: super::age::AlcoholHours,
+    },
     // Shift
     NoShift,
     ShiftExpired,
@@ -184,7 +192,9 @@ impl Notice {
             | Registered(_)
             | RegistrationRetried
             | CodeSent
-            | DeviceBack(_) => Level::Info,
+            | DeviceBack(_)
+            | AgeConfirmed => Level::Info,
+            AgeNotConfirmed(_) | AlcoholHours { .. } => Level::Warning,
             ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_)
             | WaitCannotStop => Level::Warning,

@@ -37,6 +37,9 @@ pub struct Settings {
     /// registered it, and the till waits on it till then.
     #[serde(default)]
     pub fiscal: bool,
+    /// When alcohol may be sold (`[sale] alcohol_hours`).
+    #[serde(default)]
+    pub alcohol_hours: super::age::AlcoholHours,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +113,7 @@ impl Default for Settings {
             loyalty: false,
             flow: Default::default(),
             fiscal: false,
+            alcohol_hours: Default::default(),
         }
     }
 }
@@ -331,6 +335,10 @@ pub enum Dialog {
     /// A closed receipt the fiscal registrar has not registered yet: why,
     /// and what to do. It stays until the receipt is registered.
     Registration,
+    /// Goods sold from 18: is the buyer that old? Then `waiting` goes on.
+    Age {
+        waiting: super::age::AgeWaiting,
+    },
 }
 
 impl Dialog {
@@ -367,6 +375,7 @@ impl Dialog {
             Dialog::SpendCode { .. } => "spend_code",
             Dialog::Certificate { .. } => "certificate",
             Dialog::CertificatePin { .. } => "certificate_pin",
+            Dialog::Age { .. } => "age",
         }
     }
 }

@@ -15,6 +15,8 @@ use crate::core::money::{Money, Quantity};
 use crate::core::notice::Notice;
 use crate::core::state::{AppState, Dialog, Durable, Settings};
 
+mod age;
+
 const CATALOG: &str = "code;name;price;min_price;weighed;barcodes;vat\n\
     1001;Молоко;89.90;80.00;0;4607001771562;10\n\
     1002;Хлеб;55.50;;0;4600051000057;10\n\
