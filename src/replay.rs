@@ -28,6 +28,7 @@
 //! | `expect link up` | the loyalty link lamp: `up`, `down` or `unknown` |
 //! | `expect outbox 1` | loyalty confirmations waiting to be sent |
 //! | `expect server-balance 7770000000017 1450.00` | the demo loyalty server's balance of a card or phone |
+//! | `expect journal-age 1/1 "Иванова Мария 2026-12-08 12:00"` | closed receipt 1/1 in the journal carries the buyer's age confirmation: the cashier who gave it and when (`none`: it carries none) |
 //! | `expect ledger` | the demo loyalty server's books match kassa's journal to the kopeck: every closed receipt the server should count (not those whose confirmation it refused) is counted once with its client, money and bonus, nothing else is, and no write-off is left open; the outbox must be empty |
 //! | `emulator fail drop 2` | the demo loyalty server misbehaves for the next 2 requests: `timeout`, `drop`, `http500`, `error`, `lost` (processed, no answer), `malformed` (processed, a body cut short), `bad_distribution`; `emulator fail timeout 1 after 2` answers 2 requests well first |
 //! | `emulator fail hang 1` | the demo loyalty server hangs on the next request: it answers nothing until `emulator release` (or the end of the script) drops it, as a client's timeout would end it; meanwhile the script goes on, so input can be typed during the wait (a script that hangs the server gives the client a long timeout) |
@@ -127,6 +128,9 @@ enum Expectation {
     Keys(usize),
     /// The emulated registrar's books against kassa's journal.
     RegistrarLedger,
+    /// A journaled receipt's age confirmation, "cashier YYYY-MM-DD HH:MM"
+    /// (None: it has none).
+    JournalAge(ReceiptId, Option<String>),
 }
 
 /// A parsed script: steps with their line numbers.
@@ -198,6 +202,14 @@ fn parse_expectation(text: &str) -> Option<Expectation> {
         "link" => Expectation::Link(value.trim().to_string()),
         "outbox" => Expectation::Outbox(value.trim().parse().ok()?),
         "keys" => Expectation::Keys(value.trim().parse().ok()?),
+        "journal-age" => {
+            let (id, confirmed) = value.trim().split_once(' ')?;
+            let confirmed = match confirmed.trim() {
+                "none" => None,
+                other => Some(quoted(other)?),
+            };
+            Expectation::JournalAge(ReceiptId::parse(id)?, confirmed)
+        }
         "server-balance" => {
             let (client, amount) = value.trim().split_once(' ')?;
             Expectation::ServerBalance(client.to_string(), Money::parse(amount).ok()?)
@@ -547,6 +559,7 @@ pub fn run(script: &Script, setup: &ReplaySetup) -> anyhow::Result<String> {
                         Some(emulator) => check_registrar(&live, emulator),
                         None => Err("no registrar in this setup: `registrar` first".into()),
                     },
+                    Expectation::JournalAge(id, expected) => check_journal_age(&live.store, *id, expected.as_deref()),
                     Expectation::Keys(expected) => match std::mem::take(&mut keys) {
                         pressed if pressed == *expected => Ok(()),
                         pressed => Err(format!("expected {expected} keys pressed, got {pressed}")),
@@ -650,7 +663,11 @@ fn check(expectation: &Expectation, state: &AppState, screen: &str, keymap: &Key
             equal("link", expected.clone(), link.to_string())
         }
         Expectation::Outbox(n) => equal("outbox", n.to_string(), state.queue.depth.to_string()),
-        Expectation::ServerBalance(..) | Expectation::Ledger | Expectation::RegistrarLedger | Expectation::Keys(_) => Ok(()),
+        Expectation::ServerBalance(..)
+        | Expectation::Ledger
+        | Expectation::RegistrarLedger
+        | Expectation::Keys(_)
+        | Expectation::JournalAge(..) => Ok(()),
     }
 }
 
@@ -741,6 +758,23 @@ fn check_registrar(live: &Live, emulator: &ShtrihEmulator) -> Result<(), String>
  journal   {journal:?}
  registrar {registered:?}"
         ))
+    }
+}
+
+/// `expect journal-age`: the age confirmation a journaled receipt carries.
+fn check_journal_age(store: &Store, id: ReceiptId, expected: Option<&str>) -> Result<(), String> {
+    let closed = store
+        .receipt(id)
+        .map_err(|e| format!("cannot read the store: {e}"))?
+        .ok_or_else(|| format!("receipt {id} is not in the journal"))?;
+    let actual = closed
+        .receipt
+        .age_confirmed
+        .map(|a| format!("{} {}", a.cashier, a.at.format("%Y-%m-%d %H:%M")));
+    if actual.as_deref() == expected {
+        Ok(())
+    } else {
+        Err(format!("expected receipt {id}'s age confirmation {expected:?}, got {actual:?}"))
     }
 }
 

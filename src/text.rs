@@ -170,6 +170,9 @@ fn notice_text(notice: &Notice) -> String {
         ),
         MarkNotInSale(code) => format!("Кода {code} нет в этом чеке продажи: возвращают только проданные единицы"),
         Removed(name) => format!("Сторно: {name}"),
+        AgeNotConfirmed(name) => format!("Товар «{name}» не добавлен: возраст покупателя не подтверждён"),
+        AgeConfirmed => "Возраст покупателя подтверждён".into(),
+        AlcoholHours { name, hours } => format!("Алкоголь продаётся с {} до {}: товар «{name}» не добавлен", hours.from, hours.until),
         NoShift => "Смена не открыта (Открыть смену)".into(),
         ShiftExpired => "Смена длится больше 24 часов — закройте смену".into(),
         NothingNewUnsaved(e) => {
@@ -390,6 +393,14 @@ pub fn doubt_as_typed(quantity: crate::core::money::Quantity, weighed: bool, sum
         quantity = quantity.on_screen()
     )
 }
+
+// Goods sold from 18
+pub const AGE_TITLE: &str = "Товар продаётся с 18 лет";
+pub const AGE_QUESTION: &str = "Покупателю есть 18 лет? Проверьте документ.";
+pub const AGE_HINT: KeyedHint = &[
+    (Command::Confirm, "да, возраст подтверждён"),
+    (Command::Cancel, "нет, не продавать"),
+];
 pub const SEARCH_TITLE: &str = "Поиск товара по названию";
 pub const SEARCH_PROMPT: &str = "Название";
 pub const SEARCH_EMPTY: &str = "Ничего не найдено";
@@ -509,6 +520,7 @@ pub const P_CHANGE: &str = "СДАЧА";
 pub const P_ORIGINAL: &str = "По чеку";
 pub const P_REGISTER: &str = "Касса";
 pub const P_THANKS: &str = "СПАСИБО ЗА ПОКУПКУ!";
+pub const P_AGE_CONFIRMED: &str = "Возраст 18+ подтверждён";
 pub const P_SHIFT_OPENED: &str = "ОТКРЫТИЕ СМЕНЫ";
 pub const P_CASH_IN: &str = "ВНЕСЕНИЕ";
 pub const P_CASH_OUT: &str = "ВЫПЛАТА";

@@ -35,6 +35,7 @@
 //! ask_weight_over = "30"          # kg: more is asked about (grams typed?)
 //! ask_pieces_over = "100"
 //! ask_position_sum_over = "100000"
+//! alcohol_hours = "08:00-23:00"   # alcohol is sold from, until (10:00-02:00 runs past midnight)
 //! [weight_barcode]
 //! pattern = "PPCCCCCWWWWWK"
 //! prefixes = ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"]

@@ -1,8 +1,9 @@
-//! `[sale]` (merging and the limits a cashier is stopped or asked at) and
+//! `[sale]` (merging, the limits a cashier is stopped or asked at, alcohol's hours) and
 //! `[weight_barcode]` (how a weighed item's barcode is laid out).
 
 use super::Config;
 use super::reader::{Checker, Section};
+use crate::core::age::AlcoholHours;
 use crate::core::barcode::{LayoutError, WeightLayout};
 use crate::core::money::{Money, Quantity};
 
@@ -16,6 +17,7 @@ const SALE_KEYS: &[&str] = &[
     "ask_weight_over",
     "ask_pieces_over",
     "ask_position_sum_over",
+    "alcohol_hours",
 ];
 
 /// `[sale]`: quantities and sums are strings ("99999", "0.5"), so that no
@@ -53,6 +55,12 @@ pub(super) fn sale(mut section: Section, checker: &mut Checker, config: &mut Con
     }
     if let Some(n) = section.integer(checker, "max_positions", 1..=10_000) {
         limits.max_positions = n as usize;
+    }
+    if let Some((text, at)) = section.string(checker, "alcohol_hours") {
+        match AlcoholHours::parse(&text) {
+            Ok(hours) => settings.alcohol_hours = hours,
+            Err(e) => checker.report(at, format!("[sale] alcohol_hours: {text:?}: {e}")),
+        }
     }
     section.finish(checker, SALE_KEYS);
 }

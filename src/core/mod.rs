@@ -1,6 +1,7 @@
 //! The cashier's world, pure and synchronous: no terminal, no disk, no
 //! network. `update::update` is the only place state changes.
 
+pub mod age;
 pub mod barcode;
 pub mod catalog;
 pub mod command;

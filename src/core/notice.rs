@@ -77,6 +77,14 @@ pub enum Notice {
     MarkDecisionLost(super::marking::MarkFailure),
     /// A return: the code is of none of the sale's positions.
     MarkNotInSale(String),
+    /// Esc in the age dialog: the item is not sold.
+    AgeNotConfirmed(String),
+    AgeConfirmed,
+    /// Alcohol outside the hours it may be sold in.
+    AlcoholHours {
+        name: String,
+        hours: super::age::AlcoholHours,
+    },
     // Shift
     NoShift,
     ShiftExpired,
@@ -232,8 +240,10 @@ impl Notice {
                 verdict: super::marking::Verdict::Good,
                 ..
             }
-            | DeviceBack(_) => Level::Info,
+            | DeviceBack(_)
+            | AgeConfirmed => Level::Info,
             MarkTaken { .. } | MarkDecisionLost(_) | MarkOneCodeEach(_) | MarkScanMore { .. } => Level::Warning,
+            AgeNotConfirmed(_) | AlcoholHours { .. } => Level::Warning,
             ClientNeeded | AnonymousNoBonus | CertificateEmpty | CertificateTwice(_) | DeviceTrouble(_) | SwipeNotNow => Level::Warning,
             OfflineAccrualOnly | LoyaltyOffline | ConfirmQueued | NoBonusPaid | BonusNotAvailable | BonusCancelQueued(_)
             | WaitCannotStop => Level::Warning,

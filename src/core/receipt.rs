@@ -168,6 +168,10 @@ pub struct Receipt {
     /// e-mail (kept with the receipt, so a restart does not forget it).
     #[serde(default)]
     pub e_receipt: Option<String>,
+    /// The buyer's age confirmed for goods sold from 18: asked once a receipt.
+    /// Boxed: a receipt travels inside events, which stay small.
+    #[serde(default)]
+    pub age_confirmed: Option<Box<super::age::AgeConfirmation>>,
 }
 
 impl Receipt {
@@ -182,6 +186,7 @@ impl Receipt {
             link: Default::default(),
             number_sent: false,
             e_receipt: None,
+            age_confirmed: None,
         }
     }
 

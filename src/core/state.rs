@@ -40,6 +40,9 @@ pub struct Settings {
     /// What to do with marking codes the registrar refuses or cannot check.
     #[serde(default)]
     pub marking: super::marking::MarkingRules,
+    /// When alcohol may be sold (`[sale] alcohol_hours`).
+    #[serde(default)]
+    pub alcohol_hours: super::age::AlcoholHours,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +117,7 @@ impl Default for Settings {
             flow: Default::default(),
             fiscal: false,
             marking: Default::default(),
+            alcohol_hours: Default::default(),
         }
     }
 }
@@ -344,6 +348,10 @@ pub enum Dialog {
         /// The window the scan came from (a return's), back after the answer.
         under: Option<Box<Dialog>>,
     },
+    /// Goods sold from 18: is the buyer that old? Then `waiting` goes on.
+    Age {
+        waiting: super::age::AgeWaiting,
+    },
 }
 
 impl Dialog {
@@ -381,6 +389,7 @@ impl Dialog {
             Dialog::SpendCode { .. } => "spend_code",
             Dialog::Certificate { .. } => "certificate",
             Dialog::CertificatePin { .. } => "certificate_pin",
+            Dialog::Age { .. } => "age",
         }
     }
 }

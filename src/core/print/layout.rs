@@ -88,6 +88,10 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
         doc.pair(text::P_CONTACT, contact.clone());
         doc.customer_contact = Some(contact.clone());
     }
+    // The cashier above is who confirmed; `kassa journal show` shows it so too.
+    if let Some(age) = &r.age_confirmed {
+        doc.pair(text::P_AGE_CONFIRMED, age.at.format("%H:%M").to_string());
+    }
     doc.separator();
     if let Some(code) = closed.id.barcode() {
         doc.barcode(code);

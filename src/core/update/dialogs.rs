@@ -1,6 +1,7 @@
 //! Input to modal dialogs. Each handler gets the dialog by value and puts
 //! it back into the state when it stays open.
 
+use super::super::age::AgeWaiting;
 use super::super::command::Command;
 use super::super::effect::Effect;
 use super::super::event::Event;
@@ -8,7 +9,7 @@ use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::DiscountRule;
 use super::super::state::{AppState, CashDirection, Dialog, DiscountTarget, Found, PreviewTitle, QuantityTarget, Question};
-use super::{PAGE, edit, loyalty, navigate, payment, returns, sale, shift};
+use super::{PAGE, age, edit, loyalty, navigate, payment, returns, sale, shift};
 use crate::core::loyalty::TextBlock;
 
 /// Search shows at most this many matches; typing more narrows them.
@@ -147,6 +148,29 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::MarkCheck { check, under } => super::marking::dialog(state, check, under, event, effects),
         Dialog::Registration => registration_window(state, event, effects),
         Dialog::Help { scroll } => help(state, scroll, event),
+        Dialog::Age { waiting } => {
+            if let Some(waiting) = age::dialog(state, waiting, event) {
+                after_age(state, waiting, effects);
+            }
+        }
+    }
+}
+
+/// The buyer's age confirmed: what waited for it goes on, and passes the gate now.
+fn after_age(state: &mut AppState, waiting: AgeWaiting, effects: &mut Vec<Effect>) {
+    match waiting {
+        AgeWaiting::Item {
+            item_code,
+            quantity,
+            barcode,
+        } => {
+            let catalog = state.catalog.clone();
+            match catalog.by_code(&item_code) {
+                Some(item) => sale::add_or_ask_weight(state, item, quantity, barcode),
+                None => state.notice = Some(Notice::UnknownCode(item_code)),
+            }
+        }
+        AgeWaiting::MarkCode { item_code, code } => super::marking::age_confirmed(state, &item_code, code, effects),
     }
 }
 

@@ -4,6 +4,7 @@
 //! check means. Every check is followed by the decision (FF69h), as the
 //! registrar requires.
 
+use super::super::age::AgeWaiting;
 use super::super::catalog::Item;
 use super::super::command::Command;
 use super::super::effect::Effect;
@@ -12,7 +13,7 @@ use super::super::marking::{self, MarkCheck, MarkCode, MarkFailure, PlannedStatu
 use super::super::money::Quantity;
 use super::super::notice::{MarkReason, Notice};
 use super::super::state::{AppState, Busy, Dialog, MarkPurpose, MarkWait};
-use super::{returns, sale};
+use super::{age, sale};
 
 /// A scan on the sale screen that reads as a marking code.
 pub(super) fn scanned_in_sale(state: &mut AppState, text: &str, effects: &mut Vec<Effect>) {
@@ -44,7 +45,23 @@ pub(super) fn scanned_in_sale(state: &mut AppState, text: &str, effects: &mut Ve
         state.notice = Some(notice);
         return;
     }
-    start(state, (&item.code, &item.name), code, MarkPurpose::Sale, effects);
+    // The buyer's age first: a unit the cashier may not sell is not checked.
+    let waiting = AgeWaiting::MarkCode {
+        item_code: item.code.to_string(),
+        code: code.clone(),
+    };
+    if age::gate(state, item, waiting) {
+        start(state, (&item.code, &item.name), code, MarkPurpose::Sale, effects);
+    }
+}
+
+/// The buyer's age confirmed: the unit goes to be checked.
+pub(super) fn age_confirmed(state: &mut AppState, item_code: &str, code: MarkCode, effects: &mut Vec<Effect>) {
+    let catalog = state.catalog.clone();
+    match catalog.by_code(item_code) {
+        Some(item) => start(state, (&item.code, &item.name), code, MarkPurpose::Sale, effects),
+        None => state.notice = Some(Notice::UnknownCode(item_code.to_string())),
+    }
 }
 
 /// Whether a unit of marked `item` with `code` may be checked for this receipt.
@@ -170,8 +187,27 @@ fn decide(state: &mut AppState, wait: MarkWait, check: MarkCheck, accept: bool, 
     }
     match wait.purpose {
         MarkPurpose::Sale => add_unit(state, &wait, check.verdict()),
-        MarkPurpose::Return { index } => returns::mark_picked(state, index, wait.code),
+        MarkPurpose::Return { index } => mark_picked(state, index, wait.code),
     }
+}
+
+/// A unit the check let come back joins the return window's choice.
+fn mark_picked(state: &mut AppState, index: usize, code: MarkCode) {
+    let Some(Dialog::ReturnPick {
+        quantities,
+        marks,
+        selected,
+        ..
+    }) = state.dialog.as_mut()
+    else {
+        return;
+    };
+    let (Some(codes), Some(quantity)) = (marks.get_mut(index), quantities.get_mut(index)) else {
+        return;
+    };
+    codes.push(code);
+    *quantity = Quantity(codes.len() as i64 * 1000);
+    *selected = index;
 }
 
 /// The unit joins its good's position, or starts one.

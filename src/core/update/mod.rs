@@ -5,6 +5,7 @@
 //! last handed to the store, and a save is asked for when it differs — so no
 //! handler can forget to persist a change.
 
+mod age;
 mod close;
 mod dialogs;
 pub use dialogs::menu_entries;

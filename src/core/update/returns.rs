@@ -211,25 +211,6 @@ fn scan_mark(state: &mut AppState, source: &ReturnSource, marks: &[Vec<MarkCode>
     super::marking::start(state, (&item_code, &name), code, MarkPurpose::Return { index }, effects);
 }
 
-/// A unit the check let come back joins the return window's choice.
-pub(super) fn mark_picked(state: &mut AppState, index: usize, code: MarkCode) {
-    let Some(Dialog::ReturnPick {
-        quantities,
-        marks,
-        selected,
-        ..
-    }) = state.dialog.as_mut()
-    else {
-        return;
-    };
-    let (Some(codes), Some(quantity)) = (marks.get_mut(index), quantities.get_mut(index)) else {
-        return;
-    };
-    codes.push(code);
-    *quantity = Quantity(codes.len() as i64 * 1000);
-    *selected = index;
-}
-
 /// Empty input toggles between all that is left and nothing; a number sets it.
 fn set_pick_quantity(state: &mut AppState, source: &ReturnSource, quantities: &mut [Quantity], index: usize, typed: &str) {
     let available = source.available(index);

@@ -1,6 +1,7 @@
 //! The sale screen: typing and scanning codes, quantities, storno, and the
 //! commands that open dialogs.
 
+use super::super::age::AgeWaiting;
 use super::super::barcode::{Symbology, has_valid_check_digit};
 use super::super::catalog::Item;
 use super::super::command::Command;
@@ -13,7 +14,7 @@ use super::super::notice::Notice;
 use super::super::receipt::{Position, Receipt, ReceiptKind};
 use super::super::state::{AppState, CashDirection, Dialog, DiscountTarget, QuantityTarget, Question};
 use super::limits::{check_quantity, check_sum};
-use super::{PAGE, edit, loyalty, navigate, printing, shift};
+use super::{PAGE, age, edit, loyalty, navigate, printing, shift};
 
 pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
     let mut input = std::mem::take(&mut state.input);
@@ -181,7 +182,7 @@ fn enter_code(state: &mut AppState, code: &str, effects: &mut Vec<Effect>) {
             return match catalog.by_code(&weight.item_code) {
                 Some(item) => {
                     state.pending_quantity = None;
-                    add_item(state, item, weight.weight, Some(code.to_string()));
+                    add_or_ask_weight(state, item, Some(weight.weight), Some(code.to_string()));
                 }
                 None => state.notice = Some(Notice::UnknownCode(weight.item_code)),
             };
@@ -207,7 +208,12 @@ fn enter_code(state: &mut AppState, code: &str, effects: &mut Vec<Effect>) {
 }
 
 /// Adds `item`; a weighed item with no weight given asks for it first.
+/// Every item a sale adds comes through here (the quantity and doubt
+/// dialogs only finish what began here), so the age gate sits here once.
 pub(super) fn add_or_ask_weight(state: &mut AppState, item: &Item, quantity: Option<Quantity>, barcode: Option<String>) {
+    if !age::gate(state, item, AgeWaiting::item(item, quantity, barcode.as_deref())) {
+        return;
+    }
     match quantity {
         Some(q) => add_item(state, item, q, barcode),
         None if item.weighed => {
@@ -334,7 +340,9 @@ pub(super) fn set_quantity_as_given(state: &mut AppState, index: usize, quantity
         return;
     };
     let (name, weighed, price) = (p.name.clone(), p.weighed, p.price);
-    let checked = check_quantity(state, &name, weighed, quantity).and_then(|()| check_sum(state, price, quantity, Some(index)));
+    let checked = check_quantity(state, &name, weighed, quantity)
+        .and_then(|()| check_sum(state, price, quantity, Some(index)))
+        .and_then(|()| age::check_more(state, index, quantity));
     if let Err(notice) = checked {
         state.notice = Some(notice);
         return;

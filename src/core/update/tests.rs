@@ -16,6 +16,8 @@ use crate::core::money::{Money, Quantity};
 use crate::core::notice::Notice;
 use crate::core::state::{AppState, Dialog, Durable, Settings};
 
+mod age;
+
 const CATALOG: &str = "code;name;price;min_price;weighed;barcodes;vat\n\
     1001;Молоко;89.90;80.00;0;4607001771562;10\n\
     1002;Хлеб;55.50;;0;4600051000057;10\n\
@@ -1238,4 +1240,26 @@ fn a_typed_quantity_drops_codes_or_asks_for_more() {
     h.press(Command::Confirm);
     assert_eq!(marks_of(&h, 0), ["5Ab1cD"]);
     assert_eq!(h.state.receipt().map(|r| r.positions[0].quantity), Some(Quantity::ONE));
+}
+
+/// A marked good sold from 18 (beer): the buyer's age first, then the
+/// registrar's check; a unit refused at the age question is never checked.
+#[test]
+fn a_marked_good_sold_from_18_asks_the_age_before_the_check() {
+    let catalog = "code;name;price;min_price;weighed;barcodes;vat;mark;age\n\
+        3003;Пиво;89.90;;0;4600682000815;22;beer;alcohol\n";
+    let mut h = Harness::with_catalog(fiscal(), catalog);
+    h.state.now = start() + chrono::Duration::hours(3);
+    h.open_shift();
+    let beer = "0104600682000815215Bb1bB\u{1d}93aaaa";
+    h.send(Event::Scan(beer.into()));
+    assert_eq!(h.state.dialog.as_ref().map(Dialog::name), Some("age"));
+    h.press(Command::Cancel);
+    assert!(h.decisions.is_empty(), "not checked");
+    h.send(Event::Scan(beer.into()));
+    h.press(Command::Confirm);
+    assert_eq!(h.decisions, [true]);
+    assert_eq!(marks_of(&h, 0), ["5Bb1bB"]);
+    h.send(Event::Scan("0104600682000815215Cc2cC\u{1d}93bbbb".into()));
+    assert_eq!(marks_of(&h, 0).len(), 2, "asked once per receipt");
 }

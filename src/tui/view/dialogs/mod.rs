@@ -1,5 +1,6 @@
 //! Modal dialogs, drawn over the receipt area. One file per dialog.
 
+mod age;
 mod bonus;
 mod cash_move;
 mod certificate;
@@ -80,5 +81,6 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         } => doubt::draw(frame, area, state, (target, *typed, *likely), *selected, theme),
         Dialog::Registration => registration::draw(frame, area, state, keymap, theme),
         Dialog::MarkCheck { check, .. } => mark_check::draw(frame, area, check, state, keys, theme),
+        Dialog::Age { waiting } => age::draw(frame, area, waiting, state, keys, theme),
     }
 }
