@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::core::catalog::Vat;
 use crate::core::event::Event;
 use crate::core::money::{Money, Quantity};
 use crate::devices::framing::Framing;
@@ -139,6 +140,7 @@ fn receipt(positions: usize) -> Document {
                     quantity: Quantity::ONE,
                     price: Money(199_90),
                     discount: Money(10_00),
+                    vat: Some(Vat::Vat22),
                 })
                 .collect(),
             cash: Money(189_90 * positions as i64),
@@ -172,7 +174,7 @@ fn registrar_receipts(runs: usize, report: &impl Fn(&str, Vec<Duration>)) -> any
             password: 30,
             timing: Timing::default(),
             department: 1,
-            tax: 0,
+            taxes: Default::default(),
             width: 36,
         },
         Box::new(MemoryMarks(Default::default())),

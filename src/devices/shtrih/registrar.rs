@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::command::{self, Code, Operation, ReceiptType, Status};
 use super::errors;
 use super::link::{Link, LinkError, Timing};
+use super::taxes::TaxGroups;
 use crate::devices::DeviceState;
 use crate::devices::port::PortSettings;
 use crate::print::document::{Document, Fiscal, FiscalKind, FiscalReceipt, Line};
@@ -71,9 +72,10 @@ pub struct ShtrihSettings {
     /// The operator's (or system administrator's) password; 30 is the factory administrator's.
     pub password: u32,
     pub timing: Timing,
-    /// Department (0…16) and tax group bits each position is registered with.
+    /// Department (0…16) each position is registered in.
     pub department: u8,
-    pub tax: u8,
+    /// The tax group of each VAT rate.
+    pub taxes: TaxGroups,
     /// Characters in a line of font 1.
     pub width: usize,
 }
@@ -233,7 +235,9 @@ impl ShtrihPrinter {
                 price: position.price.0.max(0) as u64,
                 discount: position.discount.0.max(0) as u64,
                 department: self.settings.department,
-                tax: self.settings.tax,
+                // A job saved before rates were sent has none: no group bits, the old
+                // default (the registrar's own tables decide).
+                tax: position.vat.map_or(0, |vat| self.settings.taxes.bits(vat)),
                 name: position.name.clone(),
             };
             self.call(Code::OPERATION, &operation.params(), ANSWER)?;
