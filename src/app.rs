@@ -143,7 +143,7 @@ fn printer(config: &Config, data_dir: &Path, store: &Store) -> Box<dyn Printer> 
             port,
             password,
             department,
-            tax,
+            taxes,
             timing,
         } => Box::new(ShtrihPrinter::new(
             ShtrihSettings {
@@ -151,7 +151,7 @@ fn printer(config: &Config, data_dir: &Path, store: &Store) -> Box<dyn Printer> 
                 password: *password,
                 timing: *timing,
                 department: *department,
-                tax: *tax,
+                taxes: *taxes,
                 width,
             },
             Box::new(store.clone()),

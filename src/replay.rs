@@ -710,7 +710,7 @@ fn on_emulated_registrar(setup: &ReplaySetup, path: &str) -> ReplaySetup {
         port: crate::devices::port::PortSettings::new(path, 115_200),
         password: Registrar::default().password,
         department: 1,
-        tax: 0,
+        taxes: Default::default(),
         timing,
     };
     setup.config.settings.fiscal = true;

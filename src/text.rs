@@ -304,7 +304,8 @@ pub fn question(question: Question) -> &'static str {
 
 // The demo store, when no config names one
 pub const DEMO_STORE_NAME: &str = "Демо-магазин";
-pub const DEMO_STORE_ADDRESS: &str = "г. Москва, ул. Примерная, 1";
+pub const DEMO_STORE_ADDRESS: &str = "г. Москва, ул. Примерная, д. 1";
+pub const DEMO_ORGANISATION: &str = "ООО \"Касса-Демо\"";
 
 pub const YES_NO: KeyedHint = &[(Command::Confirm, "да"), (Command::Cancel, "нет")];
 
@@ -537,6 +538,31 @@ pub const P_TOTAL_LOWER: &str = "  итого";
 pub const P_CANCELLED: &str = "Отменено чеков";
 pub const P_OPENING_CASH: &str = "Наличные на начало";
 pub const P_DRAWER: &str = "НАЛИЧНЫЕ В КАССЕ";
+pub const P_INN: &str = "ИНН";
+pub const P_TAX_SYSTEM: &str = "СНО";
+pub const P_SETTLEMENT_ADDRESS: &str = "Адрес расчётов:";
+pub const P_SETTLEMENT_PLACE: &str = "Место расчётов:";
+
+/// The tax system as receipts print it.
+pub fn printed_tax_system(system: crate::core::requisites::TaxSystem) -> &'static str {
+    use crate::core::requisites::TaxSystem::*;
+    match system {
+        Osn => "ОСН",
+        UsnIncome => "УСН доход",
+        UsnIncomeExpense => "УСН доход-расход",
+        Esn => "ЕСХН",
+        Patent => "ПСН",
+    }
+}
+
+/// A receipt's line for one VAT rate: the VAT inside its sum, or the sum
+/// sold without VAT.
+pub fn printed_vat(vat: crate::core::catalog::Vat) -> String {
+    match vat {
+        crate::core::catalog::Vat::NoVat => "без НДС".into(),
+        rate => format!("в т.ч. НДС {}%", rate.key()),
+    }
+}
 
 pub fn summary_title(kind: SummaryKind) -> &'static str {
     match kind {

@@ -25,7 +25,7 @@ fn config_check_names_every_mistake_with_its_place() {
     let lines: Vec<String> = text(&out.stderr).lines().map(str::to_string).collect();
     let expected = [
         "tests/configs/broken.toml:3:6: [store] id: expected a string in quotes",
-        "tests/configs/broken.toml:4:1: [store] unknown key \"nmae\"; known: id, name, address",
+        "tests/configs/broken.toml:4:1: [store] unknown key \"nmae\"; known: id, name, address, organisation, inn, tax_system",
         "tests/configs/broken.toml:7:10: [printer] driver: unknown driver \"escpos-serial\"; known: text, escpos, shtrih",
         "tests/configs/broken.toml:8:9: [printer] width: expected a whole number from 24 to 80",
         "tests/configs/broken.toml:11:19: [sale] max_receipt_sum: not a number: \"-1\" (write roubles in quotes, e.g. \"100000\")",

@@ -7,6 +7,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use kassa::core::catalog::Vat;
 use kassa::core::event::Event;
 use kassa::core::money::{Money, Quantity};
 use kassa::devices::DeviceState;
@@ -17,6 +18,7 @@ use kassa::devices::port::PortSettings;
 use kassa::devices::reader::{self, ReaderConfig, ReaderKind};
 use kassa::devices::shtrih::link::Timing;
 use kassa::devices::shtrih::registrar::{ShtrihPrinter, ShtrihSettings};
+use kassa::devices::shtrih::taxes::TaxGroups;
 use kassa::emulators::escpos::EscPosEmulator;
 use kassa::emulators::scanner::SerialKeyboard;
 use kassa::emulators::shtrih::{Fault, Registrar, ShtrihEmulator};
@@ -191,6 +193,7 @@ fn sale_document() -> Document {
                 discount: Money(17_98),
                 mark: None,
                 marks: Vec::new(),
+                vat: Some(Vat::Vat10),
             },
             FiscalPosition {
                 name: "Яблоки".into(),
@@ -199,6 +202,7 @@ fn sale_document() -> Document {
                 discount: Money::ZERO,
                 mark: None,
                 marks: Vec::new(),
+                vat: Some(Vat::Vat10),
             },
         ],
         // 161.82 + 124.88 = 286.70; 300.00 handed over.
@@ -250,6 +254,66 @@ fn escpos_bytes_decode_back_to_the_receipt_and_paper_out_keeps_the_job() {
     drop(emulator);
 }
 
+#[test]
+fn escpos_prints_a_receipt_with_the_sellers_requisites_and_its_vat() {
+    use kassa::core::journal::{ClosedReceipt, ReceiptId};
+    use kassa::core::receipt::{Payment, PaymentKind, Position, Receipt, ReceiptKind};
+    use kassa::core::state::Settings;
+
+    let emulator = EscPosEmulator::start(None, false).expect("pty");
+    let mut printer = EscPosPrinter::new(PortSettings::new(emulator.path(), 19200), 42);
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("now");
+    let mut receipt = Receipt::new(ReceiptKind::Sale, at);
+    receipt.positions.push(Position {
+        item_code: "1001".into(),
+        name: "Молоко".into(),
+        barcode: None,
+        price: Money(149_50),
+        min_price: Money::ZERO,
+        quantity: Quantity(1000),
+        weighed: false,
+        vat: Vat::Vat10,
+        rule: None,
+        discounts: Vec::new(),
+        original_index: None,
+        marks: Vec::new(),
+        mark: None,
+    });
+    receipt.payments.push(Payment {
+        kind: PaymentKind::Cash,
+        amount: Money(149_50),
+        tendered: Money(149_50),
+    });
+    let closed = ClosedReceipt {
+        id: ReceiptId { shift: 1, number: 1 },
+        store_id: "0001".into(),
+        register_id: "01".into(),
+        cashier: "Иванова".into(),
+        closed_at: at,
+        receipt,
+        contact: None,
+    };
+    let doc = kassa::core::print::layout::receipt(&closed, &Settings::default(), false);
+    printer.print(1, &doc).expect("printed");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while emulator.state().paper.last().is_none_or(|l| l != "[CUT]") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let paper: Vec<String> = emulator.state().paper.iter().map(|l| l.trim().to_string()).collect();
+    let has = |start: &str, end: &str| paper.iter().any(|l| l.starts_with(start) && l.ends_with(end));
+    assert!(has("ООО \"Касса-Демо\"", "Демо\""), "{paper:#?}");
+    assert!(has("ИНН 7701234560", "СНО ОСН"), "{paper:#?}");
+    let tape = paper.join("\n");
+    for label in ["Адрес расчётов:", "Место расчётов:"] {
+        assert!(tape.contains(&format!("{label} г. Москва, ул. Примерная,\nд. 1")), "{tape}");
+    }
+    assert!(has("23.11.2026 10:00", "Кассир Иванова"), "{paper:#?}");
+    // 149.50 × 10 / 110 = 13.59
+    assert!(has("в т.ч. НДС 10%", "13.59"), "{paper:#?}");
+}
+
 fn fast_timing() -> Timing {
     Timing {
         byte: Duration::from_millis(100),
@@ -259,13 +323,18 @@ fn fast_timing() -> Timing {
 }
 
 fn registrar_printer(path: &str, store: &Store) -> ShtrihPrinter {
+    taxed_registrar_printer(path, store, TaxGroups::default())
+}
+
+/// The same, with the registrar's tax groups of the VAT rates.
+fn taxed_registrar_printer(path: &str, store: &Store, taxes: TaxGroups) -> ShtrihPrinter {
     ShtrihPrinter::new(
         ShtrihSettings {
             port: PortSettings::new(path, 115_200),
             password: 30,
             timing: fast_timing(),
             department: 1,
-            tax: 0,
+            taxes,
             width: 36,
         },
         Box::new(store.clone()),
@@ -299,6 +368,8 @@ fn shtrih_registers_a_sale_field_by_field_with_the_contact_and_the_notes() {
         ),
         (2000, 8990, 1798)
     );
+    let taxes: Vec<u8> = receipt.operations.iter().map(|op| op.tax).collect();
+    assert_eq!(taxes, [0b10, 0b10], "10 %: the default tax group 2");
     assert_eq!(receipt.total(), 286_70);
     assert_eq!((receipt.payments[0], receipt.change), (300_00, 13_30));
     assert_eq!(receipt.contact.as_deref(), Some("+79161234567"));
@@ -306,6 +377,45 @@ fn shtrih_registers_a_sale_field_by_field_with_the_contact_and_the_notes() {
     let tape = r.tape.join("\n");
     assert!(tape.contains("Клиент") && tape.contains("[EAN-13 220000001003]"), "{tape}");
     assert!(tape.ends_with("[CUT]"));
+}
+
+#[test]
+fn shtrih_registers_each_position_in_its_rates_tax_group() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let emulator = ShtrihEmulator::start(None, open_shift_registrar(), false).expect("pty");
+    // A registrar whose table has 22 % in row 1 and, unlike the default, 10 % in row 3.
+    let mut taxes = TaxGroups::default();
+    taxes.set(Vat::Vat10, 3).expect("a row of the table");
+    let mut printer = taxed_registrar_printer(emulator.path(), &store, taxes);
+    let mut doc = sale_document();
+    let Some(Fiscal::Receipt(receipt)) = doc.fiscal.as_mut() else {
+        panic!("a receipt")
+    };
+    receipt.positions[0].vat = Some(Vat::Vat22);
+    receipt.positions[1].vat = Some(Vat::Vat10);
+    // A third position from a job saved before rates were sent: no group bits, as then.
+    receipt.positions.push(FiscalPosition {
+        name: "Пакет".into(),
+        quantity: Quantity(1000),
+        price: Money(5_00),
+        discount: Money::ZERO,
+        vat: None,
+        mark: None,
+        marks: Vec::new(),
+    });
+    receipt.cash = Money(300_00);
+    printer.print(1, &doc).expect("registered");
+    let r = emulator.registrar();
+    let taxes: Vec<(String, u8)> = r.receipts[0].operations.iter().map(|op| (op.name.clone(), op.tax)).collect();
+    assert_eq!(
+        taxes,
+        [
+            ("Молоко 3,2%".to_string(), 0b1),
+            ("Яблоки".to_string(), 0b100),
+            ("Пакет".to_string(), 0)
+        ]
+    );
 }
 
 #[test]
@@ -446,7 +556,7 @@ fn scans_and_swipes_reach_the_sale_and_the_registrar_registers_it() {
             port: PortSettings::new(registrar.path(), 115_200),
             password: 30,
             department: 1,
-            tax: 0,
+            taxes: TaxGroups::default(),
             timing: fast_timing(),
         },
         readers: vec![
@@ -527,6 +637,10 @@ fn scans_and_swipes_reach_the_sale_and_the_registrar_registers_it() {
     assert_eq!(r.receipts.len(), 1);
     assert_eq!(r.receipts[0].total(), total.0 as u64);
     assert_eq!(r.receipts[0].payments[1], total.0 as u64, "paid by card: payment type 2");
+    assert_eq!(
+        r.receipts[0].operations[0].tax, 0b10,
+        "the demo's milk is sold at 10 %: tax group 2"
+    );
     assert_eq!(
         r.receipts[0].contact.as_deref(),
         Some("+79161234567"),
@@ -630,7 +744,7 @@ fn fiscal_workstation(path: &str, dir: &std::path::Path, poll: Duration) -> (kas
             port: PortSettings::new(path, 115_200),
             password: 30,
             department: 1,
-            tax: 0,
+            taxes: TaxGroups::default(),
             timing: fast_timing(),
         },
         ..Config::default()

@@ -44,7 +44,7 @@ fn workstation(path: &str, dir: &std::path::Path) -> (Runtime, mpsc::Receiver<Ev
             port: PortSettings::new(path, 115_200),
             password: 30,
             department: 1,
-            tax: 0,
+            taxes: Default::default(),
             timing: fast_timing(),
         },
         ..Config::default()
@@ -249,7 +249,7 @@ fn an_excise_unit_has_its_subject_and_a_discount_is_shared_to_the_kopeck() {
         password: 30,
         timing: fast_timing(),
         department: 1,
-        tax: 0,
+        taxes: Default::default(),
         width: 36,
     };
     let mut printer = ShtrihPrinter::new(settings, Box::new(store.clone()));
@@ -274,6 +274,7 @@ fn an_excise_unit_has_its_subject_and_a_discount_is_shared_to_the_kopeck() {
                 quantity: Quantity::pieces(3),
                 price: Money(89_90),
                 discount: Money(10_00),
+                vat: Some(kassa::core::catalog::Vat::Vat22),
                 mark: Some(kassa::core::catalog::MarkGroup::Beer),
                 marks: beer.iter().map(|c| c.to_string()).collect(),
             }],
@@ -290,6 +291,7 @@ fn an_excise_unit_has_its_subject_and_a_discount_is_shared_to_the_kopeck() {
     let sums: Vec<u64> = sale.operations_v2.iter().map(|op| op.sum).collect();
     assert_eq!(sums, [86_57, 86_57, 86_56], "259.70 over three units");
     assert!(sale.operations_v2.iter().all(|op| op.subject == 31), "excise with a code");
+    assert!(sale.operations_v2.iter().all(|op| op.tax == 0b1), "22 %: the default tax group 1");
     assert_eq!(sale.marks.len(), 3);
     assert_eq!(sale.total(), 259_70);
 }

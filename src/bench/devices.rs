@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::core::catalog::Vat;
 use crate::core::event::Event;
 use crate::core::money::{Money, Quantity};
 use crate::devices::framing::Framing;
@@ -141,6 +142,7 @@ fn receipt(positions: usize) -> Document {
                     discount: Money(10_00),
                     mark: None,
                     marks: Vec::new(),
+                    vat: Some(Vat::Vat22),
                 })
                 .collect(),
             cash: Money(189_90 * positions as i64),
@@ -174,7 +176,7 @@ fn registrar_receipts(runs: usize, report: &impl Fn(&str, Vec<Duration>)) -> any
             password: 30,
             timing: Timing::default(),
             department: 1,
-            tax: 0,
+            taxes: Default::default(),
             width: 36,
         },
         Box::new(MemoryMarks(Default::default())),

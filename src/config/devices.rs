@@ -9,7 +9,8 @@
 //! baud = 115200            # data_bits = 8, parity = "none", stop_bits = 1, flow_control = "none"
 //! password = 30            # shtrih: the operator's password
 //! department = 1           # shtrih: the department positions are registered in
-//! tax = 0                  # shtrih: tax group bits (0: as the registrar's tables say)
+//! # shtrih: the registrar's tax group (1…6) of each VAT rate; these are the defaults
+//! taxes = { "22" = 1, "10" = 2, "0" = 3, "none" = 4, "20" = 5, "5" = 6, "7" = 6 }
 //! width = 42
 //! [[scanner]]
 //! port = "/dev/kassa-scanner"
@@ -30,11 +31,13 @@ use std::time::Duration;
 
 use super::Config;
 use super::reader::{Checker, Section};
+use crate::core::catalog::Vat;
 use crate::devices::framing::{self, Framing};
 use crate::devices::magstripe::CardRule;
 use crate::devices::port::{self, PortSettings};
 use crate::devices::reader::{ReaderConfig, ReaderKind};
 use crate::devices::shtrih::link::Timing;
+use crate::devices::shtrih::taxes::TaxGroups;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrinterConfig {
@@ -47,7 +50,7 @@ pub enum PrinterConfig {
         port: PortSettings,
         password: u32,
         department: u8,
-        tax: u8,
+        taxes: TaxGroups,
         timing: Timing,
     },
 }
@@ -106,7 +109,7 @@ fn port_settings(section: &mut Section, checker: &mut Checker, default_baud: u32
     }
 }
 
-const PRINTER_KEYS: &[&str] = port_keys!("driver", "file", "width", "password", "department", "tax");
+const PRINTER_KEYS: &[&str] = port_keys!("driver", "file", "width", "password", "department", "taxes");
 
 /// Keys whose values are secrets (see `reader::SECRET_KEYS`).
 pub(super) const PRINTER_SECRET_KEYS: &[&str] = &["password"];
@@ -120,7 +123,7 @@ pub(super) fn printer(mut section: Section, checker: &mut Checker, config: &mut 
     let driver = section.string(checker, "driver");
     let password = section.integer(checker, "password", 0..=99_999_999).map_or(30, |p| p as u32);
     let department = section.integer(checker, "department", 0..=16).map_or(1, |d| d as u8);
-    let tax = section.integer(checker, "tax", 0..=0b1_1110).map_or(0, |t| t as u8);
+    let taxes = taxes(&mut section, checker);
     config.printer = match driver.as_ref().map(|(d, at)| (d.as_str(), *at)) {
         None | Some(("text", _)) => PrinterConfig::Text { file },
         Some(("escpos", _)) => match port_settings(&mut section, checker, 19_200) {
@@ -132,7 +135,7 @@ pub(super) fn printer(mut section: Section, checker: &mut Checker, config: &mut 
                 port,
                 password,
                 department,
-                tax,
+                taxes,
                 timing: Timing::default(),
             },
             None => PrinterConfig::Text { file },
@@ -145,7 +148,38 @@ pub(super) fn printer(mut section: Section, checker: &mut Checker, config: &mut 
             PrinterConfig::Text { file }
         }
     };
-    section.finish(checker, PRINTER_KEYS);
+    for (key, at) in section.unread(PRINTER_KEYS) {
+        if key == "tax" {
+            // One group for every rate would register some goods at a wrong rate.
+            checker.report(
+                at,
+                r#"[printer] tax: no longer read; give each VAT rate its tax group with taxes = { "22" = 1, "10" = 2, … }"#.into(),
+            );
+        } else {
+            section.unknown(checker, &key, at, PRINTER_KEYS);
+        }
+    }
+}
+
+/// `taxes`: the registrar's tax group per VAT rate; the rates left out keep
+/// their default group.
+fn taxes(section: &mut Section, checker: &mut Checker) -> TaxGroups {
+    let mut taxes = TaxGroups::default();
+    let example = r#"{ "22" = 1, "10" = 2 }"#;
+    for entry in section.integer_table(checker, "taxes", example).unwrap_or_default() {
+        let Some(vat) = Vat::ALL.into_iter().find(|v| v.key() == entry.name) else {
+            let known: Vec<&str> = Vat::ALL.iter().map(|v| v.key()).collect();
+            checker.report(
+                entry.at,
+                format!("[printer] taxes: {:?} is not a VAT rate; known: {}", entry.name, known.join(", ")),
+            );
+            continue;
+        };
+        if let Err(e) = taxes.set(vat, entry.number) {
+            checker.report(entry.number_at, format!("[printer] taxes: {:?}: {e}", entry.name));
+        }
+    }
+    taxes
 }
 
 fn framing(section: &mut Section, checker: &mut Checker) -> Framing {
@@ -237,17 +271,20 @@ mod tests {
 
     #[test]
     fn printers_scanners_and_readers_are_read_with_their_ports() {
-        let text = "[printer]\ndriver = \"shtrih\"\nport = \"/dev/kkt\"\nparity = \"even\"\npassword = 1\n\
+        let text = "[printer]\ndriver = \"shtrih\"\nport = \"/dev/kkt\"\nparity = \"even\"\npassword = 1\ntaxes = { \"10\" = 3, \"7\" = 5 }\n\
                     [[scanner]]\nport = \"/dev/s1\"\nsuffix = \"CRLF\"\n[[scanner]]\nport = \"/dev/s2\"\nbaud = 115200\ngap_ms = 30\n\
                     [card_reader]\nport = \"/dev/msr\"\ntrack = 1\nlength = 13\n";
         let config = config(text).expect("valid");
-        let PrinterConfig::Shtrih { port, password, .. } = &config.printer else {
+        let PrinterConfig::Shtrih { port, password, taxes, .. } = &config.printer else {
             panic!("shtrih expected: {:?}", config.printer)
         };
         assert_eq!(
             (port.path.as_str(), port.baud, port.parity, *password),
             ("/dev/kkt", 115_200, port::Parity::Even, 1)
         );
+        let groups: Vec<u8> = Vat::ALL.iter().map(|v| taxes.group(*v)).collect();
+        // 22, 20, 10, 7, 5, 0, none: the two given, the defaults for the rest.
+        assert_eq!(groups, [1, 5, 3, 5, 6, 3, 4]);
         let names: Vec<&str> = config.readers.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["scanner", "scanner-2", "card-reader"]);
         assert_eq!(config.readers[0].framing.suffix, b"\r\n");

@@ -13,7 +13,10 @@
 //! [store]
 //! id = "0001"
 //! name = "Магазин №1"
-//! address = "г. Москва, ул. Ленина, 1"
+//! address = "г. Москва, ул. Ленина, д. 1"   # the address and place of settlement
+//! organisation = "ООО \"Ромашка\""
+//! inn = "7727000006"                       # 10 or 12 digits, check digits verified
+//! tax_system = "osn"        # osn | usn_income | usn_income_expense | esn | patent
 //! [register]
 //! id = "01"
 //! [data]
@@ -190,8 +193,14 @@ fn parse_checked(layers: &[Layer], base: &Path, secrets_withheld: bool) -> Resul
     let names: Vec<&str> = SECTIONS.iter().map(|(name, _)| *name).collect();
     reader::check_section_names(&root, &mut checker, &names);
     // A config file without [loyalty] sells without loyalty; only the demo has the emulator.
+    // Nor does a store print the demo seller's address and ИНН: what its
+    // config leaves out is left off its receipts.
     let mut config = Config {
-        settings: Settings::default(),
+        settings: Settings {
+            store_address: String::new(),
+            requisites: Default::default(),
+            ..Settings::default()
+        },
         loyalty: None,
         ..Config::default()
     };
@@ -351,6 +360,29 @@ mod tests {
         assert_eq!(config.settings.limits.max_quantity, Quantity(50_000));
         assert_eq!(config.settings.limits.max_receipt_sum, Money(1000_00));
         assert_eq!(config.settings.weight_layout.prefixes, ["27"]);
+    }
+
+    #[test]
+    fn reads_the_sellers_requisites_and_prints_no_demo_ones_for_a_store() {
+        use crate::core::requisites::{Requisites, TaxSystem};
+        let text = "[store]\naddress = \"г. Тверь, ул. Советская, д. 5\"\norganisation = \"ИП Петров П. П.\"\n\
+                    inn = \"500100732259\"\ntax_system = \"usn_income_expense\"\n";
+        let config = parse("k.toml", text, Path::new("/")).expect("valid");
+        assert_eq!(config.settings.store_address, "г. Тверь, ул. Советская, д. 5");
+        assert_eq!(
+            config.settings.requisites,
+            Requisites {
+                organisation: "ИП Петров П. П.".into(),
+                inn: "500100732259".into(),
+                tax_system: Some(TaxSystem::UsnIncomeExpense),
+            }
+        );
+        let bare = parse("k.toml", "", Path::new("/")).expect("valid");
+        assert_eq!(
+            (bare.settings.store_address.as_str(), &bare.settings.requisites),
+            ("", &Requisites::default())
+        );
+        assert_eq!(Config::default().settings.requisites, Requisites::demo(), "the demo has its seller");
     }
 
     #[test]

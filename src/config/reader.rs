@@ -214,6 +214,14 @@ pub(super) fn repeated<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, nam
 
 type Spanned<T> = toml::Spanned<T>;
 
+/// One entry of a table of numbers, with the places of its name and number.
+pub(super) struct TableEntry {
+    pub(super) name: String,
+    pub(super) at: usize,
+    pub(super) number: i64,
+    pub(super) number_at: usize,
+}
+
 /// Reads the keys of one section, remembering which were used.
 pub(super) struct Section<'a, 't> {
     pub(super) name: &'static str,
@@ -293,6 +301,40 @@ impl<'a, 't> Section<'a, 't> {
             match item.get_ref() {
                 DeValue::String(s) => out.push((s.to_string(), item.span().start)),
                 _ => checker.report(item.span().start, format!("[{}] {key}: expected a string in quotes", self.name)),
+            }
+        }
+        Some(out)
+    }
+
+    /// A table of whole numbers, `key = { "a" = 1, … }`: each entry's name
+    /// and place, its number and the number's place. An entry that is no
+    /// whole number is reported and left out; `example` shows one that is.
+    pub(super) fn integer_table(&mut self, checker: &mut Checker, key: &'static str, example: &str) -> Option<Vec<TableEntry>> {
+        let value = self.value(key)?;
+        let DeValue::Table(table) = value.get_ref() else {
+            checker.report(
+                value.span().start,
+                format!("[{}] {key}: expected a table like {example}", self.name),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for (name, item) in table.iter() {
+            let number = match item.get_ref() {
+                DeValue::Integer(i) => i.as_str().replace('_', "").parse::<i64>().ok(),
+                _ => None,
+            };
+            match number {
+                Some(number) => out.push(TableEntry {
+                    name: name.get_ref().to_string(),
+                    at: name.span().start,
+                    number,
+                    number_at: item.span().start,
+                }),
+                None => checker.report(
+                    item.span().start,
+                    format!("[{}] {key}: {:?}: expected a whole number", self.name, name.get_ref()),
+                ),
             }
         }
         Some(out)

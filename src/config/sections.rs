@@ -4,10 +4,12 @@
 
 use super::Config;
 use super::reader::{Checker, Section};
+use crate::core::requisites::{TaxSystem, check_inn};
 
-const STORE_KEYS: &[&str] = &["id", "name", "address"];
+const STORE_KEYS: &[&str] = &["id", "name", "address", "organisation", "inn", "tax_system"];
 
-/// `[store]`: who sells, as printed on receipts.
+/// `[store]`: who sells, as printed on receipts: the store, its address
+/// (the address and place of settlement) and the seller's requisites.
 pub(super) fn store(mut section: Section, checker: &mut Checker, config: &mut Config) {
     let settings = &mut config.settings;
     if let Some((id, at)) = section.string(checker, "id") {
@@ -21,6 +23,25 @@ pub(super) fn store(mut section: Section, checker: &mut Checker, config: &mut Co
     }
     if let Some((address, _)) = section.string(checker, "address") {
         settings.store_address = address;
+    }
+    let seller = &mut settings.requisites;
+    if let Some((organisation, _)) = section.string(checker, "organisation") {
+        seller.organisation = organisation;
+    }
+    if let Some((inn, at)) = section.string(checker, "inn") {
+        match check_inn(&inn) {
+            Ok(()) => seller.inn = inn,
+            Err(e) => checker.report(at, format!("[store] inn: {e}")),
+        }
+    }
+    if let Some((system, at)) = section.string(checker, "tax_system") {
+        match TaxSystem::parse(&system) {
+            Some(system) => seller.tax_system = Some(system),
+            None => {
+                let known: Vec<&str> = TaxSystem::ALL.iter().map(|t| t.key()).collect();
+                checker.report(at, format!("[store] tax_system: {system:?}; known: {}", known.join(", ")));
+            }
+        }
     }
     section.finish(checker, STORE_KEYS);
 }

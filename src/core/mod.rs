@@ -17,6 +17,7 @@ pub mod notice;
 pub mod print;
 pub mod queue;
 pub mod receipt;
+pub mod requisites;
 pub mod shift;
 pub mod state;
 pub mod storage;

@@ -22,7 +22,11 @@ use crate::core::print::document::Document;
 pub struct Settings {
     pub store_id: String,
     pub store_name: String,
+    /// The address and place of settlement printed on receipts.
     pub store_address: String,
+    /// The seller's organisation, ИНН and tax system, printed on receipts.
+    #[serde(default)]
+    pub requisites: super::requisites::Requisites,
     pub register_id: String,
     pub weight_layout: WeightLayout,
     pub limits: Limits,
@@ -108,6 +112,7 @@ impl Default for Settings {
             store_id: "0001".into(),
             store_name: crate::text::DEMO_STORE_NAME.into(),
             store_address: crate::text::DEMO_STORE_ADDRESS.into(),
+            requisites: super::requisites::Requisites::demo(),
             register_id: "01".into(),
             weight_layout: WeightLayout::default(),
             limits: Limits::default(),

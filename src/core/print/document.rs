@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::catalog::Vat;
 use crate::core::money::{Money, Quantity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -149,6 +150,13 @@ pub struct FiscalPosition {
     pub price: Money,
     /// Every discount of the position together (bonuses spent included).
     pub discount: Money,
+    /// The position's VAT rate; the registrar's tax group follows from it.
+    /// `None` only in a job saved before rates reached the registrar: it is
+    /// registered as then, with no tax group bits (the registrar's own
+    /// tables decide). Left out of the JSON when `None`, so such a job
+    /// keeps the digest its fiscal marks were written under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat: Option<Vat>,
     /// A marked good's group and its units' codes (as scanned, GS as 0x1D):
     /// the registrar registers each unit apart and binds its code to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,5 +251,24 @@ impl Document {
     pub fn blank(&mut self) -> &mut Self {
         self.lines.push(Line::Blank);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_saved_before_rates_keeps_its_json_and_so_its_jobs_digest() {
+        let old = r#"{"name":"Хлеб","quantity":1000,"price":4500,"discount":0}"#;
+        let position: FiscalPosition = serde_json::from_str(old).expect("an old position");
+        assert_eq!(position.vat, None);
+        assert_eq!(serde_json::to_string(&position).expect("json"), old);
+        let rated = FiscalPosition {
+            vat: Some(Vat::Vat10),
+            ..position
+        };
+        let json = serde_json::to_string(&rated).expect("json");
+        assert_eq!(serde_json::from_str::<FiscalPosition>(&json).expect("back"), rated);
     }
 }

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::document::{Document, Fiscal, FiscalKind, FiscalPosition, FiscalReceipt, Line};
+use crate::core::catalog::Vat;
 use crate::core::journal::ClosedReceipt;
 use crate::core::money::Money;
 use crate::core::receipt::{PaymentKind, Receipt, ReceiptKind};
@@ -16,14 +17,63 @@ fn stamp(at: NaiveDateTime) -> String {
 
 fn header(doc: &mut Document, settings: &Settings) {
     doc.centered(settings.store_name.clone(), true);
-    doc.centered(settings.store_address.clone(), false);
+    if !settings.store_address.is_empty() {
+        doc.centered(settings.store_address.clone(), false);
+    }
     doc.centered(format!("{} {}", text::P_REGISTER, settings.register_id), false);
     doc.separator();
 }
 
+/// A receipt's head: the store, then the seller's requisites every receipt
+/// carries (54-ФЗ) — organisation, ИНН, tax system, the address and place of
+/// settlement (a shop's place is its address). What the config leaves empty
+/// is left out. A registrar prints its own head and skips this one.
+fn receipt_header(doc: &mut Document, settings: &Settings) {
+    let seller = &settings.requisites;
+    doc.centered(settings.store_name.clone(), true);
+    if !seller.organisation.is_empty() {
+        doc.centered(seller.organisation.clone(), false);
+    }
+    let inn = (!seller.inn.is_empty()).then(|| format!("{} {}", text::P_INN, seller.inn));
+    let system = seller
+        .tax_system
+        .map(|s| format!("{} {}", text::P_TAX_SYSTEM, text::printed_tax_system(s)));
+    match (inn, system) {
+        (Some(inn), Some(system)) => {
+            doc.pair(inn, system);
+        }
+        (Some(one), None) | (None, Some(one)) => {
+            doc.text(one);
+        }
+        (None, None) => {}
+    }
+    if !settings.store_address.is_empty() {
+        doc.text(format!("{} {}", text::P_SETTLEMENT_ADDRESS, settings.store_address));
+        doc.text(format!("{} {}", text::P_SETTLEMENT_PLACE, settings.store_address));
+    }
+    doc.centered(format!("{} {}", text::P_REGISTER, settings.register_id), false);
+    doc.separator();
+}
+
+/// One line per VAT rate the receipt has: the VAT inside the rate's total
+/// after discounts, computed once on that total (not summed per position,
+/// so the kopecks agree with the registrar's per-rate totals); for goods
+/// without VAT, their total.
+fn vat_lines(doc: &mut Document, r: &Receipt) {
+    for vat in Vat::ALL {
+        let mut positions = r.positions.iter().filter(|p| p.vat == vat).peekable();
+        if positions.peek().is_none() {
+            continue;
+        }
+        let total = Money(positions.map(|p| p.total().0).sum());
+        let shown = if vat == Vat::NoVat { total } else { vat.included_in(total) };
+        doc.pair(text::printed_vat(vat), shown.to_string());
+    }
+}
+
 pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Document {
     let mut doc = Document::default();
-    header(&mut doc, settings);
+    receipt_header(&mut doc, settings);
     if copy {
         doc.title(text::P_COPY);
     }
@@ -56,6 +106,7 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
         doc.pair(text::P_DISCOUNTS, format!("-{}", totals.discount));
     }
     doc.title(format!("{} {}", text::P_TOTAL, totals.total));
+    vat_lines(&mut doc, r);
     for kind in PaymentKind::ALL {
         let paid = r.paid_by(kind);
         if !paid.is_zero() {
@@ -121,6 +172,7 @@ fn fiscal_receipt(r: &Receipt, notes: Vec<Line>) -> FiscalReceipt {
                 discount: p.discount(),
                 mark: p.mark.filter(|_| !p.marks.is_empty()),
                 marks: p.marks.iter().map(|m| m.raw.clone()).collect(),
+                vat: Some(p.vat),
             })
             .collect(),
         cash: Money(r.paid_by(PaymentKind::Cash).0 + r.change().0),
@@ -228,4 +280,132 @@ pub fn cash_move(direction: CashDirection, amount: Money, shift: &Shift, at: Nai
         CashDirection::Out => Fiscal::CashOut(amount),
     });
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::catalog::Item;
+    use crate::core::journal::ReceiptId;
+    use crate::core::receipt::{Discount, DiscountSource, Payment, Position};
+
+    fn position(name: &str, price: i64, vat: Vat, discount: i64) -> Position {
+        let mut p = Position::from_item(
+            &Item::sample(name, Money(price), Money::ZERO),
+            crate::core::money::Quantity::ONE,
+            None,
+        );
+        p.vat = vat;
+        if discount > 0 {
+            p.discounts.push(Discount {
+                source: DiscountSource::Position,
+                amount: Money(discount),
+            });
+        }
+        p
+    }
+
+    fn closed(positions: Vec<Position>) -> ClosedReceipt {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("a time");
+        let mut receipt = Receipt::new(ReceiptKind::Sale, at);
+        receipt.positions = positions;
+        let total = receipt.totals().total;
+        receipt.payments.push(Payment {
+            kind: PaymentKind::Cash,
+            amount: total,
+            tendered: total,
+        });
+        ClosedReceipt {
+            id: ReceiptId { shift: 1, number: 3 },
+            store_id: "0001".into(),
+            register_id: "01".into(),
+            cashier: "Иванова".into(),
+            closed_at: at,
+            receipt,
+            contact: None,
+        }
+    }
+
+    /// `text` centred in `width`, as the text rendering does.
+    fn centred(text: &str, width: usize) -> String {
+        format!("{}{text}", " ".repeat((width - text.chars().count()) / 2))
+    }
+
+    /// A line of `width` with `left` and `right` at its ends.
+    fn pair(left: &str, right: &str, width: usize) -> String {
+        format!("{left}{}{right}", " ".repeat(width - left.chars().count() - right.chars().count()))
+    }
+
+    #[test]
+    fn a_receipt_shows_the_vat_of_each_rate_and_the_sellers_requisites() {
+        let settings = Settings::default();
+        let sale = closed(vec![
+            position("Хлеб", 1_00, Vat::Vat22, 0),
+            position("Молоко", 149_50, Vat::Vat10, 14_95),
+            position("Батон", 1_08, Vat::Vat22, 0),
+            position("Лекарство", 50_00, Vat::NoVat, 0),
+        ]);
+        let doc = receipt(&sale, &settings, false);
+        let lines = super::super::text::render(&doc, 42);
+        let has = |line: &str| lines.iter().any(|l| l == line);
+        // 22 %: on its total 2.08 → 0.38 (per position it would be 0.18 + 0.19);
+        // 10 %: 134.55 → 12.23; without VAT: the 50.00 sold.
+        for line in [
+            pair("в т.ч. НДС 22%", "0.38", 42),
+            pair("в т.ч. НДС 10%", "12.23", 42),
+            pair("без НДС", "50.00", 42),
+        ] {
+            assert!(has(&line), "{line:?} missing from {lines:#?}");
+        }
+        assert_eq!(lines.iter().filter(|l| l.contains("НДС")).count(), 3, "{lines:#?}");
+        let vat_at = lines.iter().position(|l| l.starts_with("в т.ч. НДС 22%"));
+        let total_at = lines.iter().position(|l| l.contains("1 8 6 . 6 3"));
+        assert!(total_at < vat_at, "the VAT follows the total: {lines:#?}");
+        for line in [
+            centred("Демо-магазин", 42),
+            centred("ООО \"Касса-Демо\"", 42),
+            pair("ИНН 7701234560", "СНО ОСН", 42),
+            "Адрес расчётов: г. Москва, ул. Примерная,".to_string(),
+            "Место расчётов: г. Москва, ул. Примерная,".to_string(),
+            pair("23.11.2026 10:00", "Кассир Иванова", 42),
+        ] {
+            assert!(has(&line), "{line:?} missing from {lines:#?}");
+        }
+        assert_eq!(lines.iter().filter(|l| *l == "д. 1").count(), 2, "{lines:#?}");
+        // The registrar prints its own head and VAT: neither is in its notes;
+        // each position goes with its rate.
+        let Some(Fiscal::Receipt(fiscal)) = &doc.fiscal else {
+            panic!("a fiscal receipt")
+        };
+        let notes = super::super::text::render(
+            &Document {
+                lines: fiscal.notes.clone(),
+                ..Document::default()
+            },
+            42,
+        );
+        assert!(notes.iter().all(|l| !l.contains("НДС") && !l.contains("ИНН")), "{notes:#?}");
+        let rates: Vec<Option<Vat>> = fiscal.positions.iter().map(|p| p.vat).collect();
+        assert_eq!(rates, [Some(Vat::Vat22), Some(Vat::Vat10), Some(Vat::Vat22), Some(Vat::NoVat)]);
+    }
+
+    #[test]
+    fn requisites_a_config_leaves_out_are_not_printed() {
+        let settings = Settings {
+            store_address: String::new(),
+            requisites: Default::default(),
+            ..Settings::default()
+        };
+        let doc = receipt(&closed(vec![position("Хлеб", 45_00, Vat::Vat10, 0)]), &settings, false);
+        let lines = super::super::text::render(&doc, 42);
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.contains("ИНН") && !l.contains("СНО") && !l.contains("расчётов")),
+            "{lines:#?}"
+        );
+        assert_eq!(lines[..2], [centred("Демо-магазин", 42), centred("Касса 01", 42)]);
+    }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::command::{self, Code, Operation, OperationV2, ReceiptType, Status};
 use super::errors;
 use super::link::{Link, LinkError, Timing};
+use super::taxes::TaxGroups;
 use crate::core::marking::{MarkCheck, MarkCode, MarkFailure, PlannedStatus};
 use crate::devices::DeviceState;
 use crate::devices::port::PortSettings;
@@ -72,9 +73,10 @@ pub struct ShtrihSettings {
     /// The operator's (or system administrator's) password; 30 is the factory administrator's.
     pub password: u32,
     pub timing: Timing,
-    /// Department (0…16) and tax group bits each position is registered with.
+    /// Department (0…16) each position is registered in.
     pub department: u8,
-    pub tax: u8,
+    /// The tax group of each VAT rate.
+    pub taxes: TaxGroups,
     /// Characters in a line of font 1.
     pub width: usize,
 }
@@ -244,7 +246,9 @@ impl ShtrihPrinter {
                 price: position.price.0.max(0) as u64,
                 discount: position.discount.0.max(0) as u64,
                 department: self.settings.department,
-                tax: self.settings.tax,
+                // A job saved before rates were sent has none: no group bits, the old
+                // default (the registrar's own tables decide).
+                tax: position.vat.map_or(0, |vat| self.settings.taxes.bits(vat)),
                 name: position.name.clone(),
             };
             self.call(Code::OPERATION, &operation.params(), ANSWER)?;
@@ -274,7 +278,7 @@ impl ShtrihPrinter {
                 quantity: 1_000_000,
                 price: sum,
                 sum,
-                tax: self.settings.tax,
+                tax: position.vat.map_or(0, |vat| self.settings.taxes.bits(vat)),
                 department: self.settings.department,
                 method: command::METHOD_FULL,
                 subject,
