@@ -30,7 +30,7 @@ fn config_check_names_every_mistake_with_its_place() {
         "tests/configs/broken.toml:8:9: [printer] width: expected a whole number from 24 to 80",
         "tests/configs/broken.toml:11:19: [sale] max_receipt_sum: not a number: \"-1\" (write roubles in quotes, e.g. \"100000\")",
         "tests/configs/broken.toml:14:11: [weight_barcode] weight barcode pattern \"PPCCCCCWWWWW\": needs exactly 13 letters of P, C, W, K",
-        "tests/configs/broken.toml:16:2: unknown section [extras]; known: store, register, data, catalog, printer, keymap, sale, weight_barcode, loyalty, scanner, card_reader, log",
+        "tests/configs/broken.toml:16:2: unknown section [extras]; known: store, register, data, catalog, printer, keymap, sale, weight_barcode, marking, loyalty, scanner, card_reader, log",
     ];
     assert_eq!(lines, expected);
     let ok = kassa(&["config", "check", "fixtures/config.example.toml"]);

@@ -178,6 +178,7 @@ const SECTIONS: &[(&str, Read)] = &[
     ("keymap", Read::Once(sections::keymap)),
     ("sale", Read::Once(sale::sale)),
     ("weight_barcode", Read::Once(sale::weight_barcode)),
+    ("marking", Read::Once(sale::marking)),
     ("loyalty", Read::Once(loyalty::loyalty)),
     ("scanner", Read::Each(devices::scanner)),
     ("card_reader", Read::Each(devices::card_reader)),
@@ -360,6 +361,19 @@ mod tests {
         assert_eq!(config.settings.limits.max_quantity, Quantity(50_000));
         assert_eq!(config.settings.limits.max_receipt_sum, Money(1000_00));
         assert_eq!(config.settings.weight_layout.prefixes, ["27"]);
+    }
+
+    #[test]
+    fn reads_what_marking_checks_decide() {
+        use crate::core::marking::{MarkRule, MarkingRules};
+        let defaults = parse("k.toml", "", Path::new("/")).expect("valid").settings.marking;
+        assert_eq!(defaults, MarkingRules::default());
+        let text = "[marking]\nwhen_refused = \"ask\"\nwhen_unanswered = \"accept\"\ngs = \"^\"\n";
+        let marking = parse("k.toml", text, Path::new("/")).expect("valid").settings.marking;
+        assert_eq!(
+            (marking.when_refused, marking.when_unanswered, marking.gs_substitutes),
+            (MarkRule::Ask, MarkRule::Accept, vec!['^'])
+        );
     }
 
     #[test]

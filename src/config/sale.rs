@@ -1,10 +1,12 @@
 //! `[sale]` (merging, the limits a cashier is stopped or asked at, alcohol's hours) and
-//! `[weight_barcode]` (how a weighed item's barcode is laid out).
+//! `[weight_barcode]` (how a weighed item's barcode is laid out) and
+//! `[marking]` (what a marking code's check decides, what stands for GS).
 
 use super::Config;
 use super::reader::{Checker, Section};
 use crate::core::age::AlcoholHours;
 use crate::core::barcode::{LayoutError, WeightLayout};
+use crate::core::marking::MarkRule;
 use crate::core::money::{Money, Quantity};
 
 const SALE_KEYS: &[&str] = &[
@@ -87,4 +89,35 @@ pub(super) fn weight_barcode(mut section: Section, checker: &mut Checker, config
     }
     config.settings.weight_layout = layout;
     section.finish(checker, WEIGHT_BARCODE_KEYS);
+}
+
+const MARKING_KEYS: &[&str] = &["when_refused", "when_unanswered", "gs"];
+
+/// `[marking]`: what a refused or unanswered check of a marking code
+/// means (`refuse`, `ask` the cashier; an unanswered one may also
+/// `accept`), and what the scanners send for GS.
+pub(super) fn marking(mut section: Section, checker: &mut Checker, config: &mut Config) {
+    let rules = &mut config.settings.marking;
+    for (key, slot, choices) in [
+        ("when_refused", &mut rules.when_refused, &["refuse", "ask"][..]),
+        ("when_unanswered", &mut rules.when_unanswered, &["refuse", "ask", "accept"][..]),
+    ] {
+        if let Some((text, at)) = section.string(checker, key) {
+            match choices.contains(&text.as_str()).then(|| MarkRule::parse(&text)).flatten() {
+                Some(rule) => *slot = rule,
+                None => checker.report(at, format!("[marking] {key}: {text:?}; expected {}", choices.join(", "))),
+            }
+        }
+    }
+    if let Some((text, at)) = section.string(checker, "gs") {
+        // Letters and digits are part of codes: a scanner cannot stand in for GS with them.
+        match text.chars().find(|c| c.is_ascii_alphanumeric() || c.is_whitespace()) {
+            Some(bad) => checker.report(
+                at,
+                format!("[marking] gs: {bad:?} can be part of a code; use characters codes never hold, such as ~ or ^"),
+            ),
+            None => rules.gs_substitutes = text.chars().collect(),
+        }
+    }
+    section.finish(checker, MARKING_KEYS);
 }

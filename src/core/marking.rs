@@ -288,6 +288,18 @@ impl Default for MarkingRules {
     }
 }
 
+impl MarkRule {
+    /// The rule as the config writes it.
+    pub fn parse(text: &str) -> Option<MarkRule> {
+        match text {
+            "refuse" => Some(MarkRule::Refuse),
+            "ask" => Some(MarkRule::Ask),
+            "accept" => Some(MarkRule::Accept),
+            _ => None,
+        }
+    }
+}
+
 impl MarkingRules {
     /// The one place the rule is applied: `None` means the cashier decides.
     pub fn decide(&self, verdict: Verdict) -> Option<bool> {
