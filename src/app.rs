@@ -158,3 +158,21 @@ fn printer(config: &Config, data_dir: &Path, store: &Store) -> Box<dyn Printer> 
         )),
     }
 }
+
+/// Points `config`'s printer at a Shtrih-M registrar's emulator on `path`
+/// (the demo with a registrar, and replays that need one).
+pub fn print_on_emulated_registrar(config: &mut Config, path: &str) {
+    let timing = crate::devices::shtrih::link::Timing {
+        byte: std::time::Duration::from_millis(100),
+        ack: std::time::Duration::from_millis(150),
+        tries: 4,
+    };
+    config.printer = crate::config::PrinterConfig::Shtrih {
+        port: crate::devices::port::PortSettings::new(path, 115_200),
+        password: crate::emulators::shtrih::Registrar::default().password,
+        department: 1,
+        taxes: Default::default(),
+        timing,
+    };
+    config.settings.fiscal = true;
+}

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use kassa::emulators::shtrih::{Registrar, ShtrihEmulator};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,11 @@ use kassa::{bench, catalog_gen, tui};
 struct Cli {
     #[command(flatten)]
     common: Common,
+    /// Print on a Shtrih-M fiscal registrar's emulator started inside kassa
+    /// (its tape goes to registrar-tape.txt in the data directory): the
+    /// demo with a registrar, which marked goods need.
+    #[arg(long)]
+    emulated_registrar: bool,
     #[command(subcommand)]
     command: Option<Sub>,
 }
@@ -366,7 +372,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let common = cli.common;
     match cli.command {
-        None => run_workstation(&common),
+        None => run_workstation(&common, cli.emulated_registrar),
         Some(Sub::Replay {
             journal: Some(journal),
             until,
@@ -682,9 +688,9 @@ fn tempdir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
+fn run_workstation(common: &Common, emulated_registrar: bool) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
-    let config = load_config(common)?;
+    let mut config = load_config(common)?;
     // Without a terminal (ssh without -t, a pipe, </dev/null) the screen
     // cannot start: say so before anything is written, not with a crash report.
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
@@ -697,8 +703,20 @@ fn run_workstation(common: &Common) -> anyhow::Result<ExitCode> {
     kassa::private::data_dir(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let _log = kassa::logging::init(&dir, &config.log)?;
     log_start(common, &dir);
+    let registrar = emulated_registrar
+        .then(|| ShtrihEmulator::start(None, Registrar::default(), false))
+        .transpose()
+        .context("cannot start the registrar's emulator")?;
+    if let Some(emulator) = &registrar {
+        app::print_on_emulated_registrar(&mut config, emulator.path());
+    }
     let assembled = app::assemble(&config, catalog, &dir, tui::terminal::local_now())?;
-    tui::terminal::run(assembled, &keymap)?;
+    let result = tui::terminal::run(assembled, &keymap);
+    if let Some(emulator) = registrar {
+        let tape = emulator.unplug().tape.join("\n");
+        std::fs::write(dir.join("registrar-tape.txt"), tape + "\n").context("cannot write the registrar's tape")?;
+    }
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -700,20 +700,8 @@ type Registered = (u8, u64, Vec<(String, u8)>);
 
 /// `setup` printing on the emulated registrar at `path`.
 fn on_emulated_registrar(setup: &ReplaySetup, path: &str) -> ReplaySetup {
-    let timing = crate::devices::shtrih::link::Timing {
-        byte: std::time::Duration::from_millis(100),
-        ack: std::time::Duration::from_millis(150),
-        tries: 4,
-    };
     let mut setup = setup.clone();
-    setup.config.printer = crate::config::PrinterConfig::Shtrih {
-        port: crate::devices::port::PortSettings::new(path, 115_200),
-        password: Registrar::default().password,
-        department: 1,
-        taxes: Default::default(),
-        timing,
-    };
-    setup.config.settings.fiscal = true;
+    app::print_on_emulated_registrar(&mut setup.config, path);
     setup
 }
 

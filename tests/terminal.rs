@@ -467,3 +467,25 @@ fn a_bonus_debited_before_a_kill_is_confirmed_after_the_restart() {
     second.child.kill().expect("stop");
     let _ = second.child.wait();
 }
+
+/// Issue 22.10: the demo on the registrar's emulator sells marked goods:
+/// a wedge scanner's code with GS sent as «~», or as the raw GS byte.
+#[test]
+fn the_demo_on_an_emulated_registrar_sells_a_marked_unit() {
+    let _alone = one_at_a_time();
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::run(data.path(), &["--emulated-registrar"], None, &[("TERM", "xterm")]);
+    session.wait_for("смена закрыта");
+    session.type_keys("\u{f}Иванова\r");
+    session.wait_for("Кассир");
+    session.keys.write_all(b"0104603934000793215Ab1cD~93dGVz\r").expect("a scan");
+    session.status_shows(data.path(), "1 positions");
+    session
+        .keys
+        .write_all(b"0104607025392149215Qq7wE\x1d93pQrs\r")
+        .expect("a scan with GS");
+    session.status_shows(data.path(), "2 positions");
+    session.type_keys("\u{1b}[15~");
+    session.child.kill().expect("stop");
+    let _ = session.child.wait();
+}

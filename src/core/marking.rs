@@ -21,6 +21,14 @@ use thiserror::Error;
 /// The group separator GS1 ends variable-length fields with.
 pub const GS: char = '\u{1d}';
 
+/// How a GS typed by a keyboard-wedge scanner reaches the input line (the
+/// terminal turns the byte into a key; the screen shows this symbol).
+pub const TYPED_GS: char = '␝';
+
+fn is_gs(c: char, substitutes: &[char]) -> bool {
+    c == GS || c == TYPED_GS || substitutes.contains(&c)
+}
+
 /// The longest code kassa takes (a shoe code with a 88-character signature is ~150).
 const MAX_LENGTH: usize = 200;
 
@@ -76,7 +84,7 @@ pub enum MarkCodeError {
 /// one), not a barcode or an item code.
 pub fn looks_like_mark(text: &str, substitutes: &[char]) -> bool {
     let text = text.strip_prefix("]d2").unwrap_or(text);
-    let text = text.trim_start_matches(|c| c == GS || substitutes.contains(&c));
+    let text = text.trim_start_matches(|c| is_gs(c, substitutes));
     let digits = |s: &str| s.len() >= 14 && s.as_bytes()[..14].iter().all(u8::is_ascii_digit);
     (text.len() > 16 && text.starts_with("01") && digits(&text[2..])) || (text.chars().count() == 29 && digits(text))
 }
@@ -97,7 +105,7 @@ const IDENTIFIERS: [&str; 11] = ["01", "11", "17", "10", "21", "91", "92", "93",
 /// Reads a scanned marking code; `substitutes` are what the scanner sends for GS.
 pub fn parse(scanned: &str, substitutes: &[char]) -> Result<MarkCode, MarkCodeError> {
     let text = scanned.strip_prefix("]d2").unwrap_or(scanned);
-    let raw: String = text.chars().map(|c| if substitutes.contains(&c) { GS } else { c }).collect();
+    let raw: String = text.chars().map(|c| if is_gs(c, substitutes) { GS } else { c }).collect();
     let raw = raw.trim_start_matches(GS).trim_end_matches(['\r', '\n']).to_string();
     if raw.len() > MAX_LENGTH {
         return Err(MarkCodeError::TooLong(raw.chars().count()));
@@ -330,6 +338,8 @@ mod tests {
         assert_eq!(code.identity(), "046009722233065Ab1cD");
         let typed = parse(&MILK.replace(GS, "~"), &['~']).expect("GS typed as ~");
         assert_eq!(typed, code);
+        let keyed = parse(&MILK.replace(GS, "␝"), &[]).expect("GS through the terminal");
+        assert_eq!(keyed, code);
         let aim = parse(&format!("]d2{MILK}"), &[]).expect("with the AIM prefix");
         assert_eq!(aim.raw, MILK);
         assert_eq!(code.shown(), "0104600972223306215Ab1cD␝93dGVz");

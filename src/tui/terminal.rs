@@ -27,6 +27,11 @@ pub fn key_event(key: &KeyEvent, keymap: &Keymap) -> Option<Event> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
+    // A wedge scanner's GS (0x1D) inside a marking code arrives as Ctrl+]
+    // (or Ctrl+5): it is text, not a key.
+    if key.modifiers == KeyModifiers::CONTROL && matches!(key.code, KeyCode::Char(']' | '5')) {
+        return Some(Event::Char(crate::core::marking::TYPED_GS));
+    }
     keymap.event(&chord_of(key)?)
 }
 
