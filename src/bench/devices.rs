@@ -191,5 +191,16 @@ fn registrar_receipts(runs: usize, report: &impl Fn(&str, Vec<Duration>)) -> any
         }
         report(&format!("Shtrih-M receipt over a pty, {positions} positions"), samples);
     }
+    // A marked unit as the cashier waits for it: FF61h, then FF69h.
+    let mut samples = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let scanned = format!("010460393400079321{run:06}\u{1d}93abcd");
+        let code = crate::core::marking::parse(&scanned, &[])?;
+        let start = Instant::now();
+        printer.check_mark(&code, crate::core::marking::PlannedStatus::Sold)?;
+        printer.decide_mark(false)?;
+        samples.push(start.elapsed());
+    }
+    report("Shtrih-M marking code checked and decided over a pty", samples);
     Ok(())
 }
