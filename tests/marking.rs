@@ -295,3 +295,36 @@ fn an_excise_unit_has_its_subject_and_a_discount_is_shared_to_the_kopeck() {
     assert_eq!(sale.marks.len(), 3);
     assert_eq!(sale.total(), 259_70);
 }
+
+/// kassa stopped between a check and its decision: the registrar still
+/// waits for the decision and refuses any other check until it comes. The
+/// next run settles it (refused) before its first check.
+#[test]
+fn a_decision_left_owed_by_a_crash_is_settled_by_the_next_run() {
+    use kassa::core::marking::{self, PlannedStatus, Verdict};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let emulator = ShtrihEmulator::start(None, Registrar::with_open_shift(3), false).expect("registrar pty");
+    let printer = |store: &Store| {
+        let settings = ShtrihSettings {
+            port: PortSettings::new(emulator.path(), 115_200),
+            password: 30,
+            timing: fast_timing(),
+            department: 1,
+            taxes: Default::default(),
+            width: 36,
+        };
+        ShtrihPrinter::new(settings, Box::new(store.clone()))
+    };
+    let mut first = printer(&store);
+    let code = marking::parse(WATER_1, &[]).expect("a code");
+    first.check_mark(&code, PlannedStatus::Sold).expect("checked");
+    drop(first);
+    let mut next = printer(&store);
+    let code = marking::parse(MILK, &[]).expect("a code");
+    let check = next.check_mark(&code, PlannedStatus::Sold).expect("the owed decision is settled first");
+    assert_eq!(check.verdict(), Verdict::Good);
+    next.decide_mark(true).expect("decided");
+    let decisions: Vec<Option<bool>> = emulator.registrar().mark_checks.iter().map(|c| c.decision).collect();
+    assert_eq!(decisions, [Some(false), Some(true)]);
+}

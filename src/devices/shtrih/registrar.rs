@@ -94,7 +94,8 @@ pub struct ShtrihPrinter {
     /// A fiscal job that failed and must be settled before any other.
     blocked_by: Option<u64>,
     /// A marking code was checked (FF61h) and its decision (FF69h) is owed:
-    /// the registrar takes no other check before it.
+    /// the registrar takes no other check before it. True at start: a run
+    /// that ended between a check and its decision left the registrar waiting.
     decision_owed: bool,
 }
 
@@ -105,7 +106,7 @@ impl ShtrihPrinter {
             link: None,
             marks,
             blocked_by: None,
-            decision_owed: false,
+            decision_owed: true,
         }
     }
 
