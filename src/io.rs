@@ -9,6 +9,7 @@ use std::thread;
 
 use crate::core::effect::Effect;
 use crate::core::event::Event;
+use crate::core::journal::ReceiptId;
 use crate::core::marking::{MarkCode, MarkFailure, PlannedStatus};
 use crate::core::queue::{Outcome, QueueChange};
 use crate::core::storage::StorageFailure;
@@ -104,7 +105,9 @@ impl Executor {
 
     /// What the journal says of a unit about to be checked: a sale of a
     /// unit sold and not returned, or a return of one not sold here, is refused.
-    fn mark_in_journal(&self, code: &MarkCode, status: PlannedStatus) -> Result<(), MarkFailure> {
+    /// A return's unit must be out in its own sale (`original`): one sold
+    /// again since in another receipt comes back against that one.
+    fn mark_in_journal(&self, code: &MarkCode, status: PlannedStatus, original: Option<ReceiptId>) -> Result<(), MarkFailure> {
         let sold = self
             .store
             .sold_mark(&code.identity())
@@ -113,7 +116,7 @@ impl Executor {
             (PlannedStatus::Sold, Some(receipt)) => Err(MarkFailure::AlreadySold {
                 receipt: receipt.to_string(),
             }),
-            (PlannedStatus::Returned, None) => Err(MarkFailure::NotSold),
+            (PlannedStatus::Returned, sold) if sold.is_none() || sold != original => Err(MarkFailure::NotSold),
             _ => Ok(()),
         }
     }
@@ -271,8 +274,13 @@ impl Worker {
                         }
                     }
                     // A check goes to the registrar only if the journal allows the unit.
-                    Effect::CheckMark { id, code, status } => {
-                        let refused = executor.mark_in_journal(&code, status).err().or_else(|| {
+                    Effect::CheckMark {
+                        id,
+                        code,
+                        status,
+                        original,
+                    } => {
+                        let refused = executor.mark_in_journal(&code, status, original).err().or_else(|| {
                             let request = PrinterRequest::CheckMark { id, code, status };
                             outlets
                                 .printer

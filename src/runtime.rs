@@ -53,13 +53,15 @@ fn failed(effect: Effect, failure: StorageFailure) -> Option<Event> {
             refused: false,
         },
         Effect::FindReceipts(_) => Event::ReceiptsFound(Err(failure)),
+        // Checks go on through the disk worker to the printer: with the
+        // worker gone, neither the journal nor the registrar was asked.
         Effect::CheckMark { id, .. } => Event::MarkChecked {
             id,
-            result: Err(MarkFailure::Journal(failure)),
+            result: Err(MarkFailure::Registrar(reason)),
         },
         Effect::DecideMark { accept } => Event::MarkDecided {
             accept,
-            result: Err(MarkFailure::Journal(failure)),
+            result: Err(MarkFailure::Registrar(reason)),
         },
         Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: failure },
         Effect::QueueDone { .. } => Event::QueueChanged(crate::core::queue::QueueChange {

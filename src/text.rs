@@ -612,6 +612,11 @@ pub const WAIT_MARK: &str = "ККТ проверяет код маркировк
 pub const MARK_CHECK_TITLE: &str = "Проверка кода маркировки";
 pub const MARK_CHECK_HINT: KeyedHint = &[(Command::Confirm, "принять товар"), (Command::Cancel, "не принимать")];
 
+/// A marked position whose units and codes differ: not sent to the registrar.
+pub fn marked_units_without_codes(name: &str) -> String {
+    format!("«{name}»: у маркированной позиции не у каждой единицы есть код — чек не отправлен в ККТ, позовите поддержку")
+}
+
 /// What is wrong with a scanned marking code.
 fn mark_code_error(error: &MarkCodeError) -> String {
     match error {

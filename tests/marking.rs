@@ -322,9 +322,51 @@ fn a_decision_left_owed_by_a_crash_is_settled_by_the_next_run() {
     drop(first);
     let mut next = printer(&store);
     let code = marking::parse(MILK, &[]).expect("a code");
-    let check = next.check_mark(&code, PlannedStatus::Sold).expect("the owed decision is settled first");
+    let check = next
+        .check_mark(&code, PlannedStatus::Sold)
+        .expect("the owed decision is settled first");
     assert_eq!(check.verdict(), Verdict::Good);
     next.decide_mark(true).expect("decided");
     let decisions: Vec<Option<bool>> = emulator.registrar().mark_checks.iter().map(|c| c.decision).collect();
     assert_eq!(decisions, [Some(false), Some(true)]);
+}
+
+/// The registrar ran out of paper while binding: the receipt it cancels
+/// takes its table of checked codes with it. Registered again, each code is
+/// checked anew and the cashier's decision given before it is bound — also
+/// when the marking system does not answer now — and the receipt goes through once.
+#[test]
+fn a_marked_receipt_cancelled_by_a_failure_is_registered_again_with_its_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = ShtrihEmulator::start(None, Registrar::default(), false).expect("registrar pty");
+    let (mut runtime, events, _demo) = workstation(emulator.path(), dir.path());
+    open_shift(&mut runtime, &events);
+    run(&mut runtime, &events, [Event::Scan(WATER_1.into()), Event::Scan(WATER_2.into())]);
+    emulator.registrar().paper_runs_out_at = Some(0xFF67);
+    run(
+        &mut runtime,
+        &events,
+        [Event::Command(Command::Pay), Event::Command(Command::Confirm)],
+    );
+    assert_eq!(
+        runtime.state.durable.unprinted.len(),
+        1,
+        "not registered: {:?}",
+        runtime.state.notice
+    );
+    assert!(emulator.registrar().receipts.len() <= 1, "only the shift's documents");
+    {
+        let mut r = emulator.registrar();
+        r.paper = true;
+        r.mark_answer = MarkAnswer::Timeout;
+    }
+    run(&mut runtime, &events, [Event::Command(Command::Reprint)]);
+    assert!(runtime.state.durable.unprinted.is_empty(), "{:?}", runtime.state.notice);
+    let r = emulator.registrar();
+    let sale = r.receipts.last().expect("registered");
+    assert_eq!(sale.marks.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(), [WATER_1, WATER_2]);
+    assert_eq!(r.mark_checks.len(), 4, "two at the scan, two again at the second registration");
+    assert!(r.mark_checks.iter().all(|c| c.decision == Some(true)));
+    drop(r);
+    runtime.shutdown();
 }

@@ -134,10 +134,10 @@ impl MarkGroup {
         }
     }
 
-    /// Beer and tobacco are excise goods (подакцизные): the registrar is
-    /// told so by the position's payment subject.
+    /// Beer, tobacco and nicotine products are excise goods (подакцизные):
+    /// the registrar is told so by the position's payment subject.
     pub fn excisable(self) -> bool {
-        matches!(self, MarkGroup::Beer | MarkGroup::Tobacco)
+        matches!(self, MarkGroup::Beer | MarkGroup::Tobacco | MarkGroup::Nicotine)
     }
 }
 

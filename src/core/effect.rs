@@ -44,6 +44,8 @@ pub enum Effect {
         id: u64,
         code: crate::core::marking::MarkCode,
         status: crate::core::marking::PlannedStatus,
+        /// A return's sale: the unit must be out in that receipt, not another.
+        original: Option<ReceiptId>,
     },
     /// Tell the registrar whether the last checked code is taken. Answers `Event::MarkDecided`.
     DecideMark { accept: bool },

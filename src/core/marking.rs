@@ -117,10 +117,11 @@ pub fn parse(scanned: &str, substitutes: &[char]) -> Result<MarkCode, MarkCodeEr
         return tobacco_pack(raw);
     }
     let fields = fields(&raw)?;
-    let get = |ai: &str| fields.iter().find(|(a, _)| *a == ai).map(|(_, v)| v.clone());
+    // An identifier with nothing after it is as good as missing.
+    let get = |ai: &str| fields.iter().find(|(a, v)| *a == ai && !v.is_empty()).map(|(_, v)| v.clone());
     let gtin = get("01").ok_or_else(|| MarkCodeError::CutShort("01".into()))?;
     check_gtin(&gtin)?;
-    let serial = get("21").filter(|s| !s.is_empty()).ok_or(MarkCodeError::NoSerial)?;
+    let serial = get("21").ok_or(MarkCodeError::NoSerial)?;
     let tail = get("93").is_some() || (get("91").is_some() && get("92").is_some());
     if !tail {
         return Err(MarkCodeError::NoCryptoTail);
@@ -360,6 +361,7 @@ mod tests {
     #[test]
     fn names_what_is_wrong() {
         assert_eq!(parse("0104600972223306215Ab1cD", &[]), Err(MarkCodeError::NoCryptoTail));
+        assert_eq!(parse("0104600972223306215Ab1cD\u{1d}93", &[]), Err(MarkCodeError::NoCryptoTail));
         assert_eq!(
             parse("0104600972223307215Ab1cD\u{1d}93dGVz", &[]),
             Err(MarkCodeError::BadGtin("04600972223307".into()))

@@ -99,10 +99,36 @@ impl Position {
         Money(self.sum().unwrap_or(Money::ZERO).0 - self.discount().0)
     }
 
+    /// The total shared over the marked units, in the order of their codes:
+    /// the kopecks that do not divide go to the first units. Each unit is
+    /// registered at its share, and a return refunds that share.
+    pub fn unit_totals(&self) -> Vec<Money> {
+        split(self.total(), self.marks.len())
+    }
+
+    /// What the units with `codes` were sold at, together.
+    pub fn refund_of(&self, codes: &[super::marking::MarkCode]) -> Money {
+        let totals = self.unit_totals();
+        let sold = |code: &super::marking::MarkCode| {
+            let at = self.marks.iter().position(|m| m.identity() == code.identity());
+            at.and_then(|i| totals.get(i)).map_or(0, |m| m.0)
+        };
+        Money(codes.iter().map(sold).sum())
+    }
+
     /// How much more discount the floor still allows.
     fn room(&self) -> Money {
         Money((self.total().0 - self.floor().0).max(0))
     }
+}
+
+/// `total` in `count` parts, the kopecks that do not divide on the first ones.
+pub fn split(total: Money, count: usize) -> Vec<Money> {
+    let n = count as i64;
+    if n == 0 {
+        return Vec::new();
+    }
+    (0..n).map(|i| Money(total.0 / n + i64::from(i < total.0 % n))).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -505,8 +505,8 @@ pub struct MarkWait {
 pub enum MarkPurpose {
     /// A unit sold.
     Sale,
-    /// A unit of the sale's position `index` brought back, picked in the return window.
-    Return { index: usize },
+    /// A unit of sale `original`'s position `index` brought back, picked in the return window.
+    Return { original: super::journal::ReceiptId, index: usize },
 }
 
 #[derive(Debug, Clone)]

@@ -294,10 +294,18 @@ impl Store {
             by_date.insert(date.as_slice(), &[])?;
             // A sold unit leaves circulation; a returned one comes back.
             for code in receipt.receipt.positions.iter().flat_map(|p| &p.marks) {
+                let identity = code.identity();
                 match original {
-                    None => marks.insert(code.identity().as_bytes(), &key[..])?,
-                    Some(_) => marks.remove(code.identity().as_bytes())?,
-                };
+                    None => {
+                        marks.insert(identity.as_bytes(), &key[..])?;
+                    }
+                    // Only a unit out in this return's sale comes back.
+                    Some(sale) => {
+                        if marks.get(identity.as_bytes())?.is_some_and(|k| k.as_ref() == sale.key().as_slice()) {
+                            marks.remove(identity.as_bytes())?;
+                        }
+                    }
+                }
             }
             for (id, bytes) in &queued {
                 queue_tree.insert(&queue::key(*id), bytes.as_slice())?;

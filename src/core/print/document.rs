@@ -169,12 +169,8 @@ impl FiscalPosition {
     /// The position's total after discounts, shared over its marked units:
     /// the kopecks that do not divide go to the first units.
     pub fn unit_totals(&self) -> Vec<Money> {
-        let count = self.marks.len() as i64;
-        if count == 0 {
-            return Vec::new();
-        }
         let total = self.price.times(self.quantity).unwrap_or(Money::ZERO).0 - self.discount.0;
-        (0..count).map(|i| Money(total / count + i64::from(i < total % count))).collect()
+        crate::core::receipt::split(Money(total), self.marks.len())
     }
 }
 

@@ -145,7 +145,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::LinkLost { retry } => loyalty::link_lost_dialog(state, retry, event, effects),
         Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event),
         Dialog::Message { blocks, then } => message(state, blocks, then, event, effects),
-        Dialog::MarkCheck { check, under } => super::marking::dialog(state, check, under, event, effects),
+        Dialog::MarkCheck { check, under } => super::mark_answer::dialog(state, check, under, event, effects),
         Dialog::Registration => registration_window(state, event, effects),
         Dialog::Help { scroll } => help(state, scroll, event),
         Dialog::Age { waiting } => {

@@ -1,51 +1,59 @@
-//! Marked goods: a scanned marking code goes through the journal and the
-//! registrar's check before its unit joins the receipt (or a return); the
-//! config's rule, or the cashier, decides what a refused or unanswered
-//! check means. Every check is followed by the decision (FF69h), as the
-//! registrar requires.
+//! Marked goods at the sale screen and in the return window: a scanned
+//! marking code is read, its unit checked against the receipt and the
+//! limits, and sent to be checked by the journal and the registrar. The
+//! answers are `mark_answer`'s, which sits above `sale`; this module sits
+//! below it and adds nothing itself.
 
 use super::super::age::AgeWaiting;
 use super::super::catalog::Item;
-use super::super::command::Command;
 use super::super::effect::Effect;
-use super::super::event::Event;
-use super::super::marking::{self, MarkCheck, MarkCode, MarkFailure, PlannedStatus, Verdict};
+use super::super::marking::{self, MarkCode, PlannedStatus};
 use super::super::money::Quantity;
-use super::super::notice::{MarkReason, Notice};
-use super::super::state::{AppState, Busy, Dialog, MarkPurpose, MarkWait};
-use super::{age, sale};
+use super::super::notice::Notice;
+use super::super::state::{AppState, Busy, MarkPurpose, MarkWait};
+use super::age;
+use super::limits::check_sum;
 
-/// A scan on the sale screen that reads as a marking code.
-pub(super) fn scanned_in_sale(state: &mut AppState, text: &str, effects: &mut Vec<Effect>) {
-    let code = match marking::parse(text, &state.settings.marking.gs_substitutes) {
+/// What a scan that reads as a marking code comes to on the sale screen.
+pub(super) enum Scanned {
+    /// A marked unit that may go to be checked.
+    Check(Item, MarkCode),
+    /// A code on a good the catalog does not mark: its GTIN is its barcode.
+    Plain(Item),
+    Refused(Notice),
+}
+
+/// Reads a scanned marking code, or says what is wrong with it.
+pub(super) fn read_code(state: &AppState, text: &str) -> Result<MarkCode, Notice> {
+    marking::parse(text, &state.settings.marking.gs_substitutes).map_err(|error| Notice::MarkCodeBad {
+        code: marking::shown(text),
+        error,
+    })
+}
+
+pub(super) fn read_scan(state: &mut AppState, text: &str) -> Scanned {
+    let code = match read_code(state, text) {
         Ok(code) => code,
-        Err(error) => {
-            state.notice = Some(Notice::MarkCodeBad {
-                code: marking::shown(text),
-                error,
-            });
-            return;
-        }
+        Err(notice) => return Scanned::Refused(notice),
     };
-    let catalog = state.catalog.clone();
-    let Some(item) = catalog.by_gtin(&code.gtin) else {
-        state.notice = Some(Notice::MarkUnknownGtin(code.gtin));
-        return;
+    let Some(item) = state.catalog.by_gtin(&code.gtin).cloned() else {
+        return Scanned::Refused(Notice::MarkUnknownGtin(code.gtin));
     };
     if item.mark.is_none() {
-        // A code on a good the catalog does not mark: its GTIN is its barcode.
-        let quantity = state.pending_quantity.take();
-        return sale::add_or_ask_weight(state, item, quantity, None);
+        return Scanned::Plain(item);
     }
     if state.pending_quantity.take().is_some_and(|q| q != Quantity::ONE) {
-        state.notice = Some(Notice::MarkOneCodeEach(item.name.to_string()));
-        return;
+        return Scanned::Refused(Notice::MarkOneCodeEach(item.name.to_string()));
     }
-    if let Err(notice) = can_sell(state, item, &code) {
-        state.notice = Some(notice);
-        return;
+    match can_sell(state, &item, &code) {
+        Ok(()) => Scanned::Check(item, code),
+        Err(notice) => Scanned::Refused(notice),
     }
-    // The buyer's age first: a unit the cashier may not sell is not checked.
+}
+
+/// A marked unit that may be sold: the buyer's age first (a unit the
+/// cashier may not sell is not checked), then the check.
+pub(super) fn sell(state: &mut AppState, item: &Item, code: MarkCode, effects: &mut Vec<Effect>) {
     let waiting = AgeWaiting::MarkCode {
         item_code: item.code.to_string(),
         code: code.clone(),
@@ -76,7 +84,18 @@ fn can_sell(state: &AppState, item: &Item, code: &MarkCode) -> Result<(), Notice
     if in_receipt {
         return Err(Notice::MarkTwice(code.shown()));
     }
-    Ok(())
+    // The limits before the check: a unit the registrar accepted is not then dropped.
+    let position = state
+        .receipt()
+        .and_then(|r| r.positions.iter().position(|p| *p.item_code == *item.code && !p.marks.is_empty()));
+    let units = position
+        .and_then(|i| state.receipt().map(|r| r.positions[i].marks.len()))
+        .unwrap_or(0);
+    let max_positions = state.settings.limits.max_positions;
+    if position.is_none() && state.receipt().is_some_and(|r| r.positions.len() >= max_positions) {
+        return Err(Notice::TooManyPositions(max_positions));
+    }
+    check_sum(state, item.price, Quantity::pieces(units as i64 + 1), position)
 }
 
 /// A marked good's barcode or item code was entered: the unit needs its code.
@@ -103,14 +122,15 @@ pub(super) fn start(
 ) {
     let id = state.next_request;
     state.next_request += 1;
-    let status = match purpose {
-        MarkPurpose::Sale => PlannedStatus::Sold,
-        MarkPurpose::Return { .. } => PlannedStatus::Returned,
+    let (status, original) = match purpose {
+        MarkPurpose::Sale => (PlannedStatus::Sold, None),
+        MarkPurpose::Return { original, .. } => (PlannedStatus::Returned, Some(original)),
     };
     effects.push(Effect::CheckMark {
         id,
         code: code.clone(),
         status,
+        original,
     });
     state.mark_wait = Some(MarkWait {
         id,
@@ -122,167 +142,29 @@ pub(super) fn start(
     state.busy = Some(Busy::MarkCheck);
 }
 
-/// The check's answer: the rule decides, or the cashier is asked.
-pub(super) fn on_checked(state: &mut AppState, id: u64, result: Result<MarkCheck, MarkFailure>, effects: &mut Vec<Effect>) {
-    let Some(wait) = state.mark_wait.take_if(|w| w.id == id) else {
-        return;
-    };
-    if state.busy == Some(Busy::MarkCheck) {
-        state.busy = None;
-    }
-    let check = match result {
-        Ok(check) => check,
-        Err(failure) => {
-            if matches!(failure, MarkFailure::Registrar(_)) {
-                // The check may have reached the registrar before it failed:
-                // it must not wait for a decision that never comes.
-                effects.push(Effect::DecideMark { accept: false });
-            }
-            state.notice = Some(Notice::MarkRefused {
-                name: wait.name,
-                reason: MarkReason::Failure(failure),
-            });
-            return;
-        }
-    };
-    match state.settings.marking.decide(check.verdict()) {
-        Some(accept) => decide(state, wait, check, accept, false, effects),
-        None => {
-            state.mark_wait = Some(wait);
-            // The return window waits under the question.
-            state.dialog = Some(Dialog::MarkCheck {
-                check,
-                under: state.dialog.take().map(Box::new),
-            });
-        }
-    }
-}
-
-/// The question's window: the confirm key takes the unit, cancel refuses it.
-pub(super) fn dialog(state: &mut AppState, check: MarkCheck, under: Option<Box<Dialog>>, event: Event, effects: &mut Vec<Effect>) {
-    let accept = match event {
-        Event::Command(Command::Confirm) => true,
-        Event::Command(Command::Cancel) => false,
-        _ => {
-            state.dialog = Some(Dialog::MarkCheck { check, under });
-            return;
-        }
-    };
-    state.dialog = under.map(|d| *d);
-    if let Some(wait) = state.mark_wait.take() {
-        decide(state, wait, check, accept, true, effects);
-    }
-}
-
-fn decide(state: &mut AppState, wait: MarkWait, check: MarkCheck, accept: bool, by_cashier: bool, effects: &mut Vec<Effect>) {
-    effects.push(Effect::DecideMark { accept });
-    if !accept {
-        let reason = if by_cashier {
-            MarkReason::Cashier
-        } else {
-            MarkReason::Check(check)
-        };
-        state.notice = Some(Notice::MarkRefused { name: wait.name, reason });
-        return;
-    }
-    match wait.purpose {
-        MarkPurpose::Sale => add_unit(state, &wait, check.verdict()),
-        MarkPurpose::Return { index } => mark_picked(state, index, wait.code),
-    }
-}
-
-/// A unit the check let come back joins the return window's choice.
-fn mark_picked(state: &mut AppState, index: usize, code: MarkCode) {
-    let Some(Dialog::ReturnPick {
-        quantities,
-        marks,
-        selected,
-        ..
-    }) = state.dialog.as_mut()
-    else {
-        return;
-    };
-    let (Some(codes), Some(quantity)) = (marks.get_mut(index), quantities.get_mut(index)) else {
-        return;
-    };
-    codes.push(code);
-    *quantity = Quantity(codes.len() as i64 * 1000);
-    *selected = index;
-}
-
-/// The unit joins its good's position, or starts one.
-fn add_unit(state: &mut AppState, wait: &MarkWait, verdict: Verdict) {
-    let catalog = state.catalog.clone();
-    let Some(item) = catalog.by_code(&wait.item_code) else {
-        state.notice = Some(Notice::UnknownCode(wait.item_code.clone()));
-        return;
-    };
-    let existing = state.receipt().and_then(|r| {
-        r.positions
-            .iter()
-            .position(|p| p.item_code == wait.item_code && !p.marks.is_empty())
-    });
-    state.notice = None;
-    let index = match existing {
-        Some(index) => {
-            let quantity = state.receipt().map_or(Quantity::ZERO, |r| r.positions[index].quantity);
-            sale::set_quantity_as_given(state, index, quantity.checked_add(Quantity::ONE).unwrap_or(quantity));
-            let grew = state.receipt().is_some_and(|r| r.positions[index].quantity > quantity);
-            grew.then_some(index)
-        }
-        None => {
-            let before = state.receipt().map_or(0, |r| r.positions.len());
-            sale::add_item_as_given(state, item, Quantity::ONE, None);
-            let after = state.receipt().map_or(0, |r| r.positions.len());
-            (after > before).then(|| after - 1)
-        }
-    };
-    let Some(index) = index else { return };
-    if let Some(position) = state.durable.receipt.as_mut().and_then(|r| r.positions.get_mut(index)) {
-        position.marks.push(wait.code.clone());
-    }
-    if state.notice.is_none() {
-        state.notice = Some(Notice::MarkTaken {
-            name: wait.name.clone(),
-            verdict,
-        });
-    }
+/// What a quantity typed for a position means when the position is marked.
+pub(super) enum QuantityTyped {
+    NotMarked,
+    Refused(Notice),
+    /// Fewer units: the first `n` codes stay, the last scanned go.
+    Keep(usize),
 }
 
 /// A quantity typed for a marked position: fewer drops the last codes
-/// scanned; more asks for their codes. True when the position is marked.
-pub(super) fn quantity_typed(state: &mut AppState, index: usize, quantity: Quantity) -> bool {
+/// scanned; more asks for their codes (each unit is its code).
+pub(super) fn quantity_typed(state: &AppState, index: usize, quantity: Quantity) -> QuantityTyped {
     let Some(position) = state.receipt().and_then(|r| r.positions.get(index)) else {
-        return false;
+        return QuantityTyped::NotMarked;
     };
     if position.marks.is_empty() {
-        return false;
+        return QuantityTyped::NotMarked;
     }
     let have = position.marks.len();
     let name = position.name.clone();
-    let wanted = if quantity.is_whole() {
-        (quantity.0 / 1000) as usize
-    } else {
-        usize::MAX
-    };
-    if wanted == 0 || wanted == usize::MAX {
-        state.notice = Some(Notice::MarkOneCodeEach(name));
-    } else if wanted > have {
-        state.notice = Some(Notice::MarkScanMore { name, more: wanted - have });
-    } else if wanted < have {
-        sale::set_quantity_as_given(state, index, quantity);
-        if let Some(position) = state.durable.receipt.as_mut().and_then(|r| r.positions.get_mut(index))
-            && position.quantity == quantity
-        {
-            position.marks.truncate(wanted);
-        }
-    }
-    true
-}
-
-/// The registrar's answer to the decision: only a failure is news.
-pub(super) fn on_decided(state: &mut AppState, accept: bool, result: Result<(), MarkFailure>) {
-    if let (true, Err(failure)) = (accept, result) {
-        state.notice = Some(Notice::MarkDecisionLost(failure));
+    let wanted = if quantity.is_whole() { (quantity.0 / 1000) as usize } else { 0 };
+    match wanted {
+        0 => QuantityTyped::Refused(Notice::MarkOneCodeEach(name)),
+        more if more > have => QuantityTyped::Refused(Notice::MarkScanMore { name, more: more - have }),
+        keep => QuantityTyped::Keep(keep),
     }
 }

@@ -11,6 +11,7 @@ mod dialogs;
 pub use dialogs::menu_entries;
 mod limits;
 mod loyalty;
+mod mark_answer;
 mod marking;
 pub use loyalty::wait_can_stop as can_stop_waiting;
 mod payment;
@@ -132,8 +133,8 @@ fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
             loyalty::drain(state, effects);
         }
         Event::QueueListed(result) => queue::on_listed(state, result),
-        Event::MarkChecked { id, result } => marking::on_checked(state, id, result, effects),
-        Event::MarkDecided { accept, result } => marking::on_decided(state, accept, result),
+        Event::MarkChecked { id, result } => mark_answer::on_checked(state, id, result, effects),
+        Event::MarkDecided { accept, result } => mark_answer::on_decided(state, accept, result),
         Event::SendQueueNow => loyalty::send_now(state, effects),
         Event::StorageStuck => state.notice = Some(Notice::StorageStuck),
         Event::EnqueueFailed { entries, error } => loyalty::enqueue_failed(state, entries, error),
@@ -189,6 +190,7 @@ pub fn holds_input(state: &AppState) -> bool {
             Some(
                 Dialog::LinkLost { .. }
                     | Dialog::MarkCheck { .. }
+                    | Dialog::Age { .. }
                     | Dialog::Message { .. }
                     | Dialog::ValidationCode { .. }
                     | Dialog::Bonus { .. }

@@ -181,18 +181,14 @@ pub(super) fn handle_pick(
 /// A marking code scanned in the return window: the unit must be one the
 /// sale sold; the registrar checks it may come back.
 fn scan_mark(state: &mut AppState, source: &ReturnSource, marks: &[Vec<MarkCode>], text: &str, effects: &mut Vec<Effect>) {
-    let rules = &state.settings.marking;
-    if !marking::looks_like_mark(text, &rules.gs_substitutes) {
+    if !marking::looks_like_mark(text, &state.settings.marking.gs_substitutes) {
         state.notice = Some(Notice::ScanNotNow(text.to_string()));
         return;
     }
-    let code = match marking::parse(text, &rules.gs_substitutes) {
+    let code = match super::marking::read_code(state, text) {
         Ok(code) => code,
-        Err(error) => {
-            state.notice = Some(Notice::MarkCodeBad {
-                code: marking::shown(text),
-                error,
-            });
+        Err(notice) => {
+            state.notice = Some(notice);
             return;
         }
     };
@@ -206,9 +202,20 @@ fn scan_mark(state: &mut AppState, source: &ReturnSource, marks: &[Vec<MarkCode>
         state.notice = Some(Notice::MarkTwice(code.shown()));
         return;
     }
+    let picked = marks.get(index).map_or(0, Vec::len);
+    if Quantity::pieces(picked as i64 + 1) > source.available(index) {
+        state.notice = Some(Notice::ReturnMoreThanAvailable {
+            available: source.available(index),
+        });
+        return;
+    }
     let position = &positions[index];
     let (item_code, name) = (position.item_code.clone(), position.name.clone());
-    super::marking::start(state, (&item_code, &name), code, MarkPurpose::Return { index }, effects);
+    let purpose = MarkPurpose::Return {
+        original: source.sale.id,
+        index,
+    };
+    super::marking::start(state, (&item_code, &name), code, purpose, effects);
 }
 
 /// Empty input toggles between all that is left and nothing; a number sets it.
@@ -264,8 +271,13 @@ fn open_return_receipt(state: &mut AppState, source: &ReturnSource, quantities: 
         position.rule = None;
         position.original_index = Some(index);
         position.marks = marks.get(index).cloned().unwrap_or_default();
-        // The refund is the sold total's share, so the discount is what makes it so.
-        let refund = source.refund_for(index, quantity);
+        // The refund is the sold total's share, so the discount is what makes
+        // it so; a marked unit's is exactly what it was registered at.
+        let refund = if position.marks.is_empty() {
+            source.refund_for(index, quantity)
+        } else {
+            sold.refund_of(&position.marks)
+        };
         let sum = position.sum().unwrap_or_default();
         position.discounts = vec![Discount {
             source: DiscountSource::Original,

@@ -14,6 +14,7 @@ use super::super::notice::Notice;
 use super::super::receipt::{Position, Receipt, ReceiptKind};
 use super::super::state::{AppState, CashDirection, Dialog, DiscountTarget, QuantityTarget, Question};
 use super::limits::{check_quantity, check_sum};
+use super::marking::{QuantityTyped, Scanned};
 use super::{PAGE, age, edit, loyalty, navigate, printing, shift};
 
 pub(super) fn handle(state: &mut AppState, event: Event, effects: &mut Vec<Effect>) {
@@ -164,7 +165,15 @@ fn enter_code(state: &mut AppState, code: &str, effects: &mut Vec<Effect>) {
         return;
     }
     if marking::looks_like_mark(code, &state.settings.marking.gs_substitutes) {
-        return super::marking::scanned_in_sale(state, code, effects);
+        match super::marking::read_scan(state, code) {
+            Scanned::Check(item, code) => super::marking::sell(state, &item, code, effects),
+            Scanned::Plain(item) => {
+                let quantity = state.pending_quantity.take();
+                add_or_ask_weight(state, &item, quantity, None);
+            }
+            Scanned::Refused(notice) => state.notice = Some(notice),
+        }
+        return;
     }
     let code = code.trim();
     let catalog = state.catalog.clone();
@@ -172,9 +181,6 @@ fn enter_code(state: &mut AppState, code: &str, effects: &mut Vec<Effect>) {
     let barcode_length = Symbology::of_length(code.len()).is_some();
     if digits && barcode_length && has_valid_check_digit(code) {
         if let Some(item) = catalog.by_barcode(code) {
-            if super::marking::code_needed(state, item) {
-                return;
-            }
             let quantity = state.pending_quantity.take();
             return add_or_ask_weight(state, item, quantity, Some(code.to_string()));
         }
@@ -197,7 +203,6 @@ fn enter_code(state: &mut AppState, code: &str, effects: &mut Vec<Effect>) {
         }
     }
     match catalog.by_code(code) {
-        Some(item) if super::marking::code_needed(state, item) => {}
         Some(item) => {
             let quantity = state.pending_quantity.take();
             add_or_ask_weight(state, item, quantity, None);
@@ -211,6 +216,11 @@ fn enter_code(state: &mut AppState, code: &str, effects: &mut Vec<Effect>) {
 /// Every item a sale adds comes through here (the quantity and doubt
 /// dialogs only finish what began here), so the age gate sits here once.
 pub(super) fn add_or_ask_weight(state: &mut AppState, item: &Item, quantity: Option<Quantity>, barcode: Option<String>) {
+    // Every way in (scan, code, search, weight label) passes here: a marked
+    // good is sold only by its marking code.
+    if super::marking::code_needed(state, item) {
+        return;
+    }
     if !age::gate(state, item, AgeWaiting::item(item, quantity, barcode.as_deref())) {
         return;
     }
@@ -322,8 +332,18 @@ pub(super) fn add_item_as_given(state: &mut AppState, item: &Item, quantity: Qua
 /// Sets the quantity of position `index`, asking first about one far
 /// beyond what the item sells in.
 pub(super) fn set_quantity(state: &mut AppState, index: usize, quantity: Quantity) {
-    if super::marking::quantity_typed(state, index, quantity) {
-        return;
+    match super::marking::quantity_typed(state, index, quantity) {
+        QuantityTyped::NotMarked => {}
+        QuantityTyped::Refused(notice) => return state.notice = Some(notice),
+        QuantityTyped::Keep(units) => {
+            set_quantity_as_given(state, index, quantity);
+            if let Some(position) = state.durable.receipt.as_mut().and_then(|r| r.positions.get_mut(index))
+                && position.quantity == quantity
+            {
+                position.marks.truncate(units);
+            }
+            return;
+        }
     }
     let Some(p) = state.receipt().and_then(|r| r.positions.get(index)) else {
         return;

@@ -178,13 +178,18 @@ impl Harness {
                 id,
                 result: Err(crate::core::loyalty::LoyaltyError::Link("no server here".into())),
             },
-            Effect::CheckMark { id, code, status } => {
-                let sold = self.sold.get(&code.identity());
+            Effect::CheckMark {
+                id,
+                code,
+                status,
+                original,
+            } => {
+                let sold = self.sold.get(&code.identity()).copied();
                 let result = match (status, sold) {
                     (PlannedStatus::Sold, Some(receipt)) => Err(MarkFailure::AlreadySold {
                         receipt: receipt.to_string(),
                     }),
-                    (PlannedStatus::Returned, None) => Err(MarkFailure::NotSold),
+                    (PlannedStatus::Returned, sold) if sold.is_none() || sold != original => Err(MarkFailure::NotSold),
                     _ => self.mark_answers.pop_front().unwrap_or(Ok(GOOD)),
                 };
                 Event::MarkChecked { id, result }

@@ -101,7 +101,8 @@ pub struct Operation {
     pub price: u64,
     pub discount: u64,
     pub department: u8,
-    /// Tax group bits 1..4 (bit n = group n).
+    /// The tax group as one bit: group n is bit n-1 (the spec's «Бит 1» is the
+    /// lowest); registrars of ФФД 1.05 and later take groups 5–6 too.
     pub tax: u8,
     pub name: String,
 }

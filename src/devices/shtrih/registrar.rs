@@ -97,6 +97,13 @@ pub struct ShtrihPrinter {
     /// the registrar takes no other check before it. True at start: a run
     /// that ended between a check and its decision left the registrar waiting.
     decision_owed: bool,
+    /// The code last sent to be checked, and the codes this run saw the
+    /// registrar accept since its table of checks was last emptied (a
+    /// receipt closed or cancelled). A code a receipt binds that is not
+    /// among them — checked in an earlier run, or its decision lost — is
+    /// checked again when registering, with the cashier's decision.
+    last_checked: Option<String>,
+    accepted: std::collections::HashSet<String>,
 }
 
 impl ShtrihPrinter {
@@ -107,6 +114,8 @@ impl ShtrihPrinter {
             marks,
             blocked_by: None,
             decision_owed: true,
+            last_checked: None,
+            accepted: Default::default(),
         }
     }
 
@@ -175,6 +184,7 @@ impl ShtrihPrinter {
         self.call(Code::CANCEL_RECEIPT, &[], ANSWER)?;
         // A cancelled receipt takes the registrar's table of checked codes with it.
         self.decision_owed = false;
+        self.accepted.clear();
         Ok((self.status()?, true))
     }
 
@@ -260,6 +270,8 @@ impl ShtrihPrinter {
         }
         let payments = [receipt.cash, receipt.card, receipt.certificate, Default::default()].map(|m| m.0.max(0) as u64);
         self.call(Code::CLOSE_RECEIPT, &command::close_params(payments, ""), REPORT_ANSWER)?;
+        // The close empties the registrar's table of checks.
+        self.accepted.clear();
         Ok(())
     }
 
@@ -272,7 +284,25 @@ impl ShtrihPrinter {
             Some(group) if group.excisable() => command::SUBJECT_EXCISE_MARKED,
             _ => command::SUBJECT_MARKED,
         };
+        if position.marks.len() as i64 * 1000 != position.quantity.0 {
+            // Never a marked position with a unit short of its code.
+            return Err(PrintError::Fault(text::marked_units_without_codes(&position.name)));
+        }
+        let status = match kind {
+            ReceiptType::Sale => PlannedStatus::Sold,
+            ReceiptType::ReturnOfSale => PlannedStatus::Returned,
+        };
         for (code, total) in position.marks.iter().zip(position.unit_totals()) {
+            if !self.accepted.contains(code) {
+                // The cashier took this unit: the decision stands whatever the check says now.
+                let code = MarkCode {
+                    raw: code.clone(),
+                    gtin: String::new(),
+                    serial: String::new(),
+                };
+                self.check_code(&code, status)?;
+                self.decide(true)?;
+            }
             let sum = total.0.max(0) as u64;
             let unit = OperationV2 {
                 kind: command::operation_type(kind),
@@ -304,8 +334,10 @@ impl ShtrihPrinter {
             PlannedStatus::Returned => 3,
         };
         let params = command::check_mark_params(planned, code.raw.as_bytes());
-        let data = self.call(Code::CHECK_MARK, &params, ANSWER)?;
+        // Owed from the moment it is sent: an answer lost still left a check waiting.
         self.decision_owed = true;
+        self.last_checked = Some(code.raw.clone());
+        let data = self.call(Code::CHECK_MARK, &params, ANSWER)?;
         command::parse_mark_check(&data).ok_or_else(|| PrintError::Fault(text::registrar_bad_answer("FF61h")))
     }
 
@@ -317,6 +349,10 @@ impl ShtrihPrinter {
         // Answered or refused, the registrar is done with that check.
         if !matches!(result, Err(PrintError::Offline(_))) {
             self.decision_owed = false;
+        }
+        let code = self.last_checked.take();
+        if let (Ok(_), true, Some(code)) = (&result, accept, code) {
+            self.accepted.insert(code);
         }
         result.map(drop)
     }

@@ -561,7 +561,10 @@ impl Registrar {
         {
             return Err(E_WRONG_TYPE);
         }
-        if op.quantity == 0 || op.department > 16 {
+        // The tax byte read as FF46h's: no bit, or one of the six groups
+        // (the spec's «Бит 1…4» numbers bits from 1 and predates groups 5–6).
+        let tax_ok = op.tax == 0 || (op.tax.count_ones() == 1 && op.tax < 1 << 6);
+        if op.quantity == 0 || op.department > 16 || !tax_ok {
             return Err(0x33);
         }
         if op.discount > (op.price * op.quantity + 500) / 1000 {
