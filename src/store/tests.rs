@@ -189,3 +189,42 @@ fn a_fiscal_mark_is_for_its_document_not_just_its_number() {
         Some(Mark::Registered)
     );
 }
+
+/// Issue 22.2, 22.4: a sold unit is out until a return against its own
+/// sale brings it back; sold again in another receipt, a return against
+/// the first sale does not free it.
+#[test]
+fn a_marked_unit_is_out_while_sold_and_back_only_against_its_own_sale() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    let x = crate::core::marking::parse("0104600972223306215Ab1cD\u{1d}93dGVz", &[]).expect("a code");
+    let y = crate::core::marking::parse("0104600972223306215Zz9yX\u{1d}93kLmn", &[]).expect("a code");
+    let with = |mut r: ClosedReceipt, codes: &[&crate::core::marking::MarkCode]| {
+        r.receipt.positions[0].marks = codes.iter().map(|c| (*c).clone()).collect();
+        r
+    };
+    let back = |original: ReceiptId, number| {
+        receipt(
+            ReceiptKind::Return {
+                original,
+                card_refundable: Money::ZERO,
+            },
+            number,
+            1,
+        )
+    };
+    let a = with(receipt(ReceiptKind::Sale, 1, 2), &[&x, &y]);
+    store.close_receipt(&a, &durable(), &[]).expect("sale A");
+    assert_eq!(store.sold_mark(&x.identity()).expect("read"), Some(a.id));
+    store
+        .close_receipt(&with(back(a.id, 2), &[&x]), &durable(), &[])
+        .expect("X back from A");
+    assert_eq!(store.sold_mark(&x.identity()).expect("read"), None);
+    assert_eq!(store.sold_mark(&y.identity()).expect("read"), Some(a.id));
+    let b = with(receipt(ReceiptKind::Sale, 3, 1), &[&x]);
+    store.close_receipt(&b, &durable(), &[]).expect("X sold again in B");
+    store
+        .close_receipt(&with(back(a.id, 4), &[&x]), &durable(), &[])
+        .expect("a return against A naming X");
+    assert_eq!(store.sold_mark(&x.identity()).expect("read"), Some(b.id), "X stays out in B");
+}
