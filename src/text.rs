@@ -560,6 +560,7 @@ pub fn printed_tax_system(system: crate::core::requisites::TaxSystem) -> &'stati
 pub fn printed_vat(vat: crate::core::catalog::Vat) -> String {
     match vat {
         crate::core::catalog::Vat::NoVat => "без НДС".into(),
+        crate::core::catalog::Vat::Vat0 => "НДС 0%".into(),
         rate => format!("в т.ч. НДС {}%", rate.key()),
     }
 }
@@ -609,6 +610,8 @@ pub const CONTACT_NONE: &str = "Без электронного чека";
 pub const CONTACT_PROMPT: &str = "Другой телефон или e-mail";
 pub const WAIT_LOYALTY: &str = "Запрос в систему лояльности…";
 pub const WAIT_MARK: &str = "ККТ проверяет код маркировки…";
+/// Before a marked position's name in the receipt on screen.
+pub const MARKED_ON_SCREEN: &str = "[М] ";
 pub const MARK_CHECK_TITLE: &str = "Проверка кода маркировки";
 pub const MARK_CHECK_HINT: KeyedHint = &[(Command::Confirm, "принять товар"), (Command::Cancel, "не принимать")];
 

@@ -66,7 +66,12 @@ fn vat_lines(doc: &mut Document, r: &Receipt) {
             continue;
         }
         let total = Money(positions.map(|p| p.total().0).sum());
-        let shown = if vat == Vat::NoVat { total } else { vat.included_in(total) };
+        // Without VAT and at 0 % the receipt shows the turnover, as the registrar's report does.
+        let shown = if matches!(vat, Vat::NoVat | Vat::Vat0) {
+            total
+        } else {
+            vat.included_in(total)
+        };
         doc.pair(text::printed_vat(vat), shown.to_string());
     }
 }

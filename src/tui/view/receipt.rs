@@ -101,9 +101,15 @@ fn row(index: usize, p: &Position, mark: Mark, name_width: usize, theme: Theme) 
     } else {
         format!("-{discount}", discount = discount.on_screen())
     };
+    // A marked position says so: its quantity is its codes.
+    let name = if p.marks.is_empty() {
+        p.name.clone()
+    } else {
+        format!("{}{}", crate::text::MARKED_ON_SCREEN, p.name)
+    };
     let rest = format!(
         "{:<name_width$}{:>QTY_PRICE$}{:>DISCOUNT$}{:>TOTAL$}",
-        fit(&p.name, name_width),
+        fit(&name, name_width),
         fit(&qty_price, QTY_PRICE - 1),
         discount,
         p.total().max(Money::ZERO).on_screen().to_string()
