@@ -149,30 +149,19 @@ fn notice_text(notice: &Notice) -> String {
         DiscountOnReturn => "В чеке возврата скидки не меняются".into(),
         PaymentsLockReceipt => "Чек частично оплачен: сначала отмените оплаты (Оплата, затем Сторно)".into(),
         ReturnReceiptLocked => "В чек возврата нельзя добавлять товары".into(),
-        MarkCodeBad { code, error } => format!("Код маркировки {code} не принят: {}", mark_code_error(error)),
-        MarkUnknownGtin(gtin) => format!("Товар с GTIN {gtin} (из кода маркировки) не найден в каталоге"),
-        MarkCodeNeeded(name) => format!("«{name}» — маркированный товар: отсканируйте код маркировки (DataMatrix) с упаковки"),
-        MarkNeedsRegistrar(name) => {
-            format!("«{name}» — маркированный товар: его продают только через ККТ, которая проверяет коды, а здесь принтер без ККТ")
-        }
-        MarkTwice(code) => format!("Эта единица уже в чеке (код {code})"),
-        MarkOneCodeEach(name) => format!("«{name}»: у каждой единицы свой код маркировки — сканируйте коды по одному"),
-        MarkScanMore { name, more } => format!("«{name}»: отсканируйте коды маркировки ещё {more} шт."),
-        MarkTaken { name, verdict } => match verdict {
-            Verdict::Good => format!("Код проверен: «{name}» добавлен"),
-            Verdict::Refused => format!("«{name}» добавлен по решению кассира, хотя проверка кода отрицательная"),
-            Verdict::Unknown => format!("«{name}» добавлен без ответа Честного ЗНАКА"),
-        },
-        MarkRefused { name, reason } => format!("«{name}» не принят: {}", mark_reason(reason)),
-        MarkDecisionLost(failure) => format!(
-            "ККТ не приняла решение по коду ({}): код проверят ещё раз при регистрации чека",
-            mark_failure(failure)
-        ),
-        MarkNotInSale(code) => format!("Кода {code} нет в этом чеке продажи: возвращают только проданные единицы"),
+        MarkCodeBad { .. }
+        | MarkUnknownGtin(_)
+        | MarkCodeNeeded(_)
+        | MarkNeedsRegistrar(_)
+        | MarkTwice(_)
+        | MarkOneCodeEach(_)
+        | MarkScanMore { .. }
+        | MarkTaken { .. }
+        | MarkRefused { .. }
+        | MarkDecisionLost(_)
+        | MarkNotInSale(_) => goods_notice(notice),
         Removed(name) => format!("Сторно: {name}"),
-        AgeNotConfirmed(name) => format!("Товар «{name}» не добавлен: возраст покупателя не подтверждён"),
-        AgeConfirmed => "Возраст покупателя подтверждён".into(),
-        AlcoholHours { name, hours } => format!("Алкоголь продаётся с {} до {}: товар «{name}» не добавлен", hours.from, hours.until),
+        AgeNotConfirmed(_) | AgeConfirmed | AlcoholHours { .. } => goods_notice(notice),
         NoShift => "Смена не открыта (Открыть смену)".into(),
         ShiftExpired => "Смена длится больше 24 часов — закройте смену".into(),
         NothingNewUnsaved(e) => {
@@ -614,6 +603,37 @@ pub const WAIT_MARK: &str = "ККТ проверяет код маркировк
 pub const MARKED_ON_SCREEN: &str = "[М] ";
 pub const MARK_CHECK_TITLE: &str = "Проверка кода маркировки";
 pub const MARK_CHECK_HINT: KeyedHint = &[(Command::Confirm, "принять товар"), (Command::Cancel, "не принимать")];
+
+/// The notices of marked and age-restricted goods.
+fn goods_notice(notice: &Notice) -> String {
+    use Notice::*;
+    match notice {
+        AgeNotConfirmed(name) => format!("Товар «{name}» не добавлен: возраст покупателя не подтверждён"),
+        AgeConfirmed => "Возраст покупателя подтверждён".into(),
+        AlcoholHours { name, hours } => format!("Алкоголь продаётся с {} до {}: товар «{name}» не добавлен", hours.from, hours.until),
+        MarkCodeBad { code, error } => format!("Код маркировки {code} не принят: {}", mark_code_error(error)),
+        MarkUnknownGtin(gtin) => format!("Товар с GTIN {gtin} (из кода маркировки) не найден в каталоге"),
+        MarkCodeNeeded(name) => format!("«{name}» — маркированный товар: отсканируйте код маркировки (DataMatrix) с упаковки"),
+        MarkNeedsRegistrar(name) => {
+            format!("«{name}» — маркированный товар: его продают только через ККТ, которая проверяет коды, а здесь принтер без ККТ")
+        }
+        MarkTwice(code) => format!("Эта единица уже в чеке (код {code})"),
+        MarkOneCodeEach(name) => format!("«{name}»: у каждой единицы свой код маркировки — сканируйте коды по одному"),
+        MarkScanMore { name, more } => format!("«{name}»: отсканируйте коды маркировки ещё {more} шт."),
+        MarkTaken { name, verdict } => match verdict {
+            Verdict::Good => format!("Код проверен: «{name}» добавлен"),
+            Verdict::Refused => format!("«{name}» добавлен по решению кассира, хотя проверка кода отрицательная"),
+            Verdict::Unknown => format!("«{name}» добавлен без ответа Честного ЗНАКА"),
+        },
+        MarkRefused { name, reason } => format!("«{name}» не принят: {}", mark_reason(reason)),
+        MarkDecisionLost(failure) => format!(
+            "ККТ не приняла решение по коду ({}): код проверят ещё раз при регистрации чека",
+            mark_failure(failure)
+        ),
+        MarkNotInSale(code) => format!("Кода {code} нет в этом чеке продажи: возвращают только проданные единицы"),
+        _ => String::new(),
+    }
+}
 
 /// A marked position whose units and codes differ: not sent to the registrar.
 pub fn marked_units_without_codes(name: &str) -> String {
