@@ -7,6 +7,7 @@
 use std::sync::mpsc;
 use std::thread;
 
+use crate::core::device::DeviceProblem;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::journal::ReceiptId;
@@ -259,11 +260,11 @@ impl Worker {
                     Effect::Print(job) => {
                         let id = job.id;
                         let refused = match &unsaved {
-                            Some(reason) => Err((id, crate::text::not_printed_unsaved(reason))),
+                            Some(reason) => Err((id, DeviceProblem::NotSaved(reason.clone()))),
                             None => outlets
                                 .printer
                                 .send(PrinterRequest::Print(job))
-                                .map_err(|_| (id, crate::text::PRINTER_STOPPED.into())),
+                                .map_err(|_| (id, DeviceProblem::PrinterStopped)),
                         };
                         if let Err((job, reason)) = refused {
                             deliver(Event::Printed {

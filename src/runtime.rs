@@ -5,6 +5,7 @@
 use crate::core::marking::MarkFailure;
 use std::time::{Duration, Instant};
 
+use crate::core::device::DeviceProblem;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
 use crate::core::state::AppState;
@@ -49,7 +50,7 @@ fn failed(effect: Effect, failure: StorageFailure) -> Option<Event> {
         Effect::CloseShift { .. } => Event::ShiftClosed(Err(failure)),
         Effect::Print(job) => Event::Printed {
             job: job.id,
-            result: Err(reason),
+            result: Err(DeviceProblem::Storage(failure)),
             refused: false,
         },
         Effect::FindReceipts(_) => Event::ReceiptsFound(Err(failure)),

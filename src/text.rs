@@ -1,6 +1,7 @@
 //! Every Russian word the cashier sees on screen or on paper lives here.
 
 use crate::core::command::Command;
+use crate::core::device::{DeviceProblem, DeviceState, PortFailure};
 use crate::core::marking::{LocalCheck, MarkCheck, MarkCodeError, MarkFailure, OnlineCheck, Verdict};
 use crate::core::money::AmountError;
 use crate::core::notice::{MarkReason, Notice};
@@ -199,7 +200,7 @@ fn notice_text(notice: &Notice) -> String {
         SaveFailed(e) => format!("НЕ СОХРАНЕНО: {}. Работа идёт, повтор при следующем действии", storage_failure(e)),
         CloseFailed(e) => format!("Чек НЕ закрыт: {}. Он сохранён открытым — Ввод для повтора", storage_failure(e)),
         ShiftCloseFailed(e) => format!("Смена НЕ закрыта: {}. Повторите закрытие", storage_failure(e)),
-        PrintFailed(e) => format!("Принтер: {e}. Документ сохранён — {{key:reprint}}"),
+        PrintFailed(problem) => format!("Принтер: {}. Документ сохранён — {{key:reprint}}", device_problem(problem)),
         NotRegistered { receipt, in_flight: true } => format!("{} регистрируется в ККТ — подождите", receipt_name(*receipt)),
         NotRegistered { receipt, in_flight: false } => {
             format!(
@@ -1027,23 +1028,71 @@ pub fn device_label(device: &str) -> &'static str {
 }
 
 /// Why a port failed, as the cashier reads it (the log keeps the system's words).
-pub fn port_failure(kind: std::io::ErrorKind) -> String {
-    use std::io::ErrorKind::*;
-    match kind {
-        NotFound => "порт не найден — проверьте кабель".into(),
-        PermissionDenied => "нет доступа к порту".into(),
-        BrokenPipe | UnexpectedEof | ConnectionReset | ConnectionAborted => "отключён — проверьте кабель".into(),
-        _ => "ошибка порта".into(),
+pub fn port_failure(failure: PortFailure) -> String {
+    match failure {
+        PortFailure::NotFound => "порт не найден — проверьте кабель".into(),
+        PortFailure::NoAccess => "нет доступа к порту".into(),
+        PortFailure::Unplugged => "отключён — проверьте кабель".into(),
+        PortFailure::Other => "ошибка порта".into(),
+    }
+}
+
+/// A port that could not be opened.
+pub fn port_open_failed(path: &str, failure: PortFailure) -> String {
+    format!("порт {path}: {}", port_failure(failure))
+}
+
+/// A fiscal registrar's link failures.
+pub const LINK_SILENT: &str = "ККТ не отвечает";
+pub const LINK_GARBLED: &str = "помехи на линии связи с ККТ";
+pub const LINK_TOO_LONG: &str = "сообщение длиннее 255 байт";
+
+pub const LINK_PORT_CLOSED: &str = "порт закрыт";
+
+pub fn link_port(error: &str) -> String {
+    format!("порт ККТ: {error}")
+}
+
+/// Why a device did not do what it was asked, as the cashier reads it
+/// (the registrar's waiting names the reprint key as `{key:reprint}`).
+pub fn device_problem(problem: &DeviceProblem) -> String {
+    use DeviceProblem::*;
+    match problem {
+        NoPaper => DEVICE_NO_PAPER.into(),
+        CoverOpen => DEVICE_COVER_OPEN.into(),
+        PrinterError => DEVICE_PRINTER_ERROR.into(),
+        NotAnswering => DEVICE_NOT_ANSWERING.into(),
+        Port { path, failure } => port_open_failed(path, *failure),
+        PortLost(failure) => port_failure(*failure),
+        Disconnected => DEVICE_OFFLINE_SHORT.into(),
+        Io(error) | Text(error) => error.clone(),
+        RegistrarSilent => LINK_SILENT.into(),
+        LinkGarbled => LINK_GARBLED.into(),
+        MessageTooLong => LINK_TOO_LONG.into(),
+        RegistrarPort(error) => link_port(error),
+        RegistrarPortClosed => link_port(LINK_PORT_CLOSED),
+        EmptyAnswer => "пустой ответ".into(),
+        AnswerMismatch { sent, got } => format!("ответ на команду {got:X}h вместо {sent:X}h"),
+        NoErrorCode { command } => format!("ответ на {command:X}h без кода ошибки"),
+        RegistrarError { code, name } => registrar_error(*code, name),
+        BadAnswer { command } => registrar_bad_answer(command),
+        ShiftExpired => REGISTRAR_SHIFT_EXPIRED.into(),
+        WaitsFor { job } => registrar_waits_for(*job),
+        FiscalMarkNotSaved(failure) => fiscal_mark_failed(&storage_failure(failure)),
+        MarkedUnitsWithoutCodes { name } => marked_units_without_codes(name),
+        Storage(failure) => storage_failure(failure),
+        NotSaved(failure) => not_printed_unsaved(failure),
+        PrinterStopped => PRINTER_STOPPED.into(),
+        Write { path, error } => format!("cannot write to {path}: {error}"),
     }
 }
 
 /// What a device's state means for the cashier.
-pub fn device_state(state: &crate::devices::DeviceState) -> String {
-    use crate::devices::DeviceState;
+pub fn device_state(state: &DeviceState) -> String {
     match state {
         DeviceState::Ready => "готов".into(),
-        DeviceState::Offline(reason) => format!("{DEVICE_OFFLINE_SHORT} ({reason})"),
-        DeviceState::Fault(reason) => reason.clone(),
+        DeviceState::Offline(problem) => format!("{DEVICE_OFFLINE_SHORT} ({})", device_problem(problem)),
+        DeviceState::Fault(problem) => device_problem(problem),
     }
 }
 
@@ -1155,7 +1204,7 @@ mod tests {
     fn port_failures_read_in_russian() {
         use std::io::ErrorKind::*;
         for kind in [NotFound, PermissionDenied, BrokenPipe, UnexpectedEof, TimedOut, Other] {
-            let reason = port_failure(kind);
+            let reason = port_failure(crate::devices::port::failure_of(kind));
             assert!(!reason.is_ascii() && !reason.contains("pipe"), "{kind:?}: {reason}");
         }
     }

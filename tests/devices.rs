@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use kassa::core::catalog::Vat;
+use kassa::core::device::DeviceProblem;
 use kassa::core::event::Event;
 use kassa::core::money::{Money, Quantity};
 use kassa::devices::DeviceState;
@@ -241,8 +242,13 @@ fn escpos_bytes_decode_back_to_the_receipt_and_paper_out_keeps_the_job() {
     emulator.state().no_paper = true;
     let printed = emulator.state().paper.len();
     let error = printer.print(2, &doc).expect_err("no paper");
-    assert!(matches!(error, PrintError::Fault(ref r) if r.contains("нет бумаги")), "{error}");
-    assert_eq!(printer.check(), DeviceState::Fault("нет бумаги — вставьте рулон".into()));
+    assert!(
+        matches!(error, PrintError::Fault(ref r) if kassa::text::device_problem(r).contains("нет бумаги")),
+        "{error}"
+    );
+    let state = printer.check();
+    assert_eq!(state, DeviceState::Fault(DeviceProblem::NoPaper));
+    assert_eq!(kassa::text::device_state(&state), "нет бумаги — вставьте рулон");
     assert_eq!(emulator.state().paper.len(), printed);
     emulator.state().no_paper = false;
     printer.print(2, &doc).expect("printed after paper");
@@ -443,7 +449,10 @@ fn shtrih_silent_is_offline_then_prints_once() {
     let mut printer = registrar_printer(emulator.path(), &store);
     emulator.registrar().faults.extend(std::iter::repeat_n(Fault::Silent, 40));
     let error = printer.print(1, &sale_document()).expect_err("silent");
-    assert!(matches!(error, PrintError::Offline(ref r) if r.contains("не отвечает")), "{error}");
+    assert!(
+        matches!(error, PrintError::Offline(ref r) if kassa::text::device_problem(r).contains("не отвечает")),
+        "{error}"
+    );
     emulator.registrar().faults.clear();
     printer.print(1, &sale_document()).expect("printed once it answers");
     assert_eq!(emulator.registrar().receipts.len(), 1);
@@ -460,7 +469,9 @@ fn paper_out_mid_receipt_cancels_and_registers_again_once() {
     let error = printer.print(1, &sale_document()).expect_err("paper out");
     assert!(error.to_string().contains("6Bh"), "{error}");
     assert!(emulator.registrar().open.is_some(), "the receipt is left open in the registrar");
-    assert_eq!(printer.check(), DeviceState::Fault("нет бумаги — вставьте рулон".into()));
+    let state = printer.check();
+    assert_eq!(state, DeviceState::Fault(DeviceProblem::NoPaper));
+    assert_eq!(kassa::text::device_state(&state), "нет бумаги — вставьте рулон");
     // Another document waits: the registrar is not free for it.
     let mut x = Document::default();
     x.text("X");
@@ -488,7 +499,10 @@ fn a_shift_past_24_hours_lets_the_z_report_through_then_registers_what_waited() 
     let emulator = ShtrihEmulator::start(None, registrar, false).expect("pty");
     let mut printer = registrar_printer(emulator.path(), &store);
     let error = printer.print(1, &sale_document()).expect_err("expired");
-    assert!(matches!(error, PrintError::Refused(ref r) if r.contains("24 час")), "{error}");
+    assert!(
+        matches!(error, PrintError::Refused(ref r) if kassa::text::device_problem(r).contains("24 час")),
+        "{error}"
+    );
     let mut z = Document::default();
     z.text("Z");
     z.fiscal = Some(Fiscal::ZReport);

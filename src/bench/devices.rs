@@ -162,8 +162,11 @@ impl FiscalMarks for MemoryMarks {
         self.0.lock().ok()?.get(&job.id).copied()
     }
 
-    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String> {
-        self.0.lock().map_err(|e| e.to_string())?.insert(job.id, mark);
+    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), crate::core::storage::StorageFailure> {
+        self.0
+            .lock()
+            .map_err(|e| crate::core::storage::StorageFailure::Disk(e.to_string()))?
+            .insert(job.id, mark);
         Ok(())
     }
 }

@@ -33,11 +33,12 @@ pub enum Event {
     ReceiptClosed(Result<ClosedReceipt, StorageFailure>),
     /// The shift is closed and its Z-summary stored.
     ShiftClosed(Result<Summary, StorageFailure>),
-    /// A print job finished. `refused`: the printer refused it before
+    /// A print job finished, or why not (typed: the words are the view's,
+    /// `text::device_problem`). `refused`: the printer refused it before
     /// sending anything (a registrar's shift past 24 hours), so nothing is in doubt.
     Printed {
         job: u64,
-        result: Result<(), String>,
+        result: Result<(), crate::core::device::DeviceProblem>,
         #[serde(default)]
         refused: bool,
     },

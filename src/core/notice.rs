@@ -123,7 +123,7 @@ pub enum Notice {
     NothingNewUnsaved(StorageFailure),
     CloseFailed(StorageFailure),
     ShiftCloseFailed(StorageFailure),
-    PrintFailed(String),
+    PrintFailed(crate::core::device::DeviceProblem),
     /// A closed receipt is not registered by the fiscal registrar yet
     /// (`in_flight`: the registrar is at it): nothing new starts before it.
     NotRegistered {

@@ -147,7 +147,7 @@ impl PrintJob {
 /// Why the printer did not print a job, the last time it was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrintFailure {
-    pub reason: String,
+    pub reason: crate::core::device::DeviceProblem,
     /// Refused before anything was sent (a registrar's shift past 24
     /// hours): nothing is in doubt, and the Z-report that cures it may go.
     pub refused: bool,

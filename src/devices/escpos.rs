@@ -9,10 +9,10 @@ use std::time::Duration;
 use super::DeviceState;
 use super::codepage::{self, IBM866};
 use super::port::PortSettings;
+use crate::core::device::DeviceProblem;
 use crate::print::document::{Align, CodeSize, Correction, DigitsAt, Document, Line};
 use crate::print::printer::{PrintError, Printer};
 use crate::print::text::render_line;
-use crate::text;
 
 pub const ESC: u8 = 0x1b;
 pub const GS: u8 = 0x1d;
@@ -149,11 +149,11 @@ pub const PAPER_END: u8 = 0x60;
 /// What the two status answers mean for the cashier.
 pub fn state_of(offline: u8, paper: u8) -> DeviceState {
     if paper & PAPER_END != 0 || offline & OFFLINE_PAPER != 0 {
-        DeviceState::Fault(text::DEVICE_NO_PAPER.into())
+        DeviceState::Fault(DeviceProblem::NoPaper)
     } else if offline & OFFLINE_COVER != 0 {
-        DeviceState::Fault(text::DEVICE_COVER_OPEN.into())
+        DeviceState::Fault(DeviceProblem::CoverOpen)
     } else if offline & OFFLINE_ERROR != 0 {
-        DeviceState::Fault(text::DEVICE_PRINTER_ERROR.into())
+        DeviceState::Fault(DeviceProblem::PrinterError)
     } else {
         DeviceState::Ready
     }
@@ -178,23 +178,18 @@ impl EscPosPrinter {
         }
     }
 
-    fn offline(&mut self, reason: String) -> PrintError {
+    fn offline(&mut self, reason: DeviceProblem) -> PrintError {
         self.open = None;
         PrintError::Offline(reason)
     }
 
     fn port(&mut self) -> Result<&mut serialport::TTYPort, PrintError> {
         if self.open.is_none() {
-            let port = self
-                .port
-                .open(self.answer_timeout)
-                .map_err(|e| PrintError::Offline(e.to_string()))?;
+            let port = self.port.open(self.answer_timeout).map_err(|e| PrintError::Offline(e.problem()))?;
             self.open = Some(port);
         }
         // Just set above when it was missing.
-        self.open
-            .as_mut()
-            .ok_or_else(|| PrintError::Offline(text::DEVICE_NOT_ANSWERING.into()))
+        self.open.as_mut().ok_or(PrintError::Offline(DeviceProblem::NotAnswering))
     }
 
     fn ask(&mut self, n: u8) -> Result<u8, PrintError> {
@@ -205,8 +200,8 @@ impl EscPosPrinter {
         let result = port.write_all(&[DLE, EOT, n]).and_then(|()| port.read_exact(&mut answer));
         match result {
             Ok(()) => Ok(answer[0]),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Err(self.offline(text::DEVICE_NOT_ANSWERING.into())),
-            Err(e) => Err(self.offline(e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Err(self.offline(DeviceProblem::NotAnswering)),
+            Err(e) => Err(self.offline(DeviceProblem::Io(e.to_string()))),
         }
     }
 
@@ -230,7 +225,7 @@ impl Printer for EscPosPrinter {
         let bytes = encode(document, self.width);
         let port = self.port()?;
         if let Err(e) = port.write_all(&bytes).and_then(|()| port.flush()) {
-            return Err(self.offline(e.to_string()));
+            return Err(self.offline(DeviceProblem::Io(e.to_string())));
         }
         // Paper that ran out during the job: the document is printed again whole.
         self.ready()
@@ -247,6 +242,7 @@ impl Printer for EscPosPrinter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text;
 
     #[test]
     fn text_styles_and_cyrillic() {
@@ -280,7 +276,9 @@ mod tests {
     #[test]
     fn status_bits_become_messages() {
         assert_eq!(state_of(0x12, 0x12), DeviceState::Ready);
-        assert_eq!(state_of(0x12, 0x72), DeviceState::Fault(text::DEVICE_NO_PAPER.into()));
-        assert_eq!(state_of(0x16, 0x12), DeviceState::Fault(text::DEVICE_COVER_OPEN.into()));
+        assert_eq!(state_of(0x12, 0x72), DeviceState::Fault(DeviceProblem::NoPaper));
+        assert_eq!(text::device_state(&state_of(0x12, 0x72)), text::DEVICE_NO_PAPER);
+        assert_eq!(state_of(0x16, 0x12), DeviceState::Fault(DeviceProblem::CoverOpen));
+        assert_eq!(text::device_state(&state_of(0x16, 0x12)), text::DEVICE_COVER_OPEN);
     }
 }

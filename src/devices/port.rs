@@ -3,6 +3,8 @@
 use std::time::Duration;
 use thiserror::Error;
 
+use crate::core::device::{DeviceProblem, PortFailure};
+
 pub use serialport::{DataBits, FlowControl, Parity, StopBits};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +44,7 @@ impl PortSettings {
                 tracing::debug!(target: "kassa::devices", "{}: {source}", self.path);
                 PortError::Open {
                     path: self.path.clone(),
-                    reason: crate::text::port_failure(match source.kind {
+                    failure: failure_of(match source.kind {
                         serialport::ErrorKind::NoDevice => std::io::ErrorKind::NotFound,
                         serialport::ErrorKind::Io(kind) => kind,
                         _ => std::io::ErrorKind::Other,
@@ -68,8 +70,28 @@ impl PortSettings {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PortError {
-    #[error("порт {path}: {reason}")]
-    Open { path: String, reason: String },
+    #[error("{}", crate::text::port_open_failed(path, *failure))]
+    Open { path: String, failure: PortFailure },
+}
+
+impl PortError {
+    /// Why, as the core hears it.
+    pub fn problem(self) -> DeviceProblem {
+        match self {
+            PortError::Open { path, failure } => DeviceProblem::Port { path, failure },
+        }
+    }
+}
+
+/// What a system error on a port means for the cashier.
+pub fn failure_of(kind: std::io::ErrorKind) -> PortFailure {
+    use std::io::ErrorKind::*;
+    match kind {
+        NotFound => PortFailure::NotFound,
+        PermissionDenied => PortFailure::NoAccess,
+        BrokenPipe | UnexpectedEof | ConnectionReset | ConnectionAborted => PortFailure::Unplugged,
+        _ => PortFailure::Other,
+    }
 }
 
 /// Reads the config's names for port settings.

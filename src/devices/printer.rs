@@ -113,7 +113,7 @@ impl PrinterWorker {
                         reporter.event(Event::Printed {
                             job: job.id,
                             refused: matches!(result, Err(PrintError::Refused(_))),
-                            result: result.map_err(|e| e.to_string()),
+                            result: result.map_err(PrintError::into_problem),
                         });
                         reporter.state(state);
                     }

@@ -14,6 +14,7 @@ use super::framing::{Frame, Framer, Framing};
 use super::magstripe::CardRule;
 use super::port::PortSettings;
 use super::printer::Reporter;
+use crate::core::device::DeviceProblem;
 use crate::core::event::Event;
 use crate::text;
 
@@ -85,7 +86,7 @@ fn run(config: &ReaderConfig, stop: &AtomicBool, mut reporter: Reporter<impl Fn(
         let mut port = match config.port.open(tick) {
             Ok(port) => port,
             Err(e) => {
-                reporter.state(DeviceState::Offline(e.to_string()));
+                reporter.state(DeviceState::Offline(e.problem()));
                 sleep_unless_stopped(RETRY, stop);
                 continue;
             }
@@ -93,26 +94,31 @@ fn run(config: &ReaderConfig, stop: &AtomicBool, mut reporter: Reporter<impl Fn(
         reporter.state(DeviceState::Ready);
         let reason = read_until_gone(config, &mut port, stop, &reporter);
         if let Some(reason) = reason {
-            tracing::warn!(target: "kassa::devices", "{}: {reason}", config.name);
+            tracing::warn!(target: "kassa::devices", "{}: {}", config.name, text::device_problem(&reason));
             reporter.state(DeviceState::Offline(reason));
         }
     }
 }
 
 /// Reads codes until the port fails (the reason) or `stop` is set (`None`).
-fn read_until_gone(config: &ReaderConfig, port: &mut impl Read, stop: &AtomicBool, reporter: &Reporter<impl Fn(Event)>) -> Option<String> {
+fn read_until_gone(
+    config: &ReaderConfig,
+    port: &mut impl Read,
+    stop: &AtomicBool,
+    reporter: &Reporter<impl Fn(Event)>,
+) -> Option<DeviceProblem> {
     let mut framer = Framer::new(config.framing.clone());
     let mut buf = [0u8; 512];
     while !stop.load(Ordering::Relaxed) {
         let frames = match port.read(&mut buf) {
-            Ok(0) => return Some(text::DEVICE_OFFLINE_SHORT.into()),
+            Ok(0) => return Some(DeviceProblem::Disconnected),
             Ok(n) => framer.feed(&buf[..n], Instant::now()),
             Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
                 framer.idle(Instant::now()).into_iter().collect()
             }
             Err(e) => {
                 tracing::warn!(target: "kassa::devices", "{}: {e}", config.name);
-                return Some(text::port_failure(e.kind()));
+                return Some(DeviceProblem::PortLost(super::port::failure_of(e.kind())));
             }
         };
         for frame in frames {

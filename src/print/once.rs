@@ -6,7 +6,7 @@
 
 use super::document::Document;
 use super::printer::{PrintError, Printer};
-use crate::devices::DeviceState;
+use crate::core::device::{DeviceProblem, DeviceState};
 use crate::devices::shtrih::registrar::{FiscalMarks, JobKey, Mark};
 use crate::text;
 
@@ -22,7 +22,7 @@ impl<P: Printer> PrintedOnce<P> {
     }
 
     fn set(&self, job: &JobKey, mark: Mark) -> Result<(), PrintError> {
-        self.marks.set(job, mark).map_err(PrintError::Fault)
+        self.marks.set(job, mark).map_err(|e| PrintError::Fault(DeviceProblem::Storage(e)))
     }
 }
 
@@ -57,6 +57,7 @@ impl<P: Printer> Printer for PrintedOnce<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::storage::StorageFailure;
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
 
@@ -67,7 +68,7 @@ mod tests {
         fn get(&self, job: &JobKey) -> Option<Mark> {
             self.0.lock().expect("marks").get(&job.id).copied()
         }
-        fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String> {
+        fn set(&self, job: &JobKey, mark: Mark) -> Result<(), StorageFailure> {
             self.0.lock().expect("marks").insert(job.id, mark);
             Ok(())
         }
@@ -121,8 +122,8 @@ mod tests {
             fn get(&self, _: &JobKey) -> Option<Mark> {
                 None
             }
-            fn set(&self, _: &JobKey, _: Mark) -> Result<(), String> {
-                Err("нет места на диске".into())
+            fn set(&self, _: &JobKey, _: Mark) -> Result<(), StorageFailure> {
+                Err(StorageFailure::DiskFull { free_kib: 0 })
             }
         }
         let paper = Paper::default();

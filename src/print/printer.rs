@@ -9,32 +9,47 @@ use thiserror::Error;
 
 use super::document::Document;
 use super::text::render;
+use crate::core::device::{DeviceProblem, DeviceState};
 use crate::core::marking::{MarkCheck, MarkCode, MarkFailure, PlannedStatus};
-use crate::devices::DeviceState;
+use crate::text;
 
-#[derive(Debug, Error)]
+/// Why a printer did not print: the core's [`DeviceProblem`], and whether
+/// the device is offline or refused the job before starting it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PrintError {
-    #[error("cannot write to {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
     /// The printer does not answer (unplugged, switched off).
-    #[error("{0}")]
-    Offline(String),
-    /// The printer answers but cannot print (no paper, cover open, a registrar's error).
-    #[error("{0}")]
-    Fault(String),
+    #[error("{}", text::device_problem(.0))]
+    Offline(DeviceProblem),
+    /// The printer answers but cannot print (no paper, cover open, a
+    /// registrar's error), or its file cannot be written.
+    #[error("{}", text::device_problem(.0))]
+    Fault(DeviceProblem),
     /// The printer refused the job before any of it was printed or
     /// registered (a registrar's shift past 24 hours): nothing is in doubt,
     /// so other jobs (the Z-report that cures it) may go first.
-    #[error("{0}")]
-    Refused(String),
+    #[error("{}", text::device_problem(.0))]
+    Refused(DeviceProblem),
 }
 
 impl PrintError {
     /// What the status line shows after this failure.
     pub fn state(&self) -> DeviceState {
         match self {
-            PrintError::Offline(reason) => DeviceState::Offline(reason.clone()),
-            other => DeviceState::Fault(other.to_string()),
+            PrintError::Offline(problem) => DeviceState::Offline(problem.clone()),
+            PrintError::Fault(problem) | PrintError::Refused(problem) => DeviceState::Fault(problem.clone()),
+        }
+    }
+
+    /// Why, as the core hears it.
+    pub fn problem(&self) -> &DeviceProblem {
+        match self {
+            PrintError::Offline(problem) | PrintError::Fault(problem) | PrintError::Refused(problem) => problem,
+        }
+    }
+
+    pub fn into_problem(self) -> DeviceProblem {
+        match self {
+            PrintError::Offline(problem) | PrintError::Fault(problem) | PrintError::Refused(problem) => problem,
         }
     }
 }
@@ -75,9 +90,11 @@ impl TextFilePrinter {
 
 impl Printer for TextFilePrinter {
     fn print(&mut self, _job: u64, document: &Document) -> Result<(), PrintError> {
-        let error = |source| PrintError::Write {
-            path: self.path.clone(),
-            source,
+        let error = |source: std::io::Error| {
+            PrintError::Fault(DeviceProblem::Write {
+                path: self.path.display().to_string(),
+                error: source.to_string(),
+            })
         };
         let mut text = render(document, self.width).join("\n");
         text.push_str("\n\n");

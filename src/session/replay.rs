@@ -140,6 +140,120 @@ mod tests {
         Arc::new(Catalog::from_csv("t", "code;name;price\n1;Молоко;89.90\n").expect("catalog"))
     }
 
+    /// Journals written before the printer's problems were typed hold
+    /// them as words: they still read, and show the same words.
+    #[test]
+    fn an_old_journal_s_printer_words_still_read() {
+        use crate::core::device::{DeviceProblem, DeviceState};
+        let event = |text: &str| match serde_json::from_str::<Line>(text).expect("an old line").record {
+            Record::Event(event) => *event,
+            other => panic!("not an event: {other:?}"),
+        };
+        let printed = event(
+            r#"{"at":"2026-12-01T10:00:00","event":{"printed":{"job":3,"result":{"Err":"ККТ ждёт, пока допечатается документ №2 — {key:reprint}"},"refused":false}}}"#,
+        );
+        let words = "ККТ ждёт, пока допечатается документ №2 — {key:reprint}";
+        assert_eq!(
+            printed,
+            Event::Printed {
+                job: 3,
+                result: Err(DeviceProblem::Text(words.into())),
+                refused: false,
+            }
+        );
+        // Shown as it was, its key filled in like a typed problem's.
+        let problem = DeviceProblem::Text(words.into());
+        assert_eq!(
+            crate::text::device_problem(&problem),
+            crate::text::device_problem(&DeviceProblem::WaitsFor { job: 2 })
+        );
+        let notice = crate::core::notice::Notice::PrintFailed(problem);
+        assert!(crate::text::notice_keyed(&notice, &|_| Some("F9".into())).contains("документ №2 — F9"));
+        // An old line without `refused` too.
+        let printed = event(r#"{"at":"2026-12-01T10:00:00","event":{"printed":{"job":4,"result":{"Err":"нет бумаги"}}}}"#);
+        assert!(matches!(printed, Event::Printed { job: 4, result: Err(DeviceProblem::Text(ref t)), refused: false } if t == "нет бумаги"));
+        let device = event(
+            r#"{"at":"2026-12-01T10:00:00","event":{"device":{"device":"printer","state":{"fault":"нет бумаги — вставьте рулон"}}}}"#,
+        );
+        assert_eq!(
+            device,
+            Event::Device {
+                device: "printer".into(),
+                state: DeviceState::Fault(DeviceProblem::Text("нет бумаги — вставьте рулон".into())),
+            }
+        );
+        let Event::Device { state, .. } = device else { unreachable!() };
+        assert_eq!(
+            crate::text::device_state(&state),
+            crate::text::device_state(&DeviceState::Fault(DeviceProblem::NoPaper))
+        );
+        let device = event(
+            r#"{"at":"2026-12-01T10:00:00","event":{"device":{"device":"scanner","state":{"offline":"порт /dev/ttyUSB1: порт не найден — проверьте кабель"}}}}"#,
+        );
+        let Event::Device { state, .. } = device else {
+            panic!("{device:?}")
+        };
+        assert_eq!(
+            crate::text::device_state(&state),
+            "нет связи (порт /dev/ttyUSB1: порт не найден — проверьте кабель)"
+        );
+        let ready = event(r#"{"at":"2026-12-01T10:00:00","event":{"device":{"device":"printer","state":"ready"}}}"#);
+        assert!(matches!(
+            ready,
+            Event::Device {
+                state: DeviceState::Ready,
+                ..
+            }
+        ));
+    }
+
+    /// Typed problems go into a journal and come back as they were; one
+    /// with words only is written as the words, as before.
+    #[test]
+    fn printer_problems_go_through_a_journal() {
+        use crate::core::device::{DeviceProblem, DeviceState, PortFailure};
+        use crate::core::storage::StorageFailure;
+        let problems = [
+            DeviceProblem::NoPaper,
+            DeviceProblem::ShiftExpired,
+            DeviceProblem::WaitsFor { job: 7 },
+            DeviceProblem::RegistrarError {
+                code: 0x6B,
+                name: "Нет чековой ленты".into(),
+            },
+            DeviceProblem::Port {
+                path: "/dev/ttyUSB0".into(),
+                failure: PortFailure::NotFound,
+            },
+            DeviceProblem::NotSaved(StorageFailure::DiskFull { free_kib: 12 }),
+            DeviceProblem::PrinterStopped,
+            DeviceProblem::Text("no_paper как слова".into()),
+        ];
+        for problem in problems {
+            for event in [
+                Event::Printed {
+                    job: 1,
+                    result: Err(problem.clone()),
+                    refused: true,
+                },
+                Event::Device {
+                    device: "printer".into(),
+                    state: DeviceState::Offline(problem.clone()),
+                },
+            ] {
+                let text = line(Record::Event(Box::new(event.clone())));
+                let back: Line = serde_json::from_str(&text).expect(&text);
+                assert_eq!(back.record, Record::Event(Box::new(event)), "{text}");
+            }
+        }
+        let text = line(Record::Event(Box::new(Event::Printed {
+            job: 1,
+            result: Err(DeviceProblem::Text("нет бумаги".into())),
+            refused: false,
+        })));
+        assert!(text.contains(r#"{"Err":"нет бумаги"}"#), "{text}");
+    }
+
     fn line(record: Record) -> String {
         serde_json::to_string(&Line {
             at: NaiveDateTime::default(),

@@ -63,8 +63,7 @@ impl FiscalMarks for Store {
         }
     }
 
-    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String> {
-        self.set_fiscal_mark(job, mark)
-            .map_err(|e| crate::text::storage_failure(&e.failure()))
+    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), crate::core::storage::StorageFailure> {
+        self.set_fiscal_mark(job, mark).map_err(|e| e.failure())
     }
 }

@@ -4,8 +4,8 @@ use super::super::effect::Effect;
 use super::super::journal::ReceiptId;
 use super::super::notice::Notice;
 use super::super::state::{AppState, Dialog, Durable, PreviewTitle, PrintFailure, PrintJob, Settings};
-use crate::core::device::DeviceState;
 use crate::core::device::PRINTER;
+use crate::core::device::{DeviceProblem, DeviceState};
 use crate::core::print::document::Document;
 use crate::core::print::{layout, text};
 
@@ -67,7 +67,7 @@ pub(super) fn adopt_closed(state: &mut AppState, next: Durable, title: PreviewTi
 
 /// The printer's answer. A fiscal receipt it failed to register takes the
 /// screen over from its preview; the last one registered gives it back.
-pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), String>, refused: bool) {
+pub(super) fn on_printed(state: &mut AppState, job: u64, result: Result<(), DeviceProblem>, refused: bool) {
     state.printing.remove(&job);
     let waiting = state.unregistered().map(|j| (j.id, j.receipt));
     match result {

@@ -3,6 +3,7 @@
 //! Numbers are little-endian binary; money in kopecks (МДЕ); text in WIN1251.
 
 use super::super::codepage::{self, WINDOWS_1251};
+use crate::core::device::DeviceProblem;
 
 /// A command code: one byte, or two for the FFxxh family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,14 +303,12 @@ pub const SUBMODE_PAPER_OUT: u8 = 2;
 pub const SUBMODE_AFTER_PAPER_OUT: u8 = 3;
 
 /// A registrar's answer: the error code, and the data after it.
-pub fn split_answer(sent: Code, answer: &[u8]) -> Result<(u8, &[u8]), String> {
-    let (code, rest) = Code::of(answer).ok_or_else(|| "пустой ответ".to_string())?;
+pub fn split_answer(sent: Code, answer: &[u8]) -> Result<(u8, &[u8]), DeviceProblem> {
+    let (code, rest) = Code::of(answer).ok_or(DeviceProblem::EmptyAnswer)?;
     if code != sent {
-        return Err(format!("ответ на команду {:X}h вместо {:X}h", code.0, sent.0));
+        return Err(DeviceProblem::AnswerMismatch { sent: sent.0, got: code.0 });
     }
-    let (&error, data) = rest
-        .split_first()
-        .ok_or_else(|| format!("ответ на {:X}h без кода ошибки", sent.0))?;
+    let (&error, data) = rest.split_first().ok_or(DeviceProblem::NoErrorCode { command: sent.0 })?;
     Ok((error, data))
 }
 

@@ -8,6 +8,8 @@
 use std::io::{ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
+use crate::core::device::DeviceProblem;
+
 use super::frame::{self, ACK, ENQ, NAK, Received, Receiver, STX};
 
 /// A byte stream with read timeouts: a serial port, or a pty in tests.
@@ -61,15 +63,31 @@ impl Default for Timing {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
     /// Nothing answers: unplugged, switched off, wrong port or speed.
-    #[error("ККТ не отвечает")]
+    #[error("{}", crate::text::LINK_SILENT)]
     Silent,
     /// The registrar answers, but frames keep arriving broken.
-    #[error("помехи на линии связи с ККТ")]
+    #[error("{}", crate::text::LINK_GARBLED)]
     Garbled,
-    #[error("сообщение длиннее 255 байт")]
+    #[error("{}", crate::text::LINK_TOO_LONG)]
     TooLong,
-    #[error("порт ККТ: {0}")]
+    #[error("{}", crate::text::link_port(.0))]
     Io(String),
+    /// The port reached its end (the adapter is gone).
+    #[error("{}", crate::text::link_port(crate::text::LINK_PORT_CLOSED))]
+    Closed,
+}
+
+impl LinkError {
+    /// Why, as the core hears it.
+    pub fn problem(self) -> DeviceProblem {
+        match self {
+            LinkError::Silent => DeviceProblem::RegistrarSilent,
+            LinkError::Garbled => DeviceProblem::LinkGarbled,
+            LinkError::TooLong => DeviceProblem::MessageTooLong,
+            LinkError::Io(error) => DeviceProblem::RegistrarPort(error),
+            LinkError::Closed => DeviceProblem::RegistrarPortClosed,
+        }
+    }
 }
 
 enum Byte {
@@ -115,7 +133,7 @@ impl<W: Wire> Link<W> {
         let mut byte = [0u8; 1];
         match self.wire.read(&mut byte) {
             Ok(1) => Ok(Byte::Got(byte[0])),
-            Ok(_) => Err(LinkError::Io("порт закрыт".into())),
+            Ok(_) => Err(LinkError::Closed),
             Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) => Ok(Byte::Timeout),
             Err(e) => Err(LinkError::Io(e.to_string())),
         }

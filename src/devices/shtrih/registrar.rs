@@ -13,13 +13,14 @@ use super::command::{self, Code, Operation, OperationV2, ReceiptType, Status};
 use super::errors;
 use super::link::{Link, LinkError, Timing};
 use super::taxes::TaxGroups;
+use crate::core::device::DeviceProblem;
 use crate::core::marking::{MarkCheck, MarkCode, MarkFailure, PlannedStatus};
+use crate::core::storage::StorageFailure;
 use crate::devices::DeviceState;
 use crate::devices::port::PortSettings;
 use crate::print::document::{Document, Fiscal, FiscalKind, FiscalPosition, FiscalReceipt, Line};
 use crate::print::printer::{PrintError, Printer};
 use crate::print::text::render_line;
-use crate::text;
 
 /// How far a fiscal job got, kept across crashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +65,7 @@ pub trait FiscalMarks: Send {
     /// The job's mark, if it is this job's (the same number and document).
     fn get(&self, job: &JobKey) -> Option<Mark>;
     /// Must be on disk when it returns.
-    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), String>;
+    fn set(&self, job: &JobKey, mark: Mark) -> Result<(), StorageFailure>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,13 +126,11 @@ impl ShtrihPrinter {
                 .settings
                 .port
                 .open(self.settings.timing.byte)
-                .map_err(|e| PrintError::Offline(e.to_string()))?;
+                .map_err(|e| PrintError::Offline(e.problem()))?;
             self.link = Some(Link::new(port, self.settings.timing));
         }
         // Just set above when it was missing.
-        self.link
-            .as_mut()
-            .ok_or_else(|| PrintError::Offline(text::DEVICE_NOT_ANSWERING.into()))
+        self.link.as_mut().ok_or(PrintError::Offline(DeviceProblem::NotAnswering))
     }
 
     /// Sends a command with the password; the data after the error code.
@@ -147,22 +146,25 @@ impl ShtrihPrinter {
                 // Reopened next time: a replugged adapter comes back under the same name.
                 self.link = None;
                 return Err(match e {
-                    LinkError::TooLong => PrintError::Fault(e.to_string()),
-                    other => PrintError::Offline(other.to_string()),
+                    LinkError::TooLong => PrintError::Fault(e.problem()),
+                    other => PrintError::Offline(other.problem()),
                 });
             }
         };
         let (error, data) = command::split_answer(code, &reply).map_err(PrintError::Fault)?;
         if error != 0 {
             tracing::warn!(target: "kassa::shtrih", "{:X}h: error {error:02X}h {}", code.0, errors::describe(error));
-            return Err(PrintError::Fault(text::registrar_error(error, errors::describe(error))));
+            return Err(PrintError::Fault(DeviceProblem::RegistrarError {
+                code: error,
+                name: errors::describe(error).into(),
+            }));
         }
         Ok(data.to_vec())
     }
 
     fn status(&mut self) -> Result<Status, PrintError> {
         let data = self.call(Code::STATUS, &[], ANSWER)?;
-        Status::parse(&data).ok_or_else(|| PrintError::Fault(text::registrar_bad_answer("11h")))
+        Status::parse(&data).ok_or_else(|| PrintError::Fault(DeviceProblem::BadAnswer { command: "11h".into() }))
     }
 
     /// Gets the registrar ready for a new document: printing resumed after
@@ -175,7 +177,7 @@ impl ShtrihPrinter {
             status = self.status()?;
         }
         if status.submode == command::SUBMODE_PAPER_OUT || !status.has_paper() {
-            return Err(PrintError::Fault(text::DEVICE_NO_PAPER.into()));
+            return Err(PrintError::Fault(DeviceProblem::NoPaper));
         }
         if !status.document_open() {
             return Ok((status, false));
@@ -196,7 +198,7 @@ impl ShtrihPrinter {
                 self.call(Code::OPEN_SHIFT, &[], REPORT_ANSWER)?;
                 self.status()
             }
-            command::MODE_SHIFT_EXPIRED => Err(PrintError::Refused(text::REGISTRAR_SHIFT_EXPIRED.into())),
+            command::MODE_SHIFT_EXPIRED => Err(PrintError::Refused(DeviceProblem::ShiftExpired)),
             _ => Ok(status),
         }
     }
@@ -204,7 +206,7 @@ impl ShtrihPrinter {
     fn set_mark(&self, job: &JobKey, mark: Mark) -> Result<(), PrintError> {
         self.marks
             .set(job, mark)
-            .map_err(|e| PrintError::Fault(text::fiscal_mark_failed(&e)))
+            .map_err(|e| PrintError::Fault(DeviceProblem::FiscalMarkNotSaved(e)))
     }
 
     /// Runs `register` once for `job`, unless the registrar did it before a
@@ -286,7 +288,9 @@ impl ShtrihPrinter {
         };
         if position.marks.len() as i64 * 1000 != position.quantity.0 {
             // Never a marked position with a unit short of its code.
-            return Err(PrintError::Fault(text::marked_units_without_codes(&position.name)));
+            return Err(PrintError::Fault(DeviceProblem::MarkedUnitsWithoutCodes {
+                name: position.name.to_string(),
+            }));
         }
         let status = match kind {
             ReceiptType::Sale => PlannedStatus::Sold,
@@ -338,7 +342,7 @@ impl ShtrihPrinter {
         self.decision_owed = true;
         self.last_checked = Some(code.raw.clone());
         let data = self.call(Code::CHECK_MARK, &params, ANSWER)?;
-        command::parse_mark_check(&data).ok_or_else(|| PrintError::Fault(text::registrar_bad_answer("FF61h")))
+        command::parse_mark_check(&data).ok_or_else(|| PrintError::Fault(DeviceProblem::BadAnswer { command: "FF61h".into() }))
     }
 
     fn decide(&mut self, accept: bool) -> Result<(), PrintError> {
@@ -491,7 +495,7 @@ impl Printer for ShtrihPrinter {
             return Ok(());
         }
         if let Some(blocker) = self.blocked_by.filter(|&b| b != job) {
-            return Err(PrintError::Fault(text::registrar_waits_for(blocker)));
+            return Err(PrintError::Fault(DeviceProblem::WaitsFor { job: blocker }));
         }
         let result = self.run(&key, document);
         // Only a job the registrar may have half done holds the others back
@@ -518,10 +522,8 @@ impl Printer for ShtrihPrinter {
 
     fn check(&mut self) -> DeviceState {
         match self.status() {
-            Ok(status) if status.submode == command::SUBMODE_PAPER_OUT || !status.has_paper() => {
-                DeviceState::Fault(text::DEVICE_NO_PAPER.into())
-            }
-            Ok(status) if status.mode_number() == command::MODE_SHIFT_EXPIRED => DeviceState::Fault(text::REGISTRAR_SHIFT_EXPIRED.into()),
+            Ok(status) if status.submode == command::SUBMODE_PAPER_OUT || !status.has_paper() => DeviceState::Fault(DeviceProblem::NoPaper),
+            Ok(status) if status.mode_number() == command::MODE_SHIFT_EXPIRED => DeviceState::Fault(DeviceProblem::ShiftExpired),
             Ok(_) => DeviceState::Ready,
             Err(e) => e.state(),
         }

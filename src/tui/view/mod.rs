@@ -645,7 +645,10 @@ mod tests {
             NothingNewUnsaved(disk.clone()),
             CloseFailed(disk.clone()),
             ShiftCloseFailed(disk.clone()),
-            PrintFailed(text::registrar_error(0x6B, "нет чековой ленты")),
+            PrintFailed(crate::core::device::DeviceProblem::RegistrarError {
+                code: 0x6B,
+                name: "нет чековой ленты".into(),
+            }),
             NotRegistered {
                 receipt: Some(id),
                 in_flight: true,

@@ -36,7 +36,7 @@ fn lines<'a>(state: &AppState, keymap: &Keymap, theme: Theme) -> Vec<Line<'a>> {
         lines.push(Line::styled(text::REGISTRATION_IN_FLIGHT, theme.strong()));
     }
     if let Some(failure) = failure {
-        let reason = text::with_keys(&failure.reason, &|command| keymap.hint_key(command));
+        let reason = text::with_keys(&text::device_problem(&failure.reason), &|command| keymap.hint_key(command));
         lines.push(Line::raw(text::registration_reason(&reason)));
     }
     lines.push(Line::raw(""));
