@@ -52,8 +52,8 @@ use crate::core::state::Settings;
 use crate::loyalty::LoyaltyConfig;
 
 mod devices;
-mod loyalty;
-mod reader;
+pub(crate) mod loyalty;
+pub(crate) mod reader;
 mod sale;
 mod sections;
 

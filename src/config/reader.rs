@@ -10,20 +10,20 @@ use super::{Issue, Issues, Layer};
 
 /// Offsets in the checker run over all layers' texts as if joined by
 /// newlines, so each value's place names its file.
-pub(super) struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     layers: &'a [Layer],
     /// Relative paths are taken from here.
     base: &'a Path,
     /// A layer could not be read for want of permission (support reading a
     /// store terminal's config without secrets.toml): `[loyalty]`, which
     /// needs the secrets, is left unchecked and off.
-    pub(super) secrets_withheld: bool,
+    pub(crate) secrets_withheld: bool,
     starts: Vec<usize>,
     issues: Vec<Issue>,
 }
 
 impl<'a> Checker<'a> {
-    pub(super) fn new(layers: &'a [Layer], base: &'a Path, secrets_withheld: bool) -> Checker<'a> {
+    pub(crate) fn new(layers: &'a [Layer], base: &'a Path, secrets_withheld: bool) -> Checker<'a> {
         let mut starts = Vec::new();
         let mut end = 0;
         for layer in layers {
@@ -39,7 +39,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(super) fn report(&mut self, offset: usize, message: String) {
+    pub(crate) fn report(&mut self, offset: usize, message: String) {
         let index = self.starts.iter().rposition(|start| *start <= offset).unwrap_or(0);
         let layer = &self.layers[index];
         let offset = offset - self.starts[index];
@@ -55,14 +55,14 @@ impl<'a> Checker<'a> {
     }
 
     /// A path from the config: relative ones are taken from the base.
-    pub(super) fn path(&self, value: String) -> PathBuf {
+    pub(crate) fn path(&self, value: String) -> PathBuf {
         let p = PathBuf::from(value);
         if p.is_absolute() { p } else { self.base.join(p) }
     }
 
     /// Each layer's text behind blanks as long as the ones before it, so
     /// that its spans, once parsed, are offsets into the joined texts.
-    pub(super) fn padded_texts(&self) -> Vec<String> {
+    pub(crate) fn padded_texts(&self) -> Vec<String> {
         self.layers
             .iter()
             .zip(&self.starts)
@@ -75,7 +75,7 @@ impl<'a> Checker<'a> {
 
     /// The layers' tables laid one over the other, secrets checked in each;
     /// `None` when one does not parse (its mistakes reported).
-    pub(super) fn merge<'t>(&mut self, padded: &'t [String]) -> Option<DeTable<'t>> {
+    pub(crate) fn merge<'t>(&mut self, padded: &'t [String]) -> Option<DeTable<'t>> {
         let mut root = DeTable::new();
         for (index, text) in padded.iter().enumerate() {
             match DeTable::parse(text) {
@@ -119,7 +119,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The config read, or every mistake found, in file order.
-    pub(super) fn result<T>(mut self, read: T) -> Result<T, Issues> {
+    pub(crate) fn result<T>(mut self, read: T) -> Result<T, Issues> {
         if self.issues.is_empty() {
             return Ok(read);
         }
@@ -128,7 +128,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Whatever was reported so far, as the result.
-    pub(super) fn issues(self) -> Issues {
+    pub(crate) fn issues(self) -> Issues {
         Issues(self.issues)
     }
 }
@@ -161,7 +161,7 @@ fn overlay<'a>(merged: &mut DeTable<'a>, later: DeTable<'a>) {
 }
 
 /// Reports the top-level names that are no section of `known`.
-pub(super) fn check_section_names(root: &DeTable, checker: &mut Checker, known: &[&str]) {
+pub(crate) fn check_section_names(root: &DeTable, checker: &mut Checker, known: &[&str]) {
     for (name, _) in root.iter() {
         if !known.contains(&name.get_ref().as_ref()) {
             checker.report(
@@ -174,7 +174,7 @@ pub(super) fn check_section_names(root: &DeTable, checker: &mut Checker, known: 
 
 /// The section `[name]`, as one to read even when absent (its reader then
 /// finds no keys).
-pub(super) fn section<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, name: &'static str) -> Section<'a, 't> {
+pub(crate) fn section<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, name: &'static str) -> Section<'a, 't> {
     let entry = root.iter().find(|(k, _)| k.get_ref() == name);
     let table = entry.and_then(|(key, value)| match value.get_ref() {
         DeValue::Table(t) => Some(t),
@@ -187,7 +187,7 @@ pub(super) fn section<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, name
 }
 
 /// The tables of `[name]` or `[[name]]`, once per device; none when absent.
-pub(super) fn repeated<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, name: &'static str) -> Vec<Section<'a, 't>> {
+pub(crate) fn repeated<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, name: &'static str) -> Vec<Section<'a, 't>> {
     let Some((key, value)) = root.iter().find(|(k, _)| k.get_ref() == name) else {
         return Vec::new();
     };
@@ -215,22 +215,22 @@ pub(super) fn repeated<'a, 't>(root: &'t DeTable<'a>, checker: &mut Checker, nam
 type Spanned<T> = toml::Spanned<T>;
 
 /// One entry of a table of numbers, with the places of its name and number.
-pub(super) struct TableEntry {
-    pub(super) name: String,
-    pub(super) at: usize,
-    pub(super) number: i64,
-    pub(super) number_at: usize,
+pub(crate) struct TableEntry {
+    pub(crate) name: String,
+    pub(crate) at: usize,
+    pub(crate) number: i64,
+    pub(crate) number_at: usize,
 }
 
 /// Reads the keys of one section, remembering which were used.
-pub(super) struct Section<'a, 't> {
-    pub(super) name: &'static str,
-    pub(super) table: Option<&'t DeTable<'a>>,
+pub(crate) struct Section<'a, 't> {
+    pub(crate) name: &'static str,
+    pub(crate) table: Option<&'t DeTable<'a>>,
     used: BTreeSet<&'static str>,
     /// Where the section's name is, for what is missing from it.
-    pub(super) start: usize,
+    pub(crate) start: usize,
     /// Which of the `[[name]]` tables this is, from 0.
-    pub(super) index: usize,
+    pub(crate) index: usize,
 }
 
 impl<'a, 't> Section<'a, 't> {
@@ -249,7 +249,7 @@ impl<'a, 't> Section<'a, 't> {
         self.table?.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
     }
 
-    pub(super) fn string(&mut self, checker: &mut Checker, key: &'static str) -> Option<(String, usize)> {
+    pub(crate) fn string(&mut self, checker: &mut Checker, key: &'static str) -> Option<(String, usize)> {
         let value = self.value(key)?;
         match value.get_ref() {
             DeValue::String(s) => Some((s.to_string(), value.span().start)),
@@ -260,7 +260,7 @@ impl<'a, 't> Section<'a, 't> {
         }
     }
 
-    pub(super) fn integer(&mut self, checker: &mut Checker, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    pub(crate) fn integer(&mut self, checker: &mut Checker, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
         let value = self.value(key)?;
         let parsed = match value.get_ref() {
             DeValue::Integer(i) => i.as_str().replace('_', "").parse::<i64>().ok(),
@@ -279,7 +279,7 @@ impl<'a, 't> Section<'a, 't> {
         }
     }
 
-    pub(super) fn boolean(&mut self, checker: &mut Checker, key: &'static str) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, checker: &mut Checker, key: &'static str) -> Option<bool> {
         let value = self.value(key)?;
         match value.get_ref() {
             DeValue::Boolean(b) => Some(*b),
@@ -290,7 +290,7 @@ impl<'a, 't> Section<'a, 't> {
         }
     }
 
-    pub(super) fn strings(&mut self, checker: &mut Checker, key: &'static str) -> Option<Vec<(String, usize)>> {
+    pub(crate) fn strings(&mut self, checker: &mut Checker, key: &'static str) -> Option<Vec<(String, usize)>> {
         let value = self.value(key)?;
         let DeValue::Array(items) = value.get_ref() else {
             checker.report(value.span().start, format!("[{}] {key}: expected a list of strings", self.name));
@@ -309,7 +309,7 @@ impl<'a, 't> Section<'a, 't> {
     /// A table of whole numbers, `key = { "a" = 1, … }`: each entry's name
     /// and place, its number and the number's place. An entry that is no
     /// whole number is reported and left out; `example` shows one that is.
-    pub(super) fn integer_table(&mut self, checker: &mut Checker, key: &'static str, example: &str) -> Option<Vec<TableEntry>> {
+    pub(crate) fn integer_table(&mut self, checker: &mut Checker, key: &'static str, example: &str) -> Option<Vec<TableEntry>> {
         let value = self.value(key)?;
         let DeValue::Table(table) = value.get_ref() else {
             checker.report(
@@ -343,7 +343,7 @@ impl<'a, 't> Section<'a, 't> {
     /// The keys nobody asked for (typos, misplaced settings), with their places.
     /// Every key asked for must be one of `known` (the section's list, kept
     /// beside its reader).
-    pub(super) fn unread(&self, known: &[&str]) -> Vec<(String, usize)> {
+    pub(crate) fn unread(&self, known: &[&str]) -> Vec<(String, usize)> {
         debug_assert!(
             self.used.iter().all(|key| known.contains(key)),
             "[{}] reads keys it does not list: {:?} beyond {known:?}",
@@ -359,13 +359,13 @@ impl<'a, 't> Section<'a, 't> {
     }
 
     /// Reports the keys nobody asked for, naming the `known` ones.
-    pub(super) fn finish(self, checker: &mut Checker, known: &[&str]) {
+    pub(crate) fn finish(self, checker: &mut Checker, known: &[&str]) {
         for (key, at) in self.unread(known) {
             self.unknown(checker, &key, at, known);
         }
     }
 
-    pub(super) fn unknown(&self, checker: &mut Checker, key: &str, at: usize, known: &[&str]) {
+    pub(crate) fn unknown(&self, checker: &mut Checker, key: &str, at: usize, known: &[&str]) {
         let hint = if known.is_empty() {
             String::new()
         } else {

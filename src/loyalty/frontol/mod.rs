@@ -27,6 +27,7 @@
 //!   найдена») means the server holds no such payment — there is nothing
 //!   left to cancel ([`LoyaltyError::NothingToUndo`]).
 
+pub mod config;
 pub mod demo;
 pub mod emulator;
 pub mod wire;

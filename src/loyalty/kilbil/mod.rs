@@ -30,6 +30,7 @@
 //! unreadable 200, is a refusal. The key `h` travels in the URL and never
 //! reaches a log.
 
+pub mod config;
 pub mod demo;
 pub mod emulator;
 pub mod wire;

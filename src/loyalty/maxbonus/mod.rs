@@ -32,6 +32,7 @@
 //! other 4xx are refusals with the server's number and text — a 422 means
 //! «Покупатель не найден» only as the authorisation's answer.
 
+pub mod config;
 pub mod demo;
 pub mod emulator;
 pub mod wire;

@@ -40,6 +40,7 @@
 //! that cannot be read is "we do not know" (a check is looked up by its
 //! GUID before it is sent again).
 
+pub mod config;
 pub mod demo;
 pub mod emulator;
 pub mod wire;
