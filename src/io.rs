@@ -287,7 +287,7 @@ impl Worker {
                                 .printer
                                 .send(request)
                                 .err()
-                                .map(|_| MarkFailure::Registrar(crate::text::PRINTER_STOPPED.into()))
+                                .map(|_| MarkFailure::Registrar(DeviceProblem::PrinterStopped))
                         });
                         if let Some(failure) = refused {
                             deliver(Event::MarkChecked { id, result: Err(failure) });
@@ -295,7 +295,7 @@ impl Worker {
                     }
                     Effect::DecideMark { accept } => {
                         if outlets.printer.send(PrinterRequest::DecideMark { accept }).is_err() {
-                            let result = Err(MarkFailure::Registrar(crate::text::PRINTER_STOPPED.into()));
+                            let result = Err(MarkFailure::Registrar(DeviceProblem::PrinterStopped));
                             deliver(Event::MarkDecided { accept, result });
                         }
                     }

@@ -58,11 +58,11 @@ fn failed(effect: Effect, failure: StorageFailure) -> Option<Event> {
         // worker gone, neither the journal nor the registrar was asked.
         Effect::CheckMark { id, .. } => Event::MarkChecked {
             id,
-            result: Err(MarkFailure::Registrar(reason)),
+            result: Err(MarkFailure::Registrar(DeviceProblem::Storage(failure))),
         },
         Effect::DecideMark { accept } => Event::MarkDecided {
             accept,
-            result: Err(MarkFailure::Registrar(reason)),
+            result: Err(MarkFailure::Registrar(DeviceProblem::Storage(failure))),
         },
         Effect::Enqueue { entries, .. } => Event::EnqueueFailed { entries, error: failure },
         Effect::QueueDone { .. } => Event::QueueChanged(crate::core::queue::QueueChange {

@@ -663,7 +663,7 @@ fn mark_failure(failure: &MarkFailure) -> String {
         MarkFailure::AlreadySold { receipt } => format!("эта единица уже продана (чек {receipt}) и не возвращена"),
         MarkFailure::NotSold => "эта единица здесь не продавалась или уже возвращена".into(),
         MarkFailure::NoRegistrar => "принтер — не ККТ, проверить код некому".into(),
-        MarkFailure::Registrar(reason) => format!("ККТ не проверила код: {reason}"),
+        MarkFailure::Registrar(problem) => format!("ККТ не проверила код: {}", device_problem(problem)),
         MarkFailure::Journal(e) => format!("журнал продаж не прочитан ({})", storage_failure(e)),
     }
 }

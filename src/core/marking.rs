@@ -260,8 +260,8 @@ pub enum MarkFailure {
     NotSold,
     #[error("the printer is not a fiscal registrar")]
     NoRegistrar,
-    #[error("the registrar: {0}")]
-    Registrar(String),
+    #[error("the registrar: {0:?}")]
+    Registrar(super::device::DeviceProblem),
     #[error("the journal: {0:?}")]
     Journal(super::storage::StorageFailure),
 }

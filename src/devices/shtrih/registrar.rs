@@ -513,11 +513,11 @@ impl Printer for ShtrihPrinter {
     }
 
     fn check_mark(&mut self, code: &MarkCode, status: PlannedStatus) -> Result<MarkCheck, MarkFailure> {
-        self.check_code(code, status).map_err(|e| MarkFailure::Registrar(e.to_string()))
+        self.check_code(code, status).map_err(|e| MarkFailure::Registrar(e.into_problem()))
     }
 
     fn decide_mark(&mut self, accept: bool) -> Result<(), MarkFailure> {
-        self.decide(accept).map_err(|e| MarkFailure::Registrar(e.to_string()))
+        self.decide(accept).map_err(|e| MarkFailure::Registrar(e.into_problem()))
     }
 
     fn check(&mut self) -> DeviceState {
