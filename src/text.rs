@@ -605,6 +605,27 @@ pub const MARKED_ON_SCREEN: &str = "[М] ";
 pub const MARK_CHECK_TITLE: &str = "Проверка кода маркировки";
 pub const MARK_CHECK_HINT: KeyedHint = &[(Command::Confirm, "принять товар"), (Command::Cancel, "не принимать")];
 
+/// A line of a message window as the cashier reads it.
+pub fn said(said: &crate::core::notice::Said) -> crate::core::loyalty::TextBlock {
+    use crate::core::loyalty::TextBlock;
+    use crate::core::notice::Said;
+    let words = match said {
+        Said::Server(block) => return block.clone(),
+        Said::LoyaltyError(error) => loyalty_error(error),
+        Said::Notice(n) => notice_text(n),
+        Said::BonusNotCancelled => BONUS_NOT_CANCELLED.into(),
+        Said::RemoveClient => LOYALTY_REMOVE_CLIENT.into(),
+        Said::LinkDown => LINK_DOWN_MESSAGE.into(),
+        Said::ConfirmRefused => CONFIRM_REFUSED.into(),
+        Said::WriteOffline => WRITE_OFFLINE.into(),
+        Said::WriteFailedNext => WRITE_FAILED_NEXT.into(),
+        Said::BadDistribution(amount) => bad_distribution_message(*amount),
+        Said::CertificateUnusable { code, status } => certificate_unusable(code, status.as_deref()),
+        Said::UnreadableAnswer => UNREADABLE_ANSWER.into(),
+    };
+    TextBlock::plain(words)
+}
+
 /// The notices of marked and age-restricted goods.
 fn goods_notice(notice: &Notice) -> String {
     use Notice::*;

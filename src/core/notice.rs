@@ -6,6 +6,29 @@ use super::money::{AmountError, Money, Quantity};
 use super::state::CashDirection;
 use super::storage::StorageFailure;
 
+/// A line of a message window: the loyalty server's own text, or what the
+/// till itself says — typed here, its words in `crate::text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    Server(super::loyalty::TextBlock),
+    LoyaltyError(super::loyalty::LoyaltyError),
+    /// A notice's words, as a line of the window.
+    Notice(Box<Notice>),
+    BonusNotCancelled,
+    RemoveClient,
+    LinkDown,
+    ConfirmRefused,
+    WriteOffline,
+    WriteFailedNext,
+    /// The server's bonus distribution did not add up: the payment is cancelled.
+    BadDistribution(Money),
+    CertificateUnusable {
+        code: String,
+        status: Option<String>,
+    },
+    UnreadableAnswer,
+}
+
 /// Why a marked unit was not taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MarkReason {

@@ -320,7 +320,7 @@ pub enum Dialog {
     },
     /// Text from the loyalty system (or about it), then `then`.
     Message {
-        blocks: Vec<crate::core::loyalty::TextBlock>,
+        blocks: Vec<super::notice::Said>,
         then: Option<Box<Dialog>>,
     },
     /// How much to pay by bonus.

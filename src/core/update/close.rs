@@ -20,9 +20,9 @@ use super::super::notice::Notice;
 use super::super::receipt::{DiscountSource, PaymentKind};
 use super::super::state::{AppState, Busy, Dialog, LoyaltyPurpose, PreviewTitle};
 use super::{loyalty, printing};
-use crate::core::loyalty::{self as rl, LinkCheck, LoyaltyError, Reply, Stage, TextBlock, Written};
+use crate::core::loyalty::{self as rl, LinkCheck, LoyaltyError, Reply, Stage, Written};
+use crate::core::notice::Said;
 use crate::core::print::layout;
-use crate::text;
 
 /// Paid in full: close, electronically too when the customer asked for it.
 pub(super) fn ready_to_close(state: &mut AppState, effects: &mut Vec<Effect>) {
@@ -148,7 +148,7 @@ pub(super) fn written(state: &mut AppState, contact: Option<String>, result: Res
         // "already processed" is rolled back and written again.
         Err(e) if e.unanswered() => {
             loyalty::go_offline(state);
-            write_failed(state, text::WRITE_OFFLINE.into());
+            write_failed(state, Said::WriteOffline);
         }
         // Refused (a wrong certificate pin, bonuses gone meanwhile, …): what it
         // would have applied is taken off, and the subtotal calculates anew.
@@ -161,7 +161,7 @@ pub(super) fn written(state: &mut AppState, contact: Option<String>, result: Res
                     loyalty.stage = Stage::Pending;
                 }
             }
-            write_failed(state, text::loyalty_error(&refusal));
+            write_failed(state, Said::LoyaltyError(refusal));
         }
     }
 }
@@ -169,7 +169,7 @@ pub(super) fn written(state: &mut AppState, contact: Option<String>, result: Res
 /// The write did not go: nothing of it holds, certificates included (only
 /// the server debits them). The cashier reads why, then closes (Enter) or
 /// takes the rest of the money the receipt now costs.
-fn write_failed(state: &mut AppState, text: String) {
+fn write_failed(state: &mut AppState, why: Said) {
     if let Some(receipt) = state.durable.receipt.as_mut() {
         receipt.payments.retain(|p| p.kind != PaymentKind::Certificate);
         if let Some(loyalty) = receipt.loyalty.as_mut() {
@@ -177,7 +177,7 @@ fn write_failed(state: &mut AppState, text: String) {
         }
     }
     state.dialog = Some(Dialog::Message {
-        blocks: vec![TextBlock::plain(text), TextBlock::plain(text::WRITE_FAILED_NEXT)],
+        blocks: vec![why, Said::WriteFailedNext],
         then: Some(Box::new(Dialog::Payment { input: String::new() })),
     });
 }

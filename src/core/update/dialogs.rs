@@ -10,7 +10,6 @@ use super::super::notice::Notice;
 use super::super::receipt::DiscountRule;
 use super::super::state::{AppState, CashDirection, Dialog, DiscountTarget, Found, PreviewTitle, QuantityTarget, Question};
 use super::{PAGE, age, edit, loyalty, navigate, payment, returns, sale, shift};
-use crate::core::loyalty::TextBlock;
 
 /// Search shows at most this many matches; typing more narrows them.
 const SEARCH_LIMIT: usize = 200;
@@ -222,7 +221,13 @@ fn preview(state: &mut AppState, title: PreviewTitle, lines: Vec<String>, scroll
 }
 
 /// A message: read, then `then`.
-fn message(state: &mut AppState, blocks: Vec<TextBlock>, then: Option<Box<Dialog>>, event: Event, effects: &mut Vec<Effect>) {
+fn message(
+    state: &mut AppState,
+    blocks: Vec<crate::core::notice::Said>,
+    then: Option<Box<Dialog>>,
+    event: Event,
+    effects: &mut Vec<Effect>,
+) {
     match event {
         Event::Command(Command::Confirm | Command::Cancel) => state.dialog = then.map(|d| *d),
         // The next customer's first item: the message has been seen.

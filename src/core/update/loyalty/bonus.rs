@@ -7,14 +7,15 @@
 
 use super::link::send;
 use super::outbox::{entry, queued};
+use super::show;
 use super::{loyalty_mut, loyalty_of, numbers};
-use super::{show, show_window};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
-use crate::core::loyalty::{self as rl, LoyaltyError, Reply, Request, Stage, TextBlock, Written, slip};
+use crate::core::loyalty::{self as rl, LoyaltyError, Reply, Request, Stage, Written, slip};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
+use crate::core::notice::Said;
 use crate::core::receipt::DiscountSource;
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose};
 use crate::core::update::edit;
@@ -262,7 +263,7 @@ pub(super) fn paid_by_bonus(state: &mut AppState, amount: Money, result: Result<
                 }
             }
             state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text::loyalty_error(&refusal))],
+                blocks: vec![Said::LoyaltyError(refusal)],
                 then: None,
             });
         }
@@ -296,10 +297,14 @@ fn apply_bonus(state: &mut AppState, amount: Money, reply: Reply, effects: &mut 
             let lines = text::bad_distribution_slip(amount);
             let mut with_emergency = reply;
             with_emergency.slips.push(slip::emergency(&lines));
-            with_emergency
-                .messages
-                .insert(0, TextBlock::plain(text::bad_distribution_message(amount)));
-            show_window(state, with_emergency, Some(Dialog::Payment { input: String::new() }), effects);
+            let first = vec![Said::BadDistribution(amount)];
+            super::show_window_after(
+                state,
+                first,
+                with_emergency,
+                Some(Dialog::Payment { input: String::new() }),
+                effects,
+            );
         }
     }
 }
@@ -327,10 +332,7 @@ pub(super) fn bonus_cancelled(state: &mut AppState, amount: Money, result: Resul
         }
         Err(error) => {
             state.dialog = Some(Dialog::Message {
-                blocks: vec![
-                    TextBlock::plain(text::BONUS_NOT_CANCELLED),
-                    TextBlock::plain(text::loyalty_error(&error)),
-                ],
+                blocks: vec![Said::BonusNotCancelled, Said::LoyaltyError(error)],
                 then: None,
             });
         }

@@ -14,9 +14,10 @@ use super::{in_flight, loyalty_mut, loyalty_of, numbers, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
-use crate::core::loyalty::{self as rl, ClientId, Document, LinkCheck, LoyaltyError, ReceiptLoyalty, Reply, Request, Stage, TextBlock};
+use crate::core::loyalty::{self as rl, ClientId, Document, LinkCheck, LoyaltyError, ReceiptLoyalty, Reply, Request, Stage};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
+use crate::core::notice::Said;
 use crate::core::receipt::DiscountSource;
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose};
 use crate::core::update::edit;
@@ -257,7 +258,7 @@ fn prechecked(state: &mut AppState, result: Result<Reply, LoyaltyError>, effects
             }
             state.notice = Some(Notice::LoyaltyRefused(text.clone()));
             state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text), TextBlock::plain(text::LOYALTY_REMOVE_CLIENT)],
+                blocks: vec![Said::LoyaltyError(refusal), Said::RemoveClient],
                 then: None,
             });
         }

@@ -9,13 +9,13 @@ use super::{loyalty_mut, loyalty_of, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
-use crate::core::loyalty::{CertificatePayment, LoyaltyError, Reply, Request, TextBlock, Written};
+use crate::core::loyalty::{CertificatePayment, LoyaltyError, Reply, Request, Written};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
+use crate::core::notice::Said;
 use crate::core::receipt::{Payment, PaymentKind};
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose};
 use crate::core::update::edit;
-use crate::text;
 
 /// The certificate command (in the payment window): its code comes next.
 /// The payment window stays open when a certificate cannot pay now.
@@ -117,7 +117,7 @@ fn pay_by_certificate(state: &mut AppState, code: String, pin: String, balance: 
 /// What the server said of a certificate: its pin next, or why it cannot pay.
 pub(in crate::core::update) fn certificate_answer(state: &mut AppState, result: Result<Reply, LoyaltyError>) {
     let payment = Dialog::Payment { input: String::new() };
-    let text = match result.map(|r| r.certificate) {
+    let said = match result.map(|r| r.certificate) {
         Ok(Some(c)) if c.usable => {
             state.dialog = Some(Dialog::CertificatePin {
                 code: c.code,
@@ -126,12 +126,15 @@ pub(in crate::core::update) fn certificate_answer(state: &mut AppState, result: 
             });
             return;
         }
-        Ok(Some(c)) => text::certificate_unusable(&c.code, c.status.as_deref()),
-        Ok(None) => text::UNREADABLE_ANSWER.to_string(),
-        Err(error) => text::loyalty_error(&error),
+        Ok(Some(c)) => Said::CertificateUnusable {
+            code: c.code,
+            status: c.status,
+        },
+        Ok(None) => Said::UnreadableAnswer,
+        Err(error) => Said::LoyaltyError(error),
     };
     state.dialog = Some(Dialog::Message {
-        blocks: vec![TextBlock::plain(text)],
+        blocks: vec![said],
         then: Some(Box::new(payment)),
     });
 }

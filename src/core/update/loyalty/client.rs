@@ -10,12 +10,12 @@ use super::{loyalty_mut, loyalty_of, numbers, receipt_offline};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
-use crate::core::loyalty::{self as rl, ClientId, LoyaltyError, ReceiptLoyalty, Reply, Request, Stage, TextBlock};
+use crate::core::loyalty::{self as rl, ClientId, LoyaltyError, ReceiptLoyalty, Reply, Request, Stage};
 use crate::core::notice::Notice;
+use crate::core::notice::Said;
 use crate::core::receipt::{DiscountSource, Receipt, ReceiptKind};
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose, Question};
 use crate::core::update::{edit, registration};
-use crate::text;
 
 pub(super) fn client_command(state: &mut AppState) {
     if state.shift().is_none() {
@@ -207,7 +207,7 @@ pub(in crate::core::update) fn balance_answer(state: &mut AppState, result: Resu
         Ok(reply) => show_window(state, reply, None, effects),
         Err(error) => {
             state.dialog = Some(Dialog::Message {
-                blocks: vec![TextBlock::plain(text::loyalty_error(&error))],
+                blocks: vec![Said::LoyaltyError(error)],
                 then: None,
             })
         }

@@ -11,12 +11,12 @@ use super::{in_flight, loyalty_mut};
 use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::event::Event;
-use crate::core::loyalty::{self as rl, ClientId, LinkCheck, LoyaltyError, Reply, Request, Stage, TextBlock};
+use crate::core::loyalty::{self as rl, ClientId, LinkCheck, LoyaltyError, Reply, Request, Stage};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
+use crate::core::notice::Said;
 use crate::core::receipt::DiscountSource;
 use crate::core::state::{AppState, Busy, Dialog, LoyaltyPurpose};
-use crate::text;
 
 /// Sends `request` and remembers what it is for. While the lamp is red, a
 /// calculation or a client lookup is not sent: it is answered as no link
@@ -152,7 +152,7 @@ pub(in crate::core::update) fn light_the_lamp(state: &mut AppState, purpose: &Lo
 pub(in crate::core::update) fn tell_link_down(state: &mut AppState, was_down: bool) {
     if !state.settings.flow.link_loss.asks() && !was_down && state.link == Some(false) {
         state.dialog = Some(Dialog::Message {
-            blocks: vec![TextBlock::plain(text::LINK_DOWN_MESSAGE)],
+            blocks: vec![Said::LinkDown],
             then: state.dialog.take().map(Box::new),
         });
     }

@@ -62,6 +62,7 @@ use crate::core::command::Command;
 use crate::core::effect::Effect;
 use crate::core::loyalty::{LinkCheck, ReceiptLoyalty, Reply, slip};
 use crate::core::notice::Notice;
+use crate::core::notice::Said;
 use crate::core::state::{AppState, Dialog, LoyaltyPurpose};
 use crate::core::update::printing;
 
@@ -136,14 +137,21 @@ pub(super) fn show(state: &mut AppState, reply: Reply, then: Option<Dialog>, eff
 /// Prints the answer's slips and shows its messages in a window, then `then`:
 /// what the cashier asked for (the balance) or must act on (an error).
 pub(super) fn show_window(state: &mut AppState, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
+    show_window_after(state, Vec::new(), reply, then, effects);
+}
+
+/// [`show_window`], with the till's own lines `first`.
+pub(super) fn show_window_after(state: &mut AppState, first: Vec<Said>, reply: Reply, then: Option<Dialog>, effects: &mut Vec<Effect>) {
     for one in &reply.slips {
         printing::print(state, slip::to_document(one), effects);
     }
-    state.dialog = if reply.messages.is_empty() {
+    let mut blocks = first;
+    blocks.extend(reply.messages.into_iter().map(Said::Server));
+    state.dialog = if blocks.is_empty() {
         then
     } else {
         Some(Dialog::Message {
-            blocks: reply.messages,
+            blocks,
             then: then.map(Box::new),
         })
     };

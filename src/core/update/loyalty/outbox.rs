@@ -7,9 +7,10 @@ use crate::core::effect::Effect;
 use crate::core::journal::ClosedReceipt;
 use crate::core::loyalty::slip;
 use crate::core::loyalty::{self as rl, Stage, Written};
-use crate::core::loyalty::{LoyaltyError, Reply, Request, TextBlock};
+use crate::core::loyalty::{LoyaltyError, Reply, Request};
 use crate::core::money::Money;
 use crate::core::notice::Notice;
+use crate::core::notice::Said;
 use crate::core::queue::{Outcome, QueueChange, QueueEntry, next_attempt};
 use crate::core::state::{AppState, Dialog};
 use crate::core::update::printing;
@@ -195,7 +196,7 @@ pub(in crate::core::update) fn on_confirmed(
                 let document = slip::to_document(&slip::emergency(&text::offline_accrual_slip()));
                 printing::print(state, document, effects);
                 state.dialog = Some(Dialog::Message {
-                    blocks: vec![TextBlock::plain(text::notice(&Notice::ConfirmQueued))],
+                    blocks: vec![Said::Notice(Box::new(Notice::ConfirmQueued))],
                     then,
                 });
             }
@@ -221,7 +222,7 @@ pub(in crate::core::update) fn on_confirmed(
                 state.notice = Some(Notice::QueuedRefused(text));
             } else {
                 state.dialog = Some(Dialog::Message {
-                    blocks: vec![TextBlock::plain(text::CONFIRM_REFUSED), TextBlock::plain(text)],
+                    blocks: vec![Said::ConfirmRefused, Said::LoyaltyError(refusal.clone())],
                     then,
                 });
             }

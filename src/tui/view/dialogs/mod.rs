@@ -69,7 +69,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
         Dialog::CertificatePin { code, balance, input } => certificate::draw_pin(frame, area, code, *balance, input, theme),
         Dialog::RegisterName { phone, input } => register::draw_name(frame, area, phone, input, theme),
         Dialog::SpendCode { amount, input } => spend_code::draw(frame, area, *amount, input, theme),
-        Dialog::Message { blocks, .. } => message::draw(frame, area, blocks, keys, theme),
+        Dialog::Message { blocks, .. } => {
+            let blocks: Vec<_> = blocks.iter().map(crate::text::said).collect();
+            message::draw(frame, area, &blocks, keys, theme)
+        }
         Dialog::Bonus { input } => bonus::draw(frame, area, input, state, keys, theme),
         Dialog::LinkLost { .. } => link_lost::draw(frame, area, keys, theme),
         Dialog::Contact { options, selected, input } => contact::draw(frame, area, options, *selected, input, theme),
