@@ -45,6 +45,7 @@ pub fn command_label(command: Command) -> &'static str {
         BonusPayment => "Бонусы",
         CancelBonusPayment => "Отмена бонусов",
         Balance => "Баланс",
+        PriceCheck => "Проверка цены",
         Queue => "Очередь",
         SendNow => "Отправить",
         PromoCode => "Промокод",
@@ -600,6 +601,39 @@ pub const CONTACT_NONE: &str = "Без электронного чека";
 pub const CONTACT_PROMPT: &str = "Другой телефон или e-mail";
 pub const WAIT_LOYALTY: &str = "Запрос в систему лояльности…";
 pub const WAIT_MARK: &str = "ККТ проверяет код маркировки…";
+pub const PRICE_CHECK_TITLE: &str = "Проверка цены";
+pub const PRICE_CHECK_PROMPT: &str = "Отсканируйте товар или введите код — чек не меняется";
+pub const PRICE_CHECK_HINT: KeyedHint = &[(Command::Confirm, "показать"), (Command::Cancel, "закрыть")];
+
+/// What the price check shows of an item, line by line.
+pub fn price_check_lines(item: &crate::core::catalog::Item) -> Vec<String> {
+    use crate::core::catalog::{AgeLimit, Vat};
+    let mut lines = vec![
+        format!("Цена: {}", item.price.on_screen()),
+        format!("Минимальная цена: {}", item.min_price.on_screen()),
+        if item.weighed {
+            "Весовой товар (цена за кг)".into()
+        } else {
+            "Штучный товар".into()
+        },
+    ];
+    lines.push(match item.mark {
+        Some(group) => format!("Маркированный товар ({}): продаётся по коду маркировки", group.key()),
+        None => "Без маркировки".into(),
+    });
+    match item.age {
+        AgeLimit::None => {}
+        AgeLimit::Adult => lines.push("Продаётся с 18 лет".into()),
+        AgeLimit::Alcohol => lines.push("Алкоголь: с 18 лет и в разрешённые часы".into()),
+    }
+    lines.push(match item.vat {
+        Vat::NoVat => "Без НДС".into(),
+        rate => format!("НДС {}%", rate.key()),
+    });
+    lines.push(format!("Код товара: {}", item.code));
+    lines
+}
+
 /// Before a marked position's name in the receipt on screen.
 pub const MARKED_ON_SCREEN: &str = "[М] ";
 pub const MARK_CHECK_TITLE: &str = "Проверка кода маркировки";

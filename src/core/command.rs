@@ -60,6 +60,9 @@ commands! {
     CancelReceipt = "cancel_receipt",
     /// Find an item by name, filtering as you type.
     Search = "search",
+    /// Show an item's price, minimum price and kind by its code, barcode or
+    /// marking code, without touching the receipt.
+    PriceCheck = "price_check",
     /// Give a discount on the selected position or on the whole receipt.
     Discount = "discount",
     /// Switch between fields or targets in a dialog.

@@ -353,6 +353,11 @@ pub enum Dialog {
         /// The window the scan came from (a return's), back after the answer.
         under: Option<Box<Dialog>>,
     },
+    /// An item's price and kind by a code scanned or typed; the receipt is untouched.
+    PriceCheck {
+        input: String,
+        found: Option<Box<super::catalog::Item>>,
+    },
     /// Goods sold from 18: is the buyer that old? Then `waiting` goes on.
     Age {
         waiting: super::age::AgeWaiting,
@@ -385,6 +390,7 @@ impl Dialog {
             Dialog::Contact { .. } => "contact",
             Dialog::Registration => "registration",
             Dialog::MarkCheck { .. } => "mark_check",
+            Dialog::PriceCheck { .. } => "price_check",
             Dialog::Balance { .. } => "balance",
             Dialog::Queue(_) => "queue",
             Dialog::PromoCode { .. } => "promo_code",

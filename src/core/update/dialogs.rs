@@ -2,9 +2,11 @@
 //! it back into the state when it stays open.
 
 use super::super::age::AgeWaiting;
+use super::super::catalog::Item;
 use super::super::command::Command;
 use super::super::effect::Effect;
 use super::super::event::Event;
+use super::super::marking;
 use super::super::money::{Money, Quantity};
 use super::super::notice::Notice;
 use super::super::receipt::DiscountRule;
@@ -41,6 +43,8 @@ const MENU: &[Command] = &[
     Command::Reprint,
     Command::Help,
     Command::Quit,
+    // Last, so the numbers the cashiers know stay as they were.
+    Command::PriceCheck,
 ];
 
 /// The menu as this store has it: the loyalty client's operations only
@@ -64,6 +68,7 @@ fn takes_scans(dialog: &Dialog) -> bool {
             | Dialog::Balance { .. }
             | Dialog::ReturnFind { .. }
             | Dialog::ReturnPick { .. }
+            | Dialog::PriceCheck { .. }
             | Dialog::Preview { .. }
             | Dialog::Message { .. }
     )
@@ -144,6 +149,7 @@ pub(super) fn handle(state: &mut AppState, dialog: Dialog, event: Event, effects
         Dialog::LinkLost { retry } => loyalty::link_lost_dialog(state, retry, event, effects),
         Dialog::Contact { options, selected, input } => payment::contact_dialog(state, options, selected, input, event),
         Dialog::Message { blocks, then } => message(state, blocks, then, event, effects),
+        Dialog::PriceCheck { input, found } => price_check(state, input, found, event),
         Dialog::MarkCheck { check, under } => super::mark_answer::dialog(state, check, under, event, effects),
         Dialog::Registration => registration_window(state, event, effects),
         Dialog::Help { scroll } => help(state, scroll, event),
@@ -234,6 +240,42 @@ fn message(
         scan @ Event::Scan(_) => sale::handle(state, scan, effects),
         _ => state.dialog = Some(Dialog::Message { blocks, then }),
     }
+}
+
+/// The price check: a code scanned, or typed and confirmed, shows its item;
+/// nothing reaches the receipt.
+fn price_check(state: &mut AppState, mut input: String, found: Option<Box<Item>>, event: Event) {
+    if edit(state, &mut input, &event) {
+        state.dialog = Some(Dialog::PriceCheck { input, found });
+        return;
+    }
+    let code = match event {
+        Event::Command(Command::Cancel) => return,
+        Event::Scan(code) => code,
+        Event::Command(Command::Confirm) if !input.trim().is_empty() => std::mem::take(&mut input),
+        _ => {
+            state.dialog = Some(Dialog::PriceCheck { input, found });
+            return;
+        }
+    };
+    let code = code.trim();
+    let item = if marking::looks_like_mark(code, &state.settings.marking.gs_substitutes) {
+        super::marking::read_code(state, code).map(|mark| state.catalog.by_gtin(&mark.gtin).cloned())
+    } else {
+        Ok(state.catalog.by_barcode(code).or_else(|| state.catalog.by_code(code)).cloned())
+    };
+    let found = match item {
+        Ok(Some(item)) => Some(Box::new(item)),
+        Ok(None) => {
+            state.notice = Some(Notice::UnknownCode(code.to_string()));
+            None
+        }
+        Err(notice) => {
+            state.notice = Some(notice);
+            None
+        }
+    };
+    state.dialog = Some(Dialog::PriceCheck { input, found });
 }
 
 /// The keys' help: scrolled, closed by any other command.

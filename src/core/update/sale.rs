@@ -53,6 +53,12 @@ fn command_on_sale_screen(state: &mut AppState, command: Command, effects: &mut 
             }
         }
         Command::Multiply => multiply(state),
+        Command::PriceCheck => {
+            state.dialog = Some(Dialog::PriceCheck {
+                input: std::mem::take(&mut state.input),
+                found: None,
+            })
+        }
         Command::Quantity => change_quantity(state),
         Command::Storno => storno(state),
         Command::CancelReceipt => {

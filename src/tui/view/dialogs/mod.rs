@@ -14,6 +14,7 @@ mod link_lost;
 mod mark_check;
 mod menu;
 mod message;
+mod price_check;
 pub(super) use message::{draw_note, note_height};
 mod open_shift;
 mod payment;
@@ -83,6 +84,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &AppSt
             selected,
         } => doubt::draw(frame, area, state, (target, *typed, *likely), *selected, theme),
         Dialog::Registration => registration::draw(frame, area, state, keymap, theme),
+        Dialog::PriceCheck { input, found } => price_check::draw(frame, area, input, found.as_deref(), keys, theme),
         Dialog::MarkCheck { check, .. } => mark_check::draw(frame, area, check, state, keys, theme),
         Dialog::Age { waiting } => age::draw(frame, area, waiting, state, keys, theme),
     }
