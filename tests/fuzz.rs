@@ -815,6 +815,7 @@ fn escpos() {
         ],
         customer_contact: Some("+79211022546".into()),
         fiscal: None,
+        open_drawer: true,
     };
     let json = serde_json::to_vec(&document).unwrap_or_default();
     let bytes = escpos::encode(&document, 48);

@@ -156,6 +156,7 @@ fn a_marked_sale_and_its_return_are_registered_code_by_code() {
         assert!(sale.marks.iter().all(|m| m.planned_status == 1));
         assert_eq!(sale.total(), total.0 as u64);
         assert_eq!(r.sold_marks.len(), 3);
+        assert_eq!(r.drawer_opened, 1, "issue 23.9: cash taken, the drawer opens (28h)");
     }
     // A unit sold is refused by the journal, before the registrar.
     let checks = emulator.registrar().mark_checks.len();
@@ -192,6 +193,7 @@ fn a_marked_sale_and_its_return_are_registered_code_by_code() {
     );
     assert_eq!(ret.total(), 59_90);
     assert_eq!(r.sold_marks.len(), 2, "the returned unit is back in circulation");
+    assert_eq!(r.drawer_opened, 2, "cash given back: the drawer opens again");
     drop(r);
     runtime.shutdown();
     // kassa's journal says the same: two units out, one back.

@@ -30,8 +30,15 @@ pub fn encode(document: &Document, width: usize) -> Vec<u8> {
     }
     // Feed past the cutter, then a partial cut.
     out.extend([ESC, b'd', 4, GS, b'V', 66, 0]);
+    if document.open_drawer {
+        // ESC p: the drawer on connector pin 2, a 50 ms pulse, 500 ms off.
+        out.extend(DRAWER_KICK);
+    }
     out
 }
+
+/// «ESC p 0 25 250»: the pulse that opens a cash drawer wired to the printer.
+pub const DRAWER_KICK: [u8; 5] = [ESC, b'p', 0, 25, 250];
 
 fn text_line(out: &mut Vec<u8>, text: &str) {
     out.extend(codepage::encode(IBM866, text.trim_end()));

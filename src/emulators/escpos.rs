@@ -80,6 +80,11 @@ impl Decoder {
                     self.codepage = arg(2)?;
                     (3, None)
                 }
+                // The drawer's pulse: connector, on time, off time.
+                b'p' => {
+                    arg(4)?;
+                    (5, Some(Decoded::Line("[DRAWER]".into())))
+                }
                 // Three bytes: wait for the argument (a split read may cut it off).
                 b'a' | b'E' | b'd' | b'!' | b'-' | b'M' => {
                     arg(2)?;

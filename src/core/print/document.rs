@@ -114,6 +114,10 @@ pub struct Document {
     /// print `lines` and ignore it.
     #[serde(default)]
     pub fiscal: Option<Fiscal>,
+    /// Open the cash drawer after printing (cash taken or given). Left out
+    /// of the JSON when false, so jobs saved before keep their digest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_drawer: bool,
 }
 
 /// The fiscal meaning of a document.

@@ -159,6 +159,8 @@ pub fn receipt(closed: &ClosedReceipt, settings: &Settings, copy: bool) -> Docum
     if !copy {
         doc.fiscal = Some(Fiscal::Receipt(fiscal_receipt(r, doc.lines[fiscal_part..].to_vec())));
     }
+    // Cash changes hands: the drawer opens (not for a copy).
+    doc.open_drawer = !copy && !r.paid_by(PaymentKind::Cash).is_zero();
     doc
 }
 
@@ -284,6 +286,7 @@ pub fn cash_move(direction: CashDirection, amount: Money, shift: &Shift, at: Nai
         CashDirection::In => Fiscal::CashIn(amount),
         CashDirection::Out => Fiscal::CashOut(amount),
     });
+    doc.open_drawer = true;
     doc
 }
 
@@ -341,6 +344,21 @@ mod tests {
     /// A line of `width` with `left` and `right` at its ends.
     fn pair(left: &str, right: &str, width: usize) -> String {
         format!("{left}{}{right}", " ".repeat(width - left.chars().count() - right.chars().count()))
+    }
+
+    /// Issue 23.9: the drawer opens where cash changes hands — a receipt
+    /// paid (or refunded) in cash, a cash move — not for a card or a copy.
+    #[test]
+    fn the_drawer_opens_where_cash_changes_hands() {
+        let settings = Settings::default();
+        let cash = closed(vec![position("Хлеб", 50_00, Vat::Vat10, 0)]);
+        assert!(receipt(&cash, &settings, false).open_drawer);
+        assert!(!receipt(&cash, &settings, true).open_drawer, "a copy moves no money");
+        let mut card = cash.clone();
+        card.receipt.payments[0].kind = PaymentKind::Card;
+        assert!(!receipt(&card, &settings, false).open_drawer);
+        let shift = crate::core::shift::Shift::open(1, "Иванова".into(), card.closed_at, Money::ZERO);
+        assert!(cash_move(CashDirection::Out, Money(100_00), &shift, card.closed_at, &settings).open_drawer);
     }
 
     #[test]

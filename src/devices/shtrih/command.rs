@@ -15,6 +15,7 @@ impl Code {
     pub const PRINT_BOLD: Code = Code(0x12);
     pub const PRINT_LINE: Code = Code(0x17);
     pub const CUT: Code = Code(0x25);
+    pub const OPEN_DRAWER: Code = Code(0x28);
     pub const X_REPORT: Code = Code(0x40);
     pub const Z_REPORT: Code = Code(0x41);
     pub const CASH_IN: Code = Code(0x50);

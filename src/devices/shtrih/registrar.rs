@@ -443,6 +443,13 @@ impl ShtrihPrinter {
             }
         }
         self.cut()?;
+        if document.open_drawer {
+            // The money is counted already: a drawer that does not open is
+            // told in the log, not a reason to print the document again.
+            if let Err(e) = self.call(Code::OPEN_DRAWER, &[0], ANSWER) {
+                tracing::warn!(target: "kassa::shtrih", "the cash drawer did not open: {e}");
+            }
+        }
         self.set_mark(job, Mark::Done)
     }
 

@@ -216,6 +216,8 @@ pub struct Registrar {
     pub paper: bool,
     /// What it printed: non-fiscal lines, receipts, reports, `[CUT]`.
     pub tape: Vec<String>,
+    /// How many times the cash drawer was opened (28h).
+    pub drawer_opened: u32,
     pub faults: VecDeque<Fault>,
     /// Commands run, in order, for tests.
     pub commands: Vec<u16>,
@@ -248,6 +250,7 @@ impl Default for Registrar {
             drawer: 0,
             paper: true,
             tape: Vec::new(),
+            drawer_opened: 0,
             faults: VecDeque::new(),
             commands: Vec::new(),
             paper_runs_out_at: None,
@@ -385,6 +388,7 @@ impl Registrar {
             Code::DEVICE_TYPE => device_type(p),
             Code::PRINT_LINE | Code::PRINT_BOLD => self.print_line(p),
             Code::CUT => self.cut(p),
+            Code(0x28) => self.open_drawer(p),
             Code::PRINT_EAN13 => self.print_ean13(p),
             Code::LOAD_DATA => self.load_data(p),
             Code::PRINT_2D => self.print_2d(p),
@@ -441,6 +445,17 @@ impl Registrar {
         let text = &p[5..];
         let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
         self.tape.push(codepage::decode(WINDOWS_1251, &text[..end]).trim_end().to_string());
+        Ok(self.operator())
+    }
+
+    /// «Открыть денежный ящик» (28h): the drawer's number, 0 or 1.
+    fn open_drawer(&mut self, p: &[u8]) -> Answer {
+        self.check(p, 5)?;
+        if p[4] > 1 {
+            return Err(0x33);
+        }
+        self.drawer_opened += 1;
+        self.tape.push("[ДЕНЕЖНЫЙ ЯЩИК]".into());
         Ok(self.operator())
     }
 
