@@ -447,6 +447,36 @@ impl Kept {
     }
 }
 
+/// An emulator's state whose books the demo's server keeps across restarts
+/// of the till: what they are, how they come back, where they are kept.
+pub trait KeptBooks {
+    type Books: Serialize + serde::de::DeserializeOwned;
+
+    fn books(&self) -> Self::Books;
+    fn restore(&mut self, books: Self::Books);
+    fn kept(&mut self) -> &mut Option<Kept>;
+
+    /// Starts from the books in `file` when there are some, and keeps them there.
+    fn keep_in(&mut self, file: std::path::PathBuf) {
+        if let Some(books) = Kept::read::<Self::Books>(&file) {
+            self.restore(books);
+        }
+        let kept = Kept::new(file, &self.books());
+        *self.kept() = Some(kept);
+    }
+
+    /// Writes the books when they changed since the last write.
+    fn keep(&mut self) {
+        if self.kept().is_none() {
+            return;
+        }
+        let books = self.books();
+        if let Some(kept) = self.kept() {
+            kept.keep(&books);
+        }
+    }
+}
+
 /// What a loyalty emulator tells of its books, beside its misbehaviour:
 /// what the demo and the replays ask of whichever protocol the store speaks.
 pub trait Books {

@@ -80,6 +80,7 @@
 //! where MODE is `timeout`, `drop`, `lost`, `http500`, `error`, `malformed`
 //! or `bad_distribution`; `GET /log` returns the requests received.
 
+use crate::emulators::KeptBooks;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -233,20 +234,9 @@ impl Emulator {
 
     /// Keeps the books in `file` after every request that changes them, and
     /// starts from it when it is there (the demo's in-process server: a
-    /// restart of the till is not a new server). An unreadable file is
-    /// logged and left for a fresh start.
+    /// restart of the till is not a new server).
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
-        {
-            let mut inner = self.lock();
-            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
-                inner.clients = books.clients;
-                inner.sales = books.sales;
-                inner.refunds = books.refunds;
-                inner.counted = books.counted;
-            }
-            let kept = crate::emulators::Kept::new(file, &inner.books());
-            inner.kept = Some(kept);
-        }
+        self.lock().keep_in(file);
         self
     }
 
@@ -1000,25 +990,6 @@ struct Refund {
 }
 
 impl Inner {
-    fn books(&self) -> Books {
-        Books {
-            clients: self.clients.clone(),
-            sales: self.sales.clone(),
-            refunds: self.refunds.clone(),
-            counted: self.counted.clone(),
-        }
-    }
-
-    /// Writes the books when they changed since the last write.
-    fn keep(&mut self) {
-        if self.kept.is_some() {
-            let books = self.books();
-            if let Some(kept) = &mut self.kept {
-                kept.keep(&books);
-            }
-        }
-    }
-
     fn find_client(&self, key: &ClientKey) -> Result<usize, Refusal> {
         let index = self
             .clients
@@ -1496,6 +1467,30 @@ fn every_element_slip(name: &str) -> Value {
         {"type": "br"},
         {"type": "text", "alignment": "right", "text": "Спасибо!"}
     ]])
+}
+
+impl crate::emulators::KeptBooks for Inner {
+    type Books = Books;
+
+    fn books(&self) -> Books {
+        Books {
+            clients: self.clients.clone(),
+            sales: self.sales.clone(),
+            refunds: self.refunds.clone(),
+            counted: self.counted.clone(),
+        }
+    }
+
+    fn restore(&mut self, books: Books) {
+        self.clients = books.clients;
+        self.sales = books.sales;
+        self.refunds = books.refunds;
+        self.counted = books.counted;
+    }
+
+    fn kept(&mut self) -> &mut Option<crate::emulators::Kept> {
+        &mut self.kept
+    }
 }
 
 #[cfg(test)]

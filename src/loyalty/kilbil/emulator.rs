@@ -50,6 +50,7 @@
 //! Control (for tests): `POST /control` with `{"fail": MODE, "times": N}`;
 //! `GET /log` returns the requests received.
 
+use crate::emulators::KeptBooks;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -482,17 +483,7 @@ impl Emulator {
     /// starts from it when it is there (the demo's in-process server: a
     /// restart of the till is not a new server).
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
-        {
-            let mut inner = self.lock();
-            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
-                inner.clients = books.clients;
-                inner.codes = books.codes;
-                inner.moves = books.moves;
-                inner.book = books.book;
-            }
-            let kept = crate::emulators::Kept::new(file, &inner.books());
-            inner.kept = Some(kept);
-        }
+        self.lock().keep_in(file);
         self
     }
 
@@ -623,25 +614,6 @@ async fn function(State(emulator): State<Emulator>, Path(function): Path<String>
 }
 
 impl Inner {
-    fn books(&self) -> Books {
-        Books {
-            clients: self.clients.clone(),
-            codes: self.codes.clone(),
-            moves: self.moves.clone(),
-            book: self.book.clone(),
-        }
-    }
-
-    /// Writes the books when they changed since the last write.
-    fn keep(&mut self) {
-        if self.kept.is_some() {
-            let books = self.books();
-            if let Some(kept) = &mut self.kept {
-                kept.keep(&books);
-            }
-        }
-    }
-
     fn run(&mut self, function: &str, body: &[u8], skew: bool) -> Answer {
         // «Тело запроса должно соответствовать формату JSON».
         let request: Value = serde_json::from_slice(body).map_err(|e| bad(format!("тело запроса не JSON: {e}")))?;
@@ -1421,6 +1393,30 @@ impl Inner {
             .collect();
         let oper_type = if m.kind == Kind::Sale { 0 } else { 1 };
         Ok(json!({"result_code": 0, "move_info": {"oper_type": oper_type}, "move_detail": detail}))
+    }
+}
+
+impl crate::emulators::KeptBooks for Inner {
+    type Books = Books;
+
+    fn books(&self) -> Books {
+        Books {
+            clients: self.clients.clone(),
+            codes: self.codes.clone(),
+            moves: self.moves.clone(),
+            book: self.book.clone(),
+        }
+    }
+
+    fn restore(&mut self, books: Books) {
+        self.clients = books.clients;
+        self.codes = books.codes;
+        self.moves = books.moves;
+        self.book = books.book;
+    }
+
+    fn kept(&mut self) -> &mut Option<crate::emulators::Kept> {
+        &mut self.kept
     }
 }
 

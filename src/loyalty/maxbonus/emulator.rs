@@ -94,6 +94,7 @@
 //! (`lost` and `malformed` process the request first, then drop the answer
 //! or cut its body short); `GET /log`.
 
+use crate::emulators::KeptBooks;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -780,22 +781,7 @@ impl Emulator {
     /// starts from it when it is there (the demo's in-process server: a
     /// restart of the till is not a new server).
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
-        {
-            let mut inner = self.lock();
-            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
-                inner.customers = books.customers;
-                inner.certificates = books.certificates;
-                inner.tokens = books.tokens;
-                inner.pin_checked = books.pin_checked;
-                inner.pending = books.pending;
-                inner.calcs = books.calcs;
-                inner.written = books.written;
-                inner.goods = books.goods;
-                inner.issued = books.issued;
-            }
-            let kept = crate::emulators::Kept::new(file, &inner.books());
-            inner.kept = Some(kept);
-        }
+        self.lock().keep_in(file);
         self
     }
 
@@ -954,30 +940,6 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
 }
 
 impl Inner {
-    fn books(&self) -> Books {
-        Books {
-            customers: self.customers.clone(),
-            certificates: self.certificates.clone(),
-            tokens: self.tokens.clone(),
-            pin_checked: self.pin_checked.clone(),
-            pending: self.pending.clone(),
-            calcs: self.calcs.clone(),
-            written: self.written.clone(),
-            goods: self.goods.clone(),
-            issued: self.issued,
-        }
-    }
-
-    /// Writes the books when they changed since the last write.
-    fn keep(&mut self) {
-        if self.kept.is_some() {
-            let books = self.books();
-            if let Some(kept) = &mut self.kept {
-                kept.keep(&books);
-            }
-        }
-    }
-
     /// The method at `path` (below [`paths::BASE`]).
     fn serve(&mut self, path: &str, body: &[u8]) -> Answer {
         match path {
@@ -1637,6 +1599,40 @@ fn spread(items: &mut [Priced], bonus: Money) {
         let take = left.min(item.max.0);
         item.bonus_pay = Money(take);
         left -= take;
+    }
+}
+
+impl crate::emulators::KeptBooks for Inner {
+    type Books = Books;
+
+    fn books(&self) -> Books {
+        Books {
+            customers: self.customers.clone(),
+            certificates: self.certificates.clone(),
+            tokens: self.tokens.clone(),
+            pin_checked: self.pin_checked.clone(),
+            pending: self.pending.clone(),
+            calcs: self.calcs.clone(),
+            written: self.written.clone(),
+            goods: self.goods.clone(),
+            issued: self.issued,
+        }
+    }
+
+    fn restore(&mut self, books: Books) {
+        self.customers = books.customers;
+        self.certificates = books.certificates;
+        self.tokens = books.tokens;
+        self.pin_checked = books.pin_checked;
+        self.pending = books.pending;
+        self.calcs = books.calcs;
+        self.written = books.written;
+        self.goods = books.goods;
+        self.issued = books.issued;
+    }
+
+    fn kept(&mut self) -> &mut Option<crate::emulators::Kept> {
+        &mut self.kept
     }
 }
 

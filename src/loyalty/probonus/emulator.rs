@@ -82,6 +82,7 @@
 //! or cut its body short);
 //! `POST /control/expire` ends every bearer token now; `GET /log`.
 
+use crate::emulators::KeptBooks;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -502,17 +503,7 @@ impl Emulator {
     /// starts from it when it is there (the demo's in-process server: a
     /// restart of the till is not a new server).
     pub fn kept_in(self, file: std::path::PathBuf) -> Emulator {
-        {
-            let mut inner = self.lock();
-            if let Some(books) = crate::emulators::Kept::read::<Books>(&file) {
-                inner.accounts = books.accounts;
-                inner.checks = books.checks;
-                inner.returning = books.returning;
-                inner.transactions = books.transactions;
-            }
-            let kept = crate::emulators::Kept::new(file, &inner.books());
-            inner.kept = Some(kept);
-        }
+        self.lock().keep_in(file);
         self
     }
 
@@ -702,25 +693,6 @@ async fn method(State(emulator): State<Emulator>, uri: Uri, headers: HeaderMap, 
 }
 
 impl Inner {
-    fn books(&self) -> Books {
-        Books {
-            accounts: self.accounts.clone(),
-            checks: self.checks.clone(),
-            returning: self.returning.clone(),
-            transactions: self.transactions.clone(),
-        }
-    }
-
-    /// Writes the books when they changed since the last write.
-    fn keep(&mut self) {
-        if self.kept.is_some() {
-            let books = self.books();
-            if let Some(kept) = &mut self.kept {
-                kept.keep(&books);
-            }
-        }
-    }
-
     /// The method at `path`.
     fn serve(&mut self, path: &str, body: &[u8]) -> Answer {
         let fields = Fields::parse(body)?;
@@ -1078,6 +1050,30 @@ impl Inner {
         let check = &self.checks.get(returned)?.body;
         let fits = kept.money_spent <= check.money_spent && kept.bonus_spent <= check.bonus_spent;
         fits.then_some(returned)
+    }
+}
+
+impl crate::emulators::KeptBooks for Inner {
+    type Books = Books;
+
+    fn books(&self) -> Books {
+        Books {
+            accounts: self.accounts.clone(),
+            checks: self.checks.clone(),
+            returning: self.returning.clone(),
+            transactions: self.transactions.clone(),
+        }
+    }
+
+    fn restore(&mut self, books: Books) {
+        self.accounts = books.accounts;
+        self.checks = books.checks;
+        self.returning = books.returning;
+        self.transactions = books.transactions;
+    }
+
+    fn kept(&mut self) -> &mut Option<crate::emulators::Kept> {
+        &mut self.kept
     }
 }
 
